@@ -1,0 +1,112 @@
+# mod_concierge - build, run and test.
+#
+#   make run     install what is missing, build, start PostgreSQL + httpd on
+#                127.0.0.1:8080 in the foreground (Ctrl-C stops both)
+#   make test    install what is missing, build, run every test
+#
+# Other targets: build, unit, integration, san (sanitizer build + tests),
+# bench, user, purity, checksrc, clean.  See README.md.
+
+SHELL       := /bin/bash
+BUILD       ?= build
+APXS        ?= apxs
+PKGS        := jansson libcurl openssl
+SAN         ?=
+CC          ?= cc
+
+AP_INC      := -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) \
+               $(shell apr-1-config --includes 2>/dev/null) \
+               $(shell apu-1-config --includes 2>/dev/null)
+AP_DEFS     := -DLINUX -D_REENTRANT -D_GNU_SOURCE
+WARN        := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+               -Wformat -Werror=format-security -Wshadow -Wstrict-prototypes -Werror=implicit-function-declaration
+OPT         ?= -O2 -g
+ifeq ($(SAN),1)
+  OPT       := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+CFLAGS_ALL  := -std=gnu11 -fPIC -pipe $(OPT) -fstack-protector-strong \
+               -D_FORTIFY_SOURCE=2 $(WARN) $(AP_DEFS) $(SANFLAGS)
+CORE_CFLAGS := $(CFLAGS_ALL) $(shell apr-1-config --includes 2>/dev/null) \
+               $(shell apu-1-config --includes 2>/dev/null) \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Imod_concierge/core
+MOD_CFLAGS  := $(CORE_CFLAGS) $(AP_INC) -Imod_concierge
+LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs check 2>/dev/null) -lapr-1 -laprutil-1 $(LIBS) -lpthread
+
+CORE_SRC    := $(wildcard mod_concierge/core/*.c)
+CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
+MOD_SRC     := $(wildcard mod_concierge/*.c)
+MOD_OBJ     := $(MOD_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC    := $(wildcard tests/unit/*.c)
+UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+INTEG_SRC   := $(wildcard tests/integration/*.c)
+INTEG_OBJ   := $(INTEG_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB    := $(BUILD)/libconcierge_core.a
+MODULE      := $(BUILD)/mod_concierge.so
+
+.PHONY: all build deps run test unit integration san bench user purity \
+        checksrc clean eval
+.DEFAULT_GOAL := build
+
+all build: purity $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(if $(filter mod_concierge/core/%,$<),$(CORE_CFLAGS),$(MOD_CFLAGS)) -MMD -MP -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The module: glue objects + the pure core.  ap_* / apr_* resolve from httpd.
+$(MODULE): $(MOD_OBJ) $(CORE_LIB)
+	$(CC) -shared $(SANFLAGS) -Wl,-z,relro -Wl,-z,now -o $@ $(MOD_OBJ) $(CORE_LIB) $(LIBS)
+
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $(UNIT_OBJ) $(CORE_LIB) $(TEST_LIBS)
+
+$(BUILD)/integration_tests: $(INTEG_OBJ) $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $(INTEG_OBJ) $(CORE_LIB) $(TEST_LIBS)
+
+# The core library must never include an httpd header.
+purity:
+	@if grep -nE '#\s*include\s*[<"](httpd|http_[a-z_]+|ap_[a-z_]+|mod_[a-z_]+|util_[a-z_]+)\.h[>"]' mod_concierge/core/*.[ch]; then \
+	    echo "purity: mod_concierge/core/ includes an httpd header (above)"; exit 1; fi
+
+checksrc:
+	@scripts/checksrc.sh
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+integration: deps $(MODULE) $(BUILD)/integration_tests
+	CC_BUILD=$(abspath $(BUILD)) $(BUILD)/integration_tests
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory checksrc
+	@scripts/test.sh $(abspath $(BUILD))
+
+san: deps
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san build
+	@scripts/test.sh $(abspath build-san) san
+
+run: deps
+	@$(MAKE) --no-print-directory purity $(MODULE)
+	@scripts/run.sh $(abspath $(BUILD))
+
+user: deps
+	@scripts/user.sh "$(NAME)" "$(ROLE)" "$(PASSWORD)"
+
+bench: deps
+	@$(MAKE) --no-print-directory purity $(MODULE)
+	@scripts/bench.sh $(abspath $(BUILD))
+
+clean:
+	rm -rf build build-san
+
+-include $(CORE_OBJ:.o=.d) $(MOD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(INTEG_OBJ:.o=.d)

@@ -1,0 +1,22 @@
+/* Unit-test runner: one Check suite per core module. */
+#include <stdlib.h>
+#include <apr_general.h>
+#include "suites.h"
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    apr_initialize();
+    sr = srunner_create(suite_json());
+    srunner_add_suite(sr, suite_route());
+    srunner_add_suite(sr, suite_bucket());
+    srunner_add_suite(sr, suite_audit());
+    srunner_add_suite(sr, suite_metrics());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    apr_terminate();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

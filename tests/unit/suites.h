@@ -1,0 +1,10 @@
+/* Every unit-test file contributes one Suite; main.c runs them all. */
+#ifndef CC_TEST_SUITES_H
+#define CC_TEST_SUITES_H
+#include <check.h>
+Suite *suite_json(void);
+Suite *suite_route(void);
+Suite *suite_bucket(void);
+Suite *suite_audit(void);
+Suite *suite_metrics(void);
+#endif
