@@ -1,0 +1,244 @@
+/*
+ * mod_concierge.c - the module record and its hooks.
+ *
+ *   pre_config        register the shared-memory mutex type
+ *   post_config       (FIRST) hand every SQL statement to mod_dbd;
+ *                     (MIDDLE) create shared memory, init libraries
+ *   child_init        attach the mutex
+ *   generate_log_id   the request id, so error-log lines carry it (%L)
+ *   handler           "concierge-api": the route table (routes.c)
+ *   insert_error_filter  httpd's own error pages under /api/ become JSON
+ *   log_transaction   metrics; audit of refused staff logins
+ */
+#define MC_MODULE_MAIN
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+#include <curl/curl.h>
+#include "mod_concierge.h"
+#include "cc_json.h"
+
+#define MC_ERROR_FILTER "CONCIERGE_JSON_ERROR"
+
+static int mc_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    return mc_shm_pre_config(pconf) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Runs before mod_dbd's post_config, which collects prepared statements. */
+static int mc_post_config_sql(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *sp;
+
+    if (!mc_db_ready()) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00001)
+                     "mod_dbd is not loaded: LoadModule dbd_module before "
+                     "concierge_module");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        mc_db_register(pconf, sp);
+    }
+    return OK;
+}
+
+static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;      /* first, dry pass */
+    }
+    /* Before any worker thread exists: libraries' global state. */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    json_object_seed(0);
+    if (mc_shm_post_config(pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(00002)
+                 "mod_concierge %s ready, %d routes", MC_VERSION, mc_nroutes);
+    return OK;
+}
+
+static void mc_child_init(apr_pool_t *p, server_rec *s)
+{
+    mc_shm_child_init(p, s);
+    mc_request_id_child_init();
+}
+
+static int mc_generate_log_id(const conn_rec *c, const request_rec *r,
+                              const char **id)
+{
+    if (!r) {
+        return DECLINED;
+    }
+    *id = mc_request_id((request_rec *)r);
+    return OK;
+}
+
+static int mc_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, MC_HANDLER)) {
+        return DECLINED;
+    }
+    return mc_dispatch(r);
+}
+
+/* ---- httpd's own error answers under /api/ as JSON --------------------- */
+
+static int is_api(const request_rec *r)
+{
+    const char *uri = r->uri;
+
+    if (!uri && r->parsed_uri.path) {
+        uri = r->parsed_uri.path;
+    }
+    return uri && !strncmp(uri, "/api/", 5);
+}
+
+static const char *status_code_name(int status)
+{
+    switch (status) {
+    case 400: return "bad_request";
+    case 401: return "authentication_required";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "request_timeout";
+    case 411: return "length_required";
+    case 413: return "body_too_large";
+    case 414: return "uri_too_long";
+    case 415: return "unsupported_media_type";
+    case 417: return "expectation_failed";
+    case 429: return "rate_limited";
+    case 431: return "headers_too_large";
+    case 501: return "not_implemented";
+    case 503: return "db_unavailable";
+    default:  return status >= 500 ? "internal_error" : "bad_request";
+    }
+}
+
+static apr_status_t mc_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    apr_bucket *b, *next;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+        next = APR_BUCKET_NEXT(b);
+        if (APR_BUCKET_IS_EOS(b)) {
+            const char *rid = mc_request_id(r);
+            const char *msg = ap_get_status_line(r->status);
+            const char *body = cc_json_error_body(
+                r->pool, status_code_name(r->status),
+                msg ? msg + 4 : "error", rid);
+            apr_bucket *j = apr_bucket_pool_create(body, strlen(body), r->pool,
+                                                   f->c->bucket_alloc);
+
+            ap_set_content_type(r, "application/json");
+            apr_table_unset(r->headers_out, "Content-Length");
+            apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+            apr_table_setn(r->err_headers_out, "X-Request-Id", rid);
+            APR_BUCKET_INSERT_BEFORE(b, j);
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+        apr_bucket_delete(b);   /* httpd's HTML body */
+    }
+    return APR_SUCCESS;
+}
+
+static void mc_insert_error_filter(request_rec *r)
+{
+    if (is_api(r)) {
+        /* mod_authn_dbd answers 500 when PostgreSQL is down; say what it
+         * is: a dependency outage (503), as every other route does. */
+        if (r->status == HTTP_INTERNAL_SERVER_ERROR
+            && mc_shm_db_health_get(apr_time_from_sec(5)) != 1) {
+            int cached = 0;
+
+            if (!mc_db_healthy(r, 1, &cached)) {
+                r->status = HTTP_SERVICE_UNAVAILABLE;
+                r->status_line = NULL;
+                apr_table_setn(r->err_headers_out, "Retry-After", "5");
+            }
+        }
+        if (r->status >= 500) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00003)
+                          "answering %d", r->status);
+        }
+        ap_add_output_filter(MC_ERROR_FILTER, NULL, r, r->connection);
+    }
+}
+
+/* ---- after the response ------------------------------------------------ */
+
+static int mc_log_transaction(request_rec *r)
+{
+    int route;
+
+    if (!is_api(r) || r->main) {
+        return DECLINED;
+    }
+    route = mc_route_index(r);
+    mc_shm_observe(route, r->status, (apr_int64_t)(apr_time_now() -
+                                                   r->request_time));
+    /* A staff login that Apache refused: audit it (by address, within the
+     * "login" rate so a password-guessing flood cannot flood the log). */
+    if ((r->status == HTTP_UNAUTHORIZED
+         && apr_table_get(r->headers_in, "Authorization") && r->user)
+        || (r->status == HTTP_FORBIDDEN && r->user
+            && !strncmp(r->uri, "/api/admin/", 11))) {
+        cc_bucket_result_t res;
+        const char *key = apr_pstrcat(r->pool, "ip:", r->useragent_ip, NULL);
+
+        if (mc_shm_rate_take(r, MC_RL_LOGIN, key, &res)) {
+            json_t *d = cc_json_pool_own(r->pool,
+                json_pack("{s:s, s:s, s:s}", "client", r->useragent_ip,
+                          "method", r->method, "uri", r->uri));
+            const char *action = r->status == HTTP_UNAUTHORIZED
+                                 ? "auth.login_failed" : "auth.forbidden";
+
+            if (mc_audit_append_tx(r, r->user, action, r->uri,
+                                   cc_json_dump(r->pool, d, NULL))
+                != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00004)
+                              "could not audit a refused login");
+            }
+        }
+        else {
+            mc_shm_ratelimited(MC_RL_LOGIN);
+        }
+    }
+    return OK;
+}
+
+static void mc_register_hooks(apr_pool_t *p)
+{
+    static const char *const before_dbd[] = { "mod_dbd.c", NULL };
+
+    ap_hook_pre_config(mc_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(mc_post_config_sql, NULL, before_dbd,
+                        APR_HOOK_REALLY_FIRST);
+    ap_hook_post_config(mc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(mc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_generate_log_id(mc_generate_log_id, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(mc_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(mc_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(mc_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_output_filter(MC_ERROR_FILTER, mc_error_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+}
+
+AP_DECLARE_MODULE(concierge) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                       /* per-directory config */
+    NULL,
+    mc_config_create_srv,
+    mc_config_merge_srv,
+    mc_cmds,
+    mc_register_hooks
+};

@@ -1,0 +1,199 @@
+/*
+ * mod_concierge.h - declarations shared by the glue files (the files of
+ * mod_concierge/ that include httpd headers).  Pure logic lives in core/.
+ */
+#ifndef MOD_CONCIERGE_H
+#define MOD_CONCIERGE_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "apr_dbd.h"       /* before mod_dbd.h, which uses apr_dbd_t */
+#include "mod_dbd.h"
+#include <jansson.h>
+
+#include "cc_route.h"
+#include "cc_bucket.h"
+#include "cc_problem.h"
+
+#define MC_VERSION  "0.1.0"
+#define MC_HANDLER  "concierge-api"
+
+/* Our log tags: CCnnnnn, unique per call site (scripts/checksrc.sh). */
+#define CCLOGNO(n) "CC" #n ": "
+
+#ifndef MC_MODULE_MAIN   /* mod_concierge.c gets it from AP_DECLARE_MODULE */
+APLOG_USE_MODULE(concierge);
+#endif
+extern module AP_MODULE_DECLARE_DATA concierge_module;
+
+/* ---- configuration (mod_concierge_config.c) ---------------------------- */
+
+typedef enum {
+    MC_RL_CHAT = 0,
+    MC_RL_BOOKING,
+    MC_RL_PAYMENT,
+    MC_RL_ADMIN,
+    MC_RL_LOGIN,
+    MC_RL_NCLASSES,
+    MC_RL_NONE = -1
+} mc_rl_class_e;
+
+extern const char *const mc_rl_class_names[MC_RL_NCLASSES];
+
+typedef enum {
+    MC_ROLE_PUBLIC = 0,
+    MC_ROLE_STAFF  = 1,
+    MC_ROLE_ADMIN  = 2
+} mc_role_e;
+
+typedef enum {
+    MC_CONF_RL_SLOTS,        /* bucket table slots */
+    MC_CONF_MAX_BODY,        /* bytes */
+    MC_CONF_JSON_DEPTH,
+    MC_CONF_HEALTH_CACHE_MS
+} mc_conf_int_e;
+
+typedef struct mc_srv_conf {
+    cc_rate_t   rate[MC_RL_NCLASSES];
+    int         rate_set[MC_RL_NCLASSES];
+    int         rl_slots;          /* -1 unset */
+    apr_int64_t max_body;          /* -1 unset */
+    int         json_depth;        /* -1 unset */
+    int         health_cache_ms;   /* -1 unset */
+    const char *timezone;          /* NULL unset */
+    apr_hash_t  *user_roles;       /* ConciergeUserRole, case-sensitive
+                                      as user names are; never NULL */
+} mc_srv_conf;
+
+extern const command_rec mc_cmds[];
+void *mc_config_create_srv(apr_pool_t *p, server_rec *s);
+void *mc_config_merge_srv(apr_pool_t *p, void *basev, void *addv);
+const mc_srv_conf *mc_config_get(const server_rec *s);
+apr_int64_t mc_config_geti(const server_rec *s, mc_conf_int_e which);
+const cc_rate_t *mc_config_rate(const server_rec *s, mc_rl_class_e cls);
+const char *mc_config_timezone(const server_rec *s);
+
+/* ---- request context and replies (mod_concierge_routes.c) -------------- */
+
+struct mc_route;
+
+typedef struct mc_ctx {
+    request_rec            *r;
+    const struct mc_route  *route;
+    cc_route_params_t       params;
+    const char             *rid;       /* request id */
+    const char             *user;      /* authenticated user or NULL */
+    mc_role_e               role;
+    json_t                 *body;      /* decoded JSON body (pool-owned) */
+    const char             *raw;       /* raw body bytes */
+    apr_size_t              raw_len;
+    int                     replied;
+} mc_ctx;
+
+typedef int (*mc_handler_fn)(mc_ctx *c);
+
+typedef struct mc_route {
+    const char   *method;
+    const char   *pattern;
+    mc_handler_fn fn;
+    mc_role_e     role;
+    mc_rl_class_e rl_class;
+    apr_size_t    max_body;     /* 0: no body accepted */
+} mc_route;
+
+extern const mc_route mc_routes[];
+extern const int mc_nroutes;
+/* Labels "METHOD pattern" for metrics, plus "unmatched" at mc_nroutes. */
+const char *const *mc_route_labels(apr_pool_t *p);
+
+/* Write a JSON reply (takes ownership of body) and return OK. */
+int mc_reply(mc_ctx *c, int status, json_t *body);
+/* Write a pre-serialised JSON text reply. */
+int mc_reply_raw(mc_ctx *c, int status, const char *ctype, const char *text,
+                 apr_size_t len);
+/* The SPEC error envelope; returns OK. */
+int mc_error(mc_ctx *c, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int mc_error_problem(mc_ctx *c, const cc_problem_t *prob);
+/* Request id of r (generated once per request, shared with subrequests
+ * and internal redirects). */
+const char *mc_request_id(request_rec *r);
+void mc_request_id_child_init(void);
+/* Writes the envelope for r directly (used before a ctx exists). */
+int mc_send_error(request_rec *r, int status, const char *code,
+                  const char *message);
+int mc_dispatch(request_rec *r);
+/* Route index of r for metrics (mc_nroutes when none matches). */
+int mc_route_index(request_rec *r);
+
+/* Query argument helpers: integers with bounds; APR_EINVAL when bad. */
+apr_status_t mc_arg_int(mc_ctx *c, const char *name, apr_int64_t def,
+                        apr_int64_t min, apr_int64_t max, apr_int64_t *out);
+
+/* ---- database (mod_concierge_db.c) ------------------------------------- */
+
+void mc_db_register(apr_pool_t *pconf, server_rec *s);
+int  mc_db_ready(void);    /* mod_dbd optional functions present */
+/* A pooled connection for r, or NULL when the database is unreachable
+ * (the caller answers 503 db_unavailable). */
+ap_dbd_t *mc_db_acquire(request_rec *r);
+/* Run a prepared select; on success *res is the result (random access). */
+apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
+                          apr_dbd_results_t **res, int nargs,
+                          const char **args);
+/* Run a prepared statement without rows; *nrows may be NULL. */
+apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
+                         int *nrows, int nargs, const char **args);
+/* First column of first row, or NULL when no row. */
+const char *mc_db_value(request_rec *r, ap_dbd_t *dbd, apr_dbd_results_t *res,
+                        int col);
+apr_status_t mc_db_begin(request_rec *r, ap_dbd_t *dbd,
+                         apr_dbd_transaction_t **tx);
+/* Commits unless a statement failed or rollback is asked. */
+apr_status_t mc_db_end(request_rec *r, ap_dbd_t *dbd,
+                       apr_dbd_transaction_t *tx, int rollback);
+/* Readiness with caching in shared memory (ConciergeHealthCache). */
+int mc_db_healthy(request_rec *r, int force, int *cached);
+
+/* ---- shared memory (mod_concierge_shm.c) ------------------------------- */
+
+apr_status_t mc_shm_pre_config(apr_pool_t *pconf);
+apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_shm_child_init(apr_pool_t *p, server_rec *s);
+/* Rate limiting: returns 1 when allowed; fills res. */
+int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
+                     cc_bucket_result_t *res);
+void mc_shm_observe(int route, int status, apr_int64_t dur_us);
+void mc_shm_ratelimited(mc_rl_class_e cls);
+char *mc_shm_metrics_text(apr_pool_t *p, const char *extra);
+json_t *mc_shm_health(apr_pool_t *p);
+/* Cached database health: returns 1 ok / 0 down / -1 stale. */
+int mc_shm_db_health_get(apr_int64_t max_age_us);
+void mc_shm_db_health_set(int ok);
+
+/* ---- audit (mod_concierge_audit.c) ------------------------------------- */
+
+/* Append an entry inside the caller's transaction on dbd (the caller
+ * commits).  detail: compact JSON text or NULL. */
+apr_status_t mc_audit_append(request_rec *r, ap_dbd_t *dbd, const char *actor,
+                             const char *action, const char *target,
+                             const char *detail);
+/* Append in its own transaction. */
+apr_status_t mc_audit_append_tx(request_rec *r, const char *actor,
+                                const char *action, const char *target,
+                                const char *detail);
+
+/* ---- handlers (one file per resource) ---------------------------------- */
+
+int mc_api_health(mc_ctx *c);
+int mc_api_admin_health(mc_ctx *c);
+int mc_api_admin_metrics(mc_ctx *c);
+int mc_api_admin_audit(mc_ctx *c);
+int mc_api_admin_audit_verify(mc_ctx *c);
+int mc_api_admin_me(mc_ctx *c);
+int mc_api_admin_users_list(mc_ctx *c);
+int mc_api_admin_user_put(mc_ctx *c);
+int mc_api_admin_routes(mc_ctx *c);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * mod_concierge_api_audit.c - GET /api/admin/audit (paged, newest first)
+ * and GET /api/admin/audit/verify (walks the whole chain).
+ */
+#include "apr_strings.h"
+#include "mod_concierge.h"
+#include "util_script.h"
+#include "cc_json.h"
+#include "cc_audit.h"
+
+int mc_api_admin_audit(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    apr_int64_t before, limit;
+    apr_table_t *args = NULL;
+    const char *action, *argv[4], *rows, *min;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    ap_dbd_t *dbd;
+    json_t *entries, *o;
+    json_error_t jerr;
+
+    if (mc_arg_int(c, "before", APR_INT64_MAX, 1, APR_INT64_MAX, &before)
+        != APR_SUCCESS
+        || mc_arg_int(c, "limit", 50, 1, 500, &limit) != APR_SUCCESS) {
+        return OK;
+    }
+    ap_args_to_table(r, &args);
+    action = args ? apr_table_get(args, "action") : NULL;
+    if (action && (strlen(action) > 64 || !cc_utf8_valid(action, strlen(action)))) {
+        return mc_error(c, 400, "invalid_parameter",
+                        "query parameter 'action' is too long or not UTF-8");
+    }
+    dbd = mc_db_acquire(r);
+    if (!dbd) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    argv[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, before);
+    argv[1] = action ? action : "";
+    argv[2] = argv[1];
+    argv[3] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, limit);
+    if (mc_db_select(r, dbd, "cc_audit_page", &res, 4, argv) != APR_SUCCESS
+        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return mc_error(c, 503, "db_error", "the audit log could not be read");
+    }
+    rows = apr_dbd_get_entry(dbd->driver, row, 0);
+    min = apr_dbd_get_entry(dbd->driver, row, 1);
+    entries = rows ? json_loads(rows, 0, &jerr) : NULL;
+    if (!entries) {
+        return mc_error(c, 500, "internal_error", "audit rows unreadable");
+    }
+    o = json_pack("{s:o}", "entries", entries);
+    if (min && (apr_int64_t)json_array_size(entries) == limit) {
+        json_object_set_new(o, "next_before",
+                            json_integer(apr_strtoi64(min, NULL, 10)));
+    }
+    else {
+        json_object_set_new(o, "next_before", json_null());
+    }
+    return mc_reply(c, 200, o);
+}
+
+int mc_api_admin_audit_verify(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    cc_audit_verifier_t v;
+    ap_dbd_t *dbd = mc_db_acquire(r);
+    apr_int64_t after = 0;
+    apr_pool_t *scratch;
+    json_t *o;
+
+    if (!dbd) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    cc_audit_verify_init(&v);
+    apr_pool_create(&scratch, r->pool);
+    apr_pool_tag(scratch, "concierge-audit-verify");
+    for (;;) {
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+        const char *argv[1];
+        int n = 0;
+
+        argv[0] = apr_psprintf(scratch, "%" APR_INT64_T_FMT, after);
+        if (mc_db_select(r, dbd, "cc_audit_batch", &res, 1, argv)
+            != APR_SUCCESS) {
+            return mc_error(c, 503, "db_error",
+                            "the audit log could not be read");
+        }
+        while (apr_dbd_get_row(dbd->driver, scratch, res, &row, -1) == 0) {
+            cc_audit_entry_t e;
+            const char *s;
+
+            s = apr_dbd_get_entry(dbd->driver, row, 0);
+            e.seq = s ? apr_strtoi64(s, NULL, 10) : 0;
+            s = apr_dbd_get_entry(dbd->driver, row, 1);
+            e.created_us = s ? apr_strtoi64(s, NULL, 10) : 0;
+            e.actor = apr_dbd_get_entry(dbd->driver, row, 2);
+            e.action = apr_dbd_get_entry(dbd->driver, row, 3);
+            e.target = apr_dbd_get_entry(dbd->driver, row, 4);
+            e.request_id = apr_dbd_get_entry(dbd->driver, row, 5);
+            e.detail = apr_dbd_get_entry(dbd->driver, row, 6);
+            cc_audit_verify_step(&v, &e, apr_dbd_get_entry(dbd->driver, row, 7),
+                                 apr_dbd_get_entry(dbd->driver, row, 8),
+                                 scratch);
+            after = e.seq;
+            n++;
+        }
+        if (n < 1000 || v.first_bad_seq) {
+            break;
+        }
+        apr_pool_clear(scratch);
+    }
+    if (v.first_bad_seq) {
+        o = json_pack("{s:b, s:I, s:I, s:s}", "ok", 0,
+                      "checked", (json_int_t)v.checked,
+                      "first_broken_seq", (json_int_t)v.first_bad_seq,
+                      "reason", v.reason ? v.reason : "broken");
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00501)
+                      "audit chain broken at seq %" APR_INT64_T_FMT " (%s)",
+                      (apr_int64_t)v.first_bad_seq, v.reason);
+    }
+    else {
+        o = json_pack("{s:b, s:I, s:n, s:n}", "ok", 1,
+                      "checked", (json_int_t)v.checked,
+                      "first_broken_seq", "reason");
+    }
+    return mc_reply(c, 200, o);
+}

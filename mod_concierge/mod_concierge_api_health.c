@@ -1,0 +1,91 @@
+/*
+ * mod_concierge_api_health.c - GET /api/health, GET /api/admin/health,
+ * GET /api/admin/metrics.
+ */
+#include "apr_strings.h"
+#include "apr_version.h"
+#include "apu_version.h"
+#include "http_core.h"
+#include "ap_mpm.h"
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include "mod_concierge.h"
+#include "cc_json.h"
+
+/* Public: liveness and database readiness; nothing else (no versions). */
+int mc_api_health(mc_ctx *c)
+{
+    int cached = 0;
+    int ok = mc_db_healthy(c->r, 0, &cached);
+    json_t *o;
+
+    if (ok) {
+        static const char body[] =
+            "{\"status\":\"ok\",\"live\":true,\"ready\":true,"
+            "\"database\":\"ok\"}";
+
+        return mc_reply_raw(c, 200, "application/json", body,
+                            sizeof(body) - 1);
+    }
+    o = json_pack("{s:{s:s, s:s, s:s}, s:s, s:b, s:b, s:s}",
+                  "error", "code", "db_unavailable",
+                  "message", "the database is unavailable",
+                  "request_id", c->rid,
+                  "status", "unavailable", "live", 1, "ready", 0,
+                  "database", "down");
+    apr_table_setn(c->r->err_headers_out, "Retry-After", "5");
+    return mc_reply(c, 503, o);
+}
+
+int mc_api_admin_health(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    apr_time_t t0 = apr_time_now();
+    int cached = 0, ok, i, threads = 0, daemons = 0;
+    json_t *o, *rates = json_object();
+
+    /* Bypass the cache: staff asking want the truth now. */
+    ok = mc_db_healthy(r, 1, &cached);
+    for (i = 0; i < MC_RL_NCLASSES; i++) {
+        const cc_rate_t *rt = mc_config_rate(r->server, (mc_rl_class_e)i);
+
+        json_object_set_new(rates, mc_rl_class_names[i],
+                            json_pack("{s:i, s:i}", "limit", (int)rt->limit,
+                                      "period_s", (int)rt->period_s));
+    }
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
+    o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s},"
+                  " s:{s:b, s:f}, s:o, s:o, s:{s:s, s:i, s:i}, s:s}",
+                  "status", ok ? "ok" : "degraded",
+                  "version", MC_VERSION,
+                  "components",
+                  "httpd", ap_get_server_description(),
+                  "apr", apr_version_string(),
+                  "apr_util", apu_version_string(),
+                  "jansson", JANSSON_VERSION,
+                  "curl", curl_version_info(CURLVERSION_NOW)->version,
+                  "openssl", OpenSSL_version(OPENSSL_VERSION),
+                  "database", "ok", ok,
+                  "check_ms", (double)(apr_time_now() - t0) / 1000.0,
+                  "shared_memory", mc_shm_health(r->pool),
+                  "rate_limits", rates,
+                  "server", "mpm", ap_show_mpm(),
+                  "processes", daemons, "threads_per_process", threads,
+                  "timezone", mc_config_timezone(r->server));
+    return mc_reply(c, 200, o);
+}
+
+int mc_api_admin_metrics(mc_ctx *c)
+{
+    int cached = 0;
+    int ok = mc_db_healthy(c->r, 0, &cached);
+    const char *extra = apr_psprintf(c->r->pool,
+        "# HELP concierge_db_up Whether PostgreSQL answered the last check.\n"
+        "# TYPE concierge_db_up gauge\n"
+        "concierge_db_up %d\n", ok ? 1 : 0);
+    char *text = mc_shm_metrics_text(c->r->pool, extra);
+
+    return mc_reply_raw(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+                        text, strlen(text));
+}

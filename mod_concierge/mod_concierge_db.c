@@ -1,0 +1,221 @@
+/*
+ * mod_concierge_db.c - every SQL statement of the module, prepared through
+ * mod_dbd at configuration time, and small helpers around apr_dbd.
+ *
+ * Placeholders are apr_dbd's: %s text, %d integer, %lld bigint; a literal
+ * percent sign is written %%.  Results are opened random-access (so row
+ * counts are known and connections never stay busy with undrained rows).
+ * Statements that feed a JSON reply build the JSON in PostgreSQL
+ * (json_build_object / json_agg) and return it as one text value.
+ */
+#include "apr_strings.h"
+#include "http_core.h"
+#include "mod_concierge.h"
+
+typedef struct mc_stmt {
+    const char *label;
+    const char *sql;
+} mc_stmt;
+
+static const mc_stmt mc_stmts[] = {
+    { "cc_ping", "SELECT 1" },
+    { "cc_user_role",
+      "SELECT role FROM staff_users WHERE username = %s AND active" },
+    { "cc_users_list",
+      "SELECT coalesce(json_agg(json_build_object("
+      "'username', username, 'role', role, 'active', active, "
+      "'created_at', created_at, 'updated_at', updated_at) "
+      "ORDER BY username), '[]')::text FROM staff_users" },
+    { "cc_user_insert",
+      "INSERT INTO staff_users (username, password_hash, role, active) "
+      "VALUES (%s, %s, %s, %s::boolean) ON CONFLICT (username) DO NOTHING" },
+    { "cc_user_update",
+      "UPDATE staff_users SET role = %s, active = %s::boolean, "
+      "password_hash = coalesce(nullif(%s, ''), password_hash), "
+      "updated_at = now() WHERE username = %s" },
+    { "cc_user_exists",
+      "SELECT role, active FROM staff_users WHERE username = %s" },
+    { "cc_audit_lock", "SELECT pg_advisory_xact_lock(7302100001)" },
+    { "cc_audit_last",
+      "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1" },
+    { "cc_audit_insert",
+      "INSERT INTO audit_log (seq, created_us, actor, action, target, "
+      "request_id, detail, prev_hash, hash) "
+      "VALUES (%lld, %lld, %s, %s, %s, %s, %s, %s, %s)" },
+    { "cc_audit_page",
+      "SELECT coalesce(json_agg(json_build_object("
+      "'seq', seq, 'at', to_char(to_timestamp(created_us / 1000000.0) "
+      "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+      "'actor', actor, 'action', action, 'target', target, "
+      "'request_id', request_id, 'detail', detail::json, 'hash', hash) "
+      "ORDER BY seq DESC), '[]')::text, min(seq) "
+      "FROM (SELECT * FROM audit_log WHERE seq < %lld "
+      "AND (%s = '' OR action = %s) ORDER BY seq DESC LIMIT %d) t" },
+    { "cc_audit_batch",
+      "SELECT seq, created_us, actor, action, target, request_id, detail, "
+      "prev_hash, hash FROM audit_log WHERE seq > %lld ORDER BY seq "
+      "LIMIT 1000" },
+    { "cc_audit_count", "SELECT count(*), coalesce(max(seq), 0) FROM audit_log" },
+};
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+int mc_db_ready(void)
+{
+    if (!dbd_prepare || !dbd_acquire) {
+        dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+        dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    }
+    return dbd_prepare && dbd_acquire;
+}
+
+/* Called from post_config (before mod_dbd's) for every server. */
+void mc_db_register(apr_pool_t *pconf, server_rec *s)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(mc_stmts) / sizeof(mc_stmts[0]); i++) {
+        dbd_prepare(s, mc_stmts[i].sql, mc_stmts[i].label);
+    }
+}
+
+ap_dbd_t *mc_db_acquire(request_rec *r)
+{
+    ap_dbd_t *dbd = dbd_acquire(r);
+
+    if (!dbd) {
+        mc_shm_db_health_set(0);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00201)
+                      "database unavailable");
+    }
+    return dbd;
+}
+
+static apr_dbd_prepared_t *stmt(request_rec *r, ap_dbd_t *dbd,
+                                const char *label)
+{
+    apr_dbd_prepared_t *st = apr_hash_get(dbd->prepared, label,
+                                          APR_HASH_KEY_STRING);
+
+    if (!st) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00202)
+                      "prepared statement %s missing", label);
+    }
+    return st;
+}
+
+static void log_db_error(request_rec *r, ap_dbd_t *dbd, const char *label,
+                         int rv)
+{
+    const char *msg = apr_dbd_error(dbd->driver, dbd->handle, rv);
+
+    /* The driver's message can quote values (PHI) only at DEBUG. */
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00203)
+                  "statement %s failed (%d)", label, rv);
+    if (APLOGrdebug(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CCLOGNO(00204)
+                      "statement %s: %s", label, msg ? msg : "");
+    }
+}
+
+apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
+                          apr_dbd_results_t **res, int nargs,
+                          const char **args)
+{
+    apr_dbd_prepared_t *st = stmt(r, dbd, label);
+    int rv;
+
+    *res = NULL;
+    if (!st) {
+        return APR_EGENERAL;
+    }
+    rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
+                         nargs, args);
+    if (rv != 0) {
+        log_db_error(r, dbd, label, rv);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
+                         int *nrows, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *st = stmt(r, dbd, label);
+    int n = 0, rv;
+
+    if (!st) {
+        return APR_EGENERAL;
+    }
+    rv = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, &n, st, nargs,
+                        args);
+    if (rv != 0) {
+        log_db_error(r, dbd, label, rv);
+        return APR_EGENERAL;
+    }
+    if (nrows) {
+        *nrows = n;
+    }
+    return APR_SUCCESS;
+}
+
+const char *mc_db_value(request_rec *r, ap_dbd_t *dbd, apr_dbd_results_t *res,
+                        int col)
+{
+    apr_dbd_row_t *row = NULL;
+
+    if (!res || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return NULL;
+    }
+    return apr_dbd_get_entry(dbd->driver, row, col);
+}
+
+apr_status_t mc_db_begin(request_rec *r, ap_dbd_t *dbd,
+                         apr_dbd_transaction_t **tx)
+{
+    int rv = apr_dbd_transaction_start(dbd->driver, r->pool, dbd->handle, tx);
+
+    if (rv != 0) {
+        log_db_error(r, dbd, "BEGIN", rv);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mc_db_end(request_rec *r, ap_dbd_t *dbd,
+                       apr_dbd_transaction_t *tx, int rollback)
+{
+    int rv;
+
+    if (rollback) {
+        apr_dbd_transaction_mode_set(dbd->driver, tx,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rv = apr_dbd_transaction_end(dbd->driver, r->pool, tx);
+    if (rv != 0) {
+        log_db_error(r, dbd, "COMMIT", rv);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+int mc_db_healthy(request_rec *r, int force, int *cached)
+{
+    apr_int64_t max_age = mc_config_geti(r->server, MC_CONF_HEALTH_CACHE_MS);
+    apr_dbd_results_t *res;
+    ap_dbd_t *dbd;
+    int ok;
+
+    ok = force ? -1 : mc_shm_db_health_get(max_age * 1000);
+    if (ok >= 0) {
+        *cached = 1;
+        return ok;
+    }
+    *cached = 0;
+    dbd = dbd_acquire(r);
+    ok = dbd && mc_db_select(r, dbd, "cc_ping", &res, 0, NULL) == APR_SUCCESS
+         && mc_db_value(r, dbd, res, 0) != NULL;
+    mc_shm_db_health_set(ok);
+    return ok;
+}

@@ -1,0 +1,246 @@
+/*
+ * mod_concierge_shm.c - the host-wide shared-memory segment and its lock.
+ *
+ * One segment, created in post_config (second pass) on pconf, inherited by
+ * every child; one global mutex guards the rate-limit table.  Metrics are
+ * updated with atomic adds and need no lock.  Nothing in the segment is a
+ * pointer: every section is found by an offset from the segment base, so
+ * it means the same in every process.
+ *
+ *   +---------------------------+ 0
+ *   | mc_shm_hdr                |  magic, version, size, section offsets,
+ *   |                           |  cached database health
+ *   +---------------------------+ off_buckets (APR_ALIGN_DEFAULT)
+ *   | cc_buckets table          |  cc_bucket.h: header + nslots slots
+ *   +---------------------------+ off_metrics
+ *   | cc_metrics region         |  cc_metrics.h: per-route counters,
+ *   |                           |  histograms, 429s per class
+ *   +---------------------------+ size
+ *
+ * The segment lives as long as one generation of the server: a restart
+ * (graceful or not) builds a new one, so counters restart from zero;
+ * anything that must survive a restart belongs in PostgreSQL.
+ */
+#include "apr_shm.h"
+#include "apr_global_mutex.h"
+#include "apr_atomic.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "util_mutex.h"
+#include "mod_concierge.h"
+#include "cc_metrics.h"
+
+#define MC_SHM_MAGIC   0x43434d53u   /* "CCMS" */
+#define MC_SHM_VERSION 1u
+#define MC_MUTEX_TYPE  "concierge-shm"
+
+typedef struct mc_shm_hdr {
+    apr_uint32_t magic;
+    apr_uint32_t version;
+    apr_uint64_t size;
+    apr_uint64_t off_buckets, len_buckets;
+    apr_uint64_t off_metrics, len_metrics;
+    volatile apr_uint32_t db_ok;          /* 1 up, 0 down */
+    volatile apr_uint64_t db_checked_us;  /* 0: never */
+    volatile apr_uint64_t rl_allowed;
+    volatile apr_uint64_t rl_refused;
+} mc_shm_hdr;
+
+/* Process-wide, written only in post_config/child_init (before threads). */
+static apr_shm_t           *mc_shm;
+static mc_shm_hdr          *mc_hdr;
+static apr_global_mutex_t  *mc_mutex;
+static apr_size_t           mc_rl_slots;
+
+apr_status_t mc_shm_pre_config(apr_pool_t *pconf)
+{
+    return ap_mutex_register(pconf, MC_MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static apr_status_t shm_cleanup(void *unused)
+{
+    mc_shm = NULL;
+    mc_hdr = NULL;
+    mc_mutex = NULL;
+    return APR_SUCCESS;
+}
+
+static void *section(apr_uint64_t off)
+{
+    return (char *)mc_hdr + off;
+}
+
+apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_size_t off_b, len_b, off_m, len_m, total;
+    apr_status_t rv;
+
+    mc_rl_slots = (apr_size_t)mc_config_geti(s, MC_CONF_RL_SLOTS);
+    off_b = APR_ALIGN_DEFAULT(sizeof(mc_shm_hdr));
+    len_b = APR_ALIGN_DEFAULT(cc_buckets_size((uint32_t)mc_rl_slots));
+    off_m = off_b + len_b;
+    len_m = APR_ALIGN_DEFAULT(cc_metrics_size((uint32_t)mc_nroutes + 1,
+                                              MC_RL_NCLASSES));
+    total = off_m + len_m;
+
+    rv = apr_shm_create(&mc_shm, total, NULL, pconf);
+    if (rv == APR_ENOTIMPL) {
+        const char *fname = ap_runtime_dir_relative(pconf, "concierge.shm");
+
+        apr_shm_remove(fname, pconf);
+        rv = apr_shm_create(&mc_shm, total, fname, pconf);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00101)
+                     "cannot create %" APR_SIZE_T_FMT " bytes of shared "
+                     "memory", total);
+        return rv;
+    }
+    mc_hdr = apr_shm_baseaddr_get(mc_shm);
+    memset(mc_hdr, 0, total);
+    mc_hdr->magic = MC_SHM_MAGIC;
+    mc_hdr->version = MC_SHM_VERSION;
+    mc_hdr->size = total;
+    mc_hdr->off_buckets = off_b;
+    mc_hdr->len_buckets = len_b;
+    mc_hdr->off_metrics = off_m;
+    mc_hdr->len_metrics = len_m;
+    if (cc_buckets_init(section(off_b), len_b, (uint32_t)mc_rl_slots) != 0
+        || cc_metrics_init(section(off_m), len_m, (uint32_t)mc_nroutes + 1,
+                           MC_RL_NCLASSES) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00102)
+                     "cannot lay out shared memory");
+        return APR_EGENERAL;
+    }
+    rv = ap_global_mutex_create(&mc_mutex, NULL, MC_MUTEX_TYPE, NULL, s,
+                                pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00103)
+                     "cannot create the " MC_MUTEX_TYPE " mutex");
+        return rv;
+    }
+    apr_pool_cleanup_register(pconf, NULL, shm_cleanup,
+                              apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+void mc_shm_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!mc_mutex) {
+        return;
+    }
+    rv = apr_global_mutex_child_init(&mc_mutex,
+                                     apr_global_mutex_lockfile(mc_mutex), p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00104)
+                     "cannot attach the " MC_MUTEX_TYPE " mutex");
+    }
+}
+
+int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
+                     cc_bucket_result_t *res)
+{
+    const cc_rate_t *rate = mc_config_rate(r->server, cls);
+    apr_status_t rv;
+
+    memset(res, 0, sizeof(*res));
+    if (!mc_hdr || !rate) {
+        res->allowed = 1;
+        return 1;
+    }
+    rv = apr_global_mutex_lock(mc_mutex);
+    if (rv != APR_SUCCESS) {
+        /* Fail open on a broken lock: a rate limiter must not take the
+         * clinic offline; the failure is logged for the operator. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, CCLOGNO(00105)
+                      "rate limiter lock failed");
+        res->allowed = 1;
+        return 1;
+    }
+    cc_buckets_take(section(mc_hdr->off_buckets), cls, key, rate,
+                    (int64_t)apr_time_now(), res);
+    apr_global_mutex_unlock(mc_mutex);
+    if (res->allowed) {
+        apr_atomic_inc64(&mc_hdr->rl_allowed);
+    }
+    else {
+        apr_atomic_inc64(&mc_hdr->rl_refused);
+    }
+    return res->allowed;
+}
+
+void mc_shm_observe(int route, int status, apr_int64_t dur_us)
+{
+    if (mc_hdr && route >= 0) {
+        cc_metrics_observe(section(mc_hdr->off_metrics), (uint32_t)route,
+                           status, dur_us);
+    }
+}
+
+void mc_shm_ratelimited(mc_rl_class_e cls)
+{
+    if (mc_hdr && cls >= 0) {
+        cc_metrics_ratelimited(section(mc_hdr->off_metrics), (uint32_t)cls);
+    }
+}
+
+char *mc_shm_metrics_text(apr_pool_t *p, const char *extra)
+{
+    if (!mc_hdr) {
+        return apr_pstrdup(p, extra ? extra : "");
+    }
+    return cc_metrics_render(p, section(mc_hdr->off_metrics),
+                             mc_route_labels(p), mc_rl_class_names, extra);
+}
+
+json_t *mc_shm_health(apr_pool_t *p)
+{
+    cc_buckets_stats_t st;
+    json_t *o;
+
+    if (!mc_hdr) {
+        return json_pack("{s:b}", "attached", 0);
+    }
+    memset(&st, 0, sizeof(st));
+    if (apr_global_mutex_lock(mc_mutex) == APR_SUCCESS) {
+        cc_buckets_stats(section(mc_hdr->off_buckets),
+                         (int64_t)apr_time_now(), &st);
+        apr_global_mutex_unlock(mc_mutex);
+    }
+    o = json_pack("{s:b, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s}}",
+                  "attached", 1,
+                  "bytes", (json_int_t)mc_hdr->size,
+                  "rate_limiter",
+                  "slots", (json_int_t)st.nslots,
+                  "used", (json_int_t)st.used,
+                  "evictions", (json_int_t)st.evictions,
+                  "expirations", (json_int_t)st.expirations,
+                  "allowed", (json_int_t)apr_atomic_read64(&mc_hdr->rl_allowed),
+                  "refused", (json_int_t)apr_atomic_read64(&mc_hdr->rl_refused),
+                  "mutex", apr_global_mutex_name(mc_mutex));
+    return o;
+}
+
+int mc_shm_db_health_get(apr_int64_t max_age_us)
+{
+    apr_uint64_t at;
+
+    if (!mc_hdr || max_age_us <= 0) {
+        return -1;
+    }
+    at = apr_atomic_read64(&mc_hdr->db_checked_us);
+    if (at == 0 || (apr_int64_t)(apr_time_now() - (apr_time_t)at) > max_age_us) {
+        return -1;
+    }
+    return apr_atomic_read32(&mc_hdr->db_ok) ? 1 : 0;
+}
+
+void mc_shm_db_health_set(int ok)
+{
+    if (mc_hdr) {
+        apr_atomic_set32(&mc_hdr->db_ok, ok ? 1 : 0);
+        apr_atomic_set64(&mc_hdr->db_checked_us, (apr_uint64_t)apr_time_now());
+    }
+}
