@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Start/stop httpd with the project's own conf/httpd.conf.
+#   httpd.sh check|start|foreground|stop|graceful
+# Environment (defaults for `make run`):
+#   CC_BUILD  build folder holding mod_concierge.so      (build/)
+#   CC_PORT   port on 127.0.0.1                           (8080)
+#   CC_EXTRA_CONF  file included last                     (none)
+#   CC_SERVERS/CC_THREADS  processes / threads each       (2 / 32)
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+export CC_TOP CC_VAR
+export CC_BUILD=${CC_BUILD:-$CC_TOP/build}
+export CC_PORT=${CC_PORT:-8080}
+export CC_SERVERS=${CC_SERVERS:-2}
+export CC_THREADS=${CC_THREADS:-32}
+export CC_WORKERS=$(( CC_SERVERS * CC_THREADS ))
+export CC_DBD_POOL=${CC_DBD_POOL:-8}
+if [ "$(id -u)" -eq 0 ]; then
+    export CC_USER=${CC_USER:-www-data} CC_GROUP=${CC_GROUP:-www-data}
+else
+    export CC_USER=${CC_USER:-$(id -un)} CC_GROUP=${CC_GROUP:-$(id -gn)}
+fi
+EXTRA=${CC_EXTRA_CONF:-${EXTRA_CONF:-}}
+if [ -n "$EXTRA" ]; then
+    [ -r "$EXTRA" ] || { echo "httpd: EXTRA_CONF $EXTRA is not readable" >&2; exit 1; }
+    export CC_EXTRA_CONF=$(cd "$(dirname "$EXTRA")" && pwd)/$(basename "$EXTRA")
+else
+    export CC_EXTRA_CONF=$CC_TOP/conf/empty.conf
+fi
+CC_DB_PARAMS=$(app_conninfo); export CC_DB_PARAMS
+mkdir -p "$CC_VAR/httpd"
+CONF=$CC_TOP/conf/httpd.conf
+# The sanitizer build needs its runtimes preloaded into httpd.
+if [ -n "${CC_PRELOAD:-}" ]; then HTTPD="env LD_PRELOAD=${CC_PRELOAD// /:} $HTTPD"; fi
+PIDFILE=$CC_VAR/httpd/httpd.pid
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+case "${1:-}" in
+    check) $HTTPD -f "$CONF" -t ;;
+    foreground)
+        $HTTPD -f "$CONF" -t 2>&1 | grep -v 'Syntax OK' || true
+        exec $HTTPD -f "$CONF" -DFOREGROUND ;;
+    start)
+        $HTTPD -f "$CONF" -t >/dev/null 2>&1 || { $HTTPD -f "$CONF" -t; exit 1; }
+        $HTTPD -f "$CONF" -k start
+        for _ in $(seq 1 100); do
+            curl -fsS -o /dev/null "http://127.0.0.1:$CC_PORT/api/health" 2>/dev/null && exit 0
+            curl -sS -o /dev/null "http://127.0.0.1:$CC_PORT/" 2>/dev/null && exit 0
+            sleep 0.1
+        done
+        echo "httpd: did not answer on port $CC_PORT" >&2; tail -n 20 "$CC_VAR/httpd/error.log" >&2; exit 1 ;;
+    graceful) $HTTPD -f "$CONF" -k graceful ;;
+    stop)
+        running || exit 0
+        pid=$(cat "$PIDFILE"); kill -TERM "$pid"
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true ;;
+    *) echo "usage: httpd.sh check|start|foreground|stop|graceful" >&2; exit 2 ;;
+esac
