@@ -1,0 +1,76 @@
+/*
+ * harness.h - integration-test harness: a private PostgreSQL cluster and a
+ * real httpd with the real module, on free loopback ports, driven through
+ * libcurl.  One PostgreSQL per run; one httpd per test case group (TCase),
+ * started by an unchecked fixture with that group's extra configuration
+ * and its error log checked by the group's last test.
+ */
+#ifndef IT_HARNESS_H
+#define IT_HARNESS_H
+
+#include <check.h>
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct it_resp {
+    long    status;
+    char   *body;       /* NUL-terminated */
+    size_t  len;
+    char   *headers;    /* raw header block */
+    json_t *json;       /* parsed body or NULL */
+    char   *hv[16];     /* header values handed out by it_header */
+    int     nhv;
+} it_resp;
+
+extern int it_port;
+extern char it_var[];           /* CC_VAR of this run */
+extern const char *IT_ADMIN;    /* "user:password" of an admin */
+extern const char *IT_STAFF;    /* "user:password" of a staff user */
+extern const char *IT_PROBE;    /* staff user the harness itself uses */
+
+void it_global_setup(void);     /* PostgreSQL, migrations, users */
+void it_global_teardown(void);
+
+/* Start httpd with `extra` appended as the EXTRA_CONF file (may be NULL),
+ * `servers` processes of `threads` threads; the error log starts empty. */
+void it_httpd_start(const char *extra, int servers, int threads);
+void it_httpd_stop(void);
+
+/* One HTTP request on a fresh connection.  auth "user:pass" or NULL;
+ * body may be NULL; len < 0 means strlen(body); hdrs NULL-terminated. */
+it_resp *it_req(const char *method, const char *path, const char *auth,
+                const char *ctype, const char *body, long len,
+                const char *const *hdrs);
+#define it_get(path, auth) it_req("GET", (path), (auth), NULL, NULL, -1, NULL)
+#define it_put_json(path, auth, body) \
+    it_req("PUT", (path), (auth), "application/json", (body), -1, NULL)
+/* Header value (case-insensitive name) or NULL; valid while r lives. */
+const char *it_header(it_resp *r, const char *name);
+void it_free(it_resp *r);
+
+/* Check the SPEC error envelope: status, code, request_id present and
+ * equal to X-Request-Id, Content-Type JSON. */
+void it_assert_error_at(it_resp *r, long status, const char *code,
+                        const char *file, int line);
+#define it_assert_error(r, st, code) it_assert_error_at((r), (st), (code), __FILE__, __LINE__)
+
+/* Run a shell command (in the repository root, with the run's CC_VAR).
+ * Returns its exit status; it_sh_out returns its stdout (malloc'd). */
+int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *it_sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The httpd error log of the current group: lines at [warn] or worse that
+ * contain none of the `allowed` substrings (NULL-terminated list).
+ * Returns NULL when there are none, else a malloc'd string of them. */
+char *it_log_unexpected(const char *const *allowed);
+char *it_log_read(void);
+
+/* Suites (one file each). */
+Suite *it_suite_api(void);
+Suite *it_suite_roles(void);
+Suite *it_suite_limits(void);
+Suite *it_suite_audit(void);
+Suite *it_suite_ops(void);
+Suite *it_suite_outage(void);
+
+#endif

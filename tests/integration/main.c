@@ -1,0 +1,23 @@
+/* Integration-test runner: PostgreSQL once, httpd per group. */
+#include <stdlib.h>
+#include <check.h>
+#include "harness.h"
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    it_global_setup();
+    sr = srunner_create(it_suite_api());
+    srunner_add_suite(sr, it_suite_roles());
+    srunner_add_suite(sr, it_suite_limits());
+    srunner_add_suite(sr, it_suite_audit());
+    srunner_add_suite(sr, it_suite_ops());
+    srunner_add_suite(sr, it_suite_outage());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    it_global_teardown();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,584 @@
+/*
+ * test_ops.c - operations surface: public and admin health, metrics shared
+ * across worker processes, JSON for every error under /api/ (ours and
+ * httpd's own), request ids in the error log, no secrets in replies.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "harness.h"
+
+#define OPS_HEALTH_ROUTE "route=\"GET /api/health\""
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static const char *ops_str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The PostgreSQL password of this run (it_var/pg/password). */
+static char *ops_db_password(void)
+{
+    char path[512], buf[256] = "";
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/pg/password", it_var);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        buf[--n] = '\0';
+    }
+    ck_assert_msg(n >= 8, "database password too short to search for");
+    return strdup(buf);
+}
+
+/* Neither the body nor the headers of r carry a secret. */
+static void ops_assert_no_secret(it_resp *r, const char *what)
+{
+    char *pw = ops_db_password();
+
+    ck_assert_msg(!strstr(r->body, pw) && !strstr(r->headers, pw),
+                  "%s: reply holds the database password", what);
+    ck_assert_msg(!strcasestr(r->body, "password=")
+                  && !strcasestr(r->headers, "password="),
+                  "%s: reply holds a conninfo password: %s", what, r->body);
+    free(pw);
+}
+
+/* Value of one sample line "series value" in Prometheus text, or -1. */
+static long long ops_metric(const char *text, const char *series)
+{
+    size_t n = strlen(series);
+    const char *p = text;
+
+    while ((p = strstr(p, series)) != NULL) {
+        if ((p == text || p[-1] == '\n') && p[n] == ' ') {
+            return strtoll(p + n + 1, NULL, 10);
+        }
+        p += n;
+    }
+    return -1;
+}
+
+static char *ops_metrics_text(void)
+{
+    it_resp *r = it_get("/api/admin/metrics", IT_ADMIN);
+    const char *ct = it_header(r, "Content-Type");
+    char *t;
+
+    ck_assert_msg(r->status == 200, "metrics: status %ld, body %.300s",
+                  r->status, r->body);
+    ck_assert_msg(ct && !strncmp(ct, "text/plain", 10),
+                  "metrics content type %s", ct ? ct : "(none)");
+    t = strdup(r->body);
+    it_free(r);
+    return t;
+}
+
+static int ops_is_hex_id(const char *s)
+{
+    size_t i, n = s ? strlen(s) : 0;
+
+    if (n < 16 || n > 64) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (!strchr("0123456789abcdefABCDEF-", s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The error-log line holding `needle`, malloc'd, or NULL. */
+static char *ops_log_line_with(const char *needle, const char *tag)
+{
+    char *log = it_log_read(), *line, *save = NULL, *out = NULL;
+
+    for (line = strtok_r(log, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (strstr(line, needle) && (!tag || strstr(line, tag))) {
+            out = strdup(line);
+            break;
+        }
+    }
+    free(log);
+    return out;
+}
+
+/* it_req builds its URL in a 2 KiB buffer; this sends paths of any length
+ * (same options otherwise) and hands back an it_resp for it_free. */
+typedef struct ops_buf {
+    char  *p;
+    size_t n;
+} ops_buf;
+
+static size_t ops_on_data(char *d, size_t sz, size_t nm, void *u)
+{
+    ops_buf *b = u;
+    size_t n = sz * nm;
+    char *np = realloc(b->p, b->n + n + 1);
+
+    if (!np) {
+        return 0;
+    }
+    b->p = np;
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return n;
+}
+
+static it_resp *ops_req_long(const char *method, const char *path,
+                             const char *auth, const char *json_body)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    it_resp *r = calloc(1, sizeof(*r));
+    ops_buf bb = { NULL, 0 }, hb = { NULL, 0 };
+    char *url = NULL;
+    CURLcode rc;
+
+    ck_assert_msg(c && r && asprintf(&url, "http://127.0.0.1:%d%s", it_port,
+                                     path) > 0, "out of memory");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ops_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &bb);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ops_on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
+    if (auth) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, auth);
+    }
+    h = curl_slist_append(h, "Expect:");
+    if (json_body) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(json_body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        r->status = -(long)rc;
+    }
+    else {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    }
+    r->body = bb.p ? bb.p : strdup("");
+    r->len = bb.n;
+    r->headers = hb.p ? hb.p : strdup("");
+    r->json = json_loadb(r->body, r->len, 0, NULL);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    free(url);
+    return r;
+}
+
+/* ---- group "ops" --------------------------------------------------------- */
+
+START_TEST(ops_public_health)
+{
+    it_resp *r = it_get("/api/health", NULL);
+    json_t *want = json_pack("{s:s, s:b, s:b, s:s}", "status", "ok",
+                             "live", 1, "ready", 1, "database", "ok");
+    const char *rid = it_header(r, "X-Request-Id");
+    const char *ct = it_header(r, "Content-Type");
+
+    ck_assert_msg(r->status == 200, "health: status %ld, body %s", r->status,
+                  r->body);
+    ck_assert_msg(ct && !strncmp(ct, "application/json", 16),
+                  "health content type %s", ct ? ct : "(none)");
+    ck_assert_msg(r->json && json_equal(r->json, want),
+                  "health body is not exactly the readiness object: %s",
+                  r->body);
+    ck_assert_msg(ops_is_hex_id(rid), "bad X-Request-Id %s",
+                  rid ? rid : "(none)");
+    ck_assert_msg(!strcasestr(r->body, "password")
+                  && !strcasestr(r->headers, "password"),
+                  "health mentions a password: %s\n%s", r->headers, r->body);
+    ck_assert_msg(!strstr(r->body, "version") && !strstr(r->body, "Apache"),
+                  "public health discloses versions: %s", r->body);
+    ops_assert_no_secret(r, "GET /api/health");
+    json_decref(want);
+    it_free(r);
+}
+END_TEST
+
+START_TEST(ops_head_health)
+{
+    it_resp *r = it_req("HEAD", "/api/health", NULL, NULL, NULL, -1, NULL);
+    const char *ct = it_header(r, "Content-Type");
+
+    ck_assert_msg(r->status == 200, "HEAD health: status %ld", r->status);
+    ck_assert_msg(r->len == 0, "HEAD health sent a body of %zu bytes",
+                  r->len);
+    ck_assert_msg(ct && !strncmp(ct, "application/json", 16),
+                  "HEAD content type %s", ct ? ct : "(none)");
+    ck_assert_msg(ops_is_hex_id(it_header(r, "X-Request-Id")),
+                  "HEAD without a request id:\n%s", r->headers);
+    it_free(r);
+}
+END_TEST
+
+START_TEST(ops_admin_health)
+{
+    it_resp *r = it_get("/api/admin/health", IT_ADMIN);
+    json_t *db, *shm, *rl, *srv;
+
+    ck_assert_msg(r->status == 200 && json_is_object(r->json),
+                  "admin health: status %ld, body %s", r->status, r->body);
+    ck_assert_msg(ops_str(r->json, "status")
+                  && !strcmp(ops_str(r->json, "status"), "ok"),
+                  "status is not ok: %s", r->body);
+    db = json_object_get(r->json, "database");
+    ck_assert_msg(json_is_true(json_object_get(db, "ok")),
+                  "database.ok is not true: %s", r->body);
+    shm = json_object_get(r->json, "shared_memory");
+    ck_assert_msg(json_is_true(json_object_get(shm, "attached")),
+                  "shared memory not attached: %s", r->body);
+    rl = json_object_get(shm, "rate_limiter");
+    ck_assert_msg(json_integer_value(json_object_get(rl, "slots")) > 0,
+                  "rate limiter has no slots: %s", r->body);
+    srv = json_object_get(r->json, "server");
+    ck_assert_msg(ops_str(srv, "mpm") && !strcmp(ops_str(srv, "mpm"),
+                                                   "event"),
+                  "mpm is not event: %s", r->body);
+    ck_assert_msg(json_integer_value(json_object_get(srv, "processes")) == 2,
+                  "processes is not 2: %s", r->body);
+    ck_assert_msg(json_integer_value(json_object_get(srv,
+                                     "threads_per_process")) == 8,
+                  "threads_per_process is not 8: %s", r->body);
+    ops_assert_no_secret(r, "GET /api/admin/health");
+    ck_assert_msg(!strstr(r->body, "dbname=") && !strstr(r->body, "host="),
+                  "admin health shows the conninfo: %s", r->body);
+    it_free(r);
+
+    /* Staff are not admins. */
+    r = it_get("/api/admin/health", IT_STAFF);
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+}
+END_TEST
+
+START_TEST(ops_metrics_across_processes)
+{
+    static const char *const req_total =
+        "concierge_requests_total{" OPS_HEALTH_ROUTE "}";
+    static const char *const dur_count =
+        "concierge_request_duration_seconds_count{" OPS_HEALTH_ROUTE "}";
+    static const char *const inf_bucket =
+        "concierge_request_duration_seconds_bucket{" OPS_HEALTH_ROUTE
+        ",le=\"+Inf\"}";
+    static const char *const err4 =
+        "concierge_request_errors_total{" OPS_HEALTH_ROUTE ",class=\"4xx\"}";
+    char *m1, *m2 = NULL;
+    long long before, after = -1, e4_before, count, inf, prev = -1;
+    int pids[2] = { 0, 0 }, npids = 0, i, tries;
+    const char *p;
+
+    /* Two worker processes answer (fresh connection per request). */
+    for (i = 0; i < 100 && npids < 2; i++) {
+        it_resp *me = it_get("/api/admin/me", IT_ADMIN);
+        int pid = (int)json_integer_value(json_object_get(me->json,
+                                                          "server_pid"));
+
+        ck_assert_msg(me->status == 200 && pid > 0, "me: status %ld, %s",
+                      me->status, me->body);
+        if (npids == 0 || pids[0] != pid) {
+            pids[npids++] = pid;
+        }
+        it_free(me);
+    }
+    ck_assert_msg(npids == 2, "100 connections all went to pid %d", pids[0]);
+
+    m1 = ops_metrics_text();
+    before = ops_metric(m1, req_total);
+    e4_before = ops_metric(m1, err4);
+    ck_assert_msg(before >= 0 && e4_before >= 0, "no health series in:\n%s",
+                  m1);
+    free(m1);
+
+    for (i = 0; i < 40; i++) {
+        it_resp *r = it_get("/api/health", NULL);
+
+        ck_assert_msg(r->status == 200, "health %d: status %ld", i,
+                      r->status);
+        it_free(r);
+    }
+    /* Counted in log_transaction, just after each reply went out. */
+    for (tries = 0; tries < 20; tries++) {
+        free(m2);
+        m2 = ops_metrics_text();
+        after = ops_metric(m2, req_total);
+        if (after - before >= 40) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    ck_assert_msg(after - before == 40, "requests_total went %lld -> %lld "
+                  "for 40 requests", before, after);
+    count = ops_metric(m2, dur_count);
+    inf = ops_metric(m2, inf_bucket);
+    ck_assert_msg(count == after, "histogram count %lld != requests %lld",
+                  count, after);
+    ck_assert_msg(inf == count, "+Inf bucket %lld != count %lld", inf, count);
+    ck_assert_msg(ops_metric(m2, err4) == e4_before,
+                  "health 4xx errors grew: %lld -> %lld", e4_before,
+                  ops_metric(m2, err4));
+    /* Buckets are cumulative. */
+    for (p = m2; (p = strstr(p, "concierge_request_duration_seconds_bucket{"
+                             OPS_HEALTH_ROUTE ",le=")) != NULL; p++) {
+        const char *sp = strstr(p, "} ");
+        long long v = sp ? strtoll(sp + 2, NULL, 10) : -1;
+
+        ck_assert_msg(v >= prev, "buckets not cumulative near: %.120s", p);
+        prev = v;
+    }
+    ck_assert_msg(prev == inf, "last bucket %lld is not +Inf %lld", prev,
+                  inf);
+    ck_assert_msg(strstr(m2, "# TYPE concierge_request_duration_seconds "
+                         "histogram") != NULL, "no histogram TYPE line");
+    free(m2);
+}
+END_TEST
+
+START_TEST(ops_error_envelopes)
+{
+    it_resp *r;
+    const char *allow;
+    char path[3200];
+
+    r = it_get("/api/nope", NULL);
+    it_assert_error(r, 404, "not_found");
+    it_free(r);
+
+    r = it_req("POST", "/api/health", NULL, "application/json", "{}", -1,
+               NULL);
+    it_assert_error(r, 405, "method_not_allowed");
+    allow = it_header(r, "Allow");
+    ck_assert_msg(allow && !strcmp(allow, "GET"), "Allow: %s",
+                  allow ? allow : "(none)");
+    it_free(r);
+
+    r = it_get("/api/health/", NULL);
+    it_assert_error(r, 404, "not_found");
+    it_free(r);
+
+    /* An encoded NUL: httpd refuses it before the handler. */
+    r = it_get("/api/admin/users/a%00b", IT_ADMIN);
+    ck_assert_msg(r->status == 400 || r->status == 404,
+                  "a%%00b: status %ld, body %s", r->status, r->body);
+    it_assert_error(r, r->status, r->status == 400 ? "bad_request"
+                                                   : "not_found");
+    it_free(r);
+
+    /* Traversal out of /api/ is normalised by httpd to /etc/passwd: not an
+     * API path, so httpd's own 404; never the file. */
+    r = it_get("/api/admin/users/../../../etc/passwd", IT_ADMIN);
+    ck_assert_msg(r->status >= 400 && r->status < 500,
+                  "traversal: status %ld", r->status);
+    ck_assert_msg(!strstr(r->body, "root:") && !strstr(r->body, "/bin/"),
+                  "traversal returned file contents: %s", r->body);
+    it_free(r);
+    /* Traversal that stays under /api/, and encoded slashes: JSON. */
+    r = it_get("/api/admin/users/../../../api/etc/passwd", IT_ADMIN);
+    it_assert_error(r, 404, "not_found");
+    ck_assert_msg(!strstr(r->body, "root:"), "file contents: %s", r->body);
+    it_free(r);
+    r = it_get("/api/admin/users/..%2F..%2F..%2Fetc%2Fpasswd", IT_ADMIN);
+    ck_assert_msg(r->status == 400 || r->status == 404,
+                  "encoded traversal: status %ld", r->status);
+    it_assert_error(r, r->status, r->status == 400 ? "bad_request"
+                                                   : "not_found");
+    ck_assert_msg(!strstr(r->body, "root:"), "file contents: %s", r->body);
+    it_free(r);
+
+    r = it_put_json("/api/admin/users/x%27%3BDROP", IT_ADMIN,
+                    "{\"role\":\"staff\",\"password\":\"aaaaaaaaaaaaaa\"}");
+    it_assert_error(r, 400, "invalid_parameter");
+    it_free(r);
+
+    memcpy(path, "/api/admin/users/", 17);
+    memset(path + 17, 'a', 3000);
+    path[3017] = '\0';
+    r = ops_req_long("PUT", path, IT_ADMIN,
+                     "{\"role\":\"staff\",\"password\":\"aaaaaaaaaaaaaa\"}");
+    ck_assert_msg(r->status == 400 || r->status == 414,
+                  "3000-byte name: status %ld, body %s", r->status, r->body);
+    it_assert_error(r, r->status, r->status == 400 ? "invalid_parameter"
+                                                   : "uri_too_long");
+    it_free(r);
+
+    /* Nothing of the above created an account. */
+    r = it_get("/api/admin/users", IT_ADMIN);
+    ck_assert_msg(r->status == 200 && !strstr(r->body, "aaaaaaaaaa")
+                  && !strstr(r->body, "DROP"),
+                  "users: status %ld, %s", r->status, r->body);
+    it_free(r);
+}
+END_TEST
+
+START_TEST(ops_request_id_in_log)
+{
+    it_resp *r = it_get("/api/admin/me", "it-admin:wrong-password-123");
+    char *rid, *line = NULL;
+    int tries;
+
+    it_assert_error(r, 401, "authentication_required");
+    rid = strdup(it_header(r, "X-Request-Id"));
+    it_free(r);
+    for (tries = 0; tries < 20 && !line; tries++) {
+        line = ops_log_line_with(rid, "AH01617");
+        if (!line) {
+            usleep(100 * 1000);
+        }
+    }
+    ck_assert_msg(line != NULL, "no AH01617 line with request id %s in:\n%s",
+                  rid, it_log_read());
+    ck_assert_msg(!strstr(line, "wrong-password-123"),
+                  "the tried password is logged: %s", line);
+    free(line);
+    free(rid);
+}
+END_TEST
+
+START_TEST(ops_log_clean)
+{
+    /* AH01617: the wrong password of ops_request_id_in_log. */
+    static const char *const allowed[] = { "AH01617", NULL };
+    char *bad = it_log_unexpected(allowed);
+    char *log = it_log_read(), *pw = ops_db_password();
+
+    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%s", bad);
+    ck_assert_msg(!strstr(log, pw), "the database password is in the log");
+    free(log);
+    free(pw);
+}
+END_TEST
+
+/* ---- group "core_errors": httpd's own error answers as JSON -------------- */
+
+START_TEST(core_errors_json)
+{
+    static const char *const chunked[] = { "Transfer-Encoding: chunked",
+                                           NULL };
+    it_resp *r;
+    char *rid, *line, *body;
+    const char *msg;
+    size_t n = 5000;
+
+    r = it_get("/api/test-boom", NULL);
+    it_assert_error(r, 500, "internal_error");
+    ck_assert_msg(!strcasestr(r->body, "<html"), "HTML in %s", r->body);
+    rid = strdup(it_header(r, "X-Request-Id"));
+    it_free(r);
+
+    r = it_get("/api/test-denied", NULL);
+    it_assert_error(r, 403, "forbidden");
+    ck_assert_msg(!strcasestr(r->body, "<html"), "HTML in %s", r->body);
+    it_free(r);
+
+    /* 5000 bytes, chunked: LimitRequestBody 1000 (httpd) answers. */
+    body = malloc(n + 1);
+    memset(body, 'x', n);
+    memcpy(body, "{\"role\":\"staff\",\"password\":\"", 29);
+    memcpy(body + n - 2, "\"}", 3);
+    r = it_req("PUT", "/api/admin/users/x", IT_ADMIN, "application/json",
+               body, (long)n, chunked);
+    it_assert_error(r, 413, "body_too_large");
+    msg = json_string_value(json_object_get(json_object_get(r->json, "error"),
+                                            "message"));
+    ck_assert_msg(msg && !strstr(msg, "4096"), "the route cap answered, not "
+                  "LimitRequestBody (was the body chunked?): %s", r->body);
+    it_free(r);
+    /* With Content-Length: the route's own cap (4 KiB) answers first. */
+    r = it_req("PUT", "/api/admin/users/x", IT_ADMIN, "application/json",
+               body, (long)n, NULL);
+    it_assert_error(r, 413, "body_too_large");
+    it_free(r);
+    /* Under the route cap but over LimitRequestBody. */
+    r = it_req("PUT", "/api/admin/users/x", IT_ADMIN, "application/json",
+               body + 3000, (long)(n - 3000), NULL);
+    it_assert_error(r, 413, "body_too_large");
+    it_free(r);
+    free(body);
+
+    line = ops_log_line_with(rid, NULL);
+    ck_assert_msg(line != NULL, "request id %s of the 500 is not in the "
+                  "error log:\n%s", rid, it_log_read());
+    ck_assert_msg(strstr(line, "CC00003") && strstr(line, "500"),
+                  "the 500's log line is not CC00003: %s", line);
+    free(line);
+    free(rid);
+}
+END_TEST
+
+START_TEST(core_errors_log_clean)
+{
+    /* CC00003: our note for the answered 500 (Redirect 500).
+     * AH01630: authz_core's "client denied by server configuration". */
+    static const char *const allowed[] = { "CC00003", "AH01630", NULL };
+    char *bad = it_log_unexpected(allowed);
+
+    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%s", bad);
+}
+END_TEST
+
+static void ops_setup(void)
+{
+    it_httpd_start("ConciergeRateLimit admin 100000/min\n", 2, 8);
+}
+
+static void core_errors_setup(void)
+{
+    it_httpd_start("ConciergeRateLimit admin 100000/min\n"
+                   "LoadModule alias_module "
+                   "/usr/lib/apache2/modules/mod_alias.so\n"
+                   "Redirect 500 /api/test-boom\n"
+                   "<Location /api/test-denied>\n"
+                   " Require all denied\n"
+                   "</Location>\n"
+                   "LimitRequestBody 1000\n", 2, 8);
+}
+
+Suite *it_suite_ops(void)
+{
+    Suite *s = suite_create("ops");
+    TCase *tc = tcase_create("ops");
+    TCase *ce = tcase_create("core_errors");
+
+    tcase_add_unchecked_fixture(tc, ops_setup, it_httpd_stop);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, ops_public_health);
+    tcase_add_test(tc, ops_head_health);
+    tcase_add_test(tc, ops_admin_health);
+    tcase_add_test(tc, ops_metrics_across_processes);
+    tcase_add_test(tc, ops_error_envelopes);
+    tcase_add_test(tc, ops_request_id_in_log);
+    tcase_add_test(tc, ops_log_clean);
+    suite_add_tcase(s, tc);
+
+    tcase_add_unchecked_fixture(ce, core_errors_setup, it_httpd_stop);
+    tcase_set_timeout(ce, 120);
+    tcase_add_test(ce, core_errors_json);
+    tcase_add_test(ce, core_errors_log_clean);
+    suite_add_tcase(s, ce);
+    return s;
+}
