@@ -10,7 +10,7 @@
 SHELL       := /bin/bash
 BUILD       ?= build
 APXS        ?= apxs
-PKGS        := jansson libcurl openssl
+PKGS        := jansson libcurl openssl libpq
 SAN         ?=
 CC          ?= cc
 

@@ -155,11 +155,11 @@ static void mc_insert_error_filter(request_rec *r)
     if (is_api(r)) {
         /* mod_authn_dbd answers 500 when PostgreSQL is down; say what it
          * is: a dependency outage (503), as every other route does. */
-        if (r->status == HTTP_INTERNAL_SERVER_ERROR
-            && mc_shm_db_health_get(apr_time_from_sec(5)) != 1) {
+        if (r->status == HTTP_INTERNAL_SERVER_ERROR) {
             int cached = 0;
 
-            if (!mc_db_healthy(r, 1, &cached)) {
+            if (apr_table_get(r->notes, MC_NOTE_DB_FAILED)
+                || !mc_db_healthy(r, 1, &cached)) {
                 r->status = HTTP_SERVICE_UNAVAILABLE;
                 r->status_line = NULL;
                 apr_table_setn(r->err_headers_out, "Retry-After", "5");
@@ -201,7 +201,11 @@ static int mc_log_transaction(request_rec *r)
             const char *action = r->status == HTTP_UNAUTHORIZED
                                  ? "auth.login_failed" : "auth.forbidden";
 
-            if (mc_audit_append_tx(r, r->user, action, r->uri,
+            const char *who = cc_utf8_valid(r->user, strlen(r->user))
+                              && strlen(r->user) <= 128
+                              ? r->user : "(unprintable user name)";
+
+            if (mc_audit_append_tx(r, who, action, r->uri,
                                    cc_json_dump(r->pool, d, NULL))
                 != APR_SUCCESS) {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00004)
@@ -219,6 +223,7 @@ static void mc_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
+    mc_auth_register(p);
     ap_hook_pre_config(mc_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mc_post_config_sql, NULL, before_dbd,
                         APR_HOOK_REALLY_FIRST);

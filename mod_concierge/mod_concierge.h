@@ -47,21 +47,49 @@ typedef enum {
     MC_ROLE_ADMIN  = 2
 } mc_role_e;
 
+/* Integer settings (mc_config_geti); every value is >= 0, -1 is "unset". */
 typedef enum {
-    MC_CONF_RL_SLOTS,        /* bucket table slots */
+    MC_CONF_RL_SLOTS = 0,    /* bucket table slots */
     MC_CONF_MAX_BODY,        /* bytes */
     MC_CONF_JSON_DEPTH,
-    MC_CONF_HEALTH_CACHE_MS
+    MC_CONF_HEALTH_CACHE_MS,
+    MC_CONF_INDEX_SIZE,      /* bytes per index slot (two slots) */
+    MC_CONF_CHUNK_CHARS,     /* chunk size cap */
+    MC_CONF_LLM_CONNECT_MS,
+    MC_CONF_LLM_TIMEOUT_MS,
+    MC_CONF_BREAKER_FAILURES,
+    MC_CONF_BREAKER_COOLDOWN_S,
+    MC_CONF_CHAT_MAX_CHARS,
+    MC_CONF_CHAT_LOG,        /* 0/1: store conversations */
+    MC_CONF_NINTS
 } mc_conf_int_e;
 
+/* Real-valued settings (mc_config_getd); NaN is "unset". */
+typedef enum {
+    MC_CONFD_BM25_K1 = 0,
+    MC_CONFD_BM25_B,
+    MC_CONFD_TITLE_WEIGHT,
+    MC_CONFD_SYNONYM_WEIGHT,
+    MC_CONFD_MIN_SCORE,      /* grounding threshold on the top score */
+    MC_CONFD_MIN_OVERLAP,    /* LLM answer sentence support, 0..1 */
+    MC_CONF_NDBLS
+} mc_conf_dbl_e;
+
+/* String settings (mc_config_gets); NULL is "unset". */
+typedef enum {
+    MC_CONFS_TIMEZONE = 0,
+    MC_CONFS_LLM_BASE,
+    MC_CONFS_LLM_MODEL,
+    MC_CONFS_LLM_KEY,        /* secret: never logged or echoed */
+    MC_CONF_NSTRS
+} mc_conf_str_e;
+
 typedef struct mc_srv_conf {
-    cc_rate_t   rate[MC_RL_NCLASSES];
-    int         rate_set[MC_RL_NCLASSES];
-    int         rl_slots;          /* -1 unset */
-    apr_int64_t max_body;          /* -1 unset */
-    int         json_depth;        /* -1 unset */
-    int         health_cache_ms;   /* -1 unset */
-    const char *timezone;          /* NULL unset */
+    cc_rate_t    rate[MC_RL_NCLASSES];
+    int          rate_set[MC_RL_NCLASSES];
+    apr_int64_t  ints[MC_CONF_NINTS];
+    double       dbls[MC_CONF_NDBLS];
+    const char  *strs[MC_CONF_NSTRS];
     apr_hash_t  *user_roles;       /* ConciergeUserRole, case-sensitive
                                       as user names are; never NULL */
 } mc_srv_conf;
@@ -71,8 +99,12 @@ void *mc_config_create_srv(apr_pool_t *p, server_rec *s);
 void *mc_config_merge_srv(apr_pool_t *p, void *basev, void *addv);
 const mc_srv_conf *mc_config_get(const server_rec *s);
 apr_int64_t mc_config_geti(const server_rec *s, mc_conf_int_e which);
+double mc_config_getd(const server_rec *s, mc_conf_dbl_e which);
+const char *mc_config_gets(const server_rec *s, mc_conf_str_e which);
 const cc_rate_t *mc_config_rate(const server_rec *s, mc_rl_class_e cls);
 const char *mc_config_timezone(const server_rec *s);
+/* The LLM is configured (base URL, model and key all set). */
+int mc_config_llm_enabled(const server_rec *s);
 
 /* ---- request context and replies (mod_concierge_routes.c) -------------- */
 
@@ -133,6 +165,9 @@ apr_status_t mc_arg_int(mc_ctx *c, const char *name, apr_int64_t def,
 
 /* ---- database (mod_concierge_db.c) ------------------------------------- */
 
+/* r->notes key set when a database call of this request failed. */
+#define MC_NOTE_DB_FAILED "concierge-db-failed"
+
 void mc_db_register(apr_pool_t *pconf, server_rec *s);
 int  mc_db_ready(void);    /* mod_dbd optional functions present */
 /* A pooled connection for r, or NULL when the database is unreachable
@@ -183,6 +218,10 @@ apr_status_t mc_audit_append(request_rec *r, ap_dbd_t *dbd, const char *actor,
 apr_status_t mc_audit_append_tx(request_rec *r, const char *actor,
                                 const char *action, const char *target,
                                 const char *detail);
+
+/* ---- authentication (mod_concierge_auth.c) ---------------------------- */
+
+void mc_auth_register(apr_pool_t *p);
 
 /* ---- handlers (one file per resource) ---------------------------------- */
 

@@ -75,7 +75,9 @@ int mc_api_admin_user_put(mc_ctx *c)
     apr_status_t rv;
     json_t *detail;
 
-    if (!username || strlen(username) > 64) {
+    if (!username || strlen(username) > 64
+        || strspn(username, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789._-") != strlen(username)) {
         return mc_error(c, 400, "invalid_parameter",
                         "user names are 1 to 64 of A-Z a-z 0-9 . _ -");
     }

@@ -6,6 +6,9 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "apr_hash.h"
+#include "apr_uri.h"
+#include <math.h>
+#include <stdlib.h>
 #include "http_core.h"
 #include "mod_concierge.h"
 
@@ -21,21 +24,49 @@ static const cc_rate_t mc_rate_defaults[MC_RL_NCLASSES] = {
     { 10, 60 },     /* login */
 };
 
-#define MC_DEF_RL_SLOTS        8192
-#define MC_DEF_MAX_BODY        (64 * 1024)
-#define MC_DEF_JSON_DEPTH      16
-#define MC_DEF_HEALTH_CACHE_MS 1000
-#define MC_DEF_TIMEZONE        "Europe/London"
+/* Defaults, applied by the getters so "unset" survives merging. */
+static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
+    8192,               /* MC_CONF_RL_SLOTS */
+    64 * 1024,          /* MC_CONF_MAX_BODY */
+    16,                 /* MC_CONF_JSON_DEPTH */
+    1000,               /* MC_CONF_HEALTH_CACHE_MS */
+    32 * 1024 * 1024,   /* MC_CONF_INDEX_SIZE */
+    1200,               /* MC_CONF_CHUNK_CHARS */
+    2000,               /* MC_CONF_LLM_CONNECT_MS */
+    8000,               /* MC_CONF_LLM_TIMEOUT_MS */
+    5,                  /* MC_CONF_BREAKER_FAILURES */
+    30,                 /* MC_CONF_BREAKER_COOLDOWN_S */
+    1000,               /* MC_CONF_CHAT_MAX_CHARS */
+    1,                  /* MC_CONF_CHAT_LOG */
+};
+
+static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
+    1.2,                /* MC_CONFD_BM25_K1 */
+    0.75,               /* MC_CONFD_BM25_B */
+    2.0,                /* MC_CONFD_TITLE_WEIGHT */
+    0.6,                /* MC_CONFD_SYNONYM_WEIGHT */
+    3.0,                /* MC_CONFD_MIN_SCORE */
+    0.5,                /* MC_CONFD_MIN_OVERLAP */
+};
+
+static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
+    "Europe/London",                    /* MC_CONFS_TIMEZONE */
+    "https://api.groq.com/openai/v1",   /* MC_CONFS_LLM_BASE */
+    "llama-3.1-8b-instant",             /* MC_CONFS_LLM_MODEL */
+    NULL,                               /* MC_CONFS_LLM_KEY */
+};
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
 {
     mc_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+    int i;
 
-    c->rl_slots = -1;
-    c->max_body = -1;
-    c->json_depth = -1;
-    c->health_cache_ms = -1;
-    c->timezone = NULL;
+    for (i = 0; i < MC_CONF_NINTS; i++) {
+        c->ints[i] = -1;
+    }
+    for (i = 0; i < MC_CONF_NDBLS; i++) {
+        c->dbls[i] = NAN;
+    }
     c->user_roles = apr_hash_make(p);
     return c;
 }
@@ -50,12 +81,15 @@ void *mc_config_merge_srv(apr_pool_t *p, void *basev, void *addv)
         c->rate_set[i] = add->rate_set[i] || base->rate_set[i];
         c->rate[i] = add->rate_set[i] ? add->rate[i] : base->rate[i];
     }
-    c->rl_slots = add->rl_slots != -1 ? add->rl_slots : base->rl_slots;
-    c->max_body = add->max_body != -1 ? add->max_body : base->max_body;
-    c->json_depth = add->json_depth != -1 ? add->json_depth : base->json_depth;
-    c->health_cache_ms = add->health_cache_ms != -1 ? add->health_cache_ms
-                                                    : base->health_cache_ms;
-    c->timezone = add->timezone ? add->timezone : base->timezone;
+    for (i = 0; i < MC_CONF_NINTS; i++) {
+        c->ints[i] = add->ints[i] != -1 ? add->ints[i] : base->ints[i];
+    }
+    for (i = 0; i < MC_CONF_NDBLS; i++) {
+        c->dbls[i] = !isnan(add->dbls[i]) ? add->dbls[i] : base->dbls[i];
+    }
+    for (i = 0; i < MC_CONF_NSTRS; i++) {
+        c->strs[i] = add->strs[i] ? add->strs[i] : base->strs[i];
+    }
     c->user_roles = apr_hash_overlay(p, add->user_roles, base->user_roles);
     return c;
 }
@@ -69,18 +103,33 @@ apr_int64_t mc_config_geti(const server_rec *s, mc_conf_int_e which)
 {
     const mc_srv_conf *c = mc_config_get(s);
 
-    switch (which) {
-    case MC_CONF_RL_SLOTS:
-        return c->rl_slots != -1 ? c->rl_slots : MC_DEF_RL_SLOTS;
-    case MC_CONF_MAX_BODY:
-        return c->max_body != -1 ? c->max_body : MC_DEF_MAX_BODY;
-    case MC_CONF_JSON_DEPTH:
-        return c->json_depth != -1 ? c->json_depth : MC_DEF_JSON_DEPTH;
-    case MC_CONF_HEALTH_CACHE_MS:
-        return c->health_cache_ms != -1 ? c->health_cache_ms
-                                        : MC_DEF_HEALTH_CACHE_MS;
-    }
-    return 0;
+    return c->ints[which] != -1 ? c->ints[which] : mc_int_defaults[which];
+}
+
+double mc_config_getd(const server_rec *s, mc_conf_dbl_e which)
+{
+    const mc_srv_conf *c = mc_config_get(s);
+
+    return !isnan(c->dbls[which]) ? c->dbls[which] : mc_dbl_defaults[which];
+}
+
+const char *mc_config_gets(const server_rec *s, mc_conf_str_e which)
+{
+    const mc_srv_conf *c = mc_config_get(s);
+
+    return c->strs[which] ? c->strs[which] : mc_str_defaults[which];
+}
+
+const char *mc_config_timezone(const server_rec *s)
+{
+    return mc_config_gets(s, MC_CONFS_TIMEZONE);
+}
+
+int mc_config_llm_enabled(const server_rec *s)
+{
+    const char *key = mc_config_gets(s, MC_CONFS_LLM_KEY);
+
+    return key && *key;
 }
 
 const cc_rate_t *mc_config_rate(const server_rec *s, mc_rl_class_e cls)
@@ -91,13 +140,6 @@ const cc_rate_t *mc_config_rate(const server_rec *s, mc_rl_class_e cls)
         return NULL;
     }
     return c->rate_set[cls] ? &c->rate[cls] : &mc_rate_defaults[cls];
-}
-
-const char *mc_config_timezone(const server_rec *s)
-{
-    const mc_srv_conf *c = mc_config_get(s);
-
-    return c->timezone ? c->timezone : MC_DEF_TIMEZONE;
 }
 
 /* ---- directive handlers ------------------------------------------------ */
@@ -161,70 +203,188 @@ static const char *set_rate_limit(cmd_parms *cmd, void *dc, const char *cls,
     return NULL;
 }
 
-static const char *set_rl_slots(cmd_parms *cmd, void *dc, const char *arg)
-{
-    apr_int64_t v;
-    const char *err;
+/* Integer directives: one table row each (cmd->info points at it). */
+typedef enum { MC_UNIT_PLAIN, MC_UNIT_BYTES, MC_UNIT_FLAG } mc_unit_e;
 
-    if (cmd->server->is_virtual) {
-        return "ConciergeRateLimitSlots: only valid in the main server "
-               "(the table is shared by every virtual host)";
-    }
-    err = parse_int(cmd, arg, 64, 1048576, &v);
-    if (!err) {
-        srv_conf(cmd)->rl_slots = (int)v;
-    }
-    return err;
-}
+typedef struct mc_int_directive {
+    mc_conf_int_e which;
+    apr_int64_t   min, max;
+    mc_unit_e     unit;
+    int           main_only;     /* shared memory sizes: main server only */
+} mc_int_directive;
 
-static const char *set_max_body(cmd_parms *cmd, void *dc, const char *arg)
+static const mc_int_directive d_rl_slots = { MC_CONF_RL_SLOTS, 64, 1048576,
+                                             MC_UNIT_PLAIN, 1 };
+static const mc_int_directive d_max_body = { MC_CONF_MAX_BODY, 1024,
+                                             10 * 1024 * 1024, MC_UNIT_BYTES, 0 };
+static const mc_int_directive d_json_depth = { MC_CONF_JSON_DEPTH, 2, 64,
+                                               MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_health_cache = { MC_CONF_HEALTH_CACHE_MS, 0,
+                                                 1000, MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_index_size = { MC_CONF_INDEX_SIZE, 1024 * 1024,
+                                               APR_INT64_C(1024) * 1024 * 1024,
+                                               MC_UNIT_BYTES, 1 };
+static const mc_int_directive d_chunk_chars = { MC_CONF_CHUNK_CHARS, 200, 8000,
+                                                MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_llm_connect = { MC_CONF_LLM_CONNECT_MS, 100,
+                                                30000, MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_llm_timeout = { MC_CONF_LLM_TIMEOUT_MS, 500,
+                                                120000, MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_breaker_fail = { MC_CONF_BREAKER_FAILURES, 1,
+                                                 100, MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_breaker_cool = { MC_CONF_BREAKER_COOLDOWN_S, 1,
+                                                 3600, MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_chat_chars = { MC_CONF_CHAT_MAX_CHARS, 10, 8000,
+                                               MC_UNIT_PLAIN, 0 };
+static const mc_int_directive d_chat_log = { MC_CONF_CHAT_LOG, 0, 1,
+                                             MC_UNIT_FLAG, 0 };
+
+static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
 {
-    apr_int64_t v, mult = 1;
+    const mc_int_directive *d = cmd->info;
+    apr_int64_t v = 0, mult = 1;
     char *num = apr_pstrdup(cmd->temp_pool, arg);
     apr_size_t n = strlen(num);
     const char *err;
 
-    if (n > 1 && (num[n - 1] == 'k' || num[n - 1] == 'K')) {
-        mult = 1024;
-        num[n - 1] = '\0';
+    if (d->main_only && cmd->server->is_virtual) {
+        return apr_psprintf(cmd->pool, "%s: only valid in the main server "
+                            "(shared memory is sized once per host)",
+                            cmd->cmd->name);
     }
-    else if (n > 1 && (num[n - 1] == 'm' || num[n - 1] == 'M')) {
-        mult = 1024 * 1024;
-        num[n - 1] = '\0';
+    if (d->unit == MC_UNIT_FLAG) {
+        if (!strcasecmp(arg, "on")) {
+            srv_conf(cmd)->ints[d->which] = 1;
+            return NULL;
+        }
+        if (!strcasecmp(arg, "off")) {
+            srv_conf(cmd)->ints[d->which] = 0;
+            return NULL;
+        }
+        return apr_psprintf(cmd->pool, "%s: '%s' must be On or Off",
+                            cmd->cmd->name, arg);
     }
-    err = parse_int(cmd, num, 1, 10 * 1024 * 1024, &v);
+    if (d->unit == MC_UNIT_BYTES && n > 1) {
+        switch (num[n - 1]) {
+        case 'k': case 'K': mult = 1024; break;
+        case 'm': case 'M': mult = 1024 * 1024; break;
+        case 'g': case 'G': mult = 1024 * 1024 * 1024; break;
+        default: break;
+        }
+        if (mult > 1) {
+            num[n - 1] = '\0';
+        }
+    }
+    err = parse_int(cmd, num, 0, d->max, &v);
     if (err) {
         return err;
     }
-    v *= mult;
-    if (v < 1024 || v > 10 * 1024 * 1024) {
-        return apr_psprintf(cmd->pool, "ConciergeMaxBody: '%s' is out of "
-                            "range 1k..10M", arg);
+    if (v > d->max / mult || v * mult < d->min) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is out of range %"
+                            APR_INT64_T_FMT "..%" APR_INT64_T_FMT "%s",
+                            cmd->cmd->name, arg, d->min, d->max,
+                            d->unit == MC_UNIT_BYTES ? " bytes" : "");
     }
-    srv_conf(cmd)->max_body = v;
+    srv_conf(cmd)->ints[d->which] = v * mult;
     return NULL;
 }
 
-static const char *set_json_depth(cmd_parms *cmd, void *dc, const char *arg)
-{
-    apr_int64_t v;
-    const char *err = parse_int(cmd, arg, 2, 64, &v);
+/* Real-valued directives. */
+typedef struct mc_dbl_directive {
+    mc_conf_dbl_e which;
+    double        min, max;
+} mc_dbl_directive;
 
-    if (!err) {
-        srv_conf(cmd)->json_depth = (int)v;
+static const mc_dbl_directive d_k1 = { MC_CONFD_BM25_K1, 0.0, 3.0 };
+static const mc_dbl_directive d_b = { MC_CONFD_BM25_B, 0.0, 1.0 };
+static const mc_dbl_directive d_title_w = { MC_CONFD_TITLE_WEIGHT, 0.0, 10.0 };
+static const mc_dbl_directive d_syn_w = { MC_CONFD_SYNONYM_WEIGHT, 0.0, 1.0 };
+static const mc_dbl_directive d_min_score = { MC_CONFD_MIN_SCORE, 0.0, 1000.0 };
+static const mc_dbl_directive d_min_overlap = { MC_CONFD_MIN_OVERLAP, 0.0, 1.0 };
+
+static const char *set_dbl(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const mc_dbl_directive *d = cmd->info;
+    char *end = NULL;
+    double v;
+
+    errno = 0;
+    v = strtod(arg, &end);
+    if (!*arg || errno || *end || isnan(v)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number",
+                            cmd->cmd->name, arg);
     }
-    return err;
+    if (v < d->min || v > d->max) {
+        return apr_psprintf(cmd->pool, "%s: %s is out of range %g..%g",
+                            cmd->cmd->name, arg, d->min, d->max);
+    }
+    srv_conf(cmd)->dbls[d->which] = v;
+    return NULL;
 }
 
-static const char *set_health_cache(cmd_parms *cmd, void *dc, const char *arg)
+/* An http URL is allowed only to loopback (local fakes and proxies);
+ * everything else must be https. */
+static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)
 {
-    apr_int64_t v;
-    const char *err = parse_int(cmd, arg, 0, 1000, &v);
+    apr_uri_t u;
+    apr_size_t n = strlen(arg);
 
-    if (!err) {
-        srv_conf(cmd)->health_cache_ms = (int)v;
+    if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS || !u.scheme
+        || !u.hostname || u.query || u.fragment || u.user || u.password) {
+        return apr_psprintf(cmd->pool, "ConciergeLLMBaseURL: '%s' is not an "
+                            "absolute URL without query or credentials", arg);
     }
-    return err;
+    if (strcasecmp(u.scheme, "https")
+        && !(strcasecmp(u.scheme, "http") == 0
+             && (!strcmp(u.hostname, "127.0.0.1")
+                 || !strcmp(u.hostname, "localhost")
+                 || !strcmp(u.hostname, "::1")))) {
+        return "ConciergeLLMBaseURL: must be https (http is allowed only to "
+               "127.0.0.1, ::1 or localhost)";
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    srv_conf(cmd)->strs[MC_CONFS_LLM_BASE] = apr_pstrndup(cmd->pool, arg, n);
+    return NULL;
+}
+
+static const char *set_llm_model(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *p;
+
+    for (p = arg; *p; p++) {
+        if (!apr_isalnum(*p) && !strchr("-_./:", *p)) {
+            break;
+        }
+    }
+    if (!*arg || *p || strlen(arg) > 128) {
+        return "ConciergeLLMModel: a model name is 1..128 of A-Z a-z 0-9 - _ . / :";
+    }
+    srv_conf(cmd)->strs[MC_CONFS_LLM_MODEL] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* The key is a secret: errors never echo it. */
+static const char *set_llm_key(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *p;
+
+    if (strstr(arg, "${")) {
+        return "ConciergeLLMKey: the value is an unexpanded ${VARIABLE}; set "
+               "that environment variable for httpd, or remove the directive";
+    }
+    for (p = arg; *p; p++) {
+        if (*p <= ' ' || *p == 0x7f) {
+            return "ConciergeLLMKey: the key contains spaces or control "
+                   "characters";
+        }
+    }
+    if (p - arg < 8 || p - arg > 512) {
+        return "ConciergeLLMKey: the key must be 8..512 characters";
+    }
+    srv_conf(cmd)->strs[MC_CONFS_LLM_KEY] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
 }
 
 static const char *set_timezone(cmd_parms *cmd, void *dc, const char *arg)
@@ -248,7 +408,7 @@ static const char *set_timezone(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "ConciergeTimeZone: unknown time zone "
                             "'%s' (not in /usr/share/zoneinfo)", arg);
     }
-    srv_conf(cmd)->timezone = apr_pstrdup(cmd->pool, arg);
+    srv_conf(cmd)->strs[MC_CONFS_TIMEZONE] = apr_pstrdup(cmd->pool, arg);
     return NULL;
 }
 
@@ -267,18 +427,55 @@ static const char *set_user_role(cmd_parms *cmd, void *dc, const char *user,
     return NULL;
 }
 
+#define INT_CMD(name, d, help) \
+    AP_INIT_TAKE1(name, set_int, (void *)&(d), RSRC_CONF, help)
+#define DBL_CMD(name, d, help) \
+    AP_INIT_TAKE1(name, set_dbl, (void *)&(d), RSRC_CONF, help)
+
 const command_rec mc_cmds[] = {
     AP_INIT_TAKE2("ConciergeRateLimit", set_rate_limit, NULL, RSRC_CONF,
                   "<class> <count>/<sec|min|hour>: token-bucket limit per "
                   "client for a route class"),
-    AP_INIT_TAKE1("ConciergeRateLimitSlots", set_rl_slots, NULL, RSRC_CONF,
-                  "number of rate-limit buckets kept in shared memory"),
-    AP_INIT_TAKE1("ConciergeMaxBody", set_max_body, NULL, RSRC_CONF,
-                  "largest JSON request body accepted (bytes, k or M)"),
-    AP_INIT_TAKE1("ConciergeJSONMaxDepth", set_json_depth, NULL, RSRC_CONF,
-                  "deepest JSON nesting accepted"),
-    AP_INIT_TAKE1("ConciergeHealthCache", set_health_cache, NULL, RSRC_CONF,
-                  "milliseconds /api/health may reuse its database check"),
+    INT_CMD("ConciergeRateLimitSlots", d_rl_slots,
+            "number of rate-limit buckets kept in shared memory"),
+    INT_CMD("ConciergeMaxBody", d_max_body,
+            "largest request body accepted (bytes, k or M)"),
+    INT_CMD("ConciergeJSONMaxDepth", d_json_depth,
+            "deepest JSON nesting accepted"),
+    INT_CMD("ConciergeHealthCache", d_health_cache,
+            "milliseconds /api/health may reuse its database check"),
+    INT_CMD("ConciergeIndexSize", d_index_size,
+            "bytes of shared memory per retrieval-index slot (two slots)"),
+    INT_CMD("ConciergeChunkChars", d_chunk_chars,
+            "largest knowledge chunk, in characters"),
+    DBL_CMD("ConciergeBM25K1", d_k1, "BM25 term-frequency saturation k1"),
+    DBL_CMD("ConciergeBM25B", d_b, "BM25 length normalisation b"),
+    DBL_CMD("ConciergeTitleWeight", d_title_w,
+            "weight of a section title against its text"),
+    DBL_CMD("ConciergeSynonymWeight", d_syn_w,
+            "weight of synonym-expanded query terms (0 disables)"),
+    DBL_CMD("ConciergeGroundingMinScore", d_min_score,
+            "below this retrieval score the answer is no_answer"),
+    DBL_CMD("ConciergeGroundingMinOverlap", d_min_overlap,
+            "share of a generated sentence's terms its sources must hold"),
+    AP_INIT_TAKE1("ConciergeLLMBaseURL", set_llm_base, NULL, RSRC_CONF,
+                  "OpenAI-compatible API base URL"),
+    AP_INIT_TAKE1("ConciergeLLMModel", set_llm_model, NULL, RSRC_CONF,
+                  "LLM model name"),
+    AP_INIT_TAKE1("ConciergeLLMKey", set_llm_key, NULL, RSRC_CONF,
+                  "LLM API key (from the environment: ${GROQ_API_KEY})"),
+    INT_CMD("ConciergeLLMConnectTimeout", d_llm_connect,
+            "LLM connect timeout, milliseconds"),
+    INT_CMD("ConciergeLLMTimeout", d_llm_timeout,
+            "LLM total timeout per attempt, milliseconds"),
+    INT_CMD("ConciergeLLMBreakerFailures", d_breaker_fail,
+            "consecutive LLM failures that open the circuit breaker"),
+    INT_CMD("ConciergeLLMBreakerCooldown", d_breaker_cool,
+            "seconds the breaker stays open before one trial call"),
+    INT_CMD("ConciergeChatMaxChars", d_chat_chars,
+            "longest patient message, in characters"),
+    INT_CMD("ConciergeChatLog", d_chat_log,
+            "On: store every conversation and message (chat logs)"),
     AP_INIT_TAKE1("ConciergeTimeZone", set_timezone, NULL, RSRC_CONF,
                   "the clinic's IANA time zone"),
     AP_INIT_TAKE2("ConciergeUserRole", set_user_role, NULL, RSRC_CONF,

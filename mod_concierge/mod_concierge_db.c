@@ -11,6 +11,7 @@
 #include "apr_strings.h"
 #include "http_core.h"
 #include "mod_concierge.h"
+#include <libpq-fe.h>
 
 typedef struct mc_stmt {
     const char *label;
@@ -19,6 +20,8 @@ typedef struct mc_stmt {
 
 static const mc_stmt mc_stmts[] = {
     { "cc_ping", "SELECT 1" },
+    { "cc_user_pw",
+      "SELECT password_hash FROM staff_users WHERE username = %s AND active" },
     { "cc_user_role",
       "SELECT role FROM staff_users WHERE username = %s AND active" },
     { "cc_users_list",
@@ -86,6 +89,7 @@ ap_dbd_t *mc_db_acquire(request_rec *r)
 
     if (!dbd) {
         mc_shm_db_health_set(0);
+        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00201)
                       "database unavailable");
     }
@@ -119,6 +123,63 @@ static void log_db_error(request_rec *r, ap_dbd_t *dbd, const char *label,
     }
 }
 
+static int prepare_all(request_rec *r, ap_dbd_t *dbd)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(mc_stmts) / sizeof(mc_stmts[0]); i++) {
+        apr_dbd_prepared_t *st = NULL;
+
+        if (apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
+                            mc_stmts[i].sql, mc_stmts[i].label, &st) != 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00205)
+                          "re-preparing %s failed", mc_stmts[i].label);
+            return 0;
+        }
+        apr_hash_set(dbd->prepared, mc_stmts[i].label, APR_HASH_KEY_STRING,
+                     st);
+    }
+    return 1;
+}
+
+/* A statement failed: can this connection be repaired so that the
+ * statement is worth one more try?  Two cases, both after PostgreSQL
+ * restarted under a pooled connection:
+ *   - the connection is dead: reconnect it (PQreset through
+ *     apr_dbd_check_conn) and prepare every statement again;
+ *   - apr_dbd_pgsql already reconnected it in place, and the new session
+ *     has no prepared statements ("prepared statement ... does not exist").
+ * Never inside a transaction: its earlier statements are gone too. */
+static int recover(request_rec *r, ap_dbd_t *dbd, int rv)
+{
+    PGconn *pc = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    const char *msg;
+
+    if (!pc || PQtransactionStatus(pc) == PQTRANS_INTRANS
+        || PQtransactionStatus(pc) == PQTRANS_INERROR) {
+        return 0;
+    }
+    if (PQstatus(pc) == CONNECTION_BAD) {
+        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle)
+            != APR_SUCCESS) {
+            return 0;
+        }
+    }
+    else {
+        msg = apr_dbd_error(dbd->driver, dbd->handle, rv);
+        if (!msg || !strstr(msg, "prepared statement")
+            || !strstr(msg, "does not exist")) {
+            return 0;
+        }
+    }
+    if (!prepare_all(r, dbd)) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00206)
+                  "database session was reset: statements prepared again");
+    return 1;
+}
+
 apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                           apr_dbd_results_t **res, int nargs,
                           const char **args)
@@ -132,8 +193,14 @@ apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
     }
     rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
                          nargs, args);
+    if (rv != 0 && recover(r, dbd, rv)) {
+        st = stmt(r, dbd, label);
+        rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
+                             nargs, args);
+    }
     if (rv != 0) {
         log_db_error(r, dbd, label, rv);
+        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
         return APR_EGENERAL;
     }
     return APR_SUCCESS;
@@ -150,6 +217,11 @@ apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
     }
     rv = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, &n, st, nargs,
                         args);
+    if (rv != 0 && recover(r, dbd, rv)) {
+        st = stmt(r, dbd, label);
+        rv = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, &n, st, nargs,
+                            args);
+    }
     if (rv != 0) {
         log_db_error(r, dbd, label, rv);
         return APR_EGENERAL;

@@ -412,6 +412,11 @@ static int read_body(mc_ctx *c)
             int st = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
 
             r->connection->keepalive = AP_CONN_CLOSE;
+            if (st == AP_FILTER_ERROR) {
+                /* httpd has already answered (e.g. LimitRequestBody). */
+                c->replied = 1;
+                return DONE;
+            }
             mc_error(c, st, st == 413 ? "body_too_large" : "bad_request",
                      "the request body could not be read");
             return DONE;

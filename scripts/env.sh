@@ -16,10 +16,20 @@ as_pg() {
 free_port() {
     local p
     for _ in $(seq 1 50); do
-        p=$(( (RANDOM % 20000) + 30000 ))
+        p=$(( (RANDOM % 12000) + 20000 ))   # below the ephemeral range (32768+)
         if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
     done
     return 1
+}
+
+# The conninfo migrations use: the schema owner.  With an existing server,
+# CONCIERGE_DB_OWNER_PARAMS (falls back to the application's).
+owner_conninfo() {
+    if [ -n "${CONCIERGE_DB_PARAMS:-}" ]; then
+        echo "${CONCIERGE_DB_OWNER_PARAMS:-$CONCIERGE_DB_PARAMS}"
+    else
+        echo "host=127.0.0.1 port=$(cat "$CC_VAR/pg/port") dbname=concierge user=concierge_owner password=$(cat "$CC_VAR/pg/owner-password") connect_timeout=5"
+    fi
 }
 
 # The libpq conninfo the application uses (also what DBDParams gets).

@@ -3,7 +3,8 @@
 # with its schema_migrations row.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-CONN=$(app_conninfo)
+CONN=$(owner_conninfo)
+APP_ROLE=${CONCIERGE_DB_APP_ROLE:-concierge}
 q() { psql -X -q -v ON_ERROR_STOP=1 "$CONN" "$@"; }
 
 q -c "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -18,3 +19,19 @@ for f in "$CC_TOP"/sql/[0-9][0-9][0-9]_*.sql; do
         | q -f - >/dev/null
     echo "migrate: applied $base"
 done
+
+# The application role: data only, no DDL; the audit log is read and
+# appended, never changed (the triggers refuse too, but a role that owns
+# the table could disable them).
+if [ "$(q -At -c "SELECT current_user")" != "$APP_ROLE" ]; then
+    q -v app="$APP_ROLE" <<'SQL' >/dev/null
+GRANT USAGE ON SCHEMA public TO :"app";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app";
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM :"app";
+REVOKE UPDATE, DELETE, TRUNCATE ON schema_migrations FROM :"app";
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO :"app";
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO :"app";
+SQL
+else
+    echo "migrate: warning: migrations ran as the application role $APP_ROLE; set CONCIERGE_DB_OWNER_PARAMS so it cannot alter the audit log" >&2
+fi

@@ -20,6 +20,7 @@ start() {
     if [ ! -f "$PGD/data/PG_VERSION" ]; then
         mkdir -p "$PGD/sock"
         [ -f "$PGD/password" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$PGD/password")
+        [ -f "$PGD/owner-password" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$PGD/owner-password")
         [ -f "$PGD/port" ] || free_port > "$PGD/port"
         [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PGD" && chown -R postgres:postgres "$PGD/sock"
         [ "$(id -u)" -eq 0 ] && { mkdir -p "$PGD/data"; chown postgres:postgres "$PGD/data"; }
@@ -42,14 +43,24 @@ start() {
             port=$(free_port); echo "$port" > "$PGD/port"
         done
     fi
-    local pw; pw=$(cat "$PGD/password")
-    psql_su -q -v ON_ERROR_STOP=1 -v pw="$pw" <<'SQL' >/dev/null
+    local pw opw; pw=$(cat "$PGD/password")
+    [ -f "$PGD/owner-password" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$PGD/owner-password")
+    opw=$(cat "$PGD/owner-password")
+    # Two roles: concierge_owner owns the schema and runs migrations;
+    # concierge (the one httpd uses) may not alter tables, and may only
+    # read and append the audit log.
+    psql_su -q -v ON_ERROR_STOP=1 -v pw="$pw" -v opw="$opw" <<'SQL' >/dev/null
 SELECT format('CREATE ROLE concierge LOGIN PASSWORD %L', :'pw')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'concierge') \gexec
 SELECT format('ALTER ROLE concierge PASSWORD %L', :'pw') \gexec
-SELECT 'CREATE DATABASE concierge OWNER concierge'
+SELECT format('CREATE ROLE concierge_owner LOGIN PASSWORD %L', :'opw')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'concierge_owner') \gexec
+SELECT format('ALTER ROLE concierge_owner PASSWORD %L', :'opw') \gexec
+SELECT 'CREATE DATABASE concierge OWNER concierge_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'concierge') \gexec
+ALTER DATABASE concierge OWNER TO concierge_owner;
 SQL
+    CC_PSQL_DB=concierge psql_su -q -v ON_ERROR_STOP=1 -c "REASSIGN OWNED BY concierge TO concierge_owner" >/dev/null
     "$CC_TOP/scripts/migrate.sh"
 }
 

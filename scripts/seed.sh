@@ -12,6 +12,28 @@ if [ "$has_admin" = 0 ]; then
     CC_PASSWORD_STDIN=1 "$CC_TOP/scripts/user.sh" admin admin <<<"$pw" >/dev/null
     echo "seed: created user 'admin'; password saved in $CC_VAR/admin-password"
 fi
+# The sample clinic's knowledge, on first use only: later changes belong
+# to the clinic (admin API), and a re-run must not overwrite them.
+docs=$(psql -X -At "$CONN" -c "SELECT count(*) FROM knowledge_documents")
+if [ "$docs" = 0 ] && ls "$CC_TOP"/knowledge/*.md >/dev/null 2>&1; then
+    {
+        echo "BEGIN;"
+        for f in "$CC_TOP"/knowledge/*.md; do
+            slug=$(basename "$f" .md)
+            title=$(grep -m1 -E '^# ' "$f" | sed -E 's/^# +//; s/ +#*$//')
+            echo "\\set body \`cat '$f'\`"
+            echo "INSERT INTO knowledge_documents (slug, title, format, body, updated_by) VALUES ('$slug', \$t\$${title:-$slug}\$t\$, 'markdown', :'body', 'seed');"
+        done
+        if [ -f "$CC_TOP/knowledge/synonyms.txt" ]; then
+            echo "\\set syn \`cat '$CC_TOP/knowledge/synonyms.txt'\`"
+            echo "UPDATE knowledge_state SET synonyms = :'syn';"
+        fi
+        echo "UPDATE knowledge_state SET version = version + 1, updated_at = now();"
+        echo "SELECT concierge_audit_append('seed', 'knowledge.seed', 'knowledge', '', '{}');"
+        echo "COMMIT;"
+    } | psql -X -q -v ON_ERROR_STOP=1 "$CONN" -f - >/dev/null
+    echo "seed: loaded the sample clinic's knowledge ($(ls "$CC_TOP"/knowledge/*.md | wc -l) documents)"
+fi
 for f in "$CC_TOP"/sql/seed/*.sql; do
     [ -e "$f" ] || continue
     psql -X -q -v ON_ERROR_STOP=1 "$CONN" -f "$f" >/dev/null

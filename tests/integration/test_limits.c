@@ -333,7 +333,7 @@ static const struct {
     { "ConciergeTimeZone Mars/Olympus", "Mars/Olympus" },
     { "ConciergeTimeZone ../../etc/passwd", "../../etc/passwd" },
     { "ConciergeUserRole bob superuser", "superuser" },
-    { "ConciergeRateLimitSlots 1", "1 is out of range" },
+    { "ConciergeRateLimitSlots 1", "'1' is out of range" },
 };
 
 static const char *const good_lines[] = {

@@ -450,8 +450,8 @@ START_TEST(ops_request_id_in_log)
             usleep(100 * 1000);
         }
     }
-    ck_assert_msg(line != NULL, "no AH01617 line with request id %s in:\n%s",
-                  rid, it_log_read());
+    ck_assert_msg(line != NULL, "no AH01617 line with request id %s "
+                  "in:\n%.3000s", rid, it_log_read());
     ck_assert_msg(!strstr(line, "wrong-password-123"),
                   "the tried password is logged: %s", line);
     free(line);
@@ -466,7 +466,7 @@ START_TEST(ops_log_clean)
     char *bad = it_log_unexpected(allowed);
     char *log = it_log_read(), *pw = ops_db_password();
 
-    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%s", bad);
+    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%.3000s", bad);
     ck_assert_msg(!strstr(log, pw), "the database password is in the log");
     free(log);
     free(pw);
@@ -522,7 +522,7 @@ START_TEST(core_errors_json)
 
     line = ops_log_line_with(rid, NULL);
     ck_assert_msg(line != NULL, "request id %s of the 500 is not in the "
-                  "error log:\n%s", rid, it_log_read());
+                  "error log:\n%.3000s", rid, it_log_read());
     ck_assert_msg(strstr(line, "CC00003") && strstr(line, "500"),
                   "the 500's log line is not CC00003: %s", line);
     free(line);
@@ -537,7 +537,7 @@ START_TEST(core_errors_log_clean)
     static const char *const allowed[] = { "CC00003", "AH01630", NULL };
     char *bad = it_log_unexpected(allowed);
 
-    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%s", bad);
+    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%.3000s", bad);
 }
 END_TEST
 
