@@ -31,7 +31,7 @@ CORE_CFLAGS := $(CFLAGS_ALL) $(shell apr-1-config --includes 2>/dev/null) \
                $(shell apu-1-config --includes 2>/dev/null) \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Imod_concierge/core
 MOD_CFLAGS  := $(CORE_CFLAGS) $(AP_INC) -Imod_concierge
-LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS   := $(shell pkg-config --libs check 2>/dev/null) -lapr-1 -laprutil-1 $(LIBS) -lpthread
 
 CORE_SRC    := $(wildcard mod_concierge/core/*.c)
@@ -103,8 +103,22 @@ user: deps
 	@scripts/user.sh "$(NAME)" "$(ROLE)" "$(PASSWORD)"
 
 bench: deps
-	@$(MAKE) --no-print-directory purity $(MODULE)
+	@$(MAKE) --no-print-directory purity $(MODULE) $(BUILD)/bench_index
 	@scripts/bench.sh $(abspath $(BUILD))
+
+# Retrieval quality on the labelled set (recall@1/@3, MRR; TF-IDF cosine
+# baseline computed in the same run).  Exits non-zero below target.
+EVAL_BIN    := $(BUILD)/eval_retrieval
+
+$(EVAL_BIN): tests/eval/eval_retrieval.c $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+$(BUILD)/bench_index: bench/bench_index.c $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+eval: deps $(EVAL_BIN)
+	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
+	-$(EVAL_BIN) knowledge tests/eval/retrieval_heldout.tsv | tail -n 8
 
 clean:
 	rm -rf build build-san

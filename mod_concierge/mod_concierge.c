@@ -25,7 +25,9 @@
 static int mc_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp)
 {
-    return mc_shm_pre_config(pconf) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+    return mc_shm_pre_config(pconf) == APR_SUCCESS
+           && mc_index_pre_config(pconf) == APR_SUCCESS
+           ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* Runs before mod_dbd's post_config, which collects prepared statements. */
@@ -55,7 +57,8 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* Before any worker thread exists: libraries' global state. */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     json_object_seed(0);
-    if (mc_shm_post_config(pconf, s) != APR_SUCCESS) {
+    if (mc_shm_post_config(pconf, s) != APR_SUCCESS
+        || mc_index_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(00002)
@@ -66,6 +69,7 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void mc_child_init(apr_pool_t *p, server_rec *s)
 {
     mc_shm_child_init(p, s);
+    mc_index_child_init(p, s);
     mc_request_id_child_init();
 }
 

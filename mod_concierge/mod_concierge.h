@@ -72,6 +72,7 @@ typedef enum {
     MC_CONFD_SYNONYM_WEIGHT,
     MC_CONFD_MIN_SCORE,      /* grounding threshold on the top score */
     MC_CONFD_MIN_OVERLAP,    /* LLM answer sentence support, 0..1 */
+    MC_CONFD_MIN_COVERAGE,   /* share of the question a source must cover */
     MC_CONF_NDBLS
 } mc_conf_dbl_e;
 
@@ -125,6 +126,13 @@ typedef struct mc_ctx {
 
 typedef int (*mc_handler_fn)(mc_ctx *c);
 
+typedef enum {
+    MC_BODY_JSON = 0,   /* application/json, decoded into ctx->body; capped
+                           by min(max_body, ConciergeMaxBody) */
+    MC_BODY_TEXT        /* text/markdown or text/plain, UTF-8, in ctx->raw;
+                           capped by max_body */
+} mc_body_e;
+
 typedef struct mc_route {
     const char   *method;
     const char   *pattern;
@@ -132,6 +140,7 @@ typedef struct mc_route {
     mc_role_e     role;
     mc_rl_class_e rl_class;
     apr_size_t    max_body;     /* 0: no body accepted */
+    mc_body_e     body;
 } mc_route;
 
 extern const mc_route mc_routes[];
@@ -173,6 +182,10 @@ int  mc_db_ready(void);    /* mod_dbd optional functions present */
 /* A pooled connection for r, or NULL when the database is unreachable
  * (the caller answers 503 db_unavailable). */
 ap_dbd_t *mc_db_acquire(request_rec *r);
+/* A connection held only until mc_db_close (for work around slow calls
+ * such as the LLM, which must never hold a database connection). */
+ap_dbd_t *mc_db_open(request_rec *r);
+void mc_db_close(request_rec *r, ap_dbd_t *dbd);
 /* Run a prepared select; on success *res is the result (random access). */
 apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                           apr_dbd_results_t **res, int nargs,
@@ -207,6 +220,11 @@ json_t *mc_shm_health(apr_pool_t *p);
 int mc_shm_db_health_get(apr_int64_t max_age_us);
 void mc_shm_db_health_set(int ok);
 
+/* LLM circuit breaker, host-wide: may a call be tried now? */
+int mc_shm_breaker_allow(apr_int64_t cooldown_us);
+void mc_shm_breaker_result(int ok, int threshold, apr_int64_t cooldown_us);
+json_t *mc_shm_breaker_health(void);
+
 /* ---- audit (mod_concierge_audit.c) ------------------------------------- */
 
 /* Append an entry inside the caller's transaction on dbd (the caller
@@ -218,6 +236,56 @@ apr_status_t mc_audit_append(request_rec *r, ap_dbd_t *dbd, const char *actor,
 apr_status_t mc_audit_append_tx(request_rec *r, const char *actor,
                                 const char *action, const char *target,
                                 const char *detail);
+
+/* ---- retrieval index (mod_concierge_index.c) -------------------------- */
+
+typedef struct mc_index_ref {
+    const void   *img;
+    apr_size_t    len;
+    apr_uint32_t  slot;
+    apr_uint32_t  generation;
+    apr_int64_t   kversion;
+} mc_index_ref;
+
+typedef struct mc_hit {
+    const char *id;
+    const char *title;
+    const char *text;
+    apr_size_t  len;
+    double      score;
+    double      coverage;   /* cc_index_coverage of the query */
+} mc_hit;
+
+apr_status_t mc_index_pre_config(apr_pool_t *pconf);
+apr_status_t mc_index_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_index_child_init(apr_pool_t *p, server_rec *s);
+/* Rebuild from the database now (force: even if the version is the one
+ * served).  Returns once the new generation is live on this host. */
+apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force);
+apr_status_t mc_index_acquire(request_rec *r, mc_index_ref *ref);
+void mc_index_release(mc_index_ref *ref);
+/* Search; hits are copied into r->pool (hits has room for k). */
+apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
+                            int k, mc_hit *hits, int *nhits,
+                            apr_uint32_t *generation);
+json_t *mc_index_health(void);
+
+/* ---- LLM client (mod_concierge_llm.c) ----------------------------------- */
+
+typedef struct mc_llm_result {
+    int         ok;          /* an answer text was received */
+    const char *answer;      /* raw answer (with [Sn] citations) */
+    const char *error;       /* why not: "breaker_open", "timeout",
+                                "http_429", "http_500", "bad_response",
+                                "connect" ... */
+    int         attempts;
+    apr_int64_t ms;
+} mc_llm_result;
+
+struct cc_source_t;
+void mc_llm_answer(request_rec *r, const char *question,
+                   const struct cc_source_t *src, int nsrc,
+                   mc_llm_result *out);
 
 /* ---- authentication (mod_concierge_auth.c) ---------------------------- */
 
@@ -234,5 +302,18 @@ int mc_api_admin_me(mc_ctx *c);
 int mc_api_admin_users_list(mc_ctx *c);
 int mc_api_admin_user_put(mc_ctx *c);
 int mc_api_admin_routes(mc_ctx *c);
+int mc_api_admin_knowledge_list(mc_ctx *c);
+int mc_api_admin_knowledge_replace(mc_ctx *c);
+int mc_api_admin_knowledge_create(mc_ctx *c);
+int mc_api_admin_knowledge_get(mc_ctx *c);
+int mc_api_admin_knowledge_put(mc_ctx *c);
+int mc_api_admin_knowledge_delete(mc_ctx *c);
+int mc_api_admin_knowledge_search(mc_ctx *c);
+int mc_api_admin_synonyms_get(mc_ctx *c);
+int mc_api_admin_synonyms_put(mc_ctx *c);
+int mc_api_chat_post(mc_ctx *c);
+int mc_api_chat_get(mc_ctx *c);
+int mc_api_admin_conversations(mc_ctx *c);
+int mc_api_admin_conversation(mc_ctx *c);
 
 #endif

@@ -73,6 +73,19 @@ int mc_api_admin_health(mc_ctx *c)
                   "server", "mpm", ap_show_mpm(),
                   "processes", daemons, "threads_per_process", threads,
                   "timezone", mc_config_timezone(r->server));
+    json_object_set_new(o, "index", mc_index_health());
+    {
+        json_t *llm = json_pack("{s:b, s:s, s:s}", "configured",
+                                mc_config_llm_enabled(r->server),
+                                "base_url", mc_config_gets(r->server,
+                                                           MC_CONFS_LLM_BASE),
+                                "model", mc_config_gets(r->server,
+                                                        MC_CONFS_LLM_MODEL));
+
+        json_object_update(llm, cc_json_pool_own(r->pool,
+                                                 mc_shm_breaker_health()));
+        json_object_set_new(o, "llm", llm);
+    }
     return mc_reply(c, 200, o);
 }
 

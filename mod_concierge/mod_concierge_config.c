@@ -47,6 +47,7 @@ static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
     0.6,                /* MC_CONFD_SYNONYM_WEIGHT */
     3.0,                /* MC_CONFD_MIN_SCORE */
     0.5,                /* MC_CONFD_MIN_OVERLAP */
+    0.4,                /* MC_CONFD_MIN_COVERAGE */
 };
 
 static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
@@ -301,6 +302,8 @@ static const mc_dbl_directive d_title_w = { MC_CONFD_TITLE_WEIGHT, 0.0, 10.0 };
 static const mc_dbl_directive d_syn_w = { MC_CONFD_SYNONYM_WEIGHT, 0.0, 1.0 };
 static const mc_dbl_directive d_min_score = { MC_CONFD_MIN_SCORE, 0.0, 1000.0 };
 static const mc_dbl_directive d_min_overlap = { MC_CONFD_MIN_OVERLAP, 0.0, 1.0 };
+static const mc_dbl_directive d_min_coverage = { MC_CONFD_MIN_COVERAGE, 0.0,
+                                                 1.0 };
 
 static const char *set_dbl(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -456,6 +459,8 @@ const command_rec mc_cmds[] = {
             "weight of synonym-expanded query terms (0 disables)"),
     DBL_CMD("ConciergeGroundingMinScore", d_min_score,
             "below this retrieval score the answer is no_answer"),
+    DBL_CMD("ConciergeGroundingMinCoverage", d_min_coverage,
+            "share of the question (idf-weighted) a source must cover"),
     DBL_CMD("ConciergeGroundingMinOverlap", d_min_overlap,
             "share of a generated sentence's terms its sources must hold"),
     AP_INIT_TAKE1("ConciergeLLMBaseURL", set_llm_base, NULL, RSRC_CONF,

@@ -58,19 +58,116 @@ static const mc_stmt mc_stmts[] = {
       "SELECT seq, created_us, actor, action, target, request_id, detail, "
       "prev_hash, hash FROM audit_log WHERE seq > %lld ORDER BY seq "
       "LIMIT 1000" },
+    { "cc_kn_state",
+      "SELECT version, synonyms FROM knowledge_state WHERE id = 1" },
+    { "cc_kn_all",
+      "SELECT slug, title, body FROM knowledge_documents ORDER BY slug" },
+    { "cc_kn_list",
+      "SELECT coalesce(json_agg(json_build_object('slug', slug, 'title', "
+      "title, 'format', format, 'bytes', octet_length(body), 'updated_at', "
+      "updated_at, 'updated_by', updated_by) ORDER BY slug), '[]')::text, "
+      "(SELECT version FROM knowledge_state WHERE id = 1) "
+      "FROM knowledge_documents" },
+    { "cc_kn_get",
+      "SELECT json_build_object('slug', slug, 'title', title, 'format', "
+      "format, 'body', body, 'bytes', octet_length(body), 'created_at', "
+      "created_at, 'updated_at', updated_at, 'updated_by', updated_by)::text "
+      "FROM knowledge_documents WHERE slug = %s" },
+    { "cc_kn_upsert",
+      "INSERT INTO knowledge_documents (slug, title, format, body, "
+      "updated_by) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (slug) DO UPDATE "
+      "SET title = excluded.title, format = excluded.format, body = "
+      "excluded.body, updated_by = excluded.updated_by, updated_at = now() "
+      "RETURNING (xmax = 0)::text" },
+    { "cc_kn_insert",
+      "INSERT INTO knowledge_documents (slug, title, format, body, "
+      "updated_by) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (slug) DO NOTHING "
+      "RETURNING slug" },
+    { "cc_kn_delete", "DELETE FROM knowledge_documents WHERE slug = %s" },
+    { "cc_kn_delete_all", "DELETE FROM knowledge_documents" },
+    { "cc_kn_bump",
+      "UPDATE knowledge_state SET version = version + 1, updated_at = now() "
+      "WHERE id = 1 RETURNING version" },
+    { "cc_kn_syn_set",
+      "UPDATE knowledge_state SET synonyms = %s, version = version + 1, "
+      "updated_at = now() WHERE id = 1 RETURNING version" },
+    /* One chat turn, one statement, one round trip: the conversation (new
+     * or continued) and both messages, in order.  Chat logs may lose their
+     * last fraction of a second if PostgreSQL crashes (asynchronous commit
+     * for this statement's own transaction only); bookings, payments and
+     * audit entries never do (they keep synchronous commit). */
+    { "cc_chat_store",
+      "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
+      "conv AS (INSERT INTO conversations (session_hash, messages, "
+      "last_status) VALUES (%s, 2, nullif(%s, '')) ON CONFLICT (session_hash) "
+      "DO UPDATE SET messages = conversations.messages + 2, last_message_at "
+      "= now(), last_status = coalesce(excluded.last_status, "
+      "conversations.last_status) RETURNING id) "
+      "INSERT INTO messages (conversation_id, role, body, status, mode, "
+      "sources, timing, request_id) "
+      "SELECT conv.id, v.role, v.body, v.status, v.mode, v.sources, "
+      "v.timing, %s FROM cfg, conv, (VALUES "
+      "(1, 'patient', %s, NULL, NULL, '[]'::jsonb, '{}'::jsonb), "
+      "(2, 'bot', %s, nullif(%s, ''), nullif(%s, ''), %s::jsonb, %s::jsonb)) "
+      "AS v(o, role, body, status, mode, sources, timing) ORDER BY v.o" },
+    { "cc_conv_find",
+      "SELECT id FROM conversations WHERE session_hash = %s" },
+    { "cc_conv_new",
+      "INSERT INTO conversations (session_hash) VALUES (%s) RETURNING id" },
+    { "cc_msg_add",
+      "INSERT INTO messages (conversation_id, role, body, status, mode, "
+      "sources, timing, request_id, author) VALUES (%lld, %s, %s, "
+      "nullif(%s, ''), nullif(%s, ''), %s::jsonb, %s::jsonb, %s, "
+      "nullif(%s, ''))" },
+    { "cc_conv_touch",
+      "UPDATE conversations SET last_message_at = now(), messages = "
+      "messages + %d, last_status = coalesce(nullif(%s, ''), last_status) "
+      "WHERE id = %lld" },
+    { "cc_conv_messages",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'role', role, "
+      "'body', body, 'status', status, 'sources', sources, 'at', created_at) "
+      "ORDER BY id), '[]')::text FROM messages WHERE conversation_id = %lld" },
+    { "cc_conv_messages_admin",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'role', role, "
+      "'body', body, 'status', status, 'mode', mode, 'sources', sources, "
+      "'timing', timing, 'request_id', request_id, 'author', author, 'at', "
+      "created_at) ORDER BY id), '[]')::text FROM messages "
+      "WHERE conversation_id = %lld" },
+    { "cc_conv_get",
+      "SELECT json_build_object('id', id, 'status', status, 'last_status', "
+      "last_status, 'message_count', messages, 'created_at', created_at, "
+      "'last_message_at', last_message_at)::text FROM conversations "
+      "WHERE id = %lld" },
+    { "cc_conv_list",
+      "SELECT coalesce(json_agg(json_build_object('id', c.id, 'status', "
+      "c.status, 'last_status', c.last_status, 'message_count', c.messages, "
+      "'created_at', c.created_at, 'last_message_at', c.last_message_at, "
+      "'first_message', (SELECT left(m.body, 200) FROM messages m WHERE "
+      "m.conversation_id = c.id ORDER BY m.id LIMIT 1)) ORDER BY c.id DESC), "
+      "'[]')::text, min(c.id) FROM (SELECT * FROM conversations k "
+      "WHERE k.id < %lld "
+      "AND k.created_at >= (%s::date)::timestamp AT TIME ZONE %s "
+      "AND k.created_at < (%s::date + 1)::timestamp AT TIME ZONE %s "
+      "AND (%s = '' OR k.status = %s "
+      "OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = k.id "
+      "AND m.status = %s)) ORDER BY k.id DESC LIMIT %d) c" },
     { "cc_audit_count", "SELECT count(*), coalesce(max(seq), 0) FROM audit_log" },
 };
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
 int mc_db_ready(void)
 {
     if (!dbd_prepare || !dbd_acquire) {
         dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
         dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+        dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+        dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     }
-    return dbd_prepare && dbd_acquire;
+    return dbd_prepare && dbd_acquire && dbd_open && dbd_close;
 }
 
 /* Called from post_config (before mod_dbd's) for every server. */
@@ -94,6 +191,26 @@ ap_dbd_t *mc_db_acquire(request_rec *r)
                       "database unavailable");
     }
     return dbd;
+}
+
+ap_dbd_t *mc_db_open(request_rec *r)
+{
+    ap_dbd_t *dbd = dbd_open(r->pool, r->server);
+
+    if (!dbd) {
+        mc_shm_db_health_set(0);
+        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00207)
+                      "database unavailable");
+    }
+    return dbd;
+}
+
+void mc_db_close(request_rec *r, ap_dbd_t *dbd)
+{
+    if (dbd) {
+        dbd_close(r->server, dbd);
+    }
 }
 
 static apr_dbd_prepared_t *stmt(request_rec *r, ap_dbd_t *dbd,

@@ -22,6 +22,7 @@
 #include "cc_json.h"
 
 #define KB 1024
+#define MB (1024 * 1024)
 
 /* method, pattern, handler, role, rate-limit class, body cap */
 const mc_route mc_routes[] = {
@@ -41,6 +42,34 @@ const mc_route mc_routes[] = {
       MC_ROLE_ADMIN, MC_RL_ADMIN, 4 * KB },
     { "GET", "/api/admin/routes", mc_api_admin_routes, MC_ROLE_STAFF,
       MC_RL_ADMIN, 0 },
+    /* knowledge (admin) */
+    { "GET", "/api/admin/knowledge", mc_api_admin_knowledge_list,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
+    { "PUT", "/api/admin/knowledge", mc_api_admin_knowledge_replace,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 12 * MB, MC_BODY_TEXT },
+    { "POST", "/api/admin/knowledge/documents", mc_api_admin_knowledge_create,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 2 * MB },
+    { "GET", "/api/admin/knowledge/documents/{slug}",
+      mc_api_admin_knowledge_get, MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
+    { "PUT", "/api/admin/knowledge/documents/{slug}",
+      mc_api_admin_knowledge_put, MC_ROLE_ADMIN, MC_RL_ADMIN, 2 * MB },
+    { "DELETE", "/api/admin/knowledge/documents/{slug}",
+      mc_api_admin_knowledge_delete, MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
+    { "GET", "/api/admin/knowledge/search", mc_api_admin_knowledge_search,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
+    { "GET", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_get,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
+    { "PUT", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_put,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 256 * KB, MC_BODY_TEXT },
+    /* chat (patients) and chat logs (staff) */
+    { "POST", "/api/chat", mc_api_chat_post, MC_ROLE_PUBLIC, MC_RL_CHAT,
+      16 * KB },
+    { "GET", "/api/chat/{session_id}", mc_api_chat_get, MC_ROLE_PUBLIC,
+      MC_RL_NONE, 0 },
+    { "GET", "/api/admin/conversations", mc_api_admin_conversations,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
+    { "GET", "/api/admin/conversations/{id}", mc_api_admin_conversation,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
 };
 const int mc_nroutes = (int)(sizeof(mc_routes) / sizeof(mc_routes[0]));
 
@@ -361,6 +390,42 @@ static int content_type_is_json(const char *ct)
     return 1;
 }
 
+static int content_type_is_text(const char *ct)
+{
+    const char *p;
+
+    if (!ct) {
+        return 0;
+    }
+    if (!strncasecmp(ct, "text/markdown", 13)) {
+        p = ct + 13;
+    }
+    else if (!strncasecmp(ct, "text/plain", 10)) {
+        p = ct + 10;
+    }
+    else {
+        return 0;
+    }
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    if (!*p) {
+        return 1;
+    }
+    if (*p != ';') {
+        return 0;
+    }
+    p = ap_strcasestr(p, "charset=");
+    if (!p) {
+        return 1;
+    }
+    p += 8;
+    if (*p == '"') {
+        p++;
+    }
+    return !strncasecmp(p, "utf-8", 5);
+}
+
 static int read_body(mc_ctx *c)
 {
     request_rec *r = c->r;
@@ -374,13 +439,24 @@ static int read_body(mc_ctx *c)
     cc_problem_t prob;
     cc_json_limits_t lim;
 
-    if ((apr_int64_t)cap > conf_cap) {
+    /* ConciergeMaxBody caps what the public may send; staff routes keep
+     * their own caps (a knowledge document may be megabytes). */
+    if (c->route->role == MC_ROLE_PUBLIC && (apr_int64_t)cap > conf_cap) {
         cap = (apr_size_t)conf_cap;
     }
     if (c->route->max_body == 0) {
         return OK;      /* this route takes no body; httpd discards any */
     }
-    if (!content_type_is_json(apr_table_get(r->headers_in, "Content-Type"))) {
+    if (c->route->body == MC_BODY_TEXT) {
+        if (!content_type_is_text(apr_table_get(r->headers_in,
+                                                "Content-Type"))) {
+            mc_error(c, 415, "unsupported_media_type",
+                     "send the body as text/markdown or text/plain (UTF-8)");
+            return DONE;
+        }
+    }
+    else if (!content_type_is_json(apr_table_get(r->headers_in,
+                                                  "Content-Type"))) {
         mc_error(c, 415, "unsupported_media_type",
                  "send the body as application/json (UTF-8)");
         return DONE;
@@ -453,6 +529,14 @@ static int read_body(mc_ctx *c)
     buf[len] = '\0';
     c->raw = buf;
     c->raw_len = len;
+    if (c->route->body == MC_BODY_TEXT) {
+        if (!cc_utf8_valid(buf, len) || memchr(buf, '\0', len)) {
+            mc_error(c, 400, "invalid_text", "the body is not valid UTF-8 "
+                     "text");
+            return DONE;
+        }
+        return OK;
+    }
     lim.max_bytes = cap;
     lim.max_depth = (int)mc_config_geti(r->server, MC_CONF_JSON_DEPTH);
     if (cc_json_decode(&c->body, r->pool, buf, len, &lim, &prob)

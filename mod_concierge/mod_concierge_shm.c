@@ -44,6 +44,11 @@ typedef struct mc_shm_hdr {
     volatile apr_uint64_t db_checked_us;  /* 0: never */
     volatile apr_uint64_t rl_allowed;
     volatile apr_uint64_t rl_refused;
+    volatile apr_uint32_t llm_consecutive;  /* failures in a row */
+    volatile apr_uint64_t llm_open_until;   /* breaker open until (us) */
+    volatile apr_uint64_t llm_ok;
+    volatile apr_uint64_t llm_failed;
+    volatile apr_uint64_t llm_opened;       /* times the breaker opened */
 } mc_shm_hdr;
 
 /* Process-wide, written only in post_config/child_init (before threads). */
@@ -243,4 +248,79 @@ void mc_shm_db_health_set(int ok)
         apr_atomic_set32(&mc_hdr->db_ok, ok ? 1 : 0);
         apr_atomic_set64(&mc_hdr->db_checked_us, (apr_uint64_t)apr_time_now());
     }
+}
+
+/* ---- LLM circuit breaker ------------------------------------------------
+ * Closed: calls go through.  After `threshold` failures in a row it opens
+ * for the cool-down; then exactly one trial call is let through (the
+ * caller that wins the compare-and-swap pushes open_until forward), and
+ * its result closes or re-opens the breaker. */
+int mc_shm_breaker_allow(apr_int64_t cooldown_us)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now(), until;
+
+    if (!mc_hdr) {
+        return 1;
+    }
+    until = apr_atomic_read64(&mc_hdr->llm_open_until);
+    if (until == 0) {
+        return 1;
+    }
+    if (now < until) {
+        return 0;
+    }
+    return apr_atomic_cas64(&mc_hdr->llm_open_until,
+                            now + (apr_uint64_t)cooldown_us, until) == until;
+}
+
+void mc_shm_breaker_result(int ok, int threshold, apr_int64_t cooldown_us)
+{
+    if (!mc_hdr) {
+        return;
+    }
+    if (ok) {
+        apr_atomic_inc64(&mc_hdr->llm_ok);
+        apr_atomic_set32(&mc_hdr->llm_consecutive, 0);
+        apr_atomic_set64(&mc_hdr->llm_open_until, 0);
+        return;
+    }
+    apr_atomic_inc64(&mc_hdr->llm_failed);
+    if (apr_atomic_inc32(&mc_hdr->llm_consecutive) + 1 >= (apr_uint32_t)threshold) {
+        apr_uint64_t now = (apr_uint64_t)apr_time_now();
+        apr_uint64_t until = now + (apr_uint64_t)cooldown_us;
+        apr_uint64_t prev = apr_atomic_read64(&mc_hdr->llm_open_until);
+
+        /* Open it once: failures that finish while it is already open
+         * (concurrent calls) neither count again nor extend it. */
+        while (prev == 0 || prev <= now) {
+            apr_uint64_t seen = apr_atomic_cas64(&mc_hdr->llm_open_until,
+                                                 until, prev);
+
+            if (seen == prev) {
+                apr_atomic_inc64(&mc_hdr->llm_opened);
+                break;
+            }
+            prev = seen;
+        }
+    }
+}
+
+json_t *mc_shm_breaker_health(void)
+{
+    apr_uint64_t until, now = (apr_uint64_t)apr_time_now();
+
+    if (!mc_hdr) {
+        return json_null();
+    }
+    until = apr_atomic_read64(&mc_hdr->llm_open_until);
+    return json_pack("{s:s, s:i, s:I, s:I, s:I}",
+                     "breaker", until == 0 ? "closed"
+                                : (now < until ? "open" : "half_open"),
+                     "consecutive_failures",
+                     (int)apr_atomic_read32(&mc_hdr->llm_consecutive),
+                     "calls_ok", (json_int_t)apr_atomic_read64(&mc_hdr->llm_ok),
+                     "calls_failed",
+                     (json_int_t)apr_atomic_read64(&mc_hdr->llm_failed),
+                     "breaker_opened",
+                     (json_int_t)apr_atomic_read64(&mc_hdr->llm_opened));
 }

@@ -31,6 +31,8 @@ fi
 CC_DB_PARAMS=$(app_conninfo); export CC_DB_PARAMS
 mkdir -p "$CC_VAR/httpd"
 CONF=$CC_TOP/conf/httpd.conf
+# The LLM key block in concierge.conf is read only when there is a key.
+if [ -n "${GROQ_API_KEY:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_LLM"; fi
 # The sanitizer build needs its runtimes preloaded into httpd.
 if [ -n "${CC_PRELOAD:-}" ]; then HTTPD="env LD_PRELOAD=${CC_PRELOAD// /:} $HTTPD"; fi
 PIDFILE=$CC_VAR/httpd/httpd.pid

@@ -130,7 +130,8 @@ void it_global_setup(void)
     if (it_sh("scripts/pg.sh start >/dev/null") != 0) {
         die("PostgreSQL did not start");
     }
-    if (it_sh("scripts/user.sh it-admin admin it-admin-password-1 >/dev/null")
+    if (it_sh("scripts/seed.sh >/dev/null")
+        || it_sh("scripts/user.sh it-admin admin it-admin-password-1 >/dev/null")
         || it_sh("scripts/user.sh it-staff staff it-staff-password-1 "
                  ">/dev/null")
         || it_sh("scripts/user.sh it-probe staff it-probe-password-1 "

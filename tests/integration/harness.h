@@ -72,5 +72,8 @@ Suite *it_suite_limits(void);
 Suite *it_suite_audit(void);
 Suite *it_suite_ops(void);
 Suite *it_suite_outage(void);
+Suite *it_suite_chat(void);
+Suite *it_suite_knowledge(void);
+Suite *it_suite_llm(void);
 
 #endif

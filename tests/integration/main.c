@@ -15,6 +15,9 @@ int main(void)
     srunner_add_suite(sr, it_suite_audit());
     srunner_add_suite(sr, it_suite_ops());
     srunner_add_suite(sr, it_suite_outage());
+    srunner_add_suite(sr, it_suite_chat());
+    srunner_add_suite(sr, it_suite_knowledge());
+    srunner_add_suite(sr, it_suite_llm());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -408,8 +408,13 @@ START_TEST(unprotected_public_still_open)
             continue;
         }
         r = call_route(rt, NULL, &what);
-        ck_assert_msg(r->status == 200, "%s: status %ld; %s", what,
-                      r->status, r->body);
+        /* Reached and answered by the route itself: 200, or the route's
+         * own 404 for a made-up parameter (GET /api/chat/x). */
+        ck_assert_msg(r->status == 200
+                      || (r->status == 404 && strchr(route_str(rt, "pattern"),
+                                                     '{')),
+                      "%s: status %ld; %s", what, r->status, r->body);
+        ck_assert_msg(r->status != 401 && r->status != 403, "%s refused", what);
         it_free(r);
         free(what);
     }

@@ -14,6 +14,11 @@ int main(void)
     srunner_add_suite(sr, suite_bucket());
     srunner_add_suite(sr, suite_audit());
     srunner_add_suite(sr, suite_metrics());
+    srunner_add_suite(sr, suite_chunk());
+    srunner_add_suite(sr, suite_index());
+    srunner_add_suite(sr, suite_tok());
+    srunner_add_suite(sr, suite_stem());
+    srunner_add_suite(sr, suite_answer());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

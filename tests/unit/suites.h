@@ -7,4 +7,9 @@ Suite *suite_route(void);
 Suite *suite_bucket(void);
 Suite *suite_audit(void);
 Suite *suite_metrics(void);
+Suite *suite_chunk(void);
+Suite *suite_index(void);
+Suite *suite_tok(void);
+Suite *suite_stem(void);
+Suite *suite_answer(void);
 #endif

@@ -1,0 +1,76 @@
+/*
+ * cc_answer.h - answers built only from retrieved chunks: the extractive
+ * answer, the LLM prompt and response, and the grounding check that decides
+ * whether an LLM answer is supported by the chunks it was given.
+ *
+ * Sources are labelled S1..Sn in the prompt; the LLM must cite them as
+ * "[S1]", "[S2]" (a citation may list several: "[S1][S3]" or "[S1, S3]").
+ */
+#ifndef CC_ANSWER_H
+#define CC_ANSWER_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <jansson.h>
+#include "cc_problem.h"
+
+#define CC_ANSWER_MAX_SOURCES 8
+
+typedef struct cc_source_t {
+    const char *id;       /* chunk id */
+    const char *title;    /* section title */
+    const char *text;     /* chunk text */
+    size_t      len;
+    double      score;
+} cc_source_t;
+
+/* Extractive answer: up to max_sentences sentences taken verbatim from the
+ * sources, chosen by overlap with the query's terms (cc_tok, stemmed, stop
+ * words dropped), favouring the best-ranked source, kept in source order
+ * within a source, no duplicates, each at most 400 bytes (longer ones are
+ * cut at a word boundary with "…").  Markdown markup at line starts
+ * ("- ", "* ", "1. ", "#", "|") is removed.  used[i] is set to 1 for each
+ * source a sentence came from (used may be NULL).  Never returns NULL: with
+ * no overlapping sentence it returns the first sentence of the best source. */
+char *cc_answer_extract(apr_pool_t *p, const char *query,
+                        const cc_source_t *src, int nsrc, int max_sentences,
+                        int *used);
+
+/* The OpenAI-compatible chat-completions request body:
+ *   {"model": model, "temperature": 0, "max_tokens": 400,
+ *    "messages": [{"role":"system","content": <rules>},
+ *                 {"role":"user","content": <sources + question>}]}
+ * The system message tells the model to answer only from the numbered
+ * sources, to cite each statement as [Sn], never to give medical advice,
+ * and to reply exactly "NO_ANSWER" when the sources do not answer.  The
+ * user message lists each source as "[Sn] <title>\n<text>" then the
+ * question.  Returns a new reference. */
+json_t *cc_llm_request(const char *model, const char *question,
+                       const cc_source_t *src, int nsrc);
+
+/* The answer text of a chat-completions response (choices[0].message
+ * .content), copied into p and trimmed, or NULL with prob set
+ * ("llm_bad_response").  Bodies over 256 KiB are refused. */
+const char *cc_llm_parse(apr_pool_t *p, const char *body, size_t len,
+                         cc_problem_t *prob);
+
+/* Grounding check.  The answer is supported when
+ *   - it is not "NO_ANSWER" and is not empty,
+ *   - it cites at least one source, and only S1..Snsrc,
+ *   - every sentence with at least 3 content terms has at least
+ *     min_overlap (0..1) of its content terms (stemmed, stop words
+ *     dropped; numbers included) present in the union of the sources it
+ *     cites — a sentence without its own citation takes the citations of
+ *     the nearest cited sentence in its paragraph, else all cited sources.
+ * Returns 1 when supported.  cited[i] (may be NULL) is set to 1 for each
+ * cited source.  On 0, *reason (may be NULL) is a static string:
+ * "no_answer", "empty", "no_citation", "unknown_citation",
+ * "unsupported_sentence". */
+int cc_answer_supported(apr_pool_t *p, const char *answer,
+                        const cc_source_t *src, int nsrc, double min_overlap,
+                        int *cited, const char **reason);
+
+/* The answer without citation markers and with whitespace tidied. */
+char *cc_answer_strip_citations(apr_pool_t *p, const char *answer);
+
+#endif

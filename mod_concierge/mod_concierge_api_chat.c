@@ -1,0 +1,390 @@
+/*
+ * mod_concierge_api_chat.c - POST /api/chat and GET /api/chat/{session_id}.
+ *
+ *   message ──> screen (compliance seam) ──> retrieve (shm index)
+ *           ──> below ConciergeGroundingMinScore: no_answer + offer staff
+ *           ──> LLM (if configured, breaker closed) ──> grounding check
+ *                   └─ unsupported / failed / slow ──> extractive answer
+ *           ──> store patient message + reply (one transaction)
+ *
+ * The LLM runs with no database connection held and no lock.  Session ids
+ * are 256-bit random tokens; only their SHA-256 is stored.
+ */
+#include "apr_strings.h"
+#include "apr_base64.h"
+#include "mod_concierge.h"
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "cc_json.h"
+#include "cc_answer.h"
+
+#define MC_CHAT_K         3
+#define MC_SESSION_LEN    43     /* base64url of 32 bytes, no padding */
+
+static const char mc_no_answer_reply[] =
+    "I'm sorry, I couldn't find that in our clinic's information, and I "
+    "won't guess. Would you like me to pass your question to our team? "
+    "They can reply here, or you can call the clinic.";
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static int valid_session(const char *s)
+{
+    const char *p;
+
+    if (!s) {
+        return 0;
+    }
+    for (p = s; *p; p++) {
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
+            return 0;
+        }
+    }
+    return p - s == MC_SESSION_LEN;
+}
+
+static const char *session_hash(apr_pool_t *p, const char *token)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char *hex = apr_palloc(p, 65);
+    int i;
+
+    EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL);
+    for (i = 0; i < 32; i++) {
+        hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+    }
+    hex[64] = '\0';
+    return hex;
+}
+
+static const char *new_session(apr_pool_t *p)
+{
+    unsigned char raw[32];
+    char *b64, *q;
+    int n;
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        return NULL;
+    }
+    b64 = apr_palloc(p, apr_base64_encode_len(sizeof(raw)));
+    n = apr_base64_encode(b64, (const char *)raw, sizeof(raw));
+    (void)n;
+    for (q = b64; *q; q++) {
+        if (*q == '+') {
+            *q = '-';
+        }
+        else if (*q == '/') {
+            *q = '_';
+        }
+        else if (*q == '=') {
+            *q = '\0';
+            break;
+        }
+    }
+    return b64;
+}
+
+/* UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
+static apr_size_t utf8_chars(const char *s)
+{
+    apr_size_t n = 0;
+
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* ---- the compliance seam ---------------------------------------------------
+ * The clinical-safety work plugs its screening in here: a patient message
+ * is screened before retrieval and the LLM see it, and a generated reply
+ * before the patient does.  Until that engine exists nothing is screened
+ * out; the call sites and the reply shape are final. */
+typedef struct mc_screen {
+    int     risky;
+    int     emergency;
+    json_t *categories;
+} mc_screen;
+
+static void screen_text(request_rec *r, const char *text, mc_screen *out)
+{
+    (void)r;
+    (void)text;
+    memset(out, 0, sizeof(*out));
+}
+
+/* ---- storing ---------------------------------------------------------------- */
+
+typedef struct chat_turn {
+    const char *session;     /* token */
+    const char *hash;
+    int         known;       /* the session exists */
+    const char *message;
+    const char *reply;
+    const char *status;
+    const char *mode;
+    json_t     *sources;
+    json_t     *timing;
+} chat_turn;
+
+static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid)
+{
+    /* Held for this one statement only, not until the request ends. */
+    ap_dbd_t *dbd = mc_db_open(r);
+    const char *args[9];
+    apr_status_t rv;
+
+    if (!dbd) {
+        return APR_EGENERAL;
+    }
+    args[0] = t->hash;
+    args[1] = t->status;
+    args[2] = rid;
+    args[3] = t->message;
+    args[4] = t->reply;
+    args[5] = t->status;
+    args[6] = t->mode;
+    args[7] = cc_json_dump(r->pool, t->sources, NULL);
+    args[8] = cc_json_dump(r->pool, t->timing, NULL);
+    rv = mc_db_query(r, dbd, "cc_chat_store", NULL, 9, args);
+    mc_db_close(r, dbd);
+    return rv;
+}
+
+/* ---- POST /api/chat ----------------------------------------------------- */
+
+int mc_api_chat_post(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *session = NULL, *message = NULL;
+    apr_size_t max_chars = (apr_size_t)mc_config_geti(r->server,
+                                                      MC_CONF_CHAT_MAX_CHARS);
+    double min_score = mc_config_getd(r->server, MC_CONFD_MIN_SCORE);
+    double min_cov = mc_config_getd(r->server, MC_CONFD_MIN_COVERAGE);
+    int logging = (int)mc_config_geti(r->server, MC_CONF_CHAT_LOG);
+    apr_time_t t0 = apr_time_now(), t1;
+    cc_source_t src[MC_CHAT_K];
+    int used[MC_CHAT_K] = { 0 };
+    mc_hit hits[MC_CHAT_K];
+    mc_llm_result llm;
+    mc_screen scr;
+    json_error_t jerr;
+    chat_turn t;
+    json_t *out, *sources;
+    apr_status_t rv;
+    int n = 0, i, nsrc = 0;
+
+    memset(&t, 0, sizeof(t));
+    memset(&llm, 0, sizeof(llm));
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s?s, s:s}",
+                       "session_id", &session, "message", &message) != 0) {
+        return mc_error(c, 400, "invalid_body", "expected {\"session_id\"?: "
+                        "string, \"message\": string}: %s", jerr.text);
+    }
+    while (*message == ' ' || *message == '\n' || *message == '\t'
+           || *message == '\r') {
+        message++;
+    }
+    if (!*message) {
+        return mc_error(c, 422, "empty_message", "the message is empty");
+    }
+    if (utf8_chars(message) > max_chars) {
+        return mc_error(c, 422, "message_too_long", "messages are at most %"
+                        APR_SIZE_T_FMT " characters", max_chars);
+    }
+    if (session && !valid_session(session)) {
+        return mc_error(c, 400, "invalid_session", "session_id is not one "
+                        "this service issued");
+    }
+    t.message = message;
+
+    /* An existing session must exist; looked up on a connection that is
+     * given back before the LLM is called. */
+    if (session && logging) {
+        ap_dbd_t *dbd = mc_db_open(r);
+        apr_dbd_results_t *res;
+        const char *args[1], *id;
+
+        if (!dbd) {
+            return mc_error(c, 503, "db_unavailable",
+                            "the database is unavailable");
+        }
+        t.hash = session_hash(r->pool, session);
+        args[0] = t.hash;
+        rv = mc_db_select(r, dbd, "cc_conv_find", &res, 1, args);
+        id = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
+        mc_db_close(r, dbd);
+        if (rv != APR_SUCCESS) {
+            return mc_error(c, 503, "db_unavailable",
+                            "the database is unavailable");
+        }
+        if (!id) {
+            return mc_error(c, 404, "session_not_found", "no conversation "
+                            "with that session_id; start a new one");
+        }
+        t.known = 1;
+        t.session = session;
+    }
+    else {
+        t.session = session ? session : new_session(r->pool);
+        if (!t.session) {
+            return mc_error(c, 500, "internal_error", "no random source");
+        }
+        t.hash = session_hash(r->pool, t.session);
+    }
+
+    out = json_object();
+    sources = json_array();
+    cc_json_pool_own(r->pool, out);
+    screen_text(r, message, &scr);
+    if (scr.risky) {
+        /* Filled by the clinical-safety work: escalate, never answer. */
+        t.status = scr.emergency ? "emergency" : "escalated";
+        t.mode = "none";
+        t.reply = "Thank you. A member of our team will reply here.";
+    }
+    else {
+        rv = mc_index_query(r, message, strlen(message), MC_CHAT_K, hits, &n,
+                            NULL);
+        if (rv != APR_SUCCESS) {
+            return mc_error(c, 503, "index_unavailable", "the clinic's "
+                            "knowledge is not available right now");
+        }
+        t1 = apr_time_now();
+        for (i = 0; i < n; i++) {
+            /* Only chunks that clear both thresholds can ground an answer:
+             * a strong enough match, on enough of what was asked. */
+            if (hits[i].score < min_score) {
+                break;
+            }
+            if (hits[i].coverage < min_cov) {
+                continue;
+            }
+            src[nsrc].id = hits[i].id;
+            src[nsrc].title = hits[i].title;
+            src[nsrc].text = hits[i].text;
+            src[nsrc].len = hits[i].len;
+            src[nsrc].score = hits[i].score;
+            nsrc++;
+        }
+        if (nsrc == 0) {
+            t.status = "no_answer";
+            t.mode = "none";
+            t.reply = mc_no_answer_reply;
+            json_object_set_new(out, "actions", json_pack(
+                "[{s:s, s:s}]", "type", "contact_staff", "label",
+                "Ask our team"));
+        }
+        else {
+            int cited[MC_CHAT_K] = { 0 };
+            const char *why = NULL;
+
+            t.status = "answered";
+            mc_llm_answer(r, message, src, nsrc, &llm);
+            if (llm.ok
+                && cc_answer_supported(r->pool, llm.answer, src, nsrc,
+                                       mc_config_getd(r->server,
+                                                      MC_CONFD_MIN_OVERLAP),
+                                       cited, &why)) {
+                mc_screen rs;
+
+                screen_text(r, llm.answer, &rs);
+                if (!rs.risky) {
+                    t.mode = "llm";
+                    t.reply = cc_answer_strip_citations(r->pool, llm.answer);
+                    memcpy(used, cited, sizeof(used));
+                }
+            }
+            else if (llm.ok) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(00801)
+                              "LLM answer not grounded (%s): answering "
+                              "extractively", why ? why : "unknown");
+            }
+            if (!t.mode) {
+                t.mode = "extractive";
+                t.reply = cc_answer_extract(r->pool, message, src, nsrc, 3,
+                                            used);
+            }
+            for (i = 0; i < nsrc; i++) {
+                if (used[i]) {
+                    json_array_append_new(sources, json_pack(
+                        "{s:s, s:s, s:f}", "id", src[i].id, "title",
+                        src[i].title, "score", src[i].score));
+                }
+            }
+        }
+        t.timing = json_pack("{s:I, s:I, s:i, s:s?}",
+                             "retrieval_us", (json_int_t)(t1 - t0),
+                             "llm_ms", (json_int_t)llm.ms,
+                             "llm_attempts", llm.attempts,
+                             "llm_error", llm.error);
+    }
+    t.sources = cc_json_pool_own(r->pool, json_incref(sources));
+    if (!t.timing) {
+        t.timing = json_object();
+    }
+    cc_json_pool_own(r->pool, t.timing);
+    json_object_set_new(t.timing, "total_ms",
+                        json_integer((apr_time_now() - t0) / 1000));
+    if (logging && store_turn(r, &t, c->rid) != APR_SUCCESS) {
+        json_decref(sources);
+        return mc_error(c, 503, "db_unavailable", "the conversation could "
+                        "not be saved; please try again");
+    }
+    json_object_set_new(out, "session_id", json_string(t.session));
+    json_object_set_new(out, "status", json_string(t.status));
+    json_object_set_new(out, "reply", json_string(t.reply));
+    json_object_set_new(out, "sources", sources);
+    if (APLOGrdebug(r)) {
+        /* Lengths and ids only: never the text. */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CCLOGNO(00802)
+                      "chat: %" APR_SIZE_T_FMT " bytes in, status %s, mode "
+                      "%s, %d sources", strlen(message), t.status, t.mode,
+                      (int)json_array_size(sources));
+    }
+    json_incref(out);
+    return mc_reply(c, 200, out);
+}
+
+/* ---- GET /api/chat/{session_id} -------------------------------------------- */
+
+int mc_api_chat_get(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *session = cc_route_param(&c->params, "session_id");
+    const char *args[1], *id, *rows;
+    apr_dbd_results_t *res;
+    json_error_t jerr;
+    ap_dbd_t *dbd;
+    json_t *msgs;
+
+    if (!valid_session(session)) {
+        return mc_error(c, 404, "session_not_found", "no such conversation");
+    }
+    dbd = mc_db_acquire(r);
+    if (!dbd) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    args[0] = session_hash(r->pool, session);
+    if (mc_db_select(r, dbd, "cc_conv_find", &res, 1, args) != APR_SUCCESS) {
+        return mc_error(c, 503, "db_error", "the conversation could not be read");
+    }
+    id = mc_db_value(r, dbd, res, 0);
+    if (!id) {
+        return mc_error(c, 404, "session_not_found", "no such conversation");
+    }
+    args[0] = id;
+    if (mc_db_select(r, dbd, "cc_conv_messages", &res, 1, args) != APR_SUCCESS
+        || !(rows = mc_db_value(r, dbd, res, 0))) {
+        return mc_error(c, 503, "db_error", "the conversation could not be read");
+    }
+    msgs = json_loads(rows, 0, &jerr);
+    if (!msgs) {
+        return mc_error(c, 500, "internal_error", "messages unreadable");
+    }
+    return mc_reply(c, 200, json_pack("{s:s, s:o}", "session_id", session,
+                                      "messages", msgs));
+}
