@@ -8,6 +8,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "apr_shm.h"
 #include "apr_dbd.h"       /* before mod_dbd.h, which uses apr_dbd_t */
 #include "mod_dbd.h"
 #include <jansson.h>
@@ -186,6 +187,12 @@ ap_dbd_t *mc_db_acquire(request_rec *r);
  * such as the LLM, which must never hold a database connection). */
 ap_dbd_t *mc_db_open(request_rec *r);
 void mc_db_close(request_rec *r, ap_dbd_t *dbd);
+/* The same for background threads (no request): server s, pool p. */
+ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p);
+void mc_db_close_s(server_rec *s, ap_dbd_t *dbd);
+apr_status_t mc_db_query_s(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                           const char *label, int *nrows, int nargs,
+                           const char **args);
 /* Run a prepared select; on success *res is the result (random access). */
 apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                           apr_dbd_results_t **res, int nargs,
@@ -206,6 +213,11 @@ int mc_db_healthy(request_rec *r, int force, int *cached);
 
 /* ---- shared memory (mod_concierge_shm.c) ------------------------------- */
 
+/* An anonymous shared segment (named under the runtime dir where the
+ * platform has no anonymous shm), living as long as pconf. */
+apr_status_t mc_shm_segment(apr_shm_t **shm, apr_size_t size,
+                            const char *name, apr_pool_t *pconf,
+                            server_rec *s);
 apr_status_t mc_shm_pre_config(apr_pool_t *pconf);
 apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s);
 void mc_shm_child_init(apr_pool_t *p, server_rec *s);
@@ -269,6 +281,12 @@ apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
                             int k, mc_hit *hits, int *nhits,
                             apr_uint32_t *generation);
 json_t *mc_index_health(void);
+
+/* ---- chat log writer (mod_concierge_chatlog.c) ------------------------- */
+
+void mc_chatlog_child_init(apr_pool_t *p, server_rec *s);
+/* Queue one turn (a JSON object text) and wait until it is stored. */
+apr_status_t mc_chatlog_store(request_rec *r, const char *row);
 
 /* ---- LLM client (mod_concierge_llm.c) ----------------------------------- */
 

@@ -130,28 +130,22 @@ typedef struct chat_turn {
     json_t     *timing;
 } chat_turn;
 
+/* The turn as the row the chat log writer stores (group commit). */
 static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid)
 {
-    /* Held for this one statement only, not until the request ends. */
-    ap_dbd_t *dbd = mc_db_open(r);
-    const char *args[9];
-    apr_status_t rv;
+    json_t *row = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, "
+                            "s:I}",
+                            "ord", 0, "hash", t->hash, "status", t->status,
+                            "rid", rid, "message", t->message,
+                            "reply", t->reply, "mode", t->mode,
+                            "sources", t->sources, "timing", t->timing,
+                            "at_us", (json_int_t)r->request_time);
 
-    if (!dbd) {
-        return APR_EGENERAL;
+    if (!row) {
+        return APR_ENOMEM;
     }
-    args[0] = t->hash;
-    args[1] = t->status;
-    args[2] = rid;
-    args[3] = t->message;
-    args[4] = t->reply;
-    args[5] = t->status;
-    args[6] = t->mode;
-    args[7] = cc_json_dump(r->pool, t->sources, NULL);
-    args[8] = cc_json_dump(r->pool, t->timing, NULL);
-    rv = mc_db_query(r, dbd, "cc_chat_store", NULL, 9, args);
-    mc_db_close(r, dbd);
-    return rv;
+    cc_json_pool_own(r->pool, row);
+    return mc_chatlog_store(r, cc_json_dump(r->pool, row, NULL));
 }
 
 /* ---- POST /api/chat ----------------------------------------------------- */

@@ -91,25 +91,31 @@ static const mc_stmt mc_stmts[] = {
     { "cc_kn_syn_set",
       "UPDATE knowledge_state SET synonyms = %s, version = version + 1, "
       "updated_at = now() WHERE id = 1 RETURNING version" },
-    /* One chat turn, one statement, one round trip: the conversation (new
-     * or continued) and both messages, in order.  Chat logs may lose their
-     * last fraction of a second if PostgreSQL crashes (asynchronous commit
-     * for this statement's own transaction only); bookings, payments and
-     * audit entries never do (they keep synchronous commit). */
-    { "cc_chat_store",
+    /* A batch of chat turns (mod_concierge_chatlog.c), one statement: the
+     * conversations (new or continued) and both messages of every turn, in
+     * order.  Chat logs may lose their last fraction of a second if
+     * PostgreSQL crashes (asynchronous commit for this statement's own
+     * transaction only); bookings, payments and audit entries never do. */
+    { "cc_chat_store_batch",
       "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
+      "t AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(ord int, "
+      "hash text, status text, rid text, message text, reply text, mode "
+      "text, sources jsonb, timing jsonb, at_us bigint)), "
       "conv AS (INSERT INTO conversations (session_hash, messages, "
-      "last_status) VALUES (%s, 2, nullif(%s, '')) ON CONFLICT (session_hash) "
-      "DO UPDATE SET messages = conversations.messages + 2, last_message_at "
-      "= now(), last_status = coalesce(excluded.last_status, "
-      "conversations.last_status) RETURNING id) "
+      "last_status) SELECT hash, 2 * count(*), (array_agg(nullif(status, '') "
+      "ORDER BY ord DESC))[1] FROM t GROUP BY hash ON CONFLICT (session_hash) "
+      "DO UPDATE SET messages = conversations.messages + excluded.messages, "
+      "last_message_at = now(), last_status = coalesce(excluded.last_status, "
+      "conversations.last_status) RETURNING id, session_hash) "
       "INSERT INTO messages (conversation_id, role, body, status, mode, "
-      "sources, timing, request_id) "
-      "SELECT conv.id, v.role, v.body, v.status, v.mode, v.sources, "
-      "v.timing, %s FROM cfg, conv, (VALUES "
-      "(1, 'patient', %s, NULL, NULL, '[]'::jsonb, '{}'::jsonb), "
-      "(2, 'bot', %s, nullif(%s, ''), nullif(%s, ''), %s::jsonb, %s::jsonb)) "
-      "AS v(o, role, body, status, mode, sources, timing) ORDER BY v.o" },
+      "sources, timing, request_id, created_at) "
+      "SELECT conv.id, v.role, v.body, v.status, v.mode, v.sources, v.timing, "
+      "t.rid, to_timestamp((t.at_us + v.o) / 1000000.0) "
+      "FROM cfg, t JOIN conv ON conv.session_hash = t.hash, LATERAL (VALUES "
+      "(0, 'patient', t.message, NULL::text, NULL::text, '[]'::jsonb, "
+      "'{}'::jsonb), (1, 'bot', t.reply, nullif(t.status, ''), "
+      "nullif(t.mode, ''), t.sources, t.timing)) AS v(o, role, body, status, "
+      "mode, sources, timing) ORDER BY t.at_us, t.ord, v.o" },
     { "cc_conv_find",
       "SELECT id FROM conversations WHERE session_hash = %s" },
     { "cc_conv_new",
@@ -213,34 +219,52 @@ void mc_db_close(request_rec *r, ap_dbd_t *dbd)
     }
 }
 
-static apr_dbd_prepared_t *stmt(request_rec *r, ap_dbd_t *dbd,
+/* Where a statement runs: a request, or (r == NULL) a background thread
+ * of the server s with its own pool. */
+typedef struct mc_dbx {
+    request_rec *r;
+    server_rec  *s;
+    apr_pool_t  *p;
+} mc_dbx;
+
+#define DBX_LOG(x, lvl, ...)                                              \
+    do {                                                                  \
+        if ((x)->r) {                                                     \
+            ap_log_rerror(APLOG_MARK, lvl, 0, (x)->r, __VA_ARGS__);      \
+        }                                                                 \
+        else {                                                            \
+            ap_log_error(APLOG_MARK, lvl, 0, (x)->s, __VA_ARGS__);       \
+        }                                                                 \
+    } while (0)
+
+static apr_dbd_prepared_t *stmt(const mc_dbx *x, ap_dbd_t *dbd,
                                 const char *label)
 {
     apr_dbd_prepared_t *st = apr_hash_get(dbd->prepared, label,
                                           APR_HASH_KEY_STRING);
 
     if (!st) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00202)
-                      "prepared statement %s missing", label);
+        DBX_LOG(x, APLOG_ERR, CCLOGNO(00202) "prepared statement %s missing",
+                label);
     }
     return st;
 }
 
-static void log_db_error(request_rec *r, ap_dbd_t *dbd, const char *label,
+static void log_db_error(const mc_dbx *x, ap_dbd_t *dbd, const char *label,
                          int rv)
 {
     const char *msg = apr_dbd_error(dbd->driver, dbd->handle, rv);
 
-    /* The driver's message can quote values (PHI) only at DEBUG. */
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00203)
-                  "statement %s failed (%d)", label, rv);
-    if (APLOGrdebug(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CCLOGNO(00204)
-                      "statement %s: %s", label, msg ? msg : "");
+    /* The driver's message can quote values (PHI): only at DEBUG. */
+    DBX_LOG(x, APLOG_ERR, CCLOGNO(00203) "statement %s failed (%d)", label,
+            rv);
+    if (x->r ? APLOGrdebug(x->r) : APLOGdebug(x->s)) {
+        DBX_LOG(x, APLOG_DEBUG, CCLOGNO(00204) "statement %s: %s", label,
+                msg ? msg : "");
     }
 }
 
-static int prepare_all(request_rec *r, ap_dbd_t *dbd)
+static int prepare_all(const mc_dbx *x, ap_dbd_t *dbd)
 {
     apr_size_t i;
 
@@ -249,8 +273,8 @@ static int prepare_all(request_rec *r, ap_dbd_t *dbd)
 
         if (apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
                             mc_stmts[i].sql, mc_stmts[i].label, &st) != 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00205)
-                          "re-preparing %s failed", mc_stmts[i].label);
+            DBX_LOG(x, APLOG_ERR, CCLOGNO(00205) "re-preparing %s failed",
+                    mc_stmts[i].label);
             return 0;
         }
         apr_hash_set(dbd->prepared, mc_stmts[i].label, APR_HASH_KEY_STRING,
@@ -267,7 +291,7 @@ static int prepare_all(request_rec *r, ap_dbd_t *dbd)
  *   - apr_dbd_pgsql already reconnected it in place, and the new session
  *     has no prepared statements ("prepared statement ... does not exist").
  * Never inside a transaction: its earlier statements are gone too. */
-static int recover(request_rec *r, ap_dbd_t *dbd, int rv)
+static int recover(const mc_dbx *x, ap_dbd_t *dbd, int rv)
 {
     PGconn *pc = apr_dbd_native_handle(dbd->driver, dbd->handle);
     const char *msg;
@@ -277,7 +301,7 @@ static int recover(request_rec *r, ap_dbd_t *dbd, int rv)
         return 0;
     }
     if (PQstatus(pc) == CONNECTION_BAD) {
-        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle)
+        if (apr_dbd_check_conn(dbd->driver, x->p, dbd->handle)
             != APR_SUCCESS) {
             return 0;
         }
@@ -289,11 +313,11 @@ static int recover(request_rec *r, ap_dbd_t *dbd, int rv)
             return 0;
         }
     }
-    if (!prepare_all(r, dbd)) {
+    if (!prepare_all(x, dbd)) {
         return 0;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00206)
-                  "database session was reset: statements prepared again");
+    DBX_LOG(x, APLOG_WARNING, CCLOGNO(00206) "database session was reset: "
+            "statements prepared again");
     return 1;
 }
 
@@ -301,7 +325,8 @@ apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                           apr_dbd_results_t **res, int nargs,
                           const char **args)
 {
-    apr_dbd_prepared_t *st = stmt(r, dbd, label);
+    mc_dbx x = { r, r->server, r->pool };
+    apr_dbd_prepared_t *st = stmt(&x, dbd, label);
     int rv;
 
     *res = NULL;
@@ -310,15 +335,40 @@ apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
     }
     rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
                          nargs, args);
-    if (rv != 0 && recover(r, dbd, rv)) {
-        st = stmt(r, dbd, label);
+    if (rv != 0 && recover(&x, dbd, rv)) {
+        st = stmt(&x, dbd, label);
         rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
                              nargs, args);
     }
     if (rv != 0) {
-        log_db_error(r, dbd, label, rv);
+        log_db_error(&x, dbd, label, rv);
         apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
         return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t query(const mc_dbx *x, ap_dbd_t *dbd, const char *label,
+                          int *nrows, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *st = stmt(x, dbd, label);
+    int n = 0, rv;
+
+    if (!st) {
+        return APR_EGENERAL;
+    }
+    rv = apr_dbd_pquery(dbd->driver, x->p, dbd->handle, &n, st, nargs, args);
+    if (rv != 0 && recover(x, dbd, rv)) {
+        st = stmt(x, dbd, label);
+        rv = apr_dbd_pquery(dbd->driver, x->p, dbd->handle, &n, st, nargs,
+                            args);
+    }
+    if (rv != 0) {
+        log_db_error(x, dbd, label, rv);
+        return APR_EGENERAL;
+    }
+    if (nrows) {
+        *nrows = n;
     }
     return APR_SUCCESS;
 }
@@ -326,27 +376,30 @@ apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
 apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
                          int *nrows, int nargs, const char **args)
 {
-    apr_dbd_prepared_t *st = stmt(r, dbd, label);
-    int n = 0, rv;
+    mc_dbx x = { r, r->server, r->pool };
 
-    if (!st) {
-        return APR_EGENERAL;
+    return query(&x, dbd, label, nrows, nargs, args);
+}
+
+ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p)
+{
+    return dbd_open(p, s);
+}
+
+void mc_db_close_s(server_rec *s, ap_dbd_t *dbd)
+{
+    if (dbd) {
+        dbd_close(s, dbd);
     }
-    rv = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, &n, st, nargs,
-                        args);
-    if (rv != 0 && recover(r, dbd, rv)) {
-        st = stmt(r, dbd, label);
-        rv = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, &n, st, nargs,
-                            args);
-    }
-    if (rv != 0) {
-        log_db_error(r, dbd, label, rv);
-        return APR_EGENERAL;
-    }
-    if (nrows) {
-        *nrows = n;
-    }
-    return APR_SUCCESS;
+}
+
+apr_status_t mc_db_query_s(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                           const char *label, int *nrows, int nargs,
+                           const char **args)
+{
+    mc_dbx x = { NULL, s, p };
+
+    return query(&x, dbd, label, nrows, nargs, args);
 }
 
 const char *mc_db_value(request_rec *r, ap_dbd_t *dbd, apr_dbd_results_t *res,
@@ -364,9 +417,10 @@ apr_status_t mc_db_begin(request_rec *r, ap_dbd_t *dbd,
                          apr_dbd_transaction_t **tx)
 {
     int rv = apr_dbd_transaction_start(dbd->driver, r->pool, dbd->handle, tx);
+    mc_dbx x = { r, r->server, r->pool };
 
     if (rv != 0) {
-        log_db_error(r, dbd, "BEGIN", rv);
+        log_db_error(&x, dbd, "BEGIN", rv);
         return APR_EGENERAL;
     }
     return APR_SUCCESS;
@@ -375,6 +429,7 @@ apr_status_t mc_db_begin(request_rec *r, ap_dbd_t *dbd,
 apr_status_t mc_db_end(request_rec *r, ap_dbd_t *dbd,
                        apr_dbd_transaction_t *tx, int rollback)
 {
+    mc_dbx x = { r, r->server, r->pool };
     int rv;
 
     if (rollback) {
@@ -383,7 +438,7 @@ apr_status_t mc_db_end(request_rec *r, ap_dbd_t *dbd,
     }
     rv = apr_dbd_transaction_end(dbd->driver, r->pool, tx);
     if (rv != 0) {
-        log_db_error(r, dbd, "COMMIT", rv);
+        log_db_error(&x, dbd, "COMMIT", rv);
         return APR_EGENERAL;
     }
     return APR_SUCCESS;

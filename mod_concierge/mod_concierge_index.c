@@ -84,18 +84,9 @@ apr_status_t mc_index_post_config(apr_pool_t *pconf, server_rec *s)
     apr_size_t total = off0 + 2 * APR_ALIGN(slot, 64);
     apr_status_t rv;
 
-    rv = apr_shm_create(&idx_shm, total, NULL, pconf);
-    if (rv == APR_ENOTIMPL) {
-        const char *fname = ap_runtime_dir_relative(pconf, "concierge-index.shm");
-
-        apr_shm_remove(fname, pconf);
-        rv = apr_shm_create(&idx_shm, total, fname, pconf);
-    }
+    rv = mc_shm_segment(&idx_shm, total, "concierge-index.shm", pconf, s);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00601)
-                     "cannot create %" APR_SIZE_T_FMT " bytes of shared "
-                     "memory for the index (ConciergeIndexSize)", total);
-        return rv;
+        return rv;      /* logged; ConciergeIndexSize sets its size */
     }
     idx = apr_shm_baseaddr_get(idx_shm);
     memset(idx, 0, sizeof(*idx));   /* slots are written before use */

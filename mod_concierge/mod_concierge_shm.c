@@ -70,6 +70,27 @@ static apr_status_t shm_cleanup(void *unused)
     return APR_SUCCESS;
 }
 
+apr_status_t mc_shm_segment(apr_shm_t **shm, apr_size_t size,
+                            const char *name, apr_pool_t *pconf, server_rec *s)
+{
+    apr_status_t rv = apr_shm_create(shm, size, NULL, pconf);
+
+    if (rv == APR_ENOTIMPL) {
+        /* No anonymous shared memory here: a named segment in the
+         * runtime dir, removed first in case a crash left it behind. */
+        const char *fname = ap_runtime_dir_relative(pconf, name);
+
+        apr_shm_remove(fname, pconf);
+        rv = apr_shm_create(shm, size, fname, pconf);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00101)
+                     "cannot create %" APR_SIZE_T_FMT " bytes of shared "
+                     "memory for %s", size, name);
+    }
+    return rv;
+}
+
 static void *section(apr_uint64_t off)
 {
     return (char *)mc_hdr + off;
@@ -88,17 +109,8 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
                                               MC_RL_NCLASSES));
     total = off_m + len_m;
 
-    rv = apr_shm_create(&mc_shm, total, NULL, pconf);
-    if (rv == APR_ENOTIMPL) {
-        const char *fname = ap_runtime_dir_relative(pconf, "concierge.shm");
-
-        apr_shm_remove(fname, pconf);
-        rv = apr_shm_create(&mc_shm, total, fname, pconf);
-    }
+    rv = mc_shm_segment(&mc_shm, total, "concierge.shm", pconf, s);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00101)
-                     "cannot create %" APR_SIZE_T_FMT " bytes of shared "
-                     "memory", total);
         return rv;
     }
     mc_hdr = apr_shm_baseaddr_get(mc_shm);

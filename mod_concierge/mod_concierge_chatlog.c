@@ -1,0 +1,239 @@
+/*
+ * mod_concierge_chatlog.c - storing chat turns with group commit.
+ *
+ * Every chat turn (the patient's message and the reply) must be in
+ * PostgreSQL before the patient gets the reply, so that the next message
+ * of the session and GET /api/chat/{session_id} find it, on any process or
+ * host.  One statement per turn made PostgreSQL the bottleneck of the chat
+ * (5-8k turns/s on the 2-core reference machine), so turns waiting at the
+ * same moment are written together: each request thread queues its turn
+ * and waits; one writer thread per process takes everything queued,
+ * writes it with one statement (jsonb_to_recordset), and wakes the
+ * waiters with the result.  A lone turn is written at once; under load the
+ * batches grow by themselves.
+ *
+ *   request threads ──queue──> writer thread ──one INSERT──> PostgreSQL
+ *          ^                        │
+ *          └──────── done + rv ─────┘
+ *
+ * The writer holds a database connection only while it writes and never
+ * holds the queue lock while it does.  A turn not written within 10 s
+ * answers 503 (the patient is told to try again).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+#include <pthread.h>
+#include <errno.h>
+#include "mod_concierge.h"
+#include "cc_json.h"
+
+#define MC_CHATLOG_MAX_BATCH 256
+#define MC_CHATLOG_WAIT      apr_time_from_sec(10)
+
+/* Items are malloc'd, not pool-allocated: a request that gives up waiting
+ * leaves its item to the writer (abandoned), which frees it after the
+ * write; otherwise the request frees it.  Both under cl_mu. */
+typedef struct mc_turn_item {
+    char                *row;       /* the turn as one JSON object */
+    int                  done;
+    int                  abandoned;
+    apr_status_t         rv;
+    pthread_cond_t       cv;        /* its waiter's own: one wake-up each,
+                                       no thundering herd */
+    struct mc_turn_item *next;
+} mc_turn_item;
+
+static void item_free(mc_turn_item *it)
+{
+    pthread_cond_destroy(&it->cv);
+    free(it->row);
+    free(it);
+}
+
+/* Per process; set up in child_init before worker threads exist.
+ * (pthreads directly: each waiter has its own condition variable.) */
+static pthread_mutex_t     cl_mu_store = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t      cl_work_store = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t    *cl_mu;
+static pthread_cond_t     *cl_work;
+static mc_turn_item       *cl_head, *cl_tail;
+static int                 cl_queued;
+static int                 cl_stop;
+static apr_thread_t       *cl_thread;
+static server_rec         *cl_server;
+
+static apr_status_t write_batch(apr_pool_t *p, mc_turn_item *batch, int n)
+{
+    apr_array_header_t *parts = apr_array_make(p, n * 2 + 2, sizeof(char *));
+    const char *args[1];
+    mc_turn_item *it;
+    ap_dbd_t *dbd;
+    apr_status_t rv;
+
+    APR_ARRAY_PUSH(parts, const char *) = "[";
+    for (it = batch; it; it = it->next) {
+        APR_ARRAY_PUSH(parts, const char *) = it->row;
+        APR_ARRAY_PUSH(parts, const char *) = it->next ? "," : "]";
+    }
+    args[0] = apr_array_pstrcat(p, parts, 0);
+    dbd = mc_db_open_s(cl_server, p);
+    if (!dbd) {
+        mc_shm_db_health_set(0);
+        return APR_EGENERAL;
+    }
+    rv = mc_db_query_s(cl_server, p, dbd, "cc_chat_store_batch", NULL, 1,
+                       args);
+    mc_db_close_s(cl_server, dbd);
+    return rv;
+}
+
+static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
+{
+    apr_pool_t *p;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_tag(p, "concierge-chatlog");
+    pthread_mutex_lock(cl_mu);
+    for (;;) {
+        mc_turn_item *batch, *it, *last = NULL;
+        apr_status_t rv;
+        int n = 0;
+
+        while (!cl_head && !cl_stop) {
+            pthread_cond_wait(cl_work, cl_mu);
+        }
+        if (!cl_head && cl_stop) {
+            break;
+        }
+        /* Take up to MC_CHATLOG_MAX_BATCH turns from the head. */
+        batch = cl_head;
+        for (it = cl_head; it && n < MC_CHATLOG_MAX_BATCH; it = it->next) {
+            last = it;
+            n++;
+        }
+        cl_head = last->next;
+        if (!cl_head) {
+            cl_tail = NULL;
+        }
+        last->next = NULL;
+        cl_queued -= n;
+        pthread_mutex_unlock(cl_mu);
+
+        rv = write_batch(p, batch, n);
+        apr_pool_clear(p);
+
+        pthread_mutex_lock(cl_mu);
+        for (it = batch; it; it = last) {
+            last = it->next;
+            if (it->abandoned) {
+                item_free(it);
+                continue;
+            }
+            it->rv = rv;
+            it->done = 1;
+            pthread_cond_signal(&it->cv);
+        }
+    }
+    pthread_mutex_unlock(cl_mu);
+    apr_pool_destroy(p);
+    apr_thread_exit(th, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t chatlog_stop(void *data)
+{
+    apr_status_t trv;
+
+    if (!cl_thread) {
+        return APR_SUCCESS;
+    }
+    pthread_mutex_lock(cl_mu);
+    cl_stop = 1;
+    pthread_cond_broadcast(cl_work);
+    pthread_mutex_unlock(cl_mu);
+    apr_thread_join(&trv, cl_thread);
+    cl_thread = NULL;
+    return APR_SUCCESS;
+}
+
+void mc_chatlog_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    cl_server = s;
+    cl_head = cl_tail = NULL;
+    cl_queued = 0;
+    cl_stop = 0;
+    cl_mu = &cl_mu_store;
+    cl_work = &cl_work_store;
+    rv = apr_thread_create(&cl_thread, NULL, writer, NULL, p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00902)
+                     "chat log: cannot start its writer thread");
+        cl_thread = NULL;
+        cl_mu = NULL;
+        return;
+    }
+    /* Registered after the thread: runs first at child exit, so queued
+     * turns are written before the pool (and the lock) go away. */
+    apr_pool_cleanup_register(p, NULL, chatlog_stop, apr_pool_cleanup_null);
+}
+
+apr_status_t mc_chatlog_store(request_rec *r, const char *row)
+{
+    mc_turn_item *it;
+    apr_time_t deadline = apr_time_now() + MC_CHATLOG_WAIT;   /* realtime:
+                                       pthread_cond_timedwait's clock */
+    apr_status_t rv;
+
+    if (!cl_mu) {
+        return APR_EINIT;
+    }
+    it = calloc(1, sizeof(*it));
+    if (!it || !(it->row = strdup(row))) {
+        free(it);
+        return APR_ENOMEM;
+    }
+    pthread_cond_init(&it->cv, NULL);
+    pthread_mutex_lock(cl_mu);
+    if (cl_stop) {
+        pthread_mutex_unlock(cl_mu);
+        item_free(it);
+        return APR_EINIT;
+    }
+    if (cl_tail) {
+        cl_tail->next = it;
+    }
+    else {
+        cl_head = it;
+    }
+    cl_tail = it;
+    cl_queued++;
+    pthread_cond_signal(cl_work);
+    while (!it->done) {
+        struct timespec ts;
+
+        ts.tv_sec = (time_t)apr_time_sec(deadline);
+        ts.tv_nsec = (long)apr_time_usec(deadline) * 1000;
+        if (pthread_cond_timedwait(&it->cv, cl_mu, &ts) == ETIMEDOUT) {
+            break;
+        }
+    }
+    if (!it->done) {
+        /* Still queued or being written: the writer frees it later. */
+        it->abandoned = 1;
+        rv = APR_TIMEUP;
+    }
+    else {
+        rv = it->rv;
+        item_free(it);
+    }
+    pthread_mutex_unlock(cl_mu);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, CCLOGNO(00903)
+                      "chat turn not stored");
+    }
+    return rv;
+}
