@@ -103,7 +103,7 @@ user: deps
 	@scripts/user.sh "$(NAME)" "$(ROLE)" "$(PASSWORD)"
 
 bench: deps
-	@$(MAKE) --no-print-directory purity $(MODULE) $(BUILD)/bench_index
+	@$(MAKE) --no-print-directory purity $(MODULE) $(BUILD)/bench_index $(BUILD)/eval_risk
 	@scripts/bench.sh $(abspath $(BUILD))
 
 # Retrieval quality on the labelled set (recall@1/@3, MRR; TF-IDF cosine
@@ -116,9 +116,17 @@ $(EVAL_BIN): tests/eval/eval_retrieval.c $(CORE_LIB)
 $(BUILD)/bench_index: bench/bench_index.c $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
 
-eval: deps $(EVAL_BIN)
+# Risk detection on the labelled patient messages (recall, false
+# positives, emergency recall, per category, CPU time per check).
+EVAL_RISK_BIN := $(BUILD)/eval_risk
+
+$(EVAL_RISK_BIN): tests/eval/eval_risk.c $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
 	-$(EVAL_BIN) knowledge tests/eval/retrieval_heldout.tsv | tail -n 8
+	$(EVAL_RISK_BIN) conf/risk-rules.txt tests/eval/risk.tsv
 
 clean:
 	rm -rf build build-san

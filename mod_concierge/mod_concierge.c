@@ -72,6 +72,7 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
     mc_index_child_init(p, s);
     mc_request_id_child_init();
     mc_chatlog_child_init(p, s);
+    mc_notify_child_init(p, s);
 }
 
 static int mc_generate_log_id(const conn_rec *c, const request_rec *r,

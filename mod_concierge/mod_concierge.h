@@ -62,6 +62,7 @@ typedef enum {
     MC_CONF_BREAKER_COOLDOWN_S,
     MC_CONF_CHAT_MAX_CHARS,
     MC_CONF_CHAT_LOG,        /* 0/1: store conversations */
+    MC_CONF_ESCALATION_SLA_MIN,
     MC_CONF_NINTS
 } mc_conf_int_e;
 
@@ -83,6 +84,14 @@ typedef enum {
     MC_CONFS_LLM_BASE,
     MC_CONFS_LLM_MODEL,
     MC_CONFS_LLM_KEY,        /* secret: never logged or echoed */
+    MC_CONFS_RISK_LANGS,     /* "en,es,fr" */
+    MC_CONFS_EMERGENCY_NUMBER,
+    MC_CONFS_NOTIFY_WEBHOOK,
+    MC_CONFS_NOTIFY_SECRET,  /* secret */
+    MC_CONFS_NOTIFY_SMTP,
+    MC_CONFS_NOTIFY_FROM,
+    MC_CONFS_NOTIFY_TO,
+    MC_CONFS_STAFF_URL,
     MC_CONF_NSTRS
 } mc_conf_str_e;
 
@@ -305,6 +314,44 @@ void mc_llm_answer(request_rec *r, const char *question,
                    const struct cc_source_t *src, int nsrc,
                    mc_llm_result *out);
 
+/* ---- clinical safety (mod_concierge_safety.c) -------------------------- */
+
+typedef struct mc_screen {
+    int     risky;
+    int     emergency;
+    json_t *categories;     /* ["pregnancy", ...] (pool-owned) */
+    json_t *matches;        /* [{category, rule, start, end, text, ...}] */
+} mc_screen;
+
+/* Screen a patient message (reply = 0) or a generated reply (reply = 1).
+ * APR_EINIT when no rules could be loaded: the caller must not answer. */
+apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
+                              mc_screen *out);
+json_t *mc_safety_health(void);
+
+/* ---- escalations and notifications -------------------------------------- */
+
+/* Record a risky message: conversation (escalated), the patient message,
+ * the holding reply, the escalation, the notifications and the audit
+ * entry, in one transaction.  *escalation_id receives the new id. */
+apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
+                                  const char *message, const char *reply,
+                                  const mc_screen *scr, const char *source,
+                                  apr_int64_t *escalation_id);
+/* The open escalation of a conversation (bot silent), or 0. */
+apr_int64_t mc_escalation_open_for(request_rec *r, const char *session_hash);
+/* Add a patient message to an escalated conversation (no bot reply);
+ * with scr (a risky message), merge its categories into the open
+ * escalation escalation_id. */
+apr_status_t mc_escalation_add_patient_message(request_rec *r,
+                                               const char *session_hash,
+                                               const char *message,
+                                               apr_int64_t escalation_id,
+                                               const mc_screen *scr);
+char *mc_escalation_metrics(request_rec *r);
+void mc_notify_child_init(apr_pool_t *p, server_rec *s);
+json_t *mc_notify_health(request_rec *r);
+
 /* ---- authentication (mod_concierge_auth.c) ---------------------------- */
 
 void mc_auth_register(apr_pool_t *p);
@@ -333,5 +380,16 @@ int mc_api_chat_post(mc_ctx *c);
 int mc_api_chat_get(mc_ctx *c);
 int mc_api_admin_conversations(mc_ctx *c);
 int mc_api_admin_conversation(mc_ctx *c);
+int mc_api_admin_compliance_check(mc_ctx *c);
+int mc_api_admin_rules_list(mc_ctx *c);
+int mc_api_admin_rules_create(mc_ctx *c);
+int mc_api_admin_rules_update(mc_ctx *c);
+int mc_api_admin_rules_delete(mc_ctx *c);
+int mc_api_admin_escalations(mc_ctx *c);
+int mc_api_admin_escalation_get(mc_ctx *c);
+int mc_api_admin_escalation_claim(mc_ctx *c);
+int mc_api_admin_escalation_reply(mc_ctx *c);
+int mc_api_admin_escalation_reassign(mc_ctx *c);
+int mc_api_admin_escalation_resolve(mc_ctx *c);
 
 #endif

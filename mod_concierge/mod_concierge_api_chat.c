@@ -98,25 +98,12 @@ static apr_size_t utf8_chars(const char *s)
     return n;
 }
 
-/* ---- the compliance seam ---------------------------------------------------
- * The clinical-safety work plugs its screening in here: a patient message
- * is screened before retrieval and the LLM see it, and a generated reply
- * before the patient does.  Until that engine exists nothing is screened
- * out; the call sites and the reply shape are final. */
-typedef struct mc_screen {
-    int     risky;
-    int     emergency;
-    json_t *categories;
-} mc_screen;
-
-static void screen_text(request_rec *r, const char *text, mc_screen *out)
-{
-    (void)r;
-    (void)text;
-    memset(out, 0, sizeof(*out));
-}
-
 /* ---- storing ---------------------------------------------------------------- */
+
+typedef struct chat_turn_ids {
+    const char *session;
+    const char *hash;
+} chat_turn_ids;
 
 typedef struct chat_turn {
     const char *session;     /* token */
@@ -148,6 +135,63 @@ static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid)
     return mc_chatlog_store(r, cc_json_dump(r->pool, row, NULL));
 }
 
+/* ---- replies that are not answers ------------------------------------------ */
+
+static const char *holding_reply(request_rec *r, int emergency)
+{
+    if (emergency) {
+        return apr_psprintf(r->pool, "If this is an emergency, please call "
+                            "%s now or go to your nearest A&E - don't wait "
+                            "for a reply here. We have also alerted our "
+                            "clinical team, who will contact you.",
+                            mc_config_gets(r->server,
+                                           MC_CONFS_EMERGENCY_NUMBER));
+    }
+    apr_int64_t sla = mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN);
+
+    return apr_psprintf(r->pool, "Thank you for telling us. Because this "
+                        "concerns your health, a member of our clinical team "
+                        "will reply to you here personally, usually within %"
+                        APR_INT64_T_FMT " minute%s during opening hours. "
+                        "Please don't book or change any treatment until "
+                        "they have spoken with you.", sla,
+                        sla == 1 ? "" : "s");
+}
+
+static const char mc_waiting_reply[] =
+    "Thank you - your message has been added to your conversation with our "
+    "team, who will reply here.";
+
+/* Escalate: store everything in one transaction and answer with the
+ * holding reply.  source: "message" (the patient's) or "reply" (a
+ * generated reply was blocked). */
+static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
+                    const mc_screen *scr, const char *source)
+{
+    request_rec *r = c->r;
+    const char *reply = holding_reply(r, scr->emergency);
+    apr_int64_t esc = 0;
+    json_t *out;
+
+    if (mc_escalation_create(r, ids->hash, message, reply, scr, source, &esc)
+        != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "your message could not be "
+                        "passed to our team; please call the clinic");
+    }
+    out = json_pack("{s:s, s:s, s:s, s:[], s:I, s:{s:O}}",
+                    "session_id", ids->session,
+                    "status", scr->emergency ? "emergency" : "escalated",
+                    "reply", reply, "sources", "escalation_id",
+                    (json_int_t)esc, "risk", "categories", scr->categories);
+    if (scr->emergency) {
+        json_object_set_new(out, "actions", json_pack(
+            "[{s:s, s:s, s:s}]", "type", "call_emergency", "label",
+            "Call emergency services", "number",
+            mc_config_gets(r->server, MC_CONFS_EMERGENCY_NUMBER)));
+    }
+    return mc_reply(c, 200, out);
+}
+
 /* ---- POST /api/chat ----------------------------------------------------- */
 
 int mc_api_chat_post(mc_ctx *c)
@@ -165,6 +209,8 @@ int mc_api_chat_post(mc_ctx *c)
     mc_hit hits[MC_CHAT_K];
     mc_llm_result llm;
     mc_screen scr;
+    chat_turn_ids ids;
+    apr_int64_t esc_open = 0;
     json_error_t jerr;
     chat_turn t;
     json_t *out, *sources;
@@ -230,17 +276,37 @@ int mc_api_chat_post(mc_ctx *c)
         t.hash = session_hash(r->pool, t.session);
     }
 
+    ids.session = t.session;
+    ids.hash = t.hash;
+    /* Every message is screened before retrieval or the LLM see it. */
+    if (mc_safety_screen(r, message, 0, &scr) != APR_SUCCESS) {
+        return mc_error(c, 503, "rules_unavailable", "our safety checks are "
+                        "not available right now; please call the clinic");
+    }
+    /* A conversation handed to staff: the bot stays silent until they
+     * resolve it.  An emergency always raises a new, top-priority
+     * escalation; another risk joins the open one. */
+    if (t.known && !scr.emergency
+        && (esc_open = mc_escalation_open_for(r, t.hash)) != 0) {
+        if (mc_escalation_add_patient_message(r, t.hash, message, esc_open,
+                                              &scr) != APR_SUCCESS) {
+            return mc_error(c, 503, "db_unavailable", "your message could "
+                            "not be saved; please try again");
+        }
+        return mc_reply(c, 200, json_pack("{s:s, s:s, s:s, s:[], s:I}",
+                                          "session_id", t.session,
+                                          "status", "escalated",
+                                          "reply", mc_waiting_reply,
+                                          "sources", "escalation_id",
+                                          (json_int_t)esc_open));
+    }
+    if (scr.risky || scr.emergency) {
+        return escalate(c, &ids, message, &scr, "message");
+    }
     out = json_object();
     sources = json_array();
     cc_json_pool_own(r->pool, out);
-    screen_text(r, message, &scr);
-    if (scr.risky) {
-        /* Filled by the clinical-safety work: escalate, never answer. */
-        t.status = scr.emergency ? "emergency" : "escalated";
-        t.mode = "none";
-        t.reply = "Thank you. A member of our team will reply here.";
-    }
-    else {
+    {
         rv = mc_index_query(r, message, strlen(message), MC_CHAT_K, hits, &n,
                             NULL);
         if (rv != APR_SUCCESS) {
@@ -284,13 +350,22 @@ int mc_api_chat_post(mc_ctx *c)
                                                       MC_CONFD_MIN_OVERLAP),
                                        cited, &why)) {
                 mc_screen rs;
+                const char *clean = cc_answer_strip_citations(r->pool,
+                                                              llm.answer);
 
-                screen_text(r, llm.answer, &rs);
-                if (!rs.risky) {
-                    t.mode = "llm";
-                    t.reply = cc_answer_strip_citations(r->pool, llm.answer);
-                    memcpy(used, cited, sizeof(used));
+                /* Every generated reply is screened before the patient
+                 * sees it: medical advice is blocked and escalated. */
+                if (mc_safety_screen(r, clean, 1, &rs) != APR_SUCCESS) {
+                    return mc_error(c, 503, "rules_unavailable", "our safety "
+                                    "checks are not available right now");
                 }
+                if (rs.risky || rs.emergency) {
+                    json_decref(sources);
+                    return escalate(c, &ids, message, &rs, "reply");
+                }
+                t.mode = "llm";
+                t.reply = clean;
+                memcpy(used, cited, sizeof(used));
             }
             else if (llm.ok) {
                 ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(00801)

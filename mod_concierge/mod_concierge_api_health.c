@@ -74,6 +74,8 @@ int mc_api_admin_health(mc_ctx *c)
                   "processes", daemons, "threads_per_process", threads,
                   "timezone", mc_config_timezone(r->server));
     json_object_set_new(o, "index", mc_index_health());
+    json_object_set_new(o, "risk_rules", mc_safety_health());
+    json_object_set_new(o, "notifications", mc_notify_health(r));
     {
         json_t *llm = json_pack("{s:b, s:s, s:s}", "configured",
                                 mc_config_llm_enabled(r->server),
@@ -96,7 +98,8 @@ int mc_api_admin_metrics(mc_ctx *c)
     const char *extra = apr_psprintf(c->r->pool,
         "# HELP concierge_db_up Whether PostgreSQL answered the last check.\n"
         "# TYPE concierge_db_up gauge\n"
-        "concierge_db_up %d\n", ok ? 1 : 0);
+        "concierge_db_up %d\n%s", ok ? 1 : 0,
+        ok ? mc_escalation_metrics(c->r) : "");
     char *text = mc_shm_metrics_text(c->r->pool, extra);
 
     return mc_reply_raw(c, 200, "text/plain; version=0.0.4; charset=utf-8",

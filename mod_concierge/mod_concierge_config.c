@@ -38,6 +38,7 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     30,                 /* MC_CONF_BREAKER_COOLDOWN_S */
     1000,               /* MC_CONF_CHAT_MAX_CHARS */
     1,                  /* MC_CONF_CHAT_LOG */
+    15,                 /* MC_CONF_ESCALATION_SLA_MIN */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -55,6 +56,14 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     "https://api.groq.com/openai/v1",   /* MC_CONFS_LLM_BASE */
     "llama-3.1-8b-instant",             /* MC_CONFS_LLM_MODEL */
     NULL,                               /* MC_CONFS_LLM_KEY */
+    "en,es,fr",                         /* MC_CONFS_RISK_LANGS */
+    "999",                              /* MC_CONFS_EMERGENCY_NUMBER */
+    NULL,                               /* MC_CONFS_NOTIFY_WEBHOOK */
+    NULL,                               /* MC_CONFS_NOTIFY_SECRET */
+    NULL,                               /* MC_CONFS_NOTIFY_SMTP */
+    NULL,                               /* MC_CONFS_NOTIFY_FROM */
+    NULL,                               /* MC_CONFS_NOTIFY_TO */
+    NULL,                               /* MC_CONFS_STAFF_URL */
 };
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
@@ -239,6 +248,8 @@ static const mc_int_directive d_chat_chars = { MC_CONF_CHAT_MAX_CHARS, 10, 8000,
                                                MC_UNIT_PLAIN, 0 };
 static const mc_int_directive d_chat_log = { MC_CONF_CHAT_LOG, 0, 1,
                                              MC_UNIT_FLAG, 0 };
+static const mc_int_directive d_sla = { MC_CONF_ESCALATION_SLA_MIN, 1, 10080,
+                                        MC_UNIT_PLAIN, 0 };
 
 static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -325,30 +336,157 @@ static const char *set_dbl(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-/* An http URL is allowed only to loopback (local fakes and proxies);
- * everything else must be https. */
-static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)
+static int is_loopback(const char *host)
+{
+    return !strcmp(host, "127.0.0.1") || !strcmp(host, "localhost")
+           || !strcmp(host, "::1");
+}
+
+/* A URL a secure scheme must be used for, except towards loopback (local
+ * fakes and proxies): https/http, or smtps/smtp for mail. */
+static const char *check_url(cmd_parms *cmd, const char *arg,
+                             const char *secure, const char *plain)
 {
     apr_uri_t u;
-    apr_size_t n = strlen(arg);
 
     if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS || !u.scheme
         || !u.hostname || u.query || u.fragment || u.user || u.password) {
-        return apr_psprintf(cmd->pool, "ConciergeLLMBaseURL: '%s' is not an "
-                            "absolute URL without query or credentials", arg);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute URL "
+                            "without query or credentials", cmd->cmd->name,
+                            arg);
     }
-    if (strcasecmp(u.scheme, "https")
-        && !(strcasecmp(u.scheme, "http") == 0
-             && (!strcmp(u.hostname, "127.0.0.1")
-                 || !strcmp(u.hostname, "localhost")
-                 || !strcmp(u.hostname, "::1")))) {
-        return "ConciergeLLMBaseURL: must be https (http is allowed only to "
-               "127.0.0.1, ::1 or localhost)";
+    if (strcasecmp(u.scheme, secure)
+        && !(strcasecmp(u.scheme, plain) == 0 && is_loopback(u.hostname))) {
+        return apr_psprintf(cmd->pool, "%s: must be %s (%s is allowed only "
+                            "to 127.0.0.1, ::1 or localhost)", cmd->cmd->name,
+                            secure, plain);
+    }
+    return NULL;
+}
+
+static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = check_url(cmd, arg, "https", "http");
+    apr_size_t n = strlen(arg);
+
+    if (err) {
+        return err;
     }
     while (n > 0 && arg[n - 1] == '/') {
         n--;
     }
     srv_conf(cmd)->strs[MC_CONFS_LLM_BASE] = apr_pstrndup(cmd->pool, arg, n);
+    return NULL;
+}
+
+/* Notifications are delivered by one thread per process with the main
+ * server's settings: they are main-server directives. */
+static const char *main_only(cmd_parms *cmd)
+{
+    return cmd->server->is_virtual
+           ? apr_psprintf(cmd->pool, "%s: only valid in the main server "
+                          "(one notifier per host)", cmd->cmd->name)
+           : NULL;
+}
+
+static const char *set_notify_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int smtp = cmd->info != NULL;
+    const char *err = main_only(cmd);
+
+    if (!err) {
+        err = check_url(cmd, arg, smtp ? "smtps" : "https",
+                        smtp ? "smtp" : "http");
+    }
+    if (err) {
+        return err;
+    }
+    srv_conf(cmd)->strs[smtp ? MC_CONFS_NOTIFY_SMTP : MC_CONFS_NOTIFY_WEBHOOK]
+        = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* Secrets: never echoed in errors. */
+static const char *set_notify_secret(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (main_only(cmd)) {
+        return main_only(cmd);
+    }
+    if (strstr(arg, "${")) {
+        return "ConciergeNotifyWebhookSecret: the value is an unexpanded "
+               "${VARIABLE}; set it in httpd's environment";
+    }
+    if (strlen(arg) < 16 || strlen(arg) > 512) {
+        return "ConciergeNotifyWebhookSecret: the secret must be 16..512 "
+               "characters";
+    }
+    srv_conf(cmd)->strs[MC_CONFS_NOTIFY_SECRET] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_address(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *at = strchr(arg, '@'), *p;
+
+    if (main_only(cmd)) {
+        return main_only(cmd);
+    }
+    for (p = arg; *p; p++) {
+        if (*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == 0x7f) {
+            break;
+        }
+    }
+    if (!at || at == arg || !at[1] || strchr(at + 1, '@') || *p
+        || strlen(arg) > 254) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an e-mail address",
+                            cmd->cmd->name, arg);
+    }
+    srv_conf(cmd)->strs[cmd->info ? MC_CONFS_NOTIFY_TO : MC_CONFS_NOTIFY_FROM]
+        = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_risk_langs(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *copy = apr_pstrdup(cmd->temp_pool, arg), *tok, *last = NULL;
+
+    for (tok = apr_strtok(copy, ",", &last); tok;
+         tok = apr_strtok(NULL, ",", &last)) {
+        if (strcmp(tok, "en") && strcmp(tok, "es") && strcmp(tok, "fr")) {
+            return apr_psprintf(cmd->pool, "ConciergeRiskLanguages: '%s' is "
+                                "not one of en, es, fr", tok);
+        }
+    }
+    srv_conf(cmd)->strs[MC_CONFS_RISK_LANGS] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_emergency_number(cmd_parms *cmd, void *dc,
+                                        const char *arg)
+{
+    const char *p;
+
+    for (p = arg; *p; p++) {
+        if (!apr_isdigit(*p) && *p != '+' && *p != ' ') {
+            break;
+        }
+    }
+    if (!*arg || *p || strlen(arg) > 20) {
+        return "ConciergeEmergencyNumber: digits (and + or spaces), e.g. 999";
+    }
+    srv_conf(cmd)->strs[MC_CONFS_EMERGENCY_NUMBER] = apr_pstrdup(cmd->pool,
+                                                                 arg);
+    return NULL;
+}
+
+static const char *set_staff_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = check_url(cmd, arg, "https", "http");
+
+    if (err) {
+        return err;
+    }
+    srv_conf(cmd)->strs[MC_CONFS_STAFF_URL] = apr_pstrdup(cmd->pool, arg);
     return NULL;
 }
 
@@ -481,6 +619,24 @@ const command_rec mc_cmds[] = {
             "longest patient message, in characters"),
     INT_CMD("ConciergeChatLog", d_chat_log,
             "On: store every conversation and message (chat logs)"),
+    AP_INIT_TAKE1("ConciergeRiskLanguages", set_risk_langs, NULL, RSRC_CONF,
+                  "languages whose risk rules are used: en,es,fr"),
+    AP_INIT_TAKE1("ConciergeEmergencyNumber", set_emergency_number, NULL,
+                  RSRC_CONF, "the emergency number patients are told to call"),
+    INT_CMD("ConciergeEscalationSLA", d_sla,
+            "minutes an escalation may wait before it is overdue"),
+    AP_INIT_TAKE1("ConciergeNotifyWebhook", set_notify_url, NULL, RSRC_CONF,
+                  "URL staff notifications are POSTed to (HMAC-signed)"),
+    AP_INIT_TAKE1("ConciergeNotifyWebhookSecret", set_notify_secret, NULL,
+                  RSRC_CONF, "HMAC key of the webhook (from ${ENV})"),
+    AP_INIT_TAKE1("ConciergeNotifySMTP", set_notify_url, (void *)1,
+                  RSRC_CONF, "smtps:// server staff e-mail goes through"),
+    AP_INIT_TAKE1("ConciergeNotifyFrom", set_address, NULL, RSRC_CONF,
+                  "sender address of staff e-mail"),
+    AP_INIT_TAKE1("ConciergeNotifyTo", set_address, (void *)1, RSRC_CONF,
+                  "staff address notifications are sent to"),
+    AP_INIT_TAKE1("ConciergeStaffURL", set_staff_url, NULL, RSRC_CONF,
+                  "base URL of the staff dashboard (links in notifications)"),
     AP_INIT_TAKE1("ConciergeTimeZone", set_timezone, NULL, RSRC_CONF,
                   "the clinic's IANA time zone"),
     AP_INIT_TAKE2("ConciergeUserRole", set_user_role, NULL, RSRC_CONF,

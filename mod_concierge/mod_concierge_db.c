@@ -157,6 +157,124 @@ static const mc_stmt mc_stmts[] = {
       "AND (%s = '' OR k.status = %s "
       "OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = k.id "
       "AND m.status = %s)) ORDER BY k.id DESC LIMIT %d) c" },
+    { "cc_safety_version", "SELECT version FROM safety_state WHERE id = 1" },
+    { "cc_safety_bump",
+      "UPDATE safety_state SET version = version + 1, updated_at = now() "
+      "WHERE id = 1 RETURNING version" },
+    { "cc_rules_enabled",
+      "SELECT category, lang, kind, pattern FROM risk_rules WHERE enabled "
+      "ORDER BY id" },
+    { "cc_rules_list",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'category', "
+      "category, 'lang', lang, 'kind', kind, 'pattern', pattern, 'enabled', "
+      "enabled, 'note', note, 'updated_by', updated_by, 'updated_at', "
+      "updated_at) ORDER BY id), '[]')::text, "
+      "(SELECT version FROM safety_state WHERE id = 1) FROM risk_rules" },
+    { "cc_rule_insert",
+      "INSERT INTO risk_rules (category, lang, kind, pattern, enabled, note, "
+      "updated_by) VALUES (%s, %s, %s, %s, %s::boolean, %s, %s) RETURNING id" },
+    { "cc_rule_update",
+      "UPDATE risk_rules SET category = %s, lang = %s, kind = %s, pattern = "
+      "%s, enabled = %s::boolean, note = %s, updated_by = %s, updated_at = "
+      "now() WHERE id = %lld" },
+    { "cc_rule_delete", "DELETE FROM risk_rules WHERE id = %lld" },
+    { "cc_esc_conv",
+      "INSERT INTO conversations (session_hash, status, messages, "
+      "last_status) VALUES (%s, 'escalated', 2, %s) ON CONFLICT "
+      "(session_hash) DO UPDATE SET status = 'escalated', messages = "
+      "conversations.messages + 2, last_message_at = now(), last_status = "
+      "excluded.last_status RETURNING id" },
+    { "cc_msg_insert",
+      "INSERT INTO messages (conversation_id, role, body, status, mode, "
+      "request_id, author) VALUES (%lld, %s, %s, nullif(%s, ''), "
+      "nullif(%s, ''), %s, nullif(%s, '')) RETURNING id" },
+    { "cc_esc_insert",
+      "INSERT INTO escalations (conversation_id, message_id, priority, "
+      "categories, matches, source) VALUES (%lld, %lld, %d, %s::text[], "
+      "%s::jsonb, %s) RETURNING id, to_char(created_at AT TIME ZONE 'UTC', "
+      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" },
+    { "cc_outbox_add",
+      "INSERT INTO notification_outbox (escalation_id, channel, event, "
+      "payload) VALUES (%lld, %s, %s, %s::jsonb)" },
+    { "cc_esc_open_for",
+      "SELECT e.id FROM escalations e JOIN conversations c ON c.id = "
+      "e.conversation_id WHERE c.session_hash = %s AND e.status <> "
+      "'resolved' ORDER BY e.id LIMIT 1" },
+    { "cc_conv_add_msgs",
+      "UPDATE conversations SET messages = messages + %d, last_message_at = "
+      "now() WHERE session_hash = %s RETURNING id" },
+    { "cc_conv_add_msgs_id",
+      "UPDATE conversations SET messages = messages + %d, last_message_at = "
+      "now() WHERE id = %lld" },
+    { "cc_esc_merge",
+      "UPDATE escalations SET categories = ARRAY(SELECT DISTINCT unnest("
+      "categories || %s::text[]) ORDER BY 1), matches = matches || "
+      "%s::jsonb WHERE id = %lld" },
+    { "cc_esc_list",
+      "SELECT coalesce(json_agg(json_build_object('id', e.id, "
+      "'conversation_id', e.conversation_id, 'priority', e.priority, "
+      "'emergency', e.priority = 1, 'categories', e.categories, 'status', "
+      "e.status, 'assigned_to', e.assigned_to, 'source', e.source, "
+      "'created_at', e.created_at, 'age_s', floor(extract(epoch FROM now() - "
+      "e.created_at)), 'sla_s', %d * 60, 'overdue', e.status <> 'resolved' "
+      "AND e.created_at < now() - make_interval(mins => %d), "
+      "'first_message', left(m.body, 200)) ORDER BY e.priority, "
+      "e.created_at, e.id), '[]')::text FROM (SELECT * FROM escalations "
+      "WHERE ((%s = '' AND status <> 'resolved') OR status = %s) "
+      "AND (%s = '' OR (status <> 'resolved' AND created_at < now() - "
+      "make_interval(mins => %d))) AND (%d = 0 OR priority = %d) "
+      "ORDER BY priority, created_at, id LIMIT %d) e "
+      "LEFT JOIN messages m ON m.id = e.message_id" },
+    { "cc_esc_get",
+      "SELECT json_build_object('id', e.id, 'conversation_id', "
+      "e.conversation_id, 'priority', e.priority, 'emergency', e.priority = "
+      "1, 'categories', e.categories, 'matches', e.matches, 'source', "
+      "e.source, 'status', e.status, 'assigned_to', e.assigned_to, "
+      "'outcome', e.outcome, 'created_at', e.created_at, 'claimed_at', "
+      "e.claimed_at, 'resolved_at', e.resolved_at, 'resolved_by', "
+      "e.resolved_by, 'messages', (SELECT coalesce(json_agg(json_build_object("
+      "'id', m.id, 'role', m.role, 'body', m.body, 'status', m.status, "
+      "'author', m.author, 'at', m.created_at) ORDER BY m.id), '[]') FROM "
+      "messages m WHERE m.conversation_id = e.conversation_id))::text "
+      "FROM escalations e WHERE e.id = %lld" },
+    { "cc_esc_state",
+      "SELECT status, coalesce(assigned_to, ''), conversation_id FROM "
+      "escalations WHERE id = %lld FOR UPDATE" },
+    { "cc_esc_claim",
+      "UPDATE escalations SET status = 'claimed', assigned_to = %s, "
+      "claimed_at = coalesce(claimed_at, now()) WHERE id = %lld" },
+    { "cc_esc_resolve",
+      "UPDATE escalations SET status = 'resolved', outcome = %s, "
+      "resolved_at = now(), resolved_by = %s WHERE id = %lld" },
+    { "cc_conv_reopen",
+      "UPDATE conversations SET status = 'open' WHERE id = %lld AND NOT "
+      "EXISTS (SELECT 1 FROM escalations WHERE conversation_id = %lld AND "
+      "status <> 'resolved')" },
+    { "cc_esc_stats",
+      "SELECT count(*), count(*) FILTER (WHERE priority = 1), count(*) "
+      "FILTER (WHERE created_at < now() - make_interval(mins => %d)) "
+      "FROM escalations WHERE status <> 'resolved'" },
+    { "cc_user_active",
+      "SELECT 1 FROM staff_users WHERE username = %s AND active" },
+    { "cc_outbox_claim",
+      "UPDATE notification_outbox SET locked_until = now() + interval "
+      "'60 seconds', attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+      "notification_outbox WHERE delivered_at IS NULL AND next_at <= now() "
+      "AND (locked_until IS NULL OR locked_until < now()) ORDER BY id LIMIT "
+      "10 FOR UPDATE SKIP LOCKED) RETURNING id, channel, event, "
+      "payload::text, attempts" },
+    { "cc_outbox_done",
+      "UPDATE notification_outbox SET delivered_at = now(), locked_until = "
+      "NULL, last_error = NULL WHERE id = %lld" },
+    { "cc_outbox_retry",
+      "UPDATE notification_outbox SET next_at = now() + make_interval(secs "
+      "=> %d), locked_until = NULL, last_error = %s WHERE id = %lld" },
+    { "cc_outbox_stats",
+      "SELECT count(*), coalesce(floor(extract(epoch FROM now() - "
+      "min(created_at))), 0), coalesce((SELECT last_error FROM "
+      "notification_outbox WHERE delivered_at IS NULL AND last_error IS NOT "
+      "NULL ORDER BY id DESC LIMIT 1), '') FROM notification_outbox WHERE "
+      "delivered_at IS NULL" },
     { "cc_audit_count", "SELECT count(*), coalesce(max(seq), 0) FROM audit_log" },
 };
 

@@ -45,6 +45,12 @@ line "POST /api/chat (extractive, logged)" "$BASE/api/chat" "$CC_TOP/bench/chat.
 echo "targets: /api/health >= 0.80 of static; /api/chat >= 0.25 of static with p99 < 20 ms"
 
 echo
+echo "== risk check alone (in process, every message of tests/eval/risk.tsv, shipped rules)"
+"$CC_BUILD/eval_risk" "$CC_TOP/conf/risk-rules.txt" "$CC_TOP/tests/eval/risk.tsv" \
+    | grep -E '^check time' || true
+echo "(target: under 50 us per typical message)"
+
+echo
 echo "== retrieval index alone (in process, generated 10,000-chunk knowledge base)"
 "$CC_BUILD/bench_index" "$CC_TOP/knowledge" "$CC_TOP/tests/eval/retrieval.tsv" \
     --markdown "$CC_VAR/gen10k.md"

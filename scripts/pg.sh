@@ -35,7 +35,7 @@ start() {
         # bind: pick a new one and try again.
         until as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 60 \
                 -o "-p $port -k $PGD/sock -c listen_addresses=127.0.0.1 -c max_connections=300 ${CC_PG_OPTS:-}" \
-                start >/dev/null; do
+                start >/dev/null 2>&1; do
             tries=$((tries + 1))
             if [ $tries -ge 3 ]; then
                 echo "pg: start failed; server log:" >&2; tail -n 20 "$PGD/server.log" >&2; exit 1

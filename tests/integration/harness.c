@@ -21,6 +21,17 @@ const char *IT_ADMIN = "it-admin:it-admin-password-1";
 const char *IT_STAFF = "it-staff:it-staff-password-1";
 const char *IT_PROBE = "it-probe:it-probe-password-1";
 
+static pid_t it_setup_pid;
+
+/* A failed set-up still stops what it started (only in the process that
+ * started it: Check's forked test processes exit too). */
+static void at_exit_cleanup(void)
+{
+    if (getpid() == it_setup_pid && it_var[0]) {
+        it_global_teardown();
+    }
+}
+
 static void die(const char *what)
 {
     fprintf(stderr, "harness: %s\n", what);
@@ -113,6 +124,8 @@ void it_global_setup(void)
         die("mkdtemp");
     }
     chmod(it_var, 0755);
+    it_setup_pid = getpid();
+    atexit(at_exit_cleanup);
     setenv("CC_VAR", it_var, 1);
     setenv("CC_TOP", it_top, 1);
     if (!getenv("CC_BUILD")) {
@@ -142,6 +155,11 @@ void it_global_setup(void)
 
 void it_global_teardown(void)
 {
+    static int done;
+
+    if (done++) {
+        return;
+    }
     it_sh("scripts/httpd.sh stop >/dev/null 2>&1");
     it_sh("scripts/pg.sh stop >/dev/null 2>&1");
     if (!getenv("CC_KEEP")) {

@@ -75,5 +75,6 @@ Suite *it_suite_outage(void);
 Suite *it_suite_chat(void);
 Suite *it_suite_knowledge(void);
 Suite *it_suite_llm(void);
+Suite *it_suite_safety(void);
 
 #endif

@@ -19,6 +19,8 @@ int main(void)
     srunner_add_suite(sr, suite_tok());
     srunner_add_suite(sr, suite_stem());
     srunner_add_suite(sr, suite_answer());
+    srunner_add_suite(sr, suite_risk());
+    srunner_add_suite(sr, suite_notify());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -12,4 +12,6 @@ Suite *suite_index(void);
 Suite *suite_tok(void);
 Suite *suite_stem(void);
 Suite *suite_answer(void);
+Suite *suite_risk(void);
+Suite *suite_notify(void);
 #endif

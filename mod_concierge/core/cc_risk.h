@@ -1,0 +1,95 @@
+/*
+ * cc_risk.h - the clinical-safety risk engine.
+ *
+ * Rules are data (seeded from conf/risk-rules.txt into PostgreSQL, edited
+ * by admins through the API), compiled once into an immutable ruleset that
+ * every thread may use at the same time.  A message is normalised with the
+ * chat tokenizer (cc_tok: case and accent folding, NOT stemmed: rules say
+ * exactly which forms they match) and matched on word boundaries.
+ *
+ * Rule text format, one rule per line ('#' starts a comment):
+ *
+ *   <category> <lang> <kind> <pattern>
+ *
+ *   category  pregnancy | allergy | chronic | medication | minor |
+ *             recent_procedure | mental_health | emergency |
+ *             medical_advice   (the last is for checking generated replies)
+ *   lang      en | es | fr | *     (* = any language)
+ *   kind      word    one term; typo-tolerant (edit distance 1 for terms of
+ *                     5+ letters, 2 for 9+), and a trailing '*' makes it a
+ *                     prefix ("pregnan*")
+ *             phrase  a sequence of terms matched in order, consecutive
+ *                     except that "~" between terms allows up to 3 other
+ *                     terms ("my ~ year old"); "#" matches any number
+ *                     term ("my # year old"); each term may end in '*'
+ *             negator a term or phrase that negates what follows in its
+ *                     clause ("not", "no", "never", "dont", "no tengo",
+ *                     "pas") - scope: up to 4 terms, ended by sentence
+ *                     punctuation or a clause break ("but", "pero", "mais")
+ *             unless  a phrase that makes a match in the same clause benign
+ *                     ("allergy testing", "do you offer") - applies to the
+ *                     categories on the same line only; category "*" for all
+ *
+ * Matching, per category, is "risky unless every match is negated or
+ * excused"; when unsure for a patient's safety (a negator that might not
+ * reach the term, a typo match of an emergency term), it escalates.  An
+ * emergency match is never excused and never negated by an "unless".
+ */
+#ifndef CC_RISK_H
+#define CC_RISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include "cc_problem.h"
+
+typedef enum {
+    CC_RISK_PREGNANCY = 0,
+    CC_RISK_ALLERGY,
+    CC_RISK_CHRONIC,
+    CC_RISK_MEDICATION,
+    CC_RISK_MINOR,
+    CC_RISK_RECENT_PROCEDURE,
+    CC_RISK_MENTAL_HEALTH,
+    CC_RISK_EMERGENCY,
+    CC_RISK_MEDICAL_ADVICE,
+    CC_RISK_NCATEGORIES
+} cc_risk_category_e;
+
+extern const char *const cc_risk_category_names[CC_RISK_NCATEGORIES];
+
+typedef struct cc_ruleset_t cc_ruleset_t;
+
+/* Compile rules text (format above) into p.  Returns NULL with prob set
+ * (400 "invalid_rules", message naming the line and the problem) when a
+ * line is malformed; nothing is partly compiled.  langs: comma-separated
+ * languages to keep ("en,es,fr"), NULL for all. */
+cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
+                              const char *langs, cc_problem_t *prob);
+
+/* Number of rules compiled (for health and tests). */
+int cc_risk_count(const cc_ruleset_t *rs);
+
+typedef struct cc_risk_match_t {
+    cc_risk_category_e category;
+    const char *rule;          /* the rule's pattern as written */
+    size_t      start, end;    /* byte span in the input */
+    int         negated;       /* 1 when negated/excused (not counted) */
+    int         fuzzy;         /* matched through typo tolerance */
+} cc_risk_match_t;
+
+typedef struct cc_risk_result_t {
+    int      risk;                         /* any category counted */
+    int      emergency;
+    unsigned categories;                   /* bit per cc_risk_category_e */
+    apr_array_header_t *matches;           /* cc_risk_match_t, all matches
+                                              incl. negated ones */
+} cc_risk_result_t;
+
+/* Check text[0..len) (any bytes; at most the first 16 KiB are read).
+ * Thread-safe on a shared ruleset; allocates only from p. */
+void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
+                   apr_pool_t *p, cc_risk_result_t *out);
+
+#endif

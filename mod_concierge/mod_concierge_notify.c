@@ -1,0 +1,331 @@
+/*
+ * mod_concierge_notify.c - delivering staff notifications from the outbox.
+ *
+ * notification_outbox rows are written in the transaction that creates an
+ * escalation.  One thread per process delivers them: every second it
+ * claims due rows (UPDATE ... locked_until, FOR UPDATE SKIP LOCKED, so no
+ * two processes or hosts take the same row), delivers each with libcurl
+ * outside any transaction, then marks it delivered or schedules the next
+ * attempt with exponential backoff (cc_notify_backoff).  While the
+ * receiver is down nothing is lost; when it is back every notification is
+ * delivered once (X-Concierge-Delivery carries the row id, so a receiver
+ * can drop the rare duplicate after a crash between delivery and commit).
+ *
+ *   webhook: JSON POST, X-Concierge-Signature: t=..,v1=HMAC-SHA256
+ *   e-mail : SMTP(S) through libcurl, no message text (ids and a link)
+ */
+#include <stdlib.h>
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+#include "mod_concierge.h"
+#include <curl/curl.h>
+#include "cc_json.h"
+#include "cc_notify.h"
+
+#define MC_NOTIFY_TICK     apr_time_from_sec(1)
+#define MC_NOTIFY_TIMEOUT  5000L            /* ms per delivery */
+
+static apr_thread_t *nt_thread;
+static volatile int  nt_stop;
+static server_rec   *nt_server;
+
+static size_t discard(char *d, size_t sz, size_t nm, void *u)
+{
+    return sz * nm;
+}
+
+typedef struct upload {
+    const char *data;
+    size_t      len, off;
+} upload;
+
+static size_t read_upload(char *buf, size_t sz, size_t nm, void *u)
+{
+    upload *up = u;
+    size_t n = sz * nm;
+
+    if (n > up->len - up->off) {
+        n = up->len - up->off;
+    }
+    memcpy(buf, up->data + up->off, n);
+    up->off += n;
+    return n;
+}
+
+static void set_common(CURL *h, const char *url)
+{
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, MC_NOTIFY_TIMEOUT);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+}
+
+/* NULL when delivered, else why not (for last_error: no secrets). */
+static const char *deliver_webhook(apr_pool_t *p, const char *id,
+                                   const char *event, const char *payload)
+{
+    server_rec *s = nt_server;
+    const char *url = mc_config_gets(s, MC_CONFS_NOTIFY_WEBHOOK);
+    const char *secret = mc_config_gets(s, MC_CONFS_NOTIFY_SECRET);
+    struct curl_slist *hdrs = NULL;
+    CURL *h;
+    CURLcode rc;
+    long status = 0;
+
+    if (!url) {
+        return "webhook not configured";
+    }
+    if (!secret) {
+        return "ConciergeNotifyWebhookSecret not set";
+    }
+    h = curl_easy_init();
+    if (!h) {
+        return "curl_easy_init failed";
+    }
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "X-Concierge-Event: ",
+                                               event, NULL));
+    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "X-Concierge-Delivery: ",
+                                               id, NULL));
+    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "X-Concierge-Signature: ",
+        cc_notify_signature_header(p, secret, strlen(secret),
+                                   (int64_t)apr_time_sec(apr_time_now()),
+                                   payload, strlen(payload)), NULL));
+    set_common(h, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
+                     strncasecmp(url, "https:", 6) ? "http,https" : "https");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "mod_concierge/" MC_VERSION);
+    rc = curl_easy_perform(h);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    if (rc != CURLE_OK) {
+        return apr_psprintf(p, "webhook: %s", curl_easy_strerror(rc));
+    }
+    return status >= 200 && status < 300
+           ? NULL : apr_psprintf(p, "webhook: HTTP %ld", status);
+}
+
+static const char *deliver_email(apr_pool_t *p, const char *id,
+                                 const char *payload)
+{
+    server_rec *s = nt_server;
+    const char *url = mc_config_gets(s, MC_CONFS_NOTIFY_SMTP);
+    const char *from = mc_config_gets(s, MC_CONFS_NOTIFY_FROM);
+    const char *to = mc_config_gets(s, MC_CONFS_NOTIFY_TO);
+    struct curl_slist *rcpt = NULL;
+    json_error_t jerr;
+    json_t *j;
+    char *msg, *body, *subject;
+    upload up;
+    CURL *h;
+    CURLcode rc;
+    int emergency;
+
+    if (!url || !to) {
+        return "e-mail not configured";
+    }
+    from = from ? from : "concierge@localhost";
+    j = json_loads(payload, 0, &jerr);
+    if (!j) {
+        return "unreadable payload";
+    }
+    emergency = json_is_true(json_object_get(j, "emergency"));
+    subject = apr_psprintf(p, "%s: a patient message needs the clinical team "
+                           "(escalation %" APR_INT64_T_FMT ")",
+                           emergency ? "EMERGENCY" : "Escalation",
+                           (apr_int64_t)json_integer_value(
+                               json_object_get(j, "escalation_id")));
+    body = apr_psprintf(p,
+        "A patient message needs a member of the clinical team.\n\n"
+        "Priority:   %s\nCategories: %s\nEscalation: %" APR_INT64_T_FMT
+        "\nCreated:    %s\n%s%s\n\nThe message itself is in the staff "
+        "dashboard; it is never sent by e-mail.\n",
+        emergency ? "EMERGENCY (top of the queue)" : "normal",
+        cc_json_dump(p, json_object_get(j, "categories"), NULL),
+        (apr_int64_t)json_integer_value(json_object_get(j, "escalation_id")),
+        json_string_value(json_object_get(j, "created_at"))
+            ? json_string_value(json_object_get(j, "created_at")) : "",
+        json_string_value(json_object_get(j, "link")) ? "Open:       " : "",
+        json_string_value(json_object_get(j, "link"))
+            ? json_string_value(json_object_get(j, "link")) : "");
+    json_decref(j);
+    msg = cc_notify_email(p, from, to, subject, body,
+                          apr_pstrcat(p, "escalation-", id, NULL),
+                          "concierge.invalid", (int64_t)apr_time_now());
+    if (!msg) {
+        return "ConciergeNotifyFrom/To is not a valid address";
+    }
+    h = curl_easy_init();
+    if (!h) {
+        return "curl_easy_init failed";
+    }
+    rcpt = curl_slist_append(rcpt, apr_pstrcat(p, "<", to, ">", NULL));
+    up.data = msg;
+    up.len = strlen(msg);
+    up.off = 0;
+    set_common(h, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
+                     strncasecmp(url, "smtps:", 6) ? "smtp,smtps" : "smtps");
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, apr_pstrcat(p, "<", from, ">",
+                                                      NULL));
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
+    curl_easy_setopt(h, CURLOPT_READDATA, &up);
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    rc = curl_easy_perform(h);
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(h);
+    return rc == CURLE_OK ? NULL
+                          : apr_psprintf(p, "smtp: %s", curl_easy_strerror(rc));
+}
+
+static void tick(apr_pool_t *p)
+{
+    server_rec *s = nt_server;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_dbd_prepared_t *st;
+    ap_dbd_t *dbd = mc_db_open_s(s, p);
+    apr_array_header_t *todo;
+    int i;
+
+    if (!dbd) {
+        return;
+    }
+    st = apr_hash_get(dbd->prepared, "cc_outbox_claim", APR_HASH_KEY_STRING);
+    if (!st || apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, 0,
+                               NULL) != 0) {
+        mc_db_close_s(s, dbd);
+        return;
+    }
+    todo = apr_array_make(p, 10, sizeof(const char **));
+    while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
+        const char **f = apr_palloc(p, 5 * sizeof(char *));
+
+        for (i = 0; i < 5; i++) {
+            f[i] = apr_pstrdup(p, apr_dbd_get_entry(dbd->driver, row, i));
+        }
+        APR_ARRAY_PUSH(todo, const char **) = f;
+    }
+    /* Deliver with no connection held. */
+    mc_db_close_s(s, dbd);
+    for (i = 0; i < todo->nelts; i++) {
+        const char **f = APR_ARRAY_IDX(todo, i, const char **);
+        const char *err = !strcmp(f[1], "webhook")
+                          ? deliver_webhook(p, f[0], f[2], f[3])
+                          : deliver_email(p, f[0], f[3]);
+        int attempts = (int)apr_strtoi64(f[4], NULL, 10);
+        const char *args[3];
+
+        dbd = mc_db_open_s(s, p);
+        if (!dbd) {
+            return;     /* the lock expires; retried later */
+        }
+        if (!err) {
+            args[0] = f[0];
+            mc_db_query_s(s, p, dbd, "cc_outbox_done", NULL, 1, args);
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(01201)
+                         "notification %s (%s) delivered after %d "
+                         "attempt(s)", f[0], f[1], attempts);
+        }
+        else {
+            args[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                   cc_notify_backoff(attempts, 2, 300,
+                                                     (double)(apr_time_now()
+                                                              % 1000) / 1000));
+            args[1] = err;
+            args[2] = f[0];
+            mc_db_query_s(s, p, dbd, "cc_outbox_retry", NULL, 3, args);
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(01202)
+                         "notification %s (%s) failed (attempt %d): %s; "
+                         "retrying in %s s", f[0], f[1], attempts, err,
+                         args[0]);
+        }
+        mc_db_close_s(s, dbd);
+    }
+}
+
+static void *APR_THREAD_FUNC notifier(apr_thread_t *th, void *data)
+{
+    apr_pool_t *p;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_tag(p, "concierge-notify");
+    while (!nt_stop) {
+        tick(p);
+        apr_pool_clear(p);
+        apr_sleep(MC_NOTIFY_TICK);
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(th, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t notify_stop(void *data)
+{
+    apr_status_t trv;
+
+    if (nt_thread) {
+        nt_stop = 1;
+        apr_thread_join(&trv, nt_thread);
+        nt_thread = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+void mc_notify_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    nt_server = s;
+    nt_stop = 0;
+    if (!mc_config_gets(s, MC_CONFS_NOTIFY_WEBHOOK)
+        && !mc_config_gets(s, MC_CONFS_NOTIFY_SMTP)) {
+        return;         /* nothing to deliver to */
+    }
+    rv = apr_thread_create(&nt_thread, NULL, notifier, NULL, p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(01203)
+                     "cannot start the notification thread");
+        nt_thread = NULL;
+        return;
+    }
+    apr_pool_cleanup_register(p, NULL, notify_stop, apr_pool_cleanup_null);
+}
+
+json_t *mc_notify_health(request_rec *r)
+{
+    ap_dbd_t *dbd;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    json_t *o = json_pack("{s:b, s:b}", "webhook",
+                          mc_config_gets(r->server, MC_CONFS_NOTIFY_WEBHOOK)
+                          != NULL, "email",
+                          mc_config_gets(r->server, MC_CONFS_NOTIFY_SMTP)
+                          != NULL);
+
+    dbd = mc_db_acquire(r);
+    if (dbd && mc_db_select(r, dbd, "cc_outbox_stats", &res, 0, NULL)
+               == APR_SUCCESS
+        && apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) == 0) {
+        const char *err = apr_dbd_get_entry(dbd->driver, row, 2);
+
+        json_object_set_new(o, "pending", json_integer(apr_strtoi64(
+            apr_dbd_get_entry(dbd->driver, row, 0), NULL, 10)));
+        json_object_set_new(o, "oldest_pending_s", json_integer(apr_strtoi64(
+            apr_dbd_get_entry(dbd->driver, row, 1), NULL, 10)));
+        json_object_set_new(o, "last_error", err && *err ? json_string(err)
+                                                         : json_null());
+    }
+    return o;
+}

@@ -1,0 +1,472 @@
+/*
+ * mod_concierge_safety.c - clinical safety: the compiled risk rules of this
+ * process, screening of patient messages and generated replies, and the
+ * admin routes for checking text and editing the rules.
+ *
+ * Rules live in risk_rules (PostgreSQL).  Each process keeps one compiled
+ * ruleset (cc_risk, immutable, shared by all threads) and compares
+ * safety_state.version with it at most once a second, recompiling when it
+ * moved (a change on any host).  A ruleset in use is reference-counted and
+ * freed only when the last check using it is done.  With no ruleset (the
+ * database was never reachable) nothing is answered unscreened: the chat
+ * answers 503.
+ */
+#include <pthread.h>
+#include "apr_strings.h"
+#include "apr_atomic.h"
+#include "mod_concierge.h"
+#include "util_script.h"
+#include "cc_json.h"
+#include "cc_risk.h"
+
+typedef struct mc_rules {
+    cc_ruleset_t *rs;
+    apr_pool_t   *pool;
+    apr_int64_t   version;
+    int           nrules;
+    int           refs;
+    int           retired;
+} mc_rules;
+
+static pthread_mutex_t       rl_mu = PTHREAD_MUTEX_INITIALIZER;
+static mc_rules             *rl_current;
+static volatile apr_uint64_t rl_checked_us;
+
+static void rules_unref_locked(mc_rules *m)
+{
+    if (--m->refs == 0 && m->retired) {
+        apr_pool_destroy(m->pool);
+    }
+}
+
+/* Compile the enabled rules; NULL on failure (logged). */
+static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
+{
+    apr_pool_t *p;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_array_header_t *lines;
+    cc_problem_t prob;
+    mc_rules *m;
+    const char *text;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_tag(p, "concierge-risk-rules");
+    if (mc_db_select(r, dbd, "cc_rules_enabled", &res, 0, NULL)
+        != APR_SUCCESS) {
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    lines = apr_array_make(p, 512, sizeof(char *));
+    while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
+        APR_ARRAY_PUSH(lines, char *) = apr_pstrcat(p,
+            apr_dbd_get_entry(dbd->driver, row, 0), " ",
+            apr_dbd_get_entry(dbd->driver, row, 1), " ",
+            apr_dbd_get_entry(dbd->driver, row, 2), " ",
+            apr_dbd_get_entry(dbd->driver, row, 3), "\n", NULL);
+    }
+    text = apr_array_pstrcat(p, lines, 0);
+    m = apr_pcalloc(p, sizeof(*m));
+    memset(&prob, 0, sizeof(prob));
+    m->rs = cc_risk_compile(p, text, strlen(text),
+                            mc_config_gets(r->server, MC_CONFS_RISK_LANGS),
+                            &prob);
+    if (!m->rs) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(01001)
+                      "risk rules version %" APR_INT64_T_FMT " do not "
+                      "compile: %s", version, prob.message);
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    m->pool = p;
+    m->version = version;
+    m->nrules = cc_risk_count(m->rs);
+    return m;
+}
+
+static void rules_refresh(request_rec *r, int force)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now();
+    apr_uint64_t last = apr_atomic_read64(&rl_checked_us);
+    apr_dbd_results_t *res;
+    const char *v;
+    apr_int64_t version;
+    ap_dbd_t *dbd;
+    mc_rules *m;
+    int have;
+
+    pthread_mutex_lock(&rl_mu);
+    have = rl_current != NULL;
+    pthread_mutex_unlock(&rl_mu);
+    if (!force && have && now - last < APR_USEC_PER_SEC) {
+        return;
+    }
+    if (!force && have
+        && apr_atomic_cas64(&rl_checked_us, now, last) != last) {
+        return;
+    }
+    apr_atomic_set64(&rl_checked_us, now);
+    dbd = mc_db_open(r);
+    if (!dbd) {
+        return;
+    }
+    if (mc_db_select(r, dbd, "cc_safety_version", &res, 0, NULL)
+        == APR_SUCCESS && (v = mc_db_value(r, dbd, res, 0))) {
+        version = apr_strtoi64(v, NULL, 10);
+        pthread_mutex_lock(&rl_mu);
+        have = rl_current && rl_current->version == version;
+        pthread_mutex_unlock(&rl_mu);
+        if (!have && (m = rules_load(r, dbd, version))) {
+            pthread_mutex_lock(&rl_mu);
+            if (rl_current) {
+                rl_current->retired = 1;
+                rules_unref_locked(rl_current);   /* the "current" ref */
+            }
+            m->refs = 1;
+            rl_current = m;
+            pthread_mutex_unlock(&rl_mu);
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(01002)
+                          "risk rules version %" APR_INT64_T_FMT ": %d "
+                          "rules", version, m->nrules);
+        }
+    }
+    mc_db_close(r, dbd);
+}
+
+static mc_rules *rules_acquire(request_rec *r)
+{
+    mc_rules *m;
+
+    rules_refresh(r, 0);
+    pthread_mutex_lock(&rl_mu);
+    m = rl_current;
+    if (m) {
+        m->refs++;
+    }
+    pthread_mutex_unlock(&rl_mu);
+    return m;
+}
+
+static void rules_release(mc_rules *m)
+{
+    pthread_mutex_lock(&rl_mu);
+    rules_unref_locked(m);
+    pthread_mutex_unlock(&rl_mu);
+}
+
+json_t *mc_safety_health(void)
+{
+    json_t *o;
+
+    pthread_mutex_lock(&rl_mu);
+    o = rl_current ? json_pack("{s:b, s:I, s:i}", "loaded", 1, "version",
+                               (json_int_t)rl_current->version, "rules",
+                               rl_current->nrules)
+                   : json_pack("{s:b}", "loaded", 0);
+    pthread_mutex_unlock(&rl_mu);
+    return o;
+}
+
+/* ---- screening ------------------------------------------------------------ */
+
+apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
+                              mc_screen *out)
+{
+    cc_risk_result_t res;
+    mc_rules *m = rules_acquire(r);
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    if (!m) {
+        return APR_EINIT;       /* never answer unscreened */
+    }
+    memset(&res, 0, sizeof(res));
+    cc_risk_check(m->rs, text, strlen(text), r->pool, &res);
+    out->categories = cc_json_pool_own(r->pool, json_array());
+    out->matches = cc_json_pool_own(r->pool, json_array());
+    for (i = 0; i < CC_RISK_NCATEGORIES; i++) {
+        /* A patient message is judged on the clinical categories; a
+         * generated reply on medical advice (dosages, contraindications,
+         * diagnoses) only: the clinic's own aftercare wording mentions
+         * swelling or pregnancy without being advice to this patient. */
+        if ((res.categories & (1u << i))
+            && (reply ? i == CC_RISK_MEDICAL_ADVICE
+                      : i != CC_RISK_MEDICAL_ADVICE)) {
+            json_array_append_new(out->categories,
+                                  json_string(cc_risk_category_names[i]));
+        }
+    }
+    for (i = 0; res.matches && i < res.matches->nelts; i++) {
+        const cc_risk_match_t *mt = &APR_ARRAY_IDX(res.matches, i,
+                                                   cc_risk_match_t);
+        size_t end = mt->end <= strlen(text) ? mt->end : strlen(text);
+        size_t start = mt->start <= end ? mt->start : end;
+
+        json_array_append_new(out->matches, json_pack(
+            "{s:s, s:s, s:I, s:I, s:s%, s:b, s:b}",
+            "category", cc_risk_category_names[mt->category],
+            "rule", mt->rule ? mt->rule : "",
+            "start", (json_int_t)start, "end", (json_int_t)end,
+            "text", text + start, end - start,
+            "negated", mt->negated, "fuzzy", mt->fuzzy));
+    }
+    out->risky = json_array_size(out->categories) > 0;
+    out->emergency = reply ? 0 : res.emergency;
+    rules_release(m);
+    if (APLOGrdebug(r)) {
+        /* Categories only; never the text. */
+        char *cats = cc_json_dump(r->pool, out->categories, NULL);
+
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CCLOGNO(01003)
+                      "screened %s: risk %d emergency %d %s",
+                      reply ? "reply" : "message", out->risky, out->emergency,
+                      cats ? cats : "");
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- POST /api/admin/compliance/check ------------------------------------- */
+
+int mc_api_admin_compliance_check(mc_ctx *c)
+{
+    const char *text = NULL;
+    json_error_t jerr;
+    mc_screen scr;
+    size_t len = 0;
+
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", "text", &text,
+                       &len) != 0) {
+        return mc_error(c, 400, "invalid_body", "expected {\"text\": "
+                        "string}: %s", jerr.text);
+    }
+    if (len > 16384) {
+        return mc_error(c, 422, "text_too_long", "text is at most 16384 "
+                        "bytes");
+    }
+    if (mc_safety_screen(c->r, text, 0, &scr) != APR_SUCCESS) {
+        return mc_error(c, 503, "rules_unavailable", "the risk rules could "
+                        "not be loaded");
+    }
+    return mc_reply(c, 200, json_pack("{s:b, s:b, s:O, s:O}",
+                                      "risk", scr.risky || scr.emergency,
+                                      "emergency", scr.emergency,
+                                      "categories", scr.categories,
+                                      "matches", scr.matches));
+}
+
+/* ---- the rules (admin) ----------------------------------------------------- */
+
+int mc_api_admin_rules_list(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    ap_dbd_t *dbd = mc_db_acquire(r);
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    const char *rows, *version;
+    json_error_t jerr;
+    json_t *a;
+
+    if (!dbd) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    if (mc_db_select(r, dbd, "cc_rules_list", &res, 0, NULL) != APR_SUCCESS
+        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return mc_error(c, 503, "db_error", "the rules could not be read");
+    }
+    rows = apr_dbd_get_entry(dbd->driver, row, 0);
+    version = apr_dbd_get_entry(dbd->driver, row, 1);
+    a = rows ? json_loads(rows, 0, &jerr) : NULL;
+    if (!a) {
+        return mc_error(c, 500, "internal_error", "rule rows unreadable");
+    }
+    return mc_reply(c, 200, json_pack("{s:I, s:o, s:o}", "version",
+                                      (json_int_t)(version ? apr_strtoi64(
+                                          version, NULL, 10) : 0),
+                                      "rules", a,
+                                      "loaded", mc_safety_health()));
+}
+
+/* {"category","lang","kind","pattern","enabled"?,"note"?}: the rule must
+ * compile on its own (the same compiler the chat uses). */
+static int parse_rule(mc_ctx *c, const char **cat, const char **lang,
+                      const char **kind, const char **pattern, int *enabled,
+                      const char **note)
+{
+    json_error_t jerr;
+    cc_problem_t prob;
+    const char *line;
+
+    *enabled = 1;
+    *note = "";
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT,
+                       "{s:s, s:s, s:s, s:s, s?b, s?s}", "category", cat,
+                       "lang", lang, "kind", kind, "pattern", pattern,
+                       "enabled", enabled, "note", note) != 0) {
+        mc_error(c, 400, "invalid_body", "expected {\"category\", \"lang\", "
+                 "\"kind\", \"pattern\", \"enabled\"?, \"note\"?}: %s",
+                 jerr.text);
+        return DONE;
+    }
+    if (strchr(*pattern, '\n') || strchr(*pattern, '\r')
+        || strlen(*pattern) > 200 || strlen(*note) > 500) {
+        mc_error(c, 422, "invalid_rule", "a pattern is one line of at most "
+                 "200 bytes; a note at most 500");
+        return DONE;
+    }
+    line = apr_pstrcat(c->r->pool, *cat, " ", *lang, " ", *kind, " ",
+                       *pattern, "\n", NULL);
+    memset(&prob, 0, sizeof(prob));
+    if (!cc_risk_compile(c->r->pool, line, strlen(line), NULL, &prob)) {
+        mc_error(c, 422, "invalid_rule", "%s", prob.message);
+        return DONE;
+    }
+    return OK;
+}
+
+static int rules_commit(mc_ctx *c, ap_dbd_t *dbd, apr_dbd_transaction_t *tx,
+                        const char *action, const char *target, json_t *rule,
+                        int status)
+{
+    request_rec *r = c->r;
+    apr_dbd_results_t *res;
+    const char *version = NULL;
+    apr_status_t rv;
+
+    cc_json_pool_own(r->pool, rule);
+    rv = mc_db_select(r, dbd, "cc_safety_bump", &res, 0, NULL);
+    if (rv == APR_SUCCESS && !(version = mc_db_value(r, dbd, res, 0))) {
+        rv = APR_EGENERAL;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = mc_audit_append(r, dbd, c->user, action, target,
+                             cc_json_dump(r->pool, rule, NULL));
+    }
+    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS) != APR_SUCCESS
+        || rv != APR_SUCCESS) {
+        return mc_error(c, 503, "db_error", "the rule could not be saved");
+    }
+    rules_refresh(r, 1);        /* this host uses it from now on */
+    json_object_set_new(rule, "version",
+                        json_integer(apr_strtoi64(version, NULL, 10)));
+    json_incref(rule);
+    return mc_reply(c, status, rule);
+}
+
+int mc_api_admin_rules_create(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *cat, *lang, *kind, *pattern, *note, *args[7], *id;
+    int enabled;
+    ap_dbd_t *dbd;
+    apr_dbd_transaction_t *tx = NULL;
+    apr_dbd_results_t *res;
+
+    if (parse_rule(c, &cat, &lang, &kind, &pattern, &enabled, &note) != OK) {
+        return OK;
+    }
+    dbd = mc_db_acquire(r);
+    if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    args[0] = cat;
+    args[1] = lang;
+    args[2] = kind;
+    args[3] = pattern;
+    args[4] = enabled ? "true" : "false";
+    args[5] = note;
+    args[6] = c->user;
+    if (mc_db_select(r, dbd, "cc_rule_insert", &res, 7, args) != APR_SUCCESS
+        || !(id = mc_db_value(r, dbd, res, 0))) {
+        mc_db_end(r, dbd, tx, 1);
+        return mc_error(c, 503, "db_error", "the rule could not be saved");
+    }
+    return rules_commit(c, dbd, tx, "safety.rule.create", id,
+                        json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}",
+                                  "id", (json_int_t)apr_strtoi64(id, NULL, 10),
+                                  "category", cat, "lang", lang, "kind", kind,
+                                  "pattern", pattern, "enabled", enabled),
+                        201);
+}
+
+static apr_int64_t rule_id(mc_ctx *c)
+{
+    const char *s = cc_route_param(&c->params, "id");
+    char *end = NULL;
+    apr_int64_t n = apr_strtoi64(s, &end, 10);
+
+    return *s && !*end && n > 0 ? n : -1;
+}
+
+int mc_api_admin_rules_update(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *cat, *lang, *kind, *pattern, *note, *args[8];
+    apr_int64_t id = rule_id(c);
+    int enabled, n = 0;
+    ap_dbd_t *dbd;
+    apr_dbd_transaction_t *tx = NULL;
+
+    if (id < 0) {
+        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
+                        "whole number");
+    }
+    if (parse_rule(c, &cat, &lang, &kind, &pattern, &enabled, &note) != OK) {
+        return OK;
+    }
+    dbd = mc_db_acquire(r);
+    if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    args[0] = cat;
+    args[1] = lang;
+    args[2] = kind;
+    args[3] = pattern;
+    args[4] = enabled ? "true" : "false";
+    args[5] = note;
+    args[6] = c->user;
+    args[7] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
+    if (mc_db_query(r, dbd, "cc_rule_update", &n, 8, args) != APR_SUCCESS) {
+        mc_db_end(r, dbd, tx, 1);
+        return mc_error(c, 503, "db_error", "the rule could not be saved");
+    }
+    if (n == 0) {
+        mc_db_end(r, dbd, tx, 1);
+        return mc_error(c, 404, "not_found", "no rule with that id");
+    }
+    return rules_commit(c, dbd, tx, "safety.rule.update", args[7],
+                        json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
+                                  (json_int_t)id, "category", cat, "lang",
+                                  lang, "kind", kind, "pattern", pattern,
+                                  "enabled", enabled), 200);
+}
+
+int mc_api_admin_rules_delete(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    apr_int64_t id = rule_id(c);
+    const char *args[1];
+    int n = 0;
+    ap_dbd_t *dbd;
+    apr_dbd_transaction_t *tx = NULL;
+
+    if (id < 0) {
+        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
+                        "whole number");
+    }
+    dbd = mc_db_acquire(r);
+    if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    }
+    args[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
+    if (mc_db_query(r, dbd, "cc_rule_delete", &n, 1, args) != APR_SUCCESS) {
+        mc_db_end(r, dbd, tx, 1);
+        return mc_error(c, 503, "db_error", "the rule could not be deleted");
+    }
+    if (n == 0) {
+        mc_db_end(r, dbd, tx, 1);
+        return mc_error(c, 404, "not_found", "no rule with that id");
+    }
+    return rules_commit(c, dbd, tx, "safety.rule.delete", args[0],
+                        json_pack("{s:I, s:b}", "id", (json_int_t)id,
+                                  "deleted", 1), 200);
+}

@@ -1,0 +1,1617 @@
+/*
+ * test_safety.c - the clinical-safety features end to end: risky and
+ * emergency patient messages escalated (holding reply, no knowledge text),
+ * the staff queue (list, detail, claim, reply, reassign, resolve, SLA and
+ * overdue), signed webhook and e-mail notifications through the outbox
+ * (delivered once, retried while the receivers are down), the compliance
+ * check and the admin rules API (a rule change takes effect without a
+ * restart), the audit trail, and that patients' words never reach the
+ * notifications or the error log.
+ *
+ * Receivers: tests/fakes/fake_webhook.py (checks every signature itself
+ * and records valid true/false) and tests/fakes/fake_smtp.py (records each
+ * message; HTTP control on a second port), both started by the fixture.
+ *
+ * Every test is self-contained (Check forks one process per test, so no
+ * state is shared between them): each one makes the escalations it needs
+ * and looks deliveries up by escalation id, since the fakes see the
+ * notifications of every test of the group.
+ *
+ * Risk rules come from conf/risk-rules.txt (seeded once per run) and may
+ * be tuned by others: the messages below are clearly risky (pregnancy,
+ * an emergency happening now) or clearly benign.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <curl/curl.h>
+#include "harness.h"
+
+#define SF_SECRET   "test-webhook-secret-0123"
+#define SF_TEAM     "team@clinic.example"
+#define SF_FROM     "concierge@clinic.example"
+#define SF_STAFF2   "it-staff2:it-staff2-password-1"
+
+/* Patient messages (every one of them is checked against the error log at
+ * the end; the notification tests also check their words are absent from
+ * what the receivers got). */
+#define SF_M_PREG     "I'm pregnant, can I have anti-wrinkle injections?"
+#define SF_M_PREG2    "I'm pregnant, could I book a chemical peel for June?"
+#define SF_M_PREG3    "I am pregnant, is microneedling OK for me?"
+#define SF_M_PREG4    "I'm pregnant - can I have my lips done this spring?"
+#define SF_M_PREG5    "I'm pregnant and want cheek filler, is that allowed?"
+#define SF_M_EMERG1   "my lip has gone white and blue after filler and the " \
+                      "pain is terrible"
+#define SF_M_EMERG2   "I can't breathe and my throat is swelling after the " \
+                      "injection"
+#define SF_M_NEG      "I'm not pregnant, how much is lip filler?"
+#define SF_M_ALLERGY  "do you offer allergy testing?"
+#define SF_M_PARK     "where do I park?"
+#define SF_M_PARK2    "Where can I park my car?"
+#define SF_STAFF_MSG  "Hello, this is the clinic team: please call us on " \
+                      "the clinic number so a nurse can talk it through."
+#define SF_HOLDING    "a member of our clinical team will reply to you here " \
+                      "personally"
+#define SF_WAITING    "your message has been added to your conversation " \
+                      "with our team"
+
+static const char *const sf_patient_texts[] = {
+    SF_M_PREG, SF_M_PREG2, SF_M_PREG3, SF_M_PREG4, SF_M_PREG5, SF_M_EMERG1,
+    SF_M_EMERG2, SF_M_NEG, SF_M_ALLERGY, SF_M_PARK, SF_M_PARK2,
+    SF_STAFF_MSG, "anti-wrinkle", "gone white", "throat is swelling",
+    "microneedling", "chemical peel", "cheek filler", "marmalade", NULL
+};
+
+static pid_t sf_wh_pid = -1, sf_smtp_pid = -1;
+static int sf_wh_port, sf_smtp_port, sf_smtpc_port;
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static double sf_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *sf_str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int sf_streq(const char *a, const char *b)
+{
+    return a && b && !strcmp(a, b);
+}
+
+/* 1 when the JSON array holds the string s. */
+static int sf_has_string(json_t *a, const char *s)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(a, i, v) {
+        if (sf_streq(json_string_value(v), s)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static it_resp *sf_post(const char *path, const char *auth, const char *body)
+{
+    return it_req("POST", path, auth, "application/json", body, -1, NULL);
+}
+
+/* ---- the fakes ------------------------------------------------------------- */
+
+typedef struct sf_buf {
+    char  *p;
+    size_t n;
+} sf_buf;
+
+static size_t sf_on_data(char *d, size_t sz, size_t nm, void *u)
+{
+    sf_buf *b = u;
+    size_t n = sz * nm;
+    char *np = realloc(b->p, b->n + n + 1);
+
+    if (!np) {
+        return 0;
+    }
+    b->p = np;
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return n;
+}
+
+/* A control request to a fake; the parsed JSON reply (asserted 200). */
+static json_t *sf_ctl(int port, const char *method, const char *path,
+                      const char *body)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    sf_buf b = { NULL, 0 };
+    char url[256];
+    long status = 0;
+    CURLcode rc;
+    json_t *j;
+
+    ck_assert_msg(port > 0, "a fake receiver did not start (see "
+                  "%s/fake_webhook.log, %s/fake_smtp.log)", it_var, it_var);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sf_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    }
+    rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    ck_assert_msg(rc == CURLE_OK && status == 200, "fake :%d %s %s: curl %d, "
+                  "status %ld, body %s", port, method, path, (int)rc, status,
+                  b.p ? b.p : "");
+    j = json_loads(b.p ? b.p : "", 0, NULL);
+    ck_assert_msg(j != NULL, "fake %s %s: not JSON: %s", method, path, b.p);
+    free(b.p);
+    return j;
+}
+
+static void sf_modes(const char *webhook, const char *smtp)
+{
+    char body[64];
+
+    snprintf(body, sizeof(body), "{\"mode\":\"%s\"}", webhook);
+    json_decref(sf_ctl(sf_wh_port, "POST", "/__mode", body));
+    snprintf(body, sizeof(body), "{\"mode\":\"%s\"}", smtp);
+    json_decref(sf_ctl(sf_smtpc_port, "POST", "/__mode", body));
+}
+
+/* Webhook deliveries recorded for escalation esc (a new array of the
+ * fake's records, in arrival order). */
+static json_t *sf_wh_for(json_int_t esc)
+{
+    json_t *s = sf_ctl(sf_wh_port, "GET", "/__stats", NULL);
+    json_t *out = json_array(), *d;
+    size_t i;
+
+    json_array_foreach(json_object_get(s, "deliveries"), i, d) {
+        json_t *id = json_object_get(json_object_get(d, "body"),
+                                     "escalation_id");
+
+        if (json_is_integer(id) && json_integer_value(id) == esc) {
+            json_array_append(out, d);
+        }
+    }
+    json_decref(s);
+    return out;
+}
+
+static int sf_count_status(json_t *deliveries, long status)
+{
+    size_t i;
+    json_t *d;
+    int n = 0;
+
+    json_array_foreach(deliveries, i, d) {
+        n += json_integer_value(json_object_get(d, "status")) == status;
+    }
+    return n;
+}
+
+/* E-mails about escalation esc (the subject names it "(escalation N)"). */
+static json_t *sf_mail_for(json_int_t esc)
+{
+    json_t *s = sf_ctl(sf_smtpc_port, "GET", "/__stats", NULL);
+    json_t *out = json_array(), *m;
+    char tag[64];
+    size_t i;
+
+    snprintf(tag, sizeof(tag), "(escalation %lld)", (long long)esc);
+    json_array_foreach(json_object_get(s, "messages"), i, m) {
+        const char *data = sf_str(m, "data");
+
+        if (data && strstr(data, tag)) {
+            json_array_append(out, m);
+        }
+    }
+    json_decref(s);
+    return out;
+}
+
+/* Wait (up to secs) until escalation esc has at least one accepted webhook
+ * delivery and one e-mail. */
+static void sf_wait_delivered(json_int_t esc, double secs)
+{
+    double t0 = sf_now();
+    int wh = 0, mail = 0;
+    char *seen = NULL;
+
+    while (sf_now() - t0 < secs) {
+        json_t *d = sf_wh_for(esc), *m = sf_mail_for(esc);
+
+        wh = sf_count_status(d, 200);
+        mail = (int)json_array_size(m);
+        free(seen);
+        seen = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        json_decref(m);
+        if (wh > 0 && mail > 0) {
+            free(seen);
+            return;
+        }
+        usleep(200 * 1000);
+    }
+    ck_abort_msg("escalation %lld: after %.0f s, %d accepted webhook "
+                 "deliveries and %d e-mails; webhook saw %.1500s",
+                 (long long)esc, secs, wh, mail, seen ? seen : "[]");
+}
+
+/* The notification must not carry the patient's words. */
+static void sf_assert_no_words(const char *what, const char *text,
+                               const char *const *words)
+{
+    for (; *words; words++) {
+        ck_assert_msg(!strcasestr(text, *words), "%s carries the patient's "
+                      "word \"%s\": %.2000s", what, *words, text);
+    }
+}
+
+/* ---- chats and escalations ------------------------------------------------- */
+
+/* POST /api/chat; asserted 200 with the common reply shape. */
+static it_resp *sf_chat(const char *session, const char *message)
+{
+    json_t *b = session ? json_pack("{s:s, s:s}", "session_id", session,
+                                    "message", message)
+                        : json_pack("{s:s}", "message", message);
+    char *js = json_dumps(b, JSON_COMPACT);
+    it_resp *r = it_req("POST", "/api/chat", NULL, "application/json", js,
+                        -1, NULL);
+
+    free(js);
+    json_decref(b);
+    ck_assert_msg(r->status == 200, "chat \"%s\": status %ld, body %s",
+                  message, r->status, r->body);
+    ck_assert_msg(json_is_string(json_object_get(r->json, "session_id"))
+                  && json_is_string(json_object_get(r->json, "reply"))
+                  && json_is_array(json_object_get(r->json, "sources")),
+                  "chat reply shape: %s", r->body);
+    return r;
+}
+
+/* A risky message in a new conversation: asserted `want` ("escalated" or
+ * "emergency") with the holding reply and no sources; returns the
+ * escalation id and copies the session id. */
+static json_int_t sf_escalate(const char *message, const char *want,
+                              char *session, size_t sesslen)
+{
+    it_resp *r = sf_chat(NULL, message);
+    json_t *id = json_object_get(r->json, "escalation_id");
+    const char *st = sf_str(r->json, "status");
+    json_int_t esc;
+
+    ck_assert_msg(sf_streq(st, want), "\"%s\": status %s, expected %s: %s",
+                  message, st ? st : "(none)", want, r->body);
+    ck_assert_msg(json_is_integer(id) && json_integer_value(id) > 0,
+                  "no escalation_id: %s", r->body);
+    ck_assert_msg(json_array_size(json_object_get(r->json, "sources")) == 0,
+                  "an escalated reply has sources: %s", r->body);
+    esc = json_integer_value(id);
+    if (session) {
+        snprintf(session, sesslen, "%s", sf_str(r->json, "session_id"));
+    }
+    it_free(r);
+    return esc;
+}
+
+/* GET /api/admin/escalations/{id} as staff (own reference). */
+static json_t *sf_esc_get(json_int_t id)
+{
+    char path[96];
+    it_resp *r;
+    json_t *o;
+
+    snprintf(path, sizeof(path), "/api/admin/escalations/%lld",
+             (long long)id);
+    r = it_get(path, IT_STAFF);
+    ck_assert_msg(r->status == 200 && json_is_object(r->json),
+                  "GET %s: status %ld, body %s", path, r->status, r->body);
+    o = json_incref(r->json);
+    it_free(r);
+    return o;
+}
+
+/* GET /api/admin/escalations<query> as staff: the array (own reference). */
+static json_t *sf_esc_list(const char *query)
+{
+    char path[160];
+    it_resp *r;
+    json_t *a;
+
+    /* limit=500: the queue may hold escalations of other suites. */
+    snprintf(path, sizeof(path), "/api/admin/escalations?limit=500%s%s",
+             *query ? "&" : "", *query == '?' ? query + 1 : query);
+    r = it_get(path, IT_STAFF);
+    ck_assert_msg(r->status == 200, "GET %s: status %ld, body %s", path,
+                  r->status, r->body);
+    a = json_object_get(r->json, "escalations");
+    ck_assert_msg(json_is_array(a), "GET %s: no escalations array: %s", path,
+                  r->body);
+    json_incref(a);
+    it_free(r);
+    return a;
+}
+
+/* Index of escalation id in a list, or -1. */
+static int sf_index_of(json_t *list, json_int_t id)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(list, i, e) {
+        if (json_integer_value(json_object_get(e, "id")) == id) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* POST /api/admin/escalations/{id}/<action> */
+static it_resp *sf_esc_action(json_int_t id, const char *action,
+                              const char *auth, const char *body)
+{
+    char path[128];
+
+    snprintf(path, sizeof(path), "/api/admin/escalations/%lld/%s",
+             (long long)id, action);
+    return sf_post(path, auth, body ? body : "{}");
+}
+
+/* A 200 escalation reply with the given status and assignee. */
+static void sf_assert_esc(it_resp *r, json_int_t id, const char *status,
+                          const char *assignee, const char *what)
+{
+    ck_assert_msg(r->status == 200, "%s: status %ld, body %s", what,
+                  r->status, r->body);
+    ck_assert_msg(json_integer_value(json_object_get(r->json, "id")) == id,
+                  "%s: another escalation: %s", what, r->body);
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), status), "%s: status "
+                  "%s, expected %s", what, sf_str(r->json, "status"), status);
+    if (assignee) {
+        ck_assert_msg(sf_streq(sf_str(r->json, "assigned_to"), assignee),
+                      "%s: assigned_to %s, expected %s", what,
+                      sf_str(r->json, "assigned_to"), assignee);
+    }
+}
+
+static void sf_make_staff2(void)
+{
+    ck_assert_msg(it_sh("scripts/user.sh it-staff2 staff "
+                        "it-staff2-password-1 >/dev/null 2>&1") == 0,
+                  "scripts/user.sh it-staff2 failed");
+}
+
+/* The audit log has `action` on target id (as admin, newest 500). */
+static int sf_audit_has(const char *action, json_int_t id)
+{
+    char path[160], target[32];
+    it_resp *r;
+    size_t i;
+    json_t *e;
+    int found = 0;
+
+    snprintf(path, sizeof(path), "/api/admin/audit?action=%s&limit=500",
+             action);
+    snprintf(target, sizeof(target), "%lld", (long long)id);
+    r = it_get(path, IT_ADMIN);
+    ck_assert_msg(r->status == 200, "GET %s: status %ld, body %s", path,
+                  r->status, r->body);
+    json_array_foreach(json_object_get(r->json, "entries"), i, e) {
+        found |= sf_streq(sf_str(e, "action"), action)
+                 && sf_streq(sf_str(e, "target"), target);
+    }
+    it_free(r);
+    return found;
+}
+
+/* Escalations in the database (superuser psql; no API side effects). */
+static long sf_db_count(const char *table)
+{
+    char *out = it_sh_out("scripts/pg.sh psql -X -At -c "
+                          "'SELECT count(*) FROM %s' 2>/dev/null", table);
+    char *end = NULL;
+    long n = strtol(out, &end, 10);
+
+    ck_assert_msg(end != out, "count(*) of %s: \"%s\"", table, out);
+    free(out);
+    return n;
+}
+
+/* A gauge from GET /api/admin/metrics, or -1 when absent. */
+static long sf_metric(const char *text, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = text;
+
+    while (p && *p) {
+        if (!strncmp(p, name, nl) && p[nl] == ' ') {
+            return strtol(p + nl + 1, NULL, 10);
+        }
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    return -1;
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+START_TEST(safety_risky_chat)
+{
+    it_resp *r = sf_chat(NULL, SF_M_PREG);
+    json_t *list, *e, *d, *m, *msgs;
+    const char *reply = sf_str(r->json, "reply");
+    json_int_t esc;
+    size_t i;
+    int idx, found_match = 0, patient = 0, bot = 0;
+
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "escalated"),
+                  "a pregnancy question was not escalated: %s", r->body);
+    ck_assert_msg(reply && strstr(reply, SF_HOLDING), "not the holding "
+                  "reply: %s", r->body);
+    /* No knowledge text: the holding reply only (nothing about the
+     * treatment, no price). */
+    ck_assert_msg(!strcasestr(reply, "wrinkle") && !strstr(reply, "\xc2\xa3")
+                  && !strcasestr(reply, "botulinum"), "knowledge text in the "
+                  "holding reply: %s", reply);
+    ck_assert_msg(json_is_array(json_object_get(r->json, "sources"))
+                  && json_array_size(json_object_get(r->json, "sources"))
+                     == 0, "sources in an escalated reply: %s", r->body);
+    ck_assert_msg(json_is_integer(json_object_get(r->json, "escalation_id")),
+                  "no escalation_id: %s", r->body);
+    ck_assert_msg(sf_has_string(json_object_get(json_object_get(
+                      r->json, "risk"), "categories"), "pregnancy"),
+                  "risk.categories without pregnancy: %s", r->body);
+    ck_assert_msg(!json_object_get(r->json, "actions"), "a non-emergency "
+                  "has actions: %s", r->body);
+    esc = json_integer_value(json_object_get(r->json, "escalation_id"));
+    it_free(r);
+
+    /* The queue. */
+    list = sf_esc_list("");
+    idx = sf_index_of(list, esc);
+    ck_assert_msg(idx >= 0, "escalation %lld not in the queue", (long long)esc);
+    e = json_array_get(list, idx);
+    ck_assert_msg(json_integer_value(json_object_get(e, "priority")) == 2
+                  && json_is_false(json_object_get(e, "emergency"))
+                  && sf_streq(sf_str(e, "status"), "open")
+                  && json_is_null(json_object_get(e, "assigned_to"))
+                  && sf_has_string(json_object_get(e, "categories"),
+                                   "pregnancy"),
+                  "queue entry: %s", json_dumps(e, JSON_COMPACT));
+    json_decref(list);
+
+    /* The detail: what matched, and the conversation. */
+    d = sf_esc_get(esc);
+    ck_assert_msg(json_integer_value(json_object_get(d, "priority")) == 2
+                  && sf_streq(sf_str(d, "status"), "open")
+                  && sf_streq(sf_str(d, "source"), "message"),
+                  "detail: %s", json_dumps(d, JSON_COMPACT));
+    json_array_foreach(json_object_get(d, "matches"), i, m) {
+        found_match |= sf_streq(sf_str(m, "category"), "pregnancy")
+                       && sf_streq(sf_str(m, "text"), "pregnant")
+                       && json_is_false(json_object_get(m, "negated"));
+    }
+    ck_assert_msg(found_match, "no pregnancy match on \"pregnant\": %s",
+                  json_dumps(json_object_get(d, "matches"), JSON_COMPACT));
+    msgs = json_object_get(d, "messages");
+    json_array_foreach(msgs, i, m) {
+        if (sf_streq(sf_str(m, "role"), "patient")) {
+            patient += sf_streq(sf_str(m, "body"), SF_M_PREG);
+        }
+        else if (sf_streq(sf_str(m, "role"), "bot")) {
+            bot += sf_str(m, "body") && strstr(sf_str(m, "body"), SF_HOLDING)
+                   && sf_streq(sf_str(m, "status"), "escalated");
+        }
+    }
+    ck_assert_msg(json_array_size(msgs) == 2 && patient == 1 && bot == 1,
+                  "conversation in the escalation: %s",
+                  json_dumps(msgs, JSON_COMPACT));
+    json_decref(d);
+}
+END_TEST
+
+START_TEST(safety_notifications)
+{
+    static const char *const words[] = { "pregnant", "wrinkle", "injections",
+                                         "can I have", NULL };
+    json_t *wh, *mail, *d, *body, *hdrs, *m;
+    char *dump, idtag[64];
+    const char *data;
+    json_int_t esc;
+
+    sf_modes("ok", "ok");
+    esc = sf_escalate(SF_M_PREG, "escalated", NULL, 0);
+
+    sf_wait_delivered(esc, 5);
+    usleep(1500 * 1000);        /* time for a duplicate, were there one */
+
+    wh = sf_wh_for(esc);
+    ck_assert_msg(json_array_size(wh) == 1, "escalation %lld: %zu webhook "
+                  "deliveries, expected 1: %s", (long long)esc,
+                  json_array_size(wh), json_dumps(wh, JSON_COMPACT));
+    d = json_array_get(wh, 0);
+    body = json_object_get(d, "body");
+    hdrs = json_object_get(d, "headers");
+    ck_assert_msg(json_is_true(json_object_get(d, "valid"))
+                  && json_integer_value(json_object_get(d, "status")) == 200,
+                  "delivery not valid: %s", json_dumps(d, JSON_COMPACT));
+    ck_assert_msg(sf_streq(sf_str(hdrs, "x-concierge-event"),
+                           "escalation.created")
+                  && sf_str(hdrs, "x-concierge-delivery")
+                  && *sf_str(hdrs, "x-concierge-delivery"),
+                  "delivery headers: %s", json_dumps(hdrs, JSON_COMPACT));
+    ck_assert_msg(sf_streq(sf_str(body, "event"), "escalation.created")
+                  && json_integer_value(json_object_get(body,
+                                                        "escalation_id"))
+                     == esc
+                  && json_integer_value(json_object_get(body, "priority"))
+                     == 2
+                  && json_is_false(json_object_get(body, "emergency"))
+                  && sf_has_string(json_object_get(body, "categories"),
+                                   "pregnancy"),
+                  "delivery body: %s", json_dumps(body, JSON_COMPACT));
+    dump = json_dumps(d, JSON_COMPACT);
+    sf_assert_no_words("the webhook delivery", dump, words);
+    free(dump);
+    json_decref(wh);
+
+    mail = sf_mail_for(esc);
+    ck_assert_msg(json_array_size(mail) == 1, "escalation %lld: %zu e-mails, "
+                  "expected 1", (long long)esc, json_array_size(mail));
+    m = json_array_get(mail, 0);
+    data = sf_str(m, "data");
+    ck_assert_msg(json_array_size(json_object_get(m, "rcpt_to")) == 1
+                  && sf_has_string(json_object_get(m, "rcpt_to"), SF_TEAM)
+                  && sf_streq(sf_str(m, "mail_from"), SF_FROM),
+                  "envelope: %s", json_dumps(m, JSON_COMPACT));
+    snprintf(idtag, sizeof(idtag), "Escalation: %lld\r\n", (long long)esc);
+    ck_assert_msg(data && strstr(data, "Subject: Escalation")
+                  && strstr(data, idtag), "the e-mail does not name the "
+                  "escalation: %.2000s", data);
+    sf_assert_no_words("the e-mail", data, words);
+    json_decref(mail);
+}
+END_TEST
+
+START_TEST(safety_notifier_outage)
+{
+    json_int_t esc;
+    json_t *wh, *mail, *s, *d, *n, *seen;
+    it_resp *h;
+    const char *err;
+    double t0;
+    size_t i;
+
+    sf_modes("down", "down");
+    esc = sf_escalate(SF_M_PREG3, "escalated", NULL, 0);
+    usleep(3000 * 1000);
+
+    /* Tried (the fake records refused deliveries too), never accepted. */
+    wh = sf_wh_for(esc);
+    mail = sf_mail_for(esc);
+    ck_assert_msg(json_array_size(wh) >= 1 && sf_count_status(wh, 200) == 0,
+                  "webhook during the outage: %s",
+                  json_dumps(wh, JSON_COMPACT));
+    ck_assert_msg(json_array_size(mail) == 0, "an e-mail was accepted while "
+                  "the SMTP server was down");
+    json_decref(wh);
+    json_decref(mail);
+
+    h = it_get("/api/admin/health", IT_ADMIN);
+    ck_assert_msg(h->status == 200, "health: %ld %s", h->status, h->body);
+    n = json_object_get(h->json, "notifications");
+    err = sf_str(n, "last_error");
+    ck_assert_msg(json_integer_value(json_object_get(n, "pending")) > 0
+                  && err && *err, "notifications during the outage: %s",
+                  json_dumps(n, JSON_COMPACT));
+    it_free(h);
+
+    /* Back: the backoff (2 s, 4 s, ... with jitter) delivers each once. */
+    sf_modes("ok", "ok");
+    sf_wait_delivered(esc, 15);
+    usleep(1500 * 1000);
+    wh = sf_wh_for(esc);
+    mail = sf_mail_for(esc);
+    ck_assert_msg(sf_count_status(wh, 200) == 1, "accepted webhook "
+                  "deliveries for %lld: %d, expected 1", (long long)esc,
+                  sf_count_status(wh, 200));
+    ck_assert_msg(json_array_size(mail) == 1, "e-mails for %lld: %zu, "
+                  "expected 1", (long long)esc, json_array_size(mail));
+    json_decref(wh);
+    json_decref(mail);
+
+    /* Every accepted delivery (of every escalation so far) has its own
+     * X-Concierge-Delivery: nothing was delivered twice. */
+    s = sf_ctl(sf_wh_port, "GET", "/__stats", NULL);
+    seen = json_object();
+    json_array_foreach(json_object_get(s, "deliveries"), i, d) {
+        const char *id = sf_str(json_object_get(d, "headers"),
+                                "x-concierge-delivery");
+
+        if (json_integer_value(json_object_get(d, "status")) != 200) {
+            continue;
+        }
+        ck_assert_msg(id && *id, "accepted delivery without an id: %s",
+                      json_dumps(d, JSON_COMPACT));
+        ck_assert_msg(!json_object_get(seen, id), "delivery %s accepted "
+                      "twice", id);
+        json_object_set_new(seen, id, json_true());
+    }
+    json_decref(seen);
+    json_decref(s);
+
+    /* And the outbox drains. */
+    for (t0 = sf_now();; usleep(200 * 1000)) {
+        h = it_get("/api/admin/health", IT_ADMIN);
+        n = json_object_get(h->json, "notifications");
+        if (json_integer_value(json_object_get(n, "pending")) == 0
+            && json_is_null(json_object_get(n, "last_error"))) {
+            it_free(h);
+            break;
+        }
+        ck_assert_msg(sf_now() - t0 < 10, "the outbox did not drain: %s",
+                      json_dumps(n, JSON_COMPACT));
+        it_free(h);
+    }
+}
+END_TEST
+
+START_TEST(safety_emergency)
+{
+    static const char *const msgs[] = { SF_M_EMERG1, SF_M_EMERG2 };
+    json_int_t older, emerg[2];
+    json_t *list, *e, *wh, *mail;
+    int i, k, idx_e, idx_o;
+
+    sf_modes("ok", "ok");
+    /* An older priority-2 escalation, still open. */
+    older = sf_escalate(SF_M_PREG2, "escalated", NULL, 0);
+    usleep(50 * 1000);
+    for (k = 0; k < 2; k++) {
+        it_resp *r = sf_chat(NULL, msgs[k]);
+        const char *reply = sf_str(r->json, "reply");
+        json_t *a, *act;
+        size_t j;
+        int call = 0;
+
+        ck_assert_msg(sf_streq(sf_str(r->json, "status"), "emergency"),
+                      "\"%s\" is not an emergency: %s", msgs[k], r->body);
+        ck_assert_msg(reply && strstr(reply, "999"), "the emergency reply "
+                      "does not give 999: %s", r->body);
+        ck_assert_msg(json_array_size(json_object_get(r->json, "sources"))
+                      == 0, "sources: %s", r->body);
+        ck_assert_msg(sf_has_string(json_object_get(json_object_get(
+                          r->json, "risk"), "categories"), "emergency"),
+                      "risk.categories: %s", r->body);
+        a = json_object_get(r->json, "actions");
+        json_array_foreach(a, j, act) {
+            call |= sf_streq(sf_str(act, "type"), "call_emergency")
+                    && sf_streq(sf_str(act, "number"), "999");
+        }
+        ck_assert_msg(call, "no call_emergency 999 action: %s", r->body);
+        ck_assert_msg(json_is_integer(json_object_get(r->json,
+                                                      "escalation_id")),
+                      "no escalation_id: %s", r->body);
+        emerg[k] = json_integer_value(json_object_get(r->json,
+                                                      "escalation_id"));
+        it_free(r);
+    }
+
+    for (k = 0; k < 2; k++) {
+        json_t *d = sf_esc_get(emerg[k]);
+
+        ck_assert_msg(json_integer_value(json_object_get(d, "priority")) == 1
+                      && json_is_true(json_object_get(d, "emergency"))
+                      && sf_has_string(json_object_get(d, "categories"),
+                                       "emergency"),
+                      "emergency detail: %s", json_dumps(d, JSON_COMPACT));
+        json_decref(d);
+    }
+
+    /* Emergencies first: before every priority-2 escalation, older ones
+     * included. */
+    list = sf_esc_list("");
+    idx_o = sf_index_of(list, older);
+    ck_assert_msg(idx_o >= 0, "the older escalation is not in the queue");
+    for (k = 0; k < 2; k++) {
+        idx_e = sf_index_of(list, emerg[k]);
+        ck_assert_msg(idx_e >= 0 && idx_e < idx_o, "emergency %lld at %d, "
+                      "the older priority-2 %lld at %d", (long long)emerg[k],
+                      idx_e, (long long)older, idx_o);
+        for (i = 0; i < idx_e; i++) {
+            e = json_array_get(list, i);
+            ck_assert_msg(json_integer_value(json_object_get(e, "priority"))
+                          == 1, "a priority-%lld escalation is listed before "
+                          "emergency %lld", (long long)json_integer_value(
+                              json_object_get(e, "priority")),
+                          (long long)emerg[k]);
+        }
+    }
+    ck_assert_msg(json_integer_value(json_object_get(json_array_get(list, 0),
+                                                     "priority")) == 1,
+                  "the queue does not start with an emergency");
+    json_decref(list);
+
+    /* ?priority=1 holds just emergencies. */
+    list = sf_esc_list("?priority=1");
+    ck_assert_msg(sf_index_of(list, emerg[0]) >= 0
+                  && sf_index_of(list, older) < 0, "?priority=1 filter");
+    json_decref(list);
+
+    /* The team is told it is an emergency. */
+    sf_wait_delivered(emerg[0], 5);
+    wh = sf_wh_for(emerg[0]);
+    e = json_object_get(json_array_get(wh, 0), "body");
+    ck_assert_msg(json_integer_value(json_object_get(e, "priority")) == 1
+                  && json_is_true(json_object_get(e, "emergency")),
+                  "emergency webhook body: %s", json_dumps(e, JSON_COMPACT));
+    json_decref(wh);
+    mail = sf_mail_for(emerg[0]);
+    ck_assert_msg(strstr(sf_str(json_array_get(mail, 0), "data"),
+                         "Subject: EMERGENCY"), "emergency e-mail: %.1000s",
+                  sf_str(json_array_get(mail, 0), "data"));
+    json_decref(mail);
+}
+END_TEST
+
+START_TEST(safety_benign)
+{
+    it_resp *r = sf_chat(NULL, SF_M_NEG);
+    const char *st;
+
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "answered"),
+                  "a negated pregnancy with a price question: %s", r->body);
+    ck_assert_msg(!json_object_get(r->json, "escalation_id"), "escalation_id "
+                  "on an answer: %s", r->body);
+    ck_assert_msg(json_array_size(json_object_get(r->json, "sources")) > 0,
+                  "an answer without sources: %s", r->body);
+    it_free(r);
+
+    r = sf_chat(NULL, SF_M_ALLERGY);
+    st = sf_str(r->json, "status");
+    ck_assert_msg(sf_streq(st, "answered") || sf_streq(st, "no_answer"),
+                  "\"%s\": %s", SF_M_ALLERGY, r->body);
+    ck_assert_msg(!json_object_get(r->json, "escalation_id")
+                  && !json_object_get(r->json, "risk"),
+                  "a benign question was escalated: %s", r->body);
+    it_free(r);
+}
+END_TEST
+
+START_TEST(safety_bot_silent)
+{
+    char session[96], path[160];
+    json_int_t esc;
+    it_resp *r;
+    json_t *m, *d;
+    const char *reply;
+    size_t i;
+    int staff = 0, follow = 0;
+
+    sf_make_staff2();
+    esc = sf_escalate(SF_M_PREG4, "escalated", session, sizeof(session));
+
+    /* The bot is silent in a conversation handed to staff. */
+    r = sf_chat(session, SF_M_PARK);
+    reply = sf_str(r->json, "reply");
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "escalated")
+                  && reply && strstr(reply, SF_WAITING)
+                  && json_integer_value(json_object_get(r->json,
+                                                        "escalation_id"))
+                     == esc
+                  && json_array_size(json_object_get(r->json, "sources"))
+                     == 0
+                  && sf_streq(sf_str(r->json, "session_id"), session),
+                  "a follow-up in an escalated conversation: %s", r->body);
+    ck_assert_msg(!strcasestr(reply, "car park")
+                  && !strcasestr(reply, "multi-storey"), "knowledge text in "
+                  "the acknowledgement: %s", reply);
+    it_free(r);
+    d = sf_esc_get(esc);
+    json_array_foreach(json_object_get(d, "messages"), i, m) {
+        follow += sf_streq(sf_str(m, "role"), "patient")
+                  && sf_streq(sf_str(m, "body"), SF_M_PARK);
+    }
+    ck_assert_msg(follow == 1, "the follow-up is not in the escalation: %s",
+                  json_dumps(json_object_get(d, "messages"), JSON_COMPACT));
+    json_decref(d);
+
+    /* Claim; another staff user cannot take it over. */
+    r = sf_esc_action(esc, "claim", IT_STAFF, NULL);
+    sf_assert_esc(r, esc, "claimed", "it-staff", "claim");
+    it_free(r);
+    r = sf_esc_action(esc, "claim", SF_STAFF2, NULL);
+    it_assert_error(r, 409, "claimed_by_other");
+    it_free(r);
+
+    /* A staff reply reaches the patient's conversation. */
+    {
+        json_t *b = json_pack("{s:s}", "message", SF_STAFF_MSG);
+        char *js = json_dumps(b, JSON_COMPACT);
+
+        r = sf_esc_action(esc, "reply", IT_STAFF, js);
+        free(js);
+        json_decref(b);
+    }
+    sf_assert_esc(r, esc, "claimed", "it-staff", "reply");
+    it_free(r);
+    snprintf(path, sizeof(path), "/api/chat/%s", session);
+    r = it_get(path, NULL);
+    ck_assert_msg(r->status == 200, "GET %s: %ld %s", path, r->status,
+                  r->body);
+    json_array_foreach(json_object_get(r->json, "messages"), i, m) {
+        staff += sf_streq(sf_str(m, "role"), "staff")
+                 && sf_streq(sf_str(m, "body"), SF_STAFF_MSG);
+    }
+    ck_assert_msg(staff == 1, "the staff reply is not in the patient's "
+                  "conversation: %s", r->body);
+    it_free(r);
+
+    /* Resolved: the bot answers again. */
+    r = sf_esc_action(esc, "resolve", IT_STAFF, "{\"outcome\":\"advised\"}");
+    sf_assert_esc(r, esc, "resolved", NULL, "resolve");
+    ck_assert_msg(sf_streq(sf_str(r->json, "outcome"), "advised")
+                  && sf_streq(sf_str(r->json, "resolved_by"), "it-staff"),
+                  "resolve: %s", r->body);
+    it_free(r);
+    r = sf_chat(session, SF_M_PARK2);
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "answered")
+                  && !json_object_get(r->json, "escalation_id")
+                  && json_array_size(json_object_get(r->json, "sources")) > 0
+                  && !strstr(sf_str(r->json, "reply"), SF_WAITING),
+                  "after resolving, the bot does not answer: %s", r->body);
+    it_free(r);
+
+    r = sf_esc_action(esc, "claim", IT_STAFF, NULL);
+    it_assert_error(r, 409, "already_resolved");
+    it_free(r);
+    r = sf_esc_action(esc, "resolve", IT_STAFF, "{\"outcome\":\"again\"}");
+    it_assert_error(r, 409, "already_resolved");
+    it_free(r);
+
+    ck_assert_msg(sf_audit_has("escalation.create", esc), "no "
+                  "escalation.create audit entry for %lld", (long long)esc);
+    ck_assert_msg(sf_audit_has("escalation.claim", esc), "no "
+                  "escalation.claim audit entry for %lld", (long long)esc);
+    ck_assert_msg(sf_audit_has("escalation.reply", esc), "no "
+                  "escalation.reply audit entry for %lld", (long long)esc);
+    ck_assert_msg(sf_audit_has("escalation.resolve", esc), "no "
+                  "escalation.resolve audit entry for %lld", (long long)esc);
+}
+END_TEST
+
+/* Regressions: a second risk in an escalated conversation joins the open
+ * escalation (one alert, merged categories) instead of opening another;
+ * staff replies respect the assignee and a resolved escalation. */
+START_TEST(safety_one_escalation_per_conversation)
+{
+    char session[64];
+    json_int_t esc;
+    json_t *e, *cats;
+    it_resp *r;
+
+    sf_make_staff2();
+    esc = sf_escalate("I'm pregnant, is a chemical peel ok?", "escalated",
+                      session, sizeof(session));
+    r = sf_chat(session, "also I am allergic to lidocaine");
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "escalated"),
+                  "follow-up risk: %s", r->body);
+    ck_assert_msg(json_integer_value(json_object_get(r->json,
+                                                     "escalation_id")) == esc,
+                  "a second escalation was opened: %s", r->body);
+    it_free(r);
+    e = sf_esc_get(esc);
+    cats = json_object_get(e, "categories");
+    ck_assert_msg(sf_has_string(cats, "pregnancy")
+                  && sf_has_string(cats, "allergy"),
+                  "categories not merged: %s", json_dumps(cats, 0));
+    json_decref(e);
+
+    r = sf_esc_action(esc, "claim", IT_STAFF, NULL);
+    sf_assert_esc(r, esc, "claimed", "it-staff", "claim");
+    it_free(r);
+    r = sf_esc_action(esc, "reply", "it-staff2:it-staff2-password-1",
+                      "{\"message\":\"Hello from someone else\"}");
+    it_assert_error(r, 409, "claimed_by_other");
+    it_free(r);
+    r = sf_esc_action(esc, "resolve", IT_STAFF, "{\"outcome\":\"advised\"}");
+    sf_assert_esc(r, esc, "resolved", NULL, "resolve");
+    it_free(r);
+    r = sf_esc_action(esc, "reply", IT_STAFF, "{\"message\":\"Late reply\"}");
+    it_assert_error(r, 409, "already_resolved");
+    it_free(r);
+}
+END_TEST
+
+START_TEST(safety_reassign)
+{
+    json_int_t esc;
+    it_resp *r;
+
+    sf_make_staff2();
+    esc = sf_escalate(SF_M_PREG5, "escalated", NULL, 0);
+    r = sf_esc_action(esc, "claim", IT_STAFF, NULL);
+    sf_assert_esc(r, esc, "claimed", "it-staff", "claim");
+    it_free(r);
+
+    /* Staff who are not the assignee may not move it. */
+    r = sf_esc_action(esc, "reassign", SF_STAFF2, "{\"to\":\"it-staff2\"}");
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+    r = sf_esc_action(esc, "reassign", IT_PROBE, "{\"to\":\"it-probe\"}");
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+
+    /* An admin may, to an existing user only. */
+    r = sf_esc_action(esc, "reassign", IT_ADMIN, "{\"to\":\"it-staff2\"}");
+    sf_assert_esc(r, esc, "claimed", "it-staff2", "reassign to it-staff2");
+    it_free(r);
+    r = sf_esc_action(esc, "reassign", IT_ADMIN, "{\"to\":\"it-staff\"}");
+    sf_assert_esc(r, esc, "claimed", "it-staff", "reassign to it-staff");
+    it_free(r);
+    r = sf_esc_action(esc, "reassign", IT_ADMIN,
+                      "{\"to\":\"no-such-user-7731\"}");
+    it_assert_error(r, 422, "unknown_user");
+    it_free(r);
+    r = sf_esc_action(esc, "reassign", IT_ADMIN, "{\"to\":7}");
+    it_assert_error(r, 400, "invalid_body");
+    it_free(r);
+    /* Now it-staff2 is not the assignee any more. */
+    r = sf_esc_action(esc, "reassign", SF_STAFF2, "{\"to\":\"it-staff2\"}");
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+    r = sf_esc_action(9000000001LL, "reassign", IT_ADMIN,
+                      "{\"to\":\"it-staff\"}");
+    it_assert_error(r, 404, "not_found");
+    it_free(r);
+
+    ck_assert_msg(sf_audit_has("escalation.reassign", esc), "no "
+                  "escalation.reassign audit entry for %lld", (long long)esc);
+    r = sf_esc_action(esc, "resolve", IT_STAFF, "{\"outcome\":\"advised\"}");
+    sf_assert_esc(r, esc, "resolved", NULL, "resolve");
+    it_free(r);
+}
+END_TEST
+
+static json_t *sf_check(const char *text)
+{
+    json_t *b = json_pack("{s:s}", "text", text);
+    char *js = json_dumps(b, JSON_COMPACT);
+    it_resp *r = sf_post("/api/admin/compliance/check", IT_STAFF, js);
+    json_t *o;
+
+    free(js);
+    json_decref(b);
+    ck_assert_msg(r->status == 200 && json_is_object(r->json),
+                  "compliance check \"%s\": %ld %s", text, r->status,
+                  r->body);
+    ck_assert_msg(json_is_boolean(json_object_get(r->json, "risk"))
+                  && json_is_boolean(json_object_get(r->json, "emergency"))
+                  && json_is_array(json_object_get(r->json, "categories"))
+                  && json_is_array(json_object_get(r->json, "matches")),
+                  "compliance check shape: %s", r->body);
+    o = json_incref(r->json);
+    it_free(r);
+    return o;
+}
+
+START_TEST(safety_compliance_check)
+{
+    long esc0 = sf_db_count("escalations");
+    long conv0 = sf_db_count("conversations");
+    json_t *o, *m;
+    char *big;
+    it_resp *r;
+    size_t i;
+    int hit = 0;
+
+    o = sf_check(SF_M_PREG);
+    ck_assert_msg(json_is_true(json_object_get(o, "risk"))
+                  && json_is_false(json_object_get(o, "emergency"))
+                  && sf_has_string(json_object_get(o, "categories"),
+                                   "pregnancy"),
+                  "risky text: %s", json_dumps(o, JSON_COMPACT));
+    json_array_foreach(json_object_get(o, "matches"), i, m) {
+        hit |= sf_streq(sf_str(m, "text"), "pregnant")
+               && sf_streq(sf_str(m, "category"), "pregnancy")
+               && json_is_integer(json_object_get(m, "start"))
+               && json_is_integer(json_object_get(m, "end"));
+    }
+    ck_assert_msg(hit, "matches: %s", json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+
+    o = sf_check(SF_M_EMERG2);
+    ck_assert_msg(json_is_true(json_object_get(o, "risk"))
+                  && json_is_true(json_object_get(o, "emergency"))
+                  && sf_has_string(json_object_get(o, "categories"),
+                                   "emergency"),
+                  "emergency text: %s", json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+
+    o = sf_check(SF_M_PARK2);
+    ck_assert_msg(json_is_false(json_object_get(o, "risk"))
+                  && json_is_false(json_object_get(o, "emergency"))
+                  && json_array_size(json_object_get(o, "categories")) == 0,
+                  "benign text: %s", json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+
+    o = sf_check(SF_M_NEG);
+    ck_assert_msg(json_is_false(json_object_get(o, "risk")), "a negated "
+                  "pregnancy: %s", json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+
+    /* A check is only a check. */
+    ck_assert_msg(sf_db_count("escalations") == esc0
+                  && sf_db_count("conversations") == conv0,
+                  "the compliance check created escalations or "
+                  "conversations");
+
+    r = sf_post("/api/admin/compliance/check", IT_STAFF, "{}");
+    it_assert_error(r, 400, "invalid_body");
+    it_free(r);
+    r = sf_post("/api/admin/compliance/check", IT_STAFF, "{\"text\":1}");
+    it_assert_error(r, 400, "invalid_body");
+    it_free(r);
+    r = sf_post("/api/admin/compliance/check", IT_STAFF,
+                "{\"text\":\"a\",\"extra\":true}");
+    it_assert_error(r, 400, "invalid_body");
+    it_free(r);
+
+    /* Over 16384 bytes of text: 422 when the body fits the route's cap,
+     * 413 when it does not. */
+    big = malloc(40100);
+    memcpy(big, "{\"text\":\"", 9);
+    memset(big + 9, 'a', 17000);
+    memcpy(big + 9 + 17000, "\"}", 3);
+    r = sf_post("/api/admin/compliance/check", IT_STAFF, big);
+    ck_assert_msg(r->status == 422 || r->status == 413, "17000 bytes of "
+                  "text: %ld %s", r->status, r->body);
+    it_assert_error(r, r->status, r->status == 422 ? "text_too_long"
+                                                   : "body_too_large");
+    it_free(r);
+    memset(big + 9, 'a', 40000);
+    memcpy(big + 9 + 40000, "\"}", 3);
+    r = sf_post("/api/admin/compliance/check", IT_STAFF, big);
+    it_assert_error(r, 413, "body_too_large");
+    it_free(r);
+    free(big);
+
+    r = sf_post("/api/admin/compliance/check", NULL, "{\"text\":\"hello\"}");
+    it_assert_error(r, 401, "authentication_required");
+    it_free(r);
+    ck_assert_msg(sf_db_count("escalations") == esc0, "escalations changed");
+}
+END_TEST
+
+/* ---- the rules --------------------------------------------------------------- */
+
+#define SF_RULE_TEXT   "Can I eat marmalade before my appointment?"
+#define SF_RULE_TEXT2  "I react badly to marmalade"
+
+/* Whether the check of text has (want 1) or lacks (want 0) an allergy
+ * match by the rule "marmalade" and, with risk_too, whether its risk is
+ * exactly want.  *why (if given) gets the check's reply. */
+static int sf_rule_ok(const char *text, int want, int risk_too, char **why)
+{
+    json_t *o = sf_check(text), *m;
+    size_t i;
+    int has = 0, ok;
+
+    json_array_foreach(json_object_get(o, "matches"), i, m) {
+        has |= sf_streq(sf_str(m, "rule"), "marmalade")
+               && sf_streq(sf_str(m, "category"), "allergy")
+               && json_is_false(json_object_get(m, "negated"));
+    }
+    ok = has == want
+         && (!risk_too || json_is_true(json_object_get(o, "risk")) == want)
+         && (!want || sf_has_string(json_object_get(o, "categories"),
+                                    "allergy"));
+    if (why) {
+        *why = json_dumps(o, JSON_COMPACT);
+    }
+    json_decref(o);
+    return ok;
+}
+
+/* A rule change is compiled at once by the process that made it; the
+ * other processes compare the version at most once a second.  So: poll
+ * until it shows (up to 5 s), then, 1.2 s later, every process must agree
+ * (several checks on fresh connections). */
+static void sf_expect_rule(const char *text, int want, int risk_too)
+{
+    double t0 = sf_now();
+    char *why = NULL;
+    int k;
+
+    while (!sf_rule_ok(text, want, risk_too, NULL)) {
+        ck_assert_msg(sf_now() - t0 < 5, "\"%s\": the rule change did not "
+                      "take effect in 5 s (want %d)", text, want);
+        usleep(100 * 1000);
+    }
+    usleep(1200 * 1000);
+    for (k = 0; k < 6; k++) {
+        int ok = sf_rule_ok(text, want, risk_too, &why);
+
+        ck_assert_msg(ok, "\"%s\": the rule change is not in use in every "
+                      "process 1.2 s later (want %d): %s", text, want, why);
+        free(why);
+    }
+}
+
+static void sf_rule_invalid(const char *body, long status, const char *code)
+{
+    it_resp *r = sf_post("/api/admin/compliance/rules", IT_ADMIN, body);
+
+    it_assert_error(r, status, code);
+    it_free(r);
+}
+
+START_TEST(safety_rules_admin)
+{
+    it_resp *r;
+    json_t *rule;
+    json_int_t id, v0, v1, v2, v3;
+    char path[96];
+    size_t i;
+    int listed = 0;
+
+    r = it_get("/api/admin/compliance/rules", IT_ADMIN);
+    ck_assert_msg(r->status == 200, "rules: %ld %s", r->status,
+                  r->status == 200 ? "" : r->body);
+    ck_assert_msg(json_is_integer(json_object_get(r->json, "version"))
+                  && json_array_size(json_object_get(r->json, "rules")) > 100,
+                  "rules: version %lld, %zu rules", (long long)
+                  json_integer_value(json_object_get(r->json, "version")),
+                  json_array_size(json_object_get(r->json, "rules")));
+    v0 = json_integer_value(json_object_get(r->json, "version"));
+    it_free(r);
+
+    /* Benign before the rule exists. */
+    sf_expect_rule(SF_RULE_TEXT, 0, 1);
+
+    r = sf_post("/api/admin/compliance/rules", IT_ADMIN,
+                "{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":\"word\","
+                "\"pattern\":\"marmalade\"}");
+    ck_assert_msg(r->status == 201, "create: %ld %s", r->status, r->body);
+    ck_assert_msg(json_is_integer(json_object_get(r->json, "id"))
+                  && json_is_integer(json_object_get(r->json, "version")),
+                  "create reply: %s", r->body);
+    id = json_integer_value(json_object_get(r->json, "id"));
+    v1 = json_integer_value(json_object_get(r->json, "version"));
+    ck_assert_msg(v1 > v0, "version %lld after the create, was %lld",
+                  (long long)v1, (long long)v0);
+    it_free(r);
+
+    r = it_get("/api/admin/compliance/rules", IT_ADMIN);
+    json_array_foreach(json_object_get(r->json, "rules"), i, rule) {
+        listed += json_integer_value(json_object_get(rule, "id")) == id
+                  && sf_streq(sf_str(rule, "pattern"), "marmalade")
+                  && json_is_true(json_object_get(rule, "enabled"))
+                  && sf_streq(sf_str(rule, "updated_by"), "it-admin");
+    }
+    ck_assert_msg(listed == 1, "the new rule is not listed");
+    it_free(r);
+
+    sf_expect_rule(SF_RULE_TEXT, 1, 1);
+    sf_expect_rule(SF_RULE_TEXT2, 1, 0);
+
+    /* Disabled: no longer flags. */
+    snprintf(path, sizeof(path), "/api/admin/compliance/rules/%lld",
+             (long long)id);
+    r = it_put_json(path, IT_ADMIN, "{\"category\":\"allergy\",\"lang\":"
+                    "\"en\",\"kind\":\"word\",\"pattern\":\"marmalade\","
+                    "\"enabled\":false}");
+    ck_assert_msg(r->status == 200
+                  && json_is_false(json_object_get(r->json, "enabled")),
+                  "disable: %ld %s", r->status, r->body);
+    v2 = json_integer_value(json_object_get(r->json, "version"));
+    ck_assert_msg(v2 > v1, "version %lld after the update, was %lld",
+                  (long long)v2, (long long)v1);
+    it_free(r);
+    sf_expect_rule(SF_RULE_TEXT, 0, 1);
+    sf_expect_rule(SF_RULE_TEXT2, 0, 0);
+
+    r = it_req("DELETE", path, IT_ADMIN, NULL, NULL, -1, NULL);
+    ck_assert_msg(r->status == 200, "delete: %ld %s", r->status, r->body);
+    v3 = json_integer_value(json_object_get(r->json, "version"));
+    ck_assert_msg(v3 > v2, "version %lld after the delete, was %lld",
+                  (long long)v3, (long long)v2);
+    it_free(r);
+    r = it_req("DELETE", path, IT_ADMIN, NULL, NULL, -1, NULL);
+    it_assert_error(r, 404, "not_found");
+    it_free(r);
+    r = it_put_json(path, IT_ADMIN, "{\"category\":\"allergy\",\"lang\":"
+                    "\"en\",\"kind\":\"word\",\"pattern\":\"marmalade\"}");
+    it_assert_error(r, 404, "not_found");
+    it_free(r);
+    r = it_get("/api/admin/compliance/rules", IT_ADMIN);
+    json_array_foreach(json_object_get(r->json, "rules"), i, rule) {
+        ck_assert_msg(json_integer_value(json_object_get(rule, "id")) != id,
+                      "the deleted rule is still listed");
+    }
+    ck_assert_msg(json_integer_value(json_object_get(r->json, "version"))
+                  >= v3, "listed version below the delete's");
+    it_free(r);
+
+    /* Invalid rules: the rule compiler's verdict (422), JSON types (400). */
+    sf_rule_invalid("{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":"
+                    "\"regex\",\"pattern\":\"marm.*\"}", 422, "invalid_rule");
+    sf_rule_invalid("{\"category\":\"nonsense\",\"lang\":\"en\",\"kind\":"
+                    "\"word\",\"pattern\":\"marmalade\"}", 422,
+                    "invalid_rule");
+    sf_rule_invalid("{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":"
+                    "\"word\",\"pattern\":\"\"}", 422, "invalid_rule");
+    sf_rule_invalid("{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":"
+                    "\"word\",\"pattern\":\"two\\nlines\"}", 422,
+                    "invalid_rule");
+    sf_rule_invalid("{\"category\":\"allergy\",\"lang\":\"xx\",\"kind\":"
+                    "\"word\",\"pattern\":\"marmalade\"}", 422,
+                    "invalid_rule");
+    sf_rule_invalid("{\"category\":1,\"lang\":\"en\",\"kind\":\"word\","
+                    "\"pattern\":\"marmalade\"}", 400, "invalid_body");
+    sf_rule_invalid("{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":"
+                    "\"word\",\"pattern\":\"marmalade\",\"enabled\":\"no\"}",
+                    400, "invalid_body");
+    sf_rule_invalid("{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":"
+                    "\"word\"}", 400, "invalid_body");
+    sf_rule_invalid("[\"allergy\",\"en\",\"word\",\"marmalade\"]", 400,
+                    "invalid_body");
+
+    /* Staff may check text but not see or edit the rules. */
+    r = it_get("/api/admin/compliance/rules", IT_STAFF);
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+    r = sf_post("/api/admin/compliance/rules", IT_STAFF,
+                "{\"category\":\"allergy\",\"lang\":\"en\",\"kind\":\"word\","
+                "\"pattern\":\"marmalade\"}");
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+    r = it_req("DELETE", "/api/admin/compliance/rules/1", IT_STAFF, NULL,
+               NULL, -1, NULL);
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+
+    /* Unchanged by the refused requests. */
+    r = it_get("/api/admin/compliance/rules", IT_ADMIN);
+    ck_assert_msg(json_integer_value(json_object_get(r->json, "version"))
+                  == v3, "the version moved without a change");
+    it_free(r);
+
+    ck_assert_msg(sf_audit_has("safety.rule.create", id), "no "
+                  "safety.rule.create audit entry");
+    ck_assert_msg(sf_audit_has("safety.rule.update", id), "no "
+                  "safety.rule.update audit entry");
+    ck_assert_msg(sf_audit_has("safety.rule.delete", id), "no "
+                  "safety.rule.delete audit entry");
+}
+END_TEST
+
+START_TEST(safety_sla_overdue)
+{
+    json_int_t late, fresh;
+    json_t *list, *e;
+    it_resp *r;
+    size_t i;
+    int idx;
+
+    late = sf_escalate(SF_M_PREG2, "escalated", NULL, 0);
+    fresh = sf_escalate(SF_M_PREG5, "escalated", NULL, 0);
+
+    list = sf_esc_list("");
+    e = json_array_get(list, sf_index_of(list, late));
+    ck_assert_msg(json_is_false(json_object_get(e, "overdue"))
+                  && json_integer_value(json_object_get(e, "sla_s")) == 60,
+                  "a new escalation: %s", json_dumps(e, JSON_COMPACT));
+    json_decref(list);
+
+    /* ConciergeEscalationSLA is 1 minute: rather than wait, make it five
+     * minutes old. */
+    ck_assert_msg(it_sh("scripts/pg.sh psql -X -q -c \"UPDATE escalations "
+                        "SET created_at = now() - interval '5 minutes' "
+                        "WHERE id = %lld\" >/dev/null", (long long)late) == 0,
+                  "backdating escalation %lld failed", (long long)late);
+
+    list = sf_esc_list("");
+    idx = sf_index_of(list, late);
+    ck_assert_msg(idx >= 0, "the late escalation left the queue");
+    e = json_array_get(list, idx);
+    ck_assert_msg(json_is_true(json_object_get(e, "overdue"))
+                  && json_integer_value(json_object_get(e, "age_s")) >= 299,
+                  "a five-minute-old escalation: %s",
+                  json_dumps(e, JSON_COMPACT));
+    e = json_array_get(list, sf_index_of(list, fresh));
+    ck_assert_msg(json_is_false(json_object_get(e, "overdue")),
+                  "a new escalation is overdue: %s",
+                  json_dumps(e, JSON_COMPACT));
+    json_decref(list);
+
+    list = sf_esc_list("?overdue=1");
+    ck_assert_msg(sf_index_of(list, late) >= 0, "?overdue=1 misses the late "
+                  "escalation");
+    ck_assert_msg(sf_index_of(list, fresh) < 0, "?overdue=1 lists a new "
+                  "escalation");
+    json_array_foreach(list, i, e) {
+        ck_assert_msg(json_is_true(json_object_get(e, "overdue"))
+                      && !sf_streq(sf_str(e, "status"), "resolved"),
+                      "?overdue=1 lists %s", json_dumps(e, JSON_COMPACT));
+    }
+    json_decref(list);
+    r = it_get("/api/admin/escalations?overdue=yes", IT_STAFF);
+    it_assert_error(r, 400, "invalid_parameter");
+    it_free(r);
+
+    r = it_get("/api/admin/metrics", IT_ADMIN);
+    ck_assert_msg(r->status == 200, "metrics: %ld", r->status);
+    ck_assert_msg(sf_metric(r->body, "concierge_escalations_overdue") >= 1,
+                  "concierge_escalations_overdue %ld",
+                  sf_metric(r->body, "concierge_escalations_overdue"));
+    ck_assert_msg(sf_metric(r->body, "concierge_escalations_open") >= 2,
+                  "concierge_escalations_open %ld",
+                  sf_metric(r->body, "concierge_escalations_open"));
+    ck_assert_msg(sf_metric(r->body, "concierge_escalations_emergency_open")
+                  >= 0, "no concierge_escalations_emergency_open");
+    it_free(r);
+    r = it_get("/api/admin/metrics", IT_STAFF);
+    it_assert_error(r, 403, "forbidden");
+    it_free(r);
+
+    /* Resolved, it is no longer overdue. */
+    r = sf_esc_action(late, "resolve", IT_STAFF, "{\"outcome\":\"called\"}");
+    sf_assert_esc(r, late, "resolved", NULL, "resolve");
+    it_free(r);
+    list = sf_esc_list("?overdue=1");
+    ck_assert_msg(sf_index_of(list, late) < 0, "a resolved escalation is "
+                  "still overdue");
+    json_decref(list);
+    list = sf_esc_list("?status=resolved");
+    ck_assert_msg(sf_index_of(list, late) >= 0, "?status=resolved misses it");
+    e = json_array_get(list, sf_index_of(list, late));
+    ck_assert_msg(json_is_false(json_object_get(e, "overdue")),
+                  "resolved but overdue: %s", json_dumps(e, JSON_COMPACT));
+    json_decref(list);
+}
+END_TEST
+
+START_TEST(safety_no_patient_text)
+{
+    char *log = it_log_read();
+    const char *const *t;
+
+    ck_assert_msg(strstr(log, "CC01101") != NULL, "no CC01101 was logged for "
+                  "the emergencies:\n%.3000s", log);
+    for (t = sf_patient_texts; *t; t++) {
+        ck_assert_msg(!strcasestr(log, *t), "the error log holds a patient's "
+                      "or staff member's words (\"%s\"):\n%.3000s", *t, log);
+    }
+    ck_assert_msg(!strstr(log, SF_SECRET), "the webhook secret is in the "
+                  "error log");
+    free(log);
+}
+END_TEST
+
+START_TEST(safety_log_clean)
+{
+    /* Allowed at [warn]:
+     *  - CC01202 "notification <id> (<channel>) failed (attempt <n>): ...;
+     *    retrying in <s> s": safety_notifier_outage takes both receivers
+     *    down on purpose, so each of its two outbox rows fails once or
+     *    twice before they come back.
+     *  - CC01101 "escalation <id> created (emergency)": emergencies are
+     *    logged at warn on purpose (priority-2 escalations log CC01101 at
+     *    info, below LogLevel warn); safety_emergency makes two.  Matched
+     *    on "created (emergency)" so a risk escalation logged at warn
+     *    would still fail here. */
+    static const char *const allowed[] = { "CC01202", "created (emergency)",
+                                           NULL };
+    char *bad = it_log_unexpected(allowed);
+
+    ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%.3000s", bad);
+}
+END_TEST
+
+/* ---- fixture ----------------------------------------------------------------- */
+
+static int sf_read_port(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int port = 0;
+
+    if (f) {
+        if (fscanf(f, "%d", &port) != 1) {
+            port = 0;
+        }
+        fclose(f);
+    }
+    return port;
+}
+
+/* Start a fake (python3 argv...) with its output in logfile; wait for the
+ * port files (NULL-terminated list) and fill ports[].  Returns the pid or
+ * -1 (the tests then say the fake did not start). */
+static pid_t sf_spawn(const char *const *argv, const char *logfile,
+                      const char *const *portfiles, int *ports)
+{
+    pid_t pid;
+    int i, k, all;
+
+    for (k = 0; portfiles[k]; k++) {
+        unlink(portfiles[k]);
+        ports[k] = 0;
+    }
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int nul = open("/dev/null", O_RDONLY);
+
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (nul >= 0) {
+            dup2(nul, 0);
+        }
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
+    for (i = 0; pid > 0 && i < 200; i++) {
+        all = 1;
+        for (k = 0; portfiles[k]; k++) {
+            if (ports[k] <= 0) {
+                ports[k] = sf_read_port(portfiles[k]);
+            }
+            all &= ports[k] > 0;
+        }
+        if (all) {
+            return pid;
+        }
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            break;
+        }
+        usleep(50 * 1000);
+    }
+    fprintf(stderr, "test_safety: %s did not start; see %s\n", argv[1],
+            logfile);
+    if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    for (k = 0; portfiles[k]; k++) {
+        ports[k] = 0;
+    }
+    return -1;
+}
+
+static void sf_stop(pid_t *pid)
+{
+    int i;
+
+    if (*pid <= 0) {
+        return;
+    }
+    kill(*pid, SIGTERM);
+    for (i = 0; i < 50; i++) {
+        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    if (i == 50) {
+        kill(*pid, SIGKILL);
+        waitpid(*pid, NULL, 0);
+    }
+    *pid = -1;
+}
+
+static void safety_setup(void)
+{
+    char wh[1200], smtp[1200], whport[512], whlog[512], smport[512],
+         smcport[512], smlog[512], extra[2048];
+    const char *top = getenv("CC_TOP");
+    int ports[2];
+
+    snprintf(wh, sizeof(wh), "%s/tests/fakes/fake_webhook.py",
+             top ? top : ".");
+    snprintf(smtp, sizeof(smtp), "%s/tests/fakes/fake_smtp.py",
+             top ? top : ".");
+    snprintf(whport, sizeof(whport), "%s/fake_webhook.port", it_var);
+    snprintf(whlog, sizeof(whlog), "%s/fake_webhook.log", it_var);
+    snprintf(smport, sizeof(smport), "%s/fake_smtp.port", it_var);
+    snprintf(smcport, sizeof(smcport), "%s/fake_smtp.control.port", it_var);
+    snprintf(smlog, sizeof(smlog), "%s/fake_smtp.log", it_var);
+    {
+        const char *argv[] = { "python3", wh, "--port", "0", "--portfile",
+                               whport, "--secret", SF_SECRET, NULL };
+        const char *files[] = { whport, NULL };
+
+        sf_wh_pid = sf_spawn(argv, whlog, files, ports);
+        sf_wh_port = ports[0];
+    }
+    {
+        const char *argv[] = { "python3", smtp, "--port", "0", "--portfile",
+                               smport, "--control-portfile", smcport, NULL };
+        const char *files[] = { smport, smcport, NULL };
+
+        sf_smtp_pid = sf_spawn(argv, smlog, files, ports);
+        sf_smtp_port = ports[0];
+        sf_smtpc_port = ports[1];
+    }
+    /* An unstarted fake leaves port 9 (discard): the notifier fails and
+     * the tests report the fake. */
+    snprintf(extra, sizeof(extra),
+             "ConciergeRateLimit chat 100000/min\n"
+             "ConciergeRateLimit admin 100000/min\n"
+             "ConciergeNotifyWebhook http://127.0.0.1:%d/hook\n"
+             "ConciergeNotifyWebhookSecret " SF_SECRET "\n"
+             "ConciergeNotifySMTP smtp://127.0.0.1:%d\n"
+             "ConciergeNotifyFrom " SF_FROM "\n"
+             "ConciergeNotifyTo " SF_TEAM "\n"
+             "ConciergeStaffURL https://clinic.example\n"
+             "ConciergeEmergencyNumber 999\n"
+             "ConciergeEscalationSLA 1\n",
+             sf_wh_port > 0 ? sf_wh_port : 9,
+             sf_smtp_port > 0 ? sf_smtp_port : 9);
+    it_httpd_start(extra, 2, 8);
+}
+
+static void safety_teardown(void)
+{
+    it_httpd_stop();
+    sf_stop(&sf_wh_pid);
+    sf_stop(&sf_smtp_pid);
+}
+
+Suite *it_suite_safety(void)
+{
+    Suite *s = suite_create("safety");
+    TCase *tc = tcase_create("safety");
+
+    tcase_add_unchecked_fixture(tc, safety_setup, safety_teardown);
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, safety_risky_chat);
+    tcase_add_test(tc, safety_notifications);
+    tcase_add_test(tc, safety_notifier_outage);
+    tcase_add_test(tc, safety_emergency);
+    tcase_add_test(tc, safety_benign);
+    tcase_add_test(tc, safety_bot_silent);
+    tcase_add_test(tc, safety_one_escalation_per_conversation);
+    tcase_add_test(tc, safety_reassign);
+    tcase_add_test(tc, safety_compliance_check);
+    tcase_add_test(tc, safety_rules_admin);
+    tcase_add_test(tc, safety_sla_overdue);
+    tcase_add_test(tc, safety_no_patient_text);
+    tcase_add_test(tc, safety_log_clean);
+    suite_add_tcase(s, tc);
+    return s;
+}
