@@ -92,6 +92,8 @@ typedef enum {
     MC_CONFS_NOTIFY_FROM,
     MC_CONFS_NOTIFY_TO,
     MC_CONFS_STAFF_URL,
+    MC_CONFS_SMTP_USER,
+    MC_CONFS_SMTP_PASSWORD,  /* secret */
     MC_CONF_NSTRS
 } mc_conf_str_e;
 

@@ -64,6 +64,8 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     NULL,                               /* MC_CONFS_NOTIFY_FROM */
     NULL,                               /* MC_CONFS_NOTIFY_TO */
     NULL,                               /* MC_CONFS_STAFF_URL */
+    NULL,                               /* MC_CONFS_SMTP_USER */
+    NULL,                               /* MC_CONFS_SMTP_PASSWORD */
 };
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
@@ -424,6 +426,29 @@ static const char *set_notify_secret(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* SMTP AUTH: the user, and the password (a secret: from ${ENV}, never
+ * echoed). */
+static const char *set_smtp_auth(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int password = cmd->info != NULL;
+
+    if (main_only(cmd)) {
+        return main_only(cmd);
+    }
+    if (strstr(arg, "${")) {
+        return apr_psprintf(cmd->pool, "%s: the value is an unexpanded "
+                            "${VARIABLE}; set it in httpd's environment",
+                            cmd->cmd->name);
+    }
+    if (!*arg || strlen(arg) > 256 || strpbrk(arg, "\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: 1..256 characters on one line",
+                            cmd->cmd->name);
+    }
+    srv_conf(cmd)->strs[password ? MC_CONFS_SMTP_PASSWORD : MC_CONFS_SMTP_USER]
+        = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
 static const char *set_address(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *at = strchr(arg, '@'), *p;
@@ -631,6 +656,10 @@ const command_rec mc_cmds[] = {
                   RSRC_CONF, "HMAC key of the webhook (from ${ENV})"),
     AP_INIT_TAKE1("ConciergeNotifySMTP", set_notify_url, (void *)1,
                   RSRC_CONF, "smtps:// server staff e-mail goes through"),
+    AP_INIT_TAKE1("ConciergeNotifySMTPUser", set_smtp_auth, NULL, RSRC_CONF,
+                  "SMTP AUTH user"),
+    AP_INIT_TAKE1("ConciergeNotifySMTPPassword", set_smtp_auth, (void *)1,
+                  RSRC_CONF, "SMTP AUTH password (from ${ENV})"),
     AP_INIT_TAKE1("ConciergeNotifyFrom", set_address, NULL, RSRC_CONF,
                   "sender address of staff e-mail"),
     AP_INIT_TAKE1("ConciergeNotifyTo", set_address, (void *)1, RSRC_CONF,

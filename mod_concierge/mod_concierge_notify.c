@@ -179,6 +179,13 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, apr_pstrcat(p, "<", from, ">",
                                                       NULL));
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    if (mc_config_gets(s, MC_CONFS_SMTP_USER)) {
+        curl_easy_setopt(h, CURLOPT_USERNAME,
+                         mc_config_gets(s, MC_CONFS_SMTP_USER));
+        curl_easy_setopt(h, CURLOPT_PASSWORD,
+                         mc_config_gets(s, MC_CONFS_SMTP_PASSWORD)
+                         ? mc_config_gets(s, MC_CONFS_SMTP_PASSWORD) : "");
+    }
     curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
     curl_easy_setopt(h, CURLOPT_READDATA, &up);
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);

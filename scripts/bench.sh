@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 export CC_BUILD=${1:-$CC_TOP/build}
 export CC_VAR=$(mktemp -d /tmp/cc-bench.XXXXXX); chmod 755 "$CC_VAR"
-export CC_PORT=$(free_port) CC_SERVERS=2 CC_THREADS=64 CC_DBD_POOL=16
+export CC_PORT=$(free_port) CC_SERVERS=2 CC_THREADS=64 CC_DBD_POOL=4
 export CC_EXTRA_CONF=$CC_VAR/bench.conf CC_BCRYPT_COST=4
 cat > "$CC_EXTRA_CONF" <<CONF
 ConciergeRateLimit admin 1000000/sec

@@ -21,6 +21,8 @@ int main(void)
     srunner_add_suite(sr, suite_answer());
     srunner_add_suite(sr, suite_risk());
     srunner_add_suite(sr, suite_notify());
+    srunner_add_suite(sr, suite_tz());
+    srunner_add_suite(sr, suite_slots());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

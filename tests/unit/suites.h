@@ -14,4 +14,6 @@ Suite *suite_stem(void);
 Suite *suite_answer(void);
 Suite *suite_risk(void);
 Suite *suite_notify(void);
+Suite *suite_tz(void);
+Suite *suite_slots(void);
 #endif

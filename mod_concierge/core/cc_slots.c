@@ -1,0 +1,268 @@
+/*
+ * cc_slots.c - free appointment slots from opening hours, exceptions and
+ * busy times, in the clinic's time zone.
+ *
+ * Per local date: the day's opening is built as a minute map (weekly hours
+ * and extra openings added, closures removed), cut into local intervals,
+ * and each interval is turned into UTC instants with cc_tz_to_utc (a bound
+ * that falls into a DST gap maps to the end of the gap; an ambiguous start
+ * to its earlier instant, an ambiguous end to its later one).  Candidate
+ * starts are the multiples of step_min after local midnight whose wall time
+ * lies in the opening; each existing instant of it (two on a DST-end
+ * repeat, none in a DST-start gap) is offered when the needed window
+ * [start - buffer_before, end + buffer_after), measured in real seconds,
+ * lies inside one open interval, respects notice and horizon, and overlaps
+ * no busy interval (half-open, so touching is fine).  Busy intervals are
+ * sorted and merged once; each check is a binary search.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_tables.h>
+#include "cc_slots.h"
+
+#define CC_DAY_MIN      1440
+#define CC_MAX_DAYS     62
+#define CC_MAX_MINUTES  (7 * CC_DAY_MIN)    /* sanity bound for durations */
+
+typedef struct cc_span_t {
+    int a, b;                   /* local minutes [a, b) */
+    int64_t ua, ub;             /* the same in UTC seconds */
+} cc_span_t;
+
+static int cc_interval_cmp(const void *x, const void *y)
+{
+    const cc_interval_t *a = x, *b = y;
+
+    if (a->start != b->start) {
+        return a->start < b->start ? -1 : 1;
+    }
+    if (a->end != b->end) {
+        return a->end < b->end ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Sorted, merged copy of the non-empty busy intervals. */
+static int cc_busy_prepare(apr_pool_t *p, const cc_slot_query_t *q,
+                           cc_interval_t **out)
+{
+    cc_interval_t *b;
+    int i, n = 0, m;
+
+    *out = NULL;
+    if (!q->busy || q->nbusy <= 0) {
+        return 0;
+    }
+    b = apr_palloc(p, sizeof(*b) * (size_t)q->nbusy);
+    for (i = 0; i < q->nbusy; i++) {
+        if (q->busy[i].end > q->busy[i].start) {
+            b[n++] = q->busy[i];
+        }
+    }
+    if (n == 0) {
+        return 0;
+    }
+    qsort(b, (size_t)n, sizeof(*b), cc_interval_cmp);
+    m = 0;
+    for (i = 1; i < n; i++) {
+        if (b[i].start <= b[m].end) {
+            if (b[i].end > b[m].end) {
+                b[m].end = b[i].end;
+            }
+        } else {
+            b[++m] = b[i];
+        }
+    }
+    *out = b;
+    return m + 1;
+}
+
+/* Whether [s, e) overlaps any of the n sorted, disjoint intervals. */
+static int cc_busy_overlaps(const cc_interval_t *b, int n, int64_t s,
+                            int64_t e)
+{
+    int lo = 0, hi = n, mid;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (b[mid].end <= s) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < n && b[lo].start < e;
+}
+
+static void cc_mark(unsigned char *map, int a, int b, unsigned char v)
+{
+    if (a < 0) {
+        a = 0;
+    }
+    if (b > CC_DAY_MIN) {
+        b = CC_DAY_MIN;
+    }
+    if (a < b) {
+        memset(map + a, v, (size_t)(b - a));
+    }
+}
+
+/* Local (date, minute of day 0..1440) to UTC; latest picks the later
+ * instant of an ambiguous time.  Returns the tz rc (0: gap, *t its end). */
+static int cc_local_utc(const cc_tz_t *tz, int64_t date, int minute,
+                        int latest, int64_t *t, int64_t *t2)
+{
+    cc_civil_t c;
+    int64_t later = 0;
+    int rc;
+
+    if (minute >= CC_DAY_MIN) {
+        date += minute / CC_DAY_MIN;
+        minute %= CC_DAY_MIN;
+    }
+    cc_civil_from_days(date, &c.year, &c.month, &c.day);
+    c.hour = minute / 60;
+    c.minute = minute % 60;
+    c.second = 0;
+    rc = cc_tz_to_utc(tz, &c, t, &later);
+    if (rc == 2) {
+        if (latest) {
+            *t = later;
+        }
+        if (t2) {
+            *t2 = later;
+        }
+    }
+    return rc;
+}
+
+/* The open spans of one local date; returns their count. */
+static int cc_day_spans(const cc_slot_query_t *q, int64_t date,
+                        unsigned char *map, cc_span_t *spans)
+{
+    int wd = cc_weekday(date), i, m, n = 0;
+    const cc_exception_t *x;
+
+    memset(map, 0, CC_DAY_MIN);
+    for (i = 0; q->hours && i < q->nhours; i++) {
+        if (q->hours[i].weekday == wd) {
+            cc_mark(map, q->hours[i].start_min, q->hours[i].end_min, 1);
+        }
+    }
+    for (i = 0; q->exceptions && i < q->nexceptions; i++) {
+        x = &q->exceptions[i];
+        if (x->date == date && !x->closed) {
+            cc_mark(map, x->start_min, x->end_min, 1);
+        }
+    }
+    /* Closures win over openings on the same date. */
+    for (i = 0; q->exceptions && i < q->nexceptions; i++) {
+        x = &q->exceptions[i];
+        if (x->date == date && x->closed) {
+            if (x->start_min == 0 && x->end_min == 0) {
+                cc_mark(map, 0, CC_DAY_MIN, 0);
+            } else {
+                cc_mark(map, x->start_min, x->end_min, 0);
+            }
+        }
+    }
+    for (m = 0; m < CC_DAY_MIN;) {
+        if (!map[m]) {
+            m++;
+            continue;
+        }
+        spans[n].a = m;
+        while (m < CC_DAY_MIN && map[m]) {
+            m++;
+        }
+        spans[n].b = m;
+        cc_local_utc(q->tz, date, spans[n].a, 0, &spans[n].ua, NULL);
+        cc_local_utc(q->tz, date, spans[n].b, 1, &spans[n].ub, NULL);
+        if (spans[n].ub > spans[n].ua) {
+            n++;
+        }
+    }
+    return n;
+}
+
+apr_array_header_t *cc_slots_compute(apr_pool_t *p, const cc_slot_query_t *q)
+{
+    apr_array_header_t *out = apr_array_make(p, 64, sizeof(cc_interval_t));
+    unsigned char map[CC_DAY_MIN];
+    cc_span_t spans[CC_DAY_MIN / 2 + 1];
+    cc_interval_t *busy, *slot, *v;
+    int64_t date, t[2], earliest, latest, dur, before, after, ws, we;
+    int nbusy, nspans, day, days, m, k, ninst, i, j, fits;
+
+    if (!q || !q->tz || q->days <= 0 || q->duration_min <= 0
+        || q->duration_min > CC_MAX_MINUTES || q->step_min <= 0) {
+        return out;
+    }
+    days = q->days > CC_MAX_DAYS ? CC_MAX_DAYS : q->days;
+    dur = (int64_t)q->duration_min * 60;
+    before = q->buffer_before_min > 0
+             ? (int64_t)(q->buffer_before_min > CC_MAX_MINUTES
+                         ? CC_MAX_MINUTES : q->buffer_before_min) * 60 : 0;
+    after = q->buffer_after_min > 0
+            ? (int64_t)(q->buffer_after_min > CC_MAX_MINUTES
+                        ? CC_MAX_MINUTES : q->buffer_after_min) * 60 : 0;
+    earliest = q->now + (q->min_notice_min > 0
+                         ? (int64_t)q->min_notice_min * 60 : 0);
+    latest = q->now + (int64_t)(q->horizon_days > 0 ? q->horizon_days : 0)
+             * 86400;
+    nbusy = cc_busy_prepare(p, q, &busy);
+
+    for (day = 0; day < days; day++) {
+        date = q->from_date + day;
+        nspans = cc_day_spans(q, date, map, spans);
+        if (nspans == 0) {
+            continue;
+        }
+        if (spans[0].ua > latest) {
+            break;                  /* later days start later still */
+        }
+        for (m = 0; m < CC_DAY_MIN; m += q->step_min) {
+            if (!map[m]) {
+                continue;
+            }
+            k = cc_local_utc(q->tz, date, m, 0, &t[0], &t[1]);
+            if (k == 0) {
+                continue;           /* in a DST gap: never offered */
+            }
+            ninst = k;
+            for (i = 0; i < ninst; i++) {
+                if (t[i] < earliest || t[i] > latest) {
+                    continue;
+                }
+                ws = t[i] - before;
+                we = t[i] + dur + after;
+                fits = 0;
+                for (j = 0; j < nspans; j++) {
+                    if (spans[j].ua <= ws && we <= spans[j].ub) {
+                        fits = 1;
+                        break;
+                    }
+                }
+                if (!fits || cc_busy_overlaps(busy, nbusy, ws, we)) {
+                    continue;
+                }
+                slot = apr_array_push(out);
+                slot->start = t[i];
+                slot->end = t[i] + dur;
+            }
+        }
+    }
+
+    if (out->nelts > 1) {
+        v = (cc_interval_t *)out->elts;
+        qsort(v, (size_t)out->nelts, sizeof(*v), cc_interval_cmp);
+        for (i = 1, j = 0; i < out->nelts; i++) {
+            if (v[i].start != v[j].start || v[i].end != v[j].end) {
+                v[++j] = v[i];
+            }
+        }
+        out->nelts = j + 1;
+    }
+    return out;
+}
