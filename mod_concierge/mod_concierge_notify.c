@@ -203,7 +203,7 @@ static void tick(apr_pool_t *p)
     apr_dbd_row_t *row = NULL;
     apr_dbd_prepared_t *st;
     ap_dbd_t *dbd = mc_db_open_s(s, p);
-    apr_array_header_t *todo;
+    apr_array_header_t *due;
     int i;
 
     if (!dbd) {
@@ -215,19 +215,19 @@ static void tick(apr_pool_t *p)
         mc_db_close_s(s, dbd);
         return;
     }
-    todo = apr_array_make(p, 10, sizeof(const char **));
+    due = apr_array_make(p, 10, sizeof(const char **));
     while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
         const char **f = apr_palloc(p, 5 * sizeof(char *));
 
         for (i = 0; i < 5; i++) {
             f[i] = apr_pstrdup(p, apr_dbd_get_entry(dbd->driver, row, i));
         }
-        APR_ARRAY_PUSH(todo, const char **) = f;
+        APR_ARRAY_PUSH(due, const char **) = f;
     }
     /* Deliver with no connection held. */
     mc_db_close_s(s, dbd);
-    for (i = 0; i < todo->nelts; i++) {
-        const char **f = APR_ARRAY_IDX(todo, i, const char **);
+    for (i = 0; i < due->nelts; i++) {
+        const char **f = APR_ARRAY_IDX(due, i, const char **);
         const char *err = !strcmp(f[1], "webhook")
                           ? deliver_webhook(p, f[0], f[2], f[3])
                           : deliver_email(p, f[0], f[3]);

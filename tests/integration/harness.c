@@ -10,7 +10,11 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <curl/curl.h>
 #include "harness.h"
 
@@ -452,3 +456,161 @@ char *it_log_unexpected(const char *const *allowed)
     }
     return out;
 }
+
+/* ---- fake servers (tests/fakes) ---------------------------------------- */
+
+typedef struct fake_buf {
+    char  *p;
+    size_t n;
+} fake_buf;
+
+static size_t fake_on_data(char *d, size_t sz, size_t nm, void *u)
+{
+    fake_buf *b = u;
+    size_t n = sz * nm;
+    char *np = realloc(b->p, b->n + n + 1);
+
+    if (!np) {
+        return 0;
+    }
+    b->p = np;
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return n;
+}
+
+/* A control request to a fake; the parsed JSON reply (asserted 200). */
+json_t *it_fake_ctl(int port, const char *method, const char *path,
+                      const char *body)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    fake_buf b = { NULL, 0 };
+    char url[256];
+    long status = 0;
+    CURLcode rc;
+    json_t *j;
+
+    ck_assert_msg(port > 0, "a fake server did not start (see its log in "
+                  "%s)", it_var);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fake_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    }
+    rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    ck_assert_msg(rc == CURLE_OK && status == 200, "fake :%d %s %s: curl %d, "
+                  "status %ld, body %s", port, method, path, (int)rc, status,
+                  b.p ? b.p : "");
+    j = json_loads(b.p ? b.p : "", 0, NULL);
+    ck_assert_msg(j != NULL, "fake %s %s: not JSON: %s", method, path, b.p);
+    free(b.p);
+    return j;
+}
+
+
+static int read_port(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int port = 0;
+
+    if (f) {
+        if (fscanf(f, "%d", &port) != 1) {
+            port = 0;
+        }
+        fclose(f);
+    }
+    return port;
+}
+
+/* Start a fake (python3 argv...) with its output in logfile; wait for the
+ * port files (NULL-terminated list) and fill ports[].  Returns the pid or
+ * -1 (the tests then say the fake did not start). */
+pid_t it_fake_spawn(const char *const *argv, const char *logfile,
+                      const char *const *portfiles, int *ports)
+{
+    pid_t pid;
+    int i, k, all;
+
+    for (k = 0; portfiles[k]; k++) {
+        unlink(portfiles[k]);
+        ports[k] = 0;
+    }
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int nul = open("/dev/null", O_RDONLY);
+
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (nul >= 0) {
+            dup2(nul, 0);
+        }
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
+    for (i = 0; pid > 0 && i < 200; i++) {
+        all = 1;
+        for (k = 0; portfiles[k]; k++) {
+            if (ports[k] <= 0) {
+                ports[k] = read_port(portfiles[k]);
+            }
+            all &= ports[k] > 0;
+        }
+        if (all) {
+            return pid;
+        }
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            break;
+        }
+        usleep(50 * 1000);
+    }
+    fprintf(stderr, "test_safety: %s did not start; see %s\n", argv[1],
+            logfile);
+    if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    for (k = 0; portfiles[k]; k++) {
+        ports[k] = 0;
+    }
+    return -1;
+}
+
+void it_fake_stop(pid_t *pid)
+{
+    int i;
+
+    if (*pid <= 0) {
+        return;
+    }
+    kill(*pid, SIGTERM);
+    for (i = 0; i < 50; i++) {
+        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    if (i == 50) {
+        kill(*pid, SIGKILL);
+        waitpid(*pid, NULL, 0);
+    }
+    *pid = -1;
+}
+

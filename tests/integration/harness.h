@@ -65,6 +65,20 @@ char *it_sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *it_log_unexpected(const char *const *allowed);
 char *it_log_read(void);
 
+/* Fake external services (the Python servers in tests/fakes).  it_fake_spawn runs argv
+ * (argv[0] "python3") with its output in logfile and waits until every
+ * port file (NULL-terminated list) holds a port, filling ports[]; returns
+ * the pid, or -1 when it did not start (the tests then say so).
+ * it_fake_stop ends it (TERM, then KILL) and sets *pid to -1.
+ * it_fake_ctl sends a control request (asserted 200) and returns the
+ * parsed JSON reply (own reference). */
+#include <sys/types.h>
+pid_t it_fake_spawn(const char *const *argv, const char *logfile,
+                    const char *const *portfiles, int *ports);
+void it_fake_stop(pid_t *pid);
+json_t *it_fake_ctl(int port, const char *method, const char *path,
+                    const char *body);
+
 /* Suites (one file each). */
 Suite *it_suite_api(void);
 Suite *it_suite_roles(void);

@@ -39,70 +39,15 @@ static int llm_fake_port;
 
 /* ---- the fake ------------------------------------------------------------ */
 
-typedef struct llm_buf {
-    char  *p;
-    size_t n;
-} llm_buf;
-
-static size_t llm_on_data(char *d, size_t sz, size_t nm, void *u)
-{
-    llm_buf *b = u;
-    size_t n = sz * nm;
-    char *np = realloc(b->p, b->n + n + 1);
-
-    if (!np) {
-        return 0;
-    }
-    b->p = np;
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return n;
-}
-
 /* A control request to the fake; the parsed JSON reply (asserted 200). */
 static json_t *llm_ctl(const char *method, const char *path,
                        const char *body)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = NULL;
-    llm_buf b = { NULL, 0 };
-    char url[256];
-    long status = 0;
-    CURLcode rc;
-    json_t *j;
-
     ck_assert_msg(llm_fake_port > 0, "the fake LLM did not start (see "
                   "%s/fake_llm.log)", it_var);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", llm_fake_port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, llm_on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    h = curl_slist_append(h, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    }
-    rc = curl_easy_perform(c);
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    }
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    ck_assert_msg(rc == CURLE_OK && status == 200, "fake %s %s: curl %d, "
-                  "status %ld, body %s", method, path, (int)rc, status,
-                  b.p ? b.p : "");
-    j = json_loads(b.p ? b.p : "", 0, NULL);
-    ck_assert_msg(j != NULL, "fake %s %s: not JSON: %s", method, path, b.p);
-    free(b.p);
-    return j;
+    return it_fake_ctl(llm_fake_port, method, path, body);
 }
 
-/* Counters cleared, then the given mode. */
 static void llm_mode(const char *mode, int reset)
 {
     char body[64];
@@ -794,51 +739,20 @@ END_TEST
 
 static void llm_setup(void)
 {
-    char portfile[512], logfile[512], fake[1200], extra[1024], *top;
-    int i;
+    char portfile[512], logfile[512], fake[1200], extra[1024];
+    const char *top = getenv("CC_TOP");
+    const char *argv[] = { "python3", fake, "--port", "0", "--portfile",
+                           portfile, "--key", LLM_KEY, "--model", LLM_MODEL,
+                           NULL };
+    const char *files[] = { portfile, NULL };
+    int ports[1];
 
-    llm_fake_port = 0;
-    top = getenv("CC_TOP");
     snprintf(fake, sizeof(fake), "%s/tests/fakes/fake_llm.py",
              top ? top : ".");
     snprintf(portfile, sizeof(portfile), "%s/fake_llm.port", it_var);
     snprintf(logfile, sizeof(logfile), "%s/fake_llm.log", it_var);
-    unlink(portfile);
-    llm_fake_pid = fork();
-    if (llm_fake_pid == 0) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int nul = open("/dev/null", O_RDONLY);
-
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        if (nul >= 0) {
-            dup2(nul, 0);
-        }
-        execlp("python3", "python3", fake, "--port", "0", "--portfile",
-               portfile, "--key", LLM_KEY, "--model", LLM_MODEL,
-               (char *)NULL);
-        _exit(127);
-    }
-    for (i = 0; llm_fake_pid > 0 && i < 200; i++) {
-        FILE *f = fopen(portfile, "r");
-
-        if (f) {
-            if (fscanf(f, "%d", &llm_fake_port) != 1) {
-                llm_fake_port = 0;
-            }
-            fclose(f);
-            if (llm_fake_port > 0) {
-                break;
-            }
-        }
-        if (waitpid(llm_fake_pid, NULL, WNOHANG) == llm_fake_pid) {
-            llm_fake_pid = -1;      /* it died: the tests say so */
-            break;
-        }
-        usleep(50 * 1000);
-    }
+    llm_fake_pid = it_fake_spawn(argv, logfile, files, ports);
+    llm_fake_port = llm_fake_pid > 0 ? ports[0] : 0;
     if (llm_fake_port <= 0) {
         fprintf(stderr, "test_llm: the fake LLM did not start; see %s\n",
                 logfile);
@@ -860,22 +774,7 @@ static void llm_setup(void)
 static void llm_teardown(void)
 {
     it_httpd_stop();
-    if (llm_fake_pid > 0) {
-        int i;
-
-        kill(llm_fake_pid, SIGTERM);
-        for (i = 0; i < 50; i++) {
-            if (waitpid(llm_fake_pid, NULL, WNOHANG) == llm_fake_pid) {
-                break;
-            }
-            usleep(100 * 1000);
-        }
-        if (i == 50) {
-            kill(llm_fake_pid, SIGKILL);
-            waitpid(llm_fake_pid, NULL, 0);
-        }
-        llm_fake_pid = -1;
-    }
+    it_fake_stop(&llm_fake_pid);
 }
 
 Suite *it_suite_llm(void)

@@ -115,84 +115,21 @@ static it_resp *sf_post(const char *path, const char *auth, const char *body)
 
 /* ---- the fakes ------------------------------------------------------------- */
 
-typedef struct sf_buf {
-    char  *p;
-    size_t n;
-} sf_buf;
-
-static size_t sf_on_data(char *d, size_t sz, size_t nm, void *u)
-{
-    sf_buf *b = u;
-    size_t n = sz * nm;
-    char *np = realloc(b->p, b->n + n + 1);
-
-    if (!np) {
-        return 0;
-    }
-    b->p = np;
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return n;
-}
-
-/* A control request to a fake; the parsed JSON reply (asserted 200). */
-static json_t *sf_ctl(int port, const char *method, const char *path,
-                      const char *body)
-{
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = NULL;
-    sf_buf b = { NULL, 0 };
-    char url[256];
-    long status = 0;
-    CURLcode rc;
-    json_t *j;
-
-    ck_assert_msg(port > 0, "a fake receiver did not start (see "
-                  "%s/fake_webhook.log, %s/fake_smtp.log)", it_var, it_var);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sf_on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    h = curl_slist_append(h, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    }
-    rc = curl_easy_perform(c);
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    }
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    ck_assert_msg(rc == CURLE_OK && status == 200, "fake :%d %s %s: curl %d, "
-                  "status %ld, body %s", port, method, path, (int)rc, status,
-                  b.p ? b.p : "");
-    j = json_loads(b.p ? b.p : "", 0, NULL);
-    ck_assert_msg(j != NULL, "fake %s %s: not JSON: %s", method, path, b.p);
-    free(b.p);
-    return j;
-}
-
 static void sf_modes(const char *webhook, const char *smtp)
 {
     char body[64];
 
     snprintf(body, sizeof(body), "{\"mode\":\"%s\"}", webhook);
-    json_decref(sf_ctl(sf_wh_port, "POST", "/__mode", body));
+    json_decref(it_fake_ctl(sf_wh_port, "POST", "/__mode", body));
     snprintf(body, sizeof(body), "{\"mode\":\"%s\"}", smtp);
-    json_decref(sf_ctl(sf_smtpc_port, "POST", "/__mode", body));
+    json_decref(it_fake_ctl(sf_smtpc_port, "POST", "/__mode", body));
 }
 
 /* Webhook deliveries recorded for escalation esc (a new array of the
  * fake's records, in arrival order). */
 static json_t *sf_wh_for(json_int_t esc)
 {
-    json_t *s = sf_ctl(sf_wh_port, "GET", "/__stats", NULL);
+    json_t *s = it_fake_ctl(sf_wh_port, "GET", "/__stats", NULL);
     json_t *out = json_array(), *d;
     size_t i;
 
@@ -223,7 +160,7 @@ static int sf_count_status(json_t *deliveries, long status)
 /* E-mails about escalation esc (the subject names it "(escalation N)"). */
 static json_t *sf_mail_for(json_int_t esc)
 {
-    json_t *s = sf_ctl(sf_smtpc_port, "GET", "/__stats", NULL);
+    json_t *s = it_fake_ctl(sf_smtpc_port, "GET", "/__stats", NULL);
     json_t *out = json_array(), *m;
     char tag[64];
     size_t i;
@@ -654,7 +591,7 @@ START_TEST(safety_notifier_outage)
 
     /* Every accepted delivery (of every escalation so far) has its own
      * X-Concierge-Delivery: nothing was delivered twice. */
-    s = sf_ctl(sf_wh_port, "GET", "/__stats", NULL);
+    s = it_fake_ctl(sf_wh_port, "GET", "/__stats", NULL);
     seen = json_object();
     json_array_foreach(json_object_get(s, "deliveries"), i, d) {
         const char *id = sf_str(json_object_get(d, "headers"),
@@ -1443,97 +1380,6 @@ END_TEST
 
 /* ---- fixture ----------------------------------------------------------------- */
 
-static int sf_read_port(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    int port = 0;
-
-    if (f) {
-        if (fscanf(f, "%d", &port) != 1) {
-            port = 0;
-        }
-        fclose(f);
-    }
-    return port;
-}
-
-/* Start a fake (python3 argv...) with its output in logfile; wait for the
- * port files (NULL-terminated list) and fill ports[].  Returns the pid or
- * -1 (the tests then say the fake did not start). */
-static pid_t sf_spawn(const char *const *argv, const char *logfile,
-                      const char *const *portfiles, int *ports)
-{
-    pid_t pid;
-    int i, k, all;
-
-    for (k = 0; portfiles[k]; k++) {
-        unlink(portfiles[k]);
-        ports[k] = 0;
-    }
-    pid = fork();
-    if (pid == 0) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int nul = open("/dev/null", O_RDONLY);
-
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        if (nul >= 0) {
-            dup2(nul, 0);
-        }
-        execvp("python3", (char *const *)argv);
-        _exit(127);
-    }
-    for (i = 0; pid > 0 && i < 200; i++) {
-        all = 1;
-        for (k = 0; portfiles[k]; k++) {
-            if (ports[k] <= 0) {
-                ports[k] = sf_read_port(portfiles[k]);
-            }
-            all &= ports[k] > 0;
-        }
-        if (all) {
-            return pid;
-        }
-        if (waitpid(pid, NULL, WNOHANG) == pid) {
-            break;
-        }
-        usleep(50 * 1000);
-    }
-    fprintf(stderr, "test_safety: %s did not start; see %s\n", argv[1],
-            logfile);
-    if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    for (k = 0; portfiles[k]; k++) {
-        ports[k] = 0;
-    }
-    return -1;
-}
-
-static void sf_stop(pid_t *pid)
-{
-    int i;
-
-    if (*pid <= 0) {
-        return;
-    }
-    kill(*pid, SIGTERM);
-    for (i = 0; i < 50; i++) {
-        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
-            break;
-        }
-        usleep(100 * 1000);
-    }
-    if (i == 50) {
-        kill(*pid, SIGKILL);
-        waitpid(*pid, NULL, 0);
-    }
-    *pid = -1;
-}
-
 static void safety_setup(void)
 {
     char wh[1200], smtp[1200], whport[512], whlog[512], smport[512],
@@ -1555,7 +1401,7 @@ static void safety_setup(void)
                                whport, "--secret", SF_SECRET, NULL };
         const char *files[] = { whport, NULL };
 
-        sf_wh_pid = sf_spawn(argv, whlog, files, ports);
+        sf_wh_pid = it_fake_spawn(argv, whlog, files, ports);
         sf_wh_port = ports[0];
     }
     {
@@ -1563,7 +1409,7 @@ static void safety_setup(void)
                                smport, "--control-portfile", smcport, NULL };
         const char *files[] = { smport, smcport, NULL };
 
-        sf_smtp_pid = sf_spawn(argv, smlog, files, ports);
+        sf_smtp_pid = it_fake_spawn(argv, smlog, files, ports);
         sf_smtp_port = ports[0];
         sf_smtpc_port = ports[1];
     }
@@ -1588,8 +1434,8 @@ static void safety_setup(void)
 static void safety_teardown(void)
 {
     it_httpd_stop();
-    sf_stop(&sf_wh_pid);
-    sf_stop(&sf_smtp_pid);
+    it_fake_stop(&sf_wh_pid);
+    it_fake_stop(&sf_smtp_pid);
 }
 
 Suite *it_suite_safety(void)
