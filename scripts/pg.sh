@@ -10,13 +10,31 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 PGD=$CC_VAR/pg
+# var/pg may link to a folder the postgres user can reach (see start).
+if [ -L "$PGD" ]; then PGD=$(readlink -f "$PGD"); fi
 
 start() {
     if [ -n "${CONCIERGE_DB_PARAMS:-}" ]; then
         "$CC_TOP/scripts/migrate.sh"; return
     fi
+    mkdir -p "$CC_VAR"
+    chmod 755 "$CC_VAR"
+    # PostgreSQL runs as the postgres user, which must reach the cluster
+    # folder.  A checkout under a private home (/root is 0700) cannot give
+    # it that: keep the cluster in a folder of its own under /var/tmp and
+    # link it from var/pg (still private to this checkout).
+    if [ ! -e "$PGD" ] && [ "$(id -u)" -eq 0 ] \
+       && ! runuser -u postgres -- test -x "$CC_VAR"; then
+        local alt
+        alt=/var/tmp/concierge-pg-$(printf '%s' "$CC_VAR" | sha1sum | cut -c1-12)
+        mkdir -p "$alt"
+        chmod 755 "$alt"
+        ln -s "$alt" "$PGD"
+        echo "pg: $CC_VAR is not reachable by the postgres user; the cluster lives in $alt (linked from $PGD)" >&2
+        PGD=$alt
+    fi
     mkdir -p "$PGD"
-    chmod 755 "$CC_VAR" "$PGD"
+    chmod 755 "$PGD"
     if [ ! -f "$PGD/data/PG_VERSION" ]; then
         mkdir -p "$PGD/sock"
         [ -f "$PGD/password" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$PGD/password")
