@@ -180,6 +180,14 @@ int mc_dispatch(request_rec *r);
 /* Route index of r for metrics (mc_nroutes when none matches). */
 int mc_route_index(request_rec *r);
 
+/* A path parameter that must be a positive whole number: its value, or
+ * -1 after answering 400 invalid_parameter. */
+apr_int64_t mc_param_id(mc_ctx *c, const char *name);
+/* The body {"<field>": string} with 1..max bytes and no NUL: OK, or DONE
+ * after answering (400 invalid_body / 422 invalid_<field>). */
+int mc_body_string(mc_ctx *c, const char *field, apr_size_t max,
+                   const char **out, apr_size_t *len);
+
 /* Query argument helpers: integers with bounds; APR_EINVAL when bad. */
 apr_status_t mc_arg_int(mc_ctx *c, const char *name, apr_int64_t def,
                         apr_int64_t min, apr_int64_t max, apr_int64_t *out);

@@ -289,19 +289,10 @@ int mc_api_admin_escalations(mc_ctx *c)
                                           MC_CONF_ESCALATION_SLA_MIN)));
 }
 
-static apr_int64_t esc_id(mc_ctx *c)
-{
-    const char *s = cc_route_param(&c->params, "id");
-    char *end = NULL;
-    apr_int64_t n = apr_strtoi64(s, &end, 10);
-
-    return *s && !*end && n > 0 ? n : -1;
-}
-
 int mc_api_admin_escalation_get(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = esc_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     const char *args[1], *v;
     apr_dbd_results_t *res;
     json_error_t jerr;
@@ -309,8 +300,7 @@ int mc_api_admin_escalation_get(mc_ctx *c)
     json_t *o;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
     dbd = mc_db_acquire(r);
     if (!dbd) {
@@ -385,14 +375,13 @@ static int begin(mc_ctx *c, ap_dbd_t **dbd, apr_dbd_transaction_t **tx)
 int mc_api_admin_escalation_claim(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = esc_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     const char *status, *assignee, *conv, *args[2];
     apr_dbd_transaction_t *tx = NULL;
     ap_dbd_t *dbd;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
     if (begin(c, &dbd, &tx) != OK
         || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {
@@ -420,26 +409,18 @@ int mc_api_admin_escalation_claim(mc_ctx *c)
 int mc_api_admin_escalation_reply(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = esc_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     const char *status, *assignee, *conv, *message = NULL, *args[7];
     apr_dbd_transaction_t *tx = NULL;
     apr_dbd_results_t *res;
-    json_error_t jerr;
     ap_dbd_t *dbd;
-    size_t len = 0;
+    apr_size_t len = 0;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", "message",
-                       &message, &len) != 0) {
-        return mc_error(c, 400, "invalid_body", "expected {\"message\": "
-                        "string}: %s", jerr.text);
-    }
-    if (len == 0 || len > 4000 || strlen(message) != len) {
-        return mc_error(c, 422, "invalid_message", "a reply is 1 to 4000 "
-                        "bytes of text");
+    if (mc_body_string(c, "message", 4000, &message, &len) != OK) {
+        return OK;
     }
     if (begin(c, &dbd, &tx) != OK
         || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {
@@ -491,7 +472,7 @@ int mc_api_admin_escalation_reply(mc_ctx *c)
 int mc_api_admin_escalation_reassign(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = esc_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     const char *status, *assignee, *conv, *to = NULL, *args[2];
     const mc_srv_conf *conf = mc_config_get(r->server);
     apr_dbd_transaction_t *tx = NULL;
@@ -500,8 +481,7 @@ int mc_api_admin_escalation_reassign(mc_ctx *c)
     ap_dbd_t *dbd;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
     if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s}", "to", &to) != 0) {
         return mc_error(c, 400, "invalid_body", "expected {\"to\": user}: %s",
@@ -541,25 +521,17 @@ int mc_api_admin_escalation_reassign(mc_ctx *c)
 int mc_api_admin_escalation_resolve(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = esc_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     const char *status, *assignee, *conv, *outcome = NULL, *args[3];
     apr_dbd_transaction_t *tx = NULL;
-    json_error_t jerr;
     ap_dbd_t *dbd;
-    size_t len = 0;
+    apr_size_t len = 0;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", "outcome",
-                       &outcome, &len) != 0) {
-        return mc_error(c, 400, "invalid_body", "expected {\"outcome\": "
-                        "string}: %s", jerr.text);
-    }
-    if (len == 0 || len > 500) {
-        return mc_error(c, 422, "invalid_outcome", "an outcome is 1 to 500 "
-                        "bytes");
+    if (mc_body_string(c, "outcome", 500, &outcome, &len) != OK) {
+        return OK;
     }
     if (begin(c, &dbd, &tx) != OK
         || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {

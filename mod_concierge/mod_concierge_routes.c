@@ -261,6 +261,46 @@ int mc_error_problem(mc_ctx *c, const cc_problem_t *prob)
                     prob->message);
 }
 
+apr_int64_t mc_param_id(mc_ctx *c, const char *name)
+{
+    const char *s = cc_route_param(&c->params, name);
+    char *end = NULL;
+    apr_int64_t n;
+
+    errno = 0;
+    n = s ? apr_strtoi64(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || n <= 0) {
+        mc_error(c, 400, "invalid_parameter", "the %s is a positive whole "
+                 "number", name);
+        return -1;
+    }
+    return n;
+}
+
+int mc_body_string(mc_ctx *c, const char *field, apr_size_t max,
+                   const char **out, apr_size_t *len)
+{
+    json_error_t jerr;
+    size_t n = 0;
+
+    *out = NULL;
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", field, out,
+                       &n) != 0) {
+        mc_error(c, 400, "invalid_body", "expected {\"%s\": string}: %s",
+                 field, jerr.text);
+        return DONE;
+    }
+    if (n == 0 || n > max || strlen(*out) != n) {
+        mc_error(c, 422, apr_pstrcat(c->r->pool, "invalid_", field, NULL),
+                 "%s is 1 to %" APR_SIZE_T_FMT " bytes of text", field, max);
+        return DONE;
+    }
+    if (len) {
+        *len = n;
+    }
+    return OK;
+}
+
 apr_status_t mc_arg_int(mc_ctx *c, const char *name, apr_int64_t def,
                         apr_int64_t min, apr_int64_t max, apr_int64_t *out)
 {

@@ -388,27 +388,17 @@ int mc_api_admin_rules_create(mc_ctx *c)
                         201);
 }
 
-static apr_int64_t rule_id(mc_ctx *c)
-{
-    const char *s = cc_route_param(&c->params, "id");
-    char *end = NULL;
-    apr_int64_t n = apr_strtoi64(s, &end, 10);
-
-    return *s && !*end && n > 0 ? n : -1;
-}
-
 int mc_api_admin_rules_update(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *cat, *lang, *kind, *pattern, *note, *args[8];
-    apr_int64_t id = rule_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     int enabled, n = 0;
     ap_dbd_t *dbd;
     apr_dbd_transaction_t *tx = NULL;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
     if (parse_rule(c, &cat, &lang, &kind, &pattern, &enabled, &note) != OK) {
         return OK;
@@ -443,15 +433,14 @@ int mc_api_admin_rules_update(mc_ctx *c)
 int mc_api_admin_rules_delete(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = rule_id(c);
+    apr_int64_t id = mc_param_id(c, "id");
     const char *args[1];
     int n = 0;
     ap_dbd_t *dbd;
     apr_dbd_transaction_t *tx = NULL;
 
     if (id < 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+        return OK;
     }
     dbd = mc_db_acquire(r);
     if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
