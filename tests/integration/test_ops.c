@@ -117,80 +117,6 @@ static char *ops_log_line_with(const char *needle, const char *tag)
     return out;
 }
 
-/* it_req builds its URL in a 2 KiB buffer; this sends paths of any length
- * (same options otherwise) and hands back an it_resp for it_free. */
-typedef struct ops_buf {
-    char  *p;
-    size_t n;
-} ops_buf;
-
-static size_t ops_on_data(char *d, size_t sz, size_t nm, void *u)
-{
-    ops_buf *b = u;
-    size_t n = sz * nm;
-    char *np = realloc(b->p, b->n + n + 1);
-
-    if (!np) {
-        return 0;
-    }
-    b->p = np;
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return n;
-}
-
-static it_resp *ops_req_long(const char *method, const char *path,
-                             const char *auth, const char *json_body)
-{
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = NULL;
-    it_resp *r = calloc(1, sizeof(*r));
-    ops_buf bb = { NULL, 0 }, hb = { NULL, 0 };
-    char *url = NULL;
-    CURLcode rc;
-
-    ck_assert_msg(c && r && asprintf(&url, "http://127.0.0.1:%d%s", it_port,
-                                     path) > 0, "out of memory");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ops_on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &bb);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ops_on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
-    if (auth) {
-        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(c, CURLOPT_USERPWD, auth);
-    }
-    h = curl_slist_append(h, "Expect:");
-    if (json_body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)strlen(json_body));
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) {
-        r->status = -(long)rc;
-    }
-    else {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    }
-    r->body = bb.p ? bb.p : strdup("");
-    r->len = bb.n;
-    r->headers = hb.p ? hb.p : strdup("");
-    r->json = json_loadb(r->body, r->len, 0, NULL);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    free(url);
-    return r;
-}
-
 /* ---- group "ops" --------------------------------------------------------- */
 
 START_TEST(ops_public_health)
@@ -418,8 +344,8 @@ START_TEST(ops_error_envelopes)
     memcpy(path, "/api/admin/users/", 17);
     memset(path + 17, 'a', 3000);
     path[3017] = '\0';
-    r = ops_req_long("PUT", path, IT_ADMIN,
-                     "{\"role\":\"staff\",\"password\":\"aaaaaaaaaaaaaa\"}");
+    r = it_put_json(path, IT_ADMIN,
+                    "{\"role\":\"staff\",\"password\":\"aaaaaaaaaaaaaa\"}");
     ck_assert_msg(r->status == 400 || r->status == 414,
                   "3000-byte name: status %ld, body %s", r->status, r->body);
     it_assert_error(r, r->status, r->status == 400 ? "invalid_parameter"
