@@ -33,14 +33,14 @@ atomically once the socket listens).  Only the Python standard library.
 
 import argparse
 import json
-import os
 import re
-import signal
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import fakelib
 
 CHAT_PATH = "/openai/v1/chat/completions"
 MODES = ("good", "offcontext", "noanswer", "hang", "429", "429once",
@@ -100,38 +100,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_body(self):
         """The request body as bytes, or None when it cannot be read."""
-        te = self.headers.get("Transfer-Encoding", "")
-        if te.lower() == "chunked":
-            chunks = []
-            total = 0
-            while True:
-                line = self.rfile.readline(1024)
-                if not line:
-                    return None
-                try:
-                    size = int(line.split(b";")[0].strip(), 16)
-                except ValueError:
-                    return None
-                if size == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n",
-                                                            b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            n = int(length)
-        except ValueError:
-            return None
-        if n < 0 or n > MAX_BODY:
-            return None
-        return self.rfile.read(n)
+        return fakelib.read_body(self, MAX_BODY)
 
     def send(self, status, payload, extra_headers=None, raw=None):
         body = raw if raw is not None else json.dumps(payload).encode()
@@ -310,10 +279,6 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch("DELETE")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -325,28 +290,16 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
-    srv = Server((args.host, args.port), Handler)
+    srv = fakelib.Server((args.host, args.port), Handler)
     srv.state = State(args.key, args.model)
     srv.verbose = args.verbose
     port = srv.server_address[1]
     if args.portfile:
-        tmp = "%s.%d.tmp" % (args.portfile, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.portfile)
+        fakelib.write_portfile(args.portfile, port)
     if args.verbose:
         sys.stderr.write("fake_llm: listening on %s:%d\n" % (args.host, port))
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        srv.server_close()
+    fakelib.serve_until_term(srv)
 
 
 if __name__ == "__main__":

@@ -32,15 +32,15 @@ first).  Only the Python standard library (socketserver, http.server).
 
 import argparse
 import json
-import os
 import re
-import signal
 import socket
 import socketserver
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import fakelib
 
 MODES = ("ok", "down")
 HOSTNAME = "fake-smtp.test"
@@ -313,16 +313,6 @@ class ControlHandler(BaseHTTPRequestHandler):
             self.send(404, {"error": "unknown control endpoint"})
 
 
-class ControlServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def write_portfile(path, port):
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
 
 
 def main():
@@ -339,7 +329,7 @@ def main():
     smtp = SMTPServer((args.host, args.port), SMTPHandler)
     smtp.state = state
     smtp.verbose = args.verbose
-    ctl = ControlServer((args.host, args.control_port), ControlHandler)
+    ctl = fakelib.Server((args.host, args.control_port), ControlHandler)
     ctl.state = state
     ctl.verbose = args.verbose
     port = smtp.server_address[1]
@@ -349,25 +339,18 @@ def main():
         "poll_interval": 0.2}, daemon=True)
     t.start()
     if args.control_portfile:
-        write_portfile(args.control_portfile, cport)
+        fakelib.write_portfile(args.control_portfile, cport)
     if args.portfile:
-        write_portfile(args.portfile, port)
+        fakelib.write_portfile(args.portfile, port)
     if args.verbose:
         sys.stderr.write("fake_smtp: SMTP on %s:%d, control on %s:%d\n"
                          % (args.host, port, args.host, cport))
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        smtp.serve_forever(poll_interval=0.2)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
+    def stop_control():
         ctl.shutdown()
         ctl.server_close()
-        smtp.server_close()
+
+    fakelib.serve_until_term(smtp, stop_control)
 
 
 if __name__ == "__main__":

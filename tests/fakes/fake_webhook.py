@@ -41,12 +41,12 @@ import argparse
 import hashlib
 import hmac
 import json
-import os
-import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import fakelib
 
 MODES = ("ok", "down", "500", "slow")
 CONTROL_PATHS = ("/__mode", "/__stats", "/__reset")
@@ -127,38 +127,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_body(self):
         """The request body as bytes, or None when it cannot be read."""
-        te = self.headers.get("Transfer-Encoding", "")
-        if te.lower() == "chunked":
-            chunks = []
-            total = 0
-            while True:
-                line = self.rfile.readline(1024)
-                if not line:
-                    return None
-                try:
-                    size = int(line.split(b";")[0].strip(), 16)
-                except ValueError:
-                    return None
-                if size == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n",
-                                                            b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            n = int(length)
-        except ValueError:
-            return None
-        if n < 0 or n > MAX_BODY:
-            return None
-        return self.rfile.read(n)
+        return fakelib.read_body(self, MAX_BODY)
 
     def send(self, status, payload):
         body = json.dumps(payload).encode()
@@ -295,16 +264,6 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch("DELETE")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def write_portfile(path, port):
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
 
 
 def main():
@@ -316,26 +275,17 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
-    srv = Server((args.host, args.port), Handler)
+    srv = fakelib.Server((args.host, args.port), Handler)
     srv.state = State(args.secret.encode("utf-8"))
     srv.verbose = args.verbose
     port = srv.server_address[1]
     if args.portfile:
-        write_portfile(args.portfile, port)
+        fakelib.write_portfile(args.portfile, port)
     if args.verbose:
         sys.stderr.write("fake_webhook: listening on %s:%d\n"
                          % (args.host, port))
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        srv.server_close()
+    fakelib.serve_until_term(srv)
 
 
 if __name__ == "__main__":
