@@ -110,18 +110,20 @@ bench: deps
 # baseline computed in the same run).  Exits non-zero below target.
 EVAL_BIN    := $(BUILD)/eval_retrieval
 
-$(EVAL_BIN): tests/eval/eval_retrieval.c $(CORE_LIB)
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+EVAL_UTIL   := tests/eval/eval_util.c
 
-$(BUILD)/bench_index: bench/bench_index.c $(CORE_LIB)
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+$(EVAL_BIN): tests/eval/eval_retrieval.c $(EVAL_UTIL) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+$(BUILD)/bench_index: bench/bench_index.c $(EVAL_UTIL) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
 
 # Risk detection on the labelled patient messages (recall, false
 # positives, emergency recall, per category, CPU time per check).
 EVAL_RISK_BIN := $(BUILD)/eval_risk
 
-$(EVAL_RISK_BIN): tests/eval/eval_risk.c $(CORE_LIB)
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+$(EVAL_RISK_BIN): tests/eval/eval_risk.c $(EVAL_UTIL) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
 
 eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv

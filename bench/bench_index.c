@@ -20,6 +20,7 @@
 #include <apr_tables.h>
 #include "cc_chunk.h"
 #include "cc_index.h"
+#include "eval_util.h"
 
 static double now_ms(void)
 {
@@ -29,24 +30,6 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static char *slurp(apr_pool_t *p, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = apr_palloc(p, (apr_size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* CPU time of this thread: what a search costs, without the time the
  * scheduler gave other processes on this shared 2-core machine. */
@@ -115,7 +98,7 @@ int main(int argc, char **argv)
             continue;
         }
         path = apr_pstrcat(p, argv[1], "/", e->d_name, NULL);
-        md_text = slurp(p, path, &n);
+        md_text = ev_read_file(p, "bench_index", path, &n);
         if (!md_text) {
             continue;
         }
@@ -139,7 +122,7 @@ int main(int argc, char **argv)
     /* Questions. */
     {
         size_t n;
-        char *tsv = slurp(p, argv[2], &n), *line, *save = NULL;
+        char *tsv = ev_read_file(p, "bench_index", argv[2], &n), *line, *save = NULL;
 
         questions = apr_array_make(p, 256, sizeof(char *));
         for (line = tsv ? apr_strtok(tsv, "\n", &save) : NULL; line;

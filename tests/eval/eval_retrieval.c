@@ -38,6 +38,7 @@
 #include <apr_file_info.h>
 #include "cc_chunk.h"
 #include "cc_index.h"
+#include "eval_util.h"
 #include "cc_tok.h"
 #include "cc_problem.h"
 
@@ -95,45 +96,7 @@ typedef struct ev_score_t {
     int    n;
 } ev_score_t;
 
-static void die_apr(const char *what, const char *path, apr_status_t rv)
-{
-    char buf[256];
 
-    fprintf(stderr, "eval_retrieval: %s %s: %s\n", what, path ? path : "",
-            apr_strerror(rv, buf, sizeof(buf)));
-    exit(2);
-}
-
-/* Whole file into p, NUL-terminated. */
-static char *read_file(apr_pool_t *p, const char *path, size_t *len)
-{
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
-    apr_size_t got = 0;
-    char *buf;
-
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
-                       APR_FPROT_OS_DEFAULT, p);
-    if (rv != APR_SUCCESS) {
-        die_apr("cannot open", path, rv);
-    }
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS) {
-        die_apr("cannot stat", path, rv);
-    }
-    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-    if (fi.size > 0) {
-        rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, &got);
-        if (rv != APR_SUCCESS && rv != APR_EOF) {
-            die_apr("cannot read", path, rv);
-        }
-    }
-    buf[got] = '\0';
-    apr_file_close(f);
-    *len = got;
-    return buf;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -150,7 +113,7 @@ static apr_array_header_t *list_markdown(apr_pool_t *p, const char *dir)
 
     rv = apr_dir_open(&d, dir, p);
     if (rv != APR_SUCCESS) {
-        die_apr("cannot open directory", dir, rv);
+        ev_die_apr("eval_retrieval", "cannot open directory", dir, rv);
     }
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
            == APR_SUCCESS) {
@@ -180,7 +143,7 @@ static apr_array_header_t *load_chunks(apr_pool_t *p, const char *dir,
         const char *stem = apr_pstrmemdup(p, name, strlen(name) - 3);
         const char *path = apr_pstrcat(p, dir, "/", name, NULL);
         size_t len;
-        char *md = read_file(p, path, &len);
+        char *md = ev_read_file(p, "eval_retrieval", path, &len);
         apr_array_header_t *chunks = cc_chunk_markdown(p, stem, md, len,
                                                        CC_EVAL_MAX_CHARS);
 
@@ -211,25 +174,12 @@ static int parse_kind(const char *s)
     return -1;
 }
 
-static char *trim(char *s)
-{
-    char *e;
-
-    while (*s == ' ' || *s == '\t' || *s == '\r') {
-        s++;
-    }
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) {
-        *--e = '\0';
-    }
-    return s;
-}
 
 static apr_array_header_t *load_questions(apr_pool_t *p, const char *path)
 {
     apr_array_header_t *qs = apr_array_make(p, 256, sizeof(ev_question_t));
     size_t len, pos = 0;
-    char *buf = read_file(p, path, &len);
+    char *buf = ev_read_file(p, "eval_retrieval", path, &len);
     int line = 0, bad = 0;
 
     while (pos < len) {
@@ -246,7 +196,7 @@ static apr_array_header_t *load_questions(apr_pool_t *p, const char *path)
         else {
             pos = len;
         }
-        s = trim(s);
+        s = ev_trim(s);
         if (*s == '\0' || *s == '#') {
             continue;
         }
@@ -260,9 +210,9 @@ static apr_array_header_t *load_questions(apr_pool_t *p, const char *path)
         }
         *t1 = '\0';
         *t2 = '\0';
-        q = trim(s);
-        h = trim(t1 + 1);
-        k = trim(t2 + 1);
+        q = ev_trim(s);
+        h = ev_trim(t1 + 1);
+        k = ev_trim(t2 + 1);
         kind = parse_kind(k);
         if (*q == '\0' || *h == '\0' || kind < 0) {
             fprintf(stderr, "%s:%d: empty question or heading, or kind "
@@ -572,7 +522,7 @@ int main(int argc, const char *const *argv)
     synpath = apr_pstrcat(pool, dir, "/synonyms.txt", NULL);
     if (apr_stat(&fi, synpath, APR_FINFO_TYPE, pool) == APR_SUCCESS
         && fi.filetype == APR_REG) {
-        syn = read_file(pool, synpath, &synlen);
+        syn = ev_read_file(pool, "eval_retrieval", synpath, &synlen);
     }
     qs = load_questions(pool, tsv);
     if (qs->nelts == 0) {

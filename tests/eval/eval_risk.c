@@ -49,6 +49,7 @@
 #include <apr_file_io.h>
 #include <apr_file_info.h>
 #include "cc_risk.h"
+#include "eval_util.h"
 #include "cc_problem.h"
 
 #define EV_TARGET_RECALL_PCT   98   /* recall >= 0.98 */
@@ -86,59 +87,8 @@ typedef struct ev_msg_t {
     double      max_us;         /* slowest timed check */
 } ev_msg_t;
 
-static void die_apr(const char *what, const char *path, apr_status_t rv)
-{
-    char buf[256];
 
-    fprintf(stderr, "eval_risk: %s %s: %s\n", what, path ? path : "",
-            apr_strerror(rv, buf, sizeof(buf)));
-    exit(2);
-}
 
-/* Whole file into p, NUL-terminated. */
-static char *read_file(apr_pool_t *p, const char *path, size_t *len)
-{
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
-    apr_size_t got = 0;
-    char *buf;
-
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
-                       APR_FPROT_OS_DEFAULT, p);
-    if (rv != APR_SUCCESS) {
-        die_apr("cannot open", path, rv);
-    }
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS) {
-        die_apr("cannot stat", path, rv);
-    }
-    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-    if (fi.size > 0) {
-        rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, &got);
-        if (rv != APR_SUCCESS && rv != APR_EOF) {
-            die_apr("cannot read", path, rv);
-        }
-    }
-    buf[got] = '\0';
-    apr_file_close(f);
-    *len = got;
-    return buf;
-}
-
-static char *trim(char *s)
-{
-    char *e;
-
-    while (*s == ' ' || *s == '\t' || *s == '\r') {
-        s++;
-    }
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) {
-        *--e = '\0';
-    }
-    return s;
-}
 
 static int cat_index(const char *name, size_t n)
 {
@@ -203,7 +153,7 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
 {
     apr_array_header_t *ms = apr_array_make(p, 512, sizeof(ev_msg_t));
     size_t len, pos = 0;
-    char *buf = read_file(p, path, &len);
+    char *buf = ev_read_file(p, "eval_risk", path, &len);
     int line = 0, bad = 0;
 
     while (pos < len) {
@@ -246,9 +196,9 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
         if (t2) {
             *t2 = '\0';
         }
-        msg = trim(s);
-        label = trim(t1 + 1);
-        cats = t2 ? trim(t2 + 1) : t1 + 1 + strlen(t1 + 1);
+        msg = ev_trim(s);
+        label = ev_trim(t1 + 1);
+        cats = t2 ? ev_trim(t2 + 1) : t1 + 1 + strlen(t1 + 1);
         if (strcmp(label, "risky") == 0) {
             risky = 1;
         }
@@ -394,7 +344,7 @@ int main(int argc, char **argv)
     apr_pool_create(&pool, NULL);
     apr_pool_create(&scratch, pool);
 
-    rules = read_file(pool, rules_path, &rules_len);
+    rules = ev_read_file(pool, "eval_risk", rules_path, &rules_len);
     memset(&prob, 0, sizeof(prob));
     rs = cc_risk_compile(pool, rules, rules_len, langs, &prob);
     if (!rs) {
