@@ -188,6 +188,12 @@ apr_int64_t mc_param_id(mc_ctx *c, const char *name);
 int mc_body_string(mc_ctx *c, const char *field, apr_size_t max,
                    const char **out, apr_size_t *len);
 
+/* A page of a list newest first: {"<key>": rows, "next_before": the
+ * smallest id when the page is full, else null}.  rows is JSON text as
+ * PostgreSQL built it (json_agg); min the page's smallest id or NULL. */
+int mc_reply_page(mc_ctx *c, const char *key, const char *rows,
+                  const char *min, apr_int64_t limit);
+
 /* Query argument helpers: integers with bounds; APR_EINVAL when bad. */
 apr_status_t mc_arg_int(mc_ctx *c, const char *name, apr_int64_t def,
                         apr_int64_t min, apr_int64_t max, apr_int64_t *out);

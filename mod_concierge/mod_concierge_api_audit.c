@@ -17,8 +17,6 @@ int mc_api_admin_audit(mc_ctx *c)
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     ap_dbd_t *dbd;
-    json_t *entries, *o;
-    json_error_t jerr;
 
     if (mc_arg_int(c, "before", APR_INT64_MAX, 1, APR_INT64_MAX, &before)
         != APR_SUCCESS
@@ -45,19 +43,7 @@ int mc_api_admin_audit(mc_ctx *c)
     }
     rows = apr_dbd_get_entry(dbd->driver, row, 0);
     min = apr_dbd_get_entry(dbd->driver, row, 1);
-    entries = rows ? json_loads(rows, 0, &jerr) : NULL;
-    if (!entries) {
-        return mc_error(c, 500, "internal_error", "audit rows unreadable");
-    }
-    o = json_pack("{s:o}", "entries", entries);
-    if (min && (apr_int64_t)json_array_size(entries) == limit) {
-        json_object_set_new(o, "next_before",
-                            json_integer(apr_strtoi64(min, NULL, 10)));
-    }
-    else {
-        json_object_set_new(o, "next_before", json_null());
-    }
-    return mc_reply(c, 200, o);
+    return mc_reply_page(c, "entries", rows, min, limit);
 }
 
 int mc_api_admin_audit_verify(mc_ctx *c)

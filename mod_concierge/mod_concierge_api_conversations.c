@@ -48,9 +48,7 @@ int mc_api_admin_conversations(mc_ctx *c)
     apr_int64_t before, limit;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    json_error_t jerr;
     ap_dbd_t *dbd;
-    json_t *list, *o;
     int i;
 
     if (mc_arg_int(c, "before", APR_INT64_MAX, 1, APR_INT64_MAX, &before)
@@ -93,16 +91,7 @@ int mc_api_admin_conversations(mc_ctx *c)
     }
     rows = apr_dbd_get_entry(dbd->driver, row, 0);
     min = apr_dbd_get_entry(dbd->driver, row, 1);
-    list = rows ? json_loads(rows, 0, &jerr) : NULL;
-    if (!list) {
-        return mc_error(c, 500, "internal_error", "rows unreadable");
-    }
-    o = json_pack("{s:o}", "conversations", list);
-    json_object_set_new(o, "next_before",
-                        min && (apr_int64_t)json_array_size(list) == limit
-                        ? json_integer(apr_strtoi64(min, NULL, 10))
-                        : json_null());
-    return mc_reply(c, 200, o);
+    return mc_reply_page(c, "conversations", rows, min, limit);
 }
 
 int mc_api_admin_conversation(mc_ctx *c)

@@ -261,6 +261,25 @@ int mc_error_problem(mc_ctx *c, const cc_problem_t *prob)
                     prob->message);
 }
 
+int mc_reply_page(mc_ctx *c, const char *key, const char *rows,
+                  const char *min, apr_int64_t limit)
+{
+    json_error_t jerr;
+    json_t *list = rows ? json_loads(rows, 0, &jerr) : NULL;
+    json_t *o;
+
+    if (!json_is_array(list)) {
+        json_decref(list);
+        return mc_error(c, 500, "internal_error", "%s rows unreadable", key);
+    }
+    o = json_pack("{s:o}", key, list);
+    json_object_set_new(o, "next_before",
+                        min && (apr_int64_t)json_array_size(list) == limit
+                        ? json_integer(apr_strtoi64(min, NULL, 10))
+                        : json_null());
+    return mc_reply(c, 200, o);
+}
+
 apr_int64_t mc_param_id(mc_ctx *c, const char *name)
 {
     const char *s = cc_route_param(&c->params, name);
