@@ -9,6 +9,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "apr_shm.h"
+#include "apr_global_mutex.h"
 #include "apr_dbd.h"       /* before mod_dbd.h, which uses apr_dbd_t */
 #include "mod_dbd.h"
 #include <jansson.h>
@@ -243,6 +244,13 @@ int mc_db_healthy(request_rec *r, int force, int *cached);
 apr_status_t mc_shm_segment(apr_shm_t **shm, apr_size_t size,
                             const char *name, apr_pool_t *pconf,
                             server_rec *s);
+/* A global mutex of a registered type (post_config, logged on failure),
+ * and its attachment in a child (child_init; no-op when it was never
+ * created). */
+apr_status_t mc_shm_mutex_create(apr_global_mutex_t **m, const char *type,
+                                 apr_pool_t *pconf, server_rec *s);
+void mc_shm_mutex_attach(apr_global_mutex_t **m, const char *type,
+                         apr_pool_t *p, server_rec *s);
 apr_status_t mc_shm_pre_config(apr_pool_t *pconf);
 apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s);
 void mc_shm_child_init(apr_pool_t *p, server_rec *s);

@@ -95,11 +95,8 @@ apr_status_t mc_index_post_config(apr_pool_t *pconf, server_rec *s)
     idx->slot_size = slot;
     idx->off_slot[0] = off0;
     idx->off_slot[1] = off0 + APR_ALIGN(slot, 64);
-    rv = ap_global_mutex_create(&idx_mutex, NULL, MC_IDX_MUTEX, NULL, s,
-                                pconf, 0);
+    rv = mc_shm_mutex_create(&idx_mutex, MC_IDX_MUTEX, pconf, s);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00602)
-                     "cannot create the " MC_IDX_MUTEX " mutex");
         return rv;
     }
     apr_pool_cleanup_register(pconf, NULL, idx_cleanup,
@@ -109,15 +106,7 @@ apr_status_t mc_index_post_config(apr_pool_t *pconf, server_rec *s)
 
 void mc_index_child_init(apr_pool_t *p, server_rec *s)
 {
-    if (idx_mutex) {
-        apr_status_t rv = apr_global_mutex_child_init(
-            &idx_mutex, apr_global_mutex_lockfile(idx_mutex), p);
-
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00603)
-                         "cannot attach the " MC_IDX_MUTEX " mutex");
-        }
-    }
+    mc_shm_mutex_attach(&idx_mutex, MC_IDX_MUTEX, p, s);
 }
 
 /* ---- building ---------------------------------------------------------- */

@@ -91,6 +91,34 @@ apr_status_t mc_shm_segment(apr_shm_t **shm, apr_size_t size,
     return rv;
 }
 
+apr_status_t mc_shm_mutex_create(apr_global_mutex_t **m, const char *type,
+                                 apr_pool_t *pconf, server_rec *s)
+{
+    apr_status_t rv = ap_global_mutex_create(m, NULL, type, NULL, s, pconf,
+                                             0);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00103)
+                     "cannot create the %s mutex", type);
+    }
+    return rv;
+}
+
+void mc_shm_mutex_attach(apr_global_mutex_t **m, const char *type,
+                         apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!*m) {
+        return;
+    }
+    rv = apr_global_mutex_child_init(m, apr_global_mutex_lockfile(*m), p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00104)
+                     "cannot attach the %s mutex", type);
+    }
+}
+
 static void *section(apr_uint64_t off)
 {
     return (char *)mc_hdr + off;
@@ -129,11 +157,8 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
                      "cannot lay out shared memory");
         return APR_EGENERAL;
     }
-    rv = ap_global_mutex_create(&mc_mutex, NULL, MC_MUTEX_TYPE, NULL, s,
-                                pconf, 0);
+    rv = mc_shm_mutex_create(&mc_mutex, MC_MUTEX_TYPE, pconf, s);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00103)
-                     "cannot create the " MC_MUTEX_TYPE " mutex");
         return rv;
     }
     apr_pool_cleanup_register(pconf, NULL, shm_cleanup,
@@ -143,17 +168,7 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
 
 void mc_shm_child_init(apr_pool_t *p, server_rec *s)
 {
-    apr_status_t rv;
-
-    if (!mc_mutex) {
-        return;
-    }
-    rv = apr_global_mutex_child_init(&mc_mutex,
-                                     apr_global_mutex_lockfile(mc_mutex), p);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(00104)
-                     "cannot attach the " MC_MUTEX_TYPE " mutex");
-    }
+    mc_shm_mutex_attach(&mc_mutex, MC_MUTEX_TYPE, p, s);
 }
 
 int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
