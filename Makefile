@@ -118,6 +118,12 @@ $(EVAL_BIN): tests/eval/eval_retrieval.c $(EVAL_UTIL) $(CORE_LIB)
 $(BUILD)/bench_index: bench/bench_index.c $(EVAL_UTIL) $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
 
+# The extractive chat answer alone (CPU per question of bench/chat.lua,
+# with and without the index's sentence tables):
+#   make build/bench_extract && build/bench_extract knowledge
+$(BUILD)/bench_extract: bench/bench_extract.c $(EVAL_UTIL) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
 # Risk detection on the labelled patient messages (recall, false
 # positives, emergency recall, per category, CPU time per check).
 EVAL_RISK_BIN := $(BUILD)/eval_risk

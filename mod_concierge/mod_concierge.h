@@ -299,6 +299,9 @@ typedef struct mc_hit {
     apr_size_t  len;
     double      score;
     double      coverage;   /* cc_index_coverage of the query */
+    const void *sents;      /* the text's sentence table (for
+                               cc_source_t.sents), or NULL */
+    apr_size_t  sents_len;
 } mc_hit;
 
 apr_status_t mc_index_pre_config(apr_pool_t *pconf);

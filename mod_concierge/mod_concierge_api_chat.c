@@ -328,6 +328,8 @@ int mc_api_chat_post(mc_ctx *c)
             src[nsrc].text = hits[i].text;
             src[nsrc].len = hits[i].len;
             src[nsrc].score = hits[i].score;
+            src[nsrc].sents = hits[i].sents;
+            src[nsrc].sents_len = hits[i].sents_len;
             nsrc++;
         }
         if (nsrc == 0) {

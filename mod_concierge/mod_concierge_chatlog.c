@@ -31,6 +31,9 @@
 
 #define MC_CHATLOG_MAX_BATCH 256
 #define MC_CHATLOG_WAIT      apr_time_from_sec(10)
+#define MC_CHATLOG_GATHER       300     /* us: see writer() */
+#define MC_CHATLOG_GATHER_FROM  4
+#define MC_CHATLOG_GATHER_ENOUGH 48
 
 /* Items are malloc'd, not pool-allocated: a request that gives up waiting
  * leaves its item to the writer (abandoned), which frees it after the
@@ -92,6 +95,7 @@ static apr_status_t write_batch(apr_pool_t *p, mc_turn_item *batch, int n)
 static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
 {
     apr_pool_t *p;
+    int last_n = 0;
 
     apr_pool_create(&p, NULL);
     apr_pool_tag(p, "concierge-chatlog");
@@ -107,6 +111,20 @@ static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
         if (!cl_head && cl_stop) {
             break;
         }
+        /* Under load (the last batch was not small), wait a moment for
+         * more turns: PostgreSQL's cost is mostly per statement, so fewer,
+         * larger batches serve more turns.  A lone turn never waits. */
+        if (last_n >= MC_CHATLOG_GATHER_FROM && !cl_stop) {
+            apr_time_t until = apr_time_now() + MC_CHATLOG_GATHER;
+            struct timespec ts;
+
+            ts.tv_sec = (time_t)apr_time_sec(until);
+            ts.tv_nsec = (long)apr_time_usec(until) * 1000;
+            while (cl_queued < MC_CHATLOG_GATHER_ENOUGH && !cl_stop
+                   && pthread_cond_timedwait(cl_work, cl_mu, &ts)
+                      != ETIMEDOUT) {
+            }
+        }
         /* Take up to MC_CHATLOG_MAX_BATCH turns from the head. */
         batch = cl_head;
         for (it = cl_head; it && n < MC_CHATLOG_MAX_BATCH; it = it->next) {
@@ -119,6 +137,7 @@ static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
         }
         last->next = NULL;
         cl_queued -= n;
+        last_n = n;
         pthread_mutex_unlock(cl_mu);
 
         rv = write_batch(p, batch, n);

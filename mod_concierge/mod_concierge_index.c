@@ -391,6 +391,9 @@ apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
         const char *id = cc_index_chunk_id(ref.img, ref.len, raw[i].chunk);
         const char *title = cc_index_chunk_title(ref.img, ref.len,
                                                  raw[i].chunk);
+        const void *sents = cc_index_chunk_sentences(ref.img, ref.len,
+                                                     raw[i].chunk,
+                                                     &hits[i].sents_len);
 
         hits[i].id = apr_pstrdup(r->pool, id ? id : "");
         hits[i].title = apr_pstrdup(r->pool, title ? title : "");
@@ -398,6 +401,9 @@ apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
         if (!text) {
             hits[i].len = 0;
         }
+        /* Copied like the text: the reader reference ends below. */
+        hits[i].sents = sents ? apr_pmemdup(r->pool, sents,
+                                            hits[i].sents_len) : NULL;
         hits[i].score = raw[i].score;
         hits[i].coverage = cc_index_coverage(ref.img, ref.len, q, qlen,
                                              raw[i].chunk, scratch);

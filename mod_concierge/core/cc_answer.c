@@ -639,13 +639,6 @@ static void cc_termset_add(cc_termset_t *ts, const char *t, size_t len)
     }
 }
 
-static int cc_any_term_cb(void *baton, const char *term, size_t len,
-                          uint32_t pos, size_t start, size_t end)
-{
-    *(int *)baton = 1;
-    return 1;
-}
-
 static size_t cc_src_len(const cc_source_t *s)
 {
     if (!s->text) {
@@ -654,54 +647,403 @@ static size_t cc_src_len(const cc_source_t *s)
     return s->len ? s->len : strlen(s->text);
 }
 
+/* ---- sentence tables ---------------------------------------------------- */
+
+#define CC_ST_HDR      16            /* magic, nsent, nterms, text_len */
+#define CC_ST_REC      16            /* start, end, nterms, flags */
+#define CC_ST_FLAGS    (CC_SENT_HEADING | CC_SENT_ANY)
+#define CC_FNV_OFFSET  UINT64_C(0xcbf29ce484222325)
+#define CC_FNV_PRIME   UINT64_C(0x100000001b3)
+
+static uint32_t cc_ld32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static uint64_t cc_ld64(const unsigned char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static void cc_st32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+
+/* FNV-1a 64 of a term: the key of term matching between query and
+ * sentences. */
+static uint64_t cc_term_hash(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint64_t h = CC_FNV_OFFSET;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= u[i];
+        h *= CC_FNV_PRIME;
+    }
+    return h;
+}
+
+/* A growable malloc'd array of term hashes; oom sticks. */
+typedef struct cc_hashes_t {
+    uint64_t *v;
+    size_t    n;
+    size_t    cap;
+    int       oom;
+} cc_hashes_t;
+
+static int cc_hashes_cb(void *baton, const char *term, size_t len,
+                        uint32_t pos, size_t start, size_t end)
+{
+    cc_hashes_t *h = baton;
+
+    if (len == 0 || h->oom) {
+        return 0;
+    }
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 256;
+        uint64_t *v;
+
+        if (cap > SIZE_MAX / sizeof(*v)) {
+            h->oom = 1;
+            return 1;
+        }
+        v = realloc(h->v, cap * sizeof(*v));
+        if (!v) {
+            h->oom = 1;
+            return 1;
+        }
+        h->v = v;
+        h->cap = cap;
+    }
+    h->v[h->n++] = cc_term_hash(term, len);
+    return 0;
+}
+
+static int cc_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Sort v[0..n) and drop repeats; returns the new count. */
+static size_t cc_sort_unique(uint64_t *v, size_t n)
+{
+    size_t i, u;
+
+    if (n < 2) {
+        return n;
+    }
+    if (n <= 16) {
+        for (i = 1; i < n; i++) {
+            uint64_t x = v[i];
+            size_t j = i;
+
+            while (j > 0 && v[j - 1] > x) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = x;
+        }
+    }
+    else {
+        qsort(v, n, sizeof(*v), cc_cmp_u64);
+    }
+    for (i = 1, u = 1; i < n; i++) {
+        if (v[i] != v[u - 1]) {
+            v[u++] = v[i];
+        }
+    }
+    return u;
+}
+
+static int cc_any_term_cb(void *baton, const char *term, size_t len,
+                          uint32_t pos, size_t start, size_t end)
+{
+    *(int *)baton = 1;
+    return 1;
+}
+
+/* The sentence table of text[0..len): scratch in tmp, the blob in p (the
+ * two may be the same pool). */
+static apr_status_t cc_sents_make(const void **blob, size_t *blen,
+                                  apr_pool_t *p, apr_pool_t *tmp,
+                                  const char *text, size_t len)
+{
+    apr_array_header_t *sents;
+    cc_hashes_t terms = { NULL, 0, 0, 0 };
+    unsigned char *recs;
+    unsigned char *out;
+    uint64_t total;
+    int k;
+
+    *blob = NULL;
+    *blen = 0;
+    if (!text) {
+        len = 0;
+    }
+    if (len > UINT32_MAX) {
+        return APR_EINVAL;
+    }
+    sents = len ? cc_split(tmp, text, len, 0)
+                : apr_array_make(tmp, 1, sizeof(cc_sent_t));
+    recs = apr_palloc(tmp, (size_t)CC_ST_REC * (size_t)(sents->nelts + 1));
+    for (k = 0; k < sents->nelts; k++) {
+        const cc_sent_t *st = &APR_ARRAY_IDX(sents, k, cc_sent_t);
+        unsigned char *r = recs + (size_t)k * CC_ST_REC;
+        size_t first = terms.n;
+        uint32_t flags = 0;
+
+        if (st->heading) {
+            flags = CC_SENT_HEADING;
+        }
+        else {
+            size_t clen;
+            char *ctext = cc_clean(tmp, text, st->s, st->e, &clen);
+            int any = cc_tok_each(ctext, clen, CC_TOKF, cc_hashes_cb,
+                                  &terms) > 0;
+
+            if (!any) {
+                cc_tok_each(ctext, clen, 0, cc_any_term_cb, &any);
+            }
+            if (any) {
+                flags = CC_SENT_ANY;
+            }
+            if (terms.oom) {
+                break;
+            }
+            terms.n = first + cc_sort_unique(terms.v + first,
+                                             terms.n - first);
+        }
+        cc_st32(r + 0, (uint32_t)st->s);
+        cc_st32(r + 4, (uint32_t)st->e);
+        cc_st32(r + 8, (uint32_t)(terms.n - first));
+        cc_st32(r + 12, flags);
+    }
+    if (terms.oom || terms.n > UINT32_MAX) {
+        free(terms.v);
+        return APR_ENOMEM;
+    }
+    total = CC_ST_HDR + (uint64_t)sents->nelts * CC_ST_REC
+            + (uint64_t)terms.n * 8u;
+    out = apr_palloc(p, (apr_size_t)total);
+    if (!out) {
+        free(terms.v);
+        return APR_ENOMEM;
+    }
+    cc_st32(out + 0, CC_SENTS_MAGIC);
+    cc_st32(out + 4, (uint32_t)sents->nelts);
+    cc_st32(out + 8, (uint32_t)terms.n);
+    cc_st32(out + 12, (uint32_t)len);
+    if (sents->nelts > 0) {
+        memcpy(out + CC_ST_HDR, recs, (size_t)sents->nelts * CC_ST_REC);
+    }
+    if (terms.n > 0) {
+        memcpy(out + CC_ST_HDR + (size_t)sents->nelts * CC_ST_REC, terms.v,
+               terms.n * 8u);
+    }
+    free(terms.v);
+    *blob = out;
+    *blen = (size_t)total;
+    return APR_SUCCESS;
+}
+
+apr_status_t cc_answer_analyse(const void **blob, size_t *blen, apr_pool_t *p,
+                               const char *text, size_t len)
+{
+    apr_pool_t *tmp = NULL;
+    apr_status_t rv;
+
+    if (!blob || !blen) {
+        return APR_EINVAL;
+    }
+    *blob = NULL;
+    *blen = 0;
+    if (!p) {
+        return APR_EINVAL;
+    }
+    if (apr_pool_create(&tmp, p) != APR_SUCCESS) {
+        return APR_ENOMEM;
+    }
+    rv = cc_sents_make(blob, blen, p, tmp, text, len);
+    apr_pool_destroy(tmp);
+    return rv;
+}
+
+int cc_answer_sents_check(const void *blob, size_t blen, size_t text_len)
+{
+    const unsigned char *b = blob;
+    const unsigned char *r;
+    const unsigned char *h;
+    uint32_t nsent, nterms, k, used = 0, prev_end = 0;
+
+    if (!b || blen < CC_ST_HDR || text_len > UINT32_MAX) {
+        return -1;
+    }
+    nsent = cc_ld32(b + 4);
+    nterms = cc_ld32(b + 8);
+    if (cc_ld32(b) != CC_SENTS_MAGIC || cc_ld32(b + 12) != text_len
+        || nsent > text_len
+        || (uint64_t)blen != CC_ST_HDR + (uint64_t)nsent * CC_ST_REC
+                             + (uint64_t)nterms * 8u) {
+        return -1;
+    }
+    r = b + CC_ST_HDR;
+    h = r + (size_t)nsent * CC_ST_REC;
+    for (k = 0; k < nsent; k++, r += CC_ST_REC) {
+        uint32_t s = cc_ld32(r), e = cc_ld32(r + 4);
+        uint32_t cnt = cc_ld32(r + 8), fl = cc_ld32(r + 12), j;
+
+        if (s < prev_end || s >= e || e > text_len || (fl & ~CC_ST_FLAGS)
+            || cnt > nterms - used
+            || ((fl & CC_SENT_HEADING) && fl != CC_SENT_HEADING)
+            || (!(fl & CC_SENT_ANY) && cnt != 0)) {
+            return -1;
+        }
+        for (j = 1; j < cnt; j++) {
+            if (cc_ld64(h + (size_t)(used + j) * 8u)
+                <= cc_ld64(h + (size_t)(used + j - 1) * 8u)) {
+                return -1;
+            }
+        }
+        used += cnt;
+        prev_end = e;
+    }
+    return used == nterms ? 0 : -1;
+}
+
 /* ---- extractive answer -------------------------------------------------- */
 
 typedef struct cc_cand_t {
     int         src;      /* source rank */
-    int         pos;      /* sentence ordinal within its source */
-    const char *text;     /* cleaned */
+    uint32_t    pos;      /* sentence ordinal within its source */
+    size_t      s, e;     /* the sentence's bytes in the source text */
+    const char *text;     /* cleaned, once needed (NULL before) */
     size_t      len;
     uint64_t    mask;     /* query terms present */
     double      score;
 } cc_cand_t;
 
-typedef struct cc_qmask_t {
-    apr_hash_t *q;        /* query term -> bit index + 1 (as a pointer) */
-    uint64_t    mask;
-} cc_qmask_t;
+/* The query's first CC_QTERMS_MAX distinct terms by hash: open addressing
+ * in twice as many slots, so a probe always ends. */
+#define CC_QSLOTS (2 * CC_QTERMS_MAX)
 
-static int cc_qmask_cb(void *baton, const char *term, size_t len,
+typedef struct cc_qhash_t {
+    uint64_t      key[CC_QSLOTS];
+    unsigned char bit[CC_QSLOTS];   /* bit index + 1; 0 = empty */
+    unsigned      n;
+} cc_qhash_t;
+
+static unsigned cc_qslot(uint64_t h)
+{
+    return (unsigned)(h ^ (h >> 29) ^ (h >> 47)) & (CC_QSLOTS - 1);
+}
+
+static int cc_qhash_cb(void *baton, const char *term, size_t len,
                        uint32_t pos, size_t start, size_t end)
 {
-    cc_qmask_t *qm = baton;
-    void *v = apr_hash_get(qm->q, term, (apr_ssize_t)len);
+    cc_qhash_t *q = baton;
+    uint64_t h;
+    unsigned s;
 
-    if (v) {
-        qm->mask |= (uint64_t)1 << ((uintptr_t)v - 1);
+    if (q->n >= CC_QTERMS_MAX) {
+        return 1;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    h = cc_term_hash(term, len);
+    for (s = cc_qslot(h); q->bit[s]; s = (s + 1) & (CC_QSLOTS - 1)) {
+        if (q->key[s] == h) {
+            return 0;
+        }
+    }
+    q->key[s] = h;
+    q->bit[s] = (unsigned char)++q->n;
+    return 0;
+}
+
+/* The query-term bit of term hash h, or 0. */
+static uint64_t cc_qhash_bit(const cc_qhash_t *q, uint64_t h)
+{
+    unsigned s;
+
+    for (s = cc_qslot(h); q->bit[s]; s = (s + 1) & (CC_QSLOTS - 1)) {
+        if (q->key[s] == h) {
+            return (uint64_t)1 << (q->bit[s] - 1);
+        }
     }
     return 0;
 }
 
-typedef struct cc_qbuild_t {
-    apr_pool_t *p;
-    apr_hash_t *q;
-    unsigned    n;
-} cc_qbuild_t;
-
-static int cc_qbuild_cb(void *baton, const char *term, size_t len,
-                        uint32_t pos, size_t start, size_t end)
+/* Every sentence of source i that has a term, with the query terms it
+ * holds, from its sentence table b[0..blen) (text of tlen bytes).  Each
+ * field is read once and checked before use, so even a table that fails
+ * or changes after cc_answer_sents_check only ends the walk early. */
+static void cc_cands_add(apr_array_header_t *cands, const cc_qhash_t *q,
+                         int i, const unsigned char *b, size_t blen,
+                         size_t tlen)
 {
-    cc_qbuild_t *qb = baton;
+    const unsigned char *r = b + CC_ST_HDR;
+    const unsigned char *h;
+    uint32_t nsent, nterms, k, used = 0;
 
-    if (qb->n >= CC_QTERMS_MAX) {
-        return 1;
+    if (blen < CC_ST_HDR) {
+        return;
     }
-    if (len && !apr_hash_get(qb->q, term, (apr_ssize_t)len)) {
-        qb->n++;
-        apr_hash_set(qb->q, apr_pstrmemdup(qb->p, term, len),
-                     (apr_ssize_t)len, (void *)(uintptr_t)qb->n);
+    nsent = cc_ld32(b + 4);
+    nterms = cc_ld32(b + 8);
+    if ((uint64_t)blen < CC_ST_HDR + (uint64_t)nsent * CC_ST_REC
+                         + (uint64_t)nterms * 8u) {
+        return;
     }
-    return 0;
+    h = r + (size_t)nsent * CC_ST_REC;
+    for (k = 0; k < nsent; k++, r += CC_ST_REC) {
+        uint32_t s = cc_ld32(r), e = cc_ld32(r + 4);
+        uint32_t cnt = cc_ld32(r + 8), fl = cc_ld32(r + 12), j;
+        const unsigned char *t = h + (size_t)used * 8u;
+        uint64_t mask = 0;
+        cc_cand_t *c;
+
+        if (s >= e || e > tlen || cnt > nterms - used) {
+            return;
+        }
+        used += cnt;
+        if ((fl & CC_SENT_HEADING) || !(fl & CC_SENT_ANY)) {
+            continue;
+        }
+        if (q->n) {
+            for (j = 0; j < cnt; j++, t += 8) {
+                mask |= cc_qhash_bit(q, cc_ld64(t));
+            }
+        }
+        c = apr_array_push(cands);
+        c->src = i;
+        c->pos = k;
+        c->s = s;
+        c->e = e;
+        c->text = NULL;
+        c->len = 0;
+        c->mask = mask;
+        c->score = 0.0;
+    }
+}
+
+/* The candidate's cleaned text, made on first use. */
+static void cc_cand_clean(apr_pool_t *tmp, const cc_source_t *src,
+                          cc_cand_t *c)
+{
+    if (!c->text) {
+        c->text = cc_clean(tmp, src[c->src].text, c->s, c->e, &c->len);
+    }
 }
 
 static int cc_cand_by_score(const void *a, const void *b)
@@ -794,7 +1136,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
     apr_pool_t *tmp = NULL;
     apr_array_header_t *cands;
     apr_hash_t *seen;
-    cc_qbuild_t qb;
+    cc_qhash_t qh;
     cc_cand_t **order;
     cc_cand_t **pick;
     cc_buf_t out = { NULL, 0, 0, 0 };
@@ -822,53 +1164,29 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
         return apr_pstrdup(p, "");
     }
 
-    qb.p = tmp;
-    qb.q = apr_hash_make(tmp);
-    qb.n = 0;
+    memset(&qh, 0, sizeof(qh));
     if (query) {
-        cc_tok_each(query, strlen(query), CC_TOKF, cc_qbuild_cb, &qb);
+        cc_tok_each(query, strlen(query), CC_TOKF, cc_qhash_cb, &qh);
     }
 
-    /* Every sentence of every source is a candidate. */
+    /* Every sentence of every source is a candidate, read from the
+     * source's sentence table (made here when it has none or a bad one). */
     cands = apr_array_make(tmp, 64, sizeof(cc_cand_t));
     for (i = 0; i < nsrc; i++) {
         size_t len = cc_src_len(&src[i]);
-        apr_array_header_t *sents;
-        int k;
+        const void *b = src[i].sents;
+        size_t blen = src[i].sents_len;
 
         if (len == 0) {
             continue;
         }
-        sents = cc_split(tmp, src[i].text, len, 0);
-        for (k = 0; k < sents->nelts; k++) {
-            const cc_sent_t *st = &APR_ARRAY_IDX(sents, k, cc_sent_t);
-            cc_qmask_t qm;
-            cc_cand_t *c;
-            size_t clen;
-            char *ctext;
-            int any = 0;
-
-            if (st->heading) {
+        if (!b || cc_answer_sents_check(b, blen, len) != 0) {
+            if (cc_sents_make(&b, &blen, tmp, tmp, src[i].text, len)
+                != APR_SUCCESS) {
                 continue;
             }
-            ctext = cc_clean(tmp, src[i].text, st->s, st->e, &clen);
-            cc_tok_each(ctext, clen, 0, cc_any_term_cb, &any);
-            if (!any) {
-                continue;
-            }
-            qm.q = qb.q;
-            qm.mask = 0;
-            if (qb.n) {
-                cc_tok_each(ctext, clen, CC_TOKF, cc_qmask_cb, &qm);
-            }
-            c = apr_array_push(cands);
-            c->src = i;
-            c->pos = k;
-            c->text = ctext;
-            c->len = clen;
-            c->mask = qm.mask;
-            c->score = 0.0;
         }
+        cc_cands_add(cands, &qh, i, b, blen, len);
     }
     if (cands->nelts == 0) {
         apr_pool_destroy(tmp);
@@ -882,7 +1200,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
         uint64_t m = APR_ARRAY_IDX(cands, i, cc_cand_t).mask;
         unsigned b;
 
-        for (b = 0; b < qb.n; b++) {
+        for (b = 0; b < qh.n; b++) {
             if (m & ((uint64_t)1 << b)) {
                 df[b]++;
             }
@@ -894,7 +1212,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
         double s = 0.0;
         unsigned b;
 
-        for (b = 0; b < qb.n; b++) {
+        for (b = 0; b < qh.n; b++) {
             if (c->mask & ((uint64_t)1 << b)) {
                 s += 2.0 * total / (total + (double)df[b]);
             }
@@ -926,6 +1244,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
                          <= cc_popcount64(order[0]->mask)) {
                 continue;
             }
+            cc_cand_clean(tmp, src, order[i]);
             if (apr_hash_get(seen, order[i]->text,
                              (apr_ssize_t)order[i]->len)) {
                 continue;
@@ -939,7 +1258,8 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
     else {
         /* Nothing overlaps: the first sentence of the best source that has
          * one (candidates are in source order). */
-        pick[npick++] = &APR_ARRAY_IDX(cands, 0, cc_cand_t);
+        pick[npick] = &APR_ARRAY_IDX(cands, 0, cc_cand_t);
+        cc_cand_clean(tmp, src, pick[npick++]);
     }
 
     for (i = 0; i < npick; i++) {

@@ -13,14 +13,19 @@
  *                               sorted by term bytes (memcmp, then length)
  *   postings     npostings x 8  chunk u32, tf_body u16, tf_title u16;
  *                               per term in chunk order (tf saturate 65535)
- *   chunks       nchunks x 32   id_off, id_len, title_off, title_len,
- *                               text_off, text_len, body_terms, title_terms
+ *   chunks       nchunks x 40   id_off, id_len, title_off, title_len,
+ *                               text_off, text_len, body_terms, title_terms,
+ *                               sents_off, sents_len
  *   norms        nchunks x 8    double k1 * (1 - b + b * dl / avgdl),
  *                               dl = body_terms + title_weight * title_terms
  *   syn terms    nsyn_terms x 12   str_off, str_len, group;
  *                               sorted by (term, group)
  *   syn groups   nsyn_groups x 8   member_first, member_count
  *   syn members  nsyn_members x 4  term index (dictionary), per group
+ *   sentences    per chunk, on an 8-byte boundary, the sentence table of
+ *                its text (cc_answer_analyse: sentence ranges, heading and
+ *                has-a-term flags, hashes of each sentence's terms), so a
+ *                chat answer need not split, clean and tokenise the chunk
  *   string heap  NUL-terminated strings; the image's last byte is NUL
  *
  * Score of chunk d for query term t (weight w: 1, or synonym_weight for an
@@ -31,13 +36,17 @@
  *
  * Search trusts nothing in the image: each value is read once into a local
  * and checked (sections against len, entries against their section, string
- * ranges against len) before it is used as an index or a length.
+ * ranges against len) before it is used as an index or a length.  A
+ * sentence table is bounded by its section here and checked field by field
+ * by its reader (cc_answer_extract); cc_index_check validates every table
+ * in full at attach.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "cc_answer.h"
 #include "cc_index.h"
 #include "cc_tok.h"
 
@@ -74,12 +83,14 @@
 #define H_OFF_SYNM     144
 #define H_OFF_HEAP     152
 #define H_HEAP_LEN     160
-#define H_HDRSUM       168     /* FNV-1a 64 of header bytes [0, 168) */
-#define CC_IX_HDR      176
+#define H_OFF_SENTS    168
+#define H_SENTS_LEN    176
+#define H_HDRSUM       184     /* FNV-1a 64 of header bytes [0, 184) */
+#define CC_IX_HDR      192
 
 #define SZ_TERM        16
 #define SZ_POST        8
-#define SZ_CHUNK       32
+#define SZ_CHUNK       40
 #define SZ_NORM        8
 #define SZ_SYNT        12
 #define SZ_SYNG        8
@@ -185,7 +196,8 @@ typedef struct cc_ix_chunk_t {
     const char *id;
     const char *title;
     const char *text;
-    size_t      id_len, title_len, text_len;
+    const void *sents;      /* sentence table of text (in the pool) */
+    size_t      id_len, title_len, text_len, sents_len;
     uint32_t    body_terms, title_terms;
 } cc_ix_chunk_t;
 
@@ -493,6 +505,24 @@ void cc_index_builder_add(cc_index_builder_t *b, const char *id,
     c->id_len = id_len;
     c->title_len = title_len;
     c->text_len = len;
+    {
+        apr_status_t rv = cc_answer_analyse(&c->sents, &c->sents_len, b->p,
+                                            c->text, len);
+
+        if (rv == APR_EINVAL) {
+            b->too_large = 1;       /* a text over 4 GiB */
+            return;
+        }
+        if (rv != APR_SUCCESS) {
+            b->failed = 1;
+            return;
+        }
+        if (b->bytes + c->sents_len + 8 > CC_IX_MAX_IMAGE) {
+            b->too_large = 1;
+            return;
+        }
+        b->bytes += c->sents_len + 8;
+    }
 
     b->cur_chunk = b->nchunks;
     b->cur_title = 1;
@@ -731,7 +761,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     const cc_index_params_t *pr;
     uint64_t nterms, ndict, npost, nchunks, nsynt = 0, nsynm = 0, ngroups;
     uint64_t off_terms, off_post, off_chunks, off_norms, off_synt, off_syng;
-    uint64_t off_synm, off_heap, heap_len, total, at, i;
+    uint64_t off_synm, off_sents, sents_len, off_heap, heap_len, total, at;
+    uint64_t sat, i;
     unsigned char *out;
     double sum = 0.0, avg;
 
@@ -828,7 +859,12 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     off_synt = cc_align8(off_norms + nchunks * SZ_NORM);
     off_syng = cc_align8(off_synt + nsynt * SZ_SYNT);
     off_synm = cc_align8(off_syng + ngroups * SZ_SYNG);
-    off_heap = cc_align8(off_synm + nsynm * SZ_SYNM);
+    off_sents = cc_align8(off_synm + nsynm * SZ_SYNM);
+    sents_len = 0;
+    for (i = 0; i < nchunks; i++) {
+        sents_len += cc_align8(b->chunks[i].sents_len);
+    }
+    off_heap = cc_align8(off_sents + sents_len);
     heap_len = 0;
     for (i = 0; i < nchunks; i++) {
         heap_len += b->chunks[i].id_len + b->chunks[i].title_len
@@ -853,6 +889,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     }
     memset(out, 0, (size_t)total);
     at = off_heap;
+    sat = off_sents;
 
     /* Chunks and norms. */
     for (i = 0; i < nchunks; i++) {
@@ -875,6 +912,12 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         st32(e + 20, (uint32_t)c->text_len);
         st32(e + 24, c->body_terms);
         st32(e + 28, c->title_terms);
+        st32(e + 32, (uint32_t)sat);
+        st32(e + 36, (uint32_t)c->sents_len);
+        if (c->sents_len > 0) {
+            memcpy(out + sat, c->sents, c->sents_len);
+        }
+        sat += cc_align8(c->sents_len);
         std_(out + off_norms + i * SZ_NORM,
              pr->k1 * (1.0 - pr->b + pr->b * ratio));
     }
@@ -956,6 +999,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     st64(out + H_OFF_SYNM, off_synm);
     st64(out + H_OFF_HEAP, off_heap);
     st64(out + H_HEAP_LEN, heap_len);
+    st64(out + H_OFF_SENTS, off_sents);
+    st64(out + H_SENTS_LEN, sents_len);
     st64(out + H_CHECKSUM, cc_fnv1a64(out + CC_IX_HDR,
                                       (size_t)(total - CC_IX_HDR)));
     st64(out + H_HDRSUM, cc_fnv1a64(out, H_HDRSUM));
@@ -976,7 +1021,8 @@ typedef struct cc_ix_view_t {
     double   k1, tw, sw;
     uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm;
     uint64_t off_terms, off_post, off_chunks, off_norms;
-    uint64_t off_synt, off_syng, off_synm, off_heap, heap_len;
+    uint64_t off_synt, off_syng, off_synm, off_sents, sents_len;
+    uint64_t off_heap, heap_len;
 } cc_ix_view_t;
 
 /* Is [off, off + n * sz) inside len (and 8-byte aligned)? */
@@ -1020,6 +1066,8 @@ static int cc_view(cc_ix_view_t *v, const void *img, size_t len)
     v->off_synm = ld64(p + H_OFF_SYNM);
     v->off_heap = ld64(p + H_OFF_HEAP);
     v->heap_len = ld64(p + H_HEAP_LEN);
+    v->off_sents = ld64(p + H_OFF_SENTS);
+    v->sents_len = ld64(p + H_SENTS_LEN);
     if (!cc_section_ok(v->off_terms, v->nterms, SZ_TERM, len)
         || !cc_section_ok(v->off_post, v->npost, SZ_POST, len)
         || !cc_section_ok(v->off_chunks, v->nchunks, SZ_CHUNK, len)
@@ -1027,6 +1075,7 @@ static int cc_view(cc_ix_view_t *v, const void *img, size_t len)
         || !cc_section_ok(v->off_synt, v->nsynt, SZ_SYNT, len)
         || !cc_section_ok(v->off_syng, v->nsyng, SZ_SYNG, len)
         || !cc_section_ok(v->off_synm, v->nsynm, SZ_SYNM, len)
+        || !cc_section_ok(v->off_sents, v->sents_len, 1, len)
         || !cc_section_ok(v->off_heap, v->heap_len, 1, len)) {
         return -1;
     }
@@ -1048,8 +1097,9 @@ int cc_index_check(const void *img, size_t len)
 {
     const unsigned char *p = img;
     cc_ix_view_t v;
-    uint64_t ends[8];
-    uint64_t offs[8];
+    uint64_t ends[9];
+    uint64_t offs[9];
+    uint32_t c;
     int i;
 
     if (cc_view(&v, img, len) != 0) {
@@ -1078,18 +1128,31 @@ int cc_index_check(const void *img, size_t len)
     ends[5] = v.off_syng + (uint64_t)v.nsyng * SZ_SYNG;
     offs[6] = v.off_synm;
     ends[6] = v.off_synm + (uint64_t)v.nsynm * SZ_SYNM;
-    offs[7] = v.off_heap;
-    ends[7] = v.off_heap + v.heap_len;
-    for (i = 1; i < 8; i++) {
+    offs[7] = v.off_sents;
+    ends[7] = v.off_sents + v.sents_len;
+    offs[8] = v.off_heap;
+    ends[8] = v.off_heap + v.heap_len;
+    for (i = 1; i < 9; i++) {
         if (offs[i] < ends[i - 1]) {
             return -1;
         }
     }
-    if (ends[7] != len || p[len - 1] != '\0') {
+    if (ends[8] != len || p[len - 1] != '\0') {
         return -1;
     }
     if (v.nchunks > CC_IX_MAX_CHUNKS) {
         return -1;
+    }
+    /* Every chunk's sentence table: inside its section and well formed
+     * for the chunk's text length. */
+    for (c = 0; c < v.nchunks; c++) {
+        const unsigned char *e = p + v.off_chunks + (uint64_t)c * SZ_CHUNK;
+        uint32_t off = ld32(e + 32), n = ld32(e + 36);
+
+        if (off < v.off_sents || off > ends[7] || n > ends[7] - off
+            || cc_answer_sents_check(p + off, n, ld32(e + 20)) != 0) {
+            return -1;
+        }
     }
     return 0;
 }
@@ -1161,6 +1224,33 @@ const char *cc_index_chunk_text(const void *img, size_t len, uint32_t i,
         *tlen = s ? n : 0;
     }
     return s;
+}
+
+const void *cc_index_chunk_sentences(const void *img, size_t len, uint32_t i,
+                                     size_t *blen)
+{
+    cc_ix_view_t v;
+    const unsigned char *e;
+    uint32_t off, n;
+
+    if (blen) {
+        *blen = 0;
+    }
+    if (cc_view(&v, img, len) != 0 || i >= v.nchunks) {
+        return NULL;
+    }
+    e = v.img + v.off_chunks + (uint64_t)i * SZ_CHUNK;
+    off = ld32(e + 32);
+    n = ld32(e + 36);
+    /* cc_view put the section inside len. */
+    if (n == 0 || off < v.off_sents || off > v.off_sents + v.sents_len
+        || n > v.off_sents + v.sents_len - off) {
+        return NULL;
+    }
+    if (blen) {
+        *blen = n;
+    }
+    return v.img + off;
 }
 
 /* ---- search ------------------------------------------------------------ */

@@ -21,8 +21,10 @@
  *   +-----------------------+
  *   | term dictionary       | sorted terms -> postings offset, df
  *   | postings              | (chunk, tf_body, tf_title) triples
- *   | chunk table           | id, title, text offsets/lengths, lengths
+ *   | chunk table           | id, title, text, sentence table
+ *   |                       | offsets/lengths, lengths
  *   | synonym table         | term -> group; group -> terms
+ *   | sentence tables       | per chunk: cc_answer_analyse of its text
  *   | string heap           | ids, titles, texts, terms (NUL-terminated)
  *   +-----------------------+ len
  */
@@ -35,7 +37,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 1u
+#define CC_INDEX_VERSION 2u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -67,8 +69,9 @@ int cc_index_builder_synonyms(cc_index_builder_t *b, const char *text,
 apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
                             apr_pool_t *p, cc_problem_t *prob);
 
-/* Validate an image: magic, version, length fields, checksum, and that
- * every section lies within len.  0 when usable. */
+/* Validate an image: magic, version, length fields, checksum, that every
+ * section lies within len, and every chunk's sentence table (in its section,
+ * cc_answer_sents_check for the chunk's text length).  0 when usable. */
 int cc_index_check(const void *img, size_t len);
 
 typedef struct cc_index_stats_t {
@@ -102,5 +105,12 @@ const char *cc_index_chunk_id(const void *img, size_t len, uint32_t i);
 const char *cc_index_chunk_title(const void *img, size_t len, uint32_t i);
 const char *cc_index_chunk_text(const void *img, size_t len, uint32_t i,
                                 size_t *tlen);
+/* The sentence table of chunk i's text (cc_answer_analyse; for
+ * cc_source_t.sents) and its length in *blen; NULL (and *blen 0) when out
+ * of range or when it does not lie within the image's sentence section.
+ * Only its bounds are checked here: cc_answer_extract checks the content
+ * (cc_index_check has validated all of it at attach). */
+const void *cc_index_chunk_sentences(const void *img, size_t len, uint32_t i,
+                                     size_t *blen);
 
 #endif

@@ -1,5 +1,5 @@
-/* Unit tests: cc_index (build, check, BM25F search, synonyms, damaged
- * images, a generated 10,000-chunk index). */
+/* Unit tests: cc_index (build, check, BM25F search, synonyms, sentence
+ * tables, damaged images, a generated 10,000-chunk index). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <time.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
+#include "cc_answer.h"
 #include "cc_index.h"
 #include "cc_tok.h"
 #include "suites.h"
@@ -453,6 +454,74 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* Each chunk's sentence table is cc_answer_analyse of its text, byte for
+ * byte, and gives the answers the text gives without it. */
+START_TEST(test_sentences)
+{
+    static const doc_t md[] = {
+        { "md#0", "Aftercare",
+          "## Aftercare\n\n* Apply SPF 30 every day.\n* Leave make-up off "
+          "for 24 hours.\n\n| Day | Open |\n| Sat | 9am |\n\nDr. Patel "
+          "sees patients at 9 a.m. on Thursdays. Is it? Yes!" },
+        { "md#1", "Empty", "" },
+        { "md#2", "Stop words", "It is. And the? \xff\xfe" },
+    };
+    apr_pool_t *p = new_pool();
+    size_t len, blen, tl, want_len;
+    const void *tab;
+    const void *want;
+    void *img;
+    uint32_t i;
+
+    img = build(p, md, 3, NULL, NULL, &len);
+    for (i = 0; i < 3; i++) {
+        cc_source_t src;
+        const char *text = cc_index_chunk_text(img, len, i, &tl);
+
+        tab = cc_index_chunk_sentences(img, len, i, &blen);
+        ck_assert_ptr_nonnull(tab);
+        ck_assert_int_eq(((uintptr_t)tab - (uintptr_t)img) & 7u, 0);
+        ck_assert_int_eq(cc_answer_analyse(&want, &want_len, p, text, tl),
+                         APR_SUCCESS);
+        ck_assert_uint_eq(blen, want_len);
+        ck_assert(memcmp(tab, want, blen) == 0);
+        ck_assert_int_eq(cc_answer_sents_check(tab, blen, tl), 0);
+        memset(&src, 0, sizeof(src));
+        src.text = text;
+        src.len = tl;
+        src.sents = tab;
+        src.sents_len = blen;
+        ck_assert_str_eq(cc_answer_extract(p, "SPF make-up Thursday", &src,
+                                           1, 3, NULL),
+                         i == 0 ? "Leave make-up off for 24 hours."
+                         : i == 1 ? "" : "It is.");
+        ck_assert_str_eq(cc_answer_extract(p, "Is Dr. Patel in on Thursdays?",
+                                           &src, 1, 3, NULL),
+                         i == 0 ? "Dr. Patel sees patients at 9 a.m. on "
+                                  "Thursdays."
+                         : i == 1 ? "" : "It is.");
+    }
+    blen = 99;
+    ck_assert_ptr_null(cc_index_chunk_sentences(img, len, 3, &blen));
+    ck_assert_uint_eq(blen, 0);
+    ck_assert_ptr_null(cc_index_chunk_sentences(img, len, UINT32_MAX, NULL));
+    ck_assert_ptr_null(cc_index_chunk_sentences(NULL, len, 0, &blen));
+    ck_assert_ptr_null(cc_index_chunk_sentences(img, 10, 0, &blen));
+
+    img = build(p, clinic, NCLINIC, NULL, NULL, &len);
+    for (i = 0; i < NCLINIC; i++) {
+        tab = cc_index_chunk_sentences(img, len, i, &blen);
+        ck_assert_int_eq(cc_answer_analyse(&want, &want_len, p,
+                                           clinic[i].text,
+                                           strlen(clinic[i].text)),
+                         APR_SUCCESS);
+        ck_assert_uint_eq(blen, want_len);
+        ck_assert(memcmp(tab, want, blen) == 0);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
 static const char *const empty_queries[] = {
     "", "   ", "the and of", "What is it? Is it the one?", "!!! ... ---",
     "\xff\xfe\x80", "xylophone", "a an the",
@@ -639,7 +708,7 @@ static void poke(const unsigned char *src, size_t len, uint32_t nchunks,
     unsigned char *buf = malloc(len ? len : 1);
     cc_index_stats_t st;
     cc_hit_t hits[64];
-    size_t q, tl, sum = 0;
+    size_t q, tl, bl, sum = 0;
     uint32_t i;
 
     ck_assert_ptr_nonnull(buf);
@@ -679,6 +748,28 @@ static void poke(const unsigned char *src, size_t len, uint32_t nchunks,
                 sum += (unsigned char)s[k];
             }
         }
+        /* The sentence table, and an extractive answer built on it from
+         * this (maybe damaged) text and table. */
+        {
+            const void *tab = cc_index_chunk_sentences(buf, len, i, &bl);
+            cc_source_t cs;
+
+            if (tab) {
+                ck_assert(inside(buf, len, tab, bl));
+            }
+            if (s) {
+                memset(&cs, 0, sizeof(cs));
+                cs.text = s;
+                cs.len = tl;
+                cs.sents = tab;
+                cs.sents_len = tab ? bl : 0;
+                ck_assert_ptr_nonnull(cc_answer_extract(
+                    scratch, fuzz_queries[i % (sizeof(fuzz_queries)
+                                               / sizeof(fuzz_queries[0]))],
+                    &cs, 1, 3, NULL));
+                apr_pool_clear(scratch);
+            }
+        }
     }
     (void)sum;
     free(buf);
@@ -703,6 +794,43 @@ START_TEST(test_damaged_images)
 
     ck_assert_ptr_nonnull(work);
     poke(img, len, NCLINIC, scratch);
+
+    /* 1000 trials of damage inside the sentence tables only, where the
+     * header and the checksum do not see it: flipped bytes, overwritten
+     * offsets, lengths, counts and term hashes. */
+    for (trial = 0; trial < 1000; trial++) {
+        int flips = 1 + (int)(lcg(&seed) % 4), f;
+        uint32_t c = lcg(&seed) % NCLINIC;
+        size_t blen;
+        const unsigned char *tab = cc_index_chunk_sentences(img, len, c,
+                                                            &blen);
+        size_t base;
+
+        ck_assert_ptr_nonnull(tab);
+        base = (size_t)(tab - img);
+        memcpy(work, img, len);
+        for (f = 0; f < flips; f++) {
+            uint32_t r = lcg(&seed);
+            size_t at = base + lcg(&seed) % blen;
+
+            if ((r & 3) == 0 && at + 4 <= base + blen) {
+                uint32_t v = lcg(&seed);
+
+                if (r & 4) {
+                    v &= 0xFF;          /* plausible small values */
+                }
+                at = base + ((at - base) & ~(size_t)3);
+                memcpy(work + at, &v, 4);
+            }
+            else {
+                work[at] ^= (unsigned char)(1 + lcg(&seed) % 255);
+            }
+        }
+        if (memcmp(work, img, len) != 0) {
+            ck_assert_int_ne(cc_index_check(work, len), 0);
+        }
+        poke(work, len, NCLINIC, scratch);
+    }
 
     /* 2000 trials of flipped bytes and overwritten fields: half in the
      * header and the first entries, half anywhere. */
@@ -752,6 +880,111 @@ START_TEST(test_damaged_images)
         poke(work, olen < len ? olen : len, NCLINIC, scratch);
     }
     free(work);
+    apr_pool_destroy(scratch);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* Re-sign an image after damage, so that the checksums pass and only the
+ * section checks can refuse it: the FNV-1a 64 of the bytes after the
+ * header at offset 16, and of the header's own fields at 184 (the header
+ * layout of cc_index.c, version 2). */
+#define IX_CHECKSUM 16
+#define IX_HDRSUM   184
+#define IX_HDR      192
+
+static uint64_t fnv64(const unsigned char *p, size_t n)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+static void resign(unsigned char *img, size_t len)
+{
+    uint64_t h = fnv64(img + IX_HDR, len - IX_HDR);
+
+    memcpy(img + IX_CHECKSUM, &h, 8);
+    h = fnv64(img, IX_HDRSUM);
+    memcpy(img + IX_HDRSUM, &h, 8);
+}
+
+START_TEST(test_check_sentences)
+{
+    apr_pool_t *p = new_pool();
+    apr_pool_t *scratch = new_pool();
+    size_t len, blen, tl, base, entry = 0, k;
+    const unsigned char *img = build(p, clinic, NCLINIC, NULL, SYNONYMS,
+                                     &len);
+    const unsigned char *tab = cc_index_chunk_sentences(img, len, 3, &blen);
+    unsigned char *w = malloc(len);
+    uint32_t v, off;
+    int kind;
+
+    ck_assert_ptr_nonnull(w);
+    ck_assert_ptr_nonnull(tab);
+    ck_assert_ptr_nonnull(cc_index_chunk_text(img, len, 3, &tl));
+    base = (size_t)(tab - img);
+    /* The chunk entry: the only place holding (table offset, length). */
+    off = (uint32_t)base;
+    for (k = IX_HDR; k + 8 <= base; k += 4) {
+        uint32_t a, b;
+
+        memcpy(&a, img + k, 4);
+        memcpy(&b, img + k + 4, 4);
+        if (a == off && b == (uint32_t)blen) {
+            ck_assert_uint_eq(entry, 0);
+            entry = k;
+        }
+    }
+    ck_assert_uint_ne(entry, 0);
+
+    /* Re-signing an intact image keeps it valid. */
+    memcpy(w, img, len);
+    resign(w, len);
+    ck_assert(memcmp(w, img, len) == 0);
+    ck_assert_int_eq(cc_index_check(w, len), 0);
+
+    for (kind = 0; kind < 10; kind++) {
+        memcpy(w, img, len);
+        switch (kind) {
+        case 0: w[base] ^= 1; break;                    /* magic */
+        case 1: w[base + 4] += 1; break;                /* nsent */
+        case 2: w[base + 8] += 1; break;                /* nterms */
+        case 3: w[base + 12] += 1; break;               /* text_len */
+        case 4:                                         /* end past text */
+            v = (uint32_t)tl + 1;
+            memcpy(w + base + 16 + 4, &v, 4);
+            break;
+        case 5: w[base + 16 + 12] |= 0x80; break;       /* flags */
+        case 6:                                         /* entry: offset */
+            v = off + 8;
+            memcpy(w + entry, &v, 4);
+            break;
+        case 7:                                         /* entry: length */
+            v = (uint32_t)blen + 8;
+            memcpy(w + entry + 4, &v, 4);
+            break;
+        case 8:                                         /* before section */
+            v = IX_HDR;
+            memcpy(w + entry, &v, 4);
+            break;
+        default:                                        /* past the end */
+            v = (uint32_t)len;
+            memcpy(w + entry, &v, 4);
+            break;
+        }
+        resign(w, len);
+        ck_assert_msg(cc_index_check(w, len) != 0, "damage %d accepted",
+                      kind);
+        poke(w, len, NCLINIC, scratch);
+    }
+    free(w);
     apr_pool_destroy(scratch);
     apr_pool_destroy(p);
 }
@@ -1114,6 +1347,7 @@ Suite *suite_index(void)
     tcase_add_loop_test(tc, test_synonym_lines, 0,
                         (int)(sizeof(syn_cases) / sizeof(syn_cases[0])));
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_sentences);
     tcase_add_loop_test(tc, test_empty_queries, 0,
                         (int)(sizeof(empty_queries)
                               / sizeof(empty_queries[0])));
@@ -1121,6 +1355,7 @@ Suite *suite_index(void)
     tcase_add_test(tc, test_empty_index);
     tcase_add_test(tc, test_check_rejects);
     tcase_add_test(tc, test_damaged_images);
+    tcase_add_test(tc, test_check_sentences);
     suite_add_tcase(s, tc);
 
     tcase_set_timeout(big, 600);
