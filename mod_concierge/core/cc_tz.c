@@ -53,7 +53,16 @@ typedef struct cc_tz_rule_t {
     int32_t      dst_off;
     int          has_dst;
     cc_tz_date_t start, end;
+    /* The rule's (start, end) instants for years cache_y0.. cache_y0 +
+     * cache_n - 1, computed once when the zone is parsed (the zone is
+     * immutable afterwards): slot lists convert hundreds of instants per
+     * request, and most fall after the last TZif transition. */
+    const int64_t *cache;
+    int          cache_y0, cache_n;
 } cc_tz_rule_t;
+
+#define CC_TZ_CACHE_Y0 1970
+#define CC_TZ_CACHE_N  231          /* 1970..2200 */
 
 struct cc_tz_t {
     uint32_t            ntrans;
@@ -187,6 +196,11 @@ static int64_t cc_rule_day(const cc_tz_date_t *dt, int y)
 static void cc_rule_year(const cc_tz_rule_t *r, int y, int64_t *start,
                          int64_t *end)
 {
+    if (r->cache && y >= r->cache_y0 && y < r->cache_y0 + r->cache_n) {
+        *start = r->cache[2 * (y - r->cache_y0)];
+        *end = r->cache[2 * (y - r->cache_y0) + 1];
+        return;
+    }
     *start = cc_rule_day(&r->start, y) * CC_TZ_DAY + r->start.time
              - r->std_off;
     *end = cc_rule_day(&r->end, y) * CC_TZ_DAY + r->end.time - r->dst_off;
@@ -774,6 +788,18 @@ static cc_tz_t *cc_tz_parse_why(apr_pool_t *p, const unsigned char *buf,
             return NULL;
         }
         tz->has_rule = 1;
+        if (tz->rule.has_dst) {
+            int64_t *c = apr_palloc(p, sizeof(int64_t) * 2 * CC_TZ_CACHE_N);
+            int y;
+
+            for (y = 0; y < CC_TZ_CACHE_N; y++) {
+                cc_rule_year(&tz->rule, CC_TZ_CACHE_Y0 + y, &c[2 * y],
+                             &c[2 * y + 1]);
+            }
+            tz->rule.cache = c;
+            tz->rule.cache_y0 = CC_TZ_CACHE_Y0;
+            tz->rule.cache_n = CC_TZ_CACHE_N;
+        }
     }
     return tz;
 }

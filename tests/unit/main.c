@@ -23,6 +23,10 @@ int main(void)
     srunner_add_suite(sr, suite_notify());
     srunner_add_suite(sr, suite_tz());
     srunner_add_suite(sr, suite_slots());
+    srunner_add_suite(sr, suite_valid());
+    srunner_add_suite(sr, suite_time());
+    srunner_add_suite(sr, suite_gcal());
+    srunner_add_suite(sr, suite_intent());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
