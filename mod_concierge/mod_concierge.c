@@ -58,7 +58,9 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     curl_global_init(CURL_GLOBAL_DEFAULT);
     json_object_seed(0);
     if (mc_shm_post_config(pconf, s) != APR_SUCCESS
-        || mc_index_post_config(pconf, s) != APR_SUCCESS) {
+        || mc_index_post_config(pconf, s) != APR_SUCCESS
+        || mc_booking_post_config(pconf, s) != APR_SUCCESS
+        || mc_calendar_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(00002)
@@ -73,6 +75,8 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
     mc_request_id_child_init();
     mc_chatlog_child_init(p, s);
     mc_notify_child_init(p, s);
+    mc_booking_child_init(p, s);
+    mc_calendar_child_init(p, s);
 }
 
 static int mc_generate_log_id(const conn_rec *c, const request_rec *r,

@@ -37,6 +37,7 @@ typedef enum {
     MC_RL_PAYMENT,
     MC_RL_ADMIN,
     MC_RL_LOGIN,
+    MC_RL_BROWSE,        /* patients reading services, slots, bookings */
     MC_RL_NCLASSES,
     MC_RL_NONE = -1
 } mc_rl_class_e;
@@ -64,6 +65,8 @@ typedef enum {
     MC_CONF_CHAT_MAX_CHARS,
     MC_CONF_CHAT_LOG,        /* 0/1: store conversations */
     MC_CONF_ESCALATION_SLA_MIN,
+    MC_CONF_FREEBUSY_CACHE_S, /* seconds a freeBusy answer is reused */
+    MC_CONF_GOOGLE_TIMEOUT_MS,
     MC_CONF_NINTS
 } mc_conf_int_e;
 
@@ -95,6 +98,10 @@ typedef enum {
     MC_CONFS_STAFF_URL,
     MC_CONFS_SMTP_USER,
     MC_CONFS_SMTP_PASSWORD,  /* secret */
+    MC_CONFS_SECRET,         /* secret: manage-token HMAC key */
+    MC_CONFS_GOOGLE_KEY_FILE,
+    MC_CONFS_GOOGLE_TOKEN_URL,
+    MC_CONFS_GOOGLE_API_BASE,
     MC_CONF_NSTRS
 } mc_conf_str_e;
 
@@ -142,8 +149,11 @@ typedef int (*mc_handler_fn)(mc_ctx *c);
 typedef enum {
     MC_BODY_JSON = 0,   /* application/json, decoded into ctx->body; capped
                            by min(max_body, ConciergeMaxBody) */
-    MC_BODY_TEXT        /* text/markdown or text/plain, UTF-8, in ctx->raw;
+    MC_BODY_TEXT,       /* text/markdown or text/plain, UTF-8, in ctx->raw;
                            capped by max_body */
+    MC_BODY_JSON_OPT    /* as MC_BODY_JSON, but an empty request (no
+                           Content-Length or 0, not chunked) leaves
+                           ctx->body NULL */
 } mc_body_e;
 
 typedef struct mc_route {
@@ -277,6 +287,8 @@ json_t *mc_shm_breaker_health(void);
 apr_status_t mc_audit_append(request_rec *r, ap_dbd_t *dbd, const char *actor,
                              const char *action, const char *target,
                              const char *detail);
+/* Seal staged entries (audit_pending) into the chain before reading it. */
+void mc_audit_seal(request_rec *r, ap_dbd_t *dbd);
 /* Append in its own transaction. */
 apr_status_t mc_audit_append_tx(request_rec *r, const char *actor,
                                 const char *action, const char *target,
@@ -317,6 +329,58 @@ apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
                             int k, mc_hit *hits, int *nhits,
                             apr_uint32_t *generation);
 json_t *mc_index_health(void);
+
+/* ---- booking (mod_concierge_booking.c) ---------------------------------- */
+
+struct cc_tz_t;
+apr_status_t mc_booking_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_booking_child_init(apr_pool_t *p, server_rec *s);
+/* The clinic's zone (ConciergeTimeZone), parsed once at start-up. */
+const struct cc_tz_t *mc_booking_tz(const server_rec *s);
+int mc_api_services(mc_ctx *c);
+int mc_api_slots(mc_ctx *c);
+int mc_api_bookings_create(mc_ctx *c);
+int mc_api_booking_get(mc_ctx *c);
+int mc_api_booking_cancel(mc_ctx *c);
+int mc_api_booking_reschedule(mc_ctx *c);
+int mc_api_admin_bookings(mc_ctx *c);
+int mc_api_admin_booking_get(mc_ctx *c);
+int mc_api_admin_booking_cancel(mc_ctx *c);
+int mc_api_admin_booking_reschedule(mc_ctx *c);
+/* A patient asking to book in the chat: the actions (a "book" offer with
+ * free slots of the matching service, or a "choose_service" list) and
+ * the reply text, or NULL when the message is not a booking request. */
+json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply);
+
+/* ---- the clinic model (mod_concierge_api_clinic.c) ------------------- */
+
+int mc_api_admin_services(mc_ctx *c);
+int mc_api_admin_service_create(mc_ctx *c);
+int mc_api_admin_service_update(mc_ctx *c);
+int mc_api_admin_practitioners(mc_ctx *c);
+int mc_api_admin_practitioner_create(mc_ctx *c);
+int mc_api_admin_practitioner_update(mc_ctx *c);
+int mc_api_admin_hours_put(mc_ctx *c);
+int mc_api_admin_exceptions(mc_ctx *c);
+int mc_api_admin_exception_create(mc_ctx *c);
+int mc_api_admin_exception_delete(mc_ctx *c);
+int mc_api_admin_settings_get(mc_ctx *c);
+int mc_api_admin_settings_put(mc_ctx *c);
+
+/* ---- Google Calendar (mod_concierge_calendar.c) ------------------------- */
+
+/* Busy intervals (cc_interval_t, UTC seconds) of n calendars over
+ * [from, to): busy[i] (NULL or empty when none, or when no calendar sync
+ * is configured) and ok[i] = 0 when that calendar's availability is
+ * unknown (the caller then offers none of its slots).  One freeBusy query
+ * for all calendars not cached. */
+void mc_calendar_busy(request_rec *r, const char *const *cals, int n,
+                      apr_int64_t from, apr_int64_t to,
+                      apr_array_header_t **busy, int *ok);
+apr_status_t mc_calendar_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_calendar_child_init(apr_pool_t *p, server_rec *s);
+int mc_calendar_configured(void);
+json_t *mc_calendar_health(request_rec *r);
 
 /* ---- chat log writer (mod_concierge_chatlog.c) ------------------------- */
 

@@ -33,6 +33,8 @@ int mc_api_admin_audit(mc_ctx *c)
     if (!dbd) {
         return mc_error(c, 503, "db_unavailable", "the database is unavailable");
     }
+    /* Staged entries (bookings) join the chain before anyone reads it. */
+    mc_audit_seal(r, dbd);
     argv[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, before);
     argv[1] = action ? action : "";
     argv[2] = argv[1];
@@ -58,6 +60,7 @@ int mc_api_admin_audit_verify(mc_ctx *c)
     if (!dbd) {
         return mc_error(c, 503, "db_unavailable", "the database is unavailable");
     }
+    mc_audit_seal(r, dbd);
     cc_audit_verify_init(&v);
     apr_pool_create(&scratch, r->pool);
     apr_pool_tag(scratch, "concierge-audit-verify");

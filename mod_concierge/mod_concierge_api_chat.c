@@ -303,6 +303,31 @@ int mc_api_chat_post(mc_ctx *c)
     if (scr.risky || scr.emergency) {
         return escalate(c, &ids, message, &scr, "message");
     }
+    /* "Can I book a peel next Tuesday afternoon?": live availability,
+     * not knowledge, answers that. */
+    {
+        const char *offer = NULL;
+        json_t *actions = mc_booking_offer(c, message, &offer);
+
+        if (actions) {
+            cc_json_pool_own(r->pool, actions);
+            t.status = "answered";
+            t.mode = "booking";
+            t.reply = offer;
+            t.sources = cc_json_pool_own(r->pool, json_array());
+            t.timing = cc_json_pool_own(r->pool, json_pack(
+                "{s:I}", "total_ms", (json_int_t)((apr_time_now() - t0)
+                                                  / 1000)));
+            if (logging && store_turn(r, &t, c->rid) != APR_SUCCESS) {
+                return mc_error(c, 503, "db_unavailable", "the conversation "
+                                "could not be saved; please try again");
+            }
+            return mc_reply(c, 200, json_pack(
+                "{s:s, s:s, s:s, s:[], s:O}", "session_id", t.session,
+                "status", t.status, "reply", t.reply, "sources", "actions",
+                actions));
+        }
+    }
     out = json_object();
     sources = json_array();
     cc_json_pool_own(r->pool, out);

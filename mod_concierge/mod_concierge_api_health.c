@@ -76,6 +76,7 @@ int mc_api_admin_health(mc_ctx *c)
     json_object_set_new(o, "index", mc_index_health());
     json_object_set_new(o, "risk_rules", mc_safety_health());
     json_object_set_new(o, "notifications", mc_notify_health(r));
+    json_object_set_new(o, "calendar", mc_calendar_health(r));
     {
         json_t *llm = json_pack("{s:b, s:s, s:s}", "configured",
                                 mc_config_llm_enabled(r->server),

@@ -195,9 +195,9 @@ void mc_chatlog_child_init(apr_pool_t *p, server_rec *s)
         cl_mu = NULL;
         return;
     }
-    /* Registered after the thread: runs first at child exit, so queued
-     * turns are written before the pool (and the lock) go away. */
-    apr_pool_cleanup_register(p, NULL, chatlog_stop, apr_pool_cleanup_null);
+    /* A pre-cleanup: it runs before the child pool's subpools (mod_dbd's
+     * connections) are destroyed, so queued turns are written first. */
+    apr_pool_pre_cleanup_register(p, NULL, chatlog_stop);
 }
 
 apr_status_t mc_chatlog_store(request_rec *r, const char *row)

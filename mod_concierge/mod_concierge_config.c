@@ -13,7 +13,7 @@
 #include "mod_concierge.h"
 
 const char *const mc_rl_class_names[MC_RL_NCLASSES] = {
-    "chat", "booking", "payment", "admin", "login"
+    "chat", "booking", "payment", "admin", "login", "browse"
 };
 
 static const cc_rate_t mc_rate_defaults[MC_RL_NCLASSES] = {
@@ -22,6 +22,7 @@ static const cc_rate_t mc_rate_defaults[MC_RL_NCLASSES] = {
     { 3, 60 },      /* payment */
     { 60, 60 },     /* admin */
     { 10, 60 },     /* login */
+    { 120, 60 },    /* browse */
 };
 
 /* Defaults, applied by the getters so "unset" survives merging. */
@@ -39,6 +40,8 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     1000,               /* MC_CONF_CHAT_MAX_CHARS */
     1,                  /* MC_CONF_CHAT_LOG */
     15,                 /* MC_CONF_ESCALATION_SLA_MIN */
+    60,                 /* MC_CONF_FREEBUSY_CACHE_S */
+    5000,               /* MC_CONF_GOOGLE_TIMEOUT_MS */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -66,6 +69,10 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     NULL,                               /* MC_CONFS_STAFF_URL */
     NULL,                               /* MC_CONFS_SMTP_USER */
     NULL,                               /* MC_CONFS_SMTP_PASSWORD */
+    NULL,                               /* MC_CONFS_SECRET */
+    NULL,                               /* MC_CONFS_GOOGLE_KEY_FILE */
+    "https://oauth2.googleapis.com/token",  /* MC_CONFS_GOOGLE_TOKEN_URL */
+    "https://www.googleapis.com/calendar/v3", /* MC_CONFS_GOOGLE_API_BASE */
 };
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
@@ -250,6 +257,10 @@ static const mc_int_directive d_chat_chars = { MC_CONF_CHAT_MAX_CHARS, 10, 8000,
                                                MC_UNIT_PLAIN, 0 };
 static const mc_int_directive d_chat_log = { MC_CONF_CHAT_LOG, 0, 1,
                                              MC_UNIT_FLAG, 0 };
+static const mc_int_directive d_freebusy_cache = { MC_CONF_FREEBUSY_CACHE_S, 0,
+                                                   3600, MC_UNIT_PLAIN };
+static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
+                                                   500, 60000, MC_UNIT_PLAIN };
 static const mc_int_directive d_sla = { MC_CONF_ESCALATION_SLA_MIN, 1, 10080,
                                         MC_UNIT_PLAIN, 0 };
 
@@ -423,6 +434,52 @@ static const char *set_notify_secret(cmd_parms *cmd, void *dc, const char *arg)
                "characters";
     }
     srv_conf(cmd)->strs[MC_CONFS_NOTIFY_SECRET] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* ConciergeSecret: the key manage tokens are derived with (from ${ENV}).
+ * Main server only: bookings are one per host's database. */
+static const char *set_secret(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (main_only(cmd)) {
+        return main_only(cmd);
+    }
+    if (strstr(arg, "${")) {
+        return "ConciergeSecret: the value is an unexpanded ${VARIABLE}; set "
+               "it in httpd's environment";
+    }
+    if (strlen(arg) < 32 || strlen(arg) > 512) {
+        return "ConciergeSecret: the secret must be 32..512 characters";
+    }
+    srv_conf(cmd)->strs[MC_CONFS_SECRET] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* Google Calendar: the service-account key file (read and checked at
+ * start-up), and the two base URLs (tests point them at a fake). */
+static const char *set_google(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int which = (int)(apr_uintptr_t)cmd->info;
+    const char *err = main_only(cmd);
+    struct stat st;
+
+    if (err) {
+        return err;
+    }
+    if (which == MC_CONFS_GOOGLE_KEY_FILE) {
+        const char *path = ap_server_root_relative(cmd->pool, arg);
+
+        if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            return apr_psprintf(cmd->pool, "ConciergeGoogleKeyFile: '%s' is "
+                                "not a readable file", arg);
+        }
+        srv_conf(cmd)->strs[which] = path;
+        return NULL;
+    }
+    if ((err = check_url(cmd, arg, "https", "http")) != NULL) {
+        return err;
+    }
+    srv_conf(cmd)->strs[which] = apr_pstrdup(cmd->pool, arg);
     return NULL;
 }
 
@@ -666,6 +723,23 @@ const command_rec mc_cmds[] = {
                   "staff address notifications are sent to"),
     AP_INIT_TAKE1("ConciergeStaffURL", set_staff_url, NULL, RSRC_CONF,
                   "base URL of the staff dashboard (links in notifications)"),
+    AP_INIT_TAKE1("ConciergeSecret", set_secret, NULL, RSRC_CONF,
+                  "key manage tokens are derived with (from ${ENV}, 32+ "
+                  "characters)"),
+    AP_INIT_TAKE1("ConciergeGoogleKeyFile", set_google,
+                  (void *)MC_CONFS_GOOGLE_KEY_FILE, RSRC_CONF,
+                  "Google service-account JSON key file (enables calendar "
+                  "sync)"),
+    AP_INIT_TAKE1("ConciergeGoogleTokenURL", set_google,
+                  (void *)MC_CONFS_GOOGLE_TOKEN_URL, RSRC_CONF,
+                  "OAuth token endpoint (default Google's)"),
+    AP_INIT_TAKE1("ConciergeGoogleAPIBase", set_google,
+                  (void *)MC_CONFS_GOOGLE_API_BASE, RSRC_CONF,
+                  "Calendar API v3 base URL (default Google's)"),
+    INT_CMD("ConciergeGoogleTimeout", d_google_timeout,
+            "Google request timeout, milliseconds"),
+    INT_CMD("ConciergeFreeBusyCache", d_freebusy_cache,
+            "seconds a calendar's busy times are reused"),
     AP_INIT_TAKE1("ConciergeTimeZone", set_timezone, NULL, RSRC_CONF,
                   "the clinic's IANA time zone"),
     AP_INIT_TAKE2("ConciergeUserRole", set_user_role, NULL, RSRC_CONF,

@@ -276,6 +276,149 @@ static const mc_stmt mc_stmts[] = {
       "NULL ORDER BY id DESC LIMIT 1), '') FROM notification_outbox WHERE "
       "delivered_at IS NULL" },
     { "cc_audit_count", "SELECT count(*), coalesce(max(seq), 0) FROM audit_log" },
+    /* ---- booking (sql/006 functions do the transactional work) ---- */
+    /* Availability: the busy intervals (active bookings with their
+     * buffers; lapsed holds do not count) of the practitioners who do a
+     * service, with the clinic model's version ... */
+    { "cc_bk_busy",
+      "SELECT (SELECT version FROM clinic_state WHERE id = 1)::text, "
+      "coalesce(string_agg(b.practitioner_id || ' ' || extract(epoch FROM "
+      "lower(b.blocked))::bigint || ' ' || extract(epoch FROM "
+      "upper(b.blocked))::bigint, ' '), '') FROM bookings b JOIN "
+      "practitioner_services ps ON ps.practitioner_id = b.practitioner_id "
+      "AND ps.service_id = %lld WHERE b.practitioner_id = "
+      "coalesce(nullif(%lld, 0), b.practitioner_id) AND b.blocked && "
+      "tstzrange(%s::timestamptz, %s::timestamptz) AND b.id <> %lld AND "
+      "b.status IN ('pending_payment', 'confirmed') AND (b.status = "
+      "'confirmed' OR b.hold_until >= now())" },
+    /* ... and the model itself when that version moved (services by id,
+     * practitioners with their services, hours and exceptions from two
+     * days ago on, settings), read in one snapshot. */
+    { "cc_bk_model",
+      "SELECT jsonb_build_object('version', (SELECT version FROM "
+      "clinic_state WHERE id = 1), 'settings', (SELECT to_jsonb(c) FROM "
+      "clinic_settings c WHERE id = 1), 'services', coalesce((SELECT "
+      "jsonb_object_agg(id::text, jsonb_build_object('id', id, 'name', name, "
+      "'duration_min', duration_min, 'buffer_before_min', buffer_before_min, "
+      "'buffer_after_min', buffer_after_min, 'requires_payment', "
+      "requires_payment)) FROM services WHERE active), '{}'), "
+      "'practitioners', coalesce((SELECT jsonb_agg(jsonb_build_object('id', "
+      "p.id, 'calendar_id', p.calendar_id, 'services', coalesce((SELECT "
+      "jsonb_agg(service_id) FROM practitioner_services WHERE "
+      "practitioner_id = p.id), '[]'), 'hours', coalesce((SELECT "
+      "jsonb_agg(jsonb_build_array(h.weekday, h.start_min, h.end_min)) FROM "
+      "opening_hours h WHERE h.practitioner_id = p.id), '[]'), "
+      "'exceptions', coalesce((SELECT jsonb_agg(jsonb_build_array(e.day - "
+      "date '1970-01-01', e.closed, e.start_min, e.end_min)) FROM "
+      "schedule_exceptions e WHERE (e.practitioner_id = p.id OR "
+      "e.practitioner_id IS NULL) AND e.day >= current_date - 2), '[]')) "
+      "ORDER BY p.id) FROM practitioners p WHERE p.active), '[]'))::text" },
+    { "cc_bk_services",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, "
+      "'description', description, 'duration_min', duration_min, "
+      "'price_cents', price_cents, 'currency', currency, "
+      "'buffer_before_min', buffer_before_min, 'buffer_after_min', "
+      "buffer_after_min, 'requires_payment', requires_payment) ORDER BY id), "
+      "'[]')::text FROM services WHERE active" },
+    { "cc_bk_book",
+      "SELECT concierge_book(nullif(%s, ''), %s, %lld, %lld, %s::timestamptz, "
+      "%s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s, %s, "
+      "nullif(%s, ''), %s, %s, %s, %s)::text" },
+    { "cc_bk_get", "SELECT concierge_booking_json(%lld)::text" },
+    { "cc_bk_offer_services",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, "
+      "'aliases', aliases, 'duration_min', duration_min, 'price_cents', "
+      "price_cents, 'currency', currency, 'requires_payment', "
+      "requires_payment) ORDER BY id), '[]')::text FROM services WHERE active "
+      "AND EXISTS (SELECT 1 FROM practitioner_services ps JOIN practitioners "
+      "p ON p.id = ps.practitioner_id WHERE ps.service_id = services.id AND "
+      "p.active)" },
+    { "cc_cl_services",
+      "SELECT coalesce(jsonb_agg(concierge_service_json(id) ORDER BY id), "
+      "'[]')::text FROM services" },
+    { "cc_cl_service_save",
+      "SELECT concierge_service_save(%lld, %s::jsonb, %s, %s)::text" },
+    { "cc_cl_practitioners",
+      "SELECT coalesce(jsonb_agg(concierge_practitioner_json(id) ORDER BY "
+      "id), '[]')::text FROM practitioners" },
+    { "cc_cl_practitioner_save",
+      "SELECT concierge_practitioner_save(%lld, %s::jsonb, %s, %s)::text" },
+    { "cc_cl_hours_save",
+      "SELECT concierge_hours_save(%lld, %s::jsonb, %s, %s)::text" },
+    { "cc_cl_exceptions",
+      "SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY day, id), '[]')::text "
+      "FROM schedule_exceptions e WHERE day BETWEEN %s::date AND %s::date" },
+    { "cc_cl_exception_add",
+      "SELECT concierge_exception_add(%s::jsonb, %s, %s)::text" },
+    { "cc_cl_exception_delete",
+      "SELECT concierge_exception_delete(%lld, %s, %s)::text" },
+    { "cc_cl_settings_save",
+      "SELECT concierge_settings_save(%s::jsonb, %s, %s)::text" },
+    { "cc_cal_claim",
+      "WITH c AS (UPDATE calendar_outbox SET locked_until = now() + interval "
+      "'60 seconds', attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+      "calendar_outbox WHERE done_at IS NULL AND next_at <= now() AND "
+      "(locked_until IS NULL OR locked_until < now()) ORDER BY id LIMIT 10 "
+      "FOR UPDATE SKIP LOCKED) RETURNING id, op, calendar_id, attempts, "
+      "booking_id, gen) SELECT c.id, c.op, c.calendar_id, c.attempts, "
+      "concierge_booking_json(c.booking_id)::text, s.event_salt, "
+      "coalesce(c.gen, b.calendar_gen)::text FROM c JOIN bookings b ON b.id "
+      "= c.booking_id, calendar_status s WHERE s.id = 1 ORDER BY c.id" },
+    { "cc_cal_done",
+      "UPDATE calendar_outbox SET done_at = now(), locked_until = NULL, "
+      "last_error = NULL WHERE id = %lld" },
+    { "cc_cal_retry",
+      "UPDATE calendar_outbox SET next_at = now() + make_interval(secs => "
+      "%s::int), locked_until = NULL, last_error = %s WHERE id = %lld" },
+    { "cc_cal_state",
+      "UPDATE calendar_status SET ok = v.ok, last_ok_at = CASE WHEN v.ok THEN "
+      "now() ELSE last_ok_at END, last_error = CASE WHEN v.ok THEN last_error "
+      "ELSE nullif(v.err, '') END, last_error_at = CASE WHEN v.ok THEN "
+      "last_error_at ELSE now() END FROM (SELECT %s::boolean AS ok, %s::text "
+      "AS err) v WHERE id = 1" },
+    { "cc_cal_health",
+      "SELECT json_build_object('status', CASE WHEN s.ok IS NULL THEN "
+      "'unknown' WHEN s.ok THEN 'ok' ELSE 'error' END, 'last_ok_at', "
+      "s.last_ok_at, 'last_error', s.last_error, 'last_error_at', "
+      "s.last_error_at, 'pending', (SELECT count(*) FROM calendar_outbox "
+      "WHERE done_at IS NULL), 'retrying', (SELECT count(*) FROM "
+      "calendar_outbox WHERE done_at IS NULL AND last_error IS NOT NULL), "
+      "'oldest_pending_s', (SELECT coalesce(floor(extract(epoch FROM now() - "
+      "min(created_at))), 0) FROM calendar_outbox WHERE done_at IS NULL))"
+      "::text FROM calendar_status s WHERE s.id = 1" },
+    { "cc_bk_idem_get",
+      "SELECT json_build_object('request_hash', request_hash, 'booking', "
+      "CASE WHEN booking_id IS NOT NULL THEN "
+      "concierge_booking_json(booking_id) END)::text FROM idempotency_keys "
+      "WHERE key = %s" },
+    { "cc_bk_settings",
+      "SELECT row_to_json(c)::text FROM clinic_settings c WHERE id = 1" },
+    { "cc_bk_cancel",
+      "SELECT concierge_booking_cancel(%lld, %s, %s, %s, %s::boolean)::text" },
+    { "cc_bk_move",
+      "SELECT concierge_booking_move(%lld, %lld, %s::timestamptz, "
+      "%s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s, "
+      "%s::boolean)::text" },
+    { "cc_bk_expire", "SELECT concierge_expire_holds(NULL)" },
+    { "cc_audit_seal", "SELECT concierge_audit_seal(%d, %s::boolean)" },
+    { "cc_bk_idem_purge",
+      "DELETE FROM idempotency_keys WHERE created_at < now() - interval "
+      "'1 day'" },
+    { "cc_bk_list",
+      "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text, "
+      "min(x.id)::text FROM (SELECT b.id, b.status, b.service_id, s.name AS "
+      "service_name, b.practitioner_id, p.name AS practitioner_name, "
+      "extract(epoch FROM b.start_at)::bigint AS start, extract(epoch FROM "
+      "b.end_at)::bigint AS \"end\", b.patient_name, b.patient_email, "
+      "b.patient_phone, b.payment_status, b.hold_until, b.reschedules, "
+      "b.late_cancel, b.source, b.created_at FROM bookings b JOIN services s "
+      "ON s.id = b.service_id JOIN practitioners p ON p.id = "
+      "b.practitioner_id, (SELECT %s::text AS name) z WHERE b.start_at >= %s::date::timestamp "
+      "AT TIME ZONE z.name AND b.start_at < %s::date::timestamp AT TIME ZONE "
+      "z.name AND b.status = coalesce(nullif(%s, ''), b.status) AND "
+      "b.practitioner_id = coalesce(nullif(%lld, 0), b.practitioner_id) AND "
+      "b.id < coalesce(nullif(%lld, 0), 9223372036854775807) ORDER BY b.id "
+      "DESC LIMIT %lld) x" },
 };
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;

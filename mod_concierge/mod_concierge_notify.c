@@ -307,7 +307,8 @@ void mc_notify_child_init(apr_pool_t *p, server_rec *s)
         nt_thread = NULL;
         return;
     }
-    apr_pool_cleanup_register(p, NULL, notify_stop, apr_pool_cleanup_null);
+    /* Pre-cleanup: before mod_dbd's pool goes with the child pool. */
+    apr_pool_pre_cleanup_register(p, NULL, notify_stop);
 }
 
 json_t *mc_notify_health(request_rec *r)

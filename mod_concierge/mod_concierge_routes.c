@@ -62,6 +62,52 @@ const mc_route mc_routes[] = {
     { "PUT", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_put,
       MC_ROLE_ADMIN, MC_RL_ADMIN, 256 * KB, MC_BODY_TEXT },
     /* chat (patients) and chat logs (staff) */
+    /* booking */
+    { "GET", "/api/services", mc_api_services, MC_ROLE_PUBLIC, MC_RL_BROWSE,
+      0 },
+    { "GET", "/api/slots", mc_api_slots, MC_ROLE_PUBLIC, MC_RL_BROWSE, 0 },
+    { "POST", "/api/bookings", mc_api_bookings_create, MC_ROLE_PUBLIC,
+      MC_RL_BOOKING, 8 * KB },
+    { "GET", "/api/bookings/{id}", mc_api_booking_get, MC_ROLE_PUBLIC,
+      MC_RL_BROWSE, 0 },
+    { "POST", "/api/bookings/{id}/cancel", mc_api_booking_cancel,
+      MC_ROLE_PUBLIC, MC_RL_BOOKING, 2 * KB, MC_BODY_JSON_OPT },
+    { "POST", "/api/bookings/{id}/reschedule", mc_api_booking_reschedule,
+      MC_ROLE_PUBLIC, MC_RL_BOOKING, 2 * KB },
+    { "GET", "/api/admin/bookings", mc_api_admin_bookings, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0 },
+    { "GET", "/api/admin/bookings/{id}", mc_api_admin_booking_get,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
+    { "POST", "/api/admin/bookings/{id}/cancel", mc_api_admin_booking_cancel,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 2 * KB, MC_BODY_JSON_OPT },
+    { "POST", "/api/admin/bookings/{id}/reschedule",
+      mc_api_admin_booking_reschedule, MC_ROLE_STAFF, MC_RL_ADMIN, 2 * KB },
+    /* the clinic model: admins set services, practitioners and settings;
+     * staff keep schedules (hours, holidays, time off) */
+    { "GET", "/api/admin/services", mc_api_admin_services, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0 },
+    { "POST", "/api/admin/services", mc_api_admin_service_create,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
+    { "PUT", "/api/admin/services/{id}", mc_api_admin_service_update,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
+    { "GET", "/api/admin/practitioners", mc_api_admin_practitioners,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
+    { "POST", "/api/admin/practitioners", mc_api_admin_practitioner_create,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
+    { "PUT", "/api/admin/practitioners/{id}",
+      mc_api_admin_practitioner_update, MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
+    { "PUT", "/api/admin/practitioners/{id}/hours", mc_api_admin_hours_put,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 8 * KB },
+    { "GET", "/api/admin/exceptions", mc_api_admin_exceptions, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0 },
+    { "POST", "/api/admin/exceptions", mc_api_admin_exception_create,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 4 * KB },
+    { "DELETE", "/api/admin/exceptions/{id}", mc_api_admin_exception_delete,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
+    { "GET", "/api/admin/settings", mc_api_admin_settings_get, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0 },
+    { "PUT", "/api/admin/settings", mc_api_admin_settings_put, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 4 * KB },
     { "POST", "/api/chat", mc_api_chat_post, MC_ROLE_PUBLIC, MC_RL_CHAT,
       16 * KB },
     { "GET", "/api/chat/{session_id}", mc_api_chat_get, MC_ROLE_PUBLIC,
@@ -528,6 +574,11 @@ static int read_body(mc_ctx *c)
     }
     if (c->route->max_body == 0) {
         return OK;      /* this route takes no body; httpd discards any */
+    }
+    if (c->route->body == MC_BODY_JSON_OPT
+        && !apr_table_get(r->headers_in, "Transfer-Encoding")
+        && (!cl || !strcmp(cl, "0"))) {
+        return OK;      /* an optional body, not sent */
     }
     if (c->route->body == MC_BODY_TEXT) {
         if (!content_type_is_text(apr_table_get(r->headers_in,

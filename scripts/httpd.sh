@@ -33,6 +33,15 @@ mkdir -p "$CC_VAR/httpd"
 CONF=$CC_TOP/conf/httpd.conf
 # The LLM key block in concierge.conf is read only when there is a key.
 if [ -n "${GROQ_API_KEY:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_LLM"; fi
+# Manage tokens are derived from ConciergeSecret: one per var/ unless the
+# environment gives one (several hosts must share it).
+if [ -z "${CONCIERGE_SECRET:-}" ]; then
+    [ -s "$CC_VAR/secret" ] || (umask 077; head -c 36 /dev/urandom | base64 | tr -d '/+=' > "$CC_VAR/secret")
+    CONCIERGE_SECRET=$(cat "$CC_VAR/secret")
+fi
+export CONCIERGE_SECRET
+HTTPD="$HTTPD -DCONCIERGE_SECRET"
+if [ -n "${CONCIERGE_GOOGLE_KEY_FILE:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_GOOGLE"; fi
 # The sanitizer build needs its runtimes preloaded into httpd.
 if [ -n "${CC_PRELOAD:-}" ]; then HTTPD="env LD_PRELOAD=${CC_PRELOAD// /:} $HTTPD"; fi
 PIDFILE=$CC_VAR/httpd/httpd.pid

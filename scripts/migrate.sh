@@ -28,9 +28,16 @@ if [ "$(q -At -c "SELECT current_user")" != "$APP_ROLE" ]; then
 GRANT USAGE ON SCHEMA public TO :"app";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app";
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM :"app";
+-- Staged audit entries leave only through concierge_audit_seal() (owned
+-- by the schema owner): the application may add them, not remove them.
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_pending FROM :"app";
 REVOKE UPDATE, DELETE, TRUNCATE ON schema_migrations FROM :"app";
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO :"app";
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO :"app";
+-- Functions this role owns (extensions' own functions, e.g. btree_gist's,
+-- belong to the superuser and are executable by everyone already).
+SELECT format('GRANT EXECUTE ON FUNCTION %s TO %I', p.oid::regprocedure, :'app')
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'public' AND p.proowner = current_user::regrole \gexec
 SQL
 else
     echo "migrate: warning: migrations ran as the application role $APP_ROLE; set CONCIERGE_DB_OWNER_PARAMS so it cannot alter the audit log" >&2

@@ -19,6 +19,7 @@
 #include "harness.h"
 
 int it_port;
+int it_port2;
 char it_var[256];
 static char it_top[1024];
 const char *IT_ADMIN = "it-admin:it-admin-password-1";
@@ -165,6 +166,7 @@ void it_global_teardown(void)
         return;
     }
     it_sh("scripts/httpd.sh stop >/dev/null 2>&1");
+    it_httpd2_stop();
     it_sh("scripts/pg.sh stop >/dev/null 2>&1");
     if (!getenv("CC_KEEP")) {
         it_sh("rm -rf '%s'", it_var);
@@ -174,14 +176,14 @@ void it_global_teardown(void)
 /* httpd.sh start returns when one child answers; wait until every child
  * process is up (each answers /api/admin/me with its pid), so tests that
  * need several processes get them. */
-static void wait_all_children(void)
+static void wait_all_children(int port, int want)
 {
-    const char *s = getenv("CC_SERVERS");
-    int want = s ? atoi(s) : 1, seen_n = 0, i;
+    int seen_n = 0, i;
     long seen[64];
 
     for (i = 0; i < 400 && seen_n < want && seen_n < 64; i++) {
-        it_resp *r = it_get("/api/admin/me", IT_PROBE);
+        it_resp *r = it_req_at(port, "GET", "/api/admin/me", IT_PROBE, NULL,
+                               NULL, -1, NULL);
         json_t *pid = r->json ? json_object_get(r->json, "server_pid") : NULL;
 
         if (r->status == 200 && json_is_integer(pid)) {
@@ -239,12 +241,61 @@ void it_httpd_start(const char *extra, int servers, int threads)
         snprintf(v, sizeof(v), "%d", it_port);
         setenv("CC_PORT", v, 1);
     }
-    wait_all_children();
+    wait_all_children(it_port, servers);
 }
 
 void it_httpd_stop(void)
 {
     it_sh("scripts/httpd.sh stop >/dev/null 2>&1");
+}
+
+/* The second host: the same scripts/httpd.sh with CC_VAR, CC_PORT and
+ * CC_EXTRA_CONF of its own; app_conninfo finds the database through the
+ * pg/ link, and httpd.sh the first host's ConciergeSecret through the
+ * secret link (hosts of one clinic share it). */
+void it_httpd2_start(const char *extra, int servers, int threads)
+{
+    char var2[300], path[400];
+    FILE *f;
+    int tries;
+
+    snprintf(var2, sizeof(var2), "%s/second", it_var);
+    snprintf(path, sizeof(path), "%s/extra.conf", var2);
+    it_httpd2_stop();
+    if (it_sh("mkdir -p '%s/httpd' && ln -sfn '%s/pg' '%s/pg' && ln -sfn "
+              "'%s/secret' '%s/secret'", var2, it_var, var2, it_var, var2)
+        != 0 || !(f = fopen(path, "w"))) {
+        die("cannot prepare the second httpd's folder");
+    }
+    fputs("# written by the integration harness (second httpd)\n", f);
+    if (extra) {
+        fputs(extra, f);
+    }
+    fclose(f);
+    for (tries = 0;; tries++) {
+        it_port2 = free_port();
+        it_sh("rm -f '%s/httpd/error.log'", var2);
+        if (it_sh("CC_VAR='%s' CC_PORT=%d CC_EXTRA_CONF='%s' CC_SERVERS=%d "
+                  "CC_THREADS=%d scripts/httpd.sh start", var2, it_port2,
+                  path, servers, threads) == 0) {
+            break;
+        }
+        if (tries == 3) {
+            it_port2 = 0;
+            it_global_teardown();
+            die("the second httpd did not start");
+        }
+    }
+    wait_all_children(it_port2, servers);
+}
+
+void it_httpd2_stop(void)
+{
+    if (it_var[0]) {
+        it_sh("[ -d '%s/second' ] && CC_VAR='%s/second' scripts/httpd.sh "
+              "stop >/dev/null 2>&1", it_var, it_var);
+    }
+    it_port2 = 0;
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */
@@ -274,6 +325,13 @@ it_resp *it_req(const char *method, const char *path, const char *auth,
                 const char *ctype, const char *body, long len,
                 const char *const *hdrs)
 {
+    return it_req_at(it_port, method, path, auth, ctype, body, len, hdrs);
+}
+
+it_resp *it_req_at(int port, const char *method, const char *path,
+                   const char *auth, const char *ctype, const char *body,
+                   long len, const char *const *hdrs)
+{
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;
     it_resp *r = calloc(1, sizeof(*r));
@@ -282,7 +340,7 @@ it_resp *it_req(const char *method, const char *path, const char *auth,
     CURLcode rc;
 
     /* Any path length: tests send paths over httpd's limits on purpose. */
-    if (asprintf(&url, "http://127.0.0.1:%d%s", it_port, path) < 0) {
+    if (asprintf(&url, "http://127.0.0.1:%d%s", port, path) < 0) {
         die("out of memory");
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -397,14 +455,14 @@ void it_assert_error_at(it_resp *r, long status, const char *code,
 
 /* ---- error log ----------------------------------------------------------- */
 
-char *it_log_read(void)
+static char *log_read_at(const char *sub)
 {
     char path[512];
     FILE *f;
     char *out = NULL;
     size_t cap = 0;
 
-    snprintf(path, sizeof(path), "%s/httpd/error.log", it_var);
+    snprintf(path, sizeof(path), "%s%s/httpd/error.log", it_var, sub);
     f = fopen(path, "r");
     if (!f) {
         return strdup("");
@@ -423,9 +481,19 @@ char *it_log_read(void)
     return out;
 }
 
-char *it_log_unexpected(const char *const *allowed)
+char *it_log_read(void)
 {
-    char *log = it_log_read(), *line, *save = NULL, *out = NULL;
+    return log_read_at("");
+}
+
+char *it_log2_read(void)
+{
+    return log_read_at("/second");
+}
+
+static char *log_unexpected_in(char *log, const char *const *allowed)
+{
+    char *line, *save = NULL, *out = NULL;
     size_t cap = 0;
     FILE *m = open_memstream(&out, &cap);
     int bad = 0;
@@ -459,6 +527,16 @@ char *it_log_unexpected(const char *const *allowed)
         return NULL;
     }
     return out;
+}
+
+char *it_log_unexpected(const char *const *allowed)
+{
+    return log_unexpected_in(it_log_read(), allowed);
+}
+
+char *it_log2_unexpected(const char *const *allowed)
+{
+    return log_unexpected_in(it_log2_read(), allowed);
 }
 
 /* ---- fake servers (tests/fakes) ---------------------------------------- */

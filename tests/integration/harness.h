@@ -36,11 +36,23 @@ void it_global_teardown(void);
 void it_httpd_start(const char *extra, int servers, int threads);
 void it_httpd_stop(void);
 
+/* A second httpd sharing the run's PostgreSQL (two hosts, one database):
+ * its own free port (it_port2) and CC_VAR <it_var>/second, whose pg/
+ * links to the run's; `extra` as its EXTRA_CONF.  Stopped by
+ * it_httpd2_stop and by it_global_teardown. */
+extern int it_port2;
+void it_httpd2_start(const char *extra, int servers, int threads);
+void it_httpd2_stop(void);
+
 /* One HTTP request on a fresh connection.  auth "user:pass" or NULL;
  * body may be NULL; len < 0 means strlen(body); hdrs NULL-terminated. */
 it_resp *it_req(const char *method, const char *path, const char *auth,
                 const char *ctype, const char *body, long len,
                 const char *const *hdrs);
+/* The same, to another port (e.g. it_port2). */
+it_resp *it_req_at(int port, const char *method, const char *path,
+                   const char *auth, const char *ctype, const char *body,
+                   long len, const char *const *hdrs);
 #define it_get(path, auth) it_req("GET", (path), (auth), NULL, NULL, -1, NULL)
 #define it_put_json(path, auth, body) \
     it_req("PUT", (path), (auth), "application/json", (body), -1, NULL)
@@ -64,6 +76,9 @@ char *it_sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns NULL when there are none, else a malloc'd string of them. */
 char *it_log_unexpected(const char *const *allowed);
 char *it_log_read(void);
+/* The same for the second httpd's error log. */
+char *it_log2_unexpected(const char *const *allowed);
+char *it_log2_read(void);
 
 /* Fake external services (the Python servers in tests/fakes).  it_fake_spawn runs argv
  * (argv[0] "python3") with its output in logfile and waits until every
@@ -90,5 +105,7 @@ Suite *it_suite_chat(void);
 Suite *it_suite_knowledge(void);
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
+Suite *it_suite_booking(void);
+Suite *it_suite_calendar(void);
 
 #endif

@@ -1,0 +1,1750 @@
+/*
+ * mod_concierge_booking.c - services, availability and bookings.
+ *
+ *   GET  /api/services                       active services
+ *   GET  /api/slots?service_id=&from=&days=[&practitioner_id=]
+ *   POST /api/bookings          (Idempotency-Key)
+ *   GET  /api/bookings/{id}                   \
+ *   POST /api/bookings/{id}/cancel             > X-Manage-Token
+ *   POST /api/bookings/{id}/reschedule        /
+ *   GET  /api/admin/bookings, POST /api/admin/bookings/{id}/cancel|reschedule
+ *
+ * Availability = opening hours (cc_slots, in the clinic's zone read from
+ * tzdata: no TZ switching) minus active bookings with their buffers minus
+ * calendar busy times.  PostgreSQL has the last word: the exclusion
+ * constraint bookings_no_overlap makes overlapping bookings of one
+ * practitioner impossible, whatever the concurrency or number of hosts;
+ * concierge_book() (sql/006) does idempotency, the insert, the audit entry
+ * and the calendar outbox in one transaction.
+ *
+ * Manage tokens are HMAC-SHA256(key, nonce) with key = SHA-256 of
+ * ConciergeSecret; only the nonce and SHA-256(token) are stored, so an
+ * idempotent replay can return the same token, and the database alone
+ * cannot produce one.
+ */
+#include <stdlib.h>
+#include "apr_strings.h"
+#include "apr_base64.h"
+#include "apr_thread_proc.h"
+#include "apr_thread_mutex.h"
+#include "apr_lib.h"
+#include "mod_concierge.h"
+#include "util_script.h"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include "cc_intent.h"
+#include "cc_json.h"
+#include "cc_slots.h"
+#include "cc_time.h"
+#include "cc_tz.h"
+#include "cc_valid.h"
+
+#define I64(p, v) apr_psprintf((p), "%" APR_INT64_T_FMT, (apr_int64_t)(v))
+
+#define BK_MAX_DAYS        31
+#define BK_ALTERNATIVES    5
+#define BK_SWEEP_TICK      apr_time_from_msec(200)
+
+static unsigned char bk_key[32];
+static int           bk_key_random;
+static apr_hash_t   *bk_zones;      /* zone name -> const cc_tz_t * */
+static apr_thread_t *bk_thread;
+static volatile int  bk_stop;
+static server_rec   *bk_server;
+struct bk_model;
+static apr_thread_mutex_t *bk_mu;
+static struct bk_model    *bk_current;
+static apr_status_t model_exit(void *data);
+
+/* ---- set-up ----------------------------------------------------------------- */
+
+apr_status_t mc_booking_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    const char *secret = mc_config_gets(s, MC_CONFS_SECRET);
+    server_rec *sp;
+
+    bk_zones = apr_hash_make(pconf);
+    for (sp = s; sp; sp = sp->next) {
+        const char *zone = mc_config_timezone(sp);
+        cc_problem_t prob;
+        cc_tz_t *tz;
+
+        if (apr_hash_get(bk_zones, zone, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        memset(&prob, 0, sizeof(prob));
+        tz = cc_tz_load(pconf, NULL, zone, &prob);
+        if (!tz) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, CCLOGNO(01301)
+                         "ConciergeTimeZone %s: cannot read its tzdata (%s)",
+                         zone, prob.message[0] ? prob.message : "unknown");
+            return APR_EGENERAL;
+        }
+        apr_hash_set(bk_zones, zone, APR_HASH_KEY_STRING, tz);
+    }
+    /* Before the children fork: every process derives the same tokens. */
+    if (secret) {
+        unsigned int n = 0;
+
+        EVP_Digest(secret, strlen(secret), bk_key, &n, EVP_sha256(), NULL);
+        bk_key_random = 0;
+    }
+    else {
+        if (RAND_bytes(bk_key, sizeof(bk_key)) != 1) {
+            return APR_EGENERAL;
+        }
+        bk_key_random = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(01302)
+                     "ConciergeSecret is not set: manage tokens still work, "
+                     "but an Idempotency-Key replay after a restart (or on "
+                     "another host) cannot return the booking's token");
+    }
+    return APR_SUCCESS;
+}
+
+const cc_tz_t *mc_booking_tz(const server_rec *s)
+{
+    return bk_zones ? apr_hash_get(bk_zones, mc_config_timezone(s),
+                                   APR_HASH_KEY_STRING) : NULL;
+}
+
+/* Seals staged audit entries into the chain (every 200 ms), releases
+ * lapsed payment holds (every 5 s) and forgets day-old idempotency keys
+ * (every 10 min), whatever traffic there is (no external cron). */
+static void *APR_THREAD_FUNC sweeper(apr_thread_t *th, void *data)
+{
+    const char *seal[2] = { "5000", "false" };
+    apr_pool_t *p;
+    apr_uint64_t n = 0;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_tag(p, "concierge-bookings");
+    while (!bk_stop) {
+        ap_dbd_t *dbd = mc_db_open_s(bk_server, p);
+
+        if (dbd) {
+            mc_db_query_s(bk_server, p, dbd, "cc_audit_seal", NULL, 2, seal);
+            if (n % 25 == 0) {
+                mc_db_query_s(bk_server, p, dbd, "cc_bk_expire", NULL, 0,
+                              NULL);
+            }
+            if (n % 3000 == 0) {
+                mc_db_query_s(bk_server, p, dbd, "cc_bk_idem_purge", NULL, 0,
+                              NULL);
+            }
+            mc_db_close_s(bk_server, dbd);
+        }
+        n++;
+        apr_pool_clear(p);
+        apr_sleep(BK_SWEEP_TICK);
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(th, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t sweeper_stop(void *data)
+{
+    apr_status_t trv;
+
+    if (bk_thread) {
+        bk_stop = 1;
+        apr_thread_join(&trv, bk_thread);
+        bk_thread = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+void mc_booking_child_init(apr_pool_t *p, server_rec *s)
+{
+    bk_server = s;
+    bk_stop = 0;
+    bk_current = NULL;
+    apr_thread_mutex_create(&bk_mu, APR_THREAD_MUTEX_DEFAULT, p);
+    apr_pool_cleanup_register(p, NULL, model_exit, apr_pool_cleanup_null);
+    if (apr_thread_create(&bk_thread, NULL, sweeper, NULL, p)
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01303)
+                     "cannot start the booking sweeper thread");
+        bk_thread = NULL;
+        return;
+    }
+    /* A pre-cleanup: it must run before mod_dbd's pool (the thread's
+     * connections) is destroyed with the child pool. */
+    apr_pool_pre_cleanup_register(p, NULL, sweeper_stop);
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *b64url(apr_pool_t *p, const unsigned char *d, int n)
+{
+    char *s = apr_palloc(p, apr_base64_encode_len(n));
+    char *q;
+
+    apr_base64_encode(s, (const char *)d, n);
+    for (q = s; *q; q++) {
+        if (*q == '+') {
+            *q = '-';
+        }
+        else if (*q == '/') {
+            *q = '_';
+        }
+        else if (*q == '=') {
+            *q = '\0';
+            break;
+        }
+    }
+    return s;
+}
+
+static char *sha256_hex(apr_pool_t *p, const char *s, apr_size_t n)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char *hex = apr_palloc(p, 65);
+    int i;
+
+    EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
+    for (i = 0; i < 32; i++) {
+        hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+    }
+    hex[64] = '\0';
+    return hex;
+}
+
+static char *manage_token(apr_pool_t *p, const char *nonce)
+{
+    unsigned char mac[32];
+    unsigned int n = 0;
+
+    HMAC(EVP_sha256(), bk_key, sizeof(bk_key), (const unsigned char *)nonce,
+         strlen(nonce), mac, &n);
+    return b64url(p, mac, (int)n);
+}
+
+static apr_int64_t jint(json_t *o, const char *k)
+{
+    return (apr_int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *rfc3339(request_rec *r, int64_t t)
+{
+    return cc_tz_rfc3339(r->pool, mc_booking_tz(r->server), t);
+}
+
+static int64_t local_day(const cc_tz_t *tz, int64_t t)
+{
+    cc_civil_t c;
+    int32_t off;
+
+    cc_civil_from_utc(tz, t, &c, &off);
+    return cc_days_from_civil(c.year, c.month, c.day);
+}
+
+static const char *day_string(apr_pool_t *p, int64_t day)
+{
+    int y, m, d;
+
+    cc_civil_from_days(day, &y, &m, &d);
+    return apr_psprintf(p, "%04d-%02d-%02d", y, m, d);
+}
+
+/* One JSON text value from a prepared select (request connection). */
+static const char *select_json(mc_ctx *c, const char *label, int nargs,
+                               const char **args, int *dbfail)
+{
+    request_rec *r = c->r;
+    ap_dbd_t *dbd = mc_db_acquire(r);
+    apr_dbd_results_t *res;
+
+    *dbfail = 1;
+    if (!dbd || mc_db_select(r, dbd, label, &res, nargs, args)
+                != APR_SUCCESS) {
+        return NULL;
+    }
+    *dbfail = 0;
+    return mc_db_value(r, dbd, res, 0);
+}
+
+static json_t *load_json(mc_ctx *c, const char *text)
+{
+    json_error_t jerr;
+    json_t *j = text ? json_loads(text, 0, &jerr) : NULL;
+
+    return j ? cc_json_pool_own(c->r->pool, j) : NULL;
+}
+
+/* ---- availability --------------------------------------------------------- */
+
+typedef struct bk_slot {
+    int64_t     start, end;
+    apr_int64_t practitioner;
+} bk_slot;
+
+typedef struct bk_avail {
+    json_t             *service;     /* NULL: no such active service */
+    json_t             *settings;
+    apr_array_header_t *slots;       /* bk_slot, by start then practitioner */
+    json_t             *unavailable; /* practitioner ids: calendar unknown */
+    int                 npract;
+} bk_avail;
+
+static int slot_cmp(const void *a, const void *b)
+{
+    const bk_slot *x = a, *y = b;
+
+    if (x->start != y->start) {
+        return x->start < y->start ? -1 : 1;
+    }
+    return (x->practitioner > y->practitioner)
+           - (x->practitioner < y->practitioner);
+}
+
+/* ---- the clinic model, cached per process ----------------------------------
+ *
+ * Services, practitioners, hours, exceptions and settings change rarely;
+ * bookings change all the time.  So each process keeps the model (parsed
+ * once into C arrays) and every availability request asks PostgreSQL only
+ * for the busy intervals and clinic_state.version (one simple query); when
+ * the version moved (a trigger bumps it on any change of the model, on any
+ * host) the model is reloaded first.  Requests hold a reference; an old
+ * model's pool goes when its last request ends. */
+
+typedef struct bk_pract {
+    apr_int64_t     id;
+    const char     *calendar;       /* NULL: none */
+    apr_int64_t    *services;
+    int             nservices;
+    cc_hours_t     *hours;
+    int             nhours;
+    cc_exception_t *exc;
+    int             nexc;
+} bk_pract;
+
+typedef struct bk_model {
+    apr_pool_t  *pool;
+    apr_int64_t  version;
+    json_t      *root;          /* services (by id text) and settings */
+    bk_pract    *pract;
+    int          npract;
+    int          refs;
+    int          retired;
+} bk_model;
+
+
+static void model_free(bk_model *m)
+{
+    json_decref(m->root);
+    apr_pool_destroy(m->pool);
+}
+
+static apr_status_t model_release(void *data)
+{
+    bk_model *m = data;
+    int gone;
+
+    apr_thread_mutex_lock(bk_mu);
+    gone = --m->refs == 0 && m->retired;
+    apr_thread_mutex_unlock(bk_mu);
+    if (gone) {
+        model_free(m);
+    }
+    return APR_SUCCESS;
+}
+
+static bk_model *model_parse(const char *text)
+{
+    json_error_t jerr;
+    json_t *root = text ? json_loads(text, 0, &jerr) : NULL;
+    json_t *prs, *pr;
+    apr_pool_t *p;
+    bk_model *m;
+    size_t i, k;
+
+    if (!root || !json_is_object(json_object_get(root, "settings"))) {
+        json_decref(root);
+        return NULL;
+    }
+    apr_pool_create(&p, NULL);
+    m = apr_pcalloc(p, sizeof(*m));
+    m->pool = p;
+    m->root = root;
+    m->version = jint(root, "version");
+    prs = json_object_get(root, "practitioners");
+    m->npract = (int)json_array_size(prs);
+    m->pract = apr_pcalloc(p, sizeof(bk_pract) * (size_t)(m->npract + 1));
+    json_array_foreach(prs, i, pr) {
+        bk_pract *b = &m->pract[i];
+        json_t *sv = json_object_get(pr, "services");
+        json_t *hours = json_object_get(pr, "hours");
+        json_t *exc = json_object_get(pr, "exceptions");
+
+        b->id = jint(pr, "id");
+        b->calendar = json_string_value(json_object_get(pr, "calendar_id"));
+        b->nservices = (int)json_array_size(sv);
+        b->services = apr_pcalloc(p, sizeof(apr_int64_t)
+                                     * (size_t)(b->nservices + 1));
+        for (k = 0; k < json_array_size(sv); k++) {
+            b->services[k] = (apr_int64_t)json_integer_value(
+                json_array_get(sv, k));
+        }
+        b->nhours = (int)json_array_size(hours);
+        b->hours = apr_pcalloc(p, sizeof(cc_hours_t)
+                                  * (size_t)(b->nhours + 1));
+        for (k = 0; k < json_array_size(hours); k++) {
+            json_t *v = json_array_get(hours, k);
+
+            b->hours[k].weekday = (int)json_integer_value(json_array_get(v, 0));
+            b->hours[k].start_min = (int)json_integer_value(
+                json_array_get(v, 1));
+            b->hours[k].end_min = (int)json_integer_value(json_array_get(v, 2));
+        }
+        b->nexc = (int)json_array_size(exc);
+        b->exc = apr_pcalloc(p, sizeof(cc_exception_t)
+                                * (size_t)(b->nexc + 1));
+        for (k = 0; k < json_array_size(exc); k++) {
+            json_t *v = json_array_get(exc, k);
+            cc_exception_t *e = &b->exc[k];
+
+            e->date = json_integer_value(json_array_get(v, 0));
+            e->closed = json_is_true(json_array_get(v, 1));
+            e->start_min = (int)json_integer_value(json_array_get(v, 2));
+            e->end_min = (int)json_integer_value(json_array_get(v, 3));
+            if (e->closed && e->start_min == 0 && e->end_min == 1440) {
+                e->end_min = 0;         /* cc_slots: the whole day */
+            }
+        }
+    }
+    return m;
+}
+
+/* The model at version (or newer), referenced for the request. */
+static bk_model *model_get(mc_ctx *c, apr_int64_t version)
+{
+    request_rec *r = c->r;
+    bk_model *m, *old = NULL;
+    const char *text;
+    int dbfail;
+
+    apr_thread_mutex_lock(bk_mu);
+    m = bk_current;
+    if (m && m->version >= version) {
+        m->refs++;
+        apr_thread_mutex_unlock(bk_mu);
+        apr_pool_cleanup_register(r->pool, m, model_release,
+                                  apr_pool_cleanup_null);
+        return m;
+    }
+    apr_thread_mutex_unlock(bk_mu);
+    /* Load outside the lock (a few requests may load at once; the newest
+     * wins). */
+    text = select_json(c, "cc_bk_model", 0, NULL, &dbfail);
+    if (dbfail || !(m = model_parse(text))) {
+        return NULL;
+    }
+    m->refs = 1;
+    apr_thread_mutex_lock(bk_mu);
+    if (!bk_current || bk_current->version < m->version) {
+        old = bk_current;
+        bk_current = m;
+        m->refs++;
+        if (old) {
+            old->retired = 1;
+            if (--old->refs != 0) {
+                old = NULL;     /* its last request frees it */
+            }
+        }
+    }
+    else {
+        m->retired = 1;         /* a newer one won: ours is per request */
+    }
+    apr_thread_mutex_unlock(bk_mu);
+    if (old) {
+        model_free(old);
+    }
+    apr_pool_cleanup_register(r->pool, m, model_release,
+                              apr_pool_cleanup_null);
+    return m;
+}
+
+static apr_status_t model_exit(void *data)
+{
+    if (bk_current) {
+        if (--bk_current->refs == 0) {
+            model_free(bk_current);
+        }
+        else {
+            bk_current->retired = 1;
+        }
+        bk_current = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static int has_service(const bk_pract *p, apr_int64_t service)
+{
+    int i;
+
+    for (i = 0; i < p->nservices; i++) {
+        if (p->services[i] == service) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Free slots of service for local days [from, from + days).  pract 0: all
+ * who do it; exclude: a booking whose own time does not count as busy (a
+ * reschedule).  Returns APR_SUCCESS, or APR_EGENERAL for a database
+ * failure. */
+/* A booking being moved: its own time is not busy, in the database nor in
+ * its practitioner's calendar (where its event is). */
+typedef struct bk_own {
+    apr_int64_t id, practitioner;
+    int64_t     start, end;
+} bk_own;
+
+/* busy minus [s, e) */
+static apr_array_header_t *busy_minus(apr_pool_t *p,
+                                      const apr_array_header_t *busy,
+                                      int64_t s, int64_t e)
+{
+    apr_array_header_t *out = apr_array_make(p, busy ? busy->nelts + 1 : 1,
+                                             sizeof(cc_interval_t));
+    int i;
+
+    for (i = 0; busy && i < busy->nelts; i++) {
+        cc_interval_t iv = APR_ARRAY_IDX(busy, i, cc_interval_t), part;
+
+        if (iv.end <= s || iv.start >= e) {
+            *(cc_interval_t *)apr_array_push(out) = iv;
+            continue;
+        }
+        if (iv.start < s) {
+            part.start = iv.start;
+            part.end = s;
+            *(cc_interval_t *)apr_array_push(out) = part;
+        }
+        if (iv.end > e) {
+            part.start = e;
+            part.end = iv.end;
+            *(cc_interval_t *)apr_array_push(out) = part;
+        }
+    }
+    return out;
+}
+
+static apr_status_t availability(mc_ctx *c, apr_int64_t service,
+                                 apr_int64_t pract, const bk_own *own,
+                                 int64_t from, int days, bk_avail *out)
+{
+    apr_int64_t exclude = own ? own->id : 0;
+    const char **cals;
+    apr_array_header_t **calbusy_all;
+    int *calok, ncal = 0, *calof;
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    int64_t now = (int64_t)apr_time_sec(apr_time_now());
+    int64_t busy_from = (from - 2) * 86400, busy_to = (from + days + 2) * 86400;
+    const char *args[5];
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    const char *busytext, *svkey;
+    apr_int64_t version;
+    ap_dbd_t *dbd;
+    bk_model *m;
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    out->slots = apr_array_make(r->pool, 64, sizeof(bk_slot));
+    out->unavailable = cc_json_pool_own(r->pool, json_array());
+    /* The busy intervals of everyone who does the service (the query
+     * selects them by service, so it does not depend on the model we
+     * hold) and the model's version, in one round trip. */
+    args[0] = I64(r->pool, service);
+    args[1] = I64(r->pool, pract);
+    args[2] = cc_rfc3339_utc(r->pool, busy_from);
+    args[3] = cc_rfc3339_utc(r->pool, busy_to);
+    args[4] = I64(r->pool, exclude);
+    dbd = mc_db_acquire(r);
+    if (!dbd || mc_db_select(r, dbd, "cc_bk_busy", &res, 5, args)
+                != APR_SUCCESS
+        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return APR_EGENERAL;
+    }
+    version = apr_strtoi64(apr_dbd_get_entry(dbd->driver, row, 0), NULL, 10);
+    busytext = apr_dbd_get_entry(dbd->driver, row, 1);
+    busytext = busytext ? busytext : "";
+    m = model_get(c, version);
+    if (!m) {
+        return APR_EGENERAL;
+    }
+    svkey = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, service);
+    out->service = json_object_get(json_object_get(m->root, "services"),
+                                   svkey);
+    out->settings = json_object_get(m->root, "settings");
+    if (!json_is_object(out->service)) {
+        out->service = NULL;
+        return APR_SUCCESS;
+    }
+    /* The calendars of everyone asked about, in one freeBusy query. */
+    cals = apr_pcalloc(r->pool, sizeof(char *) * (size_t)(m->npract + 1));
+    calof = apr_pcalloc(r->pool, sizeof(int) * (size_t)(m->npract + 1));
+    for (i = 0; i < m->npract; i++) {
+        const bk_pract *pr = &m->pract[i];
+
+        calof[i] = -1;
+        if ((!pract || pr->id == pract) && has_service(pr, service)
+            && pr->calendar) {
+            calof[i] = ncal;
+            cals[ncal++] = pr->calendar;
+        }
+    }
+    calbusy_all = apr_pcalloc(r->pool, sizeof(*calbusy_all)
+                                       * (size_t)(ncal + 1));
+    calok = apr_pcalloc(r->pool, sizeof(int) * (size_t)(ncal + 1));
+    if (ncal) {
+        mc_calendar_busy(r, cals, ncal, busy_from, busy_to, calbusy_all,
+                         calok);
+    }
+    for (i = 0; i < m->npract; i++) {
+        const bk_pract *pr = &m->pract[i];
+        apr_array_header_t *calbusy = NULL, *sl;
+        apr_array_header_t *busy;
+        const char *p;
+        cc_slot_query_t q;
+        int j;
+
+        if ((pract && pr->id != pract) || !has_service(pr, service)) {
+            continue;
+        }
+        out->npract++;
+        if (calof[i] >= 0) {
+            if (!calok[calof[i]]) {
+                /* Unknown availability: this practitioner is not offered. */
+                json_array_append_new(out->unavailable,
+                                      json_integer(pr->id));
+                continue;
+            }
+            calbusy = calbusy_all[calof[i]];
+            if (own && own->practitioner == pr->id) {
+                /* Our own event is not a conflict for our own move. */
+                calbusy = busy_minus(r->pool, calbusy, own->start, own->end);
+            }
+        }
+        /* busytext: "pid start end pid start end ..." */
+        busy = apr_array_make(r->pool, 16, sizeof(cc_interval_t));
+        for (p = busytext; *p; ) {
+            char *end;
+            apr_int64_t pid = apr_strtoi64(p, &end, 10);
+            cc_interval_t iv;
+
+            if (end == p) {
+                break;
+            }
+            iv.start = apr_strtoi64(end, &end, 10);
+            iv.end = apr_strtoi64(end, &end, 10);
+            p = end;
+            if (pid == pr->id) {
+                *(cc_interval_t *)apr_array_push(busy) = iv;
+            }
+        }
+        for (j = 0; calbusy && j < calbusy->nelts; j++) {
+            *(cc_interval_t *)apr_array_push(busy)
+                = APR_ARRAY_IDX(calbusy, j, cc_interval_t);
+        }
+        memset(&q, 0, sizeof(q));
+        q.tz = tz;
+        q.now = now;
+        q.from_date = from;
+        q.days = days;
+        q.duration_min = (int)jint(out->service, "duration_min");
+        q.buffer_before_min = (int)jint(out->service, "buffer_before_min");
+        q.buffer_after_min = (int)jint(out->service, "buffer_after_min");
+        q.step_min = (int)jint(out->settings, "slot_step_min");
+        q.min_notice_min = (int)jint(out->settings, "min_notice_min");
+        q.horizon_days = (int)jint(out->settings, "horizon_days");
+        q.hours = pr->hours;
+        q.nhours = pr->nhours;
+        q.exceptions = pr->exc;
+        q.nexceptions = pr->nexc;
+        q.busy = (const cc_interval_t *)busy->elts;
+        q.nbusy = busy->nelts;
+        sl = cc_slots_compute(r->pool, &q);
+        for (j = 0; sl && j < sl->nelts; j++) {
+            const cc_interval_t *iv = &APR_ARRAY_IDX(sl, j, cc_interval_t);
+            bk_slot *o = apr_array_push(out->slots);
+
+            o->start = iv->start;
+            o->end = iv->end;
+            o->practitioner = pr->id;
+        }
+    }
+    qsort(out->slots->elts, (size_t)out->slots->nelts, sizeof(bk_slot),
+          slot_cmp);
+    return APR_SUCCESS;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS+HH:MM" (25 bytes, no NUL) in the clinic's zone:
+ * the slot list is written without a JSON library, because it is the
+ * hottest reply of the booking API. */
+static void put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+static void put_rfc3339(char *o, const cc_tz_t *tz, int64_t t)
+{
+    cc_civil_t c;
+    int32_t off;
+    int a;
+
+    cc_civil_from_utc(tz, t, &c, &off);
+    put2(o, (c.year / 100) % 100);
+    put2(o + 2, c.year % 100);
+    o[4] = '-';
+    put2(o + 5, c.month);
+    o[7] = '-';
+    put2(o + 8, c.day);
+    o[10] = 'T';
+    put2(o + 11, c.hour);
+    o[13] = ':';
+    put2(o + 14, c.minute);
+    o[16] = ':';
+    put2(o + 17, c.second);
+    o[19] = off < 0 ? '-' : '+';
+    a = off < 0 ? -off : off;
+    put2(o + 20, (a / 3600) % 100);
+    o[22] = ':';
+    put2(o + 23, (a / 60) % 60);
+}
+
+/* The slots as JSON text: [{"start","end","practitioner_id"}...]. */
+static char *slots_text(request_rec *r, const apr_array_header_t *slots)
+{
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    /* ,{"start":"<25>","end":"<25>","practitioner_id":<at most 20>}:
+     * 1 + 10 + 25 + 9 + 25 = 70 bytes, then at most 20 + 20 + 1 + NUL. */
+    apr_size_t per = 128, n = 0;
+    char *buf = apr_palloc(r->pool, per * (apr_size_t)slots->nelts + 3);
+    int i;
+
+    buf[n++] = '[';
+    for (i = 0; i < slots->nelts; i++) {
+        const bk_slot *s = &APR_ARRAY_IDX(slots, i, bk_slot);
+
+        if (i) {
+            buf[n++] = ',';
+        }
+        memcpy(buf + n, "{\"start\":\"", 10);
+        n += 10;
+        put_rfc3339(buf + n, tz, s->start);
+        n += 25;
+        memcpy(buf + n, "\",\"end\":\"", 9);
+        n += 9;
+        put_rfc3339(buf + n, tz, s->end);
+        n += 25;
+        n += (apr_size_t)apr_snprintf(buf + n, 58, "\",\"practitioner_id\":%"
+                                      APR_INT64_T_FMT "}", s->practitioner);
+    }
+    buf[n++] = ']';
+    buf[n] = '\0';
+    return buf;
+}
+
+static json_t *slots_json(request_rec *r, const apr_array_header_t *slots,
+                          int64_t after, int max)
+{
+    json_t *a = json_array();
+    int i, n = 0;
+
+    for (i = 0; i < slots->nelts && (max <= 0 || n < max); i++) {
+        const bk_slot *s = &APR_ARRAY_IDX(slots, i, bk_slot);
+
+        if (s->start < after) {
+            continue;
+        }
+        json_array_append_new(a, json_pack("{s:s, s:s, s:I}",
+            "start", rfc3339(r, s->start), "end", rfc3339(r, s->end),
+            "practitioner_id", (json_int_t)s->practitioner));
+        n++;
+    }
+    return a;
+}
+
+/* ---- GET /api/services --------------------------------------------------- */
+
+int mc_api_services(mc_ctx *c)
+{
+    int dbfail;
+    const char *text = select_json(c, "cc_bk_services", 0, NULL, &dbfail);
+    json_t *a;
+
+    if (dbfail || !(a = load_json(c, text))) {
+        return mc_error(c, 503, "db_unavailable",
+                        "the clinic's services cannot be read right now");
+    }
+    return mc_reply(c, 200, json_pack("{s:O}", "services", a));
+}
+
+/* ---- GET /api/slots ---------------------------------------------------------- */
+
+/* from=YYYY-MM-DD (default: today in the clinic's zone). */
+static apr_status_t arg_day(mc_ctx *c, int64_t *day)
+{
+    const char *from = NULL;
+    const char *q = c->r->args;
+
+    *day = local_day(mc_booking_tz(c->r->server),
+                     (int64_t)apr_time_sec(apr_time_now()));
+    if (q) {
+        apr_table_t *t = NULL;
+
+        ap_args_to_table(c->r, &t);
+        from = t ? apr_table_get(t, "from") : NULL;
+    }
+    if (from && !cc_date_parse(from, day)) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+int mc_api_slots(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    apr_int64_t service, pract, days;
+    int64_t from;
+    bk_avail av;
+
+    /* mc_arg_int answers 400 itself when a value is bad. */
+    if (mc_arg_int(c, "service_id", -1, 1, APR_INT64_MAX, &service)
+        != APR_SUCCESS
+        || mc_arg_int(c, "practitioner_id", 0, 1, APR_INT64_MAX, &pract)
+           != APR_SUCCESS
+        || mc_arg_int(c, "days", 7, 1, BK_MAX_DAYS, &days) != APR_SUCCESS) {
+        return OK;
+    }
+    if (service < 0) {
+        return mc_error(c, 400, "invalid_parameter", "service_id is required "
+                        "(GET /api/services lists them)");
+    }
+    if (arg_day(c, &from) != APR_SUCCESS) {
+        return mc_error(c, 400, "invalid_parameter", "from must be a date "
+                        "YYYY-MM-DD");
+    }
+    if (availability(c, service, pract, NULL, from, (int)days, &av)
+        != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "availability cannot be "
+                        "read right now");
+    }
+    if (!av.service) {
+        return mc_error(c, 404, "unknown_service", "no active service with "
+                        "that id");
+    }
+    {
+        const char *unavail = cc_json_dump(r->pool, av.unavailable, NULL);
+        const char *text = apr_pstrcat(r->pool, "{\"timezone\":\"",
+            mc_config_timezone(r->server), "\",\"service_id\":",
+            apr_psprintf(r->pool, "%" APR_INT64_T_FMT, service),
+            ",\"from\":\"", day_string(r->pool, from), "\",\"days\":",
+            apr_psprintf(r->pool, "%" APR_INT64_T_FMT, days),
+            ",\"slots\":", slots_text(r, av.slots),
+            ",\"calendar_unavailable\":", unavail, "}", NULL);
+
+        return mc_reply_raw(c, 200, "application/json", text, strlen(text));
+    }
+}
+
+/* ---- booking replies ---------------------------------------------------------- */
+
+/* The public view of a booking row (concierge_booking_json). */
+static json_t *booking_view(mc_ctx *c, json_t *b, json_t *settings)
+{
+    request_rec *r = c->r;
+    json_t *v = json_deep_copy(b);
+    json_t *hold = json_object_get(b, "hold_until");
+
+    json_object_del(v, "token_hash");
+    json_object_del(v, "token_nonce");
+    json_object_del(v, "calendar_gen");
+    json_object_set_new(v, "start", json_string(rfc3339(r, jint(b, "start"))));
+    json_object_set_new(v, "end", json_string(rfc3339(r, jint(b, "end"))));
+    json_object_set_new(v, "hold_until", json_is_integer(hold)
+                        ? json_string(rfc3339(r, json_integer_value(hold)))
+                        : json_null());
+    json_object_set_new(v, "timezone",
+                        json_string(mc_config_timezone(r->server)));
+    if (settings) {
+        json_object_set_new(v, "policy", json_pack(
+            "{s:I, s:s, s:I, s:I}",
+            "cancel_cutoff_min", (json_int_t)jint(settings,
+                                                  "cancel_cutoff_min"),
+            "late_cancel", json_string_value(json_object_get(settings,
+                                                             "late_cancel")),
+            "reschedule_cutoff_min", (json_int_t)jint(settings,
+                                                      "reschedule_cutoff_min"),
+            "max_reschedules", (json_int_t)jint(settings,
+                                                "max_reschedules")));
+    }
+    {
+        const char *pay = json_string_value(json_object_get(b,
+                                                            "payment_status"));
+
+        if (pay && !strcmp(pay, "unpaid")) {
+            json_object_set_new(v, "payment", json_pack(
+                "{s:b, s:s, s:n, s:s}", "required", 1, "status", "unpaid",
+                "url", "message", "This treatment is paid when booking. "
+                "Online payment is not set up at this clinic yet: the clinic "
+                "will contact you, or call them. The slot is held until "
+                "hold_until."));
+        }
+    }
+    return v;
+}
+
+static int reply_slot_taken(mc_ctx *c, apr_int64_t service,
+                            apr_int64_t pract, int64_t start)
+{
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    json_t *body;
+    bk_avail av;
+
+    body = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "slot_taken",
+                     "message", "that time is no longer available; here are "
+                     "the nearest free times", "request_id", c->rid);
+    if (availability(c, service, pract, NULL, local_day(tz, start), 7, &av)
+        == APR_SUCCESS && av.service) {
+        json_object_set_new(body, "alternatives",
+                            slots_json(r, av.slots, start - 3600,
+                                       BK_ALTERNATIVES));
+    }
+    else {
+        json_object_set_new(body, "alternatives", json_array());
+    }
+    return mc_reply(c, 409, body);
+}
+
+/* Why requested start has no slot: 422 with the reason, or 409 taken. */
+static int reply_no_slot(mc_ctx *c, const bk_avail *av, apr_int64_t service,
+                         apr_int64_t pract, int64_t start)
+{
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    int64_t now = (int64_t)apr_time_sec(apr_time_now());
+    int step = (int)jint(av->settings, "slot_step_min");
+    cc_civil_t civ;
+    int32_t off;
+
+    cc_civil_from_utc(tz, start, &civ, &off);
+    if (civ.second != 0 || step <= 0
+        || (civ.hour * 60 + civ.minute) % step != 0) {
+        return mc_error(c, 422, "misaligned_start", "appointments start "
+                        "every %d minutes; use a start from GET /api/slots",
+                        step);
+    }
+    if (start < now + jint(av->settings, "min_notice_min") * 60) {
+        return mc_error(c, 422, "too_soon", "bookings need at least %"
+                        APR_INT64_T_FMT " minutes' notice",
+                        jint(av->settings, "min_notice_min"));
+    }
+    if (start > now + jint(av->settings, "horizon_days") * 86400) {
+        return mc_error(c, 422, "too_far_ahead", "bookings open %"
+                        APR_INT64_T_FMT " days ahead",
+                        jint(av->settings, "horizon_days"));
+    }
+    return reply_slot_taken(c, service, pract, start);
+}
+
+/* The practitioner for start: the one asked for, or the first free one. */
+static const bk_slot *find_slot(const bk_avail *av, int64_t start,
+                                apr_int64_t pract)
+{
+    int i;
+
+    for (i = 0; i < av->slots->nelts; i++) {
+        const bk_slot *s = &APR_ARRAY_IDX(av->slots, i, bk_slot);
+
+        if (s->start == start && (!pract || s->practitioner == pract)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* 201 with the booking and its manage token.  The token is derived from
+ * the stored nonce, so a replay gets it too (unless the key changed since,
+ * e.g. no ConciergeSecret and a restart: then null). */
+static int reply_created(mc_ctx *c, json_t *b, json_t *settings, int replay)
+{
+    request_rec *r = c->r;
+    json_t *view = booking_view(c, b, settings);
+    const char *nonce = json_string_value(json_object_get(b, "token_nonce"));
+    const char *want = json_string_value(json_object_get(b, "token_hash"));
+    const char *tok = nonce ? manage_token(r->pool, nonce) : NULL;
+
+    if (tok && want && strlen(want) == 64
+        && CRYPTO_memcmp(want, sha256_hex(r->pool, tok, strlen(tok)), 64)
+           == 0) {
+        json_object_set_new(view, "manage_token", json_string(tok));
+    }
+    else {
+        json_object_set_new(view, "manage_token", json_null());
+    }
+    if (replay) {
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    }
+    apr_table_setn(r->headers_out, "Location",
+                   apr_psprintf(r->pool, "/api/bookings/%" APR_INT64_T_FMT,
+                                jint(b, "id")));
+    return mc_reply(c, 201, view);
+}
+
+/* The first outcome of an Idempotency-Key, answered (OK); DECLINED when
+ * the key is new. */
+static int idem_replay(mc_ctx *c, const char *key, const char *req_hash,
+                       apr_int64_t service, apr_int64_t pract, int64_t start)
+{
+    const char *kargs[1], *text, *h;
+    json_t *k;
+    int dbfail;
+
+    kargs[0] = key;
+    text = select_json(c, "cc_bk_idem_get", 1, kargs, &dbfail);
+    if (dbfail) {
+        return mc_error(c, 503, "db_unavailable", "bookings cannot be made "
+                        "right now; please try again");
+    }
+    if (!text || !*text) {
+        return DECLINED;
+    }
+    k = load_json(c, text);
+    h = k ? json_string_value(json_object_get(k, "request_hash")) : NULL;
+    if (!h || strcmp(h, req_hash)) {
+        return mc_error(c, 422, "idempotency_key_reused", "this "
+                        "Idempotency-Key was used for a different request");
+    }
+    if (json_is_object(json_object_get(k, "booking"))) {
+        return reply_created(c, json_object_get(k, "booking"), NULL, 1);
+    }
+    return reply_slot_taken(c, service, pract, start);
+}
+
+/* ---- POST /api/bookings ---------------------------------------------------------- */
+
+/* A fractional second other than zero ("10:00:00.5"): cc_rfc3339_parse
+ * drops fractions, but no slot starts inside a second. */
+static int has_fraction(const char *s)
+{
+    const char *dot = strchr(s, '.');
+
+    if (!dot) {
+        return 0;
+    }
+    for (dot++; *dot >= '0' && *dot <= '9'; dot++) {
+        if (*dot != '0') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int valid_session_token(const char *s)
+{
+    const char *p;
+
+    for (p = s; *p; p++) {
+        if (!apr_isalnum(*p) && *p != '-' && *p != '_') {
+            return 0;
+        }
+    }
+    return p - s == 43;
+}
+
+int mc_api_bookings_create(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *start_s = NULL, *name = NULL, *email = NULL, *phone = "";
+    const char *session = NULL, *key, *args[16], *text, *outcome, *nonce;
+    const char *req_hash;
+    json_int_t service = 0, pract = 0;
+    unsigned char raw[32];
+    json_error_t jerr;
+    json_t *res, *b;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    const bk_slot *slot;
+    int64_t start;
+    bk_avail av;
+    int dbfail;
+
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT,
+                       "{s:I, s:s, s?I, s:{s:s, s:s, s?s}, s?s}",
+                       "service_id", &service, "start", &start_s,
+                       "practitioner_id", &pract, "patient", "name", &name,
+                       "email", &email, "phone", &phone,
+                       "session_id", &session) != 0) {
+        return mc_error(c, 400, "invalid_body", "expected {\"service_id\": "
+                        "int, \"start\": RFC 3339, \"practitioner_id\"?: int, "
+                        "\"patient\": {\"name\", \"email\", \"phone\"?}, "
+                        "\"session_id\"?}: %s", jerr.text);
+    }
+    if (service < 1
+        || (json_object_get(c->body, "practitioner_id") && pract < 1)) {
+        return mc_error(c, 422, "invalid_id", "service_id and practitioner_id "
+                        "are positive whole numbers");
+    }                                   /* pract 0 from here on: anyone */
+    if (!cc_rfc3339_parse(start_s, &start)) {
+        return mc_error(c, 422, "invalid_start", "start must be an RFC 3339 "
+                        "date-time with an offset, as GET /api/slots gives");
+    }
+    if (has_fraction(start_s)) {
+        return mc_error(c, 422, "misaligned_start", "appointments start on "
+                        "whole minutes; use a start from GET /api/slots");
+    }
+    if (!cc_name_valid(name, 200)) {
+        return mc_error(c, 422, "invalid_name", "patient.name must be 1..200 "
+                        "characters without control characters");
+    }
+    if (!cc_email_valid(email)) {
+        return mc_error(c, 422, "invalid_email", "patient.email is not a "
+                        "valid e-mail address");
+    }
+    if (*phone && !cc_phone_valid(phone)) {
+        return mc_error(c, 422, "invalid_phone", "patient.phone must be a "
+                        "phone number (digits, spaces, + ( ) - .)");
+    }
+    if (session && !valid_session_token(session)) {
+        return mc_error(c, 422, "invalid_session", "session_id is not one "
+                        "this service issued");
+    }
+    key = apr_table_get(r->headers_in, "Idempotency-Key");
+    if (key && !cc_idem_key_valid(key)) {
+        return mc_error(c, 400, "invalid_idempotency_key", "Idempotency-Key "
+                        "must be 1..255 printable ASCII characters");
+    }
+    if (start <= (int64_t)apr_time_sec(apr_time_now())) {
+        return mc_error(c, 422, "start_in_past", "that time has passed");
+    }
+    {
+        /* The request hash: canonical JSON (sorted keys, compact), so a
+         * retry with other whitespace or key order is the same request. */
+        char *canon = json_dumps(c->body, JSON_COMPACT | JSON_SORT_KEYS);
+
+        if (!canon) {
+            return mc_error(c, 500, "internal_error", "out of memory");
+        }
+        req_hash = sha256_hex(r->pool, canon, strlen(canon));
+        free(canon);
+    }
+    /* A key seen before: its first outcome, before anything else (the
+     * slot it took is of course no longer free). */
+    if (key && idem_replay(c, key, req_hash, service, pract, start)
+               != DECLINED) {
+        return OK;
+    }
+    /* The slot must be one GET /api/slots offers right now. */
+    if (availability(c, service, pract, NULL, local_day(tz, start), 1, &av)
+        != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "bookings cannot be made "
+                        "right now; please try again or call the clinic");
+    }
+    if (!av.service) {
+        return mc_error(c, 404, "unknown_service", "no active service with "
+                        "that id");
+    }
+    if (pract && av.npract == 0) {
+        return mc_error(c, 422, "unknown_practitioner", "that practitioner "
+                        "does not offer this service");
+    }
+    slot = find_slot(&av, start, pract);
+    if (!slot) {
+        /* The same key may have just taken this very slot (a concurrent
+         * retry): its result, not a refusal. */
+        if (key && idem_replay(c, key, req_hash, service, pract, start)
+                   != DECLINED) {
+            return OK;
+        }
+        return reply_no_slot(c, &av, service, pract, start);
+    }
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        return mc_error(c, 500, "internal_error", "no random source");
+    }
+    nonce = b64url(r->pool, raw, sizeof(raw));
+    args[0] = key ? key : "";
+    args[1] = req_hash;
+    args[2] = I64(r->pool, service);
+    args[3] = I64(r->pool, slot->practitioner);
+    args[4] = cc_rfc3339_utc(r->pool, slot->start);
+    args[5] = cc_rfc3339_utc(r->pool, slot->end);
+    args[6] = cc_rfc3339_utc(r->pool, slot->start
+                             - jint(av.service, "buffer_before_min") * 60);
+    args[7] = cc_rfc3339_utc(r->pool, slot->end
+                             + jint(av.service, "buffer_after_min") * 60);
+    args[8] = name;
+    args[9] = email;
+    args[10] = phone;
+    args[11] = session ? sha256_hex(r->pool, session, strlen(session)) : "";
+    {
+        const char *tok = manage_token(r->pool, nonce);
+
+        args[12] = sha256_hex(r->pool, tok, strlen(tok));
+    }
+    args[13] = nonce;
+    args[14] = c->rid;
+    args[15] = session ? "chat" : "api";
+    text = select_json(c, "cc_bk_book", 16, args, &dbfail);
+    if (dbfail || !(res = load_json(c, text))) {
+        return mc_error(c, 503, "db_unavailable", "the booking could not be "
+                        "saved; nothing was booked - please try again");
+    }
+    outcome = json_string_value(json_object_get(res, "outcome"));
+    outcome = outcome ? outcome : "";
+    if (!strcmp(outcome, "key_mismatch")) {
+        return mc_error(c, 422, "idempotency_key_reused", "this "
+                        "Idempotency-Key was used for a different request");
+    }
+    if (!strcmp(outcome, "taken") || !strcmp(outcome, "replay_taken")) {
+        return reply_slot_taken(c, service, pract, start);
+    }
+    b = json_object_get(res, "booking");
+    if (!json_is_object(b)) {
+        return mc_error(c, 500, "internal_error", "booking not readable");
+    }
+    return reply_created(c, b, av.settings, !strcmp(outcome, "replay"));
+}
+
+/* ---- managing a booking ---------------------------------------------------------- */
+
+/* The booking when X-Manage-Token matches it; otherwise answers (401 no
+ * token, 404 unknown or wrong token: the same answer, so ids cannot be
+ * probed) and returns NULL. */
+static json_t *authorised_booking(mc_ctx *c, apr_int64_t *id,
+                                  json_t **settings)
+{
+    request_rec *r = c->r;
+    const char *tok = apr_table_get(r->headers_in, "X-Manage-Token");
+    const char *args[1], *text, *want, *have;
+    json_t *b, *st;
+    int dbfail;
+
+    *id = mc_param_id(c, "id");
+    if (*id < 0) {
+        return NULL;
+    }
+    if (!tok || !*tok) {
+        mc_error(c, 401, "manage_token_required", "send the booking's "
+                 "manage token in the X-Manage-Token header");
+        return NULL;
+    }
+    args[0] = I64(r->pool, *id);
+    text = select_json(c, "cc_bk_get", 1, args, &dbfail);
+    if (dbfail) {
+        mc_error(c, 503, "db_unavailable", "bookings cannot be read right "
+                 "now");
+        return NULL;
+    }
+    b = load_json(c, text);
+    want = b ? json_string_value(json_object_get(b, "token_hash")) : NULL;
+    have = sha256_hex(r->pool, tok, strlen(tok));
+    if (!want || strlen(want) != 64 || CRYPTO_memcmp(want, have, 64) != 0) {
+        mc_error(c, 404, "booking_not_found", "no booking with that id and "
+                 "manage token");
+        return NULL;
+    }
+    text = select_json(c, "cc_bk_settings", 0, NULL, &dbfail);
+    st = dbfail ? NULL : load_json(c, text);
+    *settings = st;
+    return b;
+}
+
+int mc_api_booking_get(mc_ctx *c)
+{
+    apr_int64_t id;
+    json_t *st = NULL;
+    json_t *b = authorised_booking(c, &id, &st);
+
+    if (!b) {
+        return OK;
+    }
+    return mc_reply(c, 200, booking_view(c, b, st));
+}
+
+/* Outcomes of concierge_booking_cancel / _move that are refusals. */
+static int refuse(mc_ctx *c, json_t *res, const char *what)
+{
+    const char *o = json_string_value(json_object_get(res, "outcome"));
+
+    o = o ? o : "";
+    if (!strcmp(o, "not_found")) {
+        return mc_error(c, 404, "booking_not_found", "no such booking");
+    }
+    if (!strcmp(o, "not_active")) {
+        return mc_error(c, 409, "booking_not_active", "the booking is %s",
+                        json_string_value(json_object_get(res, "status"))
+                        ? json_string_value(json_object_get(res, "status"))
+                        : "no longer active");
+    }
+    if (!strcmp(o, "past")) {
+        return mc_error(c, 409, "booking_in_past", "the appointment has "
+                        "already started");
+    }
+    if (!strcmp(o, "cutoff")) {
+        return mc_error(c, 422, !strcmp(what, "cancel")
+                        ? "cancellation_cutoff" : "reschedule_cutoff",
+                        "bookings can be %s online until %" APR_INT64_T_FMT
+                        " minutes before the start; please call the clinic",
+                        !strcmp(what, "cancel") ? "cancelled" : "moved",
+                        jint(res, "cutoff_min"));
+    }
+    if (!strcmp(o, "limit")) {
+        return mc_error(c, 422, "reschedule_limit", "this booking has been "
+                        "moved the most times allowed (%" APR_INT64_T_FMT
+                        "); please call the clinic",
+                        jint(res, "max_reschedules"));
+    }
+    return mc_error(c, 500, "internal_error", "unexpected outcome");
+}
+
+static int do_cancel(mc_ctx *c, apr_int64_t id, json_t *st, int staff)
+{
+    request_rec *r = c->r;
+    const char *reason = "", *args[5], *text, *o;
+    json_error_t jerr;
+    json_t *res;
+    int dbfail;
+
+    if (c->body && json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s?s}",
+                                  "reason", &reason) != 0) {
+        return mc_error(c, 400, "invalid_body", "expected {\"reason\"?: "
+                        "string}: %s", jerr.text);
+    }
+    if (strlen(reason) > 500 || (*reason && !cc_name_valid(reason, 500))) {
+        return mc_error(c, 422, "invalid_reason", "reason: at most 500 "
+                        "characters, no control characters");
+    }
+    args[0] = I64(r->pool, id);
+    args[1] = reason;
+    args[2] = staff ? c->user : "patient";
+    args[3] = c->rid;
+    args[4] = staff ? "true" : "false";
+    text = select_json(c, "cc_bk_cancel", 5, args, &dbfail);
+    if (dbfail || !(res = load_json(c, text))) {
+        return mc_error(c, 503, "db_unavailable", "the booking could not be "
+                        "cancelled right now; it is unchanged");
+    }
+    o = json_string_value(json_object_get(res, "outcome"));
+    if (!o || strcmp(o, "cancelled")) {
+        return refuse(c, res, "cancel");
+    }
+    return mc_reply(c, 200, json_pack("{s:o, s:O}", "booking",
+        booking_view(c, json_object_get(res, "booking"), st), "late",
+        json_object_get(res, "late")));
+}
+
+int mc_api_booking_cancel(mc_ctx *c)
+{
+    apr_int64_t id;
+    json_t *st = NULL;
+
+    if (!authorised_booking(c, &id, &st)) {
+        return OK;
+    }
+    return do_cancel(c, id, st, 0);
+}
+
+static int do_move(mc_ctx *c, apr_int64_t id, json_t *b, json_t *st,
+                   int staff)
+{
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    const char *start_s = NULL, *args[9], *text, *o;
+    json_int_t pract = 0;
+    apr_int64_t service = jint(b, "service_id");
+    bk_own own;
+    const bk_slot *slot;
+    json_error_t jerr;
+    json_t *res;
+    int64_t start;
+    bk_avail av;
+    int dbfail;
+
+    if (!c->body || json_unpack_ex(c->body, &jerr, JSON_STRICT,
+                                   "{s:s, s?I}", "start", &start_s,
+                                   "practitioner_id", &pract) != 0) {
+        return mc_error(c, 400, "invalid_body", "expected {\"start\": RFC "
+                        "3339, \"practitioner_id\"?: int}%s%s",
+                        c->body ? ": " : "", c->body ? jerr.text : "");
+    }
+    if (json_object_get(c->body, "practitioner_id") && pract < 1) {
+        return mc_error(c, 422, "invalid_id", "practitioner_id must be "
+                        "positive");
+    }
+    if (!cc_rfc3339_parse(start_s, &start)) {
+        return mc_error(c, 422, "invalid_start", "start must be an RFC 3339 "
+                        "date-time with an offset");
+    }
+    if (has_fraction(start_s)) {
+        return mc_error(c, 422, "misaligned_start", "appointments start on "
+                        "whole minutes; use a start from GET /api/slots");
+    }
+    if (start <= (int64_t)apr_time_sec(apr_time_now())) {
+        return mc_error(c, 422, "start_in_past", "that time has passed");
+    }
+    own.id = id;
+    own.practitioner = jint(b, "practitioner_id");
+    own.start = jint(b, "start");
+    own.end = jint(b, "end");
+    if (availability(c, service, pract, &own, local_day(tz, start), 1, &av)
+        != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "the booking cannot be "
+                        "moved right now; it is unchanged");
+    }
+    if (!av.service) {
+        return mc_error(c, 409, "service_unavailable", "this service is no "
+                        "longer offered; please call the clinic");
+    }
+    /* Without a practitioner asked for, the booking keeps its own when
+     * they are free then. */
+    slot = pract ? find_slot(&av, start, pract) : NULL;
+    if (!pract && !(slot = find_slot(&av, start, own.practitioner))) {
+        slot = find_slot(&av, start, 0);
+    }
+    if (!slot) {
+        return reply_no_slot(c, &av, service, pract, start);
+    }
+    args[0] = I64(r->pool, id);
+    args[1] = I64(r->pool, slot->practitioner);
+    args[2] = cc_rfc3339_utc(r->pool, slot->start);
+    args[3] = cc_rfc3339_utc(r->pool, slot->end);
+    args[4] = cc_rfc3339_utc(r->pool, slot->start
+                             - jint(av.service, "buffer_before_min") * 60);
+    args[5] = cc_rfc3339_utc(r->pool, slot->end
+                             + jint(av.service, "buffer_after_min") * 60);
+    args[6] = staff ? c->user : "patient";
+    args[7] = c->rid;
+    args[8] = staff ? "true" : "false";
+    text = select_json(c, "cc_bk_move", 9, args, &dbfail);
+    if (dbfail || !(res = load_json(c, text))) {
+        return mc_error(c, 503, "db_unavailable", "the booking cannot be "
+                        "moved right now; it is unchanged");
+    }
+    o = json_string_value(json_object_get(res, "outcome"));
+    if (o && !strcmp(o, "taken")) {
+        return reply_slot_taken(c, service, pract, start);
+    }
+    if (!o || strcmp(o, "moved")) {
+        return refuse(c, res, "reschedule");
+    }
+    return mc_reply(c, 200, json_pack("{s:o}", "booking", booking_view(
+        c, json_object_get(res, "booking"), st)));
+}
+
+int mc_api_booking_reschedule(mc_ctx *c)
+{
+    apr_int64_t id;
+    json_t *st = NULL;
+    json_t *b = authorised_booking(c, &id, &st);
+
+    if (!b) {
+        return OK;
+    }
+    return do_move(c, id, b, st, 0);
+}
+
+/* ---- staff ------------------------------------------------------------------------ */
+
+static json_t *staff_booking(mc_ctx *c, apr_int64_t *id, json_t **st)
+{
+    request_rec *r = c->r;
+    const char *args[1], *text;
+    json_t *b;
+    int dbfail;
+
+    *id = mc_param_id(c, "id");
+    if (*id < 0) {
+        return NULL;
+    }
+    args[0] = I64(r->pool, *id);
+    text = select_json(c, "cc_bk_get", 1, args, &dbfail);
+    if (dbfail) {
+        mc_error(c, 503, "db_unavailable", "bookings cannot be read now");
+        return NULL;
+    }
+    if (!(b = load_json(c, text))) {
+        mc_error(c, 404, "booking_not_found", "no booking with that id");
+        return NULL;
+    }
+    text = select_json(c, "cc_bk_settings", 0, NULL, &dbfail);
+    *st = dbfail ? NULL : load_json(c, text);
+    return b;
+}
+
+int mc_api_admin_booking_get(mc_ctx *c)
+{
+    apr_int64_t id;
+    json_t *st = NULL;
+    json_t *b = staff_booking(c, &id, &st);
+
+    return b ? mc_reply(c, 200, booking_view(c, b, st)) : OK;
+}
+
+int mc_api_admin_booking_cancel(mc_ctx *c)
+{
+    apr_int64_t id;
+    json_t *st = NULL;
+
+    if (!staff_booking(c, &id, &st)) {
+        return OK;
+    }
+    return do_cancel(c, id, st, 1);
+}
+
+int mc_api_admin_booking_reschedule(mc_ctx *c)
+{
+    apr_int64_t id;
+    json_t *st = NULL;
+    json_t *b = staff_booking(c, &id, &st);
+
+    return b ? do_move(c, id, b, st, 1) : OK;
+}
+
+/* GET /api/admin/bookings?from=&to=&status=&practitioner_id=&limit=&before= */
+int mc_api_admin_bookings(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    apr_table_t *t = NULL;
+    const char *from_s, *to_s, *status, *args[7], *text;
+    apr_int64_t pract, limit, before;
+    int64_t from, to;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    ap_dbd_t *dbd;
+    json_t *rows;
+
+    ap_args_to_table(r, &t);
+    from_s = t ? apr_table_get(t, "from") : NULL;
+    to_s = t ? apr_table_get(t, "to") : NULL;
+    status = t ? apr_table_get(t, "status") : NULL;
+    from = local_day(tz, (int64_t)apr_time_sec(apr_time_now())) - 30;
+    to = from + 30 + 90;
+    if ((from_s && !cc_date_parse(from_s, &from))
+        || (to_s && !cc_date_parse(to_s, &to)) || to < from) {
+        return mc_error(c, 400, "invalid_parameter", "from and to are dates "
+                        "YYYY-MM-DD, from <= to");
+    }
+    if (status && strcmp(status, "pending_payment")
+        && strcmp(status, "confirmed") && strcmp(status, "cancelled")
+        && strcmp(status, "expired")) {
+        return mc_error(c, 400, "invalid_parameter", "status is one of "
+                        "pending_payment, confirmed, cancelled, expired");
+    }
+    if (mc_arg_int(c, "practitioner_id", 0, 1, APR_INT64_MAX, &pract)
+            != APR_SUCCESS
+        || mc_arg_int(c, "limit", 50, 1, 500, &limit) != APR_SUCCESS
+        || mc_arg_int(c, "before", 0, 1, APR_INT64_MAX, &before)
+            != APR_SUCCESS) {
+        return OK;      /* answered by mc_arg_int */
+    }
+    args[0] = mc_config_timezone(r->server);
+    args[1] = day_string(r->pool, from);
+    args[2] = day_string(r->pool, to + 1);
+    args[3] = status ? status : "";
+    args[4] = I64(r->pool, pract);
+    args[5] = I64(r->pool, before);
+    args[6] = I64(r->pool, limit);
+    dbd = mc_db_acquire(r);
+    if (!dbd || mc_db_select(r, dbd, "cc_bk_list", &res, 7, args)
+                != APR_SUCCESS
+        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return mc_error(c, 503, "db_unavailable", "bookings cannot be read");
+    }
+    text = apr_dbd_get_entry(dbd->driver, row, 0);
+    rows = load_json(c, text);
+    if (!rows) {
+        return mc_error(c, 500, "internal_error", "bookings unreadable");
+    }
+    {
+        size_t i;
+        json_t *b;
+
+        json_array_foreach(rows, i, b) {
+            json_object_set_new(b, "start",
+                                json_string(rfc3339(r, jint(b, "start"))));
+            json_object_set_new(b, "end",
+                                json_string(rfc3339(r, jint(b, "end"))));
+        }
+    }
+    return mc_reply_page(c, "bookings", cc_json_dump(r->pool, rows, NULL),
+                         apr_dbd_get_entry(dbd->driver, row, 1), limit);
+}
+
+/* ---- booking offers in the conversation ------------------------------------------ */
+
+#define BK_OFFER_SLOTS 8
+
+static const char *const bk_wday[] = { "Monday", "Tuesday", "Wednesday",
+                                       "Thursday", "Friday", "Saturday",
+                                       "Sunday" };
+static const char *const bk_month[] = { "January", "February", "March",
+                                        "April", "May", "June", "July",
+                                        "August", "September", "October",
+                                        "November", "December" };
+
+static const char *day_words(apr_pool_t *p, int64_t day)
+{
+    int y, m, d;
+
+    cc_civil_from_days(day, &y, &m, &d);
+    return apr_psprintf(p, "%s %d %s", bk_wday[cc_weekday(day)], d,
+                        bk_month[m - 1]);
+}
+
+static int part_of(const cc_tz_t *tz, int64_t t)
+{
+    cc_civil_t c;
+    int32_t off;
+
+    cc_civil_from_utc(tz, t, &c, &off);
+    return c.hour < 12 ? CC_PART_MORNING : c.hour < 17 ? CC_PART_AFTERNOON
+                                                       : CC_PART_EVENING;
+}
+
+/* Slots of av in part (CC_PART_ANY: all), at most max, as an array. */
+static apr_array_header_t *pick_slots(const cc_tz_t *tz, apr_pool_t *p,
+                                      const bk_avail *av, int part, int max)
+{
+    apr_array_header_t *out = apr_array_make(p, max, sizeof(bk_slot));
+    int i;
+    int64_t last = INT64_MIN;
+
+    for (i = 0; i < av->slots->nelts && out->nelts < max; i++) {
+        const bk_slot *s = &APR_ARRAY_IDX(av->slots, i, bk_slot);
+
+        if (s->start == last) {
+            continue;           /* one offer per time, any practitioner */
+        }
+        if (part == CC_PART_ANY || part_of(tz, s->start) == part) {
+            *(bk_slot *)apr_array_push(out) = *s;
+            last = s->start;
+        }
+    }
+    return out;
+}
+
+json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
+{
+    static const char *const parts[] = { "", " in the morning",
+                                         " in the afternoon",
+                                         " in the evening" };
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    int64_t today = local_day(tz, (int64_t)apr_time_sec(apr_time_now()));
+    cc_intent_service_t *svcs;
+    cc_book_intent_t in;
+    apr_array_header_t *picked;
+    json_t *list, *svc, *a, *slots;
+    const char *text, *when;
+    size_t i;
+    int dbfail, n, j;
+    bk_avail av;
+
+    /* Cheap first: is this a request to book at all?  (No database.) */
+    if (!tz || !cc_intent_booking(r->pool, message, strlen(message), NULL, 0,
+                                  today, &in)) {
+        return NULL;
+    }
+    text = select_json(c, "cc_bk_offer_services", 0, NULL, &dbfail);
+    if (dbfail || !(list = load_json(c, text)) || !json_array_size(list)) {
+        return NULL;            /* no services: the knowledge answers */
+    }
+    n = (int)json_array_size(list);
+    svcs = apr_pcalloc(r->pool, sizeof(*svcs) * (size_t)n);
+    json_array_foreach(list, i, svc) {
+        svcs[i].id = jint(svc, "id");
+        svcs[i].name = json_string_value(json_object_get(svc, "name"));
+        svcs[i].aliases = json_string_value(json_object_get(svc, "aliases"));
+    }
+    cc_intent_booking(r->pool, message, strlen(message), svcs, n, today, &in);
+    if (in.service < 0) {
+        a = json_array();
+        json_array_foreach(list, i, svc) {
+            json_array_append_new(a, json_pack("{s:I, s:O, s:O, s:O}",
+                "id", (json_int_t)jint(svc, "id"), "name",
+                json_object_get(svc, "name"), "duration_min",
+                json_object_get(svc, "duration_min"), "price_cents",
+                json_object_get(svc, "price_cents")));
+        }
+        *reply = in.ambiguous
+                 ? "I can book that for you - which of these treatments do "
+                   "you mean?"
+                 : "I can book an appointment for you. Which treatment would "
+                   "you like?";
+        return json_pack("[{s:s, s:s, s:o}]", "type", "choose_service",
+                         "label", "Choose a treatment", "services", a);
+    }
+    svc = json_array_get(list, (size_t)in.service);
+    if (availability(c, svcs[in.service].id, 0, NULL, in.from_day, in.days,
+                     &av)
+        != APR_SUCCESS || !av.service) {
+        return NULL;
+    }
+    picked = pick_slots(tz, r->pool, &av, in.part, BK_OFFER_SLOTS);
+    when = in.days == 1 ? apr_pstrcat(r->pool, "on ", day_words(r->pool,
+                                                                in.from_day),
+                                      NULL)
+           : in.date_given ? apr_pstrcat(r->pool, "between ",
+                                         day_words(r->pool, in.from_day),
+                                         " and ",
+                                         day_words(r->pool, in.from_day
+                                                   + in.days - 1), NULL)
+           : "in the next week";
+    if (picked->nelts == 0) {
+        /* Nothing then: the next free times in the following two weeks. */
+        int64_t next = in.from_day + in.days;
+
+        if (availability(c, svcs[in.service].id, 0, NULL, next, 14, &av)
+            == APR_SUCCESS && av.service) {
+            picked = pick_slots(tz, r->pool, &av, CC_PART_ANY,
+                                BK_OFFER_SLOTS);
+        }
+        *reply = apr_psprintf(r->pool, "There is no free time for %s %s%s. "
+                              "%s", svcs[in.service].name, when,
+                              parts[in.part], picked->nelts
+                              ? "These are the next free times - choose one "
+                                "to book:"
+                              : "Please call the clinic and we will find a "
+                                "time for you.");
+    }
+    else {
+        *reply = apr_psprintf(r->pool, "These are the free times for %s "
+                              "%s%s. Choose one to book:",
+                              svcs[in.service].name, when, parts[in.part]);
+    }
+    if (picked->nelts == 0) {
+        return json_pack("[{s:s, s:s}]", "type", "contact_staff", "label",
+                         "Ask our team");
+    }
+    slots = json_array();
+    for (j = 0; j < picked->nelts; j++) {
+        const bk_slot *s = &APR_ARRAY_IDX(picked, j, bk_slot);
+
+        json_array_append_new(slots, json_pack("{s:s, s:s, s:I}",
+            "start", rfc3339(r, s->start), "end", rfc3339(r, s->end),
+            "practitioner_id", (json_int_t)s->practitioner));
+    }
+    return json_pack("[{s:s, s:s, s:{s:I, s:O, s:O, s:O, s:O, s:O}, s:o, "
+                     "s:s, s:s}]", "type", "book", "label",
+                     "Book an appointment", "service", "id",
+                     (json_int_t)svcs[in.service].id, "name",
+                     json_object_get(svc, "name"), "duration_min",
+                     json_object_get(svc, "duration_min"), "price_cents",
+                     json_object_get(svc, "price_cents"), "currency",
+                     json_object_get(svc, "currency"), "requires_payment",
+                     json_object_get(svc, "requires_payment"),
+                     "slots", slots, "method", "POST", "url", "/api/bookings");
+}
