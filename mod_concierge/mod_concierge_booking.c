@@ -544,7 +544,7 @@ static apr_status_t availability(mc_ctx *c, apr_int64_t service,
     apr_int64_t exclude = own ? own->id : 0;
     const char **cals;
     apr_array_header_t **calbusy_all;
-    int *calok, ncal = 0, *calof;
+    int *calok, ncal = 0, *calof, nsorted = 0;
     request_rec *r = c->r;
     const cc_tz_t *tz = mc_booking_tz(r->server);
     int64_t now = (int64_t)apr_time_sec(apr_time_now());
@@ -674,6 +674,7 @@ static apr_status_t availability(mc_ctx *c, apr_int64_t service,
         q.busy = (const cc_interval_t *)busy->elts;
         q.nbusy = busy->nelts;
         sl = cc_slots_compute(r->pool, &q);
+        nsorted += sl && sl->nelts > 0;
         for (j = 0; sl && j < sl->nelts; j++) {
             const cc_interval_t *iv = &APR_ARRAY_IDX(sl, j, cc_interval_t);
             bk_slot *o = apr_array_push(out->slots);
@@ -683,8 +684,10 @@ static apr_status_t availability(mc_ctx *c, apr_int64_t service,
             o->practitioner = pr->id;
         }
     }
-    qsort(out->slots->elts, (size_t)out->slots->nelts, sizeof(bk_slot),
-          slot_cmp);
+    if (nsorted > 1) {          /* one practitioner's slots are in order */
+        qsort(out->slots->elts, (size_t)out->slots->nelts, sizeof(bk_slot),
+              slot_cmp);
+    }
     return APR_SUCCESS;
 }
 
@@ -697,13 +700,46 @@ static void put2(char *o, int v)
     o[1] = (char)('0' + v % 10);
 }
 
-static void put_rfc3339(char *o, const cc_tz_t *tz, int64_t t)
+/* What the last instant formatted shares with the next ones: the same
+ * offset and local date up to `until` (sorted slot lists rarely leave
+ * it). */
+typedef struct bk_fmt_cache {
+    int64_t lo, until;
+    int32_t off;
+    int64_t day;            /* local date, days since the epoch */
+    int     y, m, d;
+} bk_fmt_cache;
+
+static void put_rfc3339(char *o, const cc_tz_t *tz, int64_t t,
+                        bk_fmt_cache *fc)
 {
     cc_civil_t c;
     int32_t off;
     int a;
+    int64_t sec;
 
-    cc_civil_from_utc(tz, t, &c, &off);
+    if (!(t >= fc->lo && t < fc->until)) {
+        int64_t next, local;
+
+        off = cc_tz_offset(tz, t);
+        local = t + off;
+        fc->lo = t;
+        fc->off = off;
+        fc->day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+        cc_civil_from_days(fc->day, &fc->y, &fc->m, &fc->d);
+        fc->until = (fc->day + 1) * 86400 - off;        /* next midnight */
+        if (cc_tz_next_change(tz, t, &next) && next < fc->until) {
+            fc->until = next;
+        }
+    }
+    sec = t + fc->off - fc->day * 86400;
+    c.year = fc->y;
+    c.month = fc->m;
+    c.day = fc->d;
+    c.hour = (int)(sec / 3600);
+    c.minute = (int)(sec / 60 % 60);
+    c.second = (int)(sec % 60);
+    off = fc->off;
     put2(o, (c.year / 100) % 100);
     put2(o + 2, c.year % 100);
     o[4] = '-';
@@ -731,6 +767,7 @@ static char *slots_text(request_rec *r, const apr_array_header_t *slots)
      * 1 + 10 + 25 + 9 + 25 = 70 bytes, then at most 20 + 20 + 1 + NUL. */
     apr_size_t per = 128, n = 0;
     char *buf = apr_palloc(r->pool, per * (apr_size_t)slots->nelts + 3);
+    bk_fmt_cache fc = { 0, 0, 0, 0, 0, 0, 0 };
     int i;
 
     buf[n++] = '[';
@@ -742,14 +779,29 @@ static char *slots_text(request_rec *r, const apr_array_header_t *slots)
         }
         memcpy(buf + n, "{\"start\":\"", 10);
         n += 10;
-        put_rfc3339(buf + n, tz, s->start);
+        put_rfc3339(buf + n, tz, s->start, &fc);
         n += 25;
         memcpy(buf + n, "\",\"end\":\"", 9);
         n += 9;
-        put_rfc3339(buf + n, tz, s->end);
+        put_rfc3339(buf + n, tz, s->end, &fc);
         n += 25;
-        n += (apr_size_t)apr_snprintf(buf + n, 58, "\",\"practitioner_id\":%"
-                                      APR_INT64_T_FMT "}", s->practitioner);
+        memcpy(buf + n, "\",\"practitioner_id\":", 20);
+        n += 20;
+        {
+            char digits[24];
+            int k = 0;
+            apr_uint64_t v = (apr_uint64_t)(s->practitioner < 0
+                                            ? 0 : s->practitioner);
+
+            do {
+                digits[k++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v && k < 20);
+            while (k) {
+                buf[n++] = digits[--k];
+            }
+        }
+        buf[n++] = '}';
     }
     buf[n++] = ']';
     buf[n] = '\0';

@@ -14,7 +14,7 @@
  *
  *   request threads ──queue──> writer thread ──one INSERT──> PostgreSQL
  *          ^                        │
- *          └──────── done + rv ─────┘
+ *          └──── rv + sem_post ─────┘
  *
  * The writer holds a database connection only while it writes and never
  * holds the queue lock while it does.  A turn not written within 10 s
@@ -25,32 +25,38 @@
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include <pthread.h>
+#include <semaphore.h>
 #include <errno.h>
 #include "mod_concierge.h"
 #include "cc_json.h"
 
 #define MC_CHATLOG_MAX_BATCH 256
 #define MC_CHATLOG_WAIT      apr_time_from_sec(10)
-#define MC_CHATLOG_GATHER       300     /* us: see writer() */
+#define MC_CHATLOG_GATHER       1000    /* us: see writer() */
 #define MC_CHATLOG_GATHER_FROM  4
 #define MC_CHATLOG_GATHER_ENOUGH 48
 
-/* Items are malloc'd, not pool-allocated: a request that gives up waiting
- * leaves its item to the writer (abandoned), which frees it after the
- * write; otherwise the request frees it.  Both under cl_mu. */
+/* Items are malloc'd, not pool-allocated.  Each waiter sleeps on its
+ * item's own semaphore, posted by the writer without the queue lock (a
+ * wake-up that had to re-take one shared lock made every batch a lock
+ * convoy).  A request that gives up waiting marks its item abandoned and
+ * the writer frees it; the state changes atomically, so exactly one of
+ * them frees each item. */
+#define IT_WAITING   0
+#define IT_DONE      1
+#define IT_ABANDONED 2
+
 typedef struct mc_turn_item {
     char                *row;       /* the turn as one JSON object */
-    int                  done;
-    int                  abandoned;
+    int                  state;     /* IT_*, atomic */
     apr_status_t         rv;
-    pthread_cond_t       cv;        /* its waiter's own: one wake-up each,
-                                       no thundering herd */
+    sem_t                sem;       /* posted once the row is written */
     struct mc_turn_item *next;
 } mc_turn_item;
 
 static void item_free(mc_turn_item *it)
 {
-    pthread_cond_destroy(&it->cv);
+    sem_destroy(&it->sem);
     free(it->row);
     free(it);
 }
@@ -63,6 +69,8 @@ static pthread_mutex_t    *cl_mu;
 static pthread_cond_t     *cl_work;
 static mc_turn_item       *cl_head, *cl_tail;
 static int                 cl_queued;
+static int                 cl_idle;        /* the writer waits for work */
+static int                 cl_gathering;   /* ... or for a fuller batch */
 static int                 cl_stop;
 static apr_thread_t       *cl_thread;
 static server_rec         *cl_server;
@@ -106,24 +114,29 @@ static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
         int n = 0;
 
         while (!cl_head && !cl_stop) {
+            cl_idle = 1;            /* enqueuers wake us only now */
             pthread_cond_wait(cl_work, cl_mu);
+            cl_idle = 0;
         }
         if (!cl_head && cl_stop) {
             break;
         }
         /* Under load (the last batch was not small), wait a moment for
          * more turns: PostgreSQL's cost is mostly per statement, so fewer,
-         * larger batches serve more turns.  A lone turn never waits. */
+         * larger batches serve more turns.  A lone turn never waits, and
+         * enqueuers wake us early only once the batch is big enough. */
         if (last_n >= MC_CHATLOG_GATHER_FROM && !cl_stop) {
             apr_time_t until = apr_time_now() + MC_CHATLOG_GATHER;
             struct timespec ts;
 
             ts.tv_sec = (time_t)apr_time_sec(until);
             ts.tv_nsec = (long)apr_time_usec(until) * 1000;
+            cl_gathering = 1;
             while (cl_queued < MC_CHATLOG_GATHER_ENOUGH && !cl_stop
                    && pthread_cond_timedwait(cl_work, cl_mu, &ts)
                       != ETIMEDOUT) {
             }
+            cl_gathering = 0;
         }
         /* Take up to MC_CHATLOG_MAX_BATCH turns from the head. */
         batch = cl_head;
@@ -143,17 +156,21 @@ static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
         rv = write_batch(p, batch, n);
         apr_pool_clear(p);
 
-        pthread_mutex_lock(cl_mu);
         for (it = batch; it; it = last) {
-            last = it->next;
-            if (it->abandoned) {
-                item_free(it);
-                continue;
-            }
+            int waiting = IT_WAITING;
+
+            last = it->next;        /* before the post: it may be freed */
             it->rv = rv;
-            it->done = 1;
-            pthread_cond_signal(&it->cv);
+            if (__atomic_compare_exchange_n(&it->state, &waiting, IT_DONE, 0,
+                                            __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                sem_post(&it->sem);
+            }
+            else {
+                item_free(it);      /* its request gave up */
+            }
         }
+        pthread_mutex_lock(cl_mu);
     }
     pthread_mutex_unlock(cl_mu);
     apr_pool_destroy(p);
@@ -204,8 +221,10 @@ apr_status_t mc_chatlog_store(request_rec *r, const char *row)
 {
     mc_turn_item *it;
     apr_time_t deadline = apr_time_now() + MC_CHATLOG_WAIT;   /* realtime:
-                                       pthread_cond_timedwait's clock */
+                                       sem_timedwait's clock */
+    struct timespec ts;
     apr_status_t rv;
+    int got = 0, waiting = IT_WAITING;
 
     if (!cl_mu) {
         return APR_EINIT;
@@ -215,7 +234,8 @@ apr_status_t mc_chatlog_store(request_rec *r, const char *row)
         free(it);
         return APR_ENOMEM;
     }
-    pthread_cond_init(&it->cv, NULL);
+    sem_init(&it->sem, 0, 0);
+    it->state = IT_WAITING;
     pthread_mutex_lock(cl_mu);
     if (cl_stop) {
         pthread_mutex_unlock(cl_mu);
@@ -230,26 +250,30 @@ apr_status_t mc_chatlog_store(request_rec *r, const char *row)
     }
     cl_tail = it;
     cl_queued++;
-    pthread_cond_signal(cl_work);
-    while (!it->done) {
-        struct timespec ts;
-
-        ts.tv_sec = (time_t)apr_time_sec(deadline);
-        ts.tv_nsec = (long)apr_time_usec(deadline) * 1000;
-        if (pthread_cond_timedwait(&it->cv, cl_mu, &ts) == ETIMEDOUT) {
-            break;
-        }
+    if (cl_idle || (cl_gathering && cl_queued == MC_CHATLOG_GATHER_ENOUGH)) {
+        pthread_cond_signal(cl_work);
     }
-    if (!it->done) {
+    pthread_mutex_unlock(cl_mu);
+
+    ts.tv_sec = (time_t)apr_time_sec(deadline);
+    ts.tv_nsec = (long)apr_time_usec(deadline) * 1000;
+    while (!(got = sem_timedwait(&it->sem, &ts) == 0) && errno == EINTR) {
+    }
+    if (!got && __atomic_compare_exchange_n(&it->state, &waiting,
+                                            IT_ABANDONED, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
         /* Still queued or being written: the writer frees it later. */
-        it->abandoned = 1;
         rv = APR_TIMEUP;
     }
     else {
+        if (!got) {
+            /* Written just as we gave up: its post is on the way. */
+            while (sem_wait(&it->sem) != 0 && errno == EINTR) {
+            }
+        }
         rv = it->rv;
         item_free(it);
     }
-    pthread_mutex_unlock(cl_mu);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, CCLOGNO(00903)
                       "chat turn not stored");

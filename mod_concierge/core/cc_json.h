@@ -45,6 +45,13 @@ char *cc_json_dump(apr_pool_t *p, const json_t *j, size_t *len);
 char *cc_json_error_body(apr_pool_t *p, const char *code, const char *message,
                          const char *request_id);
 
+/* A JSON string literal (with its quotes) for s[0..len), in p: '"', '\\'
+ * and control characters escaped (\n \r \t \b \f, others \u00XX),
+ * everything else copied as is, so s must be valid UTF-8 (the caller
+ * checked it: cc_utf8_valid, or text jansson decoded).  For the hot
+ * replies (chat) that jansson's per-character dump made costly. */
+char *cc_json_quote(apr_pool_t *p, const char *s, size_t len);
+
 /* Nonzero when buf[0..len) is well-formed UTF-8 (no overlongs, no
  * surrogates, nothing above U+10FFFF). */
 int cc_utf8_valid(const char *buf, size_t len);

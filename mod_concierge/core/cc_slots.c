@@ -193,7 +193,8 @@ apr_array_header_t *cc_slots_compute(apr_pool_t *p, const cc_slot_query_t *q)
     cc_span_t spans[CC_DAY_MIN / 2 + 1];
     cc_interval_t *busy, *slot, *v;
     int64_t date, t[2], earliest, latest, dur, before, after, ws, we;
-    int nbusy, nspans, day, days, m, k, ninst, i, j, fits;
+    int64_t midnight = 0;
+    int nbusy, nspans, day, days, m, k, ninst, i, j, fits, plain;
 
     if (!q || !q->tz || q->days <= 0 || q->duration_min <= 0
         || q->duration_min > CC_MAX_MINUTES || q->step_min <= 0) {
@@ -222,11 +223,20 @@ apr_array_header_t *cc_slots_compute(apr_pool_t *p, const cc_slot_query_t *q)
         if (spans[0].ua > latest) {
             break;                  /* later days start later still */
         }
+        /* A day without a DST change maps every minute by one offset;
+         * only change days need the zone for each candidate. */
+        plain = cc_tz_day_utc(q->tz, date, &midnight);
         for (m = 0; m < CC_DAY_MIN; m += q->step_min) {
             if (!map[m]) {
                 continue;
             }
-            k = cc_local_utc(q->tz, date, m, 0, &t[0], &t[1]);
+            if (plain) {
+                t[0] = midnight + (int64_t)m * 60;
+                k = 1;
+            }
+            else {
+                k = cc_local_utc(q->tz, date, m, 0, &t[0], &t[1]);
+            }
             if (k == 0) {
                 continue;           /* in a DST gap: never offered */
             }
@@ -255,8 +265,17 @@ apr_array_header_t *cc_slots_compute(apr_pool_t *p, const cc_slot_query_t *q)
     }
 
     if (out->nelts > 1) {
+        int sorted = 1;
+
         v = (cc_interval_t *)out->elts;
-        qsort(v, (size_t)out->nelts, sizeof(*v), cc_interval_cmp);
+        /* Days and minutes were walked in order: only DST days (two
+         * instants of one local time) can leave the list unsorted. */
+        for (i = 1; i < out->nelts && sorted; i++) {
+            sorted = cc_interval_cmp(&v[i - 1], &v[i]) <= 0;
+        }
+        if (!sorted) {
+            qsort(v, (size_t)out->nelts, sizeof(*v), cc_interval_cmp);
+        }
         for (i = 1, j = 0; i < out->nelts; i++) {
             if (v[i].start != v[j].start || v[i].end != v[j].end) {
                 v[++j] = v[i];

@@ -59,6 +59,12 @@ typedef struct cc_tz_rule_t {
      * request, and most fall after the last TZif transition. */
     const int64_t *cache;
     int          cache_y0, cache_n;
+    /* The same instants as one ascending list with the offset each one
+     * starts (2 per year), for a binary search; NULL when a year's two
+     * instants coincide (all-year DST rules keep the general path). */
+    const int64_t *ext_t;
+    const int32_t *ext_off;
+    int          ext_n;
 } cc_tz_rule_t;
 
 #define CC_TZ_CACHE_Y0 1970
@@ -223,6 +229,19 @@ static int32_t cc_rule_offset(const cc_tz_rule_t *r, int64_t t)
 
     if (!r->has_dst) {
         return r->std_off;
+    }
+    if (r->ext_t && t >= r->ext_t[0] && t < r->ext_t[r->ext_n - 1]) {
+        int lo = 0, hi = r->ext_n - 1, mid;   /* ext_t[lo] <= t < ext_t[hi] */
+
+        while (hi - lo > 1) {
+            mid = lo + (hi - lo) / 2;
+            if (r->ext_t[mid] <= t) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return r->ext_off[lo];
     }
     t = cc_clamp_t(t);
     y = cc_rule_base_year(r, t);
@@ -494,6 +513,28 @@ static int cc_tz_next(const cc_tz_t *tz, int64_t t, int64_t *next)
         return cc_rule_next(&tz->rule, t, next);
     }
     return 0;
+}
+
+int cc_tz_next_change(const cc_tz_t *tz, int64_t t, int64_t *next)
+{
+    return tz ? cc_tz_next(tz, cc_clamp_t(t), next) : 0;
+}
+
+int cc_tz_day_utc(const cc_tz_t *tz, int64_t date, int64_t *midnight)
+{
+    cc_civil_t c;
+    int64_t u, nx;
+
+    cc_civil_from_days(date, &c.year, &c.month, &c.day);
+    c.hour = c.minute = c.second = 0;
+    if (cc_tz_to_utc(tz, &c, &u, NULL) != 1) {
+        return 0;
+    }
+    if (cc_tz_next(tz, u, &nx) && nx < u + CC_TZ_DAY) {
+        return 0;
+    }
+    *midnight = u;
+    return 1;
 }
 
 void cc_civil_from_utc(const cc_tz_t *tz, int64_t t, cc_civil_t *out,
@@ -799,6 +840,34 @@ static cc_tz_t *cc_tz_parse_why(apr_pool_t *p, const unsigned char *buf,
             tz->rule.cache = c;
             tz->rule.cache_y0 = CC_TZ_CACHE_Y0;
             tz->rule.cache_n = CC_TZ_CACHE_N;
+            {
+                int64_t *et = apr_palloc(p, sizeof(int64_t) * 2
+                                            * CC_TZ_CACHE_N);
+                int32_t *eo = apr_palloc(p, sizeof(int32_t) * 2
+                                            * CC_TZ_CACHE_N);
+                int n = 0, ok = 1;
+
+                for (y = 0; y < CC_TZ_CACHE_N && ok; y++) {
+                    int64_t st = c[2 * y], en = c[2 * y + 1];
+                    int first_start = st < en;
+
+                    ok = st != en;
+                    et[n] = first_start ? st : en;
+                    eo[n++] = first_start ? tz->rule.dst_off
+                                          : tz->rule.std_off;
+                    et[n] = first_start ? en : st;
+                    eo[n++] = first_start ? tz->rule.std_off
+                                          : tz->rule.dst_off;
+                    if (n > 2 && et[n - 2] <= et[n - 3]) {
+                        ok = 0;         /* not ascending: general path */
+                    }
+                }
+                if (ok) {
+                    tz->rule.ext_t = et;
+                    tz->rule.ext_off = eo;
+                    tz->rule.ext_n = n;
+                }
+            }
         }
     }
     return tz;

@@ -48,6 +48,16 @@ int64_t cc_days_from_civil(int y, int m, int d);
 void cc_civil_from_days(int64_t days, int *y, int *m, int *d);
 int cc_weekday(int64_t days);
 
+/* The first instant after t at which the offset may change (1), or 0
+ * when it never does again. */
+int cc_tz_next_change(const cc_tz_t *tz, int64_t t, int64_t *next);
+
+/* 1 when local date `date` (days since the epoch) has one offset from
+ * its midnight to the next (no DST change that day): *midnight is the UTC
+ * instant of its 00:00 and minute m of the day is *midnight + 60 m.  0 on
+ * change days (and when midnight itself is skipped or repeated). */
+int cc_tz_day_utc(const cc_tz_t *tz, int64_t date, int64_t *midnight);
+
 /* RFC 3339 with the zone's offset: "2026-03-29T09:00:00+01:00" (in p). */
 char *cc_tz_rfc3339(apr_pool_t *p, const cc_tz_t *tz, int64_t t);
 

@@ -674,6 +674,37 @@ START_TEST(test_utf8_exhaustive_short)
 }
 END_TEST
 
+
+/* cc_json_quote agrees with jansson on every kind of character: what it
+ * writes decodes back to the input. */
+START_TEST(test_quote_roundtrip)
+{
+    static const char *const cases[] = {
+        "", "plain", "quote \" and backslash \\", "new\nline\r\ttab",
+        "\x01\x1f\x7f control", "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80",
+        "</script><!--", "\b\f",
+    };
+    apr_pool_t *p;
+    size_t i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *q = cc_json_quote(p, cases[i], strlen(cases[i]));
+        char *doc = apr_psprintf(p, "[%s]", q);
+        json_error_t err;
+        json_t *j = json_loads(doc, 0, &err);
+
+        ck_assert_msg(j != NULL, "case %zu: %s does not parse: %s", i, q,
+                      err.text);
+        ck_assert_str_eq(json_string_value(json_array_get(j, 0)), cases[i]);
+        json_decref(j);
+    }
+    ck_assert_str_eq(cc_json_quote(p, "a\"b", 3), "\"a\\\"b\"");
+    ck_assert_str_eq(cc_json_quote(p, "\x01", 1), "\"\\u0001\"");
+    apr_pool_destroy(p);
+}
+END_TEST
+
 Suite *suite_json(void)
 {
     Suite *s = suite_create("json");
@@ -690,6 +721,7 @@ Suite *suite_json(void)
     tcase_add_test(tc, test_error_position);
     tcase_add_test(tc, test_error_text_escaped);
     tcase_add_test(tc, test_error_message_bounded);
+    tcase_add_test(tc, test_quote_roundtrip);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
