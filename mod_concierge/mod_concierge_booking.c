@@ -1541,7 +1541,18 @@ int mc_api_admin_booking_get(mc_ctx *c)
     json_t *st = NULL;
     json_t *b = staff_booking(c, &id, &st);
 
-    return b ? mc_reply(c, 200, booking_view(c, b, st)) : OK;
+    if (!b) {
+        return OK;
+    }
+    /* A patient's details read by staff: recorded, like conversations. */
+    if (mc_audit_append_tx(c->r, c->user, "booking.read",
+                           apr_psprintf(c->r->pool, "booking/%"
+                                        APR_INT64_T_FMT, id), NULL)
+        != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "the read could not be "
+                        "recorded; try again");
+    }
+    return mc_reply(c, 200, booking_view(c, b, st));
 }
 
 int mc_api_admin_booking_cancel(mc_ctx *c)
@@ -1619,6 +1630,17 @@ int mc_api_admin_bookings(mc_ctx *c)
     rows = load_json(c, text);
     if (!rows) {
         return mc_error(c, 500, "internal_error", "bookings unreadable");
+    }
+    if (json_array_size(rows)
+        && mc_audit_append_tx(r, c->user, "booking.list", "bookings",
+                              cc_json_dump(r->pool, cc_json_pool_own(
+                                  r->pool, json_pack("{s:s, s:s, s:s, s:I}",
+                                  "from", args[1], "to", args[2], "status",
+                                  args[3], "count",
+                                  (json_int_t)json_array_size(rows))), NULL))
+           != APR_SUCCESS) {
+        return mc_error(c, 503, "db_unavailable", "the read could not be "
+                        "recorded; try again");
     }
     {
         size_t i;

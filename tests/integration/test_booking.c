@@ -3443,6 +3443,111 @@ START_TEST(booking_limit_log_clean)
 }
 END_TEST
 
+
+/* Booking in the conversation: a request to book gets a "book" action with
+ * free slots of the matching service on the day and part of day asked for
+ * (each one GET /api/slots offers), a policy question gets none, an
+ * unclear one a choice of services, a risky one no offer at all.  (The
+ * offered day is left unbooked: other tests own their days.) */
+static it_resp *bk_chat(const char *msg, const char *session)
+{
+    char body[512];
+
+    if (session) {
+        snprintf(body, sizeof(body), "{\"session_id\":\"%s\",\"message\":"
+                 "\"%s\"}", session, msg);
+    }
+    else {
+        snprintf(body, sizeof(body), "{\"message\":\"%s\"}", msg);
+    }
+    return it_req("POST", "/api/chat", NULL, "application/json", body, -1,
+                  NULL);
+}
+
+START_TEST(booking_chat_offer)
+{
+    char *tue, *peel_s, path[256];
+    long peel;
+    json_t *a, *slots, *sl, *offered;
+    it_resp *r, *s2;
+    size_t i;
+
+    tue = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT d::date FROM "
+                    "generate_series((now() AT TIME ZONE 'Europe/London')::"
+                    "date + 1, (now() AT TIME ZONE 'Europe/London')::date + "
+                    "7, interval '1 day') d WHERE extract(isodow FROM d) = "
+                    "2\" 2>&1");
+    tue[strcspn(tue, "\n")] = '\0';
+    ck_assert_msg(strlen(tue) == 10, "next Tuesday: %s", tue);
+    peel_s = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT id FROM "
+                       "services WHERE name = 'Chemical peel'\" 2>&1");
+    peel = strtol(peel_s, NULL, 10);
+    ck_assert_msg(peel > 0, "the sample clinic's peel: %s", peel_s);
+
+    r = bk_chat("Can I book a chemical peel next Tuesday afternoon?", NULL);
+    ck_assert_msg(r->status == 200 && r->json, "chat: %ld %s", r->status,
+                  r->body);
+    ck_assert_str_eq(jstr(r->json, "status"), "answered");
+    a = json_array_get(json_object_get(r->json, "actions"), 0);
+    ck_assert_msg(a && !strcmp(jstr(a, "type"), "book"), "no book action: %s",
+                  r->body);
+    ck_assert_int_eq(jint(json_object_get(a, "service"), "id"), peel);
+    slots = json_object_get(a, "slots");
+    ck_assert_msg(json_array_size(slots) > 0, "no slots offered: %s",
+                  r->body);
+    snprintf(path, sizeof(path), "/api/slots?service_id=%ld&from=%s&days=1",
+             peel, tue);
+    s2 = it_get(path, NULL);
+    ck_assert_int_eq(s2->status, 200);
+    offered = json_object_get(s2->json, "slots");
+    json_array_foreach(slots, i, sl) {
+        const char *st = jstr(sl, "start");
+        int hour = atoi(st + 11), found = 0;
+        size_t k;
+        json_t *o;
+
+        ck_assert_msg(!strncmp(st, tue, 10), "slot %s is not on %s", st, tue);
+        ck_assert_msg(hour >= 12 && hour < 17, "slot %s is not in the "
+                      "afternoon", st);
+        json_array_foreach(offered, k, o) {
+            found |= !strcmp(jstr(o, "start"), st);
+        }
+        ck_assert_msg(found, "slot %s is not one GET /api/slots offers", st);
+    }
+    it_free(s2);
+    it_free(r);
+
+    /* A question about booking policy is answered, not offered slots. */
+    r = bk_chat("How do I cancel my booking?", NULL);
+    ck_assert_int_eq(r->status, 200);
+    a = json_array_get(json_object_get(r->json, "actions"), 0);
+    ck_assert_msg(!a || strcmp(jstr(a, "type"), "book"), "a policy question "
+                  "got a booking offer: %s", r->body);
+    it_free(r);
+
+    /* No treatment named: a choice. */
+    r = bk_chat("I'd like to book an appointment please", NULL);
+    ck_assert_int_eq(r->status, 200);
+    a = json_array_get(json_object_get(r->json, "actions"), 0);
+    ck_assert_msg(a && !strcmp(jstr(a, "type"), "choose_service")
+                  && json_array_size(json_object_get(a, "services")) > 0,
+                  "no choice of services: %s", r->body);
+    it_free(r);
+
+    /* Safety first: a risky request to book is escalated, with no offer. */
+    r = bk_chat("Can I book a peel next Tuesday? I am 12 weeks pregnant",
+                NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_str_eq(jstr(r->json, "status"), "escalated");
+    a = json_array_get(json_object_get(r->json, "actions"), 0);
+    ck_assert_msg(!a || strcmp(jstr(a, "type"), "book"), "a risky message "
+                  "got a booking offer: %s", r->body);
+    it_free(r);
+    free(tue);
+    free(peel_s);
+}
+END_TEST
+
 Suite *it_suite_booking(void)
 {
     Suite *s = suite_create("booking");
@@ -3453,6 +3558,7 @@ Suite *it_suite_booking(void)
     tcase_add_unchecked_fixture(tc, booking_setup, booking_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, booking_services);
+    tcase_add_test(tc, booking_chat_offer);
     tcase_add_test(tc, booking_slots_basic);
     tcase_add_test(tc, booking_slots_buffers);
     tcase_add_test(tc, booking_slots_notice_horizon);
