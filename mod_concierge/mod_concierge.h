@@ -236,6 +236,11 @@ apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
 /* Run a prepared statement without rows; *nrows may be NULL. */
 apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
                          int *nrows, int nargs, const char **args);
+/* The first column of the first row of a prepared select on the
+ * request's connection (NULL when no row); *dbfail = 1 when the database
+ * could not be asked. */
+const char *mc_db_text(request_rec *r, const char *label, int nargs,
+                       const char **args, int *dbfail);
 /* First column of first row, or NULL when no row. */
 const char *mc_db_value(request_rec *r, ap_dbd_t *dbd, apr_dbd_results_t *res,
                         int col);
@@ -381,6 +386,17 @@ apr_status_t mc_calendar_post_config(apr_pool_t *pconf, server_rec *s);
 void mc_calendar_child_init(apr_pool_t *p, server_rec *s);
 int mc_calendar_configured(void);
 json_t *mc_calendar_health(request_rec *r);
+
+/* ---- background work (mod_concierge_ticker.c) -------------------------- */
+
+typedef struct mc_ticker mc_ticker;
+typedef void mc_tick_fn(apr_pool_t *p, server_rec *s, void *baton);
+/* Run tick every `every` in a thread of this child until the child exits
+ * (stopped in a pre-cleanup of p); NULL (logged) when the thread cannot
+ * start. */
+mc_ticker *mc_ticker_start(apr_pool_t *p, server_rec *s, const char *name,
+                           apr_interval_time_t every, mc_tick_fn *tick,
+                           void *baton);
 
 /* ---- chat log writer (mod_concierge_chatlog.c) ------------------------- */
 

@@ -186,21 +186,10 @@ static int check_fields(mc_ctx *c, const fspec *spec, int create)
     return OK;
 }
 
-/* Run a statement returning one JSON text (or NULL). */
 static const char *one_json(mc_ctx *c, const char *label, int nargs,
                             const char **args, int *dbfail)
 {
-    request_rec *r = c->r;
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_results_t *res;
-
-    *dbfail = 1;
-    if (!dbd || mc_db_select(r, dbd, label, &res, nargs, args)
-                != APR_SUCCESS) {
-        return NULL;
-    }
-    *dbfail = 0;
-    return mc_db_value(r, dbd, res, 0);
+    return mc_db_text(c->r, label, nargs, args, dbfail);
 }
 
 static int reply_text(mc_ctx *c, int status, const char *key,

@@ -50,9 +50,6 @@
 static unsigned char bk_key[32];
 static int           bk_key_random;
 static apr_hash_t   *bk_zones;      /* zone name -> const cc_tz_t * */
-static apr_thread_t *bk_thread;
-static volatile int  bk_stop;
-static server_rec   *bk_server;
 struct bk_model;
 static apr_thread_mutex_t *bk_mu;
 static struct bk_model    *bk_current;
@@ -113,67 +110,34 @@ const cc_tz_t *mc_booking_tz(const server_rec *s)
 /* Seals staged audit entries into the chain (every 200 ms), releases
  * lapsed payment holds (every 5 s) and forgets day-old idempotency keys
  * (every 10 min), whatever traffic there is (no external cron). */
-static void *APR_THREAD_FUNC sweeper(apr_thread_t *th, void *data)
+static void sweep(apr_pool_t *p, server_rec *s, void *baton)
 {
-    const char *seal[2] = { "5000", "false" };
-    apr_pool_t *p;
-    apr_uint64_t n = 0;
+    static const char *const seal[2] = { "5000", "false" };
+    apr_uint64_t *n = baton;
+    ap_dbd_t *dbd = mc_db_open_s(s, p);
 
-    apr_pool_create(&p, NULL);
-    apr_pool_tag(p, "concierge-bookings");
-    while (!bk_stop) {
-        ap_dbd_t *dbd = mc_db_open_s(bk_server, p);
-
-        if (dbd) {
-            mc_db_query_s(bk_server, p, dbd, "cc_audit_seal", NULL, 2, seal);
-            if (n % 25 == 0) {
-                mc_db_query_s(bk_server, p, dbd, "cc_bk_expire", NULL, 0,
-                              NULL);
-            }
-            if (n % 3000 == 0) {
-                mc_db_query_s(bk_server, p, dbd, "cc_bk_idem_purge", NULL, 0,
-                              NULL);
-            }
-            mc_db_close_s(bk_server, dbd);
+    if (dbd) {
+        mc_db_query_s(s, p, dbd, "cc_audit_seal", NULL, 2,
+                      (const char **)seal);
+        if (*n % 25 == 0) {
+            mc_db_query_s(s, p, dbd, "cc_bk_expire", NULL, 0, NULL);
         }
-        n++;
-        apr_pool_clear(p);
-        apr_sleep(BK_SWEEP_TICK);
+        if (*n % 3000 == 0) {
+            mc_db_query_s(s, p, dbd, "cc_bk_idem_purge", NULL, 0, NULL);
+        }
+        mc_db_close_s(s, dbd);
     }
-    apr_pool_destroy(p);
-    apr_thread_exit(th, APR_SUCCESS);
-    return NULL;
-}
-
-static apr_status_t sweeper_stop(void *data)
-{
-    apr_status_t trv;
-
-    if (bk_thread) {
-        bk_stop = 1;
-        apr_thread_join(&trv, bk_thread);
-        bk_thread = NULL;
-    }
-    return APR_SUCCESS;
+    (*n)++;
 }
 
 void mc_booking_child_init(apr_pool_t *p, server_rec *s)
 {
-    bk_server = s;
-    bk_stop = 0;
+    apr_uint64_t *n = apr_pcalloc(p, sizeof(*n));
+
     bk_current = NULL;
     apr_thread_mutex_create(&bk_mu, APR_THREAD_MUTEX_DEFAULT, p);
     apr_pool_cleanup_register(p, NULL, model_exit, apr_pool_cleanup_null);
-    if (apr_thread_create(&bk_thread, NULL, sweeper, NULL, p)
-        != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01303)
-                     "cannot start the booking sweeper thread");
-        bk_thread = NULL;
-        return;
-    }
-    /* A pre-cleanup: it must run before mod_dbd's pool (the thread's
-     * connections) is destroyed with the child pool. */
-    apr_pool_pre_cleanup_register(p, NULL, sweeper_stop);
+    mc_ticker_start(p, s, "concierge-bookings", BK_SWEEP_TICK, sweep, n);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -252,21 +216,10 @@ static const char *day_string(apr_pool_t *p, int64_t day)
     return apr_psprintf(p, "%04d-%02d-%02d", y, m, d);
 }
 
-/* One JSON text value from a prepared select (request connection). */
 static const char *select_json(mc_ctx *c, const char *label, int nargs,
                                const char **args, int *dbfail)
 {
-    request_rec *r = c->r;
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_results_t *res;
-
-    *dbfail = 1;
-    if (!dbd || mc_db_select(r, dbd, label, &res, nargs, args)
-                != APR_SUCCESS) {
-        return NULL;
-    }
-    *dbfail = 0;
-    return mc_db_value(r, dbd, res, 0);
+    return mc_db_text(c->r, label, nargs, args, dbfail);
 }
 
 static json_t *load_json(mc_ctx *c, const char *text)

@@ -25,7 +25,6 @@
  */
 #include <stdlib.h>
 #include "apr_strings.h"
-#include "apr_thread_proc.h"
 #include "apr_thread_mutex.h"
 #include "apr_thread_cond.h"
 #include "apr_file_io.h"
@@ -51,9 +50,6 @@ static apr_hash_t           *cal_cache;     /* "cal\nfrom\nto" -> entry */
 static apr_pool_t           *cal_cache_pool;
 static apr_hash_t           *cal_last;      /* cal -> last good entry */
 static int                   cal_state = -1; /* last state written: 1 ok */
-static apr_thread_t         *cal_thread;
-static volatile int          cal_stop;
-static server_rec           *cal_server;
 
 typedef struct cal_entry {
     apr_int64_t         at;     /* epoch s */
@@ -605,9 +601,8 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
     return o == CC_GCAL_REAUTH ? CC_GCAL_RETRY : o;
 }
 
-static void tick(apr_pool_t *p)
+static void tick(apr_pool_t *p, server_rec *s, void *baton)
 {
-    server_rec *s = cal_server;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_dbd_prepared_t *st;
@@ -687,31 +682,10 @@ static void tick(apr_pool_t *p)
     }
 }
 
-static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
-{
-    apr_pool_t *p;
-
-    apr_pool_create(&p, NULL);
-    apr_pool_tag(p, "concierge-calendar");
-    while (!cal_stop) {
-        tick(p);
-        apr_pool_clear(p);
-        apr_sleep(CAL_TICK);
-    }
-    apr_pool_destroy(p);
-    apr_thread_exit(th, APR_SUCCESS);
-    return NULL;
-}
-
 static apr_status_t cal_child_exit(void *data)
 {
-    apr_status_t trv;
-
-    if (cal_thread) {
-        cal_stop = 1;
-        apr_thread_join(&trv, cal_thread);
-        cal_thread = NULL;
-    }
+    /* A plain cleanup: it runs after the ticker's pre-cleanup stopped the
+     * outbox thread. */
     apr_thread_mutex_lock(cal_mu);
     free(cal_token);
     cal_token = NULL;
@@ -721,8 +695,6 @@ static apr_status_t cal_child_exit(void *data)
 
 void mc_calendar_child_init(apr_pool_t *p, server_rec *s)
 {
-    cal_server = s;
-    cal_stop = 0;
     cal_token = NULL;
     cal_state = -1;
     apr_thread_mutex_create(&cal_mu, APR_THREAD_MUTEX_DEFAULT, p);
@@ -736,14 +708,8 @@ void mc_calendar_child_init(apr_pool_t *p, server_rec *s)
     if (!cal_key) {
         return;
     }
-    if (apr_thread_create(&cal_thread, NULL, worker, NULL, p)
-        != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01406)
-                     "cannot start the calendar thread");
-        cal_thread = NULL;
-    }
-    /* Pre-cleanup: before mod_dbd's pool goes with the child pool. */
-    apr_pool_pre_cleanup_register(p, NULL, cal_child_exit);
+    apr_pool_cleanup_register(p, NULL, cal_child_exit, apr_pool_cleanup_null);
+    mc_ticker_start(p, s, "concierge-calendar", CAL_TICK, tick, NULL);
 }
 
 json_t *mc_calendar_health(request_rec *r)

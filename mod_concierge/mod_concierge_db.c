@@ -724,3 +724,18 @@ int mc_db_healthy(request_rec *r, int force, int *cached)
     mc_shm_db_health_set(ok);
     return ok;
 }
+
+const char *mc_db_text(request_rec *r, const char *label, int nargs,
+                       const char **args, int *dbfail)
+{
+    ap_dbd_t *dbd = mc_db_acquire(r);
+    apr_dbd_results_t *res;
+
+    *dbfail = 1;
+    if (!dbd || mc_db_select(r, dbd, label, &res, nargs, args)
+                != APR_SUCCESS) {
+        return NULL;
+    }
+    *dbfail = 0;
+    return mc_db_value(r, dbd, res, 0);
+}

@@ -16,7 +16,6 @@
  */
 #include <stdlib.h>
 #include "apr_strings.h"
-#include "apr_thread_proc.h"
 #include "mod_concierge.h"
 #include <curl/curl.h>
 #include "cc_json.h"
@@ -25,8 +24,6 @@
 #define MC_NOTIFY_TICK     apr_time_from_sec(1)
 #define MC_NOTIFY_TIMEOUT  5000L            /* ms per delivery */
 
-static apr_thread_t *nt_thread;
-static volatile int  nt_stop;
 static server_rec   *nt_server;
 
 static size_t discard(char *d, size_t sz, size_t nm, void *u)
@@ -196,9 +193,8 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
                           : apr_psprintf(p, "smtp: %s", curl_easy_strerror(rc));
 }
 
-static void tick(apr_pool_t *p)
+static void tick(apr_pool_t *p, server_rec *s, void *baton)
 {
-    server_rec *s = nt_server;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_dbd_prepared_t *st;
@@ -262,53 +258,14 @@ static void tick(apr_pool_t *p)
     }
 }
 
-static void *APR_THREAD_FUNC notifier(apr_thread_t *th, void *data)
-{
-    apr_pool_t *p;
-
-    apr_pool_create(&p, NULL);
-    apr_pool_tag(p, "concierge-notify");
-    while (!nt_stop) {
-        tick(p);
-        apr_pool_clear(p);
-        apr_sleep(MC_NOTIFY_TICK);
-    }
-    apr_pool_destroy(p);
-    apr_thread_exit(th, APR_SUCCESS);
-    return NULL;
-}
-
-static apr_status_t notify_stop(void *data)
-{
-    apr_status_t trv;
-
-    if (nt_thread) {
-        nt_stop = 1;
-        apr_thread_join(&trv, nt_thread);
-        nt_thread = NULL;
-    }
-    return APR_SUCCESS;
-}
-
 void mc_notify_child_init(apr_pool_t *p, server_rec *s)
 {
-    apr_status_t rv;
-
     nt_server = s;
-    nt_stop = 0;
     if (!mc_config_gets(s, MC_CONFS_NOTIFY_WEBHOOK)
         && !mc_config_gets(s, MC_CONFS_NOTIFY_SMTP)) {
         return;         /* nothing to deliver to */
     }
-    rv = apr_thread_create(&nt_thread, NULL, notifier, NULL, p);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(01203)
-                     "cannot start the notification thread");
-        nt_thread = NULL;
-        return;
-    }
-    /* Pre-cleanup: before mod_dbd's pool goes with the child pool. */
-    apr_pool_pre_cleanup_register(p, NULL, notify_stop);
+    mc_ticker_start(p, s, "concierge-notify", MC_NOTIFY_TICK, tick, NULL);
 }
 
 json_t *mc_notify_health(request_rec *r)

@@ -68,6 +68,18 @@ BEGIN
     RETURN v_seq;
 END $$;
 
+-- concierge_audit_append (sql/002) is now this step with the current time:
+-- one definition of the chain step from here on.
+CREATE OR REPLACE FUNCTION concierge_audit_append(p_actor text, p_action text,
+                                                  p_target text,
+                                                  p_request_id text,
+                                                  p_detail text)
+RETURNS bigint LANGUAGE sql AS $$
+    SELECT concierge_audit_append_at(
+        floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
+        p_actor, p_action, p_target, p_request_id, p_detail)
+$$;
+
 -- Stage an entry (no lock; commits with the caller's transaction).
 CREATE FUNCTION concierge_audit_stage(p_actor text, p_action text,
                                       p_target text, p_request_id text,
