@@ -109,6 +109,16 @@ static int is_api(const request_rec *r)
     return uri && !strncmp(uri, "/api/", 5);
 }
 
+/* /api/ names no file: skip the core's directory and file walk (stat
+ * calls, <Directory> merging) for it.  <Location> sections, where the
+ * handler and the staff authentication are configured, still apply: the
+ * location walk runs after this hook. */
+static int mc_map_to_storage(request_rec *r)
+{
+    return is_api(r) ? OK : DECLINED;
+}
+
+
 static const char *status_code_name(int status)
 {
     switch (status) {
@@ -240,6 +250,7 @@ static void mc_register_hooks(apr_pool_t *p)
     ap_hook_post_config(mc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_generate_log_id(mc_generate_log_id, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(mc_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(mc_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(mc_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
