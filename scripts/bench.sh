@@ -43,12 +43,14 @@ line() {
         "$(awk -v a="$rps" -v b="$s_rps" 'BEGIN { printf "%.2f", a / b }')" "$((err + n2))"
 }
 line "GET /api/health" "$BASE/api/health"
-line "POST /api/chat (extractive, logged)" "$BASE/api/chat" "$CC_TOP/bench/chat.lua"
 # Availability for one week of the sample clinic's chemical peel (two
 # weeks ahead, so the minimum notice does not shorten it).
 from=$(date -u -d "+14 days" +%F)
 peel=$(psql -X -At "$(app_conninfo)" -c "SELECT id FROM services WHERE name = 'Chemical peel'")
 line "GET /api/slots (one week)" "$BASE/api/slots?service_id=$peel&from=$from&days=7"
+# The chat after the reads: its hundred thousand stored turns wake
+# autovacuum, which would otherwise share the cores with the next run.
+line "POST /api/chat (extractive, logged)" "$BASE/api/chat" "$CC_TOP/bench/chat.lua"
 # Non-conflicting bookings: a 5-minute bench service, 20 practitioners
 # open around the clock; every request books its own slot (bench/booking.lua).
 psql -X -q -v ON_ERROR_STOP=1 "$(app_conninfo)" >/dev/null <<'SQL'
