@@ -229,6 +229,11 @@ void mc_db_close_s(server_rec *s, ap_dbd_t *dbd);
 apr_status_t mc_db_query_s(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                            const char *label, int *nrows, int nargs,
                            const char **args);
+/* Every row of a prepared select without arguments (an outbox claim), as
+ * arrays of ncols strings ("" for NULL) in p, on a connection given back
+ * before returning; NULL when the database could not be asked. */
+apr_array_header_t *mc_db_rows_s(server_rec *s, apr_pool_t *p,
+                                 const char *label, int ncols);
 /* Run a prepared select; on success *res is the result (random access). */
 apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                           apr_dbd_results_t **res, int nargs,

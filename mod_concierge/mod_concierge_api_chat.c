@@ -11,15 +11,12 @@
  * are 256-bit random tokens; only their SHA-256 is stored.
  */
 #include "apr_strings.h"
-#include "apr_base64.h"
 #include "mod_concierge.h"
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include "cc_json.h"
 #include "cc_answer.h"
+#include "cc_token.h"
 
 #define MC_CHAT_K         3
-#define MC_SESSION_LEN    43     /* base64url of 32 bytes, no padding */
 
 static const char mc_no_answer_reply[] =
     "I'm sorry, I couldn't find that in our clinic's information, and I "
@@ -27,76 +24,6 @@ static const char mc_no_answer_reply[] =
     "They can reply here, or you can call the clinic.";
 
 /* ---- sessions ------------------------------------------------------------ */
-
-static int valid_session(const char *s)
-{
-    const char *p;
-
-    if (!s) {
-        return 0;
-    }
-    for (p = s; *p; p++) {
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
-              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
-            return 0;
-        }
-    }
-    return p - s == MC_SESSION_LEN;
-}
-
-static const char *session_hash(apr_pool_t *p, const char *token)
-{
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    char *hex = apr_palloc(p, 65);
-    int i;
-
-    EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL);
-    for (i = 0; i < 32; i++) {
-        hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-        hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-    }
-    hex[64] = '\0';
-    return hex;
-}
-
-static const char *new_session(apr_pool_t *p)
-{
-    unsigned char raw[32];
-    char *b64, *q;
-    int n;
-
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        return NULL;
-    }
-    b64 = apr_palloc(p, apr_base64_encode_len(sizeof(raw)));
-    n = apr_base64_encode(b64, (const char *)raw, sizeof(raw));
-    (void)n;
-    for (q = b64; *q; q++) {
-        if (*q == '+') {
-            *q = '-';
-        }
-        else if (*q == '/') {
-            *q = '_';
-        }
-        else if (*q == '=') {
-            *q = '\0';
-            break;
-        }
-    }
-    return b64;
-}
-
-/* UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
-static apr_size_t utf8_chars(const char *s)
-{
-    apr_size_t n = 0;
-
-    for (; *s; s++) {
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    }
-    return n;
-}
 
 /* ---- storing ---------------------------------------------------------------- */
 
@@ -241,11 +168,11 @@ int mc_api_chat_post(mc_ctx *c)
     if (!*message) {
         return mc_error(c, 422, "empty_message", "the message is empty");
     }
-    if (utf8_chars(message) > max_chars) {
+    if (cc_utf8_chars(message) > max_chars) {
         return mc_error(c, 422, "message_too_long", "messages are at most %"
                         APR_SIZE_T_FMT " characters", max_chars);
     }
-    if (session && !valid_session(session)) {
+    if (session && !cc_token_valid(session)) {
         return mc_error(c, 400, "invalid_session", "session_id is not one "
                         "this service issued");
     }
@@ -262,7 +189,7 @@ int mc_api_chat_post(mc_ctx *c)
             return mc_error(c, 503, "db_unavailable",
                             "the database is unavailable");
         }
-        t.hash = session_hash(r->pool, session);
+        t.hash = cc_sha256_hex(r->pool, session, strlen(session));
         args[0] = t.hash;
         rv = mc_db_select(r, dbd, "cc_conv_find", &res, 1, args);
         id = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
@@ -279,11 +206,11 @@ int mc_api_chat_post(mc_ctx *c)
         t.session = session;
     }
     else {
-        t.session = session ? session : new_session(r->pool);
+        t.session = session ? session : cc_token_new(r->pool);
         if (!t.session) {
             return mc_error(c, 500, "internal_error", "no random source");
         }
-        t.hash = session_hash(r->pool, t.session);
+        t.hash = cc_sha256_hex(r->pool, t.session, strlen(t.session));
     }
 
     ids.session = t.session;
@@ -485,14 +412,14 @@ int mc_api_chat_get(mc_ctx *c)
     ap_dbd_t *dbd;
     json_t *msgs;
 
-    if (!valid_session(session)) {
+    if (!cc_token_valid(session)) {
         return mc_error(c, 404, "session_not_found", "no such conversation");
     }
     dbd = mc_db_acquire(r);
     if (!dbd) {
         return mc_error(c, 503, "db_unavailable", "the database is unavailable");
     }
-    args[0] = session_hash(r->pool, session);
+    args[0] = cc_sha256_hex(r->pool, session, strlen(session));
     if (mc_db_select(r, dbd, "cc_conv_find", &res, 1, args) != APR_SUCCESS) {
         return mc_error(c, 503, "db_error", "the conversation could not be read");
     }

@@ -90,16 +90,6 @@ static int in_enum(const char *v, const char *values)
     return 0;
 }
 
-static apr_size_t utf8_chars(const char *s)
-{
-    apr_size_t n = 0;
-
-    for (; *s; s++) {
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    }
-    return n;
-}
-
 /* Check body against spec; create: required fields must be there.
  * Returns OK, or DONE after answering. */
 static int check_fields(mc_ctx *c, const fspec *spec, int create)
@@ -142,8 +132,8 @@ static int check_fields(mc_ctx *c, const fspec *spec, int create)
             /* fall through */
         case F_STR:
             s = json_string_value(v);
-            ok = s && utf8_chars(s) >= (apr_size_t)f->min
-                 && utf8_chars(s) <= (apr_size_t)f->max
+            ok = s && cc_utf8_chars(s) >= (apr_size_t)f->min
+                 && cc_utf8_chars(s) <= (apr_size_t)f->max
                  && (!*s || cc_name_valid(s, (size_t)f->max));
             break;
         case F_ENUM:
@@ -186,12 +176,6 @@ static int check_fields(mc_ctx *c, const fspec *spec, int create)
     return OK;
 }
 
-static const char *one_json(mc_ctx *c, const char *label, int nargs,
-                            const char **args, int *dbfail)
-{
-    return mc_db_text(c->r, label, nargs, args, dbfail);
-}
-
 static int reply_text(mc_ctx *c, int status, const char *key,
                       const char *text)
 {
@@ -210,7 +194,7 @@ static int reply_text(mc_ctx *c, int status, const char *key,
 static int list(mc_ctx *c, const char *label, const char *key)
 {
     int dbfail;
-    const char *t = one_json(c, label, 0, NULL, &dbfail);
+    const char *t = mc_db_text(c->r, label, 0, NULL, &dbfail);
 
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "the database is "
@@ -231,7 +215,7 @@ static int save(mc_ctx *c, const char *label, apr_int64_t id,
     args[1] = cc_json_dump(r->pool, c->body, NULL);
     args[2] = c->user;
     args[3] = c->rid;
-    t = one_json(c, label, 4, args, &dbfail);
+    t = mc_db_text(c->r, label, 4, args, &dbfail);
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "nothing was saved: the "
                         "database is unavailable");
@@ -364,7 +348,7 @@ int mc_api_admin_hours_put(mc_ctx *c)
     args[1] = cc_json_dump(r->pool, rows, NULL);
     args[2] = c->user;
     args[3] = c->rid;
-    t = one_json(c, "cc_cl_hours_save", 4, args, &dbfail);
+    t = mc_db_text(c->r, "cc_cl_hours_save", 4, args, &dbfail);
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "nothing was saved");
     }
@@ -392,7 +376,7 @@ int mc_api_admin_exceptions(mc_ctx *c)
     }
     args[0] = from ? from : "-infinity";
     args[1] = to ? to : "infinity";
-    t = one_json(c, "cc_cl_exceptions", 2, args, &dbfail);
+    t = mc_db_text(c->r, "cc_cl_exceptions", 2, args, &dbfail);
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "the database is "
                         "unavailable");
@@ -435,7 +419,7 @@ int mc_api_admin_exception_create(mc_ctx *c)
         return mc_error(c, 422, "invalid_time", "start and end as HH:MM, end "
                         "after start");
     }
-    if (utf8_chars(note) > 500 || (*note && !cc_name_valid(note, 500))) {
+    if (cc_utf8_chars(note) > 500 || (*note && !cc_name_valid(note, 500))) {
         return mc_error(c, 422, "invalid_note", "note: at most 500 "
                         "characters, no control characters");
     }
@@ -446,7 +430,7 @@ int mc_api_admin_exception_create(mc_ctx *c)
     args[0] = cc_json_dump(r->pool, row, NULL);
     args[1] = c->user;
     args[2] = c->rid;
-    t = one_json(c, "cc_cl_exception_add", 3, args, &dbfail);
+    t = mc_db_text(c->r, "cc_cl_exception_add", 3, args, &dbfail);
     if (dbfail || !t) {
         return mc_error(c, 503, "db_unavailable", "nothing was saved");
     }
@@ -470,7 +454,7 @@ int mc_api_admin_exception_delete(mc_ctx *c)
     args[0] = I64(r->pool, id);
     args[1] = c->user;
     args[2] = c->rid;
-    t = one_json(c, "cc_cl_exception_delete", 3, args, &dbfail);
+    t = mc_db_text(c->r, "cc_cl_exception_delete", 3, args, &dbfail);
     if (dbfail || !t) {
         return mc_error(c, 503, "db_unavailable", "nothing was deleted");
     }
@@ -484,7 +468,7 @@ int mc_api_admin_exception_delete(mc_ctx *c)
 int mc_api_admin_settings_get(mc_ctx *c)
 {
     int dbfail;
-    const char *t = one_json(c, "cc_bk_settings", 0, NULL, &dbfail);
+    const char *t = mc_db_text(c->r, "cc_bk_settings", 0, NULL, &dbfail);
 
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "the database is "
@@ -505,7 +489,7 @@ int mc_api_admin_settings_put(mc_ctx *c)
     args[0] = cc_json_dump(r->pool, c->body, NULL);
     args[1] = c->user;
     args[2] = c->rid;
-    t = one_json(c, "cc_cl_settings_save", 3, args, &dbfail);
+    t = mc_db_text(c->r, "cc_cl_settings_save", 3, args, &dbfail);
     if (dbfail || !t) {
         return mc_error(c, 503, "db_unavailable", "nothing was saved");
     }

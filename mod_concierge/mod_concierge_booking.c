@@ -24,7 +24,6 @@
  */
 #include <stdlib.h>
 #include "apr_strings.h"
-#include "apr_base64.h"
 #include "apr_thread_proc.h"
 #include "apr_thread_mutex.h"
 #include "apr_lib.h"
@@ -35,6 +34,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include "cc_intent.h"
+#include "cc_token.h"
 #include "cc_json.h"
 #include "cc_slots.h"
 #include "cc_time.h"
@@ -142,43 +142,6 @@ void mc_booking_child_init(apr_pool_t *p, server_rec *s)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static char *b64url(apr_pool_t *p, const unsigned char *d, int n)
-{
-    char *s = apr_palloc(p, apr_base64_encode_len(n));
-    char *q;
-
-    apr_base64_encode(s, (const char *)d, n);
-    for (q = s; *q; q++) {
-        if (*q == '+') {
-            *q = '-';
-        }
-        else if (*q == '/') {
-            *q = '_';
-        }
-        else if (*q == '=') {
-            *q = '\0';
-            break;
-        }
-    }
-    return s;
-}
-
-static char *sha256_hex(apr_pool_t *p, const char *s, apr_size_t n)
-{
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    char *hex = apr_palloc(p, 65);
-    int i;
-
-    EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    for (i = 0; i < 32; i++) {
-        hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-        hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-    }
-    hex[64] = '\0';
-    return hex;
-}
-
 static char *manage_token(apr_pool_t *p, const char *nonce)
 {
     unsigned char mac[32];
@@ -186,7 +149,7 @@ static char *manage_token(apr_pool_t *p, const char *nonce)
 
     HMAC(EVP_sha256(), bk_key, sizeof(bk_key), (const unsigned char *)nonce,
          strlen(nonce), mac, &n);
-    return b64url(p, mac, (int)n);
+    return cc_b64url(p, mac, n);
 }
 
 static apr_int64_t jint(json_t *o, const char *k)
@@ -214,12 +177,6 @@ static const char *day_string(apr_pool_t *p, int64_t day)
 
     cc_civil_from_days(day, &y, &m, &d);
     return apr_psprintf(p, "%04d-%02d-%02d", y, m, d);
-}
-
-static const char *select_json(mc_ctx *c, const char *label, int nargs,
-                               const char **args, int *dbfail)
-{
-    return mc_db_text(c->r, label, nargs, args, dbfail);
 }
 
 static json_t *load_json(mc_ctx *c, const char *text)
@@ -394,7 +351,7 @@ static bk_model *model_get(mc_ctx *c, apr_int64_t version)
     apr_thread_mutex_unlock(bk_mu);
     /* Load outside the lock (a few requests may load at once; the newest
      * wins). */
-    text = select_json(c, "cc_bk_model", 0, NULL, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_model", 0, NULL, &dbfail);
     if (dbfail || !(m = model_parse(text))) {
         return NULL;
     }
@@ -786,7 +743,7 @@ static json_t *slots_json(request_rec *r, const apr_array_header_t *slots,
 int mc_api_services(mc_ctx *c)
 {
     int dbfail;
-    const char *text = select_json(c, "cc_bk_services", 0, NULL, &dbfail);
+    const char *text = mc_db_text(c->r, "cc_bk_services", 0, NULL, &dbfail);
     json_t *a;
 
     if (dbfail || !(a = load_json(c, text))) {
@@ -981,19 +938,23 @@ static const bk_slot *find_slot(const bk_avail *av, int64_t start,
     return NULL;
 }
 
-/* 201 with the booking and its manage token.  The token is derived from
- * the stored nonce, so a replay gets it too (unless the key changed since,
- * e.g. no ConciergeSecret and a restart: then null). */
-static int reply_created(mc_ctx *c, json_t *b, json_t *settings, int replay)
+/* 201 with the booking and its manage token: tok when the caller just made
+ * it, else derived again from the stored nonce, so a replay gets it too
+ * (unless the key changed since, e.g. no ConciergeSecret and a restart:
+ * then null). */
+static int reply_created(mc_ctx *c, json_t *b, json_t *settings, int replay,
+                         const char *tok)
 {
     request_rec *r = c->r;
     json_t *view = booking_view(c, b, settings);
     const char *nonce = json_string_value(json_object_get(b, "token_nonce"));
     const char *want = json_string_value(json_object_get(b, "token_hash"));
-    const char *tok = nonce ? manage_token(r->pool, nonce) : NULL;
 
+    if (!tok && nonce) {
+        tok = manage_token(r->pool, nonce);
+    }
     if (tok && want && strlen(want) == 64
-        && CRYPTO_memcmp(want, sha256_hex(r->pool, tok, strlen(tok)), 64)
+        && CRYPTO_memcmp(want, cc_sha256_hex(r->pool, tok, strlen(tok)), 64)
            == 0) {
         json_object_set_new(view, "manage_token", json_string(tok));
     }
@@ -1019,7 +980,7 @@ static int idem_replay(mc_ctx *c, const char *key, const char *req_hash,
     int dbfail;
 
     kargs[0] = key;
-    text = select_json(c, "cc_bk_idem_get", 1, kargs, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_idem_get", 1, kargs, &dbfail);
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "bookings cannot be made "
                         "right now; please try again");
@@ -1034,7 +995,7 @@ static int idem_replay(mc_ctx *c, const char *key, const char *req_hash,
                         "Idempotency-Key was used for a different request");
     }
     if (json_is_object(json_object_get(k, "booking"))) {
-        return reply_created(c, json_object_get(k, "booking"), NULL, 1);
+        return reply_created(c, json_object_get(k, "booking"), NULL, 1, NULL);
     }
     return reply_slot_taken(c, service, pract, start);
 }
@@ -1058,26 +1019,13 @@ static int has_fraction(const char *s)
     return 0;
 }
 
-static int valid_session_token(const char *s)
-{
-    const char *p;
-
-    for (p = s; *p; p++) {
-        if (!apr_isalnum(*p) && *p != '-' && *p != '_') {
-            return 0;
-        }
-    }
-    return p - s == 43;
-}
-
 int mc_api_bookings_create(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *start_s = NULL, *name = NULL, *email = NULL, *phone = "";
     const char *session = NULL, *key, *args[16], *text, *outcome, *nonce;
-    const char *req_hash;
+    const char *req_hash, *token;
     json_int_t service = 0, pract = 0;
-    unsigned char raw[32];
     json_error_t jerr;
     json_t *res, *b;
     const cc_tz_t *tz = mc_booking_tz(r->server);
@@ -1122,7 +1070,7 @@ int mc_api_bookings_create(mc_ctx *c)
         return mc_error(c, 422, "invalid_phone", "patient.phone must be a "
                         "phone number (digits, spaces, + ( ) - .)");
     }
-    if (session && !valid_session_token(session)) {
+    if (session && !cc_token_valid(session)) {
         return mc_error(c, 422, "invalid_session", "session_id is not one "
                         "this service issued");
     }
@@ -1142,7 +1090,7 @@ int mc_api_bookings_create(mc_ctx *c)
         if (!canon) {
             return mc_error(c, 500, "internal_error", "out of memory");
         }
-        req_hash = sha256_hex(r->pool, canon, strlen(canon));
+        req_hash = cc_sha256_hex(r->pool, canon, strlen(canon));
         free(canon);
     }
     /* A key seen before: its first outcome, before anything else (the
@@ -1175,10 +1123,10 @@ int mc_api_bookings_create(mc_ctx *c)
         }
         return reply_no_slot(c, &av, service, pract, start);
     }
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    if (!(nonce = cc_token_new(r->pool))) {
         return mc_error(c, 500, "internal_error", "no random source");
     }
-    nonce = b64url(r->pool, raw, sizeof(raw));
+    token = manage_token(r->pool, nonce);
     args[0] = key ? key : "";
     args[1] = req_hash;
     args[2] = I64(r->pool, service);
@@ -1192,16 +1140,12 @@ int mc_api_bookings_create(mc_ctx *c)
     args[8] = name;
     args[9] = email;
     args[10] = phone;
-    args[11] = session ? sha256_hex(r->pool, session, strlen(session)) : "";
-    {
-        const char *tok = manage_token(r->pool, nonce);
-
-        args[12] = sha256_hex(r->pool, tok, strlen(tok));
-    }
+    args[11] = session ? cc_sha256_hex(r->pool, session, strlen(session)) : "";
+    args[12] = cc_sha256_hex(r->pool, token, strlen(token));
     args[13] = nonce;
     args[14] = c->rid;
     args[15] = session ? "chat" : "api";
-    text = select_json(c, "cc_bk_book", 16, args, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_book", 16, args, &dbfail);
     if (dbfail || !(res = load_json(c, text))) {
         return mc_error(c, 503, "db_unavailable", "the booking could not be "
                         "saved; nothing was booked - please try again");
@@ -1219,7 +1163,10 @@ int mc_api_bookings_create(mc_ctx *c)
     if (!json_is_object(b)) {
         return mc_error(c, 500, "internal_error", "booking not readable");
     }
-    return reply_created(c, b, av.settings, !strcmp(outcome, "replay"));
+    /* Created now: the token made above; a replay (a concurrent retry
+     * with this key won): derived again from the stored nonce. */
+    return reply_created(c, b, av.settings, !strcmp(outcome, "replay"),
+                         strcmp(outcome, "created") ? NULL : token);
 }
 
 /* ---- managing a booking ---------------------------------------------------------- */
@@ -1246,7 +1193,7 @@ static json_t *authorised_booking(mc_ctx *c, apr_int64_t *id,
         return NULL;
     }
     args[0] = I64(r->pool, *id);
-    text = select_json(c, "cc_bk_get", 1, args, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_get", 1, args, &dbfail);
     if (dbfail) {
         mc_error(c, 503, "db_unavailable", "bookings cannot be read right "
                  "now");
@@ -1254,13 +1201,13 @@ static json_t *authorised_booking(mc_ctx *c, apr_int64_t *id,
     }
     b = load_json(c, text);
     want = b ? json_string_value(json_object_get(b, "token_hash")) : NULL;
-    have = sha256_hex(r->pool, tok, strlen(tok));
+    have = cc_sha256_hex(r->pool, tok, strlen(tok));
     if (!want || strlen(want) != 64 || CRYPTO_memcmp(want, have, 64) != 0) {
         mc_error(c, 404, "booking_not_found", "no booking with that id and "
                  "manage token");
         return NULL;
     }
-    text = select_json(c, "cc_bk_settings", 0, NULL, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_settings", 0, NULL, &dbfail);
     st = dbfail ? NULL : load_json(c, text);
     *settings = st;
     return b;
@@ -1336,7 +1283,7 @@ static int do_cancel(mc_ctx *c, apr_int64_t id, json_t *st, int staff)
     args[2] = staff ? c->user : "patient";
     args[3] = c->rid;
     args[4] = staff ? "true" : "false";
-    text = select_json(c, "cc_bk_cancel", 5, args, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_cancel", 5, args, &dbfail);
     if (dbfail || !(res = load_json(c, text))) {
         return mc_error(c, 503, "db_unavailable", "the booking could not be "
                         "cancelled right now; it is unchanged");
@@ -1432,7 +1379,7 @@ static int do_move(mc_ctx *c, apr_int64_t id, json_t *b, json_t *st,
     args[6] = staff ? c->user : "patient";
     args[7] = c->rid;
     args[8] = staff ? "true" : "false";
-    text = select_json(c, "cc_bk_move", 9, args, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_move", 9, args, &dbfail);
     if (dbfail || !(res = load_json(c, text))) {
         return mc_error(c, 503, "db_unavailable", "the booking cannot be "
                         "moved right now; it is unchanged");
@@ -1474,7 +1421,7 @@ static json_t *staff_booking(mc_ctx *c, apr_int64_t *id, json_t **st)
         return NULL;
     }
     args[0] = I64(r->pool, *id);
-    text = select_json(c, "cc_bk_get", 1, args, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_get", 1, args, &dbfail);
     if (dbfail) {
         mc_error(c, 503, "db_unavailable", "bookings cannot be read now");
         return NULL;
@@ -1483,7 +1430,7 @@ static json_t *staff_booking(mc_ctx *c, apr_int64_t *id, json_t **st)
         mc_error(c, 404, "booking_not_found", "no booking with that id");
         return NULL;
     }
-    text = select_json(c, "cc_bk_settings", 0, NULL, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_settings", 0, NULL, &dbfail);
     *st = dbfail ? NULL : load_json(c, text);
     return b;
 }
@@ -1685,7 +1632,7 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
                                   today, &in)) {
         return NULL;
     }
-    text = select_json(c, "cc_bk_offer_services", 0, NULL, &dbfail);
+    text = mc_db_text(c->r, "cc_bk_offer_services", 0, NULL, &dbfail);
     if (dbfail || !(list = load_json(c, text)) || !json_array_size(list)) {
         return NULL;            /* no services: the knowledge answers */
     }

@@ -603,36 +603,15 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
 
 static void tick(apr_pool_t *p, server_rec *s, void *baton)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_dbd_prepared_t *st;
-    apr_array_header_t *due;
+    apr_array_header_t *due = mc_db_rows_s(s, p, "cc_cal_claim", 7);
     const char *salt;
-    ap_dbd_t *dbd = mc_db_open_s(s, p);
+    ap_dbd_t *dbd;
     int i, any_ok = 0, any_fail = 0;
     const char *last_err = NULL;
 
-    if (!dbd) {
+    if (!due) {
         return;
     }
-    st = apr_hash_get(dbd->prepared, "cc_cal_claim", APR_HASH_KEY_STRING);
-    if (!st || apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, 0,
-                               NULL) != 0) {
-        mc_db_close_s(s, dbd);
-        return;
-    }
-    due = apr_array_make(p, 10, sizeof(const char **));
-    while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
-        const char **f = apr_palloc(p, 7 * sizeof(char *));
-
-        for (i = 0; i < 7; i++) {
-            const char *v = apr_dbd_get_entry(dbd->driver, row, i);
-
-            f[i] = apr_pstrdup(p, v ? v : "");
-        }
-        APR_ARRAY_PUSH(due, const char **) = f;
-    }
-    mc_db_close_s(s, dbd);
     /* Google with no connection held. */
     for (i = 0; i < due->nelts; i++) {
         const char **f = APR_ARRAY_IDX(due, i, const char **);

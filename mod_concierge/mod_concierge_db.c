@@ -739,3 +739,37 @@ const char *mc_db_text(request_rec *r, const char *label, int nargs,
     *dbfail = 0;
     return mc_db_value(r, dbd, res, 0);
 }
+
+apr_array_header_t *mc_db_rows_s(server_rec *s, apr_pool_t *p,
+                                 const char *label, int ncols)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_dbd_prepared_t *st;
+    apr_array_header_t *rows;
+    ap_dbd_t *dbd = mc_db_open_s(s, p);
+    int i;
+
+    if (!dbd) {
+        return NULL;
+    }
+    st = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+    if (!st || apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, 0,
+                               NULL) != 0) {
+        mc_db_close_s(s, dbd);
+        return NULL;
+    }
+    rows = apr_array_make(p, 10, sizeof(const char **));
+    while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
+        const char **f = apr_palloc(p, (apr_size_t)ncols * sizeof(char *));
+
+        for (i = 0; i < ncols; i++) {
+            const char *v = apr_dbd_get_entry(dbd->driver, row, i);
+
+            f[i] = apr_pstrdup(p, v ? v : "");
+        }
+        APR_ARRAY_PUSH(rows, const char **) = f;
+    }
+    mc_db_close_s(s, dbd);
+    return rows;
+}

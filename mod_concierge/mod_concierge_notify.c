@@ -195,33 +195,14 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
 
 static void tick(apr_pool_t *p, server_rec *s, void *baton)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_dbd_prepared_t *st;
-    ap_dbd_t *dbd = mc_db_open_s(s, p);
-    apr_array_header_t *due;
+    ap_dbd_t *dbd;
+    apr_array_header_t *due = mc_db_rows_s(s, p, "cc_outbox_claim", 5);
     int i;
 
-    if (!dbd) {
+    if (!due) {
         return;
-    }
-    st = apr_hash_get(dbd->prepared, "cc_outbox_claim", APR_HASH_KEY_STRING);
-    if (!st || apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, 0,
-                               NULL) != 0) {
-        mc_db_close_s(s, dbd);
-        return;
-    }
-    due = apr_array_make(p, 10, sizeof(const char **));
-    while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
-        const char **f = apr_palloc(p, 5 * sizeof(char *));
-
-        for (i = 0; i < 5; i++) {
-            f[i] = apr_pstrdup(p, apr_dbd_get_entry(dbd->driver, row, i));
-        }
-        APR_ARRAY_PUSH(due, const char **) = f;
     }
     /* Deliver with no connection held. */
-    mc_db_close_s(s, dbd);
     for (i = 0; i < due->nelts; i++) {
         const char **f = APR_ARRAY_IDX(due, i, const char **);
         const char *err = !strcmp(f[1], "webhook")

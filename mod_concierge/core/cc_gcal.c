@@ -32,6 +32,7 @@
 #include "cc_slots.h"
 #include "cc_time.h"
 #include "cc_gcal.h"
+#include "cc_token.h"
 
 #define CC_GCAL_KEY_MIN_BITS    2048
 #define CC_GCAL_KEY_MAX_BITS    8192
@@ -81,39 +82,6 @@ static char *cc_gcal_sanitise(apr_pool_t *p, const char *s, size_t max)
             out[i] = '?';
         }
     }
-    return out;
-}
-
-static char *cc_gcal_b64url(apr_pool_t *p, const unsigned char *d, size_t n)
-{
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    char *out = apr_palloc(p, (n + 2) / 3 * 4 + 1);
-    size_t i, o = 0;
-
-    for (i = 0; i + 2 < n; i += 3) {
-        uint32_t v = ((uint32_t)d[i] << 16) | ((uint32_t)d[i + 1] << 8)
-                     | d[i + 2];
-
-        out[o++] = tab[(v >> 18) & 63];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-        out[o++] = tab[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)d[i] << 16;
-
-        out[o++] = tab[(v >> 18) & 63];
-        out[o++] = tab[(v >> 12) & 63];
-    }
-    else if (n - i == 2) {
-        uint32_t v = ((uint32_t)d[i] << 16) | ((uint32_t)d[i + 1] << 8);
-
-        out[o++] = tab[(v >> 18) & 63];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-    }
-    out[o] = '\0';
     return out;
 }
 
@@ -457,13 +425,13 @@ char *cc_gcal_jwt(apr_pool_t *p, const cc_gcal_key_t *k, const char *scope,
         return NULL;
     }
     input = apr_pstrcat(p, header, ".",
-                        cc_gcal_b64url(p, (const unsigned char *)cj,
+                        cc_b64url(p, (const unsigned char *)cj,
                                        strlen(cj)), NULL);
     sig = cc_gcal_sign(p, k->pkey, input, strlen(input), &siglen);
     if (sig == NULL) {
         return NULL;
     }
-    sig64 = cc_gcal_b64url(p, sig, siglen);
+    sig64 = cc_b64url(p, sig, siglen);
     return apr_pstrcat(p, input, ".", sig64, NULL);
 }
 

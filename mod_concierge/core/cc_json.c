@@ -356,3 +356,13 @@ char *cc_json_quote(apr_pool_t *p, const char *s, size_t len)
     *o = '\0';
     return out;
 }
+
+size_t cc_utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}

@@ -52,6 +52,9 @@ char *cc_json_error_body(apr_pool_t *p, const char *code, const char *message,
  * replies (chat) that jansson's per-character dump made costly. */
 char *cc_json_quote(apr_pool_t *p, const char *s, size_t len);
 
+/* Characters (code points) of s, which is valid UTF-8. */
+size_t cc_utf8_chars(const char *s);
+
 /* Nonzero when buf[0..len) is well-formed UTF-8 (no overlongs, no
  * surrogates, nothing above U+10FFFF). */
 int cc_utf8_valid(const char *buf, size_t len);
