@@ -36,8 +36,10 @@ TEST_LIBS   := $(shell pkg-config --libs check 2>/dev/null) -lapr-1 -laprutil-1 
 
 CORE_SRC    := $(wildcard mod_concierge/core/*.c)
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
-MOD_SRC     := $(wildcard mod_concierge/*.c)
-MOD_OBJ     := $(MOD_SRC:%.c=$(BUILD)/%.o)
+MOD_SRC     := $(wildcard mod_concierge/*.c mod_concierge/api/*.c)
+# Every MC_RESOURCE(...) of the glue, listed by make (scripts/resources.sh).
+RES_SRC     := $(BUILD)/gen/mc_resources.c
+MOD_OBJ     := $(MOD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/mc_resources.o
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC   := $(wildcard tests/integration/*.c)
@@ -57,6 +59,13 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(if $(filter mod_concierge/core/%,$<),$(CORE_CFLAGS),$(MOD_CFLAGS)) -MMD -MP -c -o $@ $<
+
+$(RES_SRC): $(MOD_SRC) scripts/resources.sh
+	@mkdir -p $(dir $@)
+	@scripts/resources.sh $@ $(MOD_SRC)
+
+$(BUILD)/gen/mc_resources.o: $(RES_SRC)
+	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@

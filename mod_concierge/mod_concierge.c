@@ -1,7 +1,9 @@
 /*
  * mod_concierge.c - the module record and its hooks.
  *
- *   pre_config        register the shared-memory mutex type
+ *   pre_config        assemble the route and statement tables from the
+ *                     resources (refusing duplicates); register the
+ *                     shared-memory mutex type
  *   post_config       (FIRST) hand every SQL statement to mod_dbd;
  *                     (MIDDLE) create shared memory, init libraries
  *   child_init        attach the mutex
@@ -17,7 +19,17 @@
 #include "http_request.h"
 #include "util_filter.h"
 #include <curl/curl.h>
-#include "mod_concierge.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_shm.h"
+#include "mod_concierge_audit.h"
+#include "mod_concierge_index.h"
+#include "mod_concierge_booking.h"
+#include "mod_concierge_calendar.h"
+#include "mod_concierge_chatlog.h"
+#include "mod_concierge_notify.h"
+#include "mod_concierge_auth.h"
+#include "mod_concierge_routes.h"
 #include "cc_json.h"
 
 #define MC_ERROR_FILTER "CONCIERGE_JSON_ERROR"
@@ -25,7 +37,10 @@
 static int mc_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp)
 {
-    return mc_shm_pre_config(pconf) == APR_SUCCESS
+    /* The route and statement tables first: shared memory sizes its
+     * metrics by the number of routes. */
+    return mc_routes_assemble(pconf, NULL) == APR_SUCCESS
+           && mc_shm_pre_config(pconf) == APR_SUCCESS
            && mc_index_pre_config(pconf) == APR_SUCCESS
            ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -64,7 +79,7 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(00002)
-                 "mod_concierge %s ready, %d routes", MC_VERSION, mc_nroutes);
+                 "mod_concierge %s ready, %d routes", MC_VERSION, mc_routes_count());
     return OK;
 }
 

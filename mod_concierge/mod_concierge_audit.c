@@ -8,7 +8,9 @@
  * transaction rolls back, its audit entry goes with it.
  */
 #include "apr_strings.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
 #include "cc_audit.h"
 
 apr_status_t mc_audit_append(request_rec *r, ap_dbd_t *dbd, const char *actor,
@@ -89,3 +91,18 @@ void mc_audit_seal(request_rec *r, ap_dbd_t *dbd)
 
     mc_db_select(r, dbd, "cc_audit_seal", &res, 2, args);
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    { "cc_audit_lock", "SELECT pg_advisory_xact_lock(7302100001)" },
+    { "cc_audit_last",
+      "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1" },
+    { "cc_audit_insert",
+      "INSERT INTO audit_log (seq, created_us, actor, action, target, "
+      "request_id, detail, prev_hash, hash) "
+      "VALUES (%lld, %lld, %s, %s, %s, %s, %s, %s, %s)" },
+    { "cc_audit_seal", "SELECT concierge_audit_seal(%d, %s::boolean)" },
+    { NULL, NULL }
+};
+MC_RESOURCE(audit, NULL, stmts);

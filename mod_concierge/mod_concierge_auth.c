@@ -16,7 +16,9 @@
 #include "http_request.h"
 #include "mod_auth.h"
 #include "ap_provider.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_auth.h"
 
 /* Compared against when the user does not exist, so that a missing user
  * costs the same bcrypt work as a wrong password (no user enumeration by
@@ -76,3 +78,14 @@ void mc_auth_register(apr_pool_t *p)
                               AUTHN_PROVIDER_VERSION, &mc_authn_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    { "cc_user_pw",
+      "SELECT password_hash FROM staff_users WHERE username = %s AND active" },
+    { "cc_user_role",
+      "SELECT role FROM staff_users WHERE username = %s AND active" },
+    { NULL, NULL }
+};
+MC_RESOURCE(auth, NULL, stmts);

@@ -27,7 +27,13 @@
 #include "apr_thread_proc.h"
 #include "apr_thread_mutex.h"
 #include "apr_lib.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
+#include "mod_concierge_booking.h"
+#include "mod_concierge_calendar.h"
+#include "mod_concierge_ticker.h"
 #include "util_script.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

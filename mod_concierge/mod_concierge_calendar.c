@@ -28,7 +28,12 @@
 #include "apr_thread_mutex.h"
 #include "apr_thread_cond.h"
 #include "apr_file_io.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_booking.h"
+#include "mod_concierge_calendar.h"
+#include "mod_concierge_ticker.h"
 #include <curl/curl.h>
 #include "cc_gcal.h"
 #include "cc_json.h"
@@ -718,3 +723,42 @@ json_t *mc_calendar_health(request_rec *r)
     }
     return o;
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    { "cc_cal_claim",
+      "WITH c AS (UPDATE calendar_outbox SET locked_until = now() + interval "
+      "'60 seconds', attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+      "calendar_outbox WHERE done_at IS NULL AND next_at <= now() AND "
+      "(locked_until IS NULL OR locked_until < now()) ORDER BY id LIMIT 10 "
+      "FOR UPDATE SKIP LOCKED) RETURNING id, op, calendar_id, attempts, "
+      "booking_id, gen) SELECT c.id, c.op, c.calendar_id, c.attempts, "
+      "concierge_booking_json(c.booking_id)::text, s.event_salt, "
+      "coalesce(c.gen, b.calendar_gen)::text FROM c JOIN bookings b ON b.id "
+      "= c.booking_id, calendar_status s WHERE s.id = 1 ORDER BY c.id" },
+    { "cc_cal_done",
+      "UPDATE calendar_outbox SET done_at = now(), locked_until = NULL, "
+      "last_error = NULL WHERE id = %lld" },
+    { "cc_cal_retry",
+      "UPDATE calendar_outbox SET next_at = now() + make_interval(secs => "
+      "%s::int), locked_until = NULL, last_error = %s WHERE id = %lld" },
+    { "cc_cal_state",
+      "UPDATE calendar_status SET ok = v.ok, last_ok_at = CASE WHEN v.ok THEN "
+      "now() ELSE last_ok_at END, last_error = CASE WHEN v.ok THEN last_error "
+      "ELSE nullif(v.err, '') END, last_error_at = CASE WHEN v.ok THEN "
+      "last_error_at ELSE now() END FROM (SELECT %s::boolean AS ok, %s::text "
+      "AS err) v WHERE id = 1" },
+    { "cc_cal_health",
+      "SELECT json_build_object('status', CASE WHEN s.ok IS NULL THEN "
+      "'unknown' WHEN s.ok THEN 'ok' ELSE 'error' END, 'last_ok_at', "
+      "s.last_ok_at, 'last_error', s.last_error, 'last_error_at', "
+      "s.last_error_at, 'pending', (SELECT count(*) FROM calendar_outbox "
+      "WHERE done_at IS NULL), 'retrying', (SELECT count(*) FROM "
+      "calendar_outbox WHERE done_at IS NULL AND last_error IS NOT NULL), "
+      "'oldest_pending_s', (SELECT coalesce(floor(extract(epoch FROM now() - "
+      "min(created_at))), 0) FROM calendar_outbox WHERE done_at IS NULL))"
+      "::text FROM calendar_status s WHERE s.id = 1" },
+    { NULL, NULL }
+};
+MC_RESOURCE(calendar, NULL, stmts);

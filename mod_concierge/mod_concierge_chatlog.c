@@ -27,7 +27,10 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <errno.h>
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_shm.h"
+#include "mod_concierge_chatlog.h"
 #include "cc_json.h"
 
 #define MC_CHATLOG_MAX_BATCH 256
@@ -280,3 +283,35 @@ apr_status_t mc_chatlog_store(request_rec *r, const char *row)
     }
     return rv;
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    /* A batch of chat turns (mod_concierge_chatlog.c), one statement: the
+     * conversations (new or continued) and both messages of every turn, in
+     * order.  Chat logs may lose their last fraction of a second if
+     * PostgreSQL crashes (asynchronous commit for this statement's own
+     * transaction only); bookings, payments and audit entries never do. */
+    { "cc_chat_store_batch",
+      "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
+      "t AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(ord int, "
+      "hash text, status text, rid text, message text, reply text, mode "
+      "text, sources jsonb, timing jsonb, at_us bigint)), "
+      "conv AS (INSERT INTO conversations (session_hash, messages, "
+      "last_status) SELECT hash, 2 * count(*), (array_agg(nullif(status, '') "
+      "ORDER BY ord DESC))[1] FROM t GROUP BY hash ON CONFLICT (session_hash) "
+      "DO UPDATE SET messages = conversations.messages + excluded.messages, "
+      "last_message_at = now(), last_status = coalesce(excluded.last_status, "
+      "conversations.last_status) RETURNING id, session_hash) "
+      "INSERT INTO messages (conversation_id, role, body, status, mode, "
+      "sources, timing, request_id, created_at) "
+      "SELECT conv.id, v.role, v.body, v.status, v.mode, v.sources, v.timing, "
+      "t.rid, to_timestamp((t.at_us + v.o) / 1000000.0) "
+      "FROM cfg, t JOIN conv ON conv.session_hash = t.hash, LATERAL (VALUES "
+      "(0, 'patient', t.message, NULL::text, NULL::text, '[]'::jsonb, "
+      "'{}'::jsonb), (1, 'bot', t.reply, nullif(t.status, ''), "
+      "nullif(t.mode, ''), t.sources, t.timing)) AS v(o, role, body, status, "
+      "mode, sources, timing) ORDER BY t.at_us, t.ord, v.o" },
+    { NULL, NULL }
+};
+MC_RESOURCE(chatlog, NULL, stmts);

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "http_core.h"
-#include "mod_concierge.h"
+#include "mod_concierge_config.h"
 
 const char *const mc_rl_class_names[MC_RL_NCLASSES] = {
     "chat", "booking", "payment", "admin", "login", "browse"

@@ -1,7 +1,7 @@
 /*
  * mod_concierge_escalation.c - escalations: created with the risky message
- * in one transaction, the staff queue (list, claim, reply, reassign,
- * resolve), and the SLA.
+ * in one transaction, patient messages while one is open, and the SLA
+ * figures (the staff queue's routes: api/escalations.c).
  *
  * While a conversation has an unresolved escalation the bot is silent in
  * it: patient messages are stored for staff and acknowledged, never
@@ -11,11 +11,13 @@
  * escalation is never recorded without them, nor they without it.
  */
 #include "apr_strings.h"
-#include "mod_concierge.h"
-#include "util_script.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
+#include "mod_concierge_safety.h"
+#include "mod_concierge_escalation.h"
 #include "cc_json.h"
-
-#define I64(p, v) apr_psprintf((p), "%" APR_INT64_T_FMT, (apr_int64_t)(v))
 
 /* '{a,b}' - category names are fixed identifiers, safe in an array
  * literal; anything else is refused. */
@@ -62,7 +64,7 @@ static apr_status_t queue_notifications(request_rec *r, ap_dbd_t *dbd,
             esc)));
     }
     text = cc_json_dump(r->pool, payload, NULL);
-    args[0] = I64(r->pool, esc);
+    args[0] = MC_I64(r->pool, esc);
     args[2] = "escalation.created";
     args[3] = text;
     if (mc_config_gets(r->server, MC_CONFS_NOTIFY_WEBHOOK)) {
@@ -104,7 +106,7 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
         goto fail;
     }
     conv = apr_strtoi64(v, NULL, 10);
-    args[0] = I64(r->pool, conv);
+    args[0] = MC_I64(r->pool, conv);
     args[1] = "patient";
     args[2] = message;
     args[3] = "";
@@ -123,8 +125,8 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
     if (mc_db_select(r, dbd, "cc_msg_insert", &res, 7, args) != APR_SUCCESS) {
         goto fail;
     }
-    args[0] = I64(r->pool, conv);
-    args[1] = I64(r->pool, msg);
+    args[0] = MC_I64(r->pool, conv);
+    args[1] = MC_I64(r->pool, msg);
     args[2] = scr->emergency ? "1" : "2";
     args[3] = cats;
     args[4] = cc_json_dump(r->pool, scr->matches, NULL);
@@ -143,7 +145,7 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
         scr->emergency ? 1 : 2, "source", source, "conversation_id",
         (json_int_t)conv));
     if (mc_audit_append(r, dbd, "patient", "escalation.create",
-                        I64(r->pool, esc), cc_json_dump(r->pool, detail, NULL))
+                        MC_I64(r->pool, esc), cc_json_dump(r->pool, detail, NULL))
         != APR_SUCCESS) {
         goto fail;
     }
@@ -200,7 +202,7 @@ apr_status_t mc_escalation_add_patient_message(request_rec *r,
 
         args[0] = cats ? cats : "{}";
         args[1] = cc_json_dump(r->pool, scr->matches, NULL);
-        args[2] = I64(r->pool, escalation_id);
+        args[2] = MC_I64(r->pool, escalation_id);
         if (mc_db_query(r, dbd, "cc_esc_merge", NULL, 3, args)
             != APR_SUCCESS) {
             mc_db_end(r, dbd, tx, 1);
@@ -228,337 +230,6 @@ apr_status_t mc_escalation_add_patient_message(request_rec *r,
     return mc_db_end(r, dbd, tx, 0);
 }
 
-/* ---- the staff queue ----------------------------------------------------- */
-
-int mc_api_admin_escalations(mc_ctx *c)
-{
-    static const char *const statuses[] = { "", "open", "claimed",
-                                            "resolved", NULL };
-    request_rec *r = c->r;
-    apr_table_t *q = NULL;
-    const char *status, *overdue, *argv[9], *rows, *sla;
-    apr_int64_t limit, prio;
-    apr_dbd_results_t *res;
-    json_error_t jerr;
-    ap_dbd_t *dbd;
-    json_t *a;
-    int i;
-
-    if (mc_arg_int(c, "limit", 100, 1, 500, &limit) != APR_SUCCESS
-        || mc_arg_int(c, "priority", 0, 0, 2, &prio) != APR_SUCCESS) {
-        return OK;
-    }
-    ap_args_to_table(r, &q);
-    status = q ? apr_table_get(q, "status") : NULL;
-    overdue = q ? apr_table_get(q, "overdue") : NULL;
-    status = status ? status : "";
-    for (i = 0; statuses[i] && strcmp(statuses[i], status); i++) {
-    }
-    if (!statuses[i]) {
-        return mc_error(c, 400, "invalid_parameter", "status is open, "
-                        "claimed or resolved");
-    }
-    if (overdue && strcmp(overdue, "1") && strcmp(overdue, "0")) {
-        return mc_error(c, 400, "invalid_parameter", "overdue is 1 or 0");
-    }
-    dbd = mc_db_acquire(r);
-    if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    sla = I64(r->pool, mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN));
-    argv[0] = sla;
-    argv[1] = sla;
-    argv[2] = status;
-    argv[3] = status;
-    argv[4] = overdue && !strcmp(overdue, "1") ? "1" : "";
-    argv[5] = sla;
-    argv[6] = I64(r->pool, prio);
-    argv[7] = argv[6];
-    argv[8] = I64(r->pool, limit);
-    if (mc_db_select(r, dbd, "cc_esc_list", &res, 9, argv) != APR_SUCCESS
-        || !(rows = mc_db_value(r, dbd, res, 0))) {
-        return mc_error(c, 503, "db_error", "escalations could not be read");
-    }
-    a = json_loads(rows, 0, &jerr);
-    if (!a) {
-        return mc_error(c, 500, "internal_error", "rows unreadable");
-    }
-    return mc_reply(c, 200, json_pack("{s:o, s:I}", "escalations", a,
-                                      "sla_minutes", (json_int_t)mc_config_geti(
-                                          r->server,
-                                          MC_CONF_ESCALATION_SLA_MIN)));
-}
-
-int mc_api_admin_escalation_get(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
-    const char *args[1], *v;
-    apr_dbd_results_t *res;
-    json_error_t jerr;
-    ap_dbd_t *dbd;
-    json_t *o;
-
-    if (id < 0) {
-        return OK;
-    }
-    dbd = mc_db_acquire(r);
-    if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    args[0] = I64(r->pool, id);
-    if (mc_db_select(r, dbd, "cc_esc_get", &res, 1, args) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the escalation could not be read");
-    }
-    if (!(v = mc_db_value(r, dbd, res, 0))) {
-        return mc_error(c, 404, "not_found", "no such escalation");
-    }
-    o = json_loads(v, 0, &jerr);
-    return o ? mc_reply(c, 200, o)
-             : mc_error(c, 500, "internal_error", "escalation unreadable");
-}
-
-/* Lock the escalation row inside tx; fill status, assignee, conversation.
- * Returns OK, or DONE after replying (404). */
-static int lock_escalation(mc_ctx *c, ap_dbd_t *dbd, apr_dbd_transaction_t *tx,
-                           apr_int64_t id, const char **status,
-                           const char **assignee, const char **conv)
-{
-    request_rec *r = c->r;
-    const char *args[1] = { I64(r->pool, id) };
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
-
-    if (mc_db_select(r, dbd, "cc_esc_state", &res, 1, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        mc_error(c, 503, "db_error", "the escalation could not be read");
-        return DONE;
-    }
-    if (apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        mc_db_end(r, dbd, tx, 1);
-        mc_error(c, 404, "not_found", "no such escalation");
-        return DONE;
-    }
-    *status = apr_dbd_get_entry(dbd->driver, row, 0);
-    *assignee = apr_dbd_get_entry(dbd->driver, row, 1);
-    *conv = apr_dbd_get_entry(dbd->driver, row, 2);
-    return OK;
-}
-
-/* Audit, commit, answer with the escalation as it now is. */
-static int finish(mc_ctx *c, ap_dbd_t *dbd, apr_dbd_transaction_t *tx,
-                  apr_int64_t id, const char *action, json_t *detail)
-{
-    request_rec *r = c->r;
-    apr_status_t rv;
-
-    cc_json_pool_own(r->pool, detail);
-    rv = mc_audit_append(r, dbd, c->user, action, I64(r->pool, id),
-                         cc_json_dump(r->pool, detail, NULL));
-    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS) != APR_SUCCESS
-        || rv != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the change was not saved");
-    }
-    return mc_api_admin_escalation_get(c);
-}
-
-static int begin(mc_ctx *c, ap_dbd_t **dbd, apr_dbd_transaction_t **tx)
-{
-    *dbd = mc_db_acquire(c->r);
-    if (!*dbd || mc_db_begin(c->r, *dbd, tx) != APR_SUCCESS) {
-        mc_error(c, 503, "db_unavailable", "the database is unavailable");
-        return DONE;
-    }
-    return OK;
-}
-
-int mc_api_admin_escalation_claim(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
-    const char *status, *assignee, *conv, *args[2];
-    apr_dbd_transaction_t *tx = NULL;
-    ap_dbd_t *dbd;
-
-    if (id < 0) {
-        return OK;
-    }
-    if (begin(c, &dbd, &tx) != OK
-        || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {
-        return OK;
-    }
-    if (!strcmp(status, "resolved")) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 409, "already_resolved", "this escalation is "
-                        "resolved");
-    }
-    if (*assignee && strcmp(assignee, c->user)) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 409, "claimed_by_other", "already claimed by %s; "
-                        "ask them or an admin to reassign it", assignee);
-    }
-    args[0] = c->user;
-    args[1] = I64(r->pool, id);
-    if (mc_db_query(r, dbd, "cc_esc_claim", NULL, 2, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the claim was not saved");
-    }
-    return finish(c, dbd, tx, id, "escalation.claim", json_object());
-}
-
-int mc_api_admin_escalation_reply(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
-    const char *status, *assignee, *conv, *message = NULL, *args[7];
-    apr_dbd_transaction_t *tx = NULL;
-    apr_dbd_results_t *res;
-    ap_dbd_t *dbd;
-    apr_size_t len = 0;
-
-    if (id < 0) {
-        return OK;
-    }
-    if (mc_body_string(c, "message", 4000, &message, &len) != OK) {
-        return OK;
-    }
-    if (begin(c, &dbd, &tx) != OK
-        || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {
-        return OK;
-    }
-    if (!strcmp(status, "resolved")) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 409, "already_resolved", "this escalation is "
-                        "resolved; the bot answers this conversation again");
-    }
-    if (*assignee && strcmp(assignee, c->user) && c->role != MC_ROLE_ADMIN) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 409, "claimed_by_other", "%s is handling this "
-                        "escalation; ask them or an admin to reassign it",
-                        assignee);
-    }
-    args[0] = conv;
-    args[1] = "staff";
-    args[2] = message;
-    args[3] = "";
-    args[4] = "";
-    args[5] = c->rid;
-    args[6] = c->user;
-    if (mc_db_select(r, dbd, "cc_msg_insert", &res, 7, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the reply was not saved");
-    }
-    args[0] = "1";
-    args[1] = conv;
-    if (mc_db_query(r, dbd, "cc_conv_add_msgs_id", NULL, 2, args)
-        != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the reply was not saved");
-    }
-    /* Replying to an unclaimed escalation claims it. */
-    if (!*assignee) {
-        args[0] = c->user;
-        args[1] = I64(r->pool, id);
-        if (mc_db_query(r, dbd, "cc_esc_claim", NULL, 2, args)
-            != APR_SUCCESS) {
-            mc_db_end(r, dbd, tx, 1);
-            return mc_error(c, 503, "db_error", "the reply was not saved");
-        }
-    }
-    return finish(c, dbd, tx, id, "escalation.reply",
-                  json_pack("{s:I}", "bytes", (json_int_t)len));
-}
-
-int mc_api_admin_escalation_reassign(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
-    const char *status, *assignee, *conv, *to = NULL, *args[2];
-    const mc_srv_conf *conf = mc_config_get(r->server);
-    apr_dbd_transaction_t *tx = NULL;
-    apr_dbd_results_t *res;
-    json_error_t jerr;
-    ap_dbd_t *dbd;
-
-    if (id < 0) {
-        return OK;
-    }
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s}", "to", &to) != 0) {
-        return mc_error(c, 400, "invalid_body", "expected {\"to\": user}: %s",
-                        jerr.text);
-    }
-    if (begin(c, &dbd, &tx) != OK
-        || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {
-        return OK;
-    }
-    if (!strcmp(status, "resolved")) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 409, "already_resolved", "this escalation is "
-                        "resolved");
-    }
-    if (c->role != MC_ROLE_ADMIN && *assignee && strcmp(assignee, c->user)) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 403, "forbidden", "only its assignee or an admin "
-                        "may reassign it");
-    }
-    args[0] = to;
-    if (!apr_hash_get(conf->user_roles, to, APR_HASH_KEY_STRING)
-        && (mc_db_select(r, dbd, "cc_user_active", &res, 1, args)
-            != APR_SUCCESS || !mc_db_value(r, dbd, res, 0))) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 422, "unknown_user", "no active staff account "
-                        "with that name");
-    }
-    args[1] = I64(r->pool, id);
-    if (mc_db_query(r, dbd, "cc_esc_claim", NULL, 2, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the change was not saved");
-    }
-    return finish(c, dbd, tx, id, "escalation.reassign",
-                  json_pack("{s:s, s:s}", "from", assignee, "to", to));
-}
-
-int mc_api_admin_escalation_resolve(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
-    const char *status, *assignee, *conv, *outcome = NULL, *args[3];
-    apr_dbd_transaction_t *tx = NULL;
-    ap_dbd_t *dbd;
-    apr_size_t len = 0;
-
-    if (id < 0) {
-        return OK;
-    }
-    if (mc_body_string(c, "outcome", 500, &outcome, &len) != OK) {
-        return OK;
-    }
-    if (begin(c, &dbd, &tx) != OK
-        || lock_escalation(c, dbd, tx, id, &status, &assignee, &conv) != OK) {
-        return OK;
-    }
-    if (!strcmp(status, "resolved")) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 409, "already_resolved", "this escalation is "
-                        "resolved");
-    }
-    args[0] = outcome;
-    args[1] = c->user;
-    args[2] = I64(r->pool, id);
-    if (mc_db_query(r, dbd, "cc_esc_resolve", NULL, 3, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the change was not saved");
-    }
-    args[0] = conv;
-    args[1] = conv;
-    if (mc_db_query(r, dbd, "cc_conv_reopen", NULL, 2, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the change was not saved");
-    }
-    return finish(c, dbd, tx, id, "escalation.resolve",
-                  json_pack("{s:s%}", "outcome", outcome, len));
-}
-
 /* For /api/admin/metrics: open, emergency and overdue escalations. */
 char *mc_escalation_metrics(request_rec *r)
 {
@@ -570,7 +241,7 @@ char *mc_escalation_metrics(request_rec *r)
     if (!dbd) {
         return "";
     }
-    args[0] = I64(r->pool, mc_config_geti(r->server,
+    args[0] = MC_I64(r->pool, mc_config_geti(r->server,
                                           MC_CONF_ESCALATION_SLA_MIN));
     if (mc_db_select(r, dbd, "cc_esc_stats", &res, 1, args) != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
@@ -591,3 +262,46 @@ char *mc_escalation_metrics(request_rec *r)
         apr_dbd_get_entry(dbd->driver, row, 1),
         apr_dbd_get_entry(dbd->driver, row, 2));
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    { "cc_esc_conv",
+      "INSERT INTO conversations (session_hash, status, messages, "
+      "last_status) VALUES (%s, 'escalated', 2, %s) ON CONFLICT "
+      "(session_hash) DO UPDATE SET status = 'escalated', messages = "
+      "conversations.messages + 2, last_message_at = now(), last_status = "
+      "excluded.last_status RETURNING id" },
+    { "cc_msg_insert",
+      "INSERT INTO messages (conversation_id, role, body, status, mode, "
+      "request_id, author) VALUES (%lld, %s, %s, nullif(%s, ''), "
+      "nullif(%s, ''), %s, nullif(%s, '')) RETURNING id" },
+    { "cc_esc_insert",
+      "INSERT INTO escalations (conversation_id, message_id, priority, "
+      "categories, matches, source) VALUES (%lld, %lld, %d, %s::text[], "
+      "%s::jsonb, %s) RETURNING id, to_char(created_at AT TIME ZONE 'UTC', "
+      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" },
+    { "cc_outbox_add",
+      "INSERT INTO notification_outbox (escalation_id, channel, event, "
+      "payload) VALUES (%lld, %s, %s, %s::jsonb)" },
+    { "cc_esc_open_for",
+      "SELECT e.id FROM escalations e JOIN conversations c ON c.id = "
+      "e.conversation_id WHERE c.session_hash = %s AND e.status <> "
+      "'resolved' ORDER BY e.id LIMIT 1" },
+    { "cc_conv_add_msgs",
+      "UPDATE conversations SET messages = messages + %d, last_message_at = "
+      "now() WHERE session_hash = %s RETURNING id" },
+    { "cc_conv_add_msgs_id",
+      "UPDATE conversations SET messages = messages + %d, last_message_at = "
+      "now() WHERE id = %lld" },
+    { "cc_esc_merge",
+      "UPDATE escalations SET categories = ARRAY(SELECT DISTINCT unnest("
+      "categories || %s::text[]) ORDER BY 1), matches = matches || "
+      "%s::jsonb WHERE id = %lld" },
+    { "cc_esc_stats",
+      "SELECT count(*), count(*) FILTER (WHERE priority = 1), count(*) "
+      "FILTER (WHERE created_at < now() - make_interval(mins => %d)) "
+      "FROM escalations WHERE status <> 'resolved'" },
+    { NULL, NULL }
+};
+MC_RESOURCE(escalation, NULL, stmts);

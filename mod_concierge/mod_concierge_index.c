@@ -33,7 +33,11 @@
 #include "apr_strings.h"
 #include "http_core.h"
 #include "util_mutex.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_shm.h"
+#include "mod_concierge_index.h"
 #include "cc_chunk.h"
 #include "cc_index.h"
 
@@ -438,3 +442,14 @@ json_t *mc_index_health(void)
                      "readers", (json_int_t)(apr_atomic_read32(&idx->readers[0])
                                              + apr_atomic_read32(&idx->readers[1])));
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    { "cc_kn_state",
+      "SELECT version, synonyms FROM knowledge_state WHERE id = 1" },
+    { "cc_kn_all",
+      "SELECT slug, title, body FROM knowledge_documents ORDER BY slug" },
+    { NULL, NULL }
+};
+MC_RESOURCE(index, NULL, stmts);

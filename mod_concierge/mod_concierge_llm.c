@@ -11,7 +11,9 @@
  * caller holds no database connection and no lock while this runs.
  */
 #include "apr_strings.h"
-#include "mod_concierge.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_shm.h"
+#include "mod_concierge_llm.h"
 #include <curl/curl.h>
 #include "cc_answer.h"
 #include "cc_json.h"

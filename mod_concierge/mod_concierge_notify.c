@@ -16,7 +16,11 @@
  */
 #include <stdlib.h>
 #include "apr_strings.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_ticker.h"
+#include "mod_concierge_notify.h"
 #include <curl/curl.h>
 #include "cc_json.h"
 #include "cc_notify.h"
@@ -275,3 +279,29 @@ json_t *mc_notify_health(request_rec *r)
     }
     return o;
 }
+
+/* ---- statements ------------------------------------------------------- */
+
+static const mc_stmt stmts[] = {
+    { "cc_outbox_claim",
+      "UPDATE notification_outbox SET locked_until = now() + interval "
+      "'60 seconds', attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+      "notification_outbox WHERE delivered_at IS NULL AND next_at <= now() "
+      "AND (locked_until IS NULL OR locked_until < now()) ORDER BY id LIMIT "
+      "10 FOR UPDATE SKIP LOCKED) RETURNING id, channel, event, "
+      "payload::text, attempts" },
+    { "cc_outbox_done",
+      "UPDATE notification_outbox SET delivered_at = now(), locked_until = "
+      "NULL, last_error = NULL WHERE id = %lld" },
+    { "cc_outbox_retry",
+      "UPDATE notification_outbox SET next_at = now() + make_interval(secs "
+      "=> %d), locked_until = NULL, last_error = %s WHERE id = %lld" },
+    { "cc_outbox_stats",
+      "SELECT count(*), coalesce(floor(extract(epoch FROM now() - "
+      "min(created_at))), 0), coalesce((SELECT last_error FROM "
+      "notification_outbox WHERE delivered_at IS NULL AND last_error IS NOT "
+      "NULL ORDER BY id DESC LIMIT 1), '') FROM notification_outbox WHERE "
+      "delivered_at IS NULL" },
+    { NULL, NULL }
+};
+MC_RESOURCE(notify, NULL, stmts);

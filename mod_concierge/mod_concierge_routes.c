@@ -17,163 +17,120 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
+#include "mod_concierge_routes.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_shm.h"
 #include "util_script.h"
-#include "mod_concierge.h"
 #include "cc_json.h"
 
-#define KB 1024
-#define MB (1024 * 1024)
+/* ---- the tables, assembled from the resources ------------------------- */
 
-/* method, pattern, handler, role, rate-limit class, body cap */
-const mc_route mc_routes[] = {
-    { "GET", "/api/health", mc_api_health, MC_ROLE_PUBLIC, MC_RL_NONE, 0 },
-    { "GET", "/api/admin/health", mc_api_admin_health, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/metrics", mc_api_admin_metrics, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/me", mc_api_admin_me, MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/audit", mc_api_admin_audit, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/audit/verify", mc_api_admin_audit_verify,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/users", mc_api_admin_users_list, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 0 },
-    { "PUT", "/api/admin/users/{username}", mc_api_admin_user_put,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 4 * KB },
-    { "GET", "/api/admin/routes", mc_api_admin_routes, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0 },
-    /* knowledge (admin) */
-    { "GET", "/api/admin/knowledge", mc_api_admin_knowledge_list,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "PUT", "/api/admin/knowledge", mc_api_admin_knowledge_replace,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 12 * MB, MC_BODY_TEXT },
-    { "POST", "/api/admin/knowledge/documents", mc_api_admin_knowledge_create,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 2 * MB },
-    { "GET", "/api/admin/knowledge/documents/{slug}",
-      mc_api_admin_knowledge_get, MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "PUT", "/api/admin/knowledge/documents/{slug}",
-      mc_api_admin_knowledge_put, MC_ROLE_ADMIN, MC_RL_ADMIN, 2 * MB },
-    { "DELETE", "/api/admin/knowledge/documents/{slug}",
-      mc_api_admin_knowledge_delete, MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/knowledge/search", mc_api_admin_knowledge_search,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_get,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "PUT", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_put,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 256 * KB, MC_BODY_TEXT },
-    /* chat (patients) and chat logs (staff) */
-    /* booking */
-    { "GET", "/api/services", mc_api_services, MC_ROLE_PUBLIC, MC_RL_BROWSE,
-      0 },
-    { "GET", "/api/slots", mc_api_slots, MC_ROLE_PUBLIC, MC_RL_BROWSE, 0 },
-    { "POST", "/api/bookings", mc_api_bookings_create, MC_ROLE_PUBLIC,
-      MC_RL_BOOKING, 8 * KB },
-    { "GET", "/api/bookings/{id}", mc_api_booking_get, MC_ROLE_PUBLIC,
-      MC_RL_BROWSE, 0 },
-    { "POST", "/api/bookings/{id}/cancel", mc_api_booking_cancel,
-      MC_ROLE_PUBLIC, MC_RL_BOOKING, 2 * KB, MC_BODY_JSON_OPT },
-    { "POST", "/api/bookings/{id}/reschedule", mc_api_booking_reschedule,
-      MC_ROLE_PUBLIC, MC_RL_BOOKING, 2 * KB },
-    { "GET", "/api/admin/bookings", mc_api_admin_bookings, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/bookings/{id}", mc_api_admin_booking_get,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/bookings/{id}/cancel", mc_api_admin_booking_cancel,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 2 * KB, MC_BODY_JSON_OPT },
-    { "POST", "/api/admin/bookings/{id}/reschedule",
-      mc_api_admin_booking_reschedule, MC_ROLE_STAFF, MC_RL_ADMIN, 2 * KB },
-    /* the clinic model: admins set services, practitioners and settings;
-     * staff keep schedules (hours, holidays, time off) */
-    { "GET", "/api/admin/services", mc_api_admin_services, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/services", mc_api_admin_service_create,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
-    { "PUT", "/api/admin/services/{id}", mc_api_admin_service_update,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
-    { "GET", "/api/admin/practitioners", mc_api_admin_practitioners,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/practitioners", mc_api_admin_practitioner_create,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
-    { "PUT", "/api/admin/practitioners/{id}",
-      mc_api_admin_practitioner_update, MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB },
-    { "PUT", "/api/admin/practitioners/{id}/hours", mc_api_admin_hours_put,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 8 * KB },
-    { "GET", "/api/admin/exceptions", mc_api_admin_exceptions, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/exceptions", mc_api_admin_exception_create,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 4 * KB },
-    { "DELETE", "/api/admin/exceptions/{id}", mc_api_admin_exception_delete,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/settings", mc_api_admin_settings_get, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0 },
-    { "PUT", "/api/admin/settings", mc_api_admin_settings_put, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 4 * KB },
-    { "POST", "/api/chat", mc_api_chat_post, MC_ROLE_PUBLIC, MC_RL_CHAT,
-      16 * KB },
-    { "GET", "/api/chat/{session_id}", mc_api_chat_get, MC_ROLE_PUBLIC,
-      MC_RL_NONE, 0 },
-    { "GET", "/api/admin/conversations", mc_api_admin_conversations,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/conversations/{id}", mc_api_admin_conversation,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    /* clinical safety (staff: check and the queue; admin: the rules) */
-    { "POST", "/api/admin/compliance/check", mc_api_admin_compliance_check,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 32 * KB },
-    { "GET", "/api/admin/compliance/rules", mc_api_admin_rules_list,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/compliance/rules", mc_api_admin_rules_create,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 4 * KB },
-    { "PUT", "/api/admin/compliance/rules/{id}", mc_api_admin_rules_update,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 4 * KB },
-    { "DELETE", "/api/admin/compliance/rules/{id}", mc_api_admin_rules_delete,
-      MC_ROLE_ADMIN, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/escalations", mc_api_admin_escalations,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "GET", "/api/admin/escalations/{id}", mc_api_admin_escalation_get,
-      MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/escalations/{id}/claim",
-      mc_api_admin_escalation_claim, MC_ROLE_STAFF, MC_RL_ADMIN, 0 },
-    { "POST", "/api/admin/escalations/{id}/reply",
-      mc_api_admin_escalation_reply, MC_ROLE_STAFF, MC_RL_ADMIN, 16 * KB },
-    { "POST", "/api/admin/escalations/{id}/reassign",
-      mc_api_admin_escalation_reassign, MC_ROLE_STAFF, MC_RL_ADMIN, 1 * KB },
-    { "POST", "/api/admin/escalations/{id}/resolve",
-      mc_api_admin_escalation_resolve, MC_ROLE_STAFF, MC_RL_ADMIN, 4 * KB },
-};
-const int mc_nroutes = (int)(sizeof(mc_routes) / sizeof(mc_routes[0]));
+static mc_route *routes;        /* in pconf; rebuilt on every restart */
+static int nroutes;
+static const mc_stmt **stmts;
+static int nstmts;
+
+/* Two patterns that match the same paths: equal once every {name} is
+ * read as one parameter. */
+static int same_pattern(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (*a == '{' && *b == '{') {
+            a = strchr(a, '}');
+            b = strchr(b, '}');
+            if (!a || !b) {
+                return 0;
+            }
+        }
+        else if (*a != *b) {
+            return 0;
+        }
+        a++;
+        b++;
+    }
+    return !*a && !*b;
+}
+
+apr_status_t mc_routes_assemble(apr_pool_t *pconf, server_rec *s)
+{
+    const mc_resource *const *res;
+    int nr = 0, ns = 0, i, j;
+
+    for (res = mc_resources; *res; res++) {
+        for (i = 0; (*res)->routes && (*res)->routes[i].method; i++) {
+            nr++;
+        }
+        for (i = 0; (*res)->stmts && (*res)->stmts[i].label; i++) {
+            ns++;
+        }
+    }
+    routes = apr_pcalloc(pconf, sizeof(*routes) * (nr + 1));
+    stmts = apr_pcalloc(pconf, sizeof(*stmts) * (ns + 1));
+    nroutes = nstmts = 0;
+    for (res = mc_resources; *res; res++) {
+        for (i = 0; (*res)->routes && (*res)->routes[i].method; i++) {
+            const mc_route *rt = &(*res)->routes[i];
+
+            for (j = 0; j < nroutes; j++) {
+                if (!strcmp(routes[j].method, rt->method)
+                    && same_pattern(routes[j].pattern, rt->pattern)) {
+                    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00304)
+                                 "route %s %s of '%s' is declared twice",
+                                 rt->method, rt->pattern, (*res)->name);
+                    return APR_EINVAL;
+                }
+            }
+            routes[nroutes++] = *rt;
+        }
+        for (i = 0; (*res)->stmts && (*res)->stmts[i].label; i++) {
+            const mc_stmt *st = &(*res)->stmts[i];
+
+            for (j = 0; j < nstmts; j++) {
+                if (!strcmp(stmts[j]->label, st->label)) {
+                    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00305)
+                                 "statement %s of '%s' is declared twice",
+                                 st->label, (*res)->name);
+                    return APR_EINVAL;
+                }
+            }
+            stmts[nstmts++] = st;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+int mc_routes_count(void)
+{
+    return nroutes;
+}
+
+const mc_route *mc_routes_get(int i)
+{
+    return i >= 0 && i < nroutes ? &routes[i] : NULL;
+}
+
+int mc_stmts_count(void)
+{
+    return nstmts;
+}
+
+const mc_stmt *mc_stmts_get(int i)
+{
+    return i >= 0 && i < nstmts ? stmts[i] : NULL;
+}
 
 const char *const *mc_route_labels(apr_pool_t *p)
 {
-    const char **labels = apr_palloc(p, sizeof(char *) * (mc_nroutes + 1));
+    const char **labels = apr_palloc(p, sizeof(char *) * (nroutes + 1));
     int i;
 
-    for (i = 0; i < mc_nroutes; i++) {
-        labels[i] = apr_pstrcat(p, mc_routes[i].method, " ",
-                                mc_routes[i].pattern, NULL);
+    for (i = 0; i < nroutes; i++) {
+        labels[i] = apr_pstrcat(p, routes[i].method, " ",
+                                routes[i].pattern, NULL);
     }
-    labels[mc_nroutes] = "unmatched";
+    labels[nroutes] = "unmatched";
     return labels;
-}
-
-/* GET /api/admin/routes: the table itself, for API docs and for the tests
- * that walk every route. */
-int mc_api_admin_routes(mc_ctx *c)
-{
-    static const char *const roles[] = { "public", "staff", "admin" };
-    json_t *a = json_array();
-    int i;
-
-    for (i = 0; i < mc_nroutes; i++) {
-        const mc_route *rt = &mc_routes[i];
-
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I}",
-            "method", rt->method, "pattern", rt->pattern,
-            "role", roles[rt->role],
-            "rate_class", rt->rl_class == MC_RL_NONE
-                          ? "none" : mc_rl_class_names[rt->rl_class],
-            "max_body", (json_int_t)rt->max_body));
-    }
-    return mc_reply(c, 200, json_pack("{s:o}", "routes", a));
 }
 
 /* ---- request id -------------------------------------------------------- */
@@ -301,95 +258,16 @@ int mc_error(mc_ctx *c, int status, const char *code, const char *fmt, ...)
     return send_error_raw(c->r, status, code, msg);
 }
 
+int mc_error_db(mc_ctx *c)
+{
+    apr_table_setn(c->r->err_headers_out, "Retry-After", "5");
+    return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+}
+
 int mc_error_problem(mc_ctx *c, const cc_problem_t *prob)
 {
     return mc_error(c, prob->status ? prob->status : 400, prob->code, "%s",
                     prob->message);
-}
-
-int mc_reply_page(mc_ctx *c, const char *key, const char *rows,
-                  const char *min, apr_int64_t limit)
-{
-    json_error_t jerr;
-    json_t *list = rows ? json_loads(rows, 0, &jerr) : NULL;
-    json_t *o;
-
-    if (!json_is_array(list)) {
-        json_decref(list);
-        return mc_error(c, 500, "internal_error", "%s rows unreadable", key);
-    }
-    o = json_pack("{s:o}", key, list);
-    json_object_set_new(o, "next_before",
-                        min && (apr_int64_t)json_array_size(list) == limit
-                        ? json_integer(apr_strtoi64(min, NULL, 10))
-                        : json_null());
-    return mc_reply(c, 200, o);
-}
-
-apr_int64_t mc_param_id(mc_ctx *c, const char *name)
-{
-    const char *s = cc_route_param(&c->params, name);
-    char *end = NULL;
-    apr_int64_t n;
-
-    errno = 0;
-    n = s ? apr_strtoi64(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || n <= 0) {
-        mc_error(c, 400, "invalid_parameter", "the %s is a positive whole "
-                 "number", name);
-        return -1;
-    }
-    return n;
-}
-
-int mc_body_string(mc_ctx *c, const char *field, apr_size_t max,
-                   const char **out, apr_size_t *len)
-{
-    json_error_t jerr;
-    size_t n = 0;
-
-    *out = NULL;
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", field, out,
-                       &n) != 0) {
-        mc_error(c, 400, "invalid_body", "expected {\"%s\": string}: %s",
-                 field, jerr.text);
-        return DONE;
-    }
-    if (n == 0 || n > max || strlen(*out) != n) {
-        mc_error(c, 422, apr_pstrcat(c->r->pool, "invalid_", field, NULL),
-                 "%s is 1 to %" APR_SIZE_T_FMT " bytes of text", field, max);
-        return DONE;
-    }
-    if (len) {
-        *len = n;
-    }
-    return OK;
-}
-
-apr_status_t mc_arg_int(mc_ctx *c, const char *name, apr_int64_t def,
-                        apr_int64_t min, apr_int64_t max, apr_int64_t *out)
-{
-    apr_table_t *args = NULL;
-    const char *v;
-    char *end = NULL;
-    apr_int64_t n;
-
-    ap_args_to_table(c->r, &args);
-    v = args ? apr_table_get(args, name) : NULL;
-    if (!v) {
-        *out = def;
-        return APR_SUCCESS;
-    }
-    errno = 0;
-    n = apr_strtoi64(v, &end, 10);
-    if (!*v || errno || *end || n < min || n > max) {
-        mc_error(c, 400, "invalid_parameter", "query parameter '%s' must be "
-                 "a whole number from %" APR_INT64_T_FMT " to %"
-                 APR_INT64_T_FMT, name, min, max);
-        return APR_EINVAL;
-    }
-    *out = n;
-    return APR_SUCCESS;
 }
 
 /* ---- the pipeline ------------------------------------------------------ */
@@ -425,12 +303,12 @@ static int check_identity(mc_ctx *c)
         const char *args[1] = { r->user };
 
         if (!dbd) {
-            mc_error(c, 503, "db_unavailable", "the database is unavailable");
+            mc_error_db(c);
             return DONE;
         }
         if (mc_db_select(r, dbd, "cc_user_role", &res, 1, args)
             != APR_SUCCESS) {
-            mc_error(c, 503, "db_unavailable", "the database is unavailable");
+            mc_error_db(c);
             return DONE;
         }
         role = mc_db_value(r, dbd, res, 0);
@@ -689,23 +567,23 @@ static const mc_route *find_route(request_rec *r, cc_route_params_t *params,
     *idx = -1;
     *badparam = 0;
     *allow = NULL;
-    for (i = 0; i < mc_nroutes; i++) {
-        cc_route_result_e m = cc_route_match(mc_routes[i].pattern, r->uri,
+    for (i = 0; i < nroutes; i++) {
+        cc_route_result_e m = cc_route_match(routes[i].pattern, r->uri,
                                              r->pool, params);
         if (m == CC_ROUTE_NOMATCH) {
             continue;
         }
-        if (strcmp(mc_routes[i].method, method)) {
+        if (strcmp(routes[i].method, method)) {
             *allow = *allow ? apr_pstrcat(r->pool, *allow, ", ",
-                                          mc_routes[i].method, NULL)
-                            : apr_pstrdup(r->pool, mc_routes[i].method);
+                                          routes[i].method, NULL)
+                            : apr_pstrdup(r->pool, routes[i].method);
             continue;
         }
         *idx = i;
         if (m == CC_ROUTE_BADPARAM) {
             *badparam = 1;
         }
-        return &mc_routes[i];
+        return &routes[i];
     }
     return NULL;
 }
@@ -724,7 +602,7 @@ int mc_route_index(request_rec *r)
         return *known;
     }
     find_route(r, &params, &idx, &bad, &allow);
-    return idx < 0 ? mc_nroutes : idx;
+    return idx < 0 ? nroutes : idx;
 }
 
 int mc_dispatch(request_rec *r)
@@ -740,7 +618,7 @@ int mc_dispatch(request_rec *r)
     {
         int *known = apr_palloc(r->pool, sizeof(int));
 
-        *known = idx < 0 ? mc_nroutes : idx;
+        *known = idx < 0 ? nroutes : idx;
         ap_set_module_config(r->request_config, &concierge_module, known);
     }
     if (!c->route) {

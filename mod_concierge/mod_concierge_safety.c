@@ -1,7 +1,7 @@
 /*
  * mod_concierge_safety.c - clinical safety: the compiled risk rules of this
- * process, screening of patient messages and generated replies, and the
- * admin routes for checking text and editing the rules.
+ * process and the screening of patient messages and generated replies
+ * (the staff routes that check text and edit the rules: api/compliance.c).
  *
  * Rules live in risk_rules (PostgreSQL).  Each process keeps one compiled
  * ruleset (cc_risk, immutable, shared by all threads) and compares
@@ -14,8 +14,10 @@
 #include <pthread.h>
 #include "apr_strings.h"
 #include "apr_atomic.h"
-#include "mod_concierge.h"
-#include "util_script.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_safety.h"
 #include "cc_json.h"
 #include "cc_risk.h"
 
@@ -82,6 +84,13 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
     m->version = version;
     m->nrules = cc_risk_count(m->rs);
     return m;
+}
+
+static void rules_refresh(request_rec *r, int force);
+
+void mc_safety_reload(request_rec *r)
+{
+    rules_refresh(r, 1);
 }
 
 static void rules_refresh(request_rec *r, int force)
@@ -225,237 +234,13 @@ apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
     return APR_SUCCESS;
 }
 
-/* ---- POST /api/admin/compliance/check ------------------------------------- */
+/* ---- statements ------------------------------------------------------- */
 
-int mc_api_admin_compliance_check(mc_ctx *c)
-{
-    const char *text = NULL;
-    json_error_t jerr;
-    mc_screen scr;
-    size_t len = 0;
-
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", "text", &text,
-                       &len) != 0) {
-        return mc_error(c, 400, "invalid_body", "expected {\"text\": "
-                        "string}: %s", jerr.text);
-    }
-    if (len > 16384) {
-        return mc_error(c, 422, "text_too_long", "text is at most 16384 "
-                        "bytes");
-    }
-    if (mc_safety_screen(c->r, text, 0, &scr) != APR_SUCCESS) {
-        return mc_error(c, 503, "rules_unavailable", "the risk rules could "
-                        "not be loaded");
-    }
-    return mc_reply(c, 200, json_pack("{s:b, s:b, s:O, s:O}",
-                                      "risk", scr.risky || scr.emergency,
-                                      "emergency", scr.emergency,
-                                      "categories", scr.categories,
-                                      "matches", scr.matches));
-}
-
-/* ---- the rules (admin) ----------------------------------------------------- */
-
-int mc_api_admin_rules_list(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
-    const char *rows, *version;
-    json_error_t jerr;
-    json_t *a;
-
-    if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    if (mc_db_select(r, dbd, "cc_rules_list", &res, 0, NULL) != APR_SUCCESS
-        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return mc_error(c, 503, "db_error", "the rules could not be read");
-    }
-    rows = apr_dbd_get_entry(dbd->driver, row, 0);
-    version = apr_dbd_get_entry(dbd->driver, row, 1);
-    a = rows ? json_loads(rows, 0, &jerr) : NULL;
-    if (!a) {
-        return mc_error(c, 500, "internal_error", "rule rows unreadable");
-    }
-    return mc_reply(c, 200, json_pack("{s:I, s:o, s:o}", "version",
-                                      (json_int_t)(version ? apr_strtoi64(
-                                          version, NULL, 10) : 0),
-                                      "rules", a,
-                                      "loaded", mc_safety_health()));
-}
-
-/* {"category","lang","kind","pattern","enabled"?,"note"?}: the rule must
- * compile on its own (the same compiler the chat uses). */
-static int parse_rule(mc_ctx *c, const char **cat, const char **lang,
-                      const char **kind, const char **pattern, int *enabled,
-                      const char **note)
-{
-    json_error_t jerr;
-    cc_problem_t prob;
-    const char *line;
-
-    *enabled = 1;
-    *note = "";
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT,
-                       "{s:s, s:s, s:s, s:s, s?b, s?s}", "category", cat,
-                       "lang", lang, "kind", kind, "pattern", pattern,
-                       "enabled", enabled, "note", note) != 0) {
-        mc_error(c, 400, "invalid_body", "expected {\"category\", \"lang\", "
-                 "\"kind\", \"pattern\", \"enabled\"?, \"note\"?}: %s",
-                 jerr.text);
-        return DONE;
-    }
-    if (strchr(*pattern, '\n') || strchr(*pattern, '\r')
-        || strlen(*pattern) > 200 || strlen(*note) > 500) {
-        mc_error(c, 422, "invalid_rule", "a pattern is one line of at most "
-                 "200 bytes; a note at most 500");
-        return DONE;
-    }
-    line = apr_pstrcat(c->r->pool, *cat, " ", *lang, " ", *kind, " ",
-                       *pattern, "\n", NULL);
-    memset(&prob, 0, sizeof(prob));
-    if (!cc_risk_compile(c->r->pool, line, strlen(line), NULL, &prob)) {
-        mc_error(c, 422, "invalid_rule", "%s", prob.message);
-        return DONE;
-    }
-    return OK;
-}
-
-static int rules_commit(mc_ctx *c, ap_dbd_t *dbd, apr_dbd_transaction_t *tx,
-                        const char *action, const char *target, json_t *rule,
-                        int status)
-{
-    request_rec *r = c->r;
-    apr_dbd_results_t *res;
-    const char *version = NULL;
-    apr_status_t rv;
-
-    cc_json_pool_own(r->pool, rule);
-    rv = mc_db_select(r, dbd, "cc_safety_bump", &res, 0, NULL);
-    if (rv == APR_SUCCESS && !(version = mc_db_value(r, dbd, res, 0))) {
-        rv = APR_EGENERAL;
-    }
-    if (rv == APR_SUCCESS) {
-        rv = mc_audit_append(r, dbd, c->user, action, target,
-                             cc_json_dump(r->pool, rule, NULL));
-    }
-    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS) != APR_SUCCESS
-        || rv != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the rule could not be saved");
-    }
-    rules_refresh(r, 1);        /* this host uses it from now on */
-    json_object_set_new(rule, "version",
-                        json_integer(apr_strtoi64(version, NULL, 10)));
-    json_incref(rule);
-    return mc_reply(c, status, rule);
-}
-
-int mc_api_admin_rules_create(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    const char *cat, *lang, *kind, *pattern, *note, *args[7], *id;
-    int enabled;
-    ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx = NULL;
-    apr_dbd_results_t *res;
-
-    if (parse_rule(c, &cat, &lang, &kind, &pattern, &enabled, &note) != OK) {
-        return OK;
-    }
-    dbd = mc_db_acquire(r);
-    if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    args[0] = cat;
-    args[1] = lang;
-    args[2] = kind;
-    args[3] = pattern;
-    args[4] = enabled ? "true" : "false";
-    args[5] = note;
-    args[6] = c->user;
-    if (mc_db_select(r, dbd, "cc_rule_insert", &res, 7, args) != APR_SUCCESS
-        || !(id = mc_db_value(r, dbd, res, 0))) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the rule could not be saved");
-    }
-    return rules_commit(c, dbd, tx, "safety.rule.create", id,
-                        json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}",
-                                  "id", (json_int_t)apr_strtoi64(id, NULL, 10),
-                                  "category", cat, "lang", lang, "kind", kind,
-                                  "pattern", pattern, "enabled", enabled),
-                        201);
-}
-
-int mc_api_admin_rules_update(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    const char *cat, *lang, *kind, *pattern, *note, *args[8];
-    apr_int64_t id = mc_param_id(c, "id");
-    int enabled, n = 0;
-    ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx = NULL;
-
-    if (id < 0) {
-        return OK;
-    }
-    if (parse_rule(c, &cat, &lang, &kind, &pattern, &enabled, &note) != OK) {
-        return OK;
-    }
-    dbd = mc_db_acquire(r);
-    if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    args[0] = cat;
-    args[1] = lang;
-    args[2] = kind;
-    args[3] = pattern;
-    args[4] = enabled ? "true" : "false";
-    args[5] = note;
-    args[6] = c->user;
-    args[7] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
-    if (mc_db_query(r, dbd, "cc_rule_update", &n, 8, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the rule could not be saved");
-    }
-    if (n == 0) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 404, "not_found", "no rule with that id");
-    }
-    return rules_commit(c, dbd, tx, "safety.rule.update", args[7],
-                        json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
-                                  (json_int_t)id, "category", cat, "lang",
-                                  lang, "kind", kind, "pattern", pattern,
-                                  "enabled", enabled), 200);
-}
-
-int mc_api_admin_rules_delete(mc_ctx *c)
-{
-    request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
-    const char *args[1];
-    int n = 0;
-    ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx = NULL;
-
-    if (id < 0) {
-        return OK;
-    }
-    dbd = mc_db_acquire(r);
-    if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    args[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
-    if (mc_db_query(r, dbd, "cc_rule_delete", &n, 1, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 503, "db_error", "the rule could not be deleted");
-    }
-    if (n == 0) {
-        mc_db_end(r, dbd, tx, 1);
-        return mc_error(c, 404, "not_found", "no rule with that id");
-    }
-    return rules_commit(c, dbd, tx, "safety.rule.delete", args[0],
-                        json_pack("{s:I, s:b}", "id", (json_int_t)id,
-                                  "deleted", 1), 200);
-}
+static const mc_stmt stmts[] = {
+    { "cc_safety_version", "SELECT version FROM safety_state WHERE id = 1" },
+    { "cc_rules_enabled",
+      "SELECT category, lang, kind, pattern FROM risk_rules WHERE enabled "
+      "ORDER BY id" },
+    { NULL, NULL }
+};
+MC_RESOURCE(safety, NULL, stmts);

@@ -27,7 +27,9 @@
 #include "apr_strings.h"
 #include "http_core.h"
 #include "util_mutex.h"
-#include "mod_concierge.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_shm.h"
+#include "mod_concierge_routes.h"
 #include "cc_metrics.h"
 
 #define MC_SHM_MAGIC   0x43434d53u   /* "CCMS" */
@@ -133,7 +135,7 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
     off_b = APR_ALIGN_DEFAULT(sizeof(mc_shm_hdr));
     len_b = APR_ALIGN_DEFAULT(cc_buckets_size((uint32_t)mc_rl_slots));
     off_m = off_b + len_b;
-    len_m = APR_ALIGN_DEFAULT(cc_metrics_size((uint32_t)mc_nroutes + 1,
+    len_m = APR_ALIGN_DEFAULT(cc_metrics_size((uint32_t)mc_routes_count() + 1,
                                               MC_RL_NCLASSES));
     total = off_m + len_m;
 
@@ -151,7 +153,7 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
     mc_hdr->off_metrics = off_m;
     mc_hdr->len_metrics = len_m;
     if (cc_buckets_init(section(off_b), len_b, (uint32_t)mc_rl_slots) != 0
-        || cc_metrics_init(section(off_m), len_m, (uint32_t)mc_nroutes + 1,
+        || cc_metrics_init(section(off_m), len_m, (uint32_t)mc_routes_count() + 1,
                            MC_RL_NCLASSES) != 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00102)
                      "cannot lay out shared memory");

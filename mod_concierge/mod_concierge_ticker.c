@@ -12,7 +12,7 @@
  */
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
-#include "mod_concierge.h"
+#include "mod_concierge_ticker.h"
 
 #define MC_TICKER_SLICE apr_time_from_msec(100)
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rc=0
-src=$(ls mod_concierge/*.c mod_concierge/core/*.c)
+src=$(ls mod_concierge/*.c mod_concierge/api/*.c mod_concierge/core/*.c)
 if grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|gets|localtime|gmtime|setenv|putenv|setlocale|system|popen|rand)\s*\(' $src \
      | grep -vE 'apr_|snprintf'; then
     echo "checksrc: banned function above"; rc=1

@@ -21,4 +21,5 @@ Suite *suite_token(void);
 Suite *suite_time(void);
 Suite *suite_gcal(void);
 Suite *suite_intent(void);
+Suite *suite_fields(void);
 #endif

@@ -1,6 +1,6 @@
 /*
- * mod_concierge_api_health.c - GET /api/health, GET /api/admin/health,
- * GET /api/admin/metrics.
+ * api/health.c - GET /api/health, GET /api/admin/health,
+ * GET /api/admin/metrics, GET /api/admin/routes.
  */
 #include "apr_strings.h"
 #include "apr_version.h"
@@ -9,11 +9,20 @@
 #include "ap_mpm.h"
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_routes.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_shm.h"
+#include "mod_concierge_index.h"
+#include "mod_concierge_calendar.h"
+#include "mod_concierge_safety.h"
+#include "mod_concierge_escalation.h"
+#include "mod_concierge_notify.h"
 #include "cc_json.h"
 
 /* Public: liveness and database readiness; nothing else (no versions). */
-int mc_api_health(mc_ctx *c)
+static int mc_api_health(mc_ctx *c)
 {
     int cached = 0;
     int ok = mc_db_healthy(c->r, 0, &cached);
@@ -37,7 +46,7 @@ int mc_api_health(mc_ctx *c)
     return mc_reply(c, 503, o);
 }
 
-int mc_api_admin_health(mc_ctx *c)
+static int mc_api_admin_health(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_time_t t0 = apr_time_now();
@@ -92,7 +101,7 @@ int mc_api_admin_health(mc_ctx *c)
     return mc_reply(c, 200, o);
 }
 
-int mc_api_admin_metrics(mc_ctx *c)
+static int mc_api_admin_metrics(mc_ctx *c)
 {
     int cached = 0;
     int ok = mc_db_healthy(c->r, 0, &cached);
@@ -106,3 +115,75 @@ int mc_api_admin_metrics(mc_ctx *c)
     return mc_reply_raw(c, 200, "text/plain; version=0.0.4; charset=utf-8",
                         text, strlen(text));
 }
+
+static json_t *shape_json(const cc_shape_t *sh)
+{
+    json_t *o, *fields;
+    int i;
+
+    if (!sh) {
+        return json_null();
+    }
+    o = json_pack("{s:s}", "name", sh->name);
+    if (sh->fields) {
+        fields = json_array();
+        for (i = 0; sh->fields[i].name; i++) {
+            const cc_field_t *f = &sh->fields[i];
+
+            json_array_append_new(fields, json_pack("{s:s, s:s, s:b}",
+                "name", f->name, "type", cc_fields_type_name(f->type),
+                "required", f->required));
+        }
+        json_object_set_new(o, "fields", fields);
+    }
+    return o;
+}
+
+/* GET /api/admin/routes: the table itself, for API docs and for the tests
+ * that walk every route. */
+static int mc_api_admin_routes(mc_ctx *c)
+{
+    static const char *const roles[] = { "public", "staff", "admin" };
+    json_t *a = json_array();
+    int i;
+
+    for (i = 0; i < mc_routes_count(); i++) {
+        const mc_route *rt = mc_routes_get(i);
+
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, "
+                                           "s:o, s:o}",
+            "method", rt->method, "pattern", rt->pattern,
+            "role", roles[rt->role],
+            "rate_class", rt->rl_class == MC_RL_NONE
+                          ? "none" : mc_rl_class_names[rt->rl_class],
+            "max_body", (json_int_t)rt->max_body,
+            "summary", rt->summary ? rt->summary : "",
+            "request", shape_json(rt->request),
+            "response", shape_json(rt->response)));
+    }
+    return mc_reply(c, 200, json_pack("{s:o}", "routes", a));
+}
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "GET", "/api/health", mc_api_health, MC_ROLE_PUBLIC,
+      MC_RL_NONE, 0, MC_BODY_JSON,
+      "Liveness and database readiness (503 when degraded)",
+      NULL, MC_SHAPE("health") },
+    { "GET", "/api/admin/health", mc_api_admin_health, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Every component's state: database, index, rules, LLM, calendar, notifications",
+      NULL, MC_SHAPE("admin_health") },
+    { "GET", "/api/admin/metrics", mc_api_admin_metrics, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Prometheus metrics of this host",
+      NULL, MC_SHAPE("prometheus_text") },
+    { "GET", "/api/admin/routes", mc_api_admin_routes, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "This table: every route with its role, limits and shapes",
+      NULL, MC_SHAPE("route_list") },
+    { NULL }
+};
+
+MC_RESOURCE(health, routes, NULL);

@@ -1,12 +1,15 @@
 /*
- * mod_concierge_api_conversations.c - chat logs for staff:
+ * api/conversations.c - chat logs for staff:
  * GET /api/admin/conversations?from=&to=&status=&limit=&before=
  * GET /api/admin/conversations/{id}  (each read is audited: patients'
  * messages are health data)
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
 #include "util_script.h"
 #include "cc_json.h"
 
@@ -36,7 +39,7 @@ static int valid_date(const char *s)
              && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
 }
 
-int mc_api_admin_conversations(mc_ctx *c)
+static int mc_api_admin_conversations(mc_ctx *c)
 {
     static const char *const statuses[] = {
         "", "open", "escalated", "closed", "answered", "no_answer",
@@ -71,9 +74,9 @@ int mc_api_admin_conversations(mc_ctx *c)
         return mc_error(c, 400, "invalid_parameter", "status is one of open, "
                         "escalated, closed, answered, no_answer, emergency");
     }
-    dbd = mc_db_acquire(r);
+    dbd = mc_api_db(c);
     if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+        return OK;
     }
     /* Days are the clinic's days (ConciergeTimeZone), not UTC's. */
     argv[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, before);
@@ -87,39 +90,33 @@ int mc_api_admin_conversations(mc_ctx *c)
     argv[8] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, limit);
     if (mc_db_select(r, dbd, "cc_conv_list", &res, 9, argv) != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return mc_error(c, 503, "db_error", "conversations could not be read");
+        return mc_error_db(c);
     }
     rows = apr_dbd_get_entry(dbd->driver, row, 0);
     min = apr_dbd_get_entry(dbd->driver, row, 1);
     return mc_reply_page(c, "conversations", rows, min, limit);
 }
 
-int mc_api_admin_conversation(mc_ctx *c)
+static int mc_api_admin_conversation(mc_ctx *c)
 {
     request_rec *r = c->r;
-    const char *id = cc_route_param(&c->params, "id");
+    apr_int64_t n = mc_param_id(c, "id");
     const char *args[1], *conv, *msgs;
     apr_dbd_results_t *res;
-    json_error_t jerr;
     ap_dbd_t *dbd;
-    json_t *o, *m, *d;
-    char *end = NULL;
-    apr_int64_t n;
-    apr_dbd_transaction_t *tx = NULL;
-    apr_status_t rv;
+    json_t *o, *m;
+    mc_tx t;
 
-    n = apr_strtoi64(id, &end, 10);
-    if (!*id || *end || n <= 0) {
-        return mc_error(c, 400, "invalid_parameter", "the id is a positive "
-                        "whole number");
+    if (n < 0) {
+        return OK;
     }
-    dbd = mc_db_acquire(r);
+    dbd = mc_api_db(c);
     if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+        return OK;
     }
     args[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, n);
     if (mc_db_select(r, dbd, "cc_conv_get", &res, 1, args) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the conversation could not be read");
+        return mc_error_db(c);
     }
     conv = mc_db_value(r, dbd, res, 0);
     if (!conv) {
@@ -127,26 +124,62 @@ int mc_api_admin_conversation(mc_ctx *c)
     }
     if (mc_db_select(r, dbd, "cc_conv_messages_admin", &res, 1, args)
         != APR_SUCCESS || !(msgs = mc_db_value(r, dbd, res, 0))) {
-        return mc_error(c, 503, "db_error", "the conversation could not be read");
+        return mc_error_db(c);
     }
     /* Who read which patient's conversation, before it is shown. */
-    d = cc_json_pool_own(r->pool, json_object());
-    if (mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the read could not be audited");
+    if (mc_tx_begin(c, &t) != OK
+        || mc_tx_commit(&t, NULL, NULL, "conversation.read", args[0],
+                        json_object()) != OK) {
+        return OK;
     }
-    rv = mc_audit_append(r, dbd, c->user, "conversation.read", args[0],
-                         cc_json_dump(r->pool, d, NULL));
-    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS) != APR_SUCCESS
-        || rv != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the read could not be audited");
-    }
-    o = json_loads(conv, 0, &jerr);
-    m = json_loads(msgs, 0, &jerr);
+    o = mc_pg_json(r, conv);
+    m = mc_pg_json(r, msgs);
     if (!o || !m) {
-        json_decref(o);
-        json_decref(m);
         return mc_error(c, 500, "internal_error", "conversation unreadable");
     }
-    json_object_set_new(o, "messages", m);
-    return mc_reply(c, 200, o);
+    json_object_set(o, "messages", m);
+    return mc_reply(c, 200, json_incref(o));
 }
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "GET", "/api/admin/conversations", mc_api_admin_conversations, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Conversations, newest first, a page at a time",
+      NULL, MC_SHAPE("conversation_list") },
+    { "GET", "/api/admin/conversations/{id}", mc_api_admin_conversation, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "One conversation with its messages (the read is audited)",
+      NULL, MC_SHAPE("conversation") },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_conv_messages_admin",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'role', role, "
+      "'body', body, 'status', status, 'mode', mode, 'sources', sources, "
+      "'timing', timing, 'request_id', request_id, 'author', author, 'at', "
+      "created_at) ORDER BY id), '[]')::text FROM messages "
+      "WHERE conversation_id = %lld" },
+    { "cc_conv_get",
+      "SELECT json_build_object('id', id, 'status', status, 'last_status', "
+      "last_status, 'message_count', messages, 'created_at', created_at, "
+      "'last_message_at', last_message_at)::text FROM conversations "
+      "WHERE id = %lld" },
+    { "cc_conv_list",
+      "SELECT coalesce(json_agg(json_build_object('id', c.id, 'status', "
+      "c.status, 'last_status', c.last_status, 'message_count', c.messages, "
+      "'created_at', c.created_at, 'last_message_at', c.last_message_at, "
+      "'first_message', (SELECT left(m.body, 200) FROM messages m WHERE "
+      "m.conversation_id = c.id ORDER BY m.id LIMIT 1)) ORDER BY c.id DESC), "
+      "'[]')::text, min(c.id) FROM (SELECT * FROM conversations k "
+      "WHERE k.id < %lld "
+      "AND k.created_at >= (%s::date)::timestamp AT TIME ZONE %s "
+      "AND k.created_at < (%s::date + 1)::timestamp AT TIME ZONE %s "
+      "AND (%s = '' OR k.status = %s "
+      "OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = k.id "
+      "AND m.status = %s)) ORDER BY k.id DESC LIMIT %d) c" },
+    { NULL, NULL }
+};
+MC_RESOURCE(conversations, routes, stmts);

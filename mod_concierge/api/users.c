@@ -1,5 +1,5 @@
 /*
- * mod_concierge_api_users.c - staff accounts: GET /api/admin/me,
+ * api/users.c - staff accounts: GET /api/admin/me,
  * GET /api/admin/users, PUT /api/admin/users/{username}.
  *
  * Passwords are hashed with bcrypt (apr_bcrypt_encode), the format
@@ -8,14 +8,16 @@
 #include "apr_strings.h"
 #include "apr_md5.h"
 #include <unistd.h>
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
 #include "cc_json.h"
 
 #define MC_BCRYPT_COST 10
 #define MC_PW_MIN 12
 #define MC_PW_MAX 128
 
-int mc_api_admin_me(mc_ctx *c)
+static int mc_api_admin_me(mc_ctx *c)
 {
     /* server_pid: which worker process answered (operators and the
      * cross-process tests use it). */
@@ -25,27 +27,9 @@ int mc_api_admin_me(mc_ctx *c)
                                       "server_pid", (int)getpid()));
 }
 
-int mc_api_admin_users_list(mc_ctx *c)
+static int mc_api_admin_users_list(mc_ctx *c)
 {
-    request_rec *r = c->r;
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_results_t *res;
-    const char *rows;
-    json_t *users;
-    json_error_t jerr;
-
-    if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-    }
-    if (mc_db_select(r, dbd, "cc_users_list", &res, 0, NULL) != APR_SUCCESS
-        || !(rows = mc_db_value(r, dbd, res, 0))) {
-        return mc_error(c, 503, "db_error", "staff accounts could not be read");
-    }
-    users = json_loads(rows, 0, &jerr);
-    if (!users) {
-        return mc_error(c, 500, "internal_error", "staff rows unreadable");
-    }
-    return mc_reply(c, 200, json_pack("{s:o}", "users", users));
+    return mc_reply_select(c, "cc_users_list", 0, NULL, "users", NULL);
 }
 
 static const char *bcrypt_hash(request_rec *r, const char *pw)
@@ -61,7 +45,7 @@ static const char *bcrypt_hash(request_rec *r, const char *pw)
     return apr_pstrdup(r->pool, out);
 }
 
-int mc_api_admin_user_put(mc_ctx *c)
+static int mc_api_admin_user_put(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *username = cc_route_param(&c->params, "username");
@@ -69,11 +53,10 @@ int mc_api_admin_user_put(mc_ctx *c)
     int active = 1, created = 0, nrows = 0;
     json_error_t jerr;
     ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx = NULL;
     apr_dbd_results_t *res;
     const char *args[4];
     apr_status_t rv;
-    json_t *detail;
+    mc_tx t;
 
     if (!username || strlen(username) > 64
         || strspn(username, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -107,18 +90,15 @@ int mc_api_admin_user_put(mc_ctx *c)
         return mc_error(c, 422, "self_lockout", "you cannot demote or "
                         "deactivate your own account");
     }
-    dbd = mc_db_acquire(r);
-    if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+    if (mc_tx_begin(c, &t) != OK) {
+        return OK;
     }
-    if (mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the change was not saved");
-    }
+    dbd = t.dbd;
     args[0] = username;
     rv = mc_db_select(r, dbd, "cc_user_exists", &res, 1, args);
     if (rv == APR_SUCCESS && !mc_db_value(r, dbd, res, 0)) {
         if (!password) {
-            mc_db_end(r, dbd, tx, 1);
+            mc_tx_abort(&t);
             return mc_error(c, 422, "password_required",
                             "a new account needs a password");
         }
@@ -136,20 +116,55 @@ int mc_api_admin_user_put(mc_ctx *c)
         args[3] = username;
         rv = mc_db_query(r, dbd, "cc_user_update", &nrows, 4, args);
     }
-    detail = cc_json_pool_own(r->pool, json_pack("{s:s, s:b, s:b}",
-                              "role", role, "active", active,
-                              "password_changed", password != NULL));
-    if (rv == APR_SUCCESS) {
-        rv = mc_audit_append(r, dbd, c->user,
-                             created ? "user.create" : "user.update",
-                             username, cc_json_dump(r->pool, detail, NULL));
+    if (rv != APR_SUCCESS) {
+        mc_tx_abort(&t);
+        return mc_error_db(c);
     }
-    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS) != APR_SUCCESS
-        || rv != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the change was not saved");
+    if (mc_tx_commit(&t, NULL, NULL, created ? "user.create" : "user.update",
+                     username, json_pack("{s:s, s:b, s:b}", "role", role,
+                                         "active", active, "password_changed",
+                                         password != NULL)) != OK) {
+        return OK;
     }
     return mc_reply(c, created ? 201 : 200,
                     json_pack("{s:s, s:s, s:b, s:b}", "username", username,
                               "role", role, "active", active,
                               "created", created));
 }
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "GET", "/api/admin/me", mc_api_admin_me, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Who is signed in, with which role",
+      NULL, MC_SHAPE("me") },
+    { "GET", "/api/admin/users", mc_api_admin_users_list, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Staff accounts (never their password hashes)",
+      NULL, MC_SHAPE("user_list") },
+    { "PUT", "/api/admin/users/{username}", mc_api_admin_user_put, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
+      "Create or change a staff account",
+      MC_SHAPE("user"), MC_SHAPE("user") },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_users_list",
+      "SELECT coalesce(json_agg(json_build_object("
+      "'username', username, 'role', role, 'active', active, "
+      "'created_at', created_at, 'updated_at', updated_at) "
+      "ORDER BY username), '[]')::text FROM staff_users" },
+    { "cc_user_insert",
+      "INSERT INTO staff_users (username, password_hash, role, active) "
+      "VALUES (%s, %s, %s, %s::boolean) ON CONFLICT (username) DO NOTHING" },
+    { "cc_user_update",
+      "UPDATE staff_users SET role = %s, active = %s::boolean, "
+      "password_hash = coalesce(nullif(%s, ''), password_hash), "
+      "updated_at = now() WHERE username = %s" },
+    { "cc_user_exists",
+      "SELECT role, active FROM staff_users WHERE username = %s" },
+    { NULL, NULL }
+};
+MC_RESOURCE(users, routes, stmts);

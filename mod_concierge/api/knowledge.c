@@ -1,5 +1,5 @@
 /*
- * mod_concierge_api_knowledge.c - the knowledge base (admin): documents,
+ * api/knowledge.c - the knowledge base (admin): documents,
  * whole-base replacement, synonyms, and the search the bot would run.
  *
  * Every change runs in one transaction with the knowledge version bump
@@ -9,51 +9,30 @@
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
+#include "mod_concierge_index.h"
 #include "util_script.h"
 #include "cc_json.h"
 
 #define MC_TITLE_MAX 200
 
-static int db_down(mc_ctx *c)
-{
-    return mc_error(c, 503, "db_unavailable", "the database is unavailable");
-}
-
-static int db_failed(mc_ctx *c)
-{
-    return mc_error(c, 503, "db_error", "the knowledge could not be saved");
-}
-
 /* Bump the version, audit, commit, rebuild this host's index, reply. */
-static int commit_change(mc_ctx *c, ap_dbd_t *dbd, apr_dbd_transaction_t *tx,
-                         const char *action, const char *target,
+static int commit_change(mc_tx *t, const char *action, const char *target,
                          json_t *detail, int status, json_t *reply)
 {
-    request_rec *r = c->r;
-    apr_dbd_results_t *res;
-    const char *version;
-    apr_status_t rv;
+    request_rec *r = t->c->r;
+    apr_int64_t version = 0;
     mc_index_ref ref;
 
-    cc_json_pool_own(r->pool, detail);
     cc_json_pool_own(r->pool, reply);
-    rv = mc_db_select(r, dbd, "cc_kn_bump", &res, 0, NULL);
-    version = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
-    if (!version) {
-        rv = APR_EGENERAL;
+    if (mc_tx_commit(t, "cc_kn_bump", &version, action, target, detail)
+        != OK) {
+        return OK;
     }
-    if (rv == APR_SUCCESS) {
-        rv = mc_audit_append(r, dbd, c->user, action, target,
-                             cc_json_dump(r->pool, detail, NULL));
-    }
-    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS) != APR_SUCCESS
-        || rv != APR_SUCCESS) {
-        return db_failed(c);
-    }
-    json_object_set_new(reply, "version",
-                        json_integer(apr_strtoi64(version, NULL, 10)));
-    if (mc_index_rebuild(r, dbd, 1) != APR_SUCCESS) {
+    json_object_set_new(reply, "version", json_integer(version));
+    if (mc_index_rebuild(r, t->dbd, 1) != APR_SUCCESS) {
         /* Saved, but this host still serves the previous index. */
         json_object_set_new(reply, "index", json_string("rebuild_failed"));
     }
@@ -63,63 +42,44 @@ static int commit_change(mc_ctx *c, ap_dbd_t *dbd, apr_dbd_transaction_t *tx,
                             json_integer(ref.kversion));
         mc_index_release(&ref);
     }
-    json_incref(reply);
-    return mc_reply(c, status, reply);
+    return mc_reply(t->c, status, json_incref(reply));
 }
 
-int mc_api_admin_knowledge_list(mc_ctx *c)
+static int mc_api_admin_knowledge_list(mc_ctx *c)
 {
     request_rec *r = c->r;
-    ap_dbd_t *dbd = mc_db_acquire(r);
+    ap_dbd_t *dbd = mc_api_db(c);
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     json_t *docs;
-    json_error_t jerr;
     const char *rows, *version;
 
     if (!dbd) {
-        return db_down(c);
+        return OK;
     }
     if (mc_db_select(r, dbd, "cc_kn_list", &res, 0, NULL) != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return mc_error(c, 503, "db_error", "the knowledge could not be read");
+        return mc_error_db(c);
     }
     rows = apr_dbd_get_entry(dbd->driver, row, 0);
     version = apr_dbd_get_entry(dbd->driver, row, 1);
-    docs = rows ? json_loads(rows, 0, &jerr) : NULL;
+    docs = mc_pg_json(r, rows);
     if (!docs) {
         return mc_error(c, 500, "internal_error", "document rows unreadable");
     }
     return mc_reply(c, 200, json_pack("{s:I, s:o, s:o}", "version",
                                       (json_int_t)(version ? apr_strtoi64(
                                           version, NULL, 10) : 0),
-                                      "documents", docs,
+                                      "documents", json_incref(docs),
                                       "index", mc_index_health()));
 }
 
-int mc_api_admin_knowledge_get(mc_ctx *c)
+static int mc_api_admin_knowledge_get(mc_ctx *c)
 {
-    request_rec *r = c->r;
     const char *args[1] = { cc_route_param(&c->params, "slug") };
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_results_t *res;
-    const char *doc;
-    json_error_t jerr;
-    json_t *o;
 
-    if (!dbd) {
-        return db_down(c);
-    }
-    if (mc_db_select(r, dbd, "cc_kn_get", &res, 1, args) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the knowledge could not be read");
-    }
-    doc = mc_db_value(r, dbd, res, 0);
-    if (!doc) {
-        return mc_error(c, 404, "not_found", "no document with that slug");
-    }
-    o = json_loads(doc, 0, &jerr);
-    return o ? mc_reply(c, 200, o)
-             : mc_error(c, 500, "internal_error", "document unreadable");
+    return mc_reply_select(c, "cc_kn_get", 1, args, NULL,
+                           "no document with that slug");
 }
 
 static int valid_slug(const char *s)
@@ -202,10 +162,9 @@ static int save_doc(mc_ctx *c, const char *slug, int create_only)
 {
     request_rec *r = c->r;
     const char *title, *format, *body, *given, *args[5], *created;
-    ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx = NULL;
     apr_dbd_results_t *res;
     int is_new;
+    mc_tx t;
 
     if (parse_doc(c, &given, &title, &format, &body, create_only) != OK) {
         return OK;
@@ -221,32 +180,27 @@ static int save_doc(mc_ctx *c, const char *slug, int create_only)
         return mc_error(c, 400, "invalid_parameter", "slugs are 1 to 64 of "
                         "a-z 0-9 . _ - starting with a letter or digit");
     }
-    dbd = mc_db_acquire(r);
-    if (!dbd) {
-        return db_down(c);
-    }
-    if (mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return db_failed(c);
+    if (mc_tx_begin(c, &t) != OK) {
+        return OK;
     }
     args[0] = slug;
     args[1] = title;
     args[2] = format;
     args[3] = body;
     args[4] = c->user;
-    if (mc_db_select(r, dbd, create_only ? "cc_kn_insert" : "cc_kn_upsert",
+    if (mc_db_select(r, t.dbd, create_only ? "cc_kn_insert" : "cc_kn_upsert",
                      &res, 5, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return db_failed(c);
+        mc_tx_abort(&t);
+        return mc_error_db(c);
     }
-    created = mc_db_value(r, dbd, res, 0);
+    created = mc_db_value(r, t.dbd, res, 0);
     if (create_only && !created) {
-        mc_db_end(r, dbd, tx, 1);
+        mc_tx_abort(&t);
         return mc_error(c, 409, "slug_taken", "a document with slug '%s' "
                         "exists; PUT it to replace it", slug);
     }
     is_new = create_only || (created && !strcmp(created, "true"));
-    return commit_change(c, dbd, tx,
-                         is_new ? "knowledge.create" : "knowledge.update",
+    return commit_change(&t, is_new ? "knowledge.create" : "knowledge.update",
                          slug,
                          json_pack("{s:s, s:s, s:I}", "title", title,
                                    "format", format, "bytes",
@@ -256,39 +210,35 @@ static int save_doc(mc_ctx *c, const char *slug, int create_only)
                                    "created", is_new));
 }
 
-int mc_api_admin_knowledge_create(mc_ctx *c)
+static int mc_api_admin_knowledge_create(mc_ctx *c)
 {
     return save_doc(c, NULL, 1);
 }
 
-int mc_api_admin_knowledge_put(mc_ctx *c)
+static int mc_api_admin_knowledge_put(mc_ctx *c)
 {
     return save_doc(c, cc_route_param(&c->params, "slug"), 0);
 }
 
-int mc_api_admin_knowledge_delete(mc_ctx *c)
+static int mc_api_admin_knowledge_delete(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *args[1] = { cc_route_param(&c->params, "slug") };
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_transaction_t *tx = NULL;
     int n = 0;
+    mc_tx t;
 
-    if (!dbd) {
-        return db_down(c);
+    if (mc_tx_begin(c, &t) != OK) {
+        return OK;
     }
-    if (mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return db_failed(c);
-    }
-    if (mc_db_query(r, dbd, "cc_kn_delete", &n, 1, args) != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return db_failed(c);
+    if (mc_db_query(r, t.dbd, "cc_kn_delete", &n, 1, args) != APR_SUCCESS) {
+        mc_tx_abort(&t);
+        return mc_error_db(c);
     }
     if (n == 0) {
-        mc_db_end(r, dbd, tx, 1);
+        mc_tx_abort(&t);
         return mc_error(c, 404, "not_found", "no document with that slug");
     }
-    return commit_change(c, dbd, tx, "knowledge.delete", args[0],
+    return commit_change(&t, "knowledge.delete", args[0],
                          json_object(), 200,
                          json_pack("{s:s, s:b}", "slug", args[0],
                                    "deleted", 1));
@@ -297,14 +247,13 @@ int mc_api_admin_knowledge_delete(mc_ctx *c)
 /* PUT /api/admin/knowledge: a Markdown body replaces the whole knowledge
  * base with one document, "handbook" (its first "# " heading is the
  * title). */
-int mc_api_admin_knowledge_replace(mc_ctx *c)
+static int mc_api_admin_knowledge_replace(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *args[5], *title = "Clinic handbook", *p;
-    ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx = NULL;
     apr_dbd_results_t *res;
     apr_size_t n;
+    mc_tx t;
 
     if (c->raw_len == 0) {
         return mc_error(c, 400, "empty_body", "send the handbook as Markdown");
@@ -323,85 +272,78 @@ int mc_api_admin_knowledge_replace(mc_ctx *c)
             break;
         }
     }
-    dbd = mc_db_acquire(r);
-    if (!dbd) {
-        return db_down(c);
-    }
-    if (mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return db_failed(c);
+    if (mc_tx_begin(c, &t) != OK) {
+        return OK;
     }
     args[0] = "handbook";
     args[1] = title;
     args[2] = "markdown";
     args[3] = c->raw;
     args[4] = c->user;
-    if (mc_db_query(r, dbd, "cc_kn_delete_all", NULL, 0, NULL) != APR_SUCCESS
-        || mc_db_select(r, dbd, "cc_kn_upsert", &res, 5, args)
+    if (mc_db_query(r, t.dbd, "cc_kn_delete_all", NULL, 0, NULL)
+        != APR_SUCCESS
+        || mc_db_select(r, t.dbd, "cc_kn_upsert", &res, 5, args)
            != APR_SUCCESS) {
-        mc_db_end(r, dbd, tx, 1);
-        return db_failed(c);
+        mc_tx_abort(&t);
+        return mc_error_db(c);
     }
-    return commit_change(c, dbd, tx, "knowledge.replace", "knowledge",
+    return commit_change(&t, "knowledge.replace", "knowledge",
                          json_pack("{s:s, s:I}", "title", title, "bytes",
                                    (json_int_t)c->raw_len),
                          200, json_pack("{s:s, s:s}", "slug", "handbook",
                                         "title", title));
 }
 
-int mc_api_admin_synonyms_get(mc_ctx *c)
+static int mc_api_admin_synonyms_get(mc_ctx *c)
 {
     request_rec *r = c->r;
-    ap_dbd_t *dbd = mc_db_acquire(r);
+    ap_dbd_t *dbd = mc_api_db(c);
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     const char *syn;
 
     if (!dbd) {
-        return db_down(c);
+        return OK;
     }
     if (mc_db_select(r, dbd, "cc_kn_state", &res, 0, NULL) != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return mc_error(c, 503, "db_error", "synonyms could not be read");
+        return mc_error_db(c);
     }
     syn = apr_dbd_get_entry(dbd->driver, row, 1);
     syn = syn ? syn : "";
     return mc_reply_raw(c, 200, "text/plain; charset=utf-8", syn, strlen(syn));
 }
 
-int mc_api_admin_synonyms_put(mc_ctx *c)
+static int mc_api_admin_synonyms_put(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *args[1] = { c->raw };
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    apr_dbd_transaction_t *tx = NULL;
     apr_dbd_results_t *res;
-    const char *version;
-    apr_status_t rv;
+    const char *version = NULL;
     json_t *reply;
     mc_index_ref ref;
+    mc_tx t;
 
-    if (!dbd) {
-        return db_down(c);
+    if (mc_tx_begin(c, &t) != OK) {
+        return OK;
     }
-    if (mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
-        return db_failed(c);
+    /* cc_kn_syn_set bumps the knowledge version itself. */
+    if (mc_db_select(r, t.dbd, "cc_kn_syn_set", &res, 1, args)
+        == APR_SUCCESS) {
+        version = mc_db_value(r, t.dbd, res, 0);
     }
-    rv = mc_db_select(r, dbd, "cc_kn_syn_set", &res, 1, args);
-    version = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
-    if (rv == APR_SUCCESS && version) {
-        json_t *d = cc_json_pool_own(r->pool, json_pack("{s:I}", "bytes",
-                                     (json_int_t)c->raw_len));
-
-        rv = mc_audit_append(r, dbd, c->user, "knowledge.synonyms",
-                             "synonyms", cc_json_dump(r->pool, d, NULL));
+    if (!version) {
+        mc_tx_abort(&t);
+        return mc_error_db(c);
     }
-    if (mc_db_end(r, dbd, tx, rv != APR_SUCCESS || !version) != APR_SUCCESS
-        || rv != APR_SUCCESS || !version) {
-        return db_failed(c);
+    if (mc_tx_commit(&t, NULL, NULL, "knowledge.synonyms", "synonyms",
+                     json_pack("{s:I}", "bytes", (json_int_t)c->raw_len))
+        != OK) {
+        return OK;
     }
     reply = json_pack("{s:I}", "version",
                       (json_int_t)apr_strtoi64(version, NULL, 10));
-    if (mc_index_rebuild(r, dbd, 1) == APR_SUCCESS
+    if (mc_index_rebuild(r, t.dbd, 1) == APR_SUCCESS
         && mc_index_acquire(r, &ref) == APR_SUCCESS) {
         json_object_set_new(reply, "generation", json_integer(ref.generation));
         mc_index_release(&ref);
@@ -410,7 +352,7 @@ int mc_api_admin_synonyms_put(mc_ctx *c)
 }
 
 /* GET /api/admin/knowledge/search?q=&k= -> what the bot would retrieve. */
-int mc_api_admin_knowledge_search(mc_ctx *c)
+static int mc_api_admin_knowledge_search(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_table_t *args = NULL;
@@ -451,3 +393,79 @@ int mc_api_admin_knowledge_search(mc_ctx *c)
     }
     return mc_reply(c, 200, a);
 }
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "GET", "/api/admin/knowledge", mc_api_admin_knowledge_list, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "The knowledge documents (without their text)",
+      NULL, MC_SHAPE("document_list") },
+    { "PUT", "/api/admin/knowledge", mc_api_admin_knowledge_replace, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 12 * MB, MC_BODY_TEXT,
+      "Replace the whole knowledge base with one Markdown file",
+      MC_SHAPE("markdown"), MC_SHAPE("knowledge_version") },
+    { "POST", "/api/admin/knowledge/documents", mc_api_admin_knowledge_create, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 2 * MB, MC_BODY_JSON,
+      "Add a document",
+      MC_SHAPE("document"), MC_SHAPE("knowledge_version") },
+    { "GET", "/api/admin/knowledge/documents/{slug}", mc_api_admin_knowledge_get, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "One document with its text",
+      NULL, MC_SHAPE("document") },
+    { "PUT", "/api/admin/knowledge/documents/{slug}", mc_api_admin_knowledge_put, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 2 * MB, MC_BODY_JSON,
+      "Create or replace a document",
+      MC_SHAPE("document"), MC_SHAPE("knowledge_version") },
+    { "DELETE", "/api/admin/knowledge/documents/{slug}", mc_api_admin_knowledge_delete, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Delete a document",
+      NULL, MC_SHAPE("knowledge_version") },
+    { "GET", "/api/admin/knowledge/search", mc_api_admin_knowledge_search, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "What retrieval finds for a question, with scores",
+      NULL, MC_SHAPE("search_hits") },
+    { "GET", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_get, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "The synonym list used by retrieval",
+      NULL, MC_SHAPE("synonyms") },
+    { "PUT", "/api/admin/knowledge/synonyms", mc_api_admin_synonyms_put, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 256 * KB, MC_BODY_TEXT,
+      "Replace the synonym list (one group per line)",
+      MC_SHAPE("synonym_text"), MC_SHAPE("knowledge_version") },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_kn_list",
+      "SELECT coalesce(json_agg(json_build_object('slug', slug, 'title', "
+      "title, 'format', format, 'bytes', octet_length(body), 'updated_at', "
+      "updated_at, 'updated_by', updated_by) ORDER BY slug), '[]')::text, "
+      "(SELECT version FROM knowledge_state WHERE id = 1) "
+      "FROM knowledge_documents" },
+    { "cc_kn_get",
+      "SELECT json_build_object('slug', slug, 'title', title, 'format', "
+      "format, 'body', body, 'bytes', octet_length(body), 'created_at', "
+      "created_at, 'updated_at', updated_at, 'updated_by', updated_by)::text "
+      "FROM knowledge_documents WHERE slug = %s" },
+    { "cc_kn_upsert",
+      "INSERT INTO knowledge_documents (slug, title, format, body, "
+      "updated_by) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (slug) DO UPDATE "
+      "SET title = excluded.title, format = excluded.format, body = "
+      "excluded.body, updated_by = excluded.updated_by, updated_at = now() "
+      "RETURNING (xmax = 0)::text" },
+    { "cc_kn_insert",
+      "INSERT INTO knowledge_documents (slug, title, format, body, "
+      "updated_by) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (slug) DO NOTHING "
+      "RETURNING slug" },
+    { "cc_kn_delete", "DELETE FROM knowledge_documents WHERE slug = %s" },
+    { "cc_kn_delete_all", "DELETE FROM knowledge_documents" },
+    { "cc_kn_bump",
+      "UPDATE knowledge_state SET version = version + 1, updated_at = now() "
+      "WHERE id = 1 RETURNING version" },
+    { "cc_kn_syn_set",
+      "UPDATE knowledge_state SET synonyms = %s, version = version + 1, "
+      "updated_at = now() WHERE id = 1 RETURNING version" },
+    { NULL, NULL }
+};
+MC_RESOURCE(knowledge, routes, stmts);

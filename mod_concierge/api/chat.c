@@ -1,5 +1,5 @@
 /*
- * mod_concierge_api_chat.c - POST /api/chat and GET /api/chat/{session_id}.
+ * api/chat.c - POST /api/chat and GET /api/chat/{session_id}.
  *
  *   message ──> screen (compliance seam) ──> retrieve (shm index)
  *           ──> below ConciergeGroundingMinScore: no_answer + offer staff
@@ -11,7 +11,15 @@
  * are 256-bit random tokens; only their SHA-256 is stored.
  */
 #include "apr_strings.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_config.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_index.h"
+#include "mod_concierge_booking.h"
+#include "mod_concierge_chatlog.h"
+#include "mod_concierge_llm.h"
+#include "mod_concierge_safety.h"
+#include "mod_concierge_escalation.h"
 #include "cc_json.h"
 #include "cc_answer.h"
 #include "cc_token.h"
@@ -131,7 +139,7 @@ static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
 
 /* ---- POST /api/chat ----------------------------------------------------- */
 
-int mc_api_chat_post(mc_ctx *c)
+static int mc_api_chat_post(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *session = NULL, *message = NULL;
@@ -186,8 +194,7 @@ int mc_api_chat_post(mc_ctx *c)
         const char *args[1], *id;
 
         if (!dbd) {
-            return mc_error(c, 503, "db_unavailable",
-                            "the database is unavailable");
+            return mc_error_db(c);
         }
         t.hash = cc_sha256_hex(r->pool, session, strlen(session));
         args[0] = t.hash;
@@ -195,8 +202,7 @@ int mc_api_chat_post(mc_ctx *c)
         id = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
         mc_db_close(r, dbd);
         if (rv != APR_SUCCESS) {
-            return mc_error(c, 503, "db_unavailable",
-                            "the database is unavailable");
+            return mc_error_db(c);
         }
         if (!id) {
             return mc_error(c, 404, "session_not_found", "no conversation "
@@ -402,26 +408,25 @@ int mc_api_chat_post(mc_ctx *c)
 
 /* ---- GET /api/chat/{session_id} -------------------------------------------- */
 
-int mc_api_chat_get(mc_ctx *c)
+static int mc_api_chat_get(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *session = cc_route_param(&c->params, "session_id");
     const char *args[1], *id, *rows;
     apr_dbd_results_t *res;
-    json_error_t jerr;
     ap_dbd_t *dbd;
     json_t *msgs;
 
     if (!cc_token_valid(session)) {
         return mc_error(c, 404, "session_not_found", "no such conversation");
     }
-    dbd = mc_db_acquire(r);
+    dbd = mc_api_db(c);
     if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+        return OK;
     }
     args[0] = cc_sha256_hex(r->pool, session, strlen(session));
     if (mc_db_select(r, dbd, "cc_conv_find", &res, 1, args) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_error", "the conversation could not be read");
+        return mc_error_db(c);
     }
     id = mc_db_value(r, dbd, res, 0);
     if (!id) {
@@ -430,12 +435,37 @@ int mc_api_chat_get(mc_ctx *c)
     args[0] = id;
     if (mc_db_select(r, dbd, "cc_conv_messages", &res, 1, args) != APR_SUCCESS
         || !(rows = mc_db_value(r, dbd, res, 0))) {
-        return mc_error(c, 503, "db_error", "the conversation could not be read");
+        return mc_error_db(c);
     }
-    msgs = json_loads(rows, 0, &jerr);
+    msgs = mc_pg_json(r, rows);
     if (!msgs) {
         return mc_error(c, 500, "internal_error", "messages unreadable");
     }
-    return mc_reply(c, 200, json_pack("{s:s, s:o}", "session_id", session,
+    return mc_reply(c, 200, json_pack("{s:s, s:O}", "session_id", session,
                                       "messages", msgs));
 }
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "POST", "/api/chat", mc_api_chat_post, MC_ROLE_PUBLIC,
+      MC_RL_CHAT, 16 * KB, MC_BODY_JSON,
+      "A patient message: a grounded answer, a booking offer or a hand-over to staff",
+      MC_SHAPE("chat_message"), MC_SHAPE("chat_reply") },
+    { "GET", "/api/chat/{session_id}", mc_api_chat_get, MC_ROLE_PUBLIC,
+      MC_RL_NONE, 0, MC_BODY_JSON,
+      "The patient's own conversation, with staff replies",
+      NULL, MC_SHAPE("conversation") },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_conv_find",
+      "SELECT id FROM conversations WHERE session_hash = %s" },
+    { "cc_conv_messages",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'role', role, "
+      "'body', body, 'status', status, 'sources', sources, 'at', created_at) "
+      "ORDER BY id), '[]')::text FROM messages WHERE conversation_id = %lld" },
+    { NULL, NULL }
+};
+MC_RESOURCE(chat, routes, stmts);

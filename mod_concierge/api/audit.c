@@ -1,14 +1,16 @@
 /*
- * mod_concierge_api_audit.c - GET /api/admin/audit (paged, newest first)
+ * api/audit.c - GET /api/admin/audit (paged, newest first)
  * and GET /api/admin/audit/verify (walks the whole chain).
  */
 #include "apr_strings.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_audit.h"
 #include "util_script.h"
 #include "cc_json.h"
 #include "cc_audit.h"
 
-int mc_api_admin_audit(mc_ctx *c)
+static int mc_api_admin_audit(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_int64_t before, limit;
@@ -29,9 +31,9 @@ int mc_api_admin_audit(mc_ctx *c)
         return mc_error(c, 400, "invalid_parameter",
                         "query parameter 'action' is too long or not UTF-8");
     }
-    dbd = mc_db_acquire(r);
+    dbd = mc_api_db(c);
     if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+        return OK;
     }
     /* Staged entries (bookings) join the chain before anyone reads it. */
     mc_audit_seal(r, dbd);
@@ -41,24 +43,24 @@ int mc_api_admin_audit(mc_ctx *c)
     argv[3] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, limit);
     if (mc_db_select(r, dbd, "cc_audit_page", &res, 4, argv) != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return mc_error(c, 503, "db_error", "the audit log could not be read");
+        return mc_error_db(c);
     }
     rows = apr_dbd_get_entry(dbd->driver, row, 0);
     min = apr_dbd_get_entry(dbd->driver, row, 1);
     return mc_reply_page(c, "entries", rows, min, limit);
 }
 
-int mc_api_admin_audit_verify(mc_ctx *c)
+static int mc_api_admin_audit_verify(mc_ctx *c)
 {
     request_rec *r = c->r;
     cc_audit_verifier_t v;
-    ap_dbd_t *dbd = mc_db_acquire(r);
+    ap_dbd_t *dbd = mc_api_db(c);
     apr_int64_t after = 0;
     apr_pool_t *scratch;
     json_t *o;
 
     if (!dbd) {
-        return mc_error(c, 503, "db_unavailable", "the database is unavailable");
+        return OK;
     }
     mc_audit_seal(r, dbd);
     cc_audit_verify_init(&v);
@@ -73,8 +75,7 @@ int mc_api_admin_audit_verify(mc_ctx *c)
         argv[0] = apr_psprintf(scratch, "%" APR_INT64_T_FMT, after);
         if (mc_db_select(r, dbd, "cc_audit_batch", &res, 1, argv)
             != APR_SUCCESS) {
-            return mc_error(c, 503, "db_error",
-                            "the audit log could not be read");
+            return mc_error_db(c);
         }
         while (apr_dbd_get_row(dbd->driver, scratch, res, &row, -1) == 0) {
             cc_audit_entry_t e;
@@ -116,3 +117,35 @@ int mc_api_admin_audit_verify(mc_ctx *c)
     }
     return mc_reply(c, 200, o);
 }
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "GET", "/api/admin/audit", mc_api_admin_audit, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "The audit log, newest first, a page at a time",
+      NULL, MC_SHAPE("audit_page") },
+    { "GET", "/api/admin/audit/verify", mc_api_admin_audit_verify, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Check the audit log's hash chain end to end",
+      NULL, MC_SHAPE("audit_verify") },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_audit_page",
+      "SELECT coalesce(json_agg(json_build_object("
+      "'seq', seq, 'at', to_char(to_timestamp(created_us / 1000000.0) "
+      "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+      "'actor', actor, 'action', action, 'target', target, "
+      "'request_id', request_id, 'detail', detail::json, 'hash', hash) "
+      "ORDER BY seq DESC), '[]')::text, min(seq) "
+      "FROM (SELECT * FROM audit_log WHERE seq < %lld "
+      "AND (%s = '' OR action = %s) ORDER BY seq DESC LIMIT %d) t" },
+    { "cc_audit_batch",
+      "SELECT seq, created_us, actor, action, target, request_id, detail, "
+      "prev_hash, hash FROM audit_log WHERE seq > %lld ORDER BY seq "
+      "LIMIT 1000" },
+    { NULL, NULL }
+};
+MC_RESOURCE(audit_log, routes, stmts);

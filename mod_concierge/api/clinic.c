@@ -1,5 +1,5 @@
 /*
- * mod_concierge_api_clinic.c - the clinic model for staff and admins:
+ * api/clinic.c - the clinic model for staff and admins:
  * services, practitioners, weekly hours, exceptions (holidays, time off)
  * and clinic settings.
  *
@@ -12,195 +12,61 @@
  *   DELETE /api/admin/exceptions/{id}
  *   GET  /api/admin/settings              PUT /api/admin/settings
  *
- * Every body is checked here against a field table (type, range, unknown
- * fields refused); the sql/006 functions write, audit and return the row
- * in one statement.
+ * Every body is checked against a field table (cc_fields: type, range,
+ * unknown fields refused; the same tables are the routes' shapes); the
+ * PL/pgSQL functions write, audit and return the row in one statement.
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
-#include "mod_concierge.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
 #include "util_script.h"
 #include "cc_json.h"
 #include "cc_time.h"
 #include "cc_valid.h"
 
-#define I64(p, v) apr_psprintf((p), "%" APR_INT64_T_FMT, (apr_int64_t)(v))
-
-typedef enum { F_STR, F_INT, F_BOOL, F_CURRENCY, F_STR_OR_NULL, F_IDS,
-               F_ENUM } ftype;
-
-typedef struct fspec {
-    const char *name;
-    ftype       type;
-    apr_int64_t min, max;     /* F_STR: characters; F_INT: value; F_IDS:
-                                 count */
-    int         required;     /* on create */
-    const char *values;       /* F_ENUM: "a|b" */
-} fspec;
-
-static const fspec service_fields[] = {
-    { "name", F_STR, 1, 120, 1, NULL },
-    { "aliases", F_STR, 0, 500, 0, NULL },
-    { "description", F_STR, 0, 2000, 0, NULL },
-    { "duration_min", F_INT, 5, 720, 1, NULL },
-    { "price_cents", F_INT, 0, 100000000, 1, NULL },
-    { "currency", F_CURRENCY, 3, 3, 0, NULL },
-    { "buffer_before_min", F_INT, 0, 240, 0, NULL },
-    { "buffer_after_min", F_INT, 0, 240, 0, NULL },
-    { "requires_payment", F_BOOL, 0, 0, 0, NULL },
-    { "active", F_BOOL, 0, 0, 0, NULL },
+static const cc_field_t service_fields[] = {
+    { "name", CC_F_STR, 1, 120, 1, NULL },
+    { "aliases", CC_F_STR, 0, 500, 0, NULL },
+    { "description", CC_F_STR, 0, 2000, 0, NULL },
+    { "duration_min", CC_F_INT, 5, 720, 1, NULL },
+    { "price_cents", CC_F_INT, 0, 100000000, 1, NULL },
+    { "currency", CC_F_CURRENCY, 3, 3, 0, NULL },
+    { "buffer_before_min", CC_F_INT, 0, 240, 0, NULL },
+    { "buffer_after_min", CC_F_INT, 0, 240, 0, NULL },
+    { "requires_payment", CC_F_BOOL, 0, 0, 0, NULL },
+    { "active", CC_F_BOOL, 0, 0, 0, NULL },
     { NULL }
 };
+static const cc_shape_t service_shape = { "service", service_fields };
 
-static const fspec practitioner_fields[] = {
-    { "name", F_STR, 1, 120, 1, NULL },
-    { "calendar_id", F_STR_OR_NULL, 1, 300, 0, NULL },
-    { "active", F_BOOL, 0, 0, 0, NULL },
-    { "service_ids", F_IDS, 0, 200, 0, NULL },
+static const cc_field_t practitioner_fields[] = {
+    { "name", CC_F_STR, 1, 120, 1, NULL },
+    { "calendar_id", CC_F_STR_OR_NULL, 1, 300, 0, NULL },
+    { "active", CC_F_BOOL, 0, 0, 0, NULL },
+    { "service_ids", CC_F_IDS, 0, 200, 0, NULL },
     { NULL }
 };
+static const cc_shape_t practitioner_shape = { "practitioner",
+                                               practitioner_fields };
 
-static const fspec settings_fields[] = {
-    { "clinic_name", F_STR, 1, 200, 0, NULL },
-    { "slot_step_min", F_INT, 5, 240, 0, NULL },
-    { "min_notice_min", F_INT, 0, 43200, 0, NULL },
-    { "horizon_days", F_INT, 1, 365, 0, NULL },
-    { "cancel_cutoff_min", F_INT, 0, 43200, 0, NULL },
-    { "late_cancel", F_ENUM, 0, 0, 0, "refuse|forfeit" },
-    { "reschedule_cutoff_min", F_INT, 0, 43200, 0, NULL },
-    { "max_reschedules", F_INT, 0, 20, 0, NULL },
-    { "payment_hold_min", F_INT, 1, 1440, 0, NULL },
+static const cc_field_t settings_fields[] = {
+    { "clinic_name", CC_F_STR, 1, 200, 0, NULL },
+    { "slot_step_min", CC_F_INT, 5, 240, 0, NULL },
+    { "min_notice_min", CC_F_INT, 0, 43200, 0, NULL },
+    { "horizon_days", CC_F_INT, 1, 365, 0, NULL },
+    { "cancel_cutoff_min", CC_F_INT, 0, 43200, 0, NULL },
+    { "late_cancel", CC_F_ENUM, 0, 0, 0, "refuse|forfeit" },
+    { "reschedule_cutoff_min", CC_F_INT, 0, 43200, 0, NULL },
+    { "max_reschedules", CC_F_INT, 0, 20, 0, NULL },
+    { "payment_hold_min", CC_F_INT, 1, 1440, 0, NULL },
     { NULL }
 };
-
-static int in_enum(const char *v, const char *values)
-{
-    size_t n = strlen(v);
-    const char *p = values;
-
-    while (p && *p) {
-        const char *bar = strchr(p, '|');
-        size_t len = bar ? (size_t)(bar - p) : strlen(p);
-
-        if (len == n && !strncmp(p, v, n)) {
-            return 1;
-        }
-        p = bar ? bar + 1 : NULL;
-    }
-    return 0;
-}
-
-/* Check body against spec; create: required fields must be there.
- * Returns OK, or DONE after answering. */
-static int check_fields(mc_ctx *c, const fspec *spec, int create)
-{
-    const char *key;
-    json_t *v;
-    int i;
-
-    if (!json_is_object(c->body)) {
-        return mc_error(c, 400, "invalid_body", "expected a JSON object"),
-               DONE;
-    }
-    json_object_foreach(c->body, key, v) {
-        for (i = 0; spec[i].name && strcmp(spec[i].name, key); i++) {
-        }
-        if (!spec[i].name) {
-            return mc_error(c, 400, "unknown_field", "unknown field '%.64s'",
-                            key), DONE;
-        }
-    }
-    for (i = 0; spec[i].name; i++) {
-        const fspec *f = &spec[i];
-        const char *s;
-        apr_int64_t n;
-        int ok = 1;
-
-        v = json_object_get(c->body, f->name);
-        if (!v) {
-            if (create && f->required) {
-                return mc_error(c, 422, "missing_field", "'%s' is required",
-                                f->name), DONE;
-            }
-            continue;
-        }
-        switch (f->type) {
-        case F_STR_OR_NULL:
-            if (json_is_null(v)) {
-                break;
-            }
-            /* fall through */
-        case F_STR:
-            s = json_string_value(v);
-            ok = s && cc_utf8_chars(s) >= (apr_size_t)f->min
-                 && cc_utf8_chars(s) <= (apr_size_t)f->max
-                 && (!*s || cc_name_valid(s, (size_t)f->max));
-            break;
-        case F_ENUM:
-            s = json_string_value(v);
-            ok = s && in_enum(s, f->values);
-            break;
-        case F_CURRENCY:
-            s = json_string_value(v);
-            ok = s && strlen(s) == 3 && apr_isupper(s[0]) && apr_isupper(s[1])
-                 && apr_isupper(s[2]);
-            break;
-        case F_INT:
-            n = json_integer_value(v);
-            ok = json_is_integer(v) && n >= f->min && n <= f->max;
-            break;
-        case F_BOOL:
-            ok = json_is_boolean(v);
-            break;
-        case F_IDS: {
-            size_t k;
-            json_t *e;
-
-            ok = json_is_array(v)
-                 && json_array_size(v) <= (size_t)f->max;
-            json_array_foreach(v, k, e) {
-                if (!json_is_integer(e) || json_integer_value(e) < 1) {
-                    ok = 0;
-                }
-            }
-            break;
-        }
-        }
-        if (!ok) {
-            return mc_error(c, 422, apr_pstrcat(c->r->pool, "invalid_",
-                                                f->name, NULL),
-                            "'%s' has the wrong type or is out of range",
-                            f->name), DONE;
-        }
-    }
-    return OK;
-}
-
-static int reply_text(mc_ctx *c, int status, const char *key,
-                      const char *text)
-{
-    json_error_t jerr;
-    json_t *j = text ? json_loads(text, 0, &jerr) : NULL;
-
-    if (!j) {
-        return mc_error(c, 500, "internal_error", "unreadable result");
-    }
-    if (!key) {
-        return mc_reply(c, status, j);
-    }
-    return mc_reply(c, status, json_pack("{s:o}", key, j));
-}
+static const cc_shape_t settings_shape = { "settings", settings_fields };
 
 static int list(mc_ctx *c, const char *label, const char *key)
 {
-    int dbfail;
-    const char *t = mc_db_text(c->r, label, 0, NULL, &dbfail);
-
-    if (dbfail) {
-        return mc_error(c, 503, "db_unavailable", "the database is "
-                        "unavailable");
-    }
-    return reply_text(c, 200, key, t);
+    return mc_reply_select(c, label, 0, NULL, key, NULL);
 }
 
 /* Save through a sql/006 function (id 0: create). */
@@ -211,14 +77,13 @@ static int save(mc_ctx *c, const char *label, apr_int64_t id,
     const char *args[4], *t;
     int dbfail;
 
-    args[0] = I64(r->pool, id);
+    args[0] = MC_I64(r->pool, id);
     args[1] = cc_json_dump(r->pool, c->body, NULL);
     args[2] = c->user;
     args[3] = c->rid;
     t = mc_db_text(c->r, label, 4, args, &dbfail);
     if (dbfail) {
-        return mc_error(c, 503, "db_unavailable", "nothing was saved: the "
-                        "database is unavailable");
+        return mc_error_db(c);
     }
     if (!t || !*t) {
         return mc_error(c, 404, "not_found", "no %s with that id", what);
@@ -227,50 +92,50 @@ static int save(mc_ctx *c, const char *label, apr_int64_t id,
         return mc_error(c, 422, "unknown_service", "service_ids names a "
                         "service that does not exist");
     }
-    return reply_text(c, id ? 200 : 201, NULL, t);
+    return mc_reply_pg(c, id ? 200 : 201, NULL, t);
 }
 
-int mc_api_admin_services(mc_ctx *c)
+static int mc_api_admin_services(mc_ctx *c)
 {
     return list(c, "cc_cl_services", "services");
 }
 
-int mc_api_admin_service_create(mc_ctx *c)
+static int mc_api_admin_service_create(mc_ctx *c)
 {
-    return check_fields(c, service_fields, 1) == OK
+    return mc_body_check(c, service_fields, 1) == OK
            ? save(c, "cc_cl_service_save", 0, "service") : OK;
 }
 
-int mc_api_admin_service_update(mc_ctx *c)
+static int mc_api_admin_service_update(mc_ctx *c)
 {
     apr_int64_t id = mc_param_id(c, "id");
 
     if (id < 0) {
         return OK;
     }
-    return check_fields(c, service_fields, 0) == OK
+    return mc_body_check(c, service_fields, 0) == OK
            ? save(c, "cc_cl_service_save", id, "service") : OK;
 }
 
-int mc_api_admin_practitioners(mc_ctx *c)
+static int mc_api_admin_practitioners(mc_ctx *c)
 {
     return list(c, "cc_cl_practitioners", "practitioners");
 }
 
-int mc_api_admin_practitioner_create(mc_ctx *c)
+static int mc_api_admin_practitioner_create(mc_ctx *c)
 {
-    return check_fields(c, practitioner_fields, 1) == OK
+    return mc_body_check(c, practitioner_fields, 1) == OK
            ? save(c, "cc_cl_practitioner_save", 0, "practitioner") : OK;
 }
 
-int mc_api_admin_practitioner_update(mc_ctx *c)
+static int mc_api_admin_practitioner_update(mc_ctx *c)
 {
     apr_int64_t id = mc_param_id(c, "id");
 
     if (id < 0) {
         return OK;
     }
-    return check_fields(c, practitioner_fields, 0) == OK
+    return mc_body_check(c, practitioner_fields, 0) == OK
            ? save(c, "cc_cl_practitioner_save", id, "practitioner") : OK;
 }
 
@@ -292,7 +157,7 @@ static int parse_hhmm(const char *s, int end, int *min)
 /* PUT /api/admin/practitioners/{id}/hours
  * {"hours": [{"weekday": 0..6 (Monday 0), "start": "09:00", "end": "17:30"}]}
  * replaces the weekly hours; spans of one day must not overlap. */
-int mc_api_admin_hours_put(mc_ctx *c)
+static int mc_api_admin_hours_put(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_int64_t id = mc_param_id(c, "id");
@@ -344,28 +209,27 @@ int mc_api_admin_hours_put(mc_ctx *c)
         nspan[wd]++;
         json_array_append_new(rows, json_pack("[I, i, i]", wd, sm, em));
     }
-    args[0] = I64(r->pool, id);
+    args[0] = MC_I64(r->pool, id);
     args[1] = cc_json_dump(r->pool, rows, NULL);
     args[2] = c->user;
     args[3] = c->rid;
     t = mc_db_text(c->r, "cc_cl_hours_save", 4, args, &dbfail);
     if (dbfail) {
-        return mc_error(c, 503, "db_unavailable", "nothing was saved");
+        return mc_error_db(c);
     }
     if (!t || !*t) {
         return mc_error(c, 404, "not_found", "no practitioner with that id");
     }
-    return reply_text(c, 200, NULL, t);
+    return mc_reply_pg(c, 200, NULL, t);
 }
 
 /* GET /api/admin/exceptions?from=&to= (default: the next 365 days). */
-int mc_api_admin_exceptions(mc_ctx *c)
+static int mc_api_admin_exceptions(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_table_t *q = NULL;
-    const char *from, *to, *args[2], *t;
+    const char *from, *to, *args[2];
     int64_t d;
-    int dbfail;
 
     ap_args_to_table(r, &q);
     from = q ? apr_table_get(q, "from") : NULL;
@@ -376,18 +240,14 @@ int mc_api_admin_exceptions(mc_ctx *c)
     }
     args[0] = from ? from : "-infinity";
     args[1] = to ? to : "infinity";
-    t = mc_db_text(c->r, "cc_cl_exceptions", 2, args, &dbfail);
-    if (dbfail) {
-        return mc_error(c, 503, "db_unavailable", "the database is "
-                        "unavailable");
-    }
-    return reply_text(c, 200, "exceptions", t);
+    return mc_reply_select(c, "cc_cl_exceptions", 2, args, "exceptions",
+                           NULL);
 }
 
 /* POST /api/admin/exceptions {"practitioner_id"?: id|null (null: the
  * whole clinic), "date": "YYYY-MM-DD", "closed": bool, "start"?: "HH:MM",
  * "end"?: "HH:MM" (default the whole day), "note"?} */
-int mc_api_admin_exception_create(mc_ctx *c)
+static int mc_api_admin_exception_create(mc_ctx *c)
 {
     request_rec *r = c->r;
     json_t *pract = NULL;
@@ -432,16 +292,16 @@ int mc_api_admin_exception_create(mc_ctx *c)
     args[2] = c->rid;
     t = mc_db_text(c->r, "cc_cl_exception_add", 3, args, &dbfail);
     if (dbfail || !t) {
-        return mc_error(c, 503, "db_unavailable", "nothing was saved");
+        return mc_error_db(c);
     }
     if (strstr(t, "unknown_practitioner")) {
         return mc_error(c, 422, "unknown_practitioner", "no practitioner "
                         "with that id");
     }
-    return reply_text(c, 201, NULL, t);
+    return mc_reply_pg(c, 201, NULL, t);
 }
 
-int mc_api_admin_exception_delete(mc_ctx *c)
+static int mc_api_admin_exception_delete(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_int64_t id = mc_param_id(c, "id");
@@ -451,12 +311,12 @@ int mc_api_admin_exception_delete(mc_ctx *c)
     if (id < 0) {
         return OK;
     }
-    args[0] = I64(r->pool, id);
+    args[0] = MC_I64(r->pool, id);
     args[1] = c->user;
     args[2] = c->rid;
     t = mc_db_text(c->r, "cc_cl_exception_delete", 3, args, &dbfail);
     if (dbfail || !t) {
-        return mc_error(c, 503, "db_unavailable", "nothing was deleted");
+        return mc_error_db(c);
     }
     if (strcmp(t, "true")) {
         return mc_error(c, 404, "not_found", "no exception with that id");
@@ -465,25 +325,18 @@ int mc_api_admin_exception_delete(mc_ctx *c)
                                       "deleted", 1));
 }
 
-int mc_api_admin_settings_get(mc_ctx *c)
+static int mc_api_admin_settings_get(mc_ctx *c)
 {
-    int dbfail;
-    const char *t = mc_db_text(c->r, "cc_bk_settings", 0, NULL, &dbfail);
-
-    if (dbfail) {
-        return mc_error(c, 503, "db_unavailable", "the database is "
-                        "unavailable");
-    }
-    return reply_text(c, 200, NULL, t);
+    return mc_reply_select(c, "cc_bk_settings", 0, NULL, NULL, NULL);
 }
 
-int mc_api_admin_settings_put(mc_ctx *c)
+static int mc_api_admin_settings_put(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *args[3], *t;
     int dbfail;
 
-    if (check_fields(c, settings_fields, 0) != OK) {
+    if (mc_body_check(c, settings_fields, 0) != OK) {
         return OK;
     }
     args[0] = cc_json_dump(r->pool, c->body, NULL);
@@ -491,7 +344,87 @@ int mc_api_admin_settings_put(mc_ctx *c)
     args[2] = c->rid;
     t = mc_db_text(c->r, "cc_cl_settings_save", 3, args, &dbfail);
     if (dbfail || !t) {
-        return mc_error(c, 503, "db_unavailable", "nothing was saved");
+        return mc_error_db(c);
     }
-    return reply_text(c, 200, NULL, t);
+    return mc_reply_pg(c, 200, NULL, t);
 }
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const mc_route routes[] = {
+    { "GET", "/api/admin/services", mc_api_admin_services, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Services, active or not",
+      NULL, MC_SHAPE("service_list") },
+    { "POST", "/api/admin/services", mc_api_admin_service_create, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+      "Add a service",
+      &service_shape, &service_shape },
+    { "PUT", "/api/admin/services/{id}", mc_api_admin_service_update, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+      "Change a service (only the fields sent)",
+      &service_shape, &service_shape },
+    { "GET", "/api/admin/practitioners", mc_api_admin_practitioners, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Practitioners with their services and hours",
+      NULL, MC_SHAPE("practitioner_list") },
+    { "POST", "/api/admin/practitioners", mc_api_admin_practitioner_create, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+      "Add a practitioner",
+      &practitioner_shape, &practitioner_shape },
+    { "PUT", "/api/admin/practitioners/{id}", mc_api_admin_practitioner_update, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+      "Change a practitioner (only the fields sent)",
+      &practitioner_shape, &practitioner_shape },
+    { "PUT", "/api/admin/practitioners/{id}/hours", mc_api_admin_hours_put, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+      "Replace a practitioner's weekly hours",
+      MC_SHAPE("weekly_hours"), &practitioner_shape },
+    { "GET", "/api/admin/exceptions", mc_api_admin_exceptions, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Closures and time off in a date range",
+      NULL, MC_SHAPE("exception_list") },
+    { "POST", "/api/admin/exceptions", mc_api_admin_exception_create, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
+      "Add a closure or time off",
+      MC_SHAPE("exception"), MC_SHAPE("exception") },
+    { "DELETE", "/api/admin/exceptions/{id}", mc_api_admin_exception_delete, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "Remove a closure or time off",
+      NULL, MC_SHAPE("deleted") },
+    { "GET", "/api/admin/settings", mc_api_admin_settings_get, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 0, MC_BODY_JSON,
+      "The clinic's booking settings",
+      NULL, &settings_shape },
+    { "PUT", "/api/admin/settings", mc_api_admin_settings_put, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
+      "Change the booking settings (only the fields sent)",
+      &settings_shape, &settings_shape },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_cl_services",
+      "SELECT coalesce(jsonb_agg(concierge_service_json(id) ORDER BY id), "
+      "'[]')::text FROM services" },
+    { "cc_cl_service_save",
+      "SELECT concierge_service_save(%lld, %s::jsonb, %s, %s)::text" },
+    { "cc_cl_practitioners",
+      "SELECT coalesce(jsonb_agg(concierge_practitioner_json(id) ORDER BY "
+      "id), '[]')::text FROM practitioners" },
+    { "cc_cl_practitioner_save",
+      "SELECT concierge_practitioner_save(%lld, %s::jsonb, %s, %s)::text" },
+    { "cc_cl_hours_save",
+      "SELECT concierge_hours_save(%lld, %s::jsonb, %s, %s)::text" },
+    { "cc_cl_exceptions",
+      "SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY day, id), '[]')::text "
+      "FROM schedule_exceptions e WHERE day BETWEEN %s::date AND %s::date" },
+    { "cc_cl_exception_add",
+      "SELECT concierge_exception_add(%s::jsonb, %s, %s)::text" },
+    { "cc_cl_exception_delete",
+      "SELECT concierge_exception_delete(%lld, %s, %s)::text" },
+    { "cc_cl_settings_save",
+      "SELECT concierge_settings_save(%s::jsonb, %s, %s)::text" },
+    { NULL, NULL }
+};
+MC_RESOURCE(clinic, routes, stmts);

@@ -1,0 +1,273 @@
+/*
+ * api/compliance.c - clinical safety for staff: checking a text against
+ * the risk rules, and (admins) listing and editing the rules.
+ *
+ *   POST   /api/admin/compliance/check       {"text"}
+ *   GET    /api/admin/compliance/rules
+ *   POST   /api/admin/compliance/rules       {"category","lang","kind",
+ *   PUT    /api/admin/compliance/rules/{id}   "pattern","enabled"?,"note"?}
+ *   DELETE /api/admin/compliance/rules/{id}
+ *
+ * Every change bumps safety_state.version in the same audited transaction;
+ * every host recompiles within a second, this one at once.
+ */
+#include "apr_strings.h"
+#include "mod_concierge_api.h"
+#include "mod_concierge_db.h"
+#include "mod_concierge_safety.h"
+#include "cc_json.h"
+#include "cc_risk.h"
+
+static int compliance_check(mc_ctx *c)
+{
+    const char *text = NULL;
+    json_error_t jerr;
+    mc_screen scr;
+    size_t len = 0;
+
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s:s%}", "text", &text,
+                       &len) != 0) {
+        return mc_error(c, 400, "invalid_body", "expected {\"text\": "
+                        "string}: %s", jerr.text);
+    }
+    if (len > 16384) {
+        return mc_error(c, 422, "text_too_long", "text is at most 16384 "
+                        "bytes");
+    }
+    if (mc_safety_screen(c->r, text, 0, &scr) != APR_SUCCESS) {
+        return mc_error(c, 503, "rules_unavailable", "the risk rules could "
+                        "not be loaded");
+    }
+    return mc_reply(c, 200, json_pack("{s:b, s:b, s:O, s:O}",
+                                      "risk", scr.risky || scr.emergency,
+                                      "emergency", scr.emergency,
+                                      "categories", scr.categories,
+                                      "matches", scr.matches));
+}
+
+static int rules_list(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    ap_dbd_t *dbd = mc_api_db(c);
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    const char *rows, *version;
+    json_t *a;
+
+    if (!dbd) {
+        return OK;
+    }
+    if (mc_db_select(r, dbd, "cc_rules_list", &res, 0, NULL) != APR_SUCCESS
+        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return mc_error_db(c);
+    }
+    rows = apr_dbd_get_entry(dbd->driver, row, 0);
+    version = apr_dbd_get_entry(dbd->driver, row, 1);
+    a = mc_pg_json(r, rows);
+    if (!a) {
+        return mc_error(c, 500, "internal_error", "rule rows unreadable");
+    }
+    return mc_reply(c, 200, json_pack("{s:I, s:o, s:o}", "version",
+                                      (json_int_t)(version ? apr_strtoi64(
+                                          version, NULL, 10) : 0),
+                                      "rules", json_incref(a),
+                                      "loaded", mc_safety_health()));
+}
+
+typedef struct rule_body {
+    const char *cat, *lang, *kind, *pattern, *note;
+    int         enabled;
+} rule_body;
+
+/* {"category","lang","kind","pattern","enabled"?,"note"?}: the rule must
+ * compile on its own (the same compiler the chat uses). */
+static int parse_rule(mc_ctx *c, rule_body *b)
+{
+    json_error_t jerr;
+    cc_problem_t prob;
+    const char *line;
+
+    b->enabled = 1;
+    b->note = "";
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT,
+                       "{s:s, s:s, s:s, s:s, s?b, s?s}", "category", &b->cat,
+                       "lang", &b->lang, "kind", &b->kind, "pattern",
+                       &b->pattern, "enabled", &b->enabled, "note", &b->note)
+        != 0) {
+        mc_error(c, 400, "invalid_body", "expected {\"category\", \"lang\", "
+                 "\"kind\", \"pattern\", \"enabled\"?, \"note\"?}: %s",
+                 jerr.text);
+        return DONE;
+    }
+    if (strchr(b->pattern, '\n') || strchr(b->pattern, '\r')
+        || strlen(b->pattern) > 200 || strlen(b->note) > 500) {
+        mc_error(c, 422, "invalid_rule", "a pattern is one line of at most "
+                 "200 bytes; a note at most 500");
+        return DONE;
+    }
+    line = apr_pstrcat(c->r->pool, b->cat, " ", b->lang, " ", b->kind, " ",
+                       b->pattern, "\n", NULL);
+    memset(&prob, 0, sizeof(prob));
+    if (!cc_risk_compile(c->r->pool, line, strlen(line), NULL, &prob)) {
+        mc_error(c, 422, "invalid_rule", "%s", prob.message);
+        return DONE;
+    }
+    return OK;
+}
+
+/* Bump the version, audit, commit, reload here, answer the rule. */
+static int rules_commit(mc_tx *t, const char *action, const char *target,
+                        json_t *rule, int status)
+{
+    apr_int64_t version = 0;
+
+    cc_json_pool_own(t->c->r->pool, rule);
+    if (mc_tx_commit(t, "cc_safety_bump", &version, action, target,
+                     json_incref(rule)) != OK) {
+        return OK;
+    }
+    mc_safety_reload(t->c->r);
+    json_object_set_new(rule, "version", json_integer(version));
+    return mc_reply(t->c, status, json_incref(rule));
+}
+
+static void rule_args(mc_ctx *c, const rule_body *b, const char **args)
+{
+    args[0] = b->cat;
+    args[1] = b->lang;
+    args[2] = b->kind;
+    args[3] = b->pattern;
+    args[4] = b->enabled ? "true" : "false";
+    args[5] = b->note;
+    args[6] = c->user;
+}
+
+static json_t *rule_json(apr_int64_t id, const rule_body *b)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)id,
+                     "category", b->cat, "lang", b->lang, "kind", b->kind,
+                     "pattern", b->pattern, "enabled", b->enabled);
+}
+
+static int rules_create(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *args[7], *id = NULL;
+    apr_dbd_results_t *res;
+    rule_body b;
+    mc_tx t;
+
+    if (parse_rule(c, &b) != OK || mc_tx_begin(c, &t) != OK) {
+        return OK;
+    }
+    rule_args(c, &b, args);
+    if (mc_db_select(r, t.dbd, "cc_rule_insert", &res, 7, args)
+        == APR_SUCCESS) {
+        id = mc_db_value(r, t.dbd, res, 0);
+    }
+    if (!id) {
+        mc_tx_abort(&t);
+        return mc_error_db(c);
+    }
+    return rules_commit(&t, "safety.rule.create", id,
+                        rule_json(apr_strtoi64(id, NULL, 10), &b), 201);
+}
+
+static int rules_update(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    apr_int64_t id = mc_param_id(c, "id");
+    const char *args[8];
+    rule_body b;
+    int n = 0;
+    mc_tx t;
+
+    if (id < 0 || parse_rule(c, &b) != OK || mc_tx_begin(c, &t) != OK) {
+        return OK;
+    }
+    rule_args(c, &b, args);
+    args[7] = MC_I64(r->pool, id);
+    if (mc_db_query(r, t.dbd, "cc_rule_update", &n, 8, args)
+        != APR_SUCCESS) {
+        mc_tx_abort(&t);
+        return mc_error_db(c);
+    }
+    if (n == 0) {
+        mc_tx_abort(&t);
+        return mc_error(c, 404, "not_found", "no rule with that id");
+    }
+    return rules_commit(&t, "safety.rule.update", args[7], rule_json(id, &b),
+                        200);
+}
+
+static int rules_delete(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    apr_int64_t id = mc_param_id(c, "id");
+    const char *args[1];
+    int n = 0;
+    mc_tx t;
+
+    if (id < 0 || mc_tx_begin(c, &t) != OK) {
+        return OK;
+    }
+    args[0] = MC_I64(r->pool, id);
+    if (mc_db_query(r, t.dbd, "cc_rule_delete", &n, 1, args)
+        != APR_SUCCESS) {
+        mc_tx_abort(&t);
+        return mc_error_db(c);
+    }
+    if (n == 0) {
+        mc_tx_abort(&t);
+        return mc_error(c, 404, "not_found", "no rule with that id");
+    }
+    return rules_commit(&t, "safety.rule.delete", args[0],
+                        json_pack("{s:I, s:b}", "id", (json_int_t)id,
+                                  "deleted", 1), 200);
+}
+
+/* ---- routes and statements ---------------------------------------------- */
+
+static const cc_shape_t rule_shape = { "risk_rule", NULL };
+
+static const mc_route routes[] = {
+    { "POST", "/api/admin/compliance/check", compliance_check, MC_ROLE_STAFF,
+      MC_RL_ADMIN, 32 * KB, MC_BODY_JSON,
+      "Screen a text with the risk rules, as the chat would",
+      MC_SHAPE("text"), MC_SHAPE("screening") },
+    { "GET", "/api/admin/compliance/rules", rules_list, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 0, MC_BODY_JSON, "The risk rules and the loaded version",
+      NULL, MC_SHAPE("risk_rules") },
+    { "POST", "/api/admin/compliance/rules", rules_create, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON, "Add a risk rule",
+      &rule_shape, &rule_shape },
+    { "PUT", "/api/admin/compliance/rules/{id}", rules_update, MC_ROLE_ADMIN,
+      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON, "Replace a risk rule",
+      &rule_shape, &rule_shape },
+    { "DELETE", "/api/admin/compliance/rules/{id}", rules_delete,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 0, MC_BODY_JSON, "Delete a risk rule",
+      NULL, MC_SHAPE("deleted") },
+    { NULL }
+};
+
+static const mc_stmt stmts[] = {
+    { "cc_safety_bump",
+      "UPDATE safety_state SET version = version + 1, updated_at = now() "
+      "WHERE id = 1 RETURNING version" },
+    { "cc_rules_list",
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'category', "
+      "category, 'lang', lang, 'kind', kind, 'pattern', pattern, 'enabled', "
+      "enabled, 'note', note, 'updated_by', updated_by, 'updated_at', "
+      "updated_at) ORDER BY id), '[]')::text, "
+      "(SELECT version FROM safety_state WHERE id = 1) FROM risk_rules" },
+    { "cc_rule_insert",
+      "INSERT INTO risk_rules (category, lang, kind, pattern, enabled, note, "
+      "updated_by) VALUES (%s, %s, %s, %s, %s::boolean, %s, %s) RETURNING id" },
+    { "cc_rule_update",
+      "UPDATE risk_rules SET category = %s, lang = %s, kind = %s, pattern = "
+      "%s, enabled = %s::boolean, note = %s, updated_by = %s, updated_at = "
+      "now() WHERE id = %lld" },
+    { "cc_rule_delete", "DELETE FROM risk_rules WHERE id = %lld" },
+    { NULL, NULL }
+};
+MC_RESOURCE(compliance, routes, stmts);

@@ -1,0 +1,58 @@
+/*
+ * mod_concierge_db.h - PostgreSQL through mod_dbd: the statements every
+ * resource declares, prepared at configuration time, and helpers around
+ * apr_dbd for requests and background threads.
+ */
+#ifndef MOD_CONCIERGE_DB_H
+#define MOD_CONCIERGE_DB_H
+
+#include "mc_private.h"
+#include "apr_dbd.h"       /* before mod_dbd.h, which uses apr_dbd_t */
+#include "mod_dbd.h"
+
+/* r->notes key set when a database call of this request failed. */
+#define MC_NOTE_DB_FAILED "concierge-db-failed"
+
+void mc_db_register(apr_pool_t *pconf, server_rec *s);
+int  mc_db_ready(void);    /* mod_dbd optional functions present */
+/* A pooled connection for r, or NULL when the database is unreachable
+ * (the caller answers 503 db_unavailable). */
+ap_dbd_t *mc_db_acquire(request_rec *r);
+/* A connection held only until mc_db_close (for work around slow calls
+ * such as the LLM, which must never hold a database connection). */
+ap_dbd_t *mc_db_open(request_rec *r);
+void mc_db_close(request_rec *r, ap_dbd_t *dbd);
+/* The same for background threads (no request): server s, pool p. */
+ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p);
+void mc_db_close_s(server_rec *s, ap_dbd_t *dbd);
+apr_status_t mc_db_query_s(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                           const char *label, int *nrows, int nargs,
+                           const char **args);
+/* Every row of a prepared select without arguments (an outbox claim), as
+ * arrays of ncols strings ("" for NULL) in p, on a connection given back
+ * before returning; NULL when the database could not be asked. */
+apr_array_header_t *mc_db_rows_s(server_rec *s, apr_pool_t *p,
+                                 const char *label, int ncols);
+/* Run a prepared select; on success *res is the result (random access). */
+apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
+                          apr_dbd_results_t **res, int nargs,
+                          const char **args);
+/* Run a prepared statement without rows; *nrows may be NULL. */
+apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
+                         int *nrows, int nargs, const char **args);
+/* The first column of the first row of a prepared select on the
+ * request's connection (NULL when no row); *dbfail = 1 when the database
+ * could not be asked. */
+const char *mc_db_text(request_rec *r, const char *label, int nargs,
+                       const char **args, int *dbfail);
+/* First column of first row, or NULL when no row. */
+const char *mc_db_value(request_rec *r, ap_dbd_t *dbd, apr_dbd_results_t *res,
+                        int col);
+apr_status_t mc_db_begin(request_rec *r, ap_dbd_t *dbd,
+                         apr_dbd_transaction_t **tx);
+/* Commits unless a statement failed or rollback is asked. */
+apr_status_t mc_db_end(request_rec *r, ap_dbd_t *dbd,
+                       apr_dbd_transaction_t *tx, int rollback);
+/* Readiness with caching in shared memory (ConciergeHealthCache). */
+int mc_db_healthy(request_rec *r, int force, int *cached);
+#endif

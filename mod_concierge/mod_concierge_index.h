@@ -1,0 +1,44 @@
+/*
+ * mod_concierge_index.h - the retrieval index in shared memory.
+ */
+#ifndef MOD_CONCIERGE_INDEX_H
+#define MOD_CONCIERGE_INDEX_H
+
+#include "mc_private.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+typedef struct mc_index_ref {
+    const void   *img;
+    apr_size_t    len;
+    apr_uint32_t  slot;
+    apr_uint32_t  generation;
+    apr_int64_t   kversion;
+} mc_index_ref;
+
+typedef struct mc_hit {
+    const char *id;
+    const char *title;
+    const char *text;
+    apr_size_t  len;
+    double      score;
+    double      coverage;   /* cc_index_coverage of the query */
+    const void *sents;      /* the text's sentence table (for
+                               cc_source_t.sents), or NULL */
+    apr_size_t  sents_len;
+} mc_hit;
+
+apr_status_t mc_index_pre_config(apr_pool_t *pconf);
+apr_status_t mc_index_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_index_child_init(apr_pool_t *p, server_rec *s);
+/* Rebuild from the database now (force: even if the version is the one
+ * served).  Returns once the new generation is live on this host. */
+apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force);
+apr_status_t mc_index_acquire(request_rec *r, mc_index_ref *ref);
+void mc_index_release(mc_index_ref *ref);
+/* Search; hits are copied into r->pool (hits has room for k). */
+apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
+                            int k, mc_hit *hits, int *nhits,
+                            apr_uint32_t *generation);
+json_t *mc_index_health(void);
+#endif

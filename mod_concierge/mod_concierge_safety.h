@@ -1,0 +1,24 @@
+/*
+ * mod_concierge_safety.h - clinical safety: screening patient messages and
+ * generated replies with the risk rules.
+ */
+#ifndef MOD_CONCIERGE_SAFETY_H
+#define MOD_CONCIERGE_SAFETY_H
+
+#include "mc_private.h"
+
+typedef struct mc_screen {
+    int     risky;
+    int     emergency;
+    json_t *categories;     /* ["pregnancy", ...] (pool-owned) */
+    json_t *matches;        /* [{category, rule, start, end, text, ...}] */
+} mc_screen;
+
+/* Screen a patient message (reply = 0) or a generated reply (reply = 1).
+ * APR_EINIT when no rules could be loaded: the caller must not answer. */
+apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
+                              mc_screen *out);
+json_t *mc_safety_health(void);
+/* Load the rules now (after a change): this host uses them from now on. */
+void mc_safety_reload(request_rec *r);
+#endif

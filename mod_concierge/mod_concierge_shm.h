@@ -1,0 +1,43 @@
+/*
+ * mod_concierge_shm.h - shared memory of the host: rate-limit buckets,
+ * metrics, cached database health, the LLM circuit breaker.
+ */
+#ifndef MOD_CONCIERGE_SHM_H
+#define MOD_CONCIERGE_SHM_H
+
+#include "mc_private.h"
+#include "apr_shm.h"
+#include "apr_global_mutex.h"
+#include "cc_bucket.h"
+
+/* An anonymous shared segment (named under the runtime dir where the
+ * platform has no anonymous shm), living as long as pconf. */
+apr_status_t mc_shm_segment(apr_shm_t **shm, apr_size_t size,
+                            const char *name, apr_pool_t *pconf,
+                            server_rec *s);
+/* A global mutex of a registered type (post_config, logged on failure),
+ * and its attachment in a child (child_init; no-op when it was never
+ * created). */
+apr_status_t mc_shm_mutex_create(apr_global_mutex_t **m, const char *type,
+                                 apr_pool_t *pconf, server_rec *s);
+void mc_shm_mutex_attach(apr_global_mutex_t **m, const char *type,
+                         apr_pool_t *p, server_rec *s);
+apr_status_t mc_shm_pre_config(apr_pool_t *pconf);
+apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_shm_child_init(apr_pool_t *p, server_rec *s);
+/* Rate limiting: returns 1 when allowed; fills res. */
+int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
+                     cc_bucket_result_t *res);
+void mc_shm_observe(int route, int status, apr_int64_t dur_us);
+void mc_shm_ratelimited(mc_rl_class_e cls);
+char *mc_shm_metrics_text(apr_pool_t *p, const char *extra);
+json_t *mc_shm_health(apr_pool_t *p);
+/* Cached database health: returns 1 ok / 0 down / -1 stale. */
+int mc_shm_db_health_get(apr_int64_t max_age_us);
+void mc_shm_db_health_set(int ok);
+
+/* LLM circuit breaker, host-wide: may a call be tried now? */
+int mc_shm_breaker_allow(apr_int64_t cooldown_us);
+void mc_shm_breaker_result(int ok, int threshold, apr_int64_t cooldown_us);
+json_t *mc_shm_breaker_health(void);
+#endif
