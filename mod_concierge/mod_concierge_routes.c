@@ -31,27 +31,6 @@ static int nroutes;
 static const mc_stmt **stmts;
 static int nstmts;
 
-/* Two patterns that match the same paths: equal once every {name} is
- * read as one parameter. */
-static int same_pattern(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (*a == '{' && *b == '{') {
-            a = strchr(a, '}');
-            b = strchr(b, '}');
-            if (!a || !b) {
-                return 0;
-            }
-        }
-        else if (*a != *b) {
-            return 0;
-        }
-        a++;
-        b++;
-    }
-    return !*a && !*b;
-}
-
 apr_status_t mc_routes_assemble(apr_pool_t *pconf, server_rec *s)
 {
     const mc_resource *const *res;
@@ -74,7 +53,7 @@ apr_status_t mc_routes_assemble(apr_pool_t *pconf, server_rec *s)
 
             for (j = 0; j < nroutes; j++) {
                 if (!strcmp(routes[j].method, rt->method)
-                    && same_pattern(routes[j].pattern, rt->pattern)) {
+                    && cc_route_same(routes[j].pattern, rt->pattern)) {
                     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00304)
                                  "route %s %s of '%s' is declared twice",
                                  rt->method, rt->pattern, (*res)->name);

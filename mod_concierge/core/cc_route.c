@@ -136,3 +136,25 @@ const char *cc_route_param(const cc_route_params_t *params, const char *name)
     }
     return NULL;
 }
+
+int cc_route_same(const char *a, const char *b)
+{
+    if (!a || !b) {
+        return 0;
+    }
+    while (*a && *b) {
+        if (*a == '{' && *b == '{') {
+            a = strchr(a, '}');
+            b = strchr(b, '}');
+            if (!a || !b) {
+                return 0;
+            }
+        }
+        else if (*a != *b) {
+            return 0;
+        }
+        a++;
+        b++;
+    }
+    return !*a && !*b;
+}

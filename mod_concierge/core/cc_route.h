@@ -38,4 +38,10 @@ cc_route_result_e cc_route_match(const char *pattern, const char *path,
 /* Value of a named parameter, or NULL. */
 const char *cc_route_param(const cc_route_params_t *params, const char *name);
 
+/* Do two patterns match the same paths?  Equal once every {name} is read
+ * as one parameter: "/a/{id}" and "/a/{slug}" do, "/a/{id}" and "/a/b"
+ * do not (the literal wins where both are declared).  The route table
+ * refuses a second route with the same method and such a pattern. */
+int cc_route_same(const char *a, const char *b);
+
 #endif

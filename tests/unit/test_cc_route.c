@@ -413,6 +413,23 @@ START_TEST(test_null_arguments)
 }
 END_TEST
 
+/* The route table's duplicate check: parameter names do not matter,
+ * literals and structure do. */
+START_TEST(test_route_same)
+{
+    ck_assert(cc_route_same("/api/admin/users", "/api/admin/users"));
+    ck_assert(cc_route_same("/api/bookings/{id}", "/api/bookings/{bid}"));
+    ck_assert(cc_route_same("/api/a/{x}/b/{y}", "/api/a/{p}/b/{q}"));
+    ck_assert(!cc_route_same("/api/bookings/{id}", "/api/bookings/mine"));
+    ck_assert(!cc_route_same("/api/bookings/{id}", "/api/bookings/{id}/x"));
+    ck_assert(!cc_route_same("/api/bookings", "/api/bookings/"));
+    ck_assert(!cc_route_same("/api/a/{x}", "/api/b/{x}"));
+    ck_assert(!cc_route_same("/api/a/{x", "/api/a/{y}"));
+    ck_assert(!cc_route_same("/api/a", NULL));
+    ck_assert(!cc_route_same(NULL, NULL));
+}
+END_TEST
+
 Suite *suite_route(void)
 {
     Suite *s = suite_create("route");
@@ -432,6 +449,7 @@ Suite *suite_route(void)
     tcase_add_test(tc, test_values_copied);
     tcase_add_test(tc, test_param_lookup);
     tcase_add_test(tc, test_null_arguments);
+    tcase_add_test(tc, test_route_same);
     suite_add_tcase(s, tc);
 
     return s;
