@@ -55,6 +55,8 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM :"app";
 -- by the schema owner): the application may add them, not remove them.
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_pending FROM :"app";
 REVOKE UPDATE, DELETE, TRUNCATE ON schema_migrations FROM :"app";
+-- The analytics events (sql/007) are a record: appended and read only.
+REVOKE UPDATE, DELETE, TRUNCATE ON events FROM :"app";
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO :"app";
 -- Functions this role owns (extensions' own functions, e.g. btree_gist's,
 -- belong to the superuser and are executable by everyone already).

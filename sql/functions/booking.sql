@@ -1,5 +1,6 @@
 -- functions/booking.sql: every write that changes a booking, each in one
--- transaction with its audit entry (staged) and its calendar outbox row.
+-- transaction with its audit entry (staged), its calendar outbox row and
+-- its analytics event (functions/events.sql).
 -- Re-applied by scripts/migrate.sh on every run (see sql/functions/README.md).
 
 -- A booking as the API shows it (times as epoch seconds: the module
@@ -51,11 +52,15 @@ BEGIN
     FOR r IN UPDATE bookings SET status = 'expired', updated_at = now()
               WHERE status = 'pending_payment' AND hold_until < now()
                 AND (p_practitioner IS NULL OR practitioner_id = p_practitioner)
-          RETURNING id, practitioner_id
+          RETURNING id, practitioner_id, service_id
     LOOP
         PERFORM concierge_audit_stage('system', 'booking.expire',
                                       'booking/' || r.id, '',
                                       '{"reason":"payment_hold_elapsed"}');
+        PERFORM concierge_event('booking_expired', 'system',
+                                p_booking => r.id, p_service => r.service_id,
+                                p_practitioner => r.practitioner_id,
+                                p_category => 'payment_hold_elapsed');
         PERFORM concierge_calendar_queue(r.id, r.practitioner_id, 'sync');
         n := n + 1;
     END LOOP;
@@ -126,6 +131,11 @@ BEGIN
         p_rid, jsonb_build_object('service_id', p_service,
                                   'practitioner_id', p_practitioner,
                                   'start', p_start, 'source', p_source)::text);
+    PERFORM concierge_event('booking_created', 'patient', p_booking => v_id,
+                            p_service => p_service,
+                            p_practitioner => p_practitioner,
+                            p_category => CASE WHEN p_source IN ('api', 'chat')
+                                               THEN p_source END);
     PERFORM concierge_calendar_queue(v_id, p_practitioner, 'sync');
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_keys SET outcome = 'created', booking_id = v_id
@@ -178,6 +188,11 @@ BEGIN
     PERFORM concierge_audit_stage(p_actor, 'booking.cancel', 'booking/' || p_id,
         p_rid, jsonb_build_object('late', v_late, 'staff', p_staff,
                                   'payment_status', v_pay)::text);
+    PERFORM concierge_event('booking_cancelled',
+                            CASE WHEN p_staff THEN 'staff' ELSE 'patient' END,
+                            p_booking => p_id, p_service => b.service_id,
+                            p_practitioner => b.practitioner_id,
+                            p_category => CASE WHEN v_late THEN 'late' END);
     PERFORM concierge_calendar_queue(p_id, b.practitioner_id, 'sync');
     RETURN jsonb_build_object('outcome', 'cancelled', 'late', v_late,
                               'booking', concierge_booking_json(p_id));
@@ -238,6 +253,10 @@ BEGIN
                            'practitioner_from', b.practitioner_id,
                            'practitioner_to', p_practitioner,
                            'staff', p_staff)::text);
+    PERFORM concierge_event('booking_rescheduled',
+                            CASE WHEN p_staff THEN 'staff' ELSE 'patient' END,
+                            p_booking => p_id, p_service => b.service_id,
+                            p_practitioner => p_practitioner);
     IF b.practitioner_id <> p_practitioner THEN
         PERFORM concierge_calendar_queue(p_id, b.practitioner_id, 'delete',
                                          b.calendar_gen);
