@@ -41,8 +41,32 @@ if [ "$MODE" != san ]; then
     fi
 fi
 
-echo "== integration tests (real httpd + PostgreSQL)"
-CC_BUILD="$BUILD" CC_TEST_MODE="$MODE" "$BUILD/integration_tests" 2>&1 | tee "$LOGDIR/integration.log"
+# The release whose database an upgrade starts from (its functions still
+# lived in the numbered migrations).
+UPGRADE_FROM=${CC_UPGRADE_FROM:-96c10b6}
+BASELINE=
+if [ "$MODE" != san ]; then
+    # An old database upgraded by today's migrate.sh has exactly the schema
+    # of a fresh one (tests/upgrade.sh, a private cluster of its own).
+    echo "== upgrade from $UPGRADE_FROM"
+    "$CC_TOP/tests/upgrade.sh" "$UPGRADE_FROM" 2>&1 | tee "$LOGDIR/upgrade.log"
+    line=$(grep -E '^upgrade.sh: [0-9]+ checks, [0-9]+ failed' "$LOGDIR/upgrade.log" | tail -n1)
+    if [ -z "$line" ]; then failed=$((failed + 1)); else
+        c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
+        passed=$((passed + c - f)); failed=$((failed + f))
+    fi
+    # ... and the integration suite runs on such an upgraded database (the
+    # sanitizer run, on a fresh one).
+    mkdir -p "$LOGDIR/baseline"
+    if git -C "$CC_TOP" archive "$UPGRADE_FROM" scripts sql | tar -x -C "$LOGDIR/baseline"; then
+        BASELINE=$LOGDIR/baseline
+    else
+        echo "test.sh: no $UPGRADE_FROM to upgrade from" >&2; failed=$((failed + 1))
+    fi
+fi
+
+echo "== integration tests (real httpd + PostgreSQL${BASELINE:+, database upgraded from $UPGRADE_FROM})"
+CC_MIGRATE_BASELINE="$BASELINE" CC_BUILD="$BUILD" CC_TEST_MODE="$MODE" "$BUILD/integration_tests" 2>&1 | tee "$LOGDIR/integration.log"
 count "$LOGDIR/integration.log"
 
 if compgen -G "$LOGDIR/asan*" >/dev/null || compgen -G "$LOGDIR/ubsan*" >/dev/null; then

@@ -3,6 +3,8 @@
 #include <check.h>
 #include "harness.h"
 
+Suite *it_suite_events(void);   /* test_events.c */
+
 int main(void)
 {
     SRunner *sr;
@@ -21,6 +23,7 @@ int main(void)
     srunner_add_suite(sr, it_suite_safety());
     srunner_add_suite(sr, it_suite_booking());
     srunner_add_suite(sr, it_suite_calendar());
+    srunner_add_suite(sr, it_suite_events());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
