@@ -292,22 +292,33 @@ static const mc_stmt stmts[] = {
      * order.  Chat logs may lose their last fraction of a second if
      * PostgreSQL crashes (asynchronous commit for this statement's own
      * transaction only); bookings, payments and audit entries never do. */
+    /* Turns and their events; a "nolog" turn (ConciergeChatLog off) is
+     * an event alone, without conversation or text. */
     { "cc_chat_store_batch",
       "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
       "t AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(ord int, "
       "hash text, status text, rid text, message text, reply text, mode "
-      "text, sources jsonb, timing jsonb, at_us bigint)), "
+      "text, sources jsonb, timing jsonb, at_us bigint, nolog boolean, "
+      "service bigint)), "
       "conv AS (INSERT INTO conversations (session_hash, messages, "
       "last_status) SELECT hash, 2 * count(*), (array_agg(nullif(status, '') "
-      "ORDER BY ord DESC))[1] FROM t GROUP BY hash ON CONFLICT (session_hash) "
+      "ORDER BY ord DESC))[1] FROM t WHERE nolog IS NOT TRUE GROUP BY hash "
+      "ON CONFLICT (session_hash) "
       "DO UPDATE SET messages = conversations.messages + excluded.messages, "
       "last_message_at = now(), last_status = coalesce(excluded.last_status, "
-      "conversations.last_status) RETURNING id, session_hash) "
+      "conversations.last_status) RETURNING id, session_hash), "
+      "ev AS (INSERT INTO events (at, kind, source, conversation_id, "
+      "service_id) SELECT to_timestamp(t.at_us / 1000000.0), CASE WHEN "
+      "t.mode = 'booking' THEN 'booking_offered' WHEN t.status = "
+      "'no_answer' THEN 'chat_no_answer' ELSE 'chat_answered' END, "
+      "'patient', conv.id, nullif(t.service, 0) FROM t LEFT JOIN conv ON "
+      "conv.session_hash = t.hash AND t.nolog IS NOT TRUE) "
       "INSERT INTO messages (conversation_id, role, body, status, mode, "
       "sources, timing, request_id, created_at) "
       "SELECT conv.id, v.role, v.body, v.status, v.mode, v.sources, v.timing, "
       "t.rid, to_timestamp((t.at_us + v.o) / 1000000.0) "
-      "FROM cfg, t JOIN conv ON conv.session_hash = t.hash, LATERAL (VALUES "
+      "FROM cfg, t JOIN conv ON conv.session_hash = t.hash AND t.nolog IS "
+      "NOT TRUE, LATERAL (VALUES "
       "(0, 'patient', t.message, NULL::text, NULL::text, '[]'::jsonb, "
       "'{}'::jsonb), (1, 'bot', t.reply, nullif(t.status, ''), "
       "nullif(t.mode, ''), t.sources, t.timing)) AS v(o, role, body, status, "

@@ -17,6 +17,7 @@
 #include "mod_concierge_audit.h"
 #include "mod_concierge_safety.h"
 #include "mod_concierge_escalation.h"
+#include "mod_concierge_events.h"
 #include "cc_json.h"
 
 /* '{a,b}' - category names are fixed identifiers, safe in an array
@@ -91,6 +92,7 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
     apr_dbd_row_t *row = NULL;
     apr_int64_t conv, msg, esc = 0;
     ap_dbd_t *dbd = mc_db_acquire(r);
+    mc_event ev = { 0 };
     apr_status_t rv;
     json_t *detail;
 
@@ -147,6 +149,16 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
     if (mc_audit_append(r, dbd, "patient", "escalation.create",
                         MC_I64(r->pool, esc), cc_json_dump(r->pool, detail, NULL))
         != APR_SUCCESS) {
+        goto fail;
+    }
+    ev.kind = scr->emergency ? "chat_emergency" : "chat_escalated";
+    ev.source = "patient";
+    ev.conversation = conv;
+    ev.escalation = esc;
+    /* '{a,b}' without its braces: the same fixed category names. */
+    ev.category = *cats && cats[1] != '}'
+                  ? apr_pstrndup(r->pool, cats + 1, strlen(cats) - 2) : NULL;
+    if (mc_event_append(r, dbd, &ev) != APR_SUCCESS) {
         goto fail;
     }
     if (mc_db_end(r, dbd, tx, 0) != APR_SUCCESS) {

@@ -55,12 +55,30 @@ typedef struct chat_turn {
 } chat_turn;
 
 /* The turn as the row the chat log writer stores (group commit), written
- * by hand: jansson's dump of the two texts was a tenth of a chat turn's
- * CPU.  reply_q and sources_txt, when set, are reused by the reply. */
-static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid)
+ * by hand: the message and reply texts are quoted once, and the reply's
+ * quoted text is reused for the answer.  The writer also appends the
+ * turn's event (chat_answered, chat_no_answer, booking_offered).  With
+ * ConciergeChatLog off only the event is stored: no text, no session;
+ * failing to store it does not fail the answer. */
+static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid,
+                               int logging, apr_int64_t service)
 {
-    const char *row;
+    const char *row, *at = MC_I64(r->pool, r->request_time);
+    apr_status_t rv;
 
+    if (!logging) {
+        row = apr_pstrcat(r->pool, "{\"ord\":0,\"hash\":\"\",\"nolog\":true,"
+                          "\"status\":\"", t->status, "\",\"mode\":\"",
+                          t->mode, "\",\"service\":",
+                          MC_I64(r->pool, service), ",\"at_us\":", at, "}",
+                          NULL);
+        rv = mc_chatlog_store(r, row);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, CCLOGNO(00803)
+                          "chat event not recorded");
+        }
+        return APR_SUCCESS;
+    }
     if (!t->reply_q) {
         t->reply_q = cc_json_quote(r->pool, t->reply, strlen(t->reply));
     }
@@ -73,11 +91,18 @@ static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid)
                                                      strlen(t->message)),
                       ",\"reply\":", t->reply_q, ",\"mode\":\"", t->mode,
                       "\",\"sources\":", t->sources_txt, ",\"timing\":",
-                      cc_json_dump(r->pool, t->timing, NULL), ",\"at_us\":",
-                      apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                   (apr_int64_t)r->request_time),
-                      "}", NULL);
+                      cc_json_dump(r->pool, t->timing, NULL), ",\"service\":",
+                      MC_I64(r->pool, service), ",\"at_us\":", at, "}", NULL);
     return mc_chatlog_store(r, row);
+}
+
+/* The service a booking offer is for (its "book" action), or 0. */
+static apr_int64_t offered_service(json_t *actions)
+{
+    json_t *a = json_array_get(actions, 0);
+    json_t *id = json_object_get(json_object_get(a, "service"), "id");
+
+    return json_is_integer(id) ? (apr_int64_t)json_integer_value(id) : 0;
 }
 
 /* ---- replies that are not answers ------------------------------------------ */
@@ -261,7 +286,8 @@ static int mc_api_chat_post(mc_ctx *c)
             t.timing = cc_json_pool_own(r->pool, json_pack(
                 "{s:I}", "total_ms", (json_int_t)((apr_time_now() - t0)
                                                   / 1000)));
-            if (logging && store_turn(r, &t, c->rid) != APR_SUCCESS) {
+            if (store_turn(r, &t, c->rid, logging, offered_service(actions))
+                != APR_SUCCESS) {
                 return mc_error(c, 503, "db_unavailable", "the conversation "
                                 "could not be saved; please try again");
             }
@@ -368,7 +394,7 @@ static int mc_api_chat_post(mc_ctx *c)
     cc_json_pool_own(r->pool, t.timing);
     json_object_set_new(t.timing, "total_ms",
                         json_integer((apr_time_now() - t0) / 1000));
-    if (logging && store_turn(r, &t, c->rid) != APR_SUCCESS) {
+    if (store_turn(r, &t, c->rid, logging, 0) != APR_SUCCESS) {
         json_decref(sources);
         return mc_error(c, 503, "db_unavailable", "the conversation could "
                         "not be saved; please try again");

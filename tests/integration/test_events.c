@@ -437,13 +437,118 @@ END_TEST
 
 START_TEST(events_log_clean)
 {
-    static const char *const allowed[] = { NULL };
+    /* The chat flows escalate an emergency (logged, without text). */
+    static const char *const allowed[] = { "created (emergency)", NULL };
     char *bad = it_log_unexpected(allowed), *log = it_log_read();
 
     ck_assert_msg(bad == NULL, "unexpected error-log lines:\n%.3000s", bad);
     ck_assert_msg(!strcasestr(log, EV_CANARY), "patient details in the "
                   "error log");
     free(log);
+}
+END_TEST
+
+/* ---- chat flows ---------------------------------------------------------- */
+
+/* A patient message; the session id of the reply (malloc'd), its status
+ * asserted. */
+static char *ev_chat(const char *message, const char *status)
+{
+    char body[600];
+    it_resp *r;
+    char *session;
+
+    snprintf(body, sizeof(body), "{\"message\":\"%s\"}", message);
+    r = it_req("POST", "/api/chat", NULL, "application/json", body, -1, NULL);
+    ck_assert_msg(r->status == 200 && r->json, "chat '%s': %ld %s", message,
+                  r->status, r->body);
+    ck_assert_msg(!strcmp(json_string_value(json_object_get(r->json,
+                  "status")), status), "chat '%s': status %s, want %s",
+                  message, json_string_value(json_object_get(r->json,
+                  "status")), status);
+    session = strdup(json_string_value(json_object_get(r->json,
+                                                       "session_id")));
+    it_free(r);
+    return session;
+}
+
+/* The events of a chat session's conversation, as ev_rows writes them
+ * (conversation id as "c"). */
+static char *ev_chat_rows(const char *session)
+{
+    return ev_sql("SELECT string_agg(concat_ws('|', e.kind, e.source, 'c', "
+                  "CASE WHEN e.escalation_id IS NULL THEN '-' ELSE 'e' END, "
+                  "coalesce(e.service_id::text, '-'), "
+                  "coalesce(e.category, '-')), ' ' ORDER BY e.id) "
+                  "FROM events e JOIN conversations c ON c.id = "
+                  "e.conversation_id WHERE c.session_hash = "
+                  "encode(sha256(convert_to('%s', 'UTF8')), 'hex')", session);
+}
+
+static void ev_chat_expect(const char *message, const char *status,
+                           const char *want)
+{
+    char *session = ev_chat(message, status);
+    char *got = ev_chat_rows(session);
+
+    ck_assert_msg(!strcmp(got, want), "events of '%s':\n  got  '%s'\n  "
+                  "want '%s'", message, got, want);
+    free(got);
+    free(session);
+}
+
+/* Answered, not answered, a booking offer, a risk, an emergency: one
+ * event each, with the conversation (and the escalation or service). */
+START_TEST(events_chat_flows)
+{
+    char want[200];
+    long peel = ev_num("SELECT id FROM services WHERE name = "
+                       "'Chemical peel'");
+
+    ev_chat_expect("Where can I park my car?", "answered",
+                   "chat_answered|patient|c|-|-|-");
+    ev_chat_expect("Who won the football last night?", "no_answer",
+                   "chat_no_answer|patient|c|-|-|-");
+    snprintf(want, sizeof(want), "booking_offered|patient|c|-|%ld|-", peel);
+    ev_chat_expect("Can I book a chemical peel next Tuesday afternoon?",
+                   "answered", want);
+    ev_chat_expect("I'm pregnant, can I have anti-wrinkle injections?",
+                   "escalated", "chat_escalated|patient|c|e|-|pregnancy");
+    {
+        /* The categories are the rules' (the emergency among them). */
+        char *session = ev_chat("I can't breathe and my throat is swelling "
+                                "after the injection", "emergency");
+        char *got = ev_chat_rows(session);
+
+        ck_assert_msg(!strncmp(got, "chat_emergency|patient|c|e|-|", 29)
+                      && strstr(got + 29, "emergency") && !strchr(got, ' '),
+                      "events of an emergency: '%s'", got);
+        free(got);
+        free(session);
+    }
+}
+END_TEST
+
+static void chat_nolog_setup(void)
+{
+    it_httpd_start(EV_CONF "ConciergeChatLog Off\n", 1, 8);
+}
+
+/* ConciergeChatLog Off keeps no conversation and no text, but the event
+ * is still recorded, without a conversation. */
+START_TEST(events_chat_nolog)
+{
+    long before = ev_num("SELECT count(*) FROM events WHERE kind = "
+                         "'chat_answered' AND conversation_id IS NULL");
+    char *session = ev_chat("Where can I park my car?", "answered");
+
+    ck_assert_int_eq(ev_num("SELECT count(*) FROM conversations WHERE "
+                            "session_hash = encode(sha256(convert_to('%s', "
+                            "'UTF8')), 'hex')", session), 0);
+    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE kind = "
+                            "'chat_answered' AND conversation_id IS NULL"),
+                     before + 1);
+    free(session);
 }
 END_TEST
 
@@ -460,6 +565,14 @@ Suite *it_suite_events(void)
     tcase_add_test(tc, events_late_and_expired);
     tcase_add_test(tc, events_no_patient_data);
     tcase_add_test(tc, events_app_role);
+    tcase_add_test(tc, events_chat_flows);
+    tcase_add_test(tc, events_log_clean);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("chat log off");
+    tcase_add_unchecked_fixture(tc, chat_nolog_setup, events_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, events_chat_nolog);
     tcase_add_test(tc, events_log_clean);
     suite_add_tcase(s, tc);
     return s;
