@@ -101,6 +101,97 @@ char *it_sh_out(const char *fmt, ...)
     return out ? out : strdup("");
 }
 
+static char *sql_v(int *ok, const char *fmt, va_list ap)
+{
+    char path[512], *sql, *out;
+    size_t n;
+    FILE *f;
+    int fd, good;
+
+    sql = vfmt(fmt, ap);
+    snprintf(path, sizeof(path), "%s/it-sql.XXXXXX", it_var);
+    fd = mkstemp(path);
+    if (fd < 0) {
+        die("no temporary file for SQL");
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        die("no temporary file for SQL");
+    }
+    fputs(sql, f);
+    fclose(f);
+    out = it_sh_out("scripts/pg.sh psql -tAq -v ON_ERROR_STOP=1 < '%s' 2>&1 "
+                    "|| echo IT-SQL-FAILED", path);
+    unlink(path);
+    n = strlen(out);
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
+        out[--n] = '\0';
+    }
+    good = strstr(out, "IT-SQL-FAILED") == NULL;
+    if (!good) {
+        fprintf(stderr, "harness: SQL failed:\n%s\n%s\n", sql, out);
+    }
+    if (ok) {
+        *ok = good;
+    }
+    free(sql);
+    return out;
+}
+
+char *it_sql_try(int *ok, const char *fmt, ...)
+{
+    va_list ap;
+    char *out;
+
+    va_start(ap, fmt);
+    out = sql_v(ok, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+char *it_sql(const char *fmt, ...)
+{
+    va_list ap;
+    char *out;
+    int ok;
+
+    va_start(ap, fmt);
+    out = sql_v(&ok, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(ok, "SQL failed: %s", out);
+    return out;
+}
+
+long it_sql_num(const char *fmt, ...)
+{
+    va_list ap;
+    char *out, *end = NULL;
+    long v;
+    int ok;
+
+    va_start(ap, fmt);
+    out = sql_v(&ok, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(ok, "SQL failed: %s", out);
+    v = strtol(out, &end, 10);
+    ck_assert_msg(end != out && *end == '\0', "not a number: '%s'", out);
+    free(out);
+    return v;
+}
+
+void it_sql_exec(const char *fmt, ...)
+{
+    va_list ap;
+    char *out;
+    int ok;
+
+    va_start(ap, fmt);
+    out = sql_v(&ok, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(ok, "SQL failed: %s", out);
+    free(out);
+}
+
 static int free_port(void)
 {
     char *s = it_sh_out("bash -c '. scripts/env.sh && free_port'");

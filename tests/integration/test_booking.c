@@ -186,89 +186,6 @@ static long long bk_t(const char *s)
     return tm.t;
 }
 
-/* ---- SQL (superuser psql, through the harness's shell) ---------------- */
-
-static char *bk_sql_v(int *ok, const char *fmt, va_list ap)
-{
-    char path[512], *sql = NULL, *out;
-    size_t n;
-    FILE *f;
-    int fd;
-
-    if (vasprintf(&sql, fmt, ap) < 0) {
-        abort();
-    }
-    snprintf(path, sizeof(path), "%s/bk-sql.XXXXXX", it_var);
-    fd = mkstemp(path);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        abort();
-    }
-    fputs(sql, f);
-    fclose(f);
-    out = it_sh_out("scripts/pg.sh psql -tAq -v ON_ERROR_STOP=1 < '%s' 2>&1 "
-                    "|| echo BK-SQL-FAILED", path);
-    unlink(path);
-    n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
-        out[--n] = '\0';
-    }
-    *ok = strstr(out, "BK-SQL-FAILED") == NULL;
-    if (!*ok) {
-        fprintf(stderr, "test_booking: SQL failed:\n%s\n%s\n", sql, out);
-    }
-    free(sql);
-    return out;
-}
-
-/* Runs SQL; asserts success; returns its output (malloc'd). */
-static char *bk_sql(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static char *bk_sql(const char *fmt, ...)
-{
-    va_list ap;
-    char *out;
-    int ok;
-
-    va_start(ap, fmt);
-    out = bk_sql_v(&ok, fmt, ap);
-    va_end(ap);
-    ck_assert_msg(ok, "SQL failed: %s", out);
-    return out;
-}
-
-static long bk_num(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long bk_num(const char *fmt, ...)
-{
-    va_list ap;
-    char *out, *end = NULL;
-    long v;
-    int ok;
-
-    va_start(ap, fmt);
-    out = bk_sql_v(&ok, fmt, ap);
-    va_end(ap);
-    ck_assert_msg(ok, "SQL failed: %s", out);
-    v = strtol(out, &end, 10);
-    ck_assert_msg(end != out && *end == '\0', "not a number: '%s'", out);
-    free(out);
-    return v;
-}
-
-static void bk_exec(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static void bk_exec(const char *fmt, ...)
-{
-    va_list ap;
-    char *out;
-    int ok;
-
-    va_start(ap, fmt);
-    out = bk_sql_v(&ok, fmt, ap);
-    va_end(ap);
-    ck_assert_msg(ok, "SQL failed: %s", out);
-    free(out);
-}
-
 /* The clinic settings every test starts from (and the seed's, restored
  * when a group ends). */
 #define BK_SETTINGS "slot_step_min = 15, min_notice_min = 120, " \
@@ -280,9 +197,9 @@ static void bk_exec(const char *fmt, ...)
 
 static void bk_settings(const char *change)
 {
-    bk_exec("UPDATE clinic_settings SET " BK_SETTINGS " WHERE id = 1;\n"
-            "UPDATE clinic_settings SET %s WHERE id = 1;",
-            change ? change : "updated_at = now()");
+    it_sql_exec("UPDATE clinic_settings SET " BK_SETTINGS " WHERE id = 1;\n"
+                "UPDATE clinic_settings SET %s WHERE id = 1;",
+                change ? change : "updated_at = now()");
 }
 
 /* ---- HTTP helpers ------------------------------------------------------ */
@@ -524,7 +441,7 @@ static json_t *bk_view(long id)
 
 static char *bk_status(long id)
 {
-    return bk_sql("SELECT status FROM bookings WHERE id = %ld", id);
+    return it_sql("SELECT status FROM bookings WHERE id = %ld", id);
 }
 
 /* Newest audit entry of action for target (paging back); NULL if none.
@@ -657,8 +574,8 @@ static long bk_id_of(const char *table, const char *name)
     char *out, *end = NULL;
     long v;
 
-    out = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT id FROM %s WHERE "
-                    "name = '%s'\" 2>&1", table, name);
+    out = it_sql_try(NULL, "SELECT id FROM %s WHERE name = '%s'", table,
+                     name);
     v = strtol(out, &end, 10);
     ok = end != out && (*end == '\n' || *end == '\0') && v > 0;
     if (!ok) {
@@ -720,31 +637,15 @@ static void bk_data_setup(void)
     if (bk_ready) {
         return;
     }
-    {
-        char path[512];
-        FILE *f;
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/bk-setup.XXXXXX", it_var);
-        fd = mkstemp(path);
-        if (fd < 0 || !(f = fdopen(fd, "w"))) {
-            exit(2);
-        }
-        fputs(setup_sql, f);
-        fclose(f);
-        out = it_sh_out("scripts/pg.sh psql -tAq -v ON_ERROR_STOP=1 < '%s' "
-                        "2>&1 || echo BK-SQL-FAILED", path);
-        unlink(path);
-        ok = strstr(out, "BK-SQL-FAILED") == NULL;
-        if (!ok) {
-            fprintf(stderr, "test_booking: the test clinic could not be "
-                    "created:\n%s\n", out);
-            exit(2);
-        }
-        free(out);
+    out = it_sql_try(&ok, "%s", setup_sql);
+    if (!ok) {
+        fprintf(stderr, "test_booking: the test clinic could not be "
+                "created:\n%s\n", out);
+        exit(2);
     }
-    out = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT to_regclass("
-                    "'audit_pending') IS NOT NULL\" 2>&1");
+    free(out);
+    out = it_sql_try(NULL, "SELECT to_regclass('audit_pending') IS NOT "
+                     "NULL");
     if (out[0] == 't') {
         snprintf(bk_audit, sizeof(bk_audit), "(SELECT actor, action, target, "
                  "detail FROM audit_log UNION ALL SELECT actor, action, "
@@ -770,16 +671,16 @@ static void bk_data_setup(void)
     sv_ldnn = bk_id_of("services", "BK London Night");
     /* Today in London, and the test days: from the day after tomorrow,
      * skipping the clinic's own holidays (the sample clinic's). */
-    out = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT to_char(now() AT "
-                    "TIME ZONE 'Europe/London', 'YYYY-MM-DD')\" 2>&1");
+    out = it_sql_try(NULL, "SELECT to_char(now() AT TIME ZONE "
+                     "'Europe/London', 'YYYY-MM-DD')");
     snprintf(bk_today, sizeof(bk_today), "%.10s", out);
     free(out);
-    out = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT to_char(d, "
-                    "'YYYY-MM-DD') FROM generate_series('%s'::date + 2, "
-                    "'%s'::date + 70, interval '1 day') d WHERE NOT EXISTS "
-                    "(SELECT 1 FROM schedule_exceptions e WHERE e.day = "
-                    "d::date AND e.practitioner_id IS NULL) ORDER BY d "
-                    "LIMIT %d\" 2>&1", bk_today, bk_today, BK_NDAYS);
+    out = it_sql_try(NULL, "SELECT to_char(d, 'YYYY-MM-DD') FROM "
+                     "generate_series('%s'::date + 2, '%s'::date + 70, "
+                     "interval '1 day') d WHERE NOT EXISTS (SELECT 1 FROM "
+                     "schedule_exceptions e WHERE e.day = d::date AND "
+                     "e.practitioner_id IS NULL) ORDER BY d LIMIT %d",
+                     bk_today, bk_today, BK_NDAYS);
     for (line = strtok_r(out, "\n", &save); line && n < BK_NDAYS;
          line = strtok_r(NULL, "\n", &save)) {
         if (strlen(line) == 10) {
@@ -796,10 +697,8 @@ static void bk_data_setup(void)
 
 static void bk_settings_parent(const char *sets)
 {
-    char *out = it_sh_out("scripts/pg.sh psql -tAq -c \"UPDATE "
-                          "clinic_settings SET %s WHERE id = 1\" 2>&1", sets);
-
-    free(out);
+    free(it_sql_try(NULL, "UPDATE clinic_settings SET %s WHERE id = 1",
+                    sets));
 }
 
 static void booking_setup(void)
@@ -1054,9 +953,10 @@ START_TEST(booking_slots_exceptions)
 
     bk_settings(NULL);
     /* Alice's time off 12:00-14:00. */
-    bk_exec("INSERT INTO schedule_exceptions (practitioner_id, day, closed, "
-            "start_min, end_min, note, created_by) VALUES (%ld, '%s', true, "
-            "720, 840, 'time off', 'it')", pr_alice, bk_day(2));
+    it_sql_exec("INSERT INTO schedule_exceptions (practitioner_id, day, "
+                "closed, start_min, end_min, note, created_by) VALUES (%ld, "
+                "'%s', true, 720, 840, 'time off', "
+                "'it')", pr_alice, bk_day(2));
     r = bk_slots(sv_basic, bk_day(2), 1, 0);
     ck_assert_msg(bk_count_of(r, pr_alice) == 20
                   && bk_count_at(r, "11:15", pr_alice) == 1
@@ -1068,9 +968,10 @@ START_TEST(booking_slots_exceptions)
     it_free(r);
 
     /* A clinic holiday (every practitioner), the whole day. */
-    bk_exec("INSERT INTO schedule_exceptions (practitioner_id, day, closed, "
-            "note, created_by) VALUES (NULL, '%s', true, 'holiday', 'it')",
-            bk_day(3));
+    it_sql_exec("INSERT INTO schedule_exceptions (practitioner_id, day, "
+                "closed, note, created_by) VALUES (NULL, '%s', true, "
+                "'holiday', 'it')",
+                bk_day(3));
     r = bk_slots(sv_basic, bk_day(3), 1, 0);
     ck_assert_msg(bk_count_of(r, 0) == 0, "slots on a holiday: %.1000s",
                   r->body);
@@ -1094,14 +995,15 @@ START_TEST(booking_slots_exceptions)
         free(body);
         free(s0);
     }
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "(start_at AT TIME ZONE 'Europe/London')::date "
-                            "= '%s'", bk_day(3)), 0);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "(start_at AT TIME ZONE "
+                                "'Europe/London')::date = "
+                                "'%s'", bk_day(3)), 0);
 
     /* Closing early (from 13:00) for everyone. */
-    bk_exec("INSERT INTO schedule_exceptions (practitioner_id, day, closed, "
-            "start_min, end_min, note, created_by) VALUES (NULL, '%s', true, "
-            "780, 1440, 'closing at 1pm', 'it')", bk_day(4));
+    it_sql_exec("INSERT INTO schedule_exceptions (practitioner_id, day, "
+                "closed, start_min, end_min, note, created_by) VALUES (NULL, "
+                "'%s', true, 780, 1440, 'closing at 1pm', 'it')", bk_day(4));
     r = bk_slots(sv_basic, bk_day(4), 1, 0);
     ck_assert_msg(bk_count_of(r, pr_alice) == 14 && bk_count_of(r, pr_bob)
                   == 14 && bk_count_at(r, "12:15", 0) == 2
@@ -1110,9 +1012,10 @@ START_TEST(booking_slots_exceptions)
     it_free(r);
 
     /* Extra opening for someone without weekly hours. */
-    bk_exec("INSERT INTO schedule_exceptions (practitioner_id, day, closed, "
-            "start_min, end_min, note, created_by) VALUES (%ld, '%s', false, "
-            "600, 720, 'extra clinic', 'it')", pr_extra, bk_day(5));
+    it_sql_exec("INSERT INTO schedule_exceptions (practitioner_id, day, "
+                "closed, start_min, end_min, note, created_by) VALUES (%ld, "
+                "'%s', false, 600, 720, 'extra clinic', "
+                "'it')", pr_extra, bk_day(5));
     r = bk_slots(sv_basic, bk_day(5), 2, pr_extra);
     bk_assert_slot_shape(r, bk_day(5), 1, 15, 30);
     ck_assert_msg(bk_count_of(r, 0) == 6 && bk_count_at(r, "10:00", 0) == 1
@@ -1129,10 +1032,11 @@ START_TEST(booking_slots_exceptions)
     }
     free(s);
     /* A closure wins over an opening the same day. */
-    bk_exec("INSERT INTO schedule_exceptions (practitioner_id, day, closed, "
-            "start_min, end_min, note, created_by) VALUES (%ld, '%s', false, "
-            "600, 720, 'extra', 'it'), (%ld, '%s', true, 660, 720, 'off', "
-            "'it')", pr_extra, bk_day(6), pr_extra, bk_day(6));
+    it_sql_exec("INSERT INTO schedule_exceptions (practitioner_id, day, "
+                "closed, start_min, end_min, note, created_by) VALUES (%ld, "
+                "'%s', false, 600, 720, 'extra', 'it'), (%ld, '%s', true, "
+                "660, 720, 'off', "
+                "'it')", pr_extra, bk_day(6), pr_extra, bk_day(6));
     r = bk_slots(sv_basic, bk_day(6), 1, pr_extra);
     ck_assert_msg(bk_count_of(r, 0) == 2 && bk_count_at(r, "10:00", 0) == 1
                   && bk_count_at(r, "10:15", 0) == 1, "opening 10-12 closed "
@@ -1369,8 +1273,9 @@ START_TEST(booking_flow)
         json_decref(e);
         bk_assert_audit("booking.reschedule", id, "patient");
         bk_assert_audit("booking.cancel", id, "patient");
-        ck_assert_int_eq(bk_num("SELECT count(*) FROM %s WHERE "
-                                "target = 'booking/%ld'", bk_audit, id), 3);
+        ck_assert_int_eq(it_sql_num("SELECT count(*) FROM %s WHERE "
+                                    "target = "
+                                    "'booking/%ld'", bk_audit, id), 3);
     }
 
     /* Staff see it. */
@@ -1506,10 +1411,11 @@ START_TEST(booking_idempotency)
     r = bk_post(body2, key);
     it_assert_error(r, 422, "idempotency_key_reused");
     it_free(r);
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at >= '%s' AND "
-                            "start_at < '%s'::timestamptz + interval '1 day'",
-                            pr_alice, day, day), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at >= '%s' "
+                                "AND start_at < '%s'::timestamptz + interval "
+                                "'1 day'",
+                                pr_alice, day, day), 1);
 
     /* A new key (quotes and all: it is only ever a parameter) for the
      * taken slot: 409. */
@@ -1541,9 +1447,10 @@ START_TEST(booking_idempotency)
             it_assert_error(r, 400, "invalid_idempotency_key");
             it_free(r);
         }
-        ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                                "start_at = '%s' AND practitioner_id = %ld",
-                                s11, pr_alice), 0);
+        ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                    "start_at = '%s' AND practitioner_id = "
+                                    "%ld",
+                                    s11, pr_alice), 0);
         /* 255 characters is allowed. */
         memset(k255, 'K', 255);
         k255[255] = '\0';
@@ -1557,10 +1464,11 @@ START_TEST(booking_idempotency)
                       "255-character key replay: %ld %s", r->status, r->body);
         it_free(r);
     }
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at >= '%s' AND "
-                            "start_at < '%s'::timestamptz + interval '1 day'",
-                            pr_alice, day, day), 2);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at >= '%s' "
+                                "AND start_at < '%s'::timestamptz + interval "
+                                "'1 day'",
+                                pr_alice, day, day), 2);
     free(body);
     free(body2);
     free(other);
@@ -1677,16 +1585,17 @@ START_TEST(booking_race_one_host)
     }
     bk_race(w, BK_RACERS);
     win = bk_race_one_winner(w, BK_RACERS, "50 clients, one slot");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at = '%s' AND "
-                            "status IN ('confirmed', 'pending_payment')",
-                            pr_race, s10), 1);
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at = '%s'",
-                            pr_race, s10), 1);
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM %s WHERE action = "
-                            "'booking.create' AND target = 'booking/%ld'",
-                            bk_audit, w[win].id), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at = '%s' "
+                                "AND status IN ('confirmed', "
+                                "'pending_payment')",
+                                pr_race, s10), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at = '%s'",
+                                pr_race, s10), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM %s WHERE action = "
+                                "'booking.create' AND target = 'booking/%ld'",
+                                bk_audit, w[win].id), 1);
     bk_racers_free(w, BK_RACERS);
 
     /* Overlapping, not equal: 11:00 and 11:15 (30 minutes each). */
@@ -1697,10 +1606,10 @@ START_TEST(booking_race_one_host)
     }
     bk_race(w, BK_RACERS);
     bk_race_one_winner(w, BK_RACERS, "50 clients, 11:00 and 11:15");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at IN ('%s', "
-                            "'%s') AND status IN ('confirmed', "
-                            "'pending_payment')", pr_race, s11, s1115), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at IN ('%s', "
+                                "'%s') AND status IN ('confirmed', "
+                                "'pending_payment')", pr_race, s11, s1115), 1);
     bk_racers_free(w, BK_RACERS);
     free(s10);
     free(s11);
@@ -1728,10 +1637,11 @@ START_TEST(booking_race_two_hosts)
     }
     bk_race(w, BK_RACERS);
     win = bk_race_one_winner(w, BK_RACERS, "25 + 25 clients on two hosts");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at = '%s' AND "
-                            "status IN ('confirmed', 'pending_payment')",
-                            pr_race, s10), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at = '%s' "
+                                "AND status IN ('confirmed', "
+                                "'pending_payment')",
+                                pr_race, s10), 1);
     /* The winner's token works on the host that refused everybody else. */
     r = bk_manage_at(win % 2 ? it_port : it_port2, "GET", w[win].id, NULL,
                      w[win].token, NULL);
@@ -1747,10 +1657,10 @@ START_TEST(booking_race_two_hosts)
     }
     bk_race(w, BK_RACERS);
     bk_race_one_winner(w, BK_RACERS, "two hosts, 11:00 against 11:15");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at IN ('%s', "
-                            "'%s') AND status IN ('confirmed', "
-                            "'pending_payment')", pr_race, s11, s1115), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at IN ('%s', "
+                                "'%s') AND status IN ('confirmed', "
+                                "'pending_payment')", pr_race, s11, s1115), 1);
     bk_racers_free(w, BK_RACERS);
     free(s10);
     free(s11);
@@ -1804,12 +1714,12 @@ static int bk_idem_round(const char *day, const char *hhmm, const char *tag,
                   day, hhmm, created, replayed, taken,
                   other[0] ? other : " none");
     ck_assert_msg(tok[0], "no manage token in the 201s");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM bookings WHERE "
-                            "practitioner_id = %ld AND start_at = '%s'",
-                            pr_alice, start), 1);
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM idempotency_keys WHERE key "
-                            "= '%s' AND booking_id = %ld AND outcome = "
-                            "'created'", key, id), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM bookings WHERE "
+                                "practitioner_id = %ld AND start_at = '%s'",
+                                pr_alice, start), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM idempotency_keys WHERE "
+                                "key = '%s' AND booking_id = %ld AND outcome "
+                                "= 'created'", key, id), 1);
     /* A retry now: the booking, whatever the racer was told. */
     {
         it_resp *r = bk_post(body, key);
@@ -2038,7 +1948,7 @@ static const bk_bad bk_bad_requests[] = {
 /* Rows that any accepted booking request would add. */
 static char *bk_snapshot(void)
 {
-    return bk_sql("SELECT (SELECT count(*) FROM bookings) || ' ' || "
+    return it_sql("SELECT (SELECT count(*) FROM bookings) || ' ' || "
                   "(SELECT count(*) FROM idempotency_keys) || ' ' || "
                   "(SELECT count(*) FROM %s WHERE action IN "
                   "('booking.create', 'booking.cancel', "
@@ -2381,8 +2291,8 @@ START_TEST(booking_cancel_rules)
     /* A paid booking: late -> the payment is kept; in time -> refund due. */
     bk_settings("cancel_cutoff_min = 43200, late_cancel = 'forfeit'");
     id = bk_book(sv_paid, s13, pr_alice, tok);
-    bk_exec("UPDATE bookings SET status = 'confirmed', payment_status = "
-            "'paid', hold_until = NULL WHERE id = %ld", id);
+    it_sql_exec("UPDATE bookings SET status = 'confirmed', payment_status = "
+                "'paid', hold_until = NULL WHERE id = %ld", id);
     r = bk_manage("POST", id, "cancel", tok, NULL);
     ck_assert_msg(r->status == 200 && json_is_true(json_object_get(r->json,
                   "late")), "late cancel of a paid booking: %ld %s",
@@ -2390,8 +2300,8 @@ START_TEST(booking_cancel_rules)
     ck_assert_str_eq(jstr(bk_of(r), "payment_status"), "kept");
     it_free(r);
     id = bk_book(sv_paid, s14, pr_alice, tok);
-    bk_exec("UPDATE bookings SET status = 'confirmed', payment_status = "
-            "'paid', hold_until = NULL WHERE id = %ld", id);
+    it_sql_exec("UPDATE bookings SET status = 'confirmed', payment_status = "
+                "'paid', hold_until = NULL WHERE id = %ld", id);
     bk_settings("cancel_cutoff_min = 60");
     r = bk_manage("POST", id, "cancel", tok, NULL);
     ck_assert_msg(r->status == 200 && json_is_false(json_object_get(r->json,
@@ -2484,9 +2394,9 @@ START_TEST(booking_reschedule_rules)
                   "%ld %s", r->status, r->body);
     it_free(r);
     bk_assert_audit("booking.reschedule", a, "it-staff");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM %s WHERE action = "
-                            "'booking.reschedule' AND target = "
-                            "'booking/%ld'", bk_audit, a), 3);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM %s WHERE action = "
+                                "'booking.reschedule' AND target = "
+                                "'booking/%ld'", bk_audit, a), 3);
 
     /* Onto a taken time: 409 with alternatives, nothing moves; onto the
      * same time with someone free: fine. */
@@ -2610,8 +2520,8 @@ START_TEST(booking_reschedule_keeps_payment)
     it_free(r);
 
     /* Paid (as a payment would leave it), then moved twice. */
-    bk_exec("UPDATE bookings SET status = 'confirmed', payment_status = "
-            "'paid', hold_until = NULL WHERE id = %ld", id);
+    it_sql_exec("UPDATE bookings SET status = 'confirmed', payment_status = "
+                "'paid', hold_until = NULL WHERE id = %ld", id);
     r = bk_resched(id, tok, s12, 0);
     ck_assert_msg(r->status == 200, "move paid: %ld %s", r->status, r->body);
     ck_assert_str_eq(jstr(bk_of(r), "status"), "confirmed");
@@ -2661,8 +2571,8 @@ START_TEST(booking_hold_expiry)
     it_free(r);
 
     /* The hold lapses (backdated rather than waited for). */
-    bk_exec("UPDATE bookings SET hold_until = now() - interval '1 second' "
-            "WHERE id = %ld", id);
+    it_sql_exec("UPDATE bookings SET hold_until = now() - interval '1 second' "
+                "WHERE id = %ld", id);
     t0 = bk_now();
     r = bk_slots(sv_paid, day, 1, pr_alice);
     ck_assert_msg(bk_count_at(r, "10:00", 0) == 1, "a lapsed hold still "
@@ -2703,8 +2613,8 @@ START_TEST(booking_hold_expiry)
     /* Lapsed but not yet swept: a new booking takes it at once (and the
      * old one is expired, audited once). */
     id3 = bk_book(sv_paid, s12, pr_alice, tok2);
-    bk_exec("UPDATE bookings SET hold_until = now() - interval '1 second' "
-            "WHERE id = %ld", id3);
+    it_sql_exec("UPDATE bookings SET hold_until = now() - interval '1 second' "
+                "WHERE id = %ld", id3);
     t0 = bk_now();
     {
         char *body = bk_body(sv_paid, s12, pr_alice);
@@ -2725,15 +2635,15 @@ START_TEST(booking_hold_expiry)
     st = bk_status(id4);
     ck_assert_str_eq(st, "pending_payment");
     free(st);
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM %s WHERE action = "
-                            "'booking.expire' AND target = 'booking/%ld'",
-                            bk_audit, id3), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM %s WHERE action = "
+                                "'booking.expire' AND target = 'booking/%ld'",
+                                bk_audit, id3), 1);
     /* The holder of a lapsed hold cannot cancel or keep it. */
     {
         long id5 = bk_book(sv_paid, s14, pr_alice, tok3);
 
-        bk_exec("UPDATE bookings SET hold_until = now() - interval "
-                "'1 second' WHERE id = %ld", id5);
+        it_sql_exec("UPDATE bookings SET hold_until = now() - interval "
+                    "'1 second' WHERE id = %ld", id5);
         r = bk_manage("POST", id5, "cancel", tok3, NULL);
         it_assert_error(r, 409, "booking_not_active");
         it_free(r);
@@ -2742,9 +2652,10 @@ START_TEST(booking_hold_expiry)
         free(st);
     }
     sleep(6);       /* one more sweep: nothing is expired twice */
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM %s WHERE action = "
-                            "'booking.expire' AND target IN ('booking/%ld', "
-                            "'booking/%ld')", bk_audit, id, id3), 2);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM %s WHERE action = "
+                                "'booking.expire' AND target IN "
+                                "('booking/%ld', "
+                                "'booking/%ld')", bk_audit, id, id3), 2);
     bk_settings(NULL);
     free(s10);
     free(s12);
@@ -2838,10 +2749,10 @@ START_TEST(booking_in_the_past)
 
     bk_settings("cancel_cutoff_min = 0, reschedule_cutoff_min = 0");
     id = bk_book(sv_basic, s16, pr_bob, tok);
-    bk_exec("UPDATE bookings SET start_at = now() - interval '20 minutes', "
-            "end_at = now() + interval '10 minutes', blocked = "
-            "tstzrange(now() - interval '20 minutes', now() + interval "
-            "'20 minutes') WHERE id = %ld", id);
+    it_sql_exec("UPDATE bookings SET start_at = now() - interval '20 "
+                "minutes', end_at = now() + interval '10 minutes', blocked = "
+                "tstzrange(now() - interval '20 minutes', now() + interval "
+                "'20 minutes') WHERE id = %ld", id);
     r = bk_manage("POST", id, "cancel", tok, NULL);
     it_assert_error(r, 409, "booking_in_past");
     it_free(r);
@@ -2881,9 +2792,9 @@ START_TEST(booking_audit_read_while_sealing)
     it_sh("(scripts/pg.sh psql -tAq -c \"BEGIN; SELECT "
           "pg_advisory_xact_lock(7302100002); SELECT pg_sleep(3); COMMIT;\" "
           ">/dev/null 2>&1 &)");
-    for (k = 0; k < 50 && bk_num("SELECT count(*) FROM pg_locks WHERE "
-                                 "locktype = 'advisory' AND granted AND "
-                                 BK_SEAL_LOCK) == 0; k++) {
+    for (k = 0; k < 50 && it_sql_num("SELECT count(*) FROM pg_locks WHERE "
+                                     "locktype = 'advisory' AND granted AND "
+                                     BK_SEAL_LOCK) == 0; k++) {
         usleep(100 * 1000);
     }
     ck_assert_msg(k < 50, "could not hold the sealing lock");
@@ -2896,8 +2807,8 @@ START_TEST(booking_audit_read_while_sealing)
     }
     it_free(r);
     /* Let the lock go; the entry is sealed then. */
-    for (k = 0; k < 60 && bk_num("SELECT count(*) FROM pg_locks WHERE "
-                                 "locktype = 'advisory' AND " BK_SEAL_LOCK)
+    for (k = 0; k < 60 && it_sql_num("SELECT count(*) FROM pg_locks WHERE "
+                                     "locktype = 'advisory' AND " BK_SEAL_LOCK)
                           > 0; k++) {
         usleep(100 * 1000);
     }
@@ -3272,9 +3183,9 @@ START_TEST(booking_log_clean)
                         "host's");
     bk_assert_log_clean(it_log2_unexpected(allowed), it_log2_read(),
                         "second host's");
-    ck_assert_int_eq(bk_num("SELECT count(*) FROM %s WHERE detail "
-                            "ILIKE '%%" BK_CANARY "%%' OR target ILIKE '%%"
-                            BK_CANARY "%%'", bk_audit), 0);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM %s WHERE detail "
+                                "ILIKE '%%" BK_CANARY "%%' OR target ILIKE '%%"
+                                BK_CANARY "%%'", bk_audit), 0);
 }
 END_TEST
 
@@ -3303,8 +3214,8 @@ START_TEST(booking_dst_new_york)
     /* The brief asked for a 400-day horizon; the schema caps it at 365,
      * which still reaches both days. */
     {
-        out = it_sh_out("scripts/pg.sh psql -tAq -c \"UPDATE clinic_settings "
-                        "SET horizon_days = 400 WHERE id = 1\" 2>&1");
+        out = it_sql_try(NULL, "UPDATE clinic_settings SET horizon_days = "
+                         "400 WHERE id = 1");
         ok = strstr(out, "violates check constraint") != NULL;
         free(out);
         ck_assert_msg(ok, "horizon_days = 400 was accepted");
@@ -3472,15 +3383,14 @@ START_TEST(booking_chat_offer)
     it_resp *r, *s2;
     size_t i;
 
-    tue = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT d::date FROM "
-                    "generate_series((now() AT TIME ZONE 'Europe/London')::"
-                    "date + 1, (now() AT TIME ZONE 'Europe/London')::date + "
-                    "7, interval '1 day') d WHERE extract(isodow FROM d) = "
-                    "2\" 2>&1");
+    tue = it_sql_try(NULL, "SELECT d::date FROM generate_series((now() AT "
+                     "TIME ZONE 'Europe/London')::date + 1, (now() AT TIME "
+                     "ZONE 'Europe/London')::date + 7, interval '1 day') d "
+                     "WHERE extract(isodow FROM d) = 2");
     tue[strcspn(tue, "\n")] = '\0';
     ck_assert_msg(strlen(tue) == 10, "next Tuesday: %s", tue);
-    peel_s = it_sh_out("scripts/pg.sh psql -tAq -c \"SELECT id FROM "
-                       "services WHERE name = 'Chemical peel'\" 2>&1");
+    peel_s = it_sql_try(NULL, "SELECT id FROM services WHERE name = "
+                        "'Chemical peel'");
     peel = strtol(peel_s, NULL, 10);
     ck_assert_msg(peel > 0, "the sample clinic's peel: %s", peel_s);
 

@@ -94,29 +94,6 @@ static char *cg_dump(json_t *j)
     return s ? s : strdup("(null)");
 }
 
-/* Superuser psql, one value, trimmed (malloc'd).  No double quotes in
- * the SQL. */
-static char *cg_sql(const char *fmt, ...)
-{
-    va_list ap;
-    char *sql = NULL, *out;
-    size_t n;
-
-    va_start(ap, fmt);
-    if (vasprintf(&sql, fmt, ap) < 0) {
-        sql = NULL;
-    }
-    va_end(ap);
-    ck_assert_msg(sql != NULL, "out of memory");
-    out = it_sh_out("scripts/pg.sh psql -X -tAq -c \"%s\" 2>&1", sql);
-    free(sql);
-    n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
-        out[--n] = '\0';
-    }
-    return out;
-}
-
 /* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS(Z|+HH:MM|-HH:MM)". */
 static long long cg_ts(const char *s)
 {
@@ -272,8 +249,8 @@ static json_t *cg_wait_event(const char *cal, const char *eid,
  * cleared) and no calendar work left over in the outbox. */
 static void cg_begin(void)
 {
-    char *o = cg_sql("UPDATE calendar_outbox SET done_at = now(), "
-                     "locked_until = NULL WHERE done_at IS NULL");
+    char *o = it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now(), "
+                         "locked_until = NULL WHERE done_at IS NULL");
 
     free(o);
     json_decref(cg_ctl("POST", "/__reset", "{}"));
@@ -486,8 +463,8 @@ static it_resp *cg_manage(const cg_booking *b, const char *what,
  * (bookings.calendar_gen: Google keeps deleted ids). */
 static void cg_event_id_gen(json_int_t booking, int gen, char out[33])
 {
-    char *salt0 = cg_sql("SELECT event_salt FROM calendar_status WHERE id = "
-                         "1");
+    char *salt0 = it_sql_try(NULL, "SELECT event_salt FROM calendar_status "
+                             "WHERE id = 1");
     char *salt = gen ? NULL : salt0;
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int n = 0, i;
@@ -519,11 +496,11 @@ static void cg_event_id(json_int_t booking, char out[33])
  * <last errors>" (malloc'd). */
 static char *cg_outbox(json_int_t booking)
 {
-    return cg_sql("SELECT count(*) || '|' || count(*) FILTER (WHERE done_at "
-                  "IS NULL) || '|' || coalesce(max(attempts), 0) || '|' || "
-                  "coalesce(string_agg(last_error, ';'), '') FROM "
-                  "calendar_outbox WHERE booking_id = %lld",
-                  (long long)booking);
+    return it_sql_try(NULL, "SELECT count(*) || '|' || count(*) FILTER (WHERE "
+                      "done_at IS NULL) || '|' || coalesce(max(attempts), 0) "
+                      "|| '|' || coalesce(string_agg(last_error, ';'), '') "
+                      "FROM calendar_outbox WHERE booking_id = %lld",
+                      (long long)booking);
 }
 
 /* Wait until every outbox row of the booking is done (or secs pass). */
@@ -532,9 +509,9 @@ static int cg_outbox_done(json_int_t booking, double secs)
     double t0 = cg_now();
 
     do {
-        char *n = cg_sql("SELECT count(*) FROM calendar_outbox WHERE "
-                         "booking_id = %lld AND done_at IS NULL",
-                         (long long)booking);
+        char *n = it_sql_try(NULL, "SELECT count(*) FROM calendar_outbox "
+                             "WHERE booking_id = %lld AND done_at IS NULL",
+                             (long long)booking);
         int pending = (int)strtol(n, NULL, 10);
 
         free(n);
@@ -1144,8 +1121,9 @@ START_TEST(cal_event_cancel)
     json_decref(st);
 
     /* The same change again (e.g. a retry after a lost reply): 410. */
-    o = cg_sql("INSERT INTO calendar_outbox (booking_id, calendar_id, op) "
-               "VALUES (%lld, '%s', 'sync')", (long long)b.id, CG_CAL_A);
+    o = it_sql_try(NULL, "INSERT INTO calendar_outbox (booking_id, "
+                   "calendar_id, op) VALUES (%lld, '%s', 'sync')",
+                   (long long)b.id, CG_CAL_A);
     free(o);
     ck_assert_msg(cg_outbox_done(b.id, 8), "the repeated delete was not "
                   "counted as done: %s", (o = cg_outbox(b.id)));
@@ -1154,8 +1132,9 @@ START_TEST(cal_event_cancel)
                   "did not answer 410 to a repeated delete: %.2000s",
                   cg_dump(json_object_get(st, "requests")));
     json_decref(st);
-    o = cg_sql("SELECT count(*) FROM calendar_outbox WHERE booking_id = %lld "
-               "AND last_error IS NOT NULL", (long long)b.id);
+    o = it_sql_try(NULL, "SELECT count(*) FROM calendar_outbox WHERE "
+                   "booking_id = %lld AND last_error IS NOT NULL",
+                   (long long)b.id);
     ck_assert_msg(!strcmp(o, "0"), "a 410 on delete left an error");
     free(o);
     cg_booking_free(&b);
@@ -1191,10 +1170,11 @@ static void cg_outage(int day, const char *hhmm, int status,
     /* While it fails: the row waits with its error; health counts it. */
     t0 = cg_now();
     while (cg_now() - t0 < 8 && !seen_err) {
-        o = cg_sql("SELECT count(*) FROM calendar_outbox WHERE booking_id = "
-                   "%lld AND done_at IS NULL AND last_error IS NOT NULL AND "
-                   "last_error NOT LIKE 'permanent:%%' AND next_at > now()",
-                   (long long)b.id);
+        o = it_sql_try(NULL, "SELECT count(*) FROM calendar_outbox WHERE "
+                       "booking_id = %lld AND done_at IS NULL AND last_error "
+                       "IS NOT NULL AND last_error NOT LIKE 'permanent:%%' "
+                       "AND next_at > now()",
+                       (long long)b.id);
         seen_err = !strcmp(o, "1");
         free(o);
         if (!seen_err) {
@@ -1290,10 +1270,10 @@ START_TEST(cal_outage_403_permission)
     cg_event_id(b.id, eid);
     t0 = cg_now();
     while (cg_now() - t0 < 8 && !parked) {
-        o = cg_sql("SELECT count(*) FROM calendar_outbox WHERE booking_id = "
-                   "%lld AND done_at IS NULL AND last_error LIKE "
-                   "'permanent:%%' AND next_at > now() + interval '5 hours'",
-                   (long long)b.id);
+        o = it_sql_try(NULL, "SELECT count(*) FROM calendar_outbox WHERE "
+                       "booking_id = %lld AND done_at IS NULL AND last_error "
+                       "LIKE 'permanent:%%' AND next_at > now() + "
+                       "interval '5 hours'", (long long)b.id);
         parked = !strcmp(o, "1");
         free(o);
         if (!parked) {
@@ -1316,8 +1296,8 @@ START_TEST(cal_outage_403_permission)
     ck_assert_msg(json_array_size(cg_events_of(st, CG_CAL_A)) == 0,
                   "an event was written");
     json_decref(st);
-    o = cg_sql("UPDATE calendar_outbox SET done_at = now() WHERE booking_id "
-               "= %lld", (long long)b.id);
+    o = it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
+                   "booking_id = %lld", (long long)b.id);
     free(o);
     cg_booking_free(&b);
     free(s);
@@ -1635,9 +1615,10 @@ START_TEST(cal_graceful_restart)
     ck_assert_msg(cg_outbox_done(b.id, 5), "outbox not done");
     cg_ctlf("/__hang", "{\"seconds\":3,\"count\":8,\"path_prefix\":\""
             CG_EVENTS "\"}");
-    o = cg_sql("INSERT INTO calendar_outbox (booking_id, calendar_id, op) "
-               "SELECT %lld, '%s', 'sync' FROM generate_series(1, 4)",
-               (long long)b.id, CG_CAL_A);
+    o = it_sql_try(NULL, "INSERT INTO calendar_outbox (booking_id, "
+                   "calendar_id, op) SELECT %lld, '%s', 'sync' FROM "
+                   "generate_series(1, 4)",
+                   (long long)b.id, CG_CAL_A);
     free(o);
     for (t0 = cg_now(); cg_now() - t0 < 5 && !hung;) {
         st = cg_state();
@@ -1671,8 +1652,8 @@ START_TEST(cal_graceful_restart)
         }
         memmove(log, line, strlen(line) + 1);
     }
-    o = cg_sql("UPDATE calendar_outbox SET done_at = now() WHERE booking_id "
-               "= %lld", (long long)b.id);
+    o = it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
+                   "booking_id = %lld", (long long)b.id);
     free(o);
     ck_assert_msg(!crashed, "a graceful restart while the "
                   "calendar thread waits for Google kills the old child "
@@ -1723,9 +1704,10 @@ START_TEST(badkey_token_refused)
                   "an event was written: %s",
                   cg_dump(json_object_get(st, "events")));
     json_decref(st);
-    o = cg_sql("SELECT count(*) FROM calendar_outbox WHERE booking_id = %lld "
-               "AND done_at IS NULL AND last_error IS NOT NULL",
-               (long long)b.id);
+    o = it_sql_try(NULL, "SELECT count(*) FROM calendar_outbox WHERE "
+                   "booking_id = %lld AND done_at IS NULL AND last_error IS "
+                   "NOT NULL",
+                   (long long)b.id);
     ck_assert_msg(!strcmp(o, "1"), "the change is not waiting with an "
                   "error: %s", cg_outbox(b.id));
     free(o);
@@ -1734,8 +1716,8 @@ START_TEST(badkey_token_refused)
                   && strstr(cg_str(h, "last_error"), "token"),
                   "health does not show the token error: %s", cg_dump(h));
     json_decref(h);
-    o = cg_sql("UPDATE calendar_outbox SET done_at = now() WHERE booking_id "
-               "= %lld", (long long)b.id);
+    o = it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
+                   "booking_id = %lld", (long long)b.id);
     free(o);
     cg_booking_free(&b);
     free(s);
@@ -2040,12 +2022,13 @@ static void cg_clinic(void)
                      (long long)(i ? cg_pb : cg_pa));
             json_decref(cg_admin("PUT", path, "%s", hours));
         }
-        days = cg_sql("SELECT string_agg(to_char(d, 'YYYY-MM-DD'), ' ' "
-                      "ORDER BY d) FROM generate_series((now() AT TIME ZONE "
-                      "'" CG_TZ "')::date + 4, (now() AT TIME ZONE '" CG_TZ
-                      "')::date + 120, interval '1 day') d WHERE NOT EXISTS "
-                      "(SELECT 1 FROM schedule_exceptions e WHERE e.day = "
-                      "d::date)");
+        days = it_sql_try(NULL, "SELECT string_agg(to_char(d, "
+                          "'YYYY-MM-DD'), ' ' ORDER BY d) FROM "
+                          "generate_series((now() AT TIME ZONE '" CG_TZ
+                          "')::date + 4, (now() AT TIME ZONE '" CG_TZ
+                          "')::date + 120, interval '1 day') d WHERE NOT "
+                          "EXISTS (SELECT 1 FROM schedule_exceptions e "
+                          "WHERE e.day = d::date)");
         for (i = 0, tok = strtok_r(days, " ", &save);
              tok && i < (int)(sizeof(cg_days) / sizeof(cg_days[0]));
              tok = strtok_r(NULL, " ", &save), i++) {
@@ -2090,9 +2073,9 @@ static void cg_clinic_leave(void)
                              cg_saved_settings));
     }
     /* Our calendar changes are not other hosts' business. */
-    free(cg_sql("UPDATE calendar_outbox SET done_at = now() WHERE done_at "
-                "IS NULL AND calendar_id IN ('" CG_CAL_A "', '" CG_CAL_B
-                "')"));
+    free(it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
+                    "done_at IS NULL AND calendar_id IN ('" CG_CAL_A "', '"
+                    CG_CAL_B "')"));
 }
 
 static void cg_httpd(int with_calendar)
@@ -2117,8 +2100,8 @@ static void cg_httpd(int with_calendar)
                  cg_port > 0 ? cg_port : 9, CG_TIMEOUT_MS);
     }
     /* Changes earlier suites queued for calendars are not ours to send. */
-    free(cg_sql("UPDATE calendar_outbox SET done_at = now() WHERE done_at "
-                "IS NULL"));
+    free(it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
+                    "done_at IS NULL"));
     it_httpd_start(extra, 1, 16);
     cg_clinic();
 }

@@ -373,17 +373,10 @@ static int sf_audit_has(const char *action, json_int_t id)
     return found;
 }
 
-/* Escalations in the database (superuser psql; no API side effects). */
+/* Rows in a table (superuser SQL; no API side effects). */
 static long sf_db_count(const char *table)
 {
-    char *out = it_sh_out("scripts/pg.sh psql -X -At -c "
-                          "'SELECT count(*) FROM %s' 2>/dev/null", table);
-    char *end = NULL;
-    long n = strtol(out, &end, 10);
-
-    ck_assert_msg(end != out, "count(*) of %s: \"%s\"", table, out);
-    free(out);
-    return n;
+    return it_sql_num("SELECT count(*) FROM %s", table);
 }
 
 /* A gauge from GET /api/admin/metrics, or -1 when absent. */
@@ -1261,7 +1254,7 @@ START_TEST(safety_sla_overdue)
     json_t *list, *e;
     it_resp *r;
     size_t i;
-    int idx;
+    int idx, ok;
 
     late = sf_escalate(SF_M_PREG2, "escalated", NULL, 0);
     fresh = sf_escalate(SF_M_PREG5, "escalated", NULL, 0);
@@ -1275,10 +1268,9 @@ START_TEST(safety_sla_overdue)
 
     /* ConciergeEscalationSLA is 1 minute: rather than wait, make it five
      * minutes old. */
-    ck_assert_msg(it_sh("scripts/pg.sh psql -X -q -c \"UPDATE escalations "
-                        "SET created_at = now() - interval '5 minutes' "
-                        "WHERE id = %lld\" >/dev/null", (long long)late) == 0,
-                  "backdating escalation %lld failed", (long long)late);
+    free(it_sql_try(&ok, "UPDATE escalations SET created_at = now() - "
+                    "interval '5 minutes' WHERE id = %lld", (long long)late));
+    ck_assert_msg(ok, "backdating escalation %lld failed", (long long)late);
 
     list = sf_esc_list("");
     idx = sf_index_of(list, late);
