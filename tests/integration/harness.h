@@ -120,6 +120,8 @@ Suite *it_suite_knowledge(void);
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
 Suite *it_suite_booking(void);
+Suite *it_suite_booking_dst(void);
+Suite *it_suite_booking_limit(void);
 Suite *it_suite_calendar(void);
 
 #endif

@@ -20,6 +20,8 @@ int main(void)
     srunner_add_suite(sr, it_suite_llm());
     srunner_add_suite(sr, it_suite_safety());
     srunner_add_suite(sr, it_suite_booking());
+    srunner_add_suite(sr, it_suite_booking_dst());
+    srunner_add_suite(sr, it_suite_booking_limit());
     srunner_add_suite(sr, it_suite_calendar());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
