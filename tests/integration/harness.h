@@ -123,5 +123,6 @@ Suite *it_suite_booking(void);
 Suite *it_suite_booking_dst(void);
 Suite *it_suite_booking_limit(void);
 Suite *it_suite_calendar(void);
+Suite *it_suite_calendar_keys(void);
 
 #endif
