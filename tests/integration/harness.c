@@ -149,16 +149,25 @@ char *it_sql_try(int *ok, const char *fmt, ...)
     return out;
 }
 
+/* sql_v, asserting success. */
+static char *sql_checked_v(const char *fmt, va_list ap)
+{
+    char *out;
+    int ok;
+
+    out = sql_v(&ok, fmt, ap);
+    ck_assert_msg(ok, "SQL failed: %s", out);
+    return out;
+}
+
 char *it_sql(const char *fmt, ...)
 {
     va_list ap;
     char *out;
-    int ok;
 
     va_start(ap, fmt);
-    out = sql_v(&ok, fmt, ap);
+    out = sql_checked_v(fmt, ap);
     va_end(ap);
-    ck_assert_msg(ok, "SQL failed: %s", out);
     return out;
 }
 
@@ -167,12 +176,10 @@ long it_sql_num(const char *fmt, ...)
     va_list ap;
     char *out, *end = NULL;
     long v;
-    int ok;
 
     va_start(ap, fmt);
-    out = sql_v(&ok, fmt, ap);
+    out = sql_checked_v(fmt, ap);
     va_end(ap);
-    ck_assert_msg(ok, "SQL failed: %s", out);
     v = strtol(out, &end, 10);
     ck_assert_msg(end != out && *end == '\0', "not a number: '%s'", out);
     free(out);
@@ -182,14 +189,10 @@ long it_sql_num(const char *fmt, ...)
 void it_sql_exec(const char *fmt, ...)
 {
     va_list ap;
-    char *out;
-    int ok;
 
     va_start(ap, fmt);
-    out = sql_v(&ok, fmt, ap);
+    free(sql_checked_v(fmt, ap));
     va_end(ap);
-    ck_assert_msg(ok, "SQL failed: %s", out);
-    free(out);
 }
 
 static int free_port(void)
