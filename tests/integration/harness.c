@@ -101,6 +101,102 @@ char *it_sh_out(const char *fmt, ...)
     return out ? out : strdup("");
 }
 
+/* Runs the SQL; *ok (when not NULL) says whether psql succeeded.  With
+ * report, a failure is also written to stderr with its SQL. */
+static char *sql_v(int *ok, int report, const char *fmt, va_list ap)
+{
+    char path[512], *sql, *out;
+    size_t n;
+    FILE *f;
+    int fd, good;
+
+    sql = vfmt(fmt, ap);
+    snprintf(path, sizeof(path), "%s/it-sql.XXXXXX", it_var);
+    fd = mkstemp(path);
+    if (fd < 0) {
+        die("no temporary file for SQL");
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        die("no temporary file for SQL");
+    }
+    fputs(sql, f);
+    fclose(f);
+    out = it_sh_out("scripts/pg.sh psql -tAq -v ON_ERROR_STOP=1 < '%s' 2>&1 "
+                    "|| echo IT-SQL-FAILED", path);
+    unlink(path);
+    n = strlen(out);
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
+        out[--n] = '\0';
+    }
+    good = strstr(out, "IT-SQL-FAILED") == NULL;
+    if (!good && report) {
+        fprintf(stderr, "harness: SQL failed:\n%s\n%s\n", sql, out);
+    }
+    if (ok) {
+        *ok = good;
+    }
+    free(sql);
+    return out;
+}
+
+char *it_sql_try(int *ok, const char *fmt, ...)
+{
+    va_list ap;
+    char *out;
+
+    va_start(ap, fmt);
+    out = sql_v(ok, 0, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+/* sql_v, asserting success. */
+static char *sql_checked_v(const char *fmt, va_list ap)
+{
+    char *out;
+    int ok;
+
+    out = sql_v(&ok, 1, fmt, ap);
+    ck_assert_msg(ok, "SQL failed: %s", out);
+    return out;
+}
+
+char *it_sql(const char *fmt, ...)
+{
+    va_list ap;
+    char *out;
+
+    va_start(ap, fmt);
+    out = sql_checked_v(fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+long it_sql_num(const char *fmt, ...)
+{
+    va_list ap;
+    char *out, *end = NULL;
+    long v;
+
+    va_start(ap, fmt);
+    out = sql_checked_v(fmt, ap);
+    va_end(ap);
+    v = strtol(out, &end, 10);
+    ck_assert_msg(end != out && *end == '\0', "not a number: '%s'", out);
+    free(out);
+    return v;
+}
+
+void it_sql_exec(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    free(sql_checked_v(fmt, ap));
+    va_end(ap);
+}
+
 static int free_port(void)
 {
     char *s = it_sh_out("bash -c '. scripts/env.sh && free_port'");

@@ -71,6 +71,20 @@ void it_assert_error_at(it_resp *r, long status, const char *code,
 int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *it_sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* SQL as the database superuser (psql on the run's cluster), read from a
+ * temporary file so that any quoting works; psql stops at the first
+ * error.  Each returns psql's output (errors included) with trailing
+ * blanks and newlines removed, malloc'd.
+ * it_sql_try never asserts; *ok (when not NULL) says whether psql
+ * succeeded.  it_sql asserts success; it_sql_num asserts success and
+ * an integer as the whole output; it_sql_exec asserts success and
+ * discards the output. */
+char *it_sql_try(int *ok, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *it_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+long it_sql_num(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void it_sql_exec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The httpd error log of the current group: lines at [warn] or worse that
  * contain none of the `allowed` substrings (NULL-terminated list).
  * Returns NULL when there are none, else a malloc'd string of them. */
@@ -106,6 +120,10 @@ Suite *it_suite_knowledge(void);
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
 Suite *it_suite_booking(void);
+Suite *it_suite_booking_dst(void);
+Suite *it_suite_booking_limit(void);
 Suite *it_suite_calendar(void);
+Suite *it_suite_calendar_keys(void);
+Suite *it_suite_events(void);
 
 #endif

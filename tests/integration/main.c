@@ -3,8 +3,6 @@
 #include <check.h>
 #include "harness.h"
 
-Suite *it_suite_events(void);   /* test_events.c */
-
 int main(void)
 {
     SRunner *sr;
@@ -22,7 +20,10 @@ int main(void)
     srunner_add_suite(sr, it_suite_llm());
     srunner_add_suite(sr, it_suite_safety());
     srunner_add_suite(sr, it_suite_booking());
+    srunner_add_suite(sr, it_suite_booking_dst());
+    srunner_add_suite(sr, it_suite_booking_limit());
     srunner_add_suite(sr, it_suite_calendar());
+    srunner_add_suite(sr, it_suite_calendar_keys());
     srunner_add_suite(sr, it_suite_events());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -95,25 +95,14 @@ static char *aud_strdup_header(it_resp *r, const char *name)
     return strdup(v);
 }
 
-/* Superuser psql, one value (trimmed). */
-static char *aud_sql_value(const char *sql)
-{
-    char *out = it_sh_out("scripts/pg.sh psql -tAq -c \"%s\" 2>&1", sql);
-    size_t n = strlen(out);
-
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
-        out[--n] = '\0';
-    }
-    return out;
-}
-
 /* A digest of every audit row, to prove nothing changed. */
 static char *aud_snapshot(void)
 {
-    return aud_sql_value("SELECT count(*) || ' ' || coalesce(md5(string_agg("
-                         "concat_ws('|', seq, created_us, actor, action, "
-                         "target, request_id, detail, prev_hash, hash), "
-                         "E'\\n' ORDER BY seq)), '-') FROM audit_log");
+    return it_sql_try(NULL, "SELECT count(*) || ' ' || "
+                      "coalesce(md5(string_agg(concat_ws('|', seq, "
+                      "created_us, actor, action, target, request_id, detail, "
+                      "prev_hash, hash), E'\\n' ORDER BY seq)), '-') FROM "
+                      "audit_log");
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -496,12 +485,12 @@ START_TEST(audit_sql_metachar_password)
                   "me: %s", me->body);
     it_free(me);
 
-    exists = aud_sql_value("SELECT to_regclass('public.staff_users') "
-                           "IS NOT NULL");
+    exists = it_sql_try(NULL, "SELECT to_regclass('public.staff_users') IS "
+                        "NOT NULL");
     ck_assert_msg(!strcmp(exists, "t"), "staff_users is gone: %s", exists);
     free(exists);
-    count = aud_sql_value("SELECT count(*) FROM staff_users WHERE username "
-                          "IN ('it-admin', 'it-staff', 'sqlpw.user_1')");
+    count = it_sql_try(NULL, "SELECT count(*) FROM staff_users WHERE username "
+                       "IN ('it-admin', 'it-staff', 'sqlpw.user_1')");
     ck_assert_msg(!strcmp(count, "3"), "staff_users lost rows: %s", count);
     free(count);
 

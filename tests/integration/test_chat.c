@@ -120,24 +120,12 @@ static void ch_assert_reply(it_resp *r, const char *what, const char *status)
                   "%s: sources is not an array: %s", what, r->body);
 }
 
-/* Superuser psql, one value (trimmed). */
-static char *ch_sql(const char *sql)
-{
-    char *out = it_sh_out("scripts/pg.sh psql -tAq -c \"%s\" 2>&1", sql);
-    size_t n = strlen(out);
-
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
-        out[--n] = '\0';
-    }
-    return out;
-}
-
 /* What the chat log holds, to prove a refused request stored nothing. */
 static char *ch_snapshot(void)
 {
-    return ch_sql("SELECT (SELECT count(*) FROM messages) || ' ' || "
-                  "(SELECT count(*) FROM conversations) || ' ' || "
-                  "(SELECT coalesce(max(id), 0) FROM messages)");
+    return it_sql_try(NULL, "SELECT (SELECT count(*) FROM messages) || ' ' || "
+                      "(SELECT count(*) FROM conversations) || ' ' || (SELECT "
+                      "coalesce(max(id), 0) FROM messages)");
 }
 
 /* GET /api/admin/conversations?<query> as staff, asserted 200. */
@@ -562,12 +550,10 @@ START_TEST(chat_admin_conversations)
     l = ch_list("status=no_answer&limit=200");
     json_array_foreach(ch_convs(l), i, e) {
         json_int_t id = json_integer_value(json_object_get(e, "id"));
-        char sql[256];
 
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE "
-                 "conversation_id = %lld AND status = 'no_answer'",
-                 (long long)id);
-        v = ch_sql(sql);
+        v = it_sql_try(NULL, "SELECT count(*) FROM messages WHERE "
+                       "conversation_id = %lld AND status = 'no_answer'",
+                       (long long)id);
         ck_assert_msg(atoi(v) > 0, "status=no_answer listed conversation "
                       "%lld, which has no no_answer reply (%s)",
                       (long long)id, v);

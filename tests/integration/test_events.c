@@ -13,7 +13,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,58 +33,12 @@
 static long ev_pr_a, ev_pr_b, ev_sv, ev_sv_paid;
 static char ev_days[4][11];
 
-/* ---- SQL through the harness's shell (superuser psql) ------------------ */
-
-/* One statement (no double quotes in it), its output trimmed; malloc'd. */
-static char *ev_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *ev_sql(const char *fmt, ...)
-{
-    va_list ap;
-    char *sql = NULL, *out;
-    size_t n;
-
-    va_start(ap, fmt);
-    if (vasprintf(&sql, fmt, ap) < 0) {
-        abort();
-    }
-    va_end(ap);
-    out = it_sh_out("scripts/pg.sh psql -X -tAq -v ON_ERROR_STOP=1 "
-                    "-c \"%s\" 2>&1", sql);
-    free(sql);
-    n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
-        out[--n] = '\0';
-    }
-    return out;
-}
-
-static long ev_num(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long ev_num(const char *fmt, ...)
-{
-    va_list ap;
-    char *sql = NULL, *out, *end = NULL;
-    long v;
-
-    va_start(ap, fmt);
-    if (vasprintf(&sql, fmt, ap) < 0) {
-        abort();
-    }
-    va_end(ap);
-    out = ev_sql("%s", sql);
-    v = strtol(out, &end, 10);
-    ck_assert_msg(end != out && *end == '\0', "%s: not a number: '%s'", sql,
-                  out);
-    free(sql);
-    free(out);
-    return v;
-}
-
 /* The events of a booking, one line each, oldest first:
  * "kind|source|conversation|escalation|service|practitioner|category"
  * (NULL as "-"); malloc'd. */
 static char *ev_rows(long booking)
 {
-    return ev_sql("SELECT string_agg(concat_ws('|', kind, source, "
+    return it_sql("SELECT string_agg(concat_ws('|', kind, source, "
                   "coalesce(conversation_id::text, '-'), "
                   "coalesce(escalation_id::text, '-'), "
                   "coalesce(service_id::text, '-'), "
@@ -107,7 +60,8 @@ static void ev_assert_rows(long booking, const char *want)
 
 static long ev_id(const char *table, const char *name)
 {
-    char *out = ev_sql("SELECT id FROM %s WHERE name = '%s'", table, name);
+    char *out = it_sql_try(NULL, "SELECT id FROM %s WHERE name = '%s'", table,
+                           name);
     long v = strtol(out, NULL, 10);
 
     if (v <= 0) {
@@ -121,10 +75,10 @@ static long ev_id(const char *table, const char *name)
 static void events_setup(void)
 {
     char *out, *line, *save = NULL;
-    int n = 0;
+    int n = 0, ok = 0;
 
     if (!ev_pr_a) {
-        out = ev_sql("BEGIN; "
+        out = it_sql_try(&ok, "BEGIN; "
             "INSERT INTO practitioners (name) VALUES ('EV Ann'), ('EV Ben'); "
             "INSERT INTO services (name, duration_min, price_cents, "
             "requires_payment) VALUES ('EV Check-up', 30, 4000, false), "
@@ -136,7 +90,7 @@ static void events_setup(void)
             "end_min) SELECT p.id, d, 540, 1020 FROM practitioners p, "
             "generate_series(0, 6) d WHERE p.name IN ('EV Ann', 'EV Ben'); "
             "COMMIT;");
-        if (strstr(out, "ERROR")) {
+        if (!ok) {
             fprintf(stderr, "test_events: the clinic could not be created: "
                     "%s\n", out);
             exit(2);
@@ -148,7 +102,8 @@ static void events_setup(void)
         ev_sv_paid = ev_id("services", "EV Paid");
         /* Days well past every cut-off and inside the horizon, not a
          * clinic holiday. */
-        out = ev_sql("SELECT to_char(d, 'YYYY-MM-DD') FROM generate_series("
+        out = it_sql_try(NULL, "SELECT to_char(d, 'YYYY-MM-DD') FROM "
+                     "generate_series("
                      "(now() AT TIME ZONE 'Europe/London')::date + 8, "
                      "(now() AT TIME ZONE 'Europe/London')::date + 60, "
                      "interval '1 day') d WHERE NOT EXISTS (SELECT 1 FROM "
@@ -280,7 +235,7 @@ START_TEST(events_patient_flow)
     ev_expect(ev_post(id, "reschedule", tok, body), 409,
               "reschedule of a cancelled booking");
     ev_assert_rows(id, want);
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE booking_id = "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events WHERE booking_id = "
                             "%ld AND at > now() - interval '10 minutes'",
                             id), 3);
     free(s0);
@@ -321,7 +276,7 @@ START_TEST(events_taken_not_recorded)
     it_resp *r;
 
     id = ev_book(ev_sv, s2, ev_pr_a, tok);
-    before = ev_num("SELECT count(*) FROM events WHERE kind = "
+    before = it_sql_num("SELECT count(*) FROM events WHERE kind = "
                     "'booking_created'");
     snprintf(body, sizeof(body), "{\"service_id\":%ld,\"practitioner_id\":"
              "%ld,\"start\":\"%s\",\"patient\":{\"name\":\"Evcanary Two\","
@@ -331,9 +286,9 @@ START_TEST(events_taken_not_recorded)
     ck_assert_msg(r->status == 409, "double booking: %ld %s", r->status,
                   r->body);
     it_free(r);
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE kind = "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events WHERE kind = "
                             "'booking_created'"), before);
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE booking_id = "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events WHERE booking_id = "
                             "%ld", id), 1);
     free(s2);
 }
@@ -349,11 +304,11 @@ START_TEST(events_late_and_expired)
     long id, paid;
 
     id = ev_book(ev_sv, s3, ev_pr_a, tok);
-    out = ev_sql("UPDATE clinic_settings SET cancel_cutoff_min = 43200, "
+    out = it_sql("UPDATE clinic_settings SET cancel_cutoff_min = 43200, "
                  "late_cancel = 'forfeit' WHERE id = 1");
     free(out);
     ev_expect(ev_post(id, "cancel", tok, NULL), 200, "late cancel");
-    out = ev_sql("UPDATE clinic_settings SET cancel_cutoff_min = 2880 "
+    out = it_sql("UPDATE clinic_settings SET cancel_cutoff_min = 2880 "
                  "WHERE id = 1");
     free(out);
     snprintf(want, sizeof(want), "booking_created|patient|-|-|%ld|%ld|api "
@@ -362,11 +317,11 @@ START_TEST(events_late_and_expired)
     ev_assert_rows(id, want);
 
     paid = ev_book(ev_sv_paid, p5, ev_pr_b, tok);
-    out = ev_sql("UPDATE bookings SET hold_until = now() - interval '1 "
+    out = it_sql("UPDATE bookings SET hold_until = now() - interval '1 "
                  "minute' WHERE id = %ld", paid);
     free(out);
     /* What the module's ticker runs (cc_bk_expire). */
-    out = ev_sql("SELECT concierge_expire_holds(NULL)");
+    out = it_sql("SELECT concierge_expire_holds(NULL)");
     free(out);
     snprintf(want, sizeof(want), "booking_created|patient|-|-|%ld|%ld|api "
              "booking_expired|system|-|-|%ld|%ld|payment_hold_elapsed",
@@ -384,17 +339,17 @@ START_TEST(events_no_patient_data)
 {
     char *out;
 
-    out = ev_sql("SELECT string_agg(column_name, ',' ORDER BY column_name) "
+    out = it_sql("SELECT string_agg(column_name, ',' ORDER BY column_name) "
                  "FROM information_schema.columns WHERE table_name = "
                  "'events' AND data_type NOT IN ('bigint', 'timestamp with "
                  "time zone')");
     ck_assert_str_eq(out, "category,kind,source");
     free(out);
-    ck_assert_int_gt(ev_num("SELECT count(*) FROM events"), 0);
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events e WHERE e::text "
+    ck_assert_int_gt(it_sql_num("SELECT count(*) FROM events"), 0);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events e WHERE e::text "
                             "ILIKE '%%" EV_CANARY "%%' OR e::text LIKE "
                             "'%%7700 900456%%'"), 0);
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE category "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events WHERE category "
                             "!~ '^[a-z_]+(,[a-z_]+)*$'"), 0);
 }
 END_TEST
@@ -415,7 +370,7 @@ START_TEST(events_app_role)
     ck_assert_msg(id > 0 && end && *end == '\n', "concierge_event as the "
                   "app role: %s", out);
     free(out);
-    out = ev_sql("SELECT concat_ws('/', kind, source, conversation_id, "
+    out = it_sql("SELECT concat_ws('/', kind, source, conversation_id, "
                  "coalesce(booking_id::text, '-'), coalesce(category, '-')) "
                  "FROM events WHERE id = %ld", id);
     ck_assert_str_eq(out, "chat_emergency/patient/424242/-/chest_pain");
@@ -430,7 +385,7 @@ START_TEST(events_app_role)
                "\"SELECT concierge_event('chat_gossip', 'patient')\" "
                ">/dev/null 2>&1");
     ck_assert_msg(rc != 0, "an unknown kind was recorded");
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events WHERE "
                             "conversation_id = 424242"), 1);
 }
 END_TEST
@@ -476,7 +431,7 @@ static char *ev_chat(const char *message, const char *status)
  * (conversation id as "c"). */
 static char *ev_chat_rows(const char *session)
 {
-    return ev_sql("SELECT string_agg(concat_ws('|', e.kind, e.source, 'c', "
+    return it_sql("SELECT string_agg(concat_ws('|', e.kind, e.source, 'c', "
                   "CASE WHEN e.escalation_id IS NULL THEN '-' ELSE 'e' END, "
                   "coalesce(e.service_id::text, '-'), "
                   "coalesce(e.category, '-')), ' ' ORDER BY e.id) "
@@ -502,7 +457,7 @@ static void ev_chat_expect(const char *message, const char *status,
 START_TEST(events_chat_flows)
 {
     char want[200];
-    long peel = ev_num("SELECT id FROM services WHERE name = "
+    long peel = it_sql_num("SELECT id FROM services WHERE name = "
                        "'Chemical peel'");
 
     ev_chat_expect("Where can I park my car?", "answered",
@@ -538,14 +493,14 @@ static void chat_nolog_setup(void)
  * is still recorded, without a conversation. */
 START_TEST(events_chat_nolog)
 {
-    long before = ev_num("SELECT count(*) FROM events WHERE kind = "
+    long before = it_sql_num("SELECT count(*) FROM events WHERE kind = "
                          "'chat_answered' AND conversation_id IS NULL");
     char *session = ev_chat("Where can I park my car?", "answered");
 
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM conversations WHERE "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM conversations WHERE "
                             "session_hash = encode(sha256(convert_to('%s', "
                             "'UTF8')), 'hex')", session), 0);
-    ck_assert_int_eq(ev_num("SELECT count(*) FROM events WHERE kind = "
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM events WHERE kind = "
                             "'chat_answered' AND conversation_id IS NULL"),
                      before + 1);
     free(session);
