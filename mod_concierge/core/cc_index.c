@@ -47,6 +47,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "cc_answer.h"
+#include "cc_bytes.h"
 #include "cc_index.h"
 #include "cc_tok.h"
 
@@ -95,75 +96,6 @@
 #define SZ_SYNT        12
 #define SZ_SYNG        8
 #define SZ_SYNM        4
-
-#define FNV_OFFSET     UINT64_C(0xcbf29ce484222325)
-#define FNV_PRIME      UINT64_C(0x100000001b3)
-
-/* ---- raw access -------------------------------------------------------- */
-
-static uint16_t ld16(const unsigned char *p)
-{
-    uint16_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint32_t ld32(const unsigned char *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t ld64(const unsigned char *p)
-{
-    uint64_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static double ldd(const unsigned char *p)
-{
-    double v;
-
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static void st16(unsigned char *p, uint16_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static void st32(unsigned char *p, uint32_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static void st64(unsigned char *p, uint64_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static void std_(unsigned char *p, double v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static uint64_t cc_fnv1a64(const unsigned char *p, size_t n)
-{
-    uint64_t h = FNV_OFFSET;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
 
 static uint64_t cc_align8(uint64_t v)
 {
@@ -904,21 +836,21 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         double dl = (double)c->body_terms + pr->title_weight * c->title_terms;
         double ratio = avg > 0.0 ? dl / avg : 0.0;
 
-        st32(e + 0, cc_put_str(out, &at, c->id, c->id_len));
-        st32(e + 4, (uint32_t)c->id_len);
-        st32(e + 8, cc_put_str(out, &at, c->title, c->title_len));
-        st32(e + 12, (uint32_t)c->title_len);
-        st32(e + 16, cc_put_str(out, &at, c->text, c->text_len));
-        st32(e + 20, (uint32_t)c->text_len);
-        st32(e + 24, c->body_terms);
-        st32(e + 28, c->title_terms);
-        st32(e + 32, (uint32_t)sat);
-        st32(e + 36, (uint32_t)c->sents_len);
+        cc_st32(e + 0, cc_put_str(out, &at, c->id, c->id_len));
+        cc_st32(e + 4, (uint32_t)c->id_len);
+        cc_st32(e + 8, cc_put_str(out, &at, c->title, c->title_len));
+        cc_st32(e + 12, (uint32_t)c->title_len);
+        cc_st32(e + 16, cc_put_str(out, &at, c->text, c->text_len));
+        cc_st32(e + 20, (uint32_t)c->text_len);
+        cc_st32(e + 24, c->body_terms);
+        cc_st32(e + 28, c->title_terms);
+        cc_st32(e + 32, (uint32_t)sat);
+        cc_st32(e + 36, (uint32_t)c->sents_len);
         if (c->sents_len > 0) {
             memcpy(out + sat, c->sents, c->sents_len);
         }
         sat += cc_align8(c->sents_len);
-        std_(out + off_norms + i * SZ_NORM,
+        cc_std(out + off_norms + i * SZ_NORM,
              pr->k1 * (1.0 - pr->b + pr->b * ratio));
     }
 
@@ -926,10 +858,10 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     for (i = 0; i < ndict; i++) {
         unsigned char *e = out + off_terms + i * SZ_TERM;
 
-        st32(e + 0, cc_put_str(out, &at, t.sorted[i].s, t.sorted[i].n));
-        st32(e + 4, t.sorted[i].n);
-        st32(e + 8, t.first[i]);
-        st32(e + 12, t.df[t.sorted[i].id]);
+        cc_st32(e + 0, cc_put_str(out, &at, t.sorted[i].s, t.sorted[i].n));
+        cc_st32(e + 4, t.sorted[i].n);
+        cc_st32(e + 8, t.first[i]);
+        cc_st32(e + 12, t.df[t.sorted[i].id]);
     }
 
     /* Postings: records are in chunk order, so a stable scatter keeps each
@@ -939,18 +871,18 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         uint32_t d = t.rank[r->term];
         unsigned char *e = out + off_post + (uint64_t)t.first[d]++ * SZ_POST;
 
-        st32(e + 0, r->chunk);
-        st16(e + 4, r->tf_body);
-        st16(e + 6, r->tf_title);
+        cc_st32(e + 0, r->chunk);
+        cc_st16(e + 4, r->tf_body);
+        cc_st16(e + 6, r->tf_title);
     }
 
     /* Synonym terms, groups and members. */
     for (i = 0; i < nsynt; i++) {
         unsigned char *e = out + off_synt + i * SZ_SYNT;
 
-        st32(e + 0, cc_put_str(out, &at, t.syn[i].s, t.syn[i].n));
-        st32(e + 4, t.syn[i].n);
-        st32(e + 8, t.syn[i].group);
+        cc_st32(e + 0, cc_put_str(out, &at, t.syn[i].s, t.syn[i].n));
+        cc_st32(e + 4, t.syn[i].n);
+        cc_st32(e + 8, t.syn[i].group);
     }
     {
         uint64_t m = 0, g = 0, j = 0;
@@ -963,47 +895,47 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
                 uint32_t d = t.rank[t.groups[j].term];
 
                 if (d != CC_IX_NONE) {
-                    st32(out + off_synm + m * SZ_SYNM, d);
+                    cc_st32(out + off_synm + m * SZ_SYNM, d);
                     m++;
                 }
                 j++;
             }
-            st32(e + 0, (uint32_t)first);
-            st32(e + 4, (uint32_t)(m - first));
+            cc_st32(e + 0, (uint32_t)first);
+            cc_st32(e + 4, (uint32_t)(m - first));
         }
     }
 
     /* Header. */
-    st32(out + H_MAGIC, CC_INDEX_MAGIC);
-    st32(out + H_VERSION, CC_INDEX_VERSION);
-    st64(out + H_TOTAL, total);
-    st32(out + H_HDRSIZE, CC_IX_HDR);
-    st32(out + H_FLAGS, 0);
-    std_(out + H_K1, pr->k1);
-    std_(out + H_B, pr->b);
-    std_(out + H_TW, pr->title_weight);
-    std_(out + H_SW, pr->synonym_weight);
-    std_(out + H_AVG, avg);
-    st32(out + H_NCHUNKS, (uint32_t)nchunks);
-    st32(out + H_NTERMS, (uint32_t)ndict);
-    st32(out + H_NPOSTINGS, (uint32_t)npost);
-    st32(out + H_NSYNTERMS, (uint32_t)nsynt);
-    st32(out + H_NSYNGROUPS, (uint32_t)ngroups);
-    st32(out + H_NSYNMEMBERS, (uint32_t)nsynm);
-    st64(out + H_OFF_TERMS, off_terms);
-    st64(out + H_OFF_POST, off_post);
-    st64(out + H_OFF_CHUNKS, off_chunks);
-    st64(out + H_OFF_NORMS, off_norms);
-    st64(out + H_OFF_SYNT, off_synt);
-    st64(out + H_OFF_SYNG, off_syng);
-    st64(out + H_OFF_SYNM, off_synm);
-    st64(out + H_OFF_HEAP, off_heap);
-    st64(out + H_HEAP_LEN, heap_len);
-    st64(out + H_OFF_SENTS, off_sents);
-    st64(out + H_SENTS_LEN, sents_len);
-    st64(out + H_CHECKSUM, cc_fnv1a64(out + CC_IX_HDR,
+    cc_st32(out + H_MAGIC, CC_INDEX_MAGIC);
+    cc_st32(out + H_VERSION, CC_INDEX_VERSION);
+    cc_st64(out + H_TOTAL, total);
+    cc_st32(out + H_HDRSIZE, CC_IX_HDR);
+    cc_st32(out + H_FLAGS, 0);
+    cc_std(out + H_K1, pr->k1);
+    cc_std(out + H_B, pr->b);
+    cc_std(out + H_TW, pr->title_weight);
+    cc_std(out + H_SW, pr->synonym_weight);
+    cc_std(out + H_AVG, avg);
+    cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
+    cc_st32(out + H_NTERMS, (uint32_t)ndict);
+    cc_st32(out + H_NPOSTINGS, (uint32_t)npost);
+    cc_st32(out + H_NSYNTERMS, (uint32_t)nsynt);
+    cc_st32(out + H_NSYNGROUPS, (uint32_t)ngroups);
+    cc_st32(out + H_NSYNMEMBERS, (uint32_t)nsynm);
+    cc_st64(out + H_OFF_TERMS, off_terms);
+    cc_st64(out + H_OFF_POST, off_post);
+    cc_st64(out + H_OFF_CHUNKS, off_chunks);
+    cc_st64(out + H_OFF_NORMS, off_norms);
+    cc_st64(out + H_OFF_SYNT, off_synt);
+    cc_st64(out + H_OFF_SYNG, off_syng);
+    cc_st64(out + H_OFF_SYNM, off_synm);
+    cc_st64(out + H_OFF_HEAP, off_heap);
+    cc_st64(out + H_HEAP_LEN, heap_len);
+    cc_st64(out + H_OFF_SENTS, off_sents);
+    cc_st64(out + H_SENTS_LEN, sents_len);
+    cc_st64(out + H_CHECKSUM, cc_fnv1a64(out + CC_IX_HDR,
                                       (size_t)(total - CC_IX_HDR)));
-    st64(out + H_HDRSUM, cc_fnv1a64(out, H_HDRSUM));
+    cc_st64(out + H_HDRSUM, cc_fnv1a64(out, H_HDRSUM));
 
     cc_build_tmp_free(&t);
     *img = out;
@@ -1041,33 +973,33 @@ static int cc_view(cc_ix_view_t *v, const void *img, size_t len)
     if (!p || len < CC_IX_HDR) {
         return -1;
     }
-    if (ld32(p + H_MAGIC) != CC_INDEX_MAGIC
-        || ld32(p + H_VERSION) != CC_INDEX_VERSION
-        || ld32(p + H_HDRSIZE) != CC_IX_HDR) {
+    if (cc_ld32(p + H_MAGIC) != CC_INDEX_MAGIC
+        || cc_ld32(p + H_VERSION) != CC_INDEX_VERSION
+        || cc_ld32(p + H_HDRSIZE) != CC_IX_HDR) {
         return -1;
     }
     v->img = p;
     v->len = len;
-    v->k1 = ldd(p + H_K1);
-    v->tw = ldd(p + H_TW);
-    v->sw = ldd(p + H_SW);
-    v->nchunks = ld32(p + H_NCHUNKS);
-    v->nterms = ld32(p + H_NTERMS);
-    v->npost = ld32(p + H_NPOSTINGS);
-    v->nsynt = ld32(p + H_NSYNTERMS);
-    v->nsyng = ld32(p + H_NSYNGROUPS);
-    v->nsynm = ld32(p + H_NSYNMEMBERS);
-    v->off_terms = ld64(p + H_OFF_TERMS);
-    v->off_post = ld64(p + H_OFF_POST);
-    v->off_chunks = ld64(p + H_OFF_CHUNKS);
-    v->off_norms = ld64(p + H_OFF_NORMS);
-    v->off_synt = ld64(p + H_OFF_SYNT);
-    v->off_syng = ld64(p + H_OFF_SYNG);
-    v->off_synm = ld64(p + H_OFF_SYNM);
-    v->off_heap = ld64(p + H_OFF_HEAP);
-    v->heap_len = ld64(p + H_HEAP_LEN);
-    v->off_sents = ld64(p + H_OFF_SENTS);
-    v->sents_len = ld64(p + H_SENTS_LEN);
+    v->k1 = cc_ldd(p + H_K1);
+    v->tw = cc_ldd(p + H_TW);
+    v->sw = cc_ldd(p + H_SW);
+    v->nchunks = cc_ld32(p + H_NCHUNKS);
+    v->nterms = cc_ld32(p + H_NTERMS);
+    v->npost = cc_ld32(p + H_NPOSTINGS);
+    v->nsynt = cc_ld32(p + H_NSYNTERMS);
+    v->nsyng = cc_ld32(p + H_NSYNGROUPS);
+    v->nsynm = cc_ld32(p + H_NSYNMEMBERS);
+    v->off_terms = cc_ld64(p + H_OFF_TERMS);
+    v->off_post = cc_ld64(p + H_OFF_POST);
+    v->off_chunks = cc_ld64(p + H_OFF_CHUNKS);
+    v->off_norms = cc_ld64(p + H_OFF_NORMS);
+    v->off_synt = cc_ld64(p + H_OFF_SYNT);
+    v->off_syng = cc_ld64(p + H_OFF_SYNG);
+    v->off_synm = cc_ld64(p + H_OFF_SYNM);
+    v->off_heap = cc_ld64(p + H_OFF_HEAP);
+    v->heap_len = cc_ld64(p + H_HEAP_LEN);
+    v->off_sents = cc_ld64(p + H_OFF_SENTS);
+    v->sents_len = cc_ld64(p + H_SENTS_LEN);
     if (!cc_section_ok(v->off_terms, v->nterms, SZ_TERM, len)
         || !cc_section_ok(v->off_post, v->npost, SZ_POST, len)
         || !cc_section_ok(v->off_chunks, v->nchunks, SZ_CHUNK, len)
@@ -1105,12 +1037,12 @@ int cc_index_check(const void *img, size_t len)
     if (cc_view(&v, img, len) != 0) {
         return -1;
     }
-    if (ld64(p + H_TOTAL) != (uint64_t)len || len > CC_IX_MAX_IMAGE
-        || ld32(p + H_FLAGS) != 0
-        || ld64(p + H_HDRSUM) != cc_fnv1a64(p, H_HDRSUM)) {
+    if (cc_ld64(p + H_TOTAL) != (uint64_t)len || len > CC_IX_MAX_IMAGE
+        || cc_ld32(p + H_FLAGS) != 0
+        || cc_ld64(p + H_HDRSUM) != cc_fnv1a64(p, H_HDRSUM)) {
         return -1;
     }
-    if (ld64(p + H_CHECKSUM) != cc_fnv1a64(p + CC_IX_HDR, len - CC_IX_HDR)) {
+    if (cc_ld64(p + H_CHECKSUM) != cc_fnv1a64(p + CC_IX_HDR, len - CC_IX_HDR)) {
         return -1;
     }
     /* Sections in order, not overlapping; the image ends with a NUL. */
@@ -1147,10 +1079,10 @@ int cc_index_check(const void *img, size_t len)
      * for the chunk's text length. */
     for (c = 0; c < v.nchunks; c++) {
         const unsigned char *e = p + v.off_chunks + (uint64_t)c * SZ_CHUNK;
-        uint32_t off = ld32(e + 32), n = ld32(e + 36);
+        uint32_t off = cc_ld32(e + 32), n = cc_ld32(e + 36);
 
         if (off < v.off_sents || off > ends[7] || n > ends[7] - off
-            || cc_answer_sents_check(p + off, n, ld32(e + 20)) != 0) {
+            || cc_answer_sents_check(p + off, n, cc_ld32(e + 20)) != 0) {
             return -1;
         }
     }
@@ -1171,8 +1103,8 @@ int cc_index_stats(const void *img, size_t len, cc_index_stats_t *st)
     st->nchunks = v.nchunks;
     st->nterms = v.nterms;
     st->nsynonym_groups = v.nsyng;
-    st->avg_len = ldd(v.img + H_AVG);
-    st->checksum = ld64(v.img + H_CHECKSUM);
+    st->avg_len = cc_ldd(v.img + H_AVG);
+    st->checksum = cc_ld64(v.img + H_CHECKSUM);
     return 0;
 }
 
@@ -1190,8 +1122,8 @@ static const char *cc_chunk_field(const void *img, size_t len, uint32_t i,
         return NULL;
     }
     e = v.img + v.off_chunks + (uint64_t)i * SZ_CHUNK + field * 8u;
-    off = ld32(e);
-    l = ld32(e + 4);
+    off = cc_ld32(e);
+    l = cc_ld32(e + 4);
     s = cc_view_str(&v, off, l);
     if (s && n) {
         *n = l;
@@ -1240,8 +1172,8 @@ const void *cc_index_chunk_sentences(const void *img, size_t len, uint32_t i,
         return NULL;
     }
     e = v.img + v.off_chunks + (uint64_t)i * SZ_CHUNK;
-    off = ld32(e + 32);
-    n = ld32(e + 36);
+    off = cc_ld32(e + 32);
+    n = cc_ld32(e + 36);
     /* cc_view put the section inside len. */
     if (n == 0 || off < v.off_sents || off > v.off_sents + v.sents_len
         || n > v.off_sents + v.sents_len - off) {
@@ -1333,7 +1265,7 @@ static uint32_t cc_dict_find(const cc_ix_view_t *v, const char *s, size_t n)
         uint32_t mid = lo + (hi - lo) / 2;
         const unsigned char *e = v->img + v->off_terms
                                  + (uint64_t)mid * SZ_TERM;
-        int r = cc_cmp_img(v, s, n, ld32(e), ld32(e + 4));
+        int r = cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4));
 
         if (r == 0) {
             return mid;
@@ -1358,7 +1290,7 @@ static uint32_t cc_syn_lower(const cc_ix_view_t *v, const char *s, size_t n)
         const unsigned char *e = v->img + v->off_synt
                                  + (uint64_t)mid * SZ_SYNT;
 
-        if (cc_cmp_img(v, s, n, ld32(e), ld32(e + 4)) > 0) {
+        if (cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4)) > 0) {
             lo = mid + 1;
         }
         else {
@@ -1402,21 +1334,21 @@ static void cc_expand(const cc_ix_view_t *v, cc_qents_t *q, const char *s,
         uint32_t g, first, count, j;
         const unsigned char *ge;
 
-        if (cc_cmp_img(v, s, n, ld32(e), ld32(e + 4)) != 0) {
+        if (cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4)) != 0) {
             break;
         }
-        g = ld32(e + 8);
+        g = cc_ld32(e + 8);
         if (g >= v->nsyng) {
             continue;
         }
         ge = v->img + v->off_syng + (uint64_t)g * SZ_SYNG;
-        first = ld32(ge);
-        count = ld32(ge + 4);
+        first = cc_ld32(ge);
+        count = cc_ld32(ge + 4);
         if (first > v->nsynm || count > v->nsynm - first) {
             continue;
         }
         for (j = 0; j < count; j++) {
-            uint32_t d = ld32(v->img + v->off_synm
+            uint32_t d = cc_ld32(v->img + v->off_synm
                               + (uint64_t)(first + j) * SZ_SYNM);
 
             if (d < v->nterms) {
@@ -1597,7 +1529,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     for (i = 0; i < qe.n; i++) {
         const unsigned char *e = v.img + v.off_terms
                                  + (uint64_t)qe.e[i].term * SZ_TERM;
-        uint32_t df = ld32(e + 12);
+        uint32_t df = cc_ld32(e + 12);
 
         walk += df < v.npost ? df : v.npost;
     }
@@ -1631,7 +1563,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     for (i = 0; i < qe.n; i++) {
         const unsigned char *e = v.img + v.off_terms
                                  + (uint64_t)qe.e[i].term * SZ_TERM;
-        uint32_t first = ld32(e + 8), df = ld32(e + 12), j;
+        uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), j;
         double w, idf, n = (double)v.nchunks;
         const unsigned char *pp;
 
@@ -1642,14 +1574,14 @@ int cc_index_search(const void *img, size_t len, const char *query,
         w = (qe.e[i].expanded ? v.sw : 1.0) * idf * kp1;
         pp = v.img + v.off_post + (uint64_t)first * SZ_POST;
         for (j = 0; j < df; j++, pp += SZ_POST) {
-            uint32_t c = ld32(pp);
-            double tf = (double)ld16(pp + 4) + v.tw * (double)ld16(pp + 6);
+            uint32_t c = cc_ld32(pp);
+            double tf = (double)cc_ld16(pp + 4) + v.tw * (double)cc_ld16(pp + 6);
             double norm;
 
             if (c >= v.nchunks || !(tf > 0.0)) {
                 continue;
             }
-            norm = ldd(v.img + v.off_norms + (uint64_t)c * SZ_NORM);
+            norm = cc_ldd(v.img + v.off_norms + (uint64_t)c * SZ_NORM);
             cc_acc_add(&acc, c, w * tf / (tf + norm));
         }
     }
@@ -1694,7 +1626,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
 static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
 {
     const unsigned char *e = v->img + v->off_terms + (uint64_t)d * SZ_TERM;
-    uint32_t first = ld32(e + 8), df = ld32(e + 12), lo = 0, hi;
+    uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), lo = 0, hi;
 
     if (first > v->npost || df > v->npost - first) {
         return 0;
@@ -1702,7 +1634,7 @@ static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
     hi = df;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        uint32_t pc = ld32(v->img + v->off_post
+        uint32_t pc = cc_ld32(v->img + v->off_post
                            + (uint64_t)(first + mid) * SZ_POST);
 
         if (pc == c) {
@@ -1749,7 +1681,7 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
         }
         d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
         if (d != CC_IX_NONE) {
-            uint32_t df = ld32(v.img + v.off_terms + (uint64_t)d * SZ_TERM
+            uint32_t df = cc_ld32(v.img + v.off_terms + (uint64_t)d * SZ_TERM
                                + 12);
 
             idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
