@@ -1,7 +1,7 @@
 /*
  * cc_bytes.h - byte-level helpers shared by the core: unaligned loads and
  * stores of host-order integers and doubles, FNV-1a 64, and the ASCII
- * white-space class.
+ * classes of white space and digits.
  *
  * The loads and stores go through memcpy, so the bytes may sit at any
  * address (a pointer-free image in shared memory, a blob in a pool); the
@@ -90,6 +90,11 @@ static inline int cc_is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
            || c == '\v';
+}
+
+static inline int cc_is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
 }
 
 #endif

@@ -23,7 +23,7 @@
  *   syn groups   nsyn_groups x 8   member_first, member_count
  *   syn members  nsyn_members x 4  term index (dictionary), per group
  *   sentences    per chunk, on an 8-byte boundary, the sentence table of
- *                its text (cc_answer_analyse: sentence ranges, heading and
+ *                its text (cc_sent_analyse: sentence ranges, heading and
  *                has-a-term flags, hashes of each sentence's terms), so a
  *                chat answer need not split, clean and tokenise the chunk
  *   string heap  NUL-terminated strings; the image's last byte is NUL
@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
-#include "cc_answer.h"
+#include "cc_sent.h"
 #include "cc_bytes.h"
 #include "cc_index.h"
 #include "cc_tok.h"
@@ -438,8 +438,8 @@ void cc_index_builder_add(cc_index_builder_t *b, const char *id,
     c->title_len = title_len;
     c->text_len = len;
     {
-        apr_status_t rv = cc_answer_analyse(&c->sents, &c->sents_len, b->p,
-                                            c->text, len);
+        apr_status_t rv = cc_sent_analyse(&c->sents, &c->sents_len, b->p,
+                                          c->text, len);
 
         if (rv == APR_EINVAL) {
             b->too_large = 1;       /* a text over 4 GiB */
@@ -1082,7 +1082,7 @@ int cc_index_check(const void *img, size_t len)
         uint32_t off = cc_ld32(e + 32), n = cc_ld32(e + 36);
 
         if (off < v.off_sents || off > ends[7] || n > ends[7] - off
-            || cc_answer_sents_check(p + off, n, cc_ld32(e + 20)) != 0) {
+            || cc_sent_check(p + off, n, cc_ld32(e + 20)) != 0) {
             return -1;
         }
     }

@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 #include <jansson.h>
 #include "cc_answer.h"
+#include "cc_sent.h"
 #include "cc_chunk.h"
 #include "cc_index.h"
 #include "suites.h"
@@ -772,10 +773,10 @@ START_TEST(test_sents_layout)
     size_t blen = 0, len = sizeof(text) - 1, at;
     uint32_t nsent, nterms, k, sum = 0;
 
-    ck_assert_int_eq(cc_answer_analyse(&b, &blen, p, text, len),
+    ck_assert_int_eq(cc_sent_analyse(&b, &blen, p, text, len),
                      APR_SUCCESS);
     ck_assert_ptr_nonnull(b);
-    ck_assert_int_eq(cc_answer_sents_check(b, blen, len), 0);
+    ck_assert_int_eq(cc_sent_check(b, blen, len), 0);
     ck_assert_uint_eq(tb32(b, 0), CC_SENTS_MAGIC);
     nsent = tb32(b, 4);
     nterms = tb32(b, 8);
@@ -806,17 +807,17 @@ START_TEST(test_sents_layout)
     ck_assert_uint_eq(sum, nterms);
 
     /* An empty text or none: a table without sentences. */
-    ck_assert_int_eq(cc_answer_analyse(&b, &blen, p, "", 0), APR_SUCCESS);
+    ck_assert_int_eq(cc_sent_analyse(&b, &blen, p, "", 0), APR_SUCCESS);
     ck_assert_uint_eq(blen, 16);
-    ck_assert_int_eq(cc_answer_sents_check(b, blen, 0), 0);
-    ck_assert_int_eq(cc_answer_analyse(&b, &blen, p, NULL, 5), APR_SUCCESS);
+    ck_assert_int_eq(cc_sent_check(b, blen, 0), 0);
+    ck_assert_int_eq(cc_sent_analyse(&b, &blen, p, NULL, 5), APR_SUCCESS);
     ck_assert_uint_eq(blen, 16);
-    ck_assert_int_eq(cc_answer_sents_check(b, blen, 0), 0);
-    ck_assert_int_ne(cc_answer_analyse(&b, &blen, NULL, text, len),
+    ck_assert_int_eq(cc_sent_check(b, blen, 0), 0);
+    ck_assert_int_ne(cc_sent_analyse(&b, &blen, NULL, text, len),
                      APR_SUCCESS);
     ck_assert_ptr_null(b);
     ck_assert_uint_eq(blen, 0);
-    ck_assert_int_ne(cc_answer_analyse(NULL, &blen, p, text, len),
+    ck_assert_int_ne(cc_sent_analyse(NULL, &blen, p, text, len),
                      APR_SUCCESS);
     apr_pool_destroy(p);
 }
@@ -835,21 +836,21 @@ START_TEST(test_sents_check_rejects)
     int kind;
 
     make_sources(src);
-    ck_assert_int_eq(cc_answer_analyse(&b, &blen, p, src[0].text,
+    ck_assert_int_eq(cc_sent_analyse(&b, &blen, p, src[0].text,
                                        src[0].len), APR_SUCCESS);
     /* 5 sentences; the first two with at least 2 content terms each */
     ck_assert_uint_eq(tb32(b, 4), 5);
     ck_assert_uint_ge(tb32(b, 16 + 8), 2);
     ck_assert_uint_ge(tb32(b, 16 + 16 + 8), 2);
     w = apr_palloc(p, blen + 8);
-    ck_assert_int_ne(cc_answer_sents_check(NULL, blen, src[0].len), 0);
-    ck_assert_int_ne(cc_answer_sents_check(b, 15, src[0].len), 0);
-    ck_assert_int_ne(cc_answer_sents_check(b, blen - 8, src[0].len), 0);
-    ck_assert_int_ne(cc_answer_sents_check(b, blen, src[0].len - 1), 0);
-    ck_assert_int_ne(cc_answer_sents_check(b, blen, src[1].len), 0);
+    ck_assert_int_ne(cc_sent_check(NULL, blen, src[0].len), 0);
+    ck_assert_int_ne(cc_sent_check(b, 15, src[0].len), 0);
+    ck_assert_int_ne(cc_sent_check(b, blen - 8, src[0].len), 0);
+    ck_assert_int_ne(cc_sent_check(b, blen, src[0].len - 1), 0);
+    ck_assert_int_ne(cc_sent_check(b, blen, src[1].len), 0);
     memcpy(w, b, blen);
     memset(w + blen, 0, 8);
-    ck_assert_int_ne(cc_answer_sents_check(w, blen + 8, src[0].len), 0);
+    ck_assert_int_ne(cc_sent_check(w, blen + 8, src[0].len), 0);
 
     for (kind = 0; kind < 14; kind++) {
         size_t r1 = 16 + 16, r2 = 16 + 2 * 16;          /* records 1, 2 */
@@ -880,7 +881,7 @@ START_TEST(test_sents_check_rejects)
             memcpy(w + terms + 8, &h, 8);
             break;
         }
-        ck_assert_msg(cc_answer_sents_check(w, blen, src[0].len) != 0,
+        ck_assert_msg(cc_sent_check(w, blen, src[0].len) != 0,
                       "damage %d accepted", kind);
         src[0].sents = w;
         src[0].sents_len = blen;
@@ -916,7 +917,7 @@ START_TEST(test_sents_damaged)
 
     make_sources(src);
     for (k = 0; k < 3; k++) {
-        ck_assert_int_eq(cc_answer_analyse(&b[k], &blen[k], p, src[k].text,
+        ck_assert_int_eq(cc_sent_analyse(&b[k], &blen[k], p, src[k].text,
                                            src[k].len), APR_SUCCESS);
     }
     for (trial = 0; trial < 3000; trial++) {
@@ -954,7 +955,7 @@ START_TEST(test_sents_damaged)
         for (k = 0; k < 3; k++) {
             src[k].sents = w[k];
             src[k].sents_len = blen[k];
-            bad += cc_answer_sents_check(w[k], blen[k], src[k].len) != 0;
+            bad += cc_sent_check(w[k], blen[k], src[k].len) != 0;
         }
         if (bad == 3) {
             same_answer(q, qs, src, 3, 3);
@@ -1020,10 +1021,10 @@ START_TEST(test_sents_random)
             buf[k][n] = '\0';
             src[k].text = buf[k];
             src[k].len = n;
-            ck_assert_int_eq(cc_answer_analyse(&src[k].sents,
+            ck_assert_int_eq(cc_sent_analyse(&src[k].sents,
                                                &src[k].sents_len, q,
                                                buf[k], n), APR_SUCCESS);
-            ck_assert_int_eq(cc_answer_sents_check(src[k].sents,
+            ck_assert_int_eq(cc_sent_check(src[k].sents,
                                                    src[k].sents_len, n), 0);
         }
         same_answer(q, queries[iter % 6], src, 3, 1 + iter % 4);

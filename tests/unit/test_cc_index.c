@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include "cc_answer.h"
+#include "cc_sent.h"
 #include "cc_index.h"
 #include "cc_tok.h"
 #include "suites.h"
@@ -454,7 +455,7 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-/* Each chunk's sentence table is cc_answer_analyse of its text, byte for
+/* Each chunk's sentence table is cc_sent_analyse of its text, byte for
  * byte, and gives the answers the text gives without it. */
 START_TEST(test_sentences)
 {
@@ -481,11 +482,11 @@ START_TEST(test_sentences)
         tab = cc_index_chunk_sentences(img, len, i, &blen);
         ck_assert_ptr_nonnull(tab);
         ck_assert_int_eq(((uintptr_t)tab - (uintptr_t)img) & 7u, 0);
-        ck_assert_int_eq(cc_answer_analyse(&want, &want_len, p, text, tl),
+        ck_assert_int_eq(cc_sent_analyse(&want, &want_len, p, text, tl),
                          APR_SUCCESS);
         ck_assert_uint_eq(blen, want_len);
         ck_assert(memcmp(tab, want, blen) == 0);
-        ck_assert_int_eq(cc_answer_sents_check(tab, blen, tl), 0);
+        ck_assert_int_eq(cc_sent_check(tab, blen, tl), 0);
         memset(&src, 0, sizeof(src));
         src.text = text;
         src.len = tl;
@@ -511,7 +512,7 @@ START_TEST(test_sentences)
     img = build(p, clinic, NCLINIC, NULL, NULL, &len);
     for (i = 0; i < NCLINIC; i++) {
         tab = cc_index_chunk_sentences(img, len, i, &blen);
-        ck_assert_int_eq(cc_answer_analyse(&want, &want_len, p,
+        ck_assert_int_eq(cc_sent_analyse(&want, &want_len, p,
                                            clinic[i].text,
                                            strlen(clinic[i].text)),
                          APR_SUCCESS);
