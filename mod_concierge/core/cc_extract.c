@@ -92,7 +92,7 @@ static uint64_t cc_qhash_bit(const cc_qhash_t *q, uint64_t h)
 /* Every sentence of source i that has a term, with the query terms it
  * holds, from its sentence table b[0..blen) (text of tlen bytes).  Each
  * field is read once and checked before use, so even a table that fails
- * or changes after cc_answer_sents_check only ends the walk early. */
+ * or changes after cc_sent_check only ends the walk early. */
 static void cc_cands_add(apr_array_header_t *cands, const cc_qhash_t *q,
                          int i, const unsigned char *b, size_t blen,
                          size_t tlen)
