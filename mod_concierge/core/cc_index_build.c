@@ -760,7 +760,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         }
         sat += cc_align8(c->sents_len);
         cc_std(out + off_norms + i * SZ_NORM,
-             pr->k1 * (1.0 - pr->b + pr->b * ratio));
+               pr->k1 * (1.0 - pr->b + pr->b * ratio));
     }
 
     /* Dictionary. */

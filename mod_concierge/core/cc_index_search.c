@@ -187,7 +187,7 @@ static void cc_expand(const cc_ix_view_t *v, cc_qents_t *q, const char *s,
         }
         for (j = 0; j < count; j++) {
             uint32_t d = cc_ld32(v->img + v->off_synm
-                              + (uint64_t)(first + j) * SZ_SYNM);
+                                 + (uint64_t)(first + j) * SZ_SYNM);
 
             if (d < v->nterms) {
                 cc_qents_push(q, d, 1);
@@ -474,7 +474,7 @@ static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         uint32_t pc = cc_ld32(v->img + v->off_post
-                           + (uint64_t)(first + mid) * SZ_POST);
+                              + (uint64_t)(first + mid) * SZ_POST);
 
         if (pc == c) {
             return 1;
@@ -521,7 +521,7 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
         d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
         if (d != CC_IX_NONE) {
             uint32_t df = cc_ld32(v.img + v.off_terms + (uint64_t)d * SZ_TERM
-                               + 12);
+                                  + 12);
 
             idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
             has = cc_chunk_has(&v, d, chunk);
