@@ -9,6 +9,8 @@ Suite *suite_audit(void);
 Suite *suite_metrics(void);
 Suite *suite_chunk(void);
 Suite *suite_index(void);
+Suite *suite_index_damage(void);
+Suite *suite_index_big(void);
 Suite *suite_tok(void);
 Suite *suite_stem(void);
 Suite *suite_answer(void);
