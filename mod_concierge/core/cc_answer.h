@@ -1,7 +1,8 @@
 /*
  * cc_answer.h - answers built only from retrieved chunks: the extractive
- * answer, the LLM prompt and response, and the grounding check that decides
- * whether an LLM answer is supported by the chunks it was given.
+ * answer (cc_extract.c), the LLM prompt and response (cc_llmwire.c), and
+ * the grounding check that decides whether an LLM answer is supported by
+ * the chunks it was given (cc_ground.c).
  *
  * Sources are labelled S1..Sn in the prompt; the LLM must cite them as
  * "[S1]", "[S2]" (a citation may list several: "[S1][S3]" or "[S1, S3]").
@@ -10,9 +11,11 @@
 #define CC_ANSWER_H
 
 #include <stddef.h>
+#include <string.h>
 #include <apr_pools.h>
 #include <jansson.h>
 #include "cc_problem.h"
+#include "cc_sent.h"
 
 #define CC_ANSWER_MAX_SOURCES 8
 
@@ -23,43 +26,19 @@ typedef struct cc_source_t {
     size_t      len;
     double      score;
     const void *sents;    /* optional: the text's sentence table
-                             (cc_answer_analyse, e.g. from the index
+                             (cc_sent_analyse, e.g. from the index
                              image); NULL: extract computes it */
     size_t      sents_len;
 } cc_source_t;
 
-/* Sentence table of one text: what cc_answer_extract needs to know about
- * each of its sentences, computed once (at index build time) so that a chat
- * request only hashes its query.  A flat, pointer-free blob (integers in
- * host byte order, read with memcpy: any address will do):
- *
- *   header     16 bytes      magic "CCST", nsent, nterms, text_len (u32)
- *   sentences  nsent x 16    start, end (byte range in the text, trailing
- *                            white space trimmed), nterms, flags (u32)
- *   terms      nterms x 8    per sentence in order: FNV-1a 64 hashes of
- *                            its distinct terms (cc_tok, stemmed, stop
- *                            words dropped) in the cleaned sentence (line
- *                            markup removed, white space collapsed),
- *                            ascending
- *
- * Sentences are in text order and do not overlap; flags are
- * CC_SENT_HEADING (a Markdown heading: never extracted, no terms) and
- * CC_SENT_ANY (the cleaned sentence has at least one term, stop words
- * included; a sentence without it has no terms).  The table of a text is a
- * pure function of its bytes. */
-#define CC_SENTS_MAGIC   0x54534343u   /* "CCST" */
-#define CC_SENT_HEADING  0x1u
-#define CC_SENT_ANY      0x2u
-
-/* The sentence table of text[0..len) into p.  APR_EINVAL when len does not
- * fit in 32 bits, APR_ENOMEM when out of memory (*blob NULL, *blen 0). */
-apr_status_t cc_answer_analyse(const void **blob, size_t *blen, apr_pool_t *p,
-                               const char *text, size_t len);
-
-/* Is blob[0..blen) a well-formed sentence table of a text of text_len
- * bytes (every field checked: sizes, ranges in order within the text,
- * flags, term counts)?  0 when it is. */
-int cc_answer_sents_check(const void *blob, size_t blen, size_t text_len);
+/* The length of a source's text: len, or strlen when len is 0. */
+static inline size_t cc_source_len(const cc_source_t *s)
+{
+    if (!s->text) {
+        return 0;
+    }
+    return s->len ? s->len : strlen(s->text);
+}
 
 /* Extractive answer: up to max_sentences sentences taken verbatim from the
  * sources, chosen by overlap with the query's terms (cc_tok, stemmed, stop
@@ -69,7 +48,7 @@ int cc_answer_sents_check(const void *blob, size_t blen, size_t text_len);
  * ("- ", "* ", "1. ", "#", "|") is removed.  used[i] is set to 1 for each
  * source a sentence came from (used may be NULL).  Never returns NULL: with
  * no overlapping sentence it returns the first sentence of the best source.
- * A source's sentence table (sents) is used when cc_answer_sents_check
+ * A source's sentence table (sents) is used when cc_sent_check
  * accepts it for the source's text; otherwise (or when it is NULL) it is
  * computed here, with the same result.  Term matching compares 64-bit
  * hashes.  Only the sentences considered for output are cleaned. */

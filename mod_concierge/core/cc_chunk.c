@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "cc_bytes.h"
 #include "cc_chunk.h"
 
 typedef struct cc_line_t {
@@ -39,12 +40,6 @@ typedef struct cc_chunker_t {
                                        -1 after a blank line, -2 inside
                                        a list, quote, table or code */
 } cc_chunker_t;
-
-static int cc_is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
-           || c == '\v';
-}
 
 static void cc_trim(const char **s, size_t *n)
 {

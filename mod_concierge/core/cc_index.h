@@ -24,7 +24,7 @@
  *   | chunk table           | id, title, text, sentence table
  *   |                       | offsets/lengths, lengths
  *   | synonym table         | term -> group; group -> terms
- *   | sentence tables       | per chunk: cc_answer_analyse of its text
+ *   | sentence tables       | per chunk: cc_sent_analyse of its text
  *   | string heap           | ids, titles, texts, terms (NUL-terminated)
  *   +-----------------------+ len
  */
@@ -71,7 +71,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
 
 /* Validate an image: magic, version, length fields, checksum, that every
  * section lies within len, and every chunk's sentence table (in its section,
- * cc_answer_sents_check for the chunk's text length).  0 when usable. */
+ * cc_sent_check for the chunk's text length).  0 when usable. */
 int cc_index_check(const void *img, size_t len);
 
 typedef struct cc_index_stats_t {
@@ -105,7 +105,7 @@ const char *cc_index_chunk_id(const void *img, size_t len, uint32_t i);
 const char *cc_index_chunk_title(const void *img, size_t len, uint32_t i);
 const char *cc_index_chunk_text(const void *img, size_t len, uint32_t i,
                                 size_t *tlen);
-/* The sentence table of chunk i's text (cc_answer_analyse; for
+/* The sentence table of chunk i's text (cc_sent_analyse; for
  * cc_source_t.sents) and its length in *blen; NULL (and *blen 0) when out
  * of range or when it does not lie within the image's sentence section.
  * Only its bounds are checked here: cc_answer_extract checks the content

@@ -16,9 +16,13 @@ int main(void)
     srunner_add_suite(sr, suite_metrics());
     srunner_add_suite(sr, suite_chunk());
     srunner_add_suite(sr, suite_index());
+    srunner_add_suite(sr, suite_index_damage());
+    srunner_add_suite(sr, suite_index_big());
     srunner_add_suite(sr, suite_tok());
     srunner_add_suite(sr, suite_stem());
     srunner_add_suite(sr, suite_answer());
+    srunner_add_suite(sr, suite_llmwire());
+    srunner_add_suite(sr, suite_sent());
     srunner_add_suite(sr, suite_risk());
     srunner_add_suite(sr, suite_notify());
     srunner_add_suite(sr, suite_tz());

@@ -1,0 +1,549 @@
+/*
+ * cc_index_search.c - ranked search over a retrieval image, and how much
+ * of a query one chunk covers (layout in cc_index_image.h).
+ *
+ * Score of chunk d for query term t (weight w: 1, or synonym_weight for an
+ * expansion term):
+ *   w * idf(t) * tf' * (k1 + 1) / (tf' + norm(d))
+ *   tf' = tf_body + title_weight * tf_title
+ *   idf = ln(1 + (N - df + 0.5) / (df + 0.5))
+ *
+ * Search trusts nothing in the image: each value is read once into a local
+ * and checked (sections against len, entries against their section, string
+ * ranges against len) before it is used as an index or a length; a
+ * damaged image can give a wrong result but never a crash.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "cc_bytes.h"
+#include "cc_index.h"
+#include "cc_index_image.h"
+#include "cc_tok.h"
+
+/* ---- search ------------------------------------------------------------ */
+
+typedef struct cc_qterm_t {
+    const char *s;
+    size_t      n;
+} cc_qterm_t;
+
+typedef struct cc_qcollect_t {
+    apr_pool_t *pool;
+    cc_qterm_t *terms;
+    size_t      n, cap;
+} cc_qcollect_t;
+
+static int cc_query_term(void *baton, const char *term, size_t len,
+                         uint32_t pos, size_t start, size_t end)
+{
+    cc_qcollect_t *q = baton;
+
+    if (len == 0) {
+        return 0;
+    }
+    if (q->n == q->cap) {
+        size_t ncap = q->cap ? q->cap * 2 : 32;
+        cc_qterm_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
+
+        if (q->n > 0) {
+            memcpy(n, q->terms, q->n * sizeof(*n));
+        }
+        q->terms = n;
+        q->cap = ncap;
+    }
+    q->terms[q->n].s = apr_pstrmemdup(q->pool, term, len);
+    q->terms[q->n].n = len;
+    q->n++;
+    return 0;
+}
+
+static int cc_cmp_qterm(const void *x, const void *y)
+{
+    const cc_qterm_t *a = x, *b = y;
+
+    return cc_ix_cmp_bytes(a->s, a->n, b->s, b->n);
+}
+
+/* A term to score: dictionary index and whether it came from expansion. */
+typedef struct cc_qent_t {
+    uint32_t term;
+    uint32_t expanded;
+} cc_qent_t;
+
+static int cc_cmp_qent(const void *x, const void *y)
+{
+    const cc_qent_t *a = x, *b = y;
+
+    if (a->term != b->term) {
+        return a->term < b->term ? -1 : 1;
+    }
+    return a->expanded < b->expanded ? -1 : a->expanded > b->expanded;
+}
+
+/* Compare s[0..n) with the string at (off, sl) in the image; a string out
+ * of bounds compares greater (damaged image: a wrong answer, no crash). */
+static int cc_cmp_img(const cc_ix_view_t *v, const char *s, size_t n,
+                      uint32_t off, uint32_t sl)
+{
+    if ((uint64_t)off + sl > v->len) {
+        return -1;
+    }
+    return cc_ix_cmp_bytes(s, n, (const char *)v->img + off, sl);
+}
+
+/* Dictionary index of s[0..n), or CC_IX_NONE. */
+static uint32_t cc_dict_find(const cc_ix_view_t *v, const char *s, size_t n)
+{
+    uint32_t lo = 0, hi = v->nterms;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = v->img + v->off_terms
+                                 + (uint64_t)mid * SZ_TERM;
+        int r = cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4));
+
+        if (r == 0) {
+            return mid;
+        }
+        if (r < 0) {
+            hi = mid;
+        }
+        else {
+            lo = mid + 1;
+        }
+    }
+    return CC_IX_NONE;
+}
+
+/* First synonym-term entry for s[0..n) (entries sorted by term). */
+static uint32_t cc_syn_lower(const cc_ix_view_t *v, const char *s, size_t n)
+{
+    uint32_t lo = 0, hi = v->nsynt;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = v->img + v->off_synt
+                                 + (uint64_t)mid * SZ_SYNT;
+
+        if (cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4)) > 0) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+typedef struct cc_qents_t {
+    apr_pool_t *pool;
+    cc_qent_t  *e;
+    size_t      n, cap;
+} cc_qents_t;
+
+static void cc_qents_push(cc_qents_t *q, uint32_t term, uint32_t expanded)
+{
+    if (q->n == q->cap) {
+        size_t ncap = q->cap ? q->cap * 2 : 32;
+        cc_qent_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
+
+        if (q->n > 0) {
+            memcpy(n, q->e, q->n * sizeof(*n));
+        }
+        q->e = n;
+        q->cap = ncap;
+    }
+    q->e[q->n].term = term;
+    q->e[q->n].expanded = expanded;
+    q->n++;
+}
+
+/* Expand s[0..n) through every synonym group it belongs to. */
+static void cc_expand(const cc_ix_view_t *v, cc_qents_t *q, const char *s,
+                      size_t n)
+{
+    uint32_t i = cc_syn_lower(v, s, n);
+
+    for (; i < v->nsynt; i++) {
+        const unsigned char *e = v->img + v->off_synt + (uint64_t)i * SZ_SYNT;
+        uint32_t g, first, count, j;
+        const unsigned char *ge;
+
+        if (cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4)) != 0) {
+            break;
+        }
+        g = cc_ld32(e + 8);
+        if (g >= v->nsyng) {
+            continue;
+        }
+        ge = v->img + v->off_syng + (uint64_t)g * SZ_SYNG;
+        first = cc_ld32(ge);
+        count = cc_ld32(ge + 4);
+        if (first > v->nsynm || count > v->nsynm - first) {
+            continue;
+        }
+        for (j = 0; j < count; j++) {
+            uint32_t d = cc_ld32(v->img + v->off_synm
+                                 + (uint64_t)(first + j) * SZ_SYNM);
+
+            if (d < v->nterms) {
+                cc_qents_push(q, d, 1);
+            }
+        }
+    }
+}
+
+/* Sparse accumulator: open addressing, chunk + 1 as key (0 = empty). */
+typedef struct cc_acc_t {
+    double   *dense;        /* nchunks scores, or NULL */
+    uint32_t *keys;
+    double   *vals;
+    uint32_t  mask;
+    uint32_t  used;
+} cc_acc_t;
+
+static void cc_acc_add(cc_acc_t *a, uint32_t chunk, double s)
+{
+    uint32_t slot;
+
+    if (a->dense) {
+        a->dense[chunk] += s;
+        return;
+    }
+    slot = (chunk * 2654435761u) & a->mask;
+    while (a->keys[slot] != 0 && a->keys[slot] != chunk + 1) {
+        slot = (slot + 1) & a->mask;
+    }
+    if (a->keys[slot] == 0) {
+        if (a->used >= a->mask) {
+            return;     /* cannot happen: capacity > postings walked */
+        }
+        a->keys[slot] = chunk + 1;
+        a->used++;
+    }
+    a->vals[slot] += s;
+}
+
+/* Is hit a worse than hit b?  Lower score, or equal score and a later
+ * chunk (so ties rank in chunk order). */
+static int cc_worse(const cc_hit_t *a, const cc_hit_t *b)
+{
+    if (a->score != b->score) {
+        return a->score < b->score;
+    }
+    return a->chunk > b->chunk;
+}
+
+/* Min-heap of the best k (worst at the root). */
+typedef struct cc_topk_t {
+    cc_hit_t h[CC_IX_MAX_K];
+    int      n, k;
+} cc_topk_t;
+
+static void cc_topk_sift(cc_topk_t *t, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        cc_hit_t tmp;
+
+        if (l < t->n && cc_worse(&t->h[l], &t->h[m])) {
+            m = l;
+        }
+        if (r < t->n && cc_worse(&t->h[r], &t->h[m])) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        tmp = t->h[i];
+        t->h[i] = t->h[m];
+        t->h[m] = tmp;
+        i = m;
+    }
+}
+
+static void cc_topk_offer(cc_topk_t *t, uint32_t chunk, double score)
+{
+    cc_hit_t c;
+
+    if (!(score > 0.0)) {
+        return;     /* also drops NaN from a damaged image */
+    }
+    c.chunk = chunk;
+    c.score = score;
+    if (t->n < t->k) {
+        int i = t->n++;
+
+        t->h[i] = c;
+        while (i > 0) {
+            int parent = (i - 1) / 2;
+            cc_hit_t tmp;
+
+            if (!cc_worse(&t->h[i], &t->h[parent])) {
+                break;
+            }
+            tmp = t->h[i];
+            t->h[i] = t->h[parent];
+            t->h[parent] = tmp;
+            i = parent;
+        }
+        return;
+    }
+    if (cc_worse(&t->h[0], &c)) {
+        t->h[0] = c;
+        cc_topk_sift(t, 0);
+    }
+}
+
+int cc_index_search(const void *img, size_t len, const char *query,
+                    size_t qlen, cc_hit_t *hits, int k, apr_pool_t *scratch)
+{
+    cc_ix_view_t v;
+    cc_qcollect_t qc;
+    cc_qents_t qe;
+    cc_acc_t acc;
+    cc_topk_t top;
+    uint64_t walk = 0;
+    double kp1;
+    size_t i, u;
+    int expand;
+
+    if (!hits || k <= 0 || !query || !scratch) {
+        return 0;
+    }
+    if (k > CC_IX_MAX_K) {
+        k = CC_IX_MAX_K;
+    }
+    if (cc_ix_view(&v, img, len) != 0 || v.nchunks == 0 || v.nterms == 0) {
+        return 0;
+    }
+
+    /* Query terms, sorted and deduplicated. */
+    memset(&qc, 0, sizeof(qc));
+    qc.pool = scratch;
+    cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
+    if (qc.n == 0) {
+        return 0;
+    }
+    qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
+    for (i = 1, u = 1; i < qc.n; i++) {
+        if (cc_cmp_qterm(&qc.terms[i], &qc.terms[u - 1]) != 0) {
+            qc.terms[u++] = qc.terms[i];
+        }
+    }
+    qc.n = u;
+
+    /* Dictionary entries to score: the query's own terms, then synonyms
+     * of them; after sorting, a term's own entry (expanded 0) comes first
+     * and wins over the same term reached by expansion. */
+    memset(&qe, 0, sizeof(qe));
+    qe.pool = scratch;
+    expand = v.sw > 0.0 && v.nsynt > 0;
+    for (i = 0; i < qc.n; i++) {
+        uint32_t d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
+
+        if (d != CC_IX_NONE) {
+            cc_qents_push(&qe, d, 0);
+        }
+        if (expand) {
+            cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
+        }
+    }
+    if (qe.n == 0) {
+        return 0;
+    }
+    qsort(qe.e, qe.n, sizeof(*qe.e), cc_cmp_qent);
+    for (i = 1, u = 1; i < qe.n; i++) {
+        if (qe.e[i].term != qe.e[u - 1].term) {
+            qe.e[u++] = qe.e[i];
+        }
+    }
+    qe.n = u;
+
+    /* How many postings will be walked decides the accumulator. */
+    for (i = 0; i < qe.n; i++) {
+        const unsigned char *e = v.img + v.off_terms
+                                 + (uint64_t)qe.e[i].term * SZ_TERM;
+        uint32_t df = cc_ld32(e + 12);
+
+        walk += df < v.npost ? df : v.npost;
+    }
+    if (walk > v.npost) {
+        walk = v.npost;
+    }
+    memset(&acc, 0, sizeof(acc));
+    if (v.nchunks <= 65536u || walk * 4 >= v.nchunks) {
+        acc.dense = apr_pcalloc(scratch, (apr_size_t)v.nchunks
+                                         * sizeof(double));
+        if (!acc.dense) {
+            return 0;
+        }
+    }
+    else {
+        uint64_t cap = 64;
+
+        while (cap < walk * 2 + 2) {
+            cap *= 2;
+        }
+        acc.keys = apr_pcalloc(scratch, (apr_size_t)cap * sizeof(uint32_t));
+        acc.vals = apr_pcalloc(scratch, (apr_size_t)cap * sizeof(double));
+        acc.mask = (uint32_t)(cap - 1);
+        if (!acc.keys || !acc.vals) {
+            return 0;
+        }
+    }
+
+    /* Score. */
+    kp1 = v.k1 + 1.0;
+    for (i = 0; i < qe.n; i++) {
+        const unsigned char *e = v.img + v.off_terms
+                                 + (uint64_t)qe.e[i].term * SZ_TERM;
+        uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), j;
+        double w, idf, n = (double)v.nchunks;
+        const unsigned char *pp;
+
+        if (first > v.npost || df > v.npost - first || df == 0) {
+            continue;
+        }
+        idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
+        w = (qe.e[i].expanded ? v.sw : 1.0) * idf * kp1;
+        pp = v.img + v.off_post + (uint64_t)first * SZ_POST;
+        for (j = 0; j < df; j++, pp += SZ_POST) {
+            uint32_t c = cc_ld32(pp);
+            double tf = (double)cc_ld16(pp + 4)
+                        + v.tw * (double)cc_ld16(pp + 6);
+            double norm;
+
+            if (c >= v.nchunks || !(tf > 0.0)) {
+                continue;
+            }
+            norm = cc_ldd(v.img + v.off_norms + (uint64_t)c * SZ_NORM);
+            cc_acc_add(&acc, c, w * tf / (tf + norm));
+        }
+    }
+
+    /* Top k. */
+    top.n = 0;
+    top.k = k;
+    if (acc.dense) {
+        uint32_t c;
+
+        for (c = 0; c < v.nchunks; c++) {
+            if (acc.dense[c] > 0.0) {
+                cc_topk_offer(&top, c, acc.dense[c]);
+            }
+        }
+    }
+    else {
+        uint32_t s;
+
+        for (s = 0; s <= acc.mask; s++) {
+            if (acc.keys[s] != 0) {
+                cc_topk_offer(&top, acc.keys[s] - 1, acc.vals[s]);
+            }
+        }
+    }
+    /* Pop worst-first into the tail of hits: best first. */
+    {
+        int n = top.n, at;
+
+        for (at = n - 1; at >= 0; at--) {
+            hits[at] = top.h[0];
+            top.h[0] = top.h[--top.n];
+            cc_topk_sift(&top, 0);
+        }
+        return n;
+    }
+}
+
+/* ---- query coverage ------------------------------------------------------ */
+
+/* Does chunk c hold dictionary term d?  Postings are in chunk order. */
+static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
+{
+    const unsigned char *e = v->img + v->off_terms + (uint64_t)d * SZ_TERM;
+    uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), lo = 0, hi;
+
+    if (first > v->npost || df > v->npost - first) {
+        return 0;
+    }
+    hi = df;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t pc = cc_ld32(v->img + v->off_post
+                              + (uint64_t)(first + mid) * SZ_POST);
+
+        if (pc == c) {
+            return 1;
+        }
+        if (pc < c) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+double cc_index_coverage(const void *img, size_t len, const char *query,
+                         size_t qlen, uint32_t chunk, apr_pool_t *scratch)
+{
+    cc_ix_view_t v;
+    cc_qcollect_t qc;
+    double n, total = 0.0, matched = 0.0, idf_unknown;
+    size_t i;
+
+    if (!query || !scratch || cc_ix_view(&v, img, len) != 0
+        || chunk >= v.nchunks) {
+        return 0.0;
+    }
+    memset(&qc, 0, sizeof(qc));
+    qc.pool = scratch;
+    cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
+    if (qc.n == 0) {
+        return 0.0;
+    }
+    qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
+    n = (double)v.nchunks;
+    idf_unknown = log(1.0 + (n + 0.5) / 0.5);
+    for (i = 0; i < qc.n; i++) {
+        uint32_t d;
+        double idf;
+        int has = 0;
+
+        if (i > 0 && cc_cmp_qterm(&qc.terms[i], &qc.terms[i - 1]) == 0) {
+            continue;
+        }
+        d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
+        if (d != CC_IX_NONE) {
+            uint32_t df = cc_ld32(v.img + v.off_terms + (uint64_t)d * SZ_TERM
+                                  + 12);
+
+            idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
+            has = cc_chunk_has(&v, d, chunk);
+        }
+        else {
+            idf = idf_unknown;     /* a word the clinic never uses */
+        }
+        if (!has && v.nsynt > 0) {
+            cc_qents_t qe;
+            size_t j;
+
+            memset(&qe, 0, sizeof(qe));
+            qe.pool = scratch;
+            cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
+            for (j = 0; j < qe.n && !has; j++) {
+                has = cc_chunk_has(&v, qe.e[j].term, chunk);
+            }
+        }
+        total += idf;
+        if (has) {
+            matched += idf;
+        }
+    }
+    return total > 0.0 ? matched / total : 0.0;
+}

@@ -1,0 +1,86 @@
+/*
+ * cc_sent.h - sentences of knowledge text and of answers: the splitter,
+ * the display cleaner, and the sentence table of a text (what
+ * cc_answer_extract needs to know about each sentence, computed once at
+ * index build time so that a chat request only hashes its query).
+ *
+ * Sentences: a sentence ends at '.', '!' or '?' (runs like "?!" or "..."
+ * and closing quotes/brackets included) followed by white space or the
+ * end, except after an abbreviation ("e.g.", "Dr.", "a.m.", ...) or a
+ * single capital initial.  Blank lines end a sentence; a list item, a
+ * heading or a table row starts one, and headings and table rows end at
+ * their line's end.  A decimal such as "2.5" never ends a sentence because
+ * its '.' is not followed by white space.
+ */
+#ifndef CC_SENT_H
+#define CC_SENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+/* Sentence table of one text.  A flat, pointer-free blob (integers in host
+ * byte order, read with memcpy: any address will do):
+ *
+ *   header     16 bytes      magic "CCST", nsent, nterms, text_len (u32)
+ *   sentences  nsent x 16    start, end (byte range in the text, trailing
+ *                            white space trimmed), nterms, flags (u32)
+ *   terms      nterms x 8    per sentence in order: FNV-1a 64 hashes of
+ *                            its distinct terms (cc_tok, stemmed, stop
+ *                            words dropped) in the cleaned sentence (line
+ *                            markup removed, white space collapsed),
+ *                            ascending
+ *
+ * Sentences are in text order and do not overlap; flags are
+ * CC_SENT_HEADING (a Markdown heading: never extracted, no terms) and
+ * CC_SENT_ANY (the cleaned sentence has at least one term, stop words
+ * included; a sentence without it has no terms).  The table of a text is a
+ * pure function of its bytes. */
+#define CC_SENTS_MAGIC   0x54534343u   /* "CCST" */
+#define CC_SENTS_HDR     16            /* magic, nsent, nterms, text_len */
+#define CC_SENTS_REC     16            /* start, end, nterms, flags */
+#define CC_SENT_HEADING  0x1u
+#define CC_SENT_ANY      0x2u
+
+/* The sentence table of text[0..len) into p.  APR_EINVAL when len does not
+ * fit in 32 bits, APR_ENOMEM when out of memory (*blob NULL, *blen 0). */
+apr_status_t cc_sent_analyse(const void **blob, size_t *blen, apr_pool_t *p,
+                             const char *text, size_t len);
+
+/* Is blob[0..blen) a well-formed sentence table of a text of text_len
+ * bytes (every field checked: sizes, ranges in order within the text,
+ * flags, term counts)?  0 when it is. */
+int cc_sent_check(const void *blob, size_t blen, size_t text_len);
+
+/* One sentence of a split text. */
+typedef struct cc_sent_t {
+    size_t s;         /* first byte */
+    size_t e;         /* one past the last byte (trailing space trimmed) */
+    int    para;      /* paragraph ordinal (blank lines separate) */
+    int    heading;   /* a Markdown heading line */
+} cc_sent_t;
+
+/* Split t[0..len) into sentences (an array of cc_sent_t in p, in text
+ * order).  With cites, citation groups written just after a sentence's
+ * terminator on the same line ("Open at 9. [S1]") belong to it. */
+apr_array_header_t *cc_sent_split(apr_pool_t *p, const char *t, size_t len,
+                                  int cites);
+
+/* The sentence t[s..e) for display: line-start markup ("- ", "* ", "1. ",
+ * "#", "|", ">") removed, white space and control characters collapsed to
+ * single spaces, table pipes at the ends dropped.  Returns a string in p
+ * (maybe empty) and its length in *outlen. */
+char *cc_sent_clean(apr_pool_t *p, const char *t, size_t s, size_t e,
+                    size_t *outlen);
+
+/* Does t[0..len) hold at least one term (cc_tok, stop words included)? */
+int cc_sent_any_term(const char *t, size_t len);
+
+/* Does c end a sentence ('.', '!' or '?')? */
+static inline int cc_sent_is_end(unsigned char c)
+{
+    return c == '.' || c == '!' || c == '?';
+}
+
+#endif

@@ -1,0 +1,53 @@
+/* The test corpus shared by the index, sentence-table and answer unit
+ * tests: a checked pool, a repeatable pseudo-random sequence, the clinic
+ * knowledge corpus with its index, and three clinic answer sources. */
+#ifndef CC_TEST_CORPUS_H
+#define CC_TEST_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include "cc_answer.h"
+#include "cc_index.h"
+
+/* A new root pool (the test fails when it cannot be made). */
+apr_pool_t *corpus_pool(void);
+
+/* The next value of the linear congruential sequence in *s (24 bits). */
+uint32_t corpus_lcg(uint32_t *s);
+
+typedef struct corpus_doc_t {
+    const char *id;
+    const char *title;
+    const char *text;
+} corpus_doc_t;
+
+/* Fifteen sections of a clinic's knowledge base, one chunk each. */
+extern const corpus_doc_t corpus_clinic[];
+extern const size_t corpus_nclinic;
+
+/* A synonym list for the clinic corpus. */
+#define CORPUS_SYNONYMS "acne = zits, spots, pimples\n"
+
+/* Build an index of docs; returns the image (in p), checked: 8-byte
+ * aligned, a multiple of 8 bytes long, accepted by cc_index_check. */
+void *corpus_index(apr_pool_t *p, const corpus_doc_t *docs, size_t n,
+                   const cc_index_params_t *params, const char *synonyms,
+                   size_t *len);
+
+/* corpus_index of the clinic corpus. */
+void *corpus_clinic_index(apr_pool_t *p, const cc_index_params_t *params,
+                          const char *synonyms, size_t *len);
+
+/* BM25 by hand, for comparison with the index: the idf of a term in df of
+ * n chunks, and the saturated weight of term frequency tf in a chunk of
+ * length dl (average avg). */
+double corpus_idf(double n, double df);
+double corpus_sat(const cc_index_params_t *pr, double tf, double dl,
+                  double avg);
+
+/* Three answer sources: opening hours (a list), car parking (prose with a
+ * price, "e.g."), peel aftercare (a list); scores 3, 2, 1. */
+void corpus_sources(cc_source_t *src);
+
+#endif
