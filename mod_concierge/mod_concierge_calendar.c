@@ -33,8 +33,8 @@
 #include "mod_concierge_db.h"
 #include "mod_concierge_booking.h"
 #include "mod_concierge_calendar.h"
+#include "mod_concierge_http.h"
 #include "mod_concierge_ticker.h"
-#include <curl/curl.h>
 #include "cc_gcal.h"
 #include "cc_json.h"
 #include "cc_slots.h"
@@ -44,6 +44,7 @@
 #define CAL_TICK            apr_time_from_sec(1)
 #define CAL_TOKEN_MARGIN    300          /* s: refresh this early */
 #define CAL_MAX_BODY        (4 * 1024 * 1024)
+#define CAL_CONNECT_MS      2000L
 #define CAL_CACHE_MAX       512
 #define CAL_FAIL_RETRY_S    21600        /* permanent failures: 6 h */
 
@@ -115,104 +116,35 @@ apr_status_t mc_calendar_post_config(apr_pool_t *pconf, server_rec *s)
 
 /* ---- HTTP ------------------------------------------------------------------------ */
 
-typedef struct cal_buf {
-    char  *d;
-    size_t n, cap;
-    int    over;
-} cal_buf;
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *u)
-{
-    cal_buf *b = u;
-    size_t n = sz * nm;
-
-    if (b->n + n > CAL_MAX_BODY) {
-        b->over = 1;
-        return 0;
-    }
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *nd = realloc(b->d, cap);
-
-        if (!nd) {
-            return 0;
-        }
-        b->d = nd;
-        b->cap = cap;
-    }
-    memcpy(b->d + b->n, d, n);
-    b->n += n;
-    b->d[b->n] = '\0';
-    return n;
-}
-
-/* One request; *status 0 on a transport error.  The reply body is copied
- * into p (NUL-terminated, "" when none). */
+/* One request through the outbound layer (https only; http only to a
+ * loopback fake); *status 0 on a transport error, including a reply over
+ * CAL_MAX_BODY.  The reply body is in p (NUL-terminated, "" when none). */
 static long http(apr_pool_t *p, server_rec *s, const char *method,
                  const char *url, const char *ctype, const char *bearer,
-                 const char *body, char **reply, apr_size_t *rlen)
+                 const char *body, const char **reply,
+                 apr_size_t *rlen)
 {
-    struct curl_slist *h = NULL;
-    cal_buf b = { NULL, 0, 0, 0 };
-    long status = 0;
-    CURL *c = curl_easy_init();
+    const char *hdrs[3];
+    mc_http_req hr;
+    mc_http_resp rs;
 
-    *reply = "";
-    *rlen = 0;
-    if (!c) {
-        return 0;
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                     (long)mc_config_geti(s, MC_CONF_GOOGLE_TIMEOUT_MS));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    if (ctype) {
-        h = curl_slist_append(h, apr_pstrcat(p, "Content-Type: ", ctype,
-                                             NULL));
-    }
-    if (bearer) {
-        h = curl_slist_append(h, apr_pstrcat(p, "Authorization: Bearer ",
-                                             bearer, NULL));
-    }
-    h = curl_slist_append(h, "Accept: application/json");
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mod_concierge/" MC_VERSION);
-    if (curl_easy_perform(c) == CURLE_OK && !b.over) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    }
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    if (b.d) {
-        *reply = apr_pstrmemdup(p, b.d, b.n);
-        *rlen = b.n;
-        free(b.d);
-    }
-    return status;
-}
-
-static char *url_escape(apr_pool_t *p, const char *s)
-{
-    CURL *c = curl_easy_init();
-    char *e = c ? curl_easy_escape(c, s, 0) : NULL;
-    char *out = e ? apr_pstrdup(p, e) : NULL;
-
-    curl_free(e);
-    if (c) {
-        curl_easy_cleanup(c);
-    }
-    return out;
+    hdrs[0] = "Accept: application/json";
+    hdrs[1] = bearer ? apr_pstrcat(p, "Authorization: Bearer ", bearer, NULL)
+                     : NULL;
+    hdrs[2] = NULL;
+    memset(&hr, 0, sizeof(hr));
+    hr.method = method;
+    hr.url = url;
+    hr.headers = hdrs;
+    hr.body = body;
+    hr.ctype = ctype;
+    hr.connect_ms = CAL_CONNECT_MS;
+    hr.timeout_ms = (long)mc_config_geti(s, MC_CONF_GOOGLE_TIMEOUT_MS);
+    hr.max_response = CAL_MAX_BODY;
+    mc_http_request(p, &hr, &rs);
+    *reply = rs.body;
+    *rlen = rs.len;
+    return rs.status;
 }
 
 /* ---- health (every host sees it: calendar_status) ------------------------------ *
@@ -293,7 +225,8 @@ static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
     apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
     const char *url = mc_config_gets(s, MC_CONFS_GOOGLE_TOKEN_URL);
     const char *jwt, *form, *out = NULL;
-    char *reply, *tok = NULL;
+    const char *reply;
+    char *tok = NULL;
     apr_size_t rlen;
     cc_problem_t prob;
     int64_t expires = 0;
@@ -351,7 +284,7 @@ static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
 
 /* One authorised call, with one re-authorisation on 401. */
 static long call(apr_pool_t *p, server_rec *s, int op, const char *method,
-                 const char *url, const char *body, char **reply,
+                 const char *url, const char *body, const char **reply,
                  apr_size_t *rlen, const char **why, int wait)
 {
     int attempt;
@@ -418,7 +351,7 @@ static void freebusy(request_rec *r, const char *const *cals,
     apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
     const char **ids = apr_palloc(r->pool, sizeof(char *) * (size_t)n);
     const char *body, *why = NULL;
-    char *reply = "";
+    const char *reply = "";
     apr_size_t rlen = 0;
     cc_problem_t prob;
     long status;
@@ -528,7 +461,7 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
     json_error_t jerr;
     json_t *b = json_loads(booking_json, 0, &jerr);
     const char *status, *eid, *cal, *url, *body, *why = NULL;
-    char *reply;
+    const char *reply;
     apr_size_t rlen;
     apr_int64_t id;
     long st;
@@ -548,7 +481,7 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
      * plain id; later ones salt it further (see bookings.calendar_gen). */
     eid = cc_gcal_event_id(p, gen ? apr_psprintf(p, "%s/%d", salt, gen)
                                   : salt, id);
-    cal = url_escape(p, calendar);
+    cal = mc_http_escape(p, calendar);
     if (!eid || !cal) {
         *err = "bad calendar id";
         return CC_GCAL_FAIL;

@@ -6,11 +6,11 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "apr_hash.h"
-#include "apr_uri.h"
 #include <math.h>
 #include <stdlib.h>
 #include "http_core.h"
 #include "mod_concierge_config.h"
+#include "mod_concierge_http.h"
 
 const char *const mc_rl_class_names[MC_RL_NCLASSES] = {
     "chat", "booking", "payment", "admin", "login", "browse"
@@ -349,32 +349,25 @@ static const char *set_dbl(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static int is_loopback(const char *host)
-{
-    return !strcmp(host, "127.0.0.1") || !strcmp(host, "localhost")
-           || !strcmp(host, "::1");
-}
-
 /* A URL a secure scheme must be used for, except towards loopback (local
- * fakes and proxies): https/http, or smtps/smtp for mail. */
+ * fakes and proxies): https/http, or smtps/smtp for mail.  The rule the
+ * outbound layer applies to every call (mc_http_url_check).  The value is
+ * not echoed: a URL may carry a key. */
 static const char *check_url(cmd_parms *cmd, const char *arg,
                              const char *secure, const char *plain)
 {
-    apr_uri_t u;
-
-    if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS || !u.scheme
-        || !u.hostname || u.query || u.fragment || u.user || u.password) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute URL "
-                            "without query or credentials", cmd->cmd->name,
-                            arg);
-    }
-    if (strcasecmp(u.scheme, secure)
-        && !(strcasecmp(u.scheme, plain) == 0 && is_loopback(u.hostname))) {
+    switch (mc_http_url_check(cmd->temp_pool, arg, secure, plain,
+                              MC_HTTP_URL_BASE)) {
+    case MC_HTTP_URL_OK:
+        return NULL;
+    case MC_HTTP_URL_INSECURE:
         return apr_psprintf(cmd->pool, "%s: must be %s (%s is allowed only "
-                            "to 127.0.0.1, ::1 or localhost)", cmd->cmd->name,
-                            secure, plain);
+                            "to a loopback host: 127.0.0.0/8, ::1 or "
+                            "localhost)", cmd->cmd->name, secure, plain);
+    default:
+        return apr_psprintf(cmd->pool, "%s: not an absolute URL without "
+                            "query or credentials", cmd->cmd->name);
     }
-    return NULL;
 }
 
 static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)

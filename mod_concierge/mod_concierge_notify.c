@@ -4,65 +4,36 @@
  * notification_outbox rows are written in the transaction that creates an
  * escalation.  One thread per process delivers them: every second it
  * claims due rows (UPDATE ... locked_until, FOR UPDATE SKIP LOCKED, so no
- * two processes or hosts take the same row), delivers each with libcurl
- * outside any transaction, then marks it delivered or schedules the next
+ * two processes or hosts take the same row), delivers each outside any
+ * transaction, then marks it delivered or schedules the next
  * attempt with exponential backoff (cc_notify_backoff).  While the
  * receiver is down nothing is lost; when it is back every notification is
  * delivered once (X-Concierge-Delivery carries the row id, so a receiver
  * can drop the rare duplicate after a crash between delivery and commit).
  *
  *   webhook: JSON POST, X-Concierge-Signature: t=..,v1=HMAC-SHA256
- *   e-mail : SMTP(S) through libcurl, no message text (ids and a link)
+ *   e-mail : SMTP(S), no message text (ids and a link)
+ *
+ * Both go through the outbound layer (mod_concierge_http.c: https or
+ * smtps, plain only to loopback); last_error is "webhook: <code>" or
+ * "smtp: <code>" with its error codes, never a URL or a header.
  */
 #include <stdlib.h>
 #include "apr_strings.h"
 #include "mod_concierge_api.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
+#include "mod_concierge_http.h"
 #include "mod_concierge_ticker.h"
 #include "mod_concierge_notify.h"
-#include <curl/curl.h>
 #include "cc_json.h"
 #include "cc_notify.h"
 
 #define MC_NOTIFY_TICK     apr_time_from_sec(1)
 #define MC_NOTIFY_TIMEOUT  5000L            /* ms per delivery */
+#define MC_NOTIFY_CONNECT  2000L            /* ms */
 
 static server_rec   *nt_server;
-
-static size_t discard(char *d, size_t sz, size_t nm, void *u)
-{
-    return sz * nm;
-}
-
-typedef struct upload {
-    const char *data;
-    size_t      len, off;
-} upload;
-
-static size_t read_upload(char *buf, size_t sz, size_t nm, void *u)
-{
-    upload *up = u;
-    size_t n = sz * nm;
-
-    if (n > up->len - up->off) {
-        n = up->len - up->off;
-    }
-    memcpy(buf, up->data + up->off, n);
-    up->off += n;
-    return n;
-}
-
-static void set_common(CURL *h, const char *url)
-{
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, MC_NOTIFY_TIMEOUT);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-}
 
 /* NULL when delivered, else why not (for last_error: no secrets). */
 static const char *deliver_webhook(apr_pool_t *p, const char *id,
@@ -71,10 +42,9 @@ static const char *deliver_webhook(apr_pool_t *p, const char *id,
     server_rec *s = nt_server;
     const char *url = mc_config_gets(s, MC_CONFS_NOTIFY_WEBHOOK);
     const char *secret = mc_config_gets(s, MC_CONFS_NOTIFY_SECRET);
-    struct curl_slist *hdrs = NULL;
-    CURL *h;
-    CURLcode rc;
-    long status = 0;
+    const char *hdrs[4];
+    mc_http_req hr;
+    mc_http_resp rs;
 
     if (!url) {
         return "webhook not configured";
@@ -82,38 +52,24 @@ static const char *deliver_webhook(apr_pool_t *p, const char *id,
     if (!secret) {
         return "ConciergeNotifyWebhookSecret not set";
     }
-    h = curl_easy_init();
-    if (!h) {
-        return "curl_easy_init failed";
-    }
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "X-Concierge-Event: ",
-                                               event, NULL));
-    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "X-Concierge-Delivery: ",
-                                               id, NULL));
-    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "X-Concierge-Signature: ",
+    hdrs[0] = apr_pstrcat(p, "X-Concierge-Event: ", event, NULL);
+    hdrs[1] = apr_pstrcat(p, "X-Concierge-Delivery: ", id, NULL);
+    hdrs[2] = apr_pstrcat(p, "X-Concierge-Signature: ",
         cc_notify_signature_header(p, secret, strlen(secret),
                                    (int64_t)apr_time_sec(apr_time_now()),
-                                   payload, strlen(payload)), NULL));
-    set_common(h, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
-                     strncasecmp(url, "https:", 6) ? "http,https" : "https");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "mod_concierge/" MC_VERSION);
-    rc = curl_easy_perform(h);
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    }
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK) {
-        return apr_psprintf(p, "webhook: %s", curl_easy_strerror(rc));
-    }
-    return status >= 200 && status < 300
-           ? NULL : apr_psprintf(p, "webhook: HTTP %ld", status);
+                                   payload, strlen(payload)), NULL);
+    hdrs[3] = NULL;
+    memset(&hr, 0, sizeof(hr));
+    hr.method = "POST";
+    hr.url = url;
+    hr.headers = hdrs;
+    hr.body = payload;
+    hr.ctype = "application/json";
+    hr.connect_ms = MC_NOTIFY_CONNECT;
+    hr.timeout_ms = MC_NOTIFY_TIMEOUT;
+    hr.max_response = 0;        /* the receiver's answer is not read */
+    mc_http_request(p, &hr, &rs);
+    return rs.error ? apr_pstrcat(p, "webhook: ", rs.error, NULL) : NULL;
 }
 
 static const char *deliver_email(apr_pool_t *p, const char *id,
@@ -123,13 +79,11 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
     const char *url = mc_config_gets(s, MC_CONFS_NOTIFY_SMTP);
     const char *from = mc_config_gets(s, MC_CONFS_NOTIFY_FROM);
     const char *to = mc_config_gets(s, MC_CONFS_NOTIFY_TO);
-    struct curl_slist *rcpt = NULL;
     json_error_t jerr;
     json_t *j;
     char *msg, *body, *subject;
-    upload up;
-    CURL *h;
-    CURLcode rc;
+    mc_http_mail m;
+    const char *err;
     int emergency;
 
     if (!url || !to) {
@@ -166,35 +120,17 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
     if (!msg) {
         return "ConciergeNotifyFrom/To is not a valid address";
     }
-    h = curl_easy_init();
-    if (!h) {
-        return "curl_easy_init failed";
-    }
-    rcpt = curl_slist_append(rcpt, apr_pstrcat(p, "<", to, ">", NULL));
-    up.data = msg;
-    up.len = strlen(msg);
-    up.off = 0;
-    set_common(h, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
-                     strncasecmp(url, "smtps:", 6) ? "smtp,smtps" : "smtps");
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, apr_pstrcat(p, "<", from, ">",
-                                                      NULL));
-    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-    if (mc_config_gets(s, MC_CONFS_SMTP_USER)) {
-        curl_easy_setopt(h, CURLOPT_USERNAME,
-                         mc_config_gets(s, MC_CONFS_SMTP_USER));
-        curl_easy_setopt(h, CURLOPT_PASSWORD,
-                         mc_config_gets(s, MC_CONFS_SMTP_PASSWORD)
-                         ? mc_config_gets(s, MC_CONFS_SMTP_PASSWORD) : "");
-    }
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
-    curl_easy_setopt(h, CURLOPT_READDATA, &up);
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    rc = curl_easy_perform(h);
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(h);
-    return rc == CURLE_OK ? NULL
-                          : apr_psprintf(p, "smtp: %s", curl_easy_strerror(rc));
+    memset(&m, 0, sizeof(m));
+    m.url = url;
+    m.user = mc_config_gets(s, MC_CONFS_SMTP_USER);
+    m.password = mc_config_gets(s, MC_CONFS_SMTP_PASSWORD);
+    m.from = from;
+    m.to = to;
+    m.msg = msg;
+    m.connect_ms = MC_NOTIFY_CONNECT;
+    m.timeout_ms = MC_NOTIFY_TIMEOUT;
+    err = mc_http_mail_send(p, &m);
+    return err ? apr_pstrcat(p, "smtp: ", err, NULL) : NULL;
 }
 
 static void tick(apr_pool_t *p, server_rec *s, void *baton)

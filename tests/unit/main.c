@@ -33,6 +33,7 @@ int main(void)
     srunner_add_suite(sr, suite_gcal());
     srunner_add_suite(sr, suite_intent());
     srunner_add_suite(sr, suite_fields());
+    srunner_add_suite(sr, suite_http());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

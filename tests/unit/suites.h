@@ -26,4 +26,5 @@ Suite *suite_time(void);
 Suite *suite_gcal(void);
 Suite *suite_intent(void);
 Suite *suite_fields(void);
+Suite *suite_http(void);
 #endif
