@@ -21,4 +21,6 @@ Suite *suite_token(void);
 Suite *suite_time(void);
 Suite *suite_gcal(void);
 Suite *suite_intent(void);
+Suite *suite_clinic(void);
+Suite *suite_manage(void);
 #endif
