@@ -76,9 +76,13 @@ static int64_t jun1(int h, int m)
     return cc_days_from_civil(2026, 6, 1) * 86400 + (h - 1) * 3600 + m * 60;
 }
 
+/* A query for Monday 1 June 2026, every calendar read. */
 static void query_init(cc_clinic_query_t *q, apr_int64_t service)
 {
+    static const int all_read[4] = { 1, 1, 1, 1 };
+
     memset(q, 0, sizeof(*q));
+    q->calok = all_read;
     q->tz = london();
     q->now = NOW0;
     q->service = service;
@@ -102,6 +106,14 @@ static const char *brief(const cc_clinic_avail_t *a)
                          (int)(local / 3600 % 24), (int)(local / 60 % 60));
     }
     return s;
+}
+
+/* "pid start end" as the busy query writes it. */
+static const char *busy1(apr_int64_t pid, int64_t start, int64_t end)
+{
+    return apr_psprintf(tp, "%" APR_INT64_T_FMT " %" APR_INT64_T_FMT " %"
+                        APR_INT64_T_FMT, pid, (apr_int64_t)start,
+                        (apr_int64_t)end);
 }
 
 static cc_clinic_avail_t avail(const cc_clinic_t *m,
@@ -363,13 +375,11 @@ START_TEST(test_available_plain)
 {
     cc_clinic_t *m = load(model_std);
     apr_array_header_t *calbusy[1] = { NULL };
-    int calok[1] = { 1 };
     cc_clinic_query_t q;
     cc_clinic_avail_t a;
 
     query_init(&q, 1);
     q.calbusy = calbusy;
-    q.calok = calok;
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00 20@11:00");
     ck_assert_int_eq(a.npract, 2);
@@ -403,42 +413,32 @@ END_TEST
 START_TEST(test_available_busy_text)
 {
     cc_clinic_t *m = load(model_std);
-    int calok[1] = { 1 };
     cc_clinic_query_t q;
     cc_clinic_avail_t a;
 
     query_init(&q, 1);
-    q.calok = calok;
     /* A booking of 10 at 10:00 (with its own buffers already in). */
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(10, 0), (apr_int64_t)jun1(11, 0));
+    q.busy = busy1(10, jun1(10, 0), jun1(11, 0));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 20@10:00 10@11:00 20@11:00");
     /* Touching intervals (ending at 09:00, starting at 12:00) take
      * nothing; another practitioner's busy time is not ours. */
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT
-                          " 10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT
-                          " 99 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(8, 0), (apr_int64_t)jun1(9, 0),
-                          (apr_int64_t)jun1(12, 0), (apr_int64_t)jun1(13, 0),
-                          (apr_int64_t)jun1(0, 0), (apr_int64_t)jun1(23, 0));
+    q.busy = apr_pstrcat(tp, busy1(10, jun1(8, 0), jun1(9, 0)), " ",
+                         busy1(10, jun1(12, 0), jun1(13, 0)), " ",
+                         busy1(99, jun1(0, 0), jun1(23, 0)), NULL);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00 20@11:00");
     /* One minute into a slot takes it. */
-    q.busy = apr_psprintf(tp, "20 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(10, 59), (apr_int64_t)jun1(11, 1));
+    q.busy = busy1(20, jun1(10, 59), jun1(11, 1));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 10@11:00");
     /* Busy all day: nothing for 10. */
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(0, 0), (apr_int64_t)jun1(23, 59));
+    q.busy = busy1(10, jun1(0, 0), jun1(23, 59));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "20@10:00 20@11:00");
     /* Text that stops being numbers ends the list there. */
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT
-                          " x 10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(9, 0), (apr_int64_t)jun1(10, 0),
-                          (apr_int64_t)jun1(10, 0), (apr_int64_t)jun1(12, 0));
+    q.busy = apr_pstrcat(tp, busy1(10, jun1(9, 0), jun1(10, 0)), " x ",
+                         busy1(10, jun1(10, 0), jun1(12, 0)), NULL);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 20@10:00 10@11:00 20@11:00");
     q.busy = "";
@@ -450,24 +450,20 @@ END_TEST
 START_TEST(test_available_buffers)
 {
     cc_clinic_t *m = load(model_std);
-    int calok[1] = { 1 };
     cc_clinic_query_t q;
     cc_clinic_avail_t a;
 
     /* Service 2: 30 minutes with 15 before and after, on a 60-minute
      * step: 09:00 would need the closed 08:45. */
     query_init(&q, 2);
-    q.calok = calok;
     q.practitioner = 10;
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 10@11:00");
     /* A booking ending 09:45 leaves 10:00 (its buffer starts then). */
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(9, 0), (apr_int64_t)jun1(9, 45));
+    q.busy = busy1(10, jun1(9, 0), jun1(9, 45));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 10@11:00");
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)jun1(9, 0), (apr_int64_t)jun1(9, 46));
+    q.busy = busy1(10, jun1(9, 0), jun1(9, 46));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@11:00");
 }
@@ -562,13 +558,11 @@ END_TEST
 START_TEST(test_available_notice)
 {
     cc_clinic_t *m = load(model_std);
-    int calok[1] = { 1 };
     cc_clinic_query_t q;
     cc_clinic_avail_t a;
 
     /* Now 07:30 local with 120 minutes' notice: 09:00 is too soon. */
     query_init(&q, 1);
-    q.calok = calok;
     q.now = jun1(7, 30);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 20@10:00 10@11:00 20@11:00");
@@ -603,11 +597,8 @@ START_TEST(test_available_dst)
                                        "+01:00\""));
     ck_assert_ptr_null(strstr(text, "T01:"));
     /* A booking 02:00-02:30 BST (01:00Z) takes that slot only. */
-    q.busy = apr_psprintf(tp, "10 %" APR_INT64_T_FMT " %" APR_INT64_T_FMT,
-                          (apr_int64_t)(cc_days_from_civil(2026, 3, 29)
-                                        * 86400 + 3600),
-                          (apr_int64_t)(cc_days_from_civil(2026, 3, 29)
-                                        * 86400 + 5400));
+    q.busy = busy1(10, cc_days_from_civil(2026, 3, 29) * 86400 + 3600,
+                   cc_days_from_civil(2026, 3, 29) * 86400 + 5400);
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 5);
     ck_assert_ptr_null(strstr(cc_clinic_slots_text(tp, q.tz, a.slots),
