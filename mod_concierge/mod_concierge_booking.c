@@ -523,23 +523,6 @@ static int reply_no_slot(mc_ctx *c, const bk_avail *av, apr_int64_t service,
     return reply_slot_taken(c, service, pract, start);
 }
 
-/* The practitioner for start: the one asked for, or the first free one. */
-static const cc_clinic_slot_t *find_slot(const bk_avail *av, int64_t start,
-                                apr_int64_t pract)
-{
-    int i;
-
-    for (i = 0; i < av->slots->nelts; i++) {
-        const cc_clinic_slot_t *s = &APR_ARRAY_IDX(av->slots, i,
-                                                   cc_clinic_slot_t);
-
-        if (s->start == start && (!pract || s->practitioner == pract)) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
 /* 201 with the booking and its manage token: tok when the caller just made
  * it, else derived again from the stored nonce, so a replay gets it too
  * (unless the key changed since, e.g. no ConciergeSecret and a restart:
@@ -696,7 +679,7 @@ int mc_api_bookings_create(mc_ctx *c)
         return mc_error(c, 422, "unknown_practitioner", "that practitioner "
                         "does not offer this service");
     }
-    slot = find_slot(&av, start, pract);
+    slot = cc_clinic_slot_find(av.slots, start, pract);
     if (!slot) {
         /* The same key may have just taken this very slot (a concurrent
          * retry): its result, not a refusal. */
@@ -813,37 +796,10 @@ int mc_api_booking_get(mc_ctx *c)
 /* Outcomes of concierge_booking_cancel / _move that are refusals. */
 static int refuse(mc_ctx *c, json_t *res, const char *what)
 {
-    const char *o = json_string_value(json_object_get(res, "outcome"));
+    cc_problem_t prob;
 
-    o = o ? o : "";
-    if (!strcmp(o, "not_found")) {
-        return mc_error(c, 404, "booking_not_found", "no such booking");
-    }
-    if (!strcmp(o, "not_active")) {
-        return mc_error(c, 409, "booking_not_active", "the booking is %s",
-                        json_string_value(json_object_get(res, "status"))
-                        ? json_string_value(json_object_get(res, "status"))
-                        : "no longer active");
-    }
-    if (!strcmp(o, "past")) {
-        return mc_error(c, 409, "booking_in_past", "the appointment has "
-                        "already started");
-    }
-    if (!strcmp(o, "cutoff")) {
-        return mc_error(c, 422, !strcmp(what, "cancel")
-                        ? "cancellation_cutoff" : "reschedule_cutoff",
-                        "bookings can be %s online until %" APR_INT64_T_FMT
-                        " minutes before the start; please call the clinic",
-                        !strcmp(what, "cancel") ? "cancelled" : "moved",
-                        jint(res, "cutoff_min"));
-    }
-    if (!strcmp(o, "limit")) {
-        return mc_error(c, 422, "reschedule_limit", "this booking has been "
-                        "moved the most times allowed (%" APR_INT64_T_FMT
-                        "); please call the clinic",
-                        jint(res, "max_reschedules"));
-    }
-    return mc_error(c, 500, "internal_error", "unexpected outcome");
+    cc_clinic_refusal(&prob, res, !strcmp(what, "cancel"));
+    return mc_error_problem(c, &prob);
 }
 
 static int do_cancel(mc_ctx *c, apr_int64_t id, json_t *st, int staff)
@@ -946,9 +902,10 @@ static int do_move(mc_ctx *c, apr_int64_t id, json_t *b, json_t *st,
     }
     /* Without a practitioner asked for, the booking keeps its own when
      * they are free then. */
-    slot = pract ? find_slot(&av, start, pract) : NULL;
-    if (!pract && !(slot = find_slot(&av, start, own.practitioner))) {
-        slot = find_slot(&av, start, 0);
+    slot = cc_clinic_slot_find(av.slots, start,
+                               pract ? pract : own.practitioner);
+    if (!pract && !slot) {
+        slot = cc_clinic_slot_find(av.slots, start, 0);
     }
     if (!slot) {
         return reply_no_slot(c, &av, service, pract, start);
@@ -1146,23 +1103,6 @@ int mc_api_admin_bookings(mc_ctx *c)
 
 #define BK_OFFER_SLOTS 8
 
-static const char *const bk_wday[] = { "Monday", "Tuesday", "Wednesday",
-                                       "Thursday", "Friday", "Saturday",
-                                       "Sunday" };
-static const char *const bk_month[] = { "January", "February", "March",
-                                        "April", "May", "June", "July",
-                                        "August", "September", "October",
-                                        "November", "December" };
-
-static const char *day_words(apr_pool_t *p, int64_t day)
-{
-    int y, m, d;
-
-    cc_civil_from_days(day, &y, &m, &d);
-    return apr_psprintf(p, "%s %d %s", bk_wday[cc_weekday(day)], d,
-                        bk_month[m - 1]);
-}
-
 /* Slots of av in part (CC_PART_ANY: all), at most max, as an array. */
 static apr_array_header_t *pick_slots(const cc_tz_t *tz, apr_pool_t *p,
                                       const bk_avail *av, int part, int max)
@@ -1243,15 +1183,8 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
         return NULL;
     }
     picked = pick_slots(tz, r->pool, &av, in.part, BK_OFFER_SLOTS);
-    when = in.days == 1 ? apr_pstrcat(r->pool, "on ", day_words(r->pool,
-                                                                in.from_day),
-                                      NULL)
-           : in.date_given ? apr_pstrcat(r->pool, "between ",
-                                         day_words(r->pool, in.from_day),
-                                         " and ",
-                                         day_words(r->pool, in.from_day
-                                                   + in.days - 1), NULL)
-           : "in the next week";
+    when = cc_clinic_days_words(r->pool, in.from_day, in.days,
+                                in.date_given);
     if (picked->nelts == 0) {
         /* Nothing then: the next free times in the following two weeks. */
         int64_t next = in.from_day + in.days;

@@ -106,7 +106,8 @@ static int exceptions_parse(apr_pool_t *p, const json_t *exc, cl_pract *b)
         if (!json_is_array(v) || json_array_size(v) != 4
             || !int_at(v, 0, -1000000, 1000000, &day)
             || !json_is_boolean(json_array_get(v, 1))
-            || !int_at(v, 2, 0, 1439, &s) || !int_at(v, 3, s + 1, 1440, &end)) {
+            || !int_at(v, 2, 0, 1439, &s)
+            || !int_at(v, 3, s + 1, 1440, &end)) {
             return 0;
         }
         e->date = day;
@@ -417,6 +418,22 @@ apr_status_t cc_clinic_available(cc_clinic_avail_t *out, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+const cc_clinic_slot_t *cc_clinic_slot_find(const apr_array_header_t *slots,
+                                            int64_t start, apr_int64_t pract)
+{
+    int i;
+
+    for (i = 0; slots && i < slots->nelts; i++) {
+        const cc_clinic_slot_t *s = &APR_ARRAY_IDX(slots, i,
+                                                   cc_clinic_slot_t);
+
+        if (s->start == start && (!pract || s->practitioner == pract)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
 apr_status_t cc_clinic_no_slot_why(const json_t *settings,
                                    const cc_tz_t *tz, int64_t start,
                                    int64_t now, cc_problem_t *prob)
@@ -446,6 +463,71 @@ apr_status_t cc_clinic_no_slot_why(const json_t *settings,
         return APR_EINVAL;
     }
     return APR_SUCCESS;
+}
+
+void cc_clinic_refusal(cc_problem_t *prob, const json_t *res, int cancel)
+{
+    const char *o = json_string_value(json_object_get(res, "outcome"));
+    const char *status = json_string_value(json_object_get(res, "status"));
+
+    o = o ? o : "";
+    if (!strcmp(o, "not_found")) {
+        cc_problem_set(prob, 404, "booking_not_found", "no such booking");
+    }
+    else if (!strcmp(o, "not_active")) {
+        cc_problem_set(prob, 409, "booking_not_active", "the booking is %s",
+                       status ? status : "no longer active");
+    }
+    else if (!strcmp(o, "past")) {
+        cc_problem_set(prob, 409, "booking_in_past", "the appointment has "
+                       "already started");
+    }
+    else if (!strcmp(o, "cutoff")) {
+        cc_problem_set(prob, 422, cancel ? "cancellation_cutoff"
+                                         : "reschedule_cutoff",
+                       "bookings can be %s online until %" APR_INT64_T_FMT
+                       " minutes before the start; please call the clinic",
+                       cancel ? "cancelled" : "moved",
+                       jint(res, "cutoff_min"));
+    }
+    else if (!strcmp(o, "limit")) {
+        cc_problem_set(prob, 422, "reschedule_limit", "this booking has been "
+                       "moved the most times allowed (%" APR_INT64_T_FMT
+                       "); please call the clinic",
+                       jint(res, "max_reschedules"));
+    }
+    else {
+        cc_problem_set(prob, 500, "internal_error", "unexpected outcome");
+    }
+}
+
+static const char *day_words(apr_pool_t *p, int64_t day)
+{
+    static const char *const wday[] = { "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday",
+                                        "Sunday" };
+    static const char *const month[] = { "January", "February", "March",
+                                         "April", "May", "June", "July",
+                                         "August", "September", "October",
+                                         "November", "December" };
+    int y, m, d;
+
+    cc_civil_from_days(day, &y, &m, &d);
+    return apr_psprintf(p, "%s %d %s", wday[cc_weekday(day)], d,
+                        month[m - 1]);
+}
+
+const char *cc_clinic_days_words(apr_pool_t *p, int64_t from, int days,
+                                 int date_given)
+{
+    if (days == 1) {
+        return apr_pstrcat(p, "on ", day_words(p, from), NULL);
+    }
+    if (date_given) {
+        return apr_pstrcat(p, "between ", day_words(p, from), " and ",
+                           day_words(p, from + days - 1), NULL);
+    }
+    return "in the next week";
 }
 
 int cc_clinic_start_whole(const char *s)

@@ -32,7 +32,7 @@ typedef struct cc_clinic_slot_t {
  *    "practitioners": [{"id": int, "calendar_id": string|null,
  *                       "services": [int...],
  *                       "hours": [[weekday, start_min, end_min]...],
- *                       "exceptions": [[day, closed, start_min, end_min]...]}]}
+ *                       "exceptions": [[day, closed, start, end]...]}]}
  * where day counts days since 1970-01-01 and a closed exception over the
  * whole day (0..1440) closes it all.  The model lives in p (its JSON is
  * released when p goes).  APR_EINVAL with prob 500 "invalid_model" when
@@ -95,6 +95,11 @@ apr_status_t cc_clinic_available(cc_clinic_avail_t *out, apr_pool_t *p,
                                  const cc_clinic_query_t *q,
                                  cc_problem_t *prob);
 
+/* The slot of slots starting at start with practitioner pract (0: the
+ * first one free then), or NULL. */
+const cc_clinic_slot_t *cc_clinic_slot_find(const apr_array_header_t *slots,
+                                            int64_t start, apr_int64_t pract);
+
 /* busy (cc_interval_t, may be NULL) minus [s, e), in p. */
 apr_array_header_t *cc_clinic_busy_minus(apr_pool_t *p,
                                          const apr_array_header_t *busy,
@@ -107,6 +112,19 @@ apr_array_header_t *cc_clinic_busy_minus(apr_pool_t *p,
 apr_status_t cc_clinic_no_slot_why(const json_t *settings,
                                    const cc_tz_t *tz, int64_t start,
                                    int64_t now, cc_problem_t *prob);
+
+/* Why concierge_booking_cancel / _move refused (res: its JSON, whose
+ * "outcome" is not "cancelled" / "moved"), into *prob: 404
+ * "booking_not_found", 409 "booking_not_active" / "booking_in_past", 422
+ * "cancellation_cutoff" or "reschedule_cutoff" (cancel: which) /
+ * "reschedule_limit", else 500 "internal_error". */
+void cc_clinic_refusal(cc_problem_t *prob, const json_t *res, int cancel);
+
+/* Local days [from, from + days) in words for a patient: "on Monday 1
+ * June" (one day), "between Monday 1 June and Sunday 7 June" (a range
+ * they named: date_given), else "in the next week"; in p. */
+const char *cc_clinic_days_words(apr_pool_t *p, int64_t from, int days,
+                                 int date_given);
 
 /* 1 when an RFC 3339 time s has no fraction of a second other than zero
  * ("10:00:00.000" is whole, "10:00:00.5" is not). */

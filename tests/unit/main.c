@@ -29,6 +29,7 @@ int main(void)
     srunner_add_suite(sr, suite_gcal());
     srunner_add_suite(sr, suite_intent());
     srunner_add_suite(sr, suite_clinic());
+    srunner_add_suite(sr, suite_clinic_out());
     srunner_add_suite(sr, suite_manage());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -22,5 +22,6 @@ Suite *suite_time(void);
 Suite *suite_gcal(void);
 Suite *suite_intent(void);
 Suite *suite_clinic(void);
+Suite *suite_clinic_out(void);
 Suite *suite_manage(void);
 #endif

@@ -1,6 +1,5 @@
-/* Unit tests: cc_clinic (the clinic model as PostgreSQL writes it, busy
- * subtraction, availability with calendars and a booking being moved, DST
- * days, why a start has no slot). */
+/* Unit tests: cc_clinic (the model as PostgreSQL writes it, busy
+ * subtraction, availability, DST days, slot and booking output). */
 #include <stdint.h>
 #include <string.h>
 #include <apr_pools.h>
@@ -8,18 +7,19 @@
 #include "cc_clinic.h"
 #include "cc_json.h"
 #include "suites.h"
+#include "test_cc_clinic.h"
 
-static apr_pool_t *tp;
+apr_pool_t *ct_pool;
 
-static void setup(void)
+void ct_setup(void)
 {
-    ck_assert_int_eq(apr_pool_create(&tp, NULL), APR_SUCCESS);
+    ck_assert_int_eq(apr_pool_create(&ct_pool, NULL), APR_SUCCESS);
 }
 
-static void teardown(void)
+void ct_teardown(void)
 {
-    apr_pool_destroy(tp);
-    tp = NULL;
+    apr_pool_destroy(ct_pool);
+    ct_pool = NULL;
 }
 
 #define NOW0 INT64_C(1777593600)        /* 2026-05-01T00:00:00Z */
@@ -56,22 +56,22 @@ static cc_clinic_t *load(const char *text)
     cc_problem_t prob;
 
     memset(&prob, 0, sizeof(prob));
-    ck_assert_msg(cc_clinic_parse(&m, tp, text, strlen(text), &prob)
+    ck_assert_msg(cc_clinic_parse(&m, ct_pool, text, strlen(text), &prob)
                   == APR_SUCCESS, "%s", prob.message);
     ck_assert_ptr_nonnull(m);
     return m;
 }
 
-static const cc_tz_t *london(void)
+const cc_tz_t *ct_london(void)
 {
-    const cc_tz_t *tz = cc_tz_load(tp, NULL, "Europe/London", NULL);
+    const cc_tz_t *tz = cc_tz_load(ct_pool, NULL, "Europe/London", NULL);
 
     ck_assert_ptr_nonnull(tz);
     return tz;
 }
 
 /* Monday 2026-06-01 at local (BST) hh:mm, in UTC seconds. */
-static int64_t jun1(int h, int m)
+int64_t ct_jun1(int h, int m)
 {
     return cc_days_from_civil(2026, 6, 1) * 86400 + (h - 1) * 3600 + m * 60;
 }
@@ -83,7 +83,7 @@ static void query_init(cc_clinic_query_t *q, apr_int64_t service)
 
     memset(q, 0, sizeof(*q));
     q->calok = all_read;
-    q->tz = london();
+    q->tz = ct_london();
     q->now = NOW0;
     q->service = service;
     q->from_date = cc_days_from_civil(2026, 6, 1);
@@ -101,7 +101,7 @@ static const char *brief(const cc_clinic_avail_t *a)
                                                    cc_clinic_slot_t);
         int64_t local = v->start + 3600;
 
-        s = apr_psprintf(tp, "%s%s%" APR_INT64_T_FMT "@%02d:%02d", s,
+        s = apr_psprintf(ct_pool, "%s%s%" APR_INT64_T_FMT "@%02d:%02d", s,
                          i ? " " : "", v->practitioner,
                          (int)(local / 3600 % 24), (int)(local / 60 % 60));
     }
@@ -111,7 +111,7 @@ static const char *brief(const cc_clinic_avail_t *a)
 /* "pid start end" as the busy query writes it. */
 static const char *busy1(apr_int64_t pid, int64_t start, int64_t end)
 {
-    return apr_psprintf(tp, "%" APR_INT64_T_FMT " %" APR_INT64_T_FMT " %"
+    return apr_psprintf(ct_pool, "%" APR_INT64_T_FMT " %" APR_INT64_T_FMT " %"
                         APR_INT64_T_FMT, pid, (apr_int64_t)start,
                         (apr_int64_t)end);
 }
@@ -121,7 +121,8 @@ static cc_clinic_avail_t avail(const cc_clinic_t *m,
 {
     cc_clinic_avail_t a;
 
-    ck_assert_int_eq(cc_clinic_available(&a, tp, m, q, NULL), APR_SUCCESS);
+    ck_assert_int_eq(cc_clinic_available(&a, ct_pool, m, q, NULL),
+                     APR_SUCCESS);
     return a;
 }
 
@@ -145,21 +146,21 @@ START_TEST(test_parse_valid)
     ck_assert_int_eq(json_integer_value(json_object_get(
         cc_clinic_settings(m), "slot_step_min")), 60);
     /* Calendars of who does the service, in model order. */
-    ck_assert_int_eq(cc_clinic_calendars(&cals, &n, tp, m, 1, 0),
+    ck_assert_int_eq(cc_clinic_calendars(&cals, &n, ct_pool, m, 1, 0),
                      APR_SUCCESS);
     ck_assert_int_eq(n, 1);
     ck_assert_str_eq(cals[0], "cal-20");
-    cc_clinic_calendars(&cals, &n, tp, m, 2, 0);
+    cc_clinic_calendars(&cals, &n, ct_pool, m, 2, 0);
     ck_assert_int_eq(n, 1);
     ck_assert_str_eq(cals[0], "cal-30");
-    cc_clinic_calendars(&cals, &n, tp, m, 1, 10);
+    cc_clinic_calendars(&cals, &n, ct_pool, m, 1, 10);
     ck_assert_int_eq(n, 0);
-    cc_clinic_calendars(&cals, &n, tp, m, 1, 20);
+    cc_clinic_calendars(&cals, &n, ct_pool, m, 1, 20);
     ck_assert_int_eq(n, 1);
     /* A service the practitioner lists but the clinic does not offer. */
-    cc_clinic_calendars(&cals, &n, tp, m, 3, 0);
+    cc_clinic_calendars(&cals, &n, ct_pool, m, 3, 0);
     ck_assert_int_eq(n, 0);
-    cc_clinic_calendars(&cals, &n, tp, m, 99, 0);
+    cc_clinic_calendars(&cals, &n, ct_pool, m, 99, 0);
     ck_assert_int_eq(n, 0);
 }
 END_TEST
@@ -176,11 +177,12 @@ START_TEST(test_parse_empty_clinic)
 
     ck_assert_int_eq(cc_clinic_version(m), 1);
     ck_assert_ptr_null(cc_clinic_service(m, 1));
-    cc_clinic_calendars(&cals, &n, tp, m, 1, 0);
+    cc_clinic_calendars(&cals, &n, ct_pool, m, 1, 0);
     ck_assert_int_eq(n, 0);
     query_init(&q, 1);
     memset(&prob, 0, sizeof(prob));
-    ck_assert_int_eq(cc_clinic_available(&a, tp, m, &q, &prob), APR_EINVAL);
+    ck_assert_int_eq(cc_clinic_available(&a, ct_pool, m, &q, &prob),
+                     APR_EINVAL);
     ck_assert_int_eq(prob.status, 404);
     ck_assert_str_eq(prob.code, "unknown_service");
     ck_assert_int_eq(a.slots->nelts, 0);
@@ -274,7 +276,7 @@ START_TEST(test_parse_malformed)
         apr_status_t rv;
 
         memset(&prob, 0, sizeof(prob));
-        rv = cc_clinic_parse(&m, tp, bad_models[i].text,
+        rv = cc_clinic_parse(&m, ct_pool, bad_models[i].text,
                              strlen(bad_models[i].text), &prob);
         ck_assert_msg(rv == APR_EINVAL, "%s: accepted", bad_models[i].name);
         ck_assert_msg(m == NULL, "%s: out set", bad_models[i].name);
@@ -288,12 +290,12 @@ START_TEST(test_parse_null_and_no_problem)
 {
     cc_clinic_t *m = (cc_clinic_t *)&m;
 
-    ck_assert_int_eq(cc_clinic_parse(&m, tp, NULL, 0, NULL), APR_EINVAL);
+    ck_assert_int_eq(cc_clinic_parse(&m, ct_pool, NULL, 0, NULL), APR_EINVAL);
     ck_assert_ptr_null(m);
     /* prob may be NULL; a length shorter than the text is honoured. */
-    ck_assert_int_eq(cc_clinic_parse(&m, tp, model_std, 10, NULL),
+    ck_assert_int_eq(cc_clinic_parse(&m, ct_pool, model_std, 10, NULL),
                      APR_EINVAL);
-    ck_assert_int_eq(cc_clinic_parse(&m, tp, model_std, strlen(model_std),
+    ck_assert_int_eq(cc_clinic_parse(&m, ct_pool, model_std, strlen(model_std),
                                      NULL), APR_SUCCESS);
 }
 END_TEST
@@ -302,7 +304,8 @@ END_TEST
 
 static apr_array_header_t *ivs(const int64_t *v, int n)
 {
-    apr_array_header_t *a = apr_array_make(tp, n + 1, sizeof(cc_interval_t));
+    apr_array_header_t *a = apr_array_make(ct_pool, n + 1,
+                                           sizeof(cc_interval_t));
     int i;
 
     for (i = 0; i < n; i++) {
@@ -322,7 +325,7 @@ static const char *ivs_text(const apr_array_header_t *a)
     for (i = 0; i < a->nelts; i++) {
         const cc_interval_t *iv = &APR_ARRAY_IDX(a, i, cc_interval_t);
 
-        s = apr_psprintf(tp, "%s%s[%" APR_INT64_T_FMT ",%" APR_INT64_T_FMT
+        s = apr_psprintf(ct_pool, "%s%s[%" APR_INT64_T_FMT ",%" APR_INT64_T_FMT
                          ")", s, i ? " " : "", (apr_int64_t)iv->start,
                          (apr_int64_t)iv->end);
     }
@@ -359,13 +362,13 @@ START_TEST(test_busy_minus)
 
     for (i = 0; i < sizeof(minus_cases) / sizeof(minus_cases[0]); i++) {
         const char *got = ivs_text(cc_clinic_busy_minus(
-            tp, ivs(minus_cases[i].busy, minus_cases[i].n),
+            ct_pool, ivs(minus_cases[i].busy, minus_cases[i].n),
             minus_cases[i].s, minus_cases[i].e));
 
         ck_assert_msg(!strcmp(got, minus_cases[i].want), "%s: %s",
                       minus_cases[i].name, got);
     }
-    ck_assert_int_eq(cc_clinic_busy_minus(tp, NULL, 0, 10)->nelts, 0);
+    ck_assert_int_eq(cc_clinic_busy_minus(ct_pool, NULL, 0, 10)->nelts, 0);
 }
 END_TEST
 
@@ -381,9 +384,18 @@ START_TEST(test_available_plain)
     query_init(&q, 1);
     q.calbusy = calbusy;
     a = avail(m, &q);
-    ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00 20@11:00");
+    ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00 "
+                     "20@11:00");
     ck_assert_int_eq(a.npract, 2);
     ck_assert_uint_eq(json_array_size(a.unavailable), 0);
+    /* Finding a start: anyone (the first), someone, no one. */
+    ck_assert_int_eq(cc_clinic_slot_find(a.slots, ct_jun1(10, 0), 0)
+                     ->practitioner, 10);
+    ck_assert_int_eq(cc_clinic_slot_find(a.slots, ct_jun1(10, 0), 20)
+                     ->practitioner, 20);
+    ck_assert_ptr_null(cc_clinic_slot_find(a.slots, ct_jun1(9, 0), 20));
+    ck_assert_ptr_null(cc_clinic_slot_find(a.slots, ct_jun1(10, 30), 0));
+    ck_assert_ptr_null(cc_clinic_slot_find(NULL, ct_jun1(10, 0), 0));
     /* One practitioner asked for. */
     q.practitioner = 20;
     a = avail(m, &q);
@@ -406,7 +418,7 @@ START_TEST(test_available_plain)
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 10);
     ck_assert_int_eq(APR_ARRAY_IDX(a.slots, 5, cc_clinic_slot_t).start,
-                     jun1(9, 0) + 7 * 86400);
+                     ct_jun1(9, 0) + 7 * 86400);
 }
 END_TEST
 
@@ -418,27 +430,29 @@ START_TEST(test_available_busy_text)
 
     query_init(&q, 1);
     /* A booking of 10 at 10:00 (with its own buffers already in). */
-    q.busy = busy1(10, jun1(10, 0), jun1(11, 0));
+    q.busy = busy1(10, ct_jun1(10, 0), ct_jun1(11, 0));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 20@10:00 10@11:00 20@11:00");
     /* Touching intervals (ending at 09:00, starting at 12:00) take
      * nothing; another practitioner's busy time is not ours. */
-    q.busy = apr_pstrcat(tp, busy1(10, jun1(8, 0), jun1(9, 0)), " ",
-                         busy1(10, jun1(12, 0), jun1(13, 0)), " ",
-                         busy1(99, jun1(0, 0), jun1(23, 0)), NULL);
+    q.busy = apr_pstrcat(ct_pool, busy1(10, ct_jun1(8, 0), ct_jun1(9, 0)), " ",
+                         busy1(10, ct_jun1(12, 0), ct_jun1(13, 0)), " ",
+                         busy1(99, ct_jun1(0, 0), ct_jun1(23, 0)), NULL);
     a = avail(m, &q);
-    ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00 20@11:00");
+    ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00 "
+                     "20@11:00");
     /* One minute into a slot takes it. */
-    q.busy = busy1(20, jun1(10, 59), jun1(11, 1));
+    q.busy = busy1(20, ct_jun1(10, 59), ct_jun1(11, 1));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 10@11:00");
     /* Busy all day: nothing for 10. */
-    q.busy = busy1(10, jun1(0, 0), jun1(23, 59));
+    q.busy = busy1(10, ct_jun1(0, 0), ct_jun1(23, 59));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "20@10:00 20@11:00");
     /* Text that stops being numbers ends the list there. */
-    q.busy = apr_pstrcat(tp, busy1(10, jun1(9, 0), jun1(10, 0)), " x ",
-                         busy1(10, jun1(10, 0), jun1(12, 0)), NULL);
+    q.busy = apr_pstrcat(ct_pool, busy1(10, ct_jun1(9, 0), ct_jun1(10, 0)),
+                         " x ",
+                         busy1(10, ct_jun1(10, 0), ct_jun1(12, 0)), NULL);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 20@10:00 10@11:00 20@11:00");
     q.busy = "";
@@ -460,10 +474,10 @@ START_TEST(test_available_buffers)
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 10@11:00");
     /* A booking ending 09:45 leaves 10:00 (its buffer starts then). */
-    q.busy = busy1(10, jun1(9, 0), jun1(9, 45));
+    q.busy = busy1(10, ct_jun1(9, 0), ct_jun1(9, 45));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 10@11:00");
-    q.busy = busy1(10, jun1(9, 0), jun1(9, 46));
+    q.busy = busy1(10, ct_jun1(9, 0), ct_jun1(9, 46));
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@11:00");
 }
@@ -492,8 +506,8 @@ START_TEST(test_available_calendars)
     a = avail(m, &q);
     ck_assert_uint_eq(json_array_size(a.unavailable), 1);
     /* Calendar busy 10:00-12:00 takes 20's slots. */
-    cb[0] = jun1(10, 0);
-    cb[1] = jun1(12, 0);
+    cb[0] = ct_jun1(10, 0);
+    cb[1] = ct_jun1(12, 0);
     calbusy[0] = ivs(cb, 1);
     calok[0] = 1;
     q.calok = calok;
@@ -503,8 +517,8 @@ START_TEST(test_available_calendars)
     ck_assert_uint_eq(json_array_size(a.unavailable), 0);
     /* Moving 20's own 10:00 booking: its event is no conflict for it. */
     q.own_practitioner = 20;
-    q.own.start = jun1(10, 0);
-    q.own.end = jun1(11, 0);
+    q.own.start = ct_jun1(10, 0);
+    q.own.end = ct_jun1(11, 0);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@09:00 10@10:00 20@10:00 10@11:00");
     /* ... but for a booking of 10 it still is. */
@@ -514,7 +528,7 @@ START_TEST(test_available_calendars)
     /* The caller's calendar array is not changed by the subtraction. */
     ck_assert_int_eq(calbusy[0]->nelts, 1);
     ck_assert_int_eq(APR_ARRAY_IDX(calbusy[0], 0, cc_interval_t).end,
-                     jun1(12, 0));
+                     ct_jun1(12, 0));
 }
 END_TEST
 
@@ -526,7 +540,7 @@ START_TEST(test_available_exceptions)
     cc_clinic_avail_t a;
 
     /* Closed all day (as the schema stores it: 0..1440). */
-    m = load(apr_psprintf(tp, MODEL("{\"id\":10,\"services\":[1],"
+    m = load(apr_psprintf(ct_pool, MODEL("{\"id\":10,\"services\":[1],"
         "\"hours\":[[0,540,720]],\"exceptions\":[[%" APR_INT64_T_FMT
         ",true,0,1440]]}"), (apr_int64_t)mon));
     query_init(&q, 1);
@@ -536,14 +550,14 @@ START_TEST(test_available_exceptions)
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 3);
     /* Time off 09:00-10:00. */
-    m = load(apr_psprintf(tp, MODEL("{\"id\":10,\"services\":[1],"
+    m = load(apr_psprintf(ct_pool, MODEL("{\"id\":10,\"services\":[1],"
         "\"hours\":[[0,540,720]],\"exceptions\":[[%" APR_INT64_T_FMT
         ",true,540,600]]}"), (apr_int64_t)mon));
     query_init(&q, 1);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 10@11:00");
     /* Extra opening on the Sunday before. */
-    m = load(apr_psprintf(tp, MODEL("{\"id\":10,\"services\":[1],"
+    m = load(apr_psprintf(ct_pool, MODEL("{\"id\":10,\"services\":[1],"
         "\"hours\":[[0,540,720]],\"exceptions\":[[%" APR_INT64_T_FMT
         ",false,600,720]]}"), (apr_int64_t)(mon - 1)));
     query_init(&q, 1);
@@ -551,7 +565,7 @@ START_TEST(test_available_exceptions)
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 2);
     ck_assert_int_eq(APR_ARRAY_IDX(a.slots, 0, cc_clinic_slot_t).start,
-                     jun1(10, 0) - 86400);
+                     ct_jun1(10, 0) - 86400);
 }
 END_TEST
 
@@ -563,7 +577,7 @@ START_TEST(test_available_notice)
 
     /* Now 07:30 local with 120 minutes' notice: 09:00 is too soon. */
     query_init(&q, 1);
-    q.now = jun1(7, 30);
+    q.now = ct_jun1(7, 30);
     a = avail(m, &q);
     ck_assert_str_eq(brief(&a), "10@10:00 20@10:00 10@11:00 20@11:00");
 }
@@ -574,7 +588,7 @@ START_TEST(test_available_dst)
 {
     const char *sunday = "{\"id\":10,\"services\":[1],\"calendar_id\":null,"
                          "\"hours\":[[6,0,240]],\"exceptions\":[]}";
-    const char *model = apr_pstrcat(tp, "{\"version\":1,\"settings\":"
+    const char *model = apr_pstrcat(ct_pool, "{\"version\":1,\"settings\":"
         "{\"slot_step_min\":30,\"min_notice_min\":0,\"horizon_days\":365},"
         "\"services\":{\"1\":{\"duration_min\":30,\"buffer_before_min\":0,"
         "\"buffer_after_min\":0}},\"practitioners\":[", sunday, "]}", NULL);
@@ -588,7 +602,7 @@ START_TEST(test_available_dst)
     q.from_date = cc_days_from_civil(2026, 3, 29);
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 6);
-    text = cc_clinic_slots_text(tp, q.tz, a.slots);
+    text = cc_clinic_slots_text(ct_pool, q.tz, a.slots);
     ck_assert_ptr_nonnull(strstr(text, "\"start\":\"2026-03-29T00:00:00"
                                        "+00:00\""));
     ck_assert_ptr_nonnull(strstr(text, "\"start\":\"2026-03-29T02:00:00"
@@ -601,14 +615,14 @@ START_TEST(test_available_dst)
                    cc_days_from_civil(2026, 3, 29) * 86400 + 5400);
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 5);
-    ck_assert_ptr_null(strstr(cc_clinic_slots_text(tp, q.tz, a.slots),
+    ck_assert_ptr_null(strstr(cc_clinic_slots_text(ct_pool, q.tz, a.slots),
                               "\"start\":\"2026-03-29T02:00:00+01:00\""));
     /* 2026-10-25: 01:00-02:00 happens twice, both offered. */
     q.from_date = cc_days_from_civil(2026, 10, 25);
     q.busy = NULL;
     a = avail(m, &q);
     ck_assert_int_eq(a.slots->nelts, 10);
-    text = cc_clinic_slots_text(tp, q.tz, a.slots);
+    text = cc_clinic_slots_text(ct_pool, q.tz, a.slots);
     ck_assert_ptr_nonnull(strstr(text, "2026-10-25T01:00:00+01:00"));
     ck_assert_ptr_nonnull(strstr(text, "2026-10-25T01:00:00+00:00"));
 }
@@ -620,28 +634,28 @@ START_TEST(test_no_slot_why)
 {
     cc_clinic_t *m = load(model_std);
     const json_t *st = cc_clinic_settings(m);
-    const cc_tz_t *tz = london();
-    int64_t now = jun1(6, 0);
+    const cc_tz_t *tz = ct_london();
+    int64_t now = ct_jun1(6, 0);
     cc_problem_t prob;
 
     memset(&prob, 0, sizeof(prob));
-    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, jun1(9, 0), now, &prob),
+    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, ct_jun1(9, 0), now, &prob),
                      APR_SUCCESS);
-    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, jun1(9, 30), now, &prob),
+    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, ct_jun1(9, 30), now, &prob),
                      APR_EINVAL);
     ck_assert_int_eq(prob.status, 422);
     ck_assert_str_eq(prob.code, "misaligned_start");
     ck_assert_str_eq(prob.message, "appointments start every 60 minutes; "
                      "use a start from GET /api/slots");
     memset(&prob, 0, sizeof(prob));
-    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, jun1(9, 0) + 1, now,
+    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, ct_jun1(9, 0) + 1, now,
                                            &prob), APR_EINVAL);
     ck_assert_str_eq(prob.code, "misaligned_start");
     /* 120 minutes' notice: 08:00 from 06:00 is just enough, 07:00 not. */
-    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, jun1(8, 0), now, &prob),
+    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, ct_jun1(8, 0), now, &prob),
                      APR_SUCCESS);
     memset(&prob, 0, sizeof(prob));
-    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, jun1(7, 0), now, &prob),
+    ck_assert_int_eq(cc_clinic_no_slot_why(st, tz, ct_jun1(7, 0), now, &prob),
                      APR_EINVAL);
     ck_assert_str_eq(prob.code, "too_soon");
     ck_assert_str_eq(prob.message, "bookings need at least 120 minutes' "
@@ -655,14 +669,14 @@ START_TEST(test_no_slot_why)
     ck_assert_str_eq(prob.code, "too_far_ahead");
     ck_assert_str_eq(prob.message, "bookings open 90 days ahead");
     /* No step in the settings: never aligned. */
-    ck_assert_int_eq(cc_clinic_no_slot_why(NULL, tz, jun1(9, 0), now, NULL),
+    ck_assert_int_eq(cc_clinic_no_slot_why(NULL, tz, ct_jun1(9, 0), now, NULL),
                      APR_EINVAL);
 }
 END_TEST
 
 START_TEST(test_start_whole_and_local_day)
 {
-    const cc_tz_t *tz = london();
+    const cc_tz_t *tz = ct_london();
 
     ck_assert(cc_clinic_start_whole("2026-06-01T10:00:00+01:00"));
     ck_assert(cc_clinic_start_whole("2026-06-01T10:00:00.000+01:00"));
@@ -680,238 +694,19 @@ START_TEST(test_start_whole_and_local_day)
 }
 END_TEST
 
-/* ---- writing slots ---------------------------------------------------------- */
-
-static apr_array_header_t *slot_list(const int64_t *v, int n)
-{
-    apr_array_header_t *a = apr_array_make(tp, n + 1,
-                                           sizeof(cc_clinic_slot_t));
-    int i;
-
-    for (i = 0; i < n; i++) {
-        cc_clinic_slot_t *s = apr_array_push(a);
-
-        s->start = v[3 * i];
-        s->end = v[3 * i + 1];
-        s->practitioner = v[3 * i + 2];
-    }
-    return a;
-}
-
-START_TEST(test_slots_text_exact)
-{
-    const cc_tz_t *tz = london();
-    const cc_tz_t *ny = cc_tz_load(tp, NULL, "America/New_York", NULL);
-    int64_t nye = cc_days_from_civil(2027, 1, 1) * 86400 + 5 * 3600;
-    int64_t v[9];
-
-    ck_assert_str_eq(cc_clinic_slots_text(tp, tz, slot_list(v, 0)), "[]");
-    v[0] = jun1(9, 0);
-    v[1] = jun1(10, 0);
-    v[2] = 10;
-    ck_assert_str_eq(cc_clinic_slots_text(tp, tz, slot_list(v, 1)),
-                     "[{\"start\":\"2026-06-01T09:00:00+01:00\",\"end\":"
-                     "\"2026-06-01T10:00:00+01:00\",\"practitioner_id\":10}]");
-    /* Ids: the largest, zero, and a negative one written as 0. */
-    v[2] = INT64_MAX;
-    v[3] = jun1(10, 0) + 7;
-    v[4] = jun1(11, 0);
-    v[5] = 0;
-    v[6] = jun1(11, 0);
-    v[7] = jun1(12, 0);
-    v[8] = -5;
-    ck_assert_str_eq(cc_clinic_slots_text(tp, tz, slot_list(v, 3)),
-                     "[{\"start\":\"2026-06-01T09:00:00+01:00\",\"end\":"
-                     "\"2026-06-01T10:00:00+01:00\",\"practitioner_id\":"
-                     "9223372036854775807},{\"start\":\"2026-06-01T10:00:07"
-                     "+01:00\",\"end\":\"2026-06-01T11:00:00+01:00\","
-                     "\"practitioner_id\":0},{\"start\":\"2026-06-01T11:00:00"
-                     "+01:00\",\"end\":\"2026-06-01T12:00:00+01:00\","
-                     "\"practitioner_id\":0}]");
-    /* A negative offset, across midnight and the new year. */
-    ck_assert_ptr_nonnull(ny);
-    v[0] = nye - 1800;
-    v[1] = nye + 1800;
-    v[2] = 3;
-    ck_assert_str_eq(cc_clinic_slots_text(tp, ny, slot_list(v, 1)),
-                     "[{\"start\":\"2026-12-31T23:30:00-05:00\",\"end\":"
-                     "\"2027-01-01T00:30:00-05:00\",\"practitioner_id\":3}]");
-}
-END_TEST
-
-/* The hand-written text equals what jansson writes from the same slots,
- * across days and both DST changes, in zones either side of UTC. */
-START_TEST(test_slots_text_matches_json)
-{
-    static const char *const zones[] = { "Europe/London", "America/New_York",
-                                         "Australia/Sydney", "UTC" };
-    static const int dates[][3] = { { 2026, 3, 27 }, { 2026, 10, 23 },
-                                    { 2026, 4, 3 }, { 2026, 3, 6 },
-                                    { 2026, 10, 30 } };
-    size_t z, d;
-
-    for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
-        const cc_tz_t *tz = cc_tz_load(tp, NULL, zones[z], NULL);
-
-        ck_assert_msg(tz != NULL, "%s", zones[z]);
-        for (d = 0; d < sizeof(dates) / sizeof(dates[0]); d++) {
-            apr_array_header_t *a = apr_array_make(tp, 256,
-                                                   sizeof(cc_clinic_slot_t));
-            int64_t t = cc_days_from_civil(dates[d][0], dates[d][1],
-                                           dates[d][2]) * 86400;
-            const char *text, *json;
-            json_t *j;
-            int i;
-
-            for (i = 0; i < 240; i++) {
-                cc_clinic_slot_t *s = apr_array_push(a);
-
-                /* 37 min 13 s apart: every minute and second, sorted;
-                 * some slots run backwards in local time (DST end). */
-                s->start = t + (int64_t)i * 2233;
-                s->end = s->start + (i % 5 + 1) * 900;
-                s->practitioner = i % 3 ? i : (apr_int64_t)i * 1000003;
-            }
-            text = cc_clinic_slots_text(tp, tz, a);
-            j = cc_json_pool_own(tp, cc_clinic_slots_json(tp, tz, a,
-                                                          INT64_MIN, 0));
-            json = cc_json_dump(tp, j, NULL);
-            ck_assert_msg(!strcmp(text, json), "%s %d-%d-%d", zones[z],
-                          dates[d][0], dates[d][1], dates[d][2]);
-        }
-    }
-}
-END_TEST
-
-START_TEST(test_slots_json_after_max)
-{
-    const cc_tz_t *tz = london();
-    int64_t v[12] = { jun1(9, 0), jun1(10, 0), 10, jun1(10, 0), jun1(11, 0),
-                      10, jun1(10, 0), jun1(11, 0), 20, jun1(11, 0),
-                      jun1(12, 0), 10 };
-    apr_array_header_t *a = slot_list(v, 4);
-    json_t *j;
-
-    j = cc_json_pool_own(tp, cc_clinic_slots_json(tp, tz, a, INT64_MIN, 0));
-    ck_assert_uint_eq(json_array_size(j), 4);
-    j = cc_json_pool_own(tp, cc_clinic_slots_json(tp, tz, a, jun1(10, 0),
-                                                  0));
-    ck_assert_uint_eq(json_array_size(j), 3);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0),
-                                                       "start")),
-                     "2026-06-01T10:00:00+01:00");
-    j = cc_json_pool_own(tp, cc_clinic_slots_json(tp, tz, a, jun1(10, 0),
-                                                  2));
-    ck_assert_uint_eq(json_array_size(j), 2);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(j, 1),
-                                                        "practitioner_id")),
-                     20);
-    j = cc_json_pool_own(tp, cc_clinic_slots_json(tp, tz, a, jun1(13, 0),
-                                                  5));
-    ck_assert_uint_eq(json_array_size(j), 0);
-    ck_assert_str_eq(cc_json_dump(tp, cc_json_pool_own(tp,
-        cc_clinic_slots_json(tp, tz, a, jun1(11, 0), 1)), NULL),
-        "[{\"start\":\"2026-06-01T11:00:00+01:00\",\"end\":"
-        "\"2026-06-01T12:00:00+01:00\",\"practitioner_id\":10}]");
-}
-END_TEST
-
-START_TEST(test_slots_pick)
-{
-    const cc_tz_t *tz = london();
-    int64_t v[18] = { jun1(9, 0), jun1(10, 0), 10, jun1(9, 0), jun1(10, 0),
-                      20, jun1(11, 30), jun1(12, 30), 20, jun1(12, 0),
-                      jun1(13, 0), 10, jun1(16, 59), jun1(17, 59), 10,
-                      jun1(17, 0), jun1(18, 0), 20 };
-    apr_array_header_t *a = slot_list(v, 6), *o;
-
-    /* All day: one per start time, the first practitioner's. */
-    o = cc_clinic_slots_pick(tp, tz, a, 0, 24, 8);
-    ck_assert_int_eq(o->nelts, 5);
-    ck_assert_int_eq(APR_ARRAY_IDX(o, 0, cc_clinic_slot_t).practitioner, 10);
-    ck_assert_int_eq(APR_ARRAY_IDX(o, 1, cc_clinic_slot_t).start,
-                     jun1(11, 30));
-    /* Morning, afternoon, evening. */
-    o = cc_clinic_slots_pick(tp, tz, a, 0, 12, 8);
-    ck_assert_int_eq(o->nelts, 2);
-    o = cc_clinic_slots_pick(tp, tz, a, 12, 17, 8);
-    ck_assert_int_eq(o->nelts, 2);
-    ck_assert_int_eq(APR_ARRAY_IDX(o, 1, cc_clinic_slot_t).start,
-                     jun1(16, 59));
-    o = cc_clinic_slots_pick(tp, tz, a, 17, 24, 8);
-    ck_assert_int_eq(o->nelts, 1);
-    ck_assert_int_eq(APR_ARRAY_IDX(o, 0, cc_clinic_slot_t).practitioner, 20);
-    /* At most max; an empty range picks nothing. */
-    o = cc_clinic_slots_pick(tp, tz, a, 0, 24, 2);
-    ck_assert_int_eq(o->nelts, 2);
-    o = cc_clinic_slots_pick(tp, tz, a, 0, 0, 8);
-    ck_assert_int_eq(o->nelts, 0);
-    o = cc_clinic_slots_pick(tp, tz, a, 0, 24, 0);
-    ck_assert_int_eq(o->nelts, 0);
-}
-END_TEST
-
-/* ---- a booking ------------------------------------------------------------ */
-
-START_TEST(test_booking_view)
-{
-    cc_clinic_t *m = load(model_std);
-    const cc_tz_t *tz = london();
-    const char *row = apr_psprintf(tp, "{\"id\":5,\"service_id\":1,"
-        "\"status\":\"confirmed\",\"start\":%" APR_INT64_T_FMT ",\"end\":%"
-        APR_INT64_T_FMT ",\"hold_until\":null,\"token_hash\":\"ab\","
-        "\"token_nonce\":\"n\",\"calendar_gen\":3,\"payment_status\":"
-        "\"none\"}", (apr_int64_t)jun1(9, 0), (apr_int64_t)jun1(10, 0));
-    json_t *b = cc_json_pool_own(tp, json_loads(row, 0, NULL));
-    json_t *v;
-
-    ck_assert_ptr_nonnull(b);
-    v = cc_json_pool_own(tp, cc_clinic_booking_view(tp, tz, "Europe/London",
-                                                    b, NULL));
-    ck_assert_str_eq(cc_json_dump(tp, v, NULL),
-                     "{\"id\":5,\"service_id\":1,\"status\":\"confirmed\","
-                     "\"start\":\"2026-06-01T09:00:00+01:00\",\"end\":"
-                     "\"2026-06-01T10:00:00+01:00\",\"hold_until\":null,"
-                     "\"payment_status\":\"none\",\"timezone\":"
-                     "\"Europe/London\"}");
-    /* The row itself is not changed. */
-    ck_assert_ptr_nonnull(json_object_get(b, "token_hash"));
-    ck_assert(json_is_integer(json_object_get(b, "start")));
-    /* With the policy, a hold, and unpaid. */
-    json_object_set_new(b, "hold_until", json_integer(jun1(8, 30)));
-    json_object_set_new(b, "payment_status", json_string("unpaid"));
-    v = cc_json_pool_own(tp, cc_clinic_booking_view(tp, tz, "Europe/London",
-                                                    b, cc_clinic_settings(m)));
-    ck_assert_str_eq(json_string_value(json_object_get(v, "hold_until")),
-                     "2026-06-01T08:30:00+01:00");
-    ck_assert_str_eq(cc_json_dump(tp, json_object_get(v, "policy"), NULL),
-                     "{\"cancel_cutoff_min\":1440,\"late_cancel\":\"refuse\","
-                     "\"reschedule_cutoff_min\":60,\"max_reschedules\":2}");
-    ck_assert(json_is_true(json_object_get(json_object_get(v, "payment"),
-                                           "required")));
-    ck_assert(json_is_null(json_object_get(json_object_get(v, "payment"),
-                                           "url")));
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(v,
-                     "payment"), "status")), "unpaid");
-    ck_assert_ptr_null(json_object_get(v, "token_nonce"));
-    ck_assert_ptr_null(json_object_get(v, "calendar_gen"));
-}
-END_TEST
-
 Suite *suite_clinic(void)
 {
     Suite *s = suite_create("clinic");
     TCase *tc = tcase_create("model");
     TCase *ta = tcase_create("availability");
-    TCase *to = tcase_create("output");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
     tcase_add_test(tc, test_parse_valid);
     tcase_add_test(tc, test_parse_empty_clinic);
     tcase_add_test(tc, test_parse_malformed);
     tcase_add_test(tc, test_parse_null_and_no_problem);
     suite_add_tcase(s, tc);
-    tcase_add_checked_fixture(ta, setup, teardown);
+    tcase_add_checked_fixture(ta, ct_setup, ct_teardown);
     tcase_add_test(ta, test_busy_minus);
     tcase_add_test(ta, test_available_plain);
     tcase_add_test(ta, test_available_busy_text);
@@ -923,12 +718,5 @@ Suite *suite_clinic(void)
     tcase_add_test(ta, test_no_slot_why);
     tcase_add_test(ta, test_start_whole_and_local_day);
     suite_add_tcase(s, ta);
-    tcase_add_checked_fixture(to, setup, teardown);
-    tcase_add_test(to, test_slots_text_exact);
-    tcase_add_test(to, test_slots_text_matches_json);
-    tcase_add_test(to, test_slots_json_after_max);
-    tcase_add_test(to, test_slots_pick);
-    tcase_add_test(to, test_booking_view);
-    suite_add_tcase(s, to);
     return s;
 }
