@@ -11,16 +11,15 @@
  *
  * Availability = opening hours (cc_slots, in the clinic's zone read from
  * tzdata: no TZ switching) minus active bookings with their buffers minus
- * calendar busy times.  PostgreSQL has the last word: the exclusion
- * constraint bookings_no_overlap makes overlapping bookings of one
- * practitioner impossible, whatever the concurrency or number of hosts;
+ * calendar busy times, computed by cc_clinic from the clinic model this
+ * file caches.  PostgreSQL has the last word: the exclusion constraint
+ * bookings_no_overlap makes overlapping bookings of one practitioner
+ * impossible, whatever the concurrency or number of hosts;
  * concierge_book() (sql/006) does idempotency, the insert, the audit entry
  * and the calendar outbox in one transaction.
  *
- * Manage tokens are HMAC-SHA256(key, nonce) with key = SHA-256 of
- * ConciergeSecret; only the nonce and SHA-256(token) are stored, so an
- * idempotent replay can return the same token, and the database alone
- * cannot produce one.
+ * Manage tokens are cc_manage's: HMAC-SHA256 of a stored nonce under a key
+ * derived from ConciergeSecret.
  */
 #include <stdlib.h>
 #include "apr_strings.h"
@@ -35,14 +34,11 @@
 #include "mod_concierge_calendar.h"
 #include "mod_concierge_ticker.h"
 #include "util_script.h"
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include "cc_clinic.h"
 #include "cc_intent.h"
+#include "cc_manage.h"
 #include "cc_token.h"
 #include "cc_json.h"
-#include "cc_slots.h"
 #include "cc_time.h"
 #include "cc_tz.h"
 #include "cc_valid.h"
@@ -53,8 +49,7 @@
 #define BK_ALTERNATIVES    5
 #define BK_SWEEP_TICK      apr_time_from_msec(200)
 
-static unsigned char bk_key[32];
-static int           bk_key_random;
+static cc_manage_key_t *bk_key;
 static apr_hash_t   *bk_zones;      /* zone name -> const cc_tz_t * */
 struct bk_model;
 static apr_thread_mutex_t *bk_mu;
@@ -89,21 +84,15 @@ apr_status_t mc_booking_post_config(apr_pool_t *pconf, server_rec *s)
     }
     /* Before the children fork: every process derives the same tokens. */
     if (secret) {
-        unsigned int n = 0;
-
-        EVP_Digest(secret, strlen(secret), bk_key, &n, EVP_sha256(), NULL);
-        bk_key_random = 0;
+        return cc_manage_key_derive(&bk_key, pconf, secret);
     }
-    else {
-        if (RAND_bytes(bk_key, sizeof(bk_key)) != 1) {
-            return APR_EGENERAL;
-        }
-        bk_key_random = 1;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(01302)
-                     "ConciergeSecret is not set: manage tokens still work, "
-                     "but an Idempotency-Key replay after a restart (or on "
-                     "another host) cannot return the booking's token");
+    if (cc_manage_key_random(&bk_key, pconf) != APR_SUCCESS) {
+        return APR_EGENERAL;
     }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(01302)
+                 "ConciergeSecret is not set: manage tokens still work, "
+                 "but an Idempotency-Key replay after a restart (or on "
+                 "another host) cannot return the booking's token");
     return APR_SUCCESS;
 }
 
@@ -112,6 +101,7 @@ const cc_tz_t *mc_booking_tz(const server_rec *s)
     return bk_zones ? apr_hash_get(bk_zones, mc_config_timezone(s),
                                    APR_HASH_KEY_STRING) : NULL;
 }
+
 
 /* Seals staged audit entries into the chain (every 200 ms), releases
  * lapsed payment holds (every 5 s) and forgets day-old idempotency keys
@@ -150,12 +140,10 @@ void mc_booking_child_init(apr_pool_t *p, server_rec *s)
 
 static char *manage_token(apr_pool_t *p, const char *nonce)
 {
-    unsigned char mac[32];
-    unsigned int n = 0;
+    char *tok = NULL;
 
-    HMAC(EVP_sha256(), bk_key, sizeof(bk_key), (const unsigned char *)nonce,
-         strlen(nonce), mac, &n);
-    return cc_b64url(p, mac, n);
+    cc_manage_token(&tok, p, bk_key, nonce);
+    return tok;
 }
 
 static apr_int64_t jint(json_t *o, const char *k)
@@ -170,11 +158,7 @@ static const char *rfc3339(request_rec *r, int64_t t)
 
 static int64_t local_day(const cc_tz_t *tz, int64_t t)
 {
-    cc_civil_t c;
-    int32_t off;
-
-    cc_civil_from_utc(tz, t, &c, &off);
-    return cc_days_from_civil(c.year, c.month, c.day);
+    return cc_clinic_local_day(tz, t);
 }
 
 static const char *day_string(apr_pool_t *p, int64_t day)
@@ -193,67 +177,26 @@ static json_t *load_json(mc_ctx *c, const char *text)
     return j ? cc_json_pool_own(c->r->pool, j) : NULL;
 }
 
-/* ---- availability --------------------------------------------------------- */
-
-typedef struct bk_slot {
-    int64_t     start, end;
-    apr_int64_t practitioner;
-} bk_slot;
-
-typedef struct bk_avail {
-    json_t             *service;     /* NULL: no such active service */
-    json_t             *settings;
-    apr_array_header_t *slots;       /* bk_slot, by start then practitioner */
-    json_t             *unavailable; /* practitioner ids: calendar unknown */
-    int                 npract;
-} bk_avail;
-
-static int slot_cmp(const void *a, const void *b)
-{
-    const bk_slot *x = a, *y = b;
-
-    if (x->start != y->start) {
-        return x->start < y->start ? -1 : 1;
-    }
-    return (x->practitioner > y->practitioner)
-           - (x->practitioner < y->practitioner);
-}
-
 /* ---- the clinic model, cached per process ----------------------------------
  *
  * Services, practitioners, hours, exceptions and settings change rarely;
  * bookings change all the time.  So each process keeps the model (parsed
- * once into C arrays) and every availability request asks PostgreSQL only
- * for the busy intervals and clinic_state.version (one simple query); when
- * the version moved (a trigger bumps it on any change of the model, on any
- * host) the model is reloaded first.  Requests hold a reference; an old
- * model's pool goes when its last request ends. */
-
-typedef struct bk_pract {
-    apr_int64_t     id;
-    const char     *calendar;       /* NULL: none */
-    apr_int64_t    *services;
-    int             nservices;
-    cc_hours_t     *hours;
-    int             nhours;
-    cc_exception_t *exc;
-    int             nexc;
-} bk_pract;
+ * once by cc_clinic_parse) and every availability request asks PostgreSQL
+ * only for the busy intervals and clinic_state.version (one simple
+ * query); when the version moved (a trigger bumps it on any change of the
+ * model, on any host) the model is reloaded first.  Requests hold a
+ * reference; an old model's pool goes when its last request ends. */
 
 typedef struct bk_model {
     apr_pool_t  *pool;
+    cc_clinic_t *clinic;
     apr_int64_t  version;
-    json_t      *root;          /* services (by id text) and settings */
-    bk_pract    *pract;
-    int          npract;
     int          refs;
     int          retired;
 } bk_model;
 
-
 static void model_free(bk_model *m)
 {
-    json_decref(m->root);
     apr_pool_destroy(m->pool);
 }
 
@@ -273,67 +216,24 @@ static apr_status_t model_release(void *data)
 
 static bk_model *model_parse(const char *text)
 {
-    json_error_t jerr;
-    json_t *root = text ? json_loads(text, 0, &jerr) : NULL;
-    json_t *prs, *pr;
     apr_pool_t *p;
+    cc_clinic_t *clinic;
     bk_model *m;
-    size_t i, k;
 
-    if (!root || !json_is_object(json_object_get(root, "settings"))) {
-        json_decref(root);
+    if (!text) {
         return NULL;
     }
     apr_pool_create(&p, NULL);
+    apr_pool_tag(p, "concierge-clinic-model");
+    if (cc_clinic_parse(&clinic, p, text, strlen(text), NULL)
+        != APR_SUCCESS) {
+        apr_pool_destroy(p);
+        return NULL;
+    }
     m = apr_pcalloc(p, sizeof(*m));
     m->pool = p;
-    m->root = root;
-    m->version = jint(root, "version");
-    prs = json_object_get(root, "practitioners");
-    m->npract = (int)json_array_size(prs);
-    m->pract = apr_pcalloc(p, sizeof(bk_pract) * (size_t)(m->npract + 1));
-    json_array_foreach(prs, i, pr) {
-        bk_pract *b = &m->pract[i];
-        json_t *sv = json_object_get(pr, "services");
-        json_t *hours = json_object_get(pr, "hours");
-        json_t *exc = json_object_get(pr, "exceptions");
-
-        b->id = jint(pr, "id");
-        b->calendar = json_string_value(json_object_get(pr, "calendar_id"));
-        b->nservices = (int)json_array_size(sv);
-        b->services = apr_pcalloc(p, sizeof(apr_int64_t)
-                                     * (size_t)(b->nservices + 1));
-        for (k = 0; k < json_array_size(sv); k++) {
-            b->services[k] = (apr_int64_t)json_integer_value(
-                json_array_get(sv, k));
-        }
-        b->nhours = (int)json_array_size(hours);
-        b->hours = apr_pcalloc(p, sizeof(cc_hours_t)
-                                  * (size_t)(b->nhours + 1));
-        for (k = 0; k < json_array_size(hours); k++) {
-            json_t *v = json_array_get(hours, k);
-
-            b->hours[k].weekday = (int)json_integer_value(json_array_get(v, 0));
-            b->hours[k].start_min = (int)json_integer_value(
-                json_array_get(v, 1));
-            b->hours[k].end_min = (int)json_integer_value(json_array_get(v, 2));
-        }
-        b->nexc = (int)json_array_size(exc);
-        b->exc = apr_pcalloc(p, sizeof(cc_exception_t)
-                                * (size_t)(b->nexc + 1));
-        for (k = 0; k < json_array_size(exc); k++) {
-            json_t *v = json_array_get(exc, k);
-            cc_exception_t *e = &b->exc[k];
-
-            e->date = json_integer_value(json_array_get(v, 0));
-            e->closed = json_is_true(json_array_get(v, 1));
-            e->start_min = (int)json_integer_value(json_array_get(v, 2));
-            e->end_min = (int)json_integer_value(json_array_get(v, 3));
-            if (e->closed && e->start_min == 0 && e->end_min == 1440) {
-                e->end_min = 0;         /* cc_slots: the whole day */
-            }
-        }
-    }
+    m->clinic = clinic;
+    m->version = cc_clinic_version(clinic);
     return m;
 }
 
@@ -399,23 +299,17 @@ static apr_status_t model_exit(void *data)
     }
     return APR_SUCCESS;
 }
+/* ---- availability --------------------------------------------------------- */
 
-static int has_service(const bk_pract *p, apr_int64_t service)
-{
-    int i;
+typedef struct bk_avail {
+    json_t             *service;     /* NULL: no such active service */
+    json_t             *settings;
+    apr_array_header_t *slots;       /* cc_clinic_slot_t, by start then
+                                        practitioner */
+    json_t             *unavailable; /* practitioner ids: calendar unknown */
+    int                 npract;
+} bk_avail;
 
-    for (i = 0; i < p->nservices; i++) {
-        if (p->services[i] == service) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Free slots of service for local days [from, from + days).  pract 0: all
- * who do it; exclude: a booking whose own time does not count as busy (a
- * reschedule).  Returns APR_SUCCESS, or APR_EGENERAL for a database
- * failure. */
 /* A booking being moved: its own time is not busy, in the database nor in
  * its practitioner's calendar (where its event is). */
 typedef struct bk_own {
@@ -423,60 +317,28 @@ typedef struct bk_own {
     int64_t     start, end;
 } bk_own;
 
-/* busy minus [s, e) */
-static apr_array_header_t *busy_minus(apr_pool_t *p,
-                                      const apr_array_header_t *busy,
-                                      int64_t s, int64_t e)
-{
-    apr_array_header_t *out = apr_array_make(p, busy ? busy->nelts + 1 : 1,
-                                             sizeof(cc_interval_t));
-    int i;
-
-    for (i = 0; busy && i < busy->nelts; i++) {
-        cc_interval_t iv = APR_ARRAY_IDX(busy, i, cc_interval_t), part;
-
-        if (iv.end <= s || iv.start >= e) {
-            *(cc_interval_t *)apr_array_push(out) = iv;
-            continue;
-        }
-        if (iv.start < s) {
-            part.start = iv.start;
-            part.end = s;
-            *(cc_interval_t *)apr_array_push(out) = part;
-        }
-        if (iv.end > e) {
-            part.start = e;
-            part.end = iv.end;
-            *(cc_interval_t *)apr_array_push(out) = part;
-        }
-    }
-    return out;
-}
-
+/* Free slots of service for local days [from, from + days).  pract 0: all
+ * who do it; own: a booking whose own time does not count as busy (a
+ * reschedule).  Returns APR_SUCCESS, or APR_EGENERAL for a database
+ * failure. */
 static apr_status_t availability(mc_ctx *c, apr_int64_t service,
                                  apr_int64_t pract, const bk_own *own,
                                  int64_t from, int days, bk_avail *out)
 {
-    apr_int64_t exclude = own ? own->id : 0;
-    const char **cals;
-    apr_array_header_t **calbusy_all;
-    int *calok, ncal = 0, *calof, nsorted = 0;
     request_rec *r = c->r;
-    const cc_tz_t *tz = mc_booking_tz(r->server);
-    int64_t now = (int64_t)apr_time_sec(apr_time_now());
     int64_t busy_from = (from - 2) * 86400, busy_to = (from + days + 2) * 86400;
-    const char *args[5];
+    apr_array_header_t **calbusy;
+    const char *args[5], **cals;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    const char *busytext, *svkey;
-    apr_int64_t version;
+    cc_clinic_query_t q;
+    cc_clinic_avail_t a;
     ap_dbd_t *dbd;
     bk_model *m;
-    int i;
+    int ncal, *calok;
 
     memset(out, 0, sizeof(*out));
-    out->slots = apr_array_make(r->pool, 64, sizeof(bk_slot));
-    out->unavailable = cc_json_pool_own(r->pool, json_array());
+    memset(&q, 0, sizeof(q));
     /* The busy intervals of everyone who does the service (the query
      * selects them by service, so it does not depend on the model we
      * hold) and the model's version, in one round trip. */
@@ -484,264 +346,51 @@ static apr_status_t availability(mc_ctx *c, apr_int64_t service,
     args[1] = I64(r->pool, pract);
     args[2] = cc_rfc3339_utc(r->pool, busy_from);
     args[3] = cc_rfc3339_utc(r->pool, busy_to);
-    args[4] = I64(r->pool, exclude);
+    args[4] = I64(r->pool, own ? own->id : 0);
     dbd = mc_db_acquire(r);
     if (!dbd || mc_db_select(r, dbd, "cc_bk_busy", &res, 5, args)
                 != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
         return APR_EGENERAL;
     }
-    version = apr_strtoi64(apr_dbd_get_entry(dbd->driver, row, 0), NULL, 10);
-    busytext = apr_dbd_get_entry(dbd->driver, row, 1);
-    busytext = busytext ? busytext : "";
-    m = model_get(c, version);
+    q.busy = apr_dbd_get_entry(dbd->driver, row, 1);
+    m = model_get(c, apr_strtoi64(apr_dbd_get_entry(dbd->driver, row, 0),
+                                  NULL, 10));
     if (!m) {
         return APR_EGENERAL;
     }
-    svkey = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, service);
-    out->service = json_object_get(json_object_get(m->root, "services"),
-                                   svkey);
-    out->settings = json_object_get(m->root, "settings");
-    if (!json_is_object(out->service)) {
-        out->service = NULL;
+    out->service = cc_clinic_service(m->clinic, service);
+    out->settings = cc_clinic_settings(m->clinic);
+    if (!out->service) {
+        out->slots = apr_array_make(r->pool, 1, sizeof(cc_clinic_slot_t));
+        out->unavailable = cc_json_pool_own(r->pool, json_array());
         return APR_SUCCESS;
     }
     /* The calendars of everyone asked about, in one freeBusy query. */
-    cals = apr_pcalloc(r->pool, sizeof(char *) * (size_t)(m->npract + 1));
-    calof = apr_pcalloc(r->pool, sizeof(int) * (size_t)(m->npract + 1));
-    for (i = 0; i < m->npract; i++) {
-        const bk_pract *pr = &m->pract[i];
-
-        calof[i] = -1;
-        if ((!pract || pr->id == pract) && has_service(pr, service)
-            && pr->calendar) {
-            calof[i] = ncal;
-            cals[ncal++] = pr->calendar;
-        }
-    }
-    calbusy_all = apr_pcalloc(r->pool, sizeof(*calbusy_all)
-                                       * (size_t)(ncal + 1));
+    cc_clinic_calendars(&cals, &ncal, r->pool, m->clinic, service, pract);
+    calbusy = apr_pcalloc(r->pool, sizeof(*calbusy) * (size_t)(ncal + 1));
     calok = apr_pcalloc(r->pool, sizeof(int) * (size_t)(ncal + 1));
     if (ncal) {
-        mc_calendar_busy(r, cals, ncal, busy_from, busy_to, calbusy_all,
-                         calok);
+        mc_calendar_busy(r, cals, ncal, busy_from, busy_to, calbusy, calok);
     }
-    for (i = 0; i < m->npract; i++) {
-        const bk_pract *pr = &m->pract[i];
-        apr_array_header_t *calbusy = NULL, *sl;
-        apr_array_header_t *busy;
-        const char *p;
-        cc_slot_query_t q;
-        int j;
-
-        if ((pract && pr->id != pract) || !has_service(pr, service)) {
-            continue;
-        }
-        out->npract++;
-        if (calof[i] >= 0) {
-            if (!calok[calof[i]]) {
-                /* Unknown availability: this practitioner is not offered. */
-                json_array_append_new(out->unavailable,
-                                      json_integer(pr->id));
-                continue;
-            }
-            calbusy = calbusy_all[calof[i]];
-            if (own && own->practitioner == pr->id) {
-                /* Our own event is not a conflict for our own move. */
-                calbusy = busy_minus(r->pool, calbusy, own->start, own->end);
-            }
-        }
-        /* busytext: "pid start end pid start end ..." */
-        busy = apr_array_make(r->pool, 16, sizeof(cc_interval_t));
-        for (p = busytext; *p; ) {
-            char *end;
-            apr_int64_t pid = apr_strtoi64(p, &end, 10);
-            cc_interval_t iv;
-
-            if (end == p) {
-                break;
-            }
-            iv.start = apr_strtoi64(end, &end, 10);
-            iv.end = apr_strtoi64(end, &end, 10);
-            p = end;
-            if (pid == pr->id) {
-                *(cc_interval_t *)apr_array_push(busy) = iv;
-            }
-        }
-        for (j = 0; calbusy && j < calbusy->nelts; j++) {
-            *(cc_interval_t *)apr_array_push(busy)
-                = APR_ARRAY_IDX(calbusy, j, cc_interval_t);
-        }
-        memset(&q, 0, sizeof(q));
-        q.tz = tz;
-        q.now = now;
-        q.from_date = from;
-        q.days = days;
-        q.duration_min = (int)jint(out->service, "duration_min");
-        q.buffer_before_min = (int)jint(out->service, "buffer_before_min");
-        q.buffer_after_min = (int)jint(out->service, "buffer_after_min");
-        q.step_min = (int)jint(out->settings, "slot_step_min");
-        q.min_notice_min = (int)jint(out->settings, "min_notice_min");
-        q.horizon_days = (int)jint(out->settings, "horizon_days");
-        q.hours = pr->hours;
-        q.nhours = pr->nhours;
-        q.exceptions = pr->exc;
-        q.nexceptions = pr->nexc;
-        q.busy = (const cc_interval_t *)busy->elts;
-        q.nbusy = busy->nelts;
-        sl = cc_slots_compute(r->pool, &q);
-        nsorted += sl && sl->nelts > 0;
-        for (j = 0; sl && j < sl->nelts; j++) {
-            const cc_interval_t *iv = &APR_ARRAY_IDX(sl, j, cc_interval_t);
-            bk_slot *o = apr_array_push(out->slots);
-
-            o->start = iv->start;
-            o->end = iv->end;
-            o->practitioner = pr->id;
-        }
+    q.tz = mc_booking_tz(r->server);
+    q.now = (int64_t)apr_time_sec(apr_time_now());
+    q.service = service;
+    q.practitioner = pract;
+    q.from_date = from;
+    q.days = days;
+    q.calbusy = calbusy;
+    q.calok = calok;
+    if (own) {
+        q.own_practitioner = own->practitioner;
+        q.own.start = own->start;
+        q.own.end = own->end;
     }
-    if (nsorted > 1) {          /* one practitioner's slots are in order */
-        qsort(out->slots->elts, (size_t)out->slots->nelts, sizeof(bk_slot),
-              slot_cmp);
-    }
+    cc_clinic_available(&a, r->pool, m->clinic, &q, NULL);
+    out->slots = a.slots;
+    out->unavailable = a.unavailable;
+    out->npract = a.npract;
     return APR_SUCCESS;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS+HH:MM" (25 bytes, no NUL) in the clinic's zone:
- * the slot list is written without a JSON library, because it is the
- * hottest reply of the booking API. */
-static void put2(char *o, int v)
-{
-    o[0] = (char)('0' + v / 10);
-    o[1] = (char)('0' + v % 10);
-}
-
-/* What the last instant formatted shares with the next ones: the same
- * offset and local date up to `until` (sorted slot lists rarely leave
- * it). */
-typedef struct bk_fmt_cache {
-    int64_t lo, until;
-    int32_t off;
-    int64_t day;            /* local date, days since the epoch */
-    int     y, m, d;
-} bk_fmt_cache;
-
-static void put_rfc3339(char *o, const cc_tz_t *tz, int64_t t,
-                        bk_fmt_cache *fc)
-{
-    cc_civil_t c;
-    int32_t off;
-    int a;
-    int64_t sec;
-
-    if (!(t >= fc->lo && t < fc->until)) {
-        int64_t next, local;
-
-        off = cc_tz_offset(tz, t);
-        local = t + off;
-        fc->lo = t;
-        fc->off = off;
-        fc->day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-        cc_civil_from_days(fc->day, &fc->y, &fc->m, &fc->d);
-        fc->until = (fc->day + 1) * 86400 - off;        /* next midnight */
-        if (cc_tz_next_change(tz, t, &next) && next < fc->until) {
-            fc->until = next;
-        }
-    }
-    sec = t + fc->off - fc->day * 86400;
-    c.year = fc->y;
-    c.month = fc->m;
-    c.day = fc->d;
-    c.hour = (int)(sec / 3600);
-    c.minute = (int)(sec / 60 % 60);
-    c.second = (int)(sec % 60);
-    off = fc->off;
-    put2(o, (c.year / 100) % 100);
-    put2(o + 2, c.year % 100);
-    o[4] = '-';
-    put2(o + 5, c.month);
-    o[7] = '-';
-    put2(o + 8, c.day);
-    o[10] = 'T';
-    put2(o + 11, c.hour);
-    o[13] = ':';
-    put2(o + 14, c.minute);
-    o[16] = ':';
-    put2(o + 17, c.second);
-    o[19] = off < 0 ? '-' : '+';
-    a = off < 0 ? -off : off;
-    put2(o + 20, (a / 3600) % 100);
-    o[22] = ':';
-    put2(o + 23, (a / 60) % 60);
-}
-
-/* The slots as JSON text: [{"start","end","practitioner_id"}...]. */
-static char *slots_text(request_rec *r, const apr_array_header_t *slots)
-{
-    const cc_tz_t *tz = mc_booking_tz(r->server);
-    /* ,{"start":"<25>","end":"<25>","practitioner_id":<at most 20>}:
-     * 1 + 10 + 25 + 9 + 25 = 70 bytes, then at most 20 + 20 + 1 + NUL. */
-    apr_size_t per = 128, n = 0;
-    char *buf = apr_palloc(r->pool, per * (apr_size_t)slots->nelts + 3);
-    bk_fmt_cache fc = { 0, 0, 0, 0, 0, 0, 0 };
-    int i;
-
-    buf[n++] = '[';
-    for (i = 0; i < slots->nelts; i++) {
-        const bk_slot *s = &APR_ARRAY_IDX(slots, i, bk_slot);
-
-        if (i) {
-            buf[n++] = ',';
-        }
-        memcpy(buf + n, "{\"start\":\"", 10);
-        n += 10;
-        put_rfc3339(buf + n, tz, s->start, &fc);
-        n += 25;
-        memcpy(buf + n, "\",\"end\":\"", 9);
-        n += 9;
-        put_rfc3339(buf + n, tz, s->end, &fc);
-        n += 25;
-        memcpy(buf + n, "\",\"practitioner_id\":", 20);
-        n += 20;
-        {
-            char digits[24];
-            int k = 0;
-            apr_uint64_t v = (apr_uint64_t)(s->practitioner < 0
-                                            ? 0 : s->practitioner);
-
-            do {
-                digits[k++] = (char)('0' + v % 10);
-                v /= 10;
-            } while (v && k < 20);
-            while (k) {
-                buf[n++] = digits[--k];
-            }
-        }
-        buf[n++] = '}';
-    }
-    buf[n++] = ']';
-    buf[n] = '\0';
-    return buf;
-}
-
-static json_t *slots_json(request_rec *r, const apr_array_header_t *slots,
-                          int64_t after, int max)
-{
-    json_t *a = json_array();
-    int i, n = 0;
-
-    for (i = 0; i < slots->nelts && (max <= 0 || n < max); i++) {
-        const bk_slot *s = &APR_ARRAY_IDX(slots, i, bk_slot);
-
-        if (s->start < after) {
-            continue;
-        }
-        json_array_append_new(a, json_pack("{s:s, s:s, s:I}",
-            "start", rfc3339(r, s->start), "end", rfc3339(r, s->end),
-            "practitioner_id", (json_int_t)s->practitioner));
-        n++;
-    }
-    return a;
 }
 
 /* ---- GET /api/services --------------------------------------------------- */
@@ -820,7 +469,8 @@ int mc_api_slots(mc_ctx *c)
             apr_psprintf(r->pool, "%" APR_INT64_T_FMT, service),
             ",\"from\":\"", day_string(r->pool, from), "\",\"days\":",
             apr_psprintf(r->pool, "%" APR_INT64_T_FMT, days),
-            ",\"slots\":", slots_text(r, av.slots),
+            ",\"slots\":", cc_clinic_slots_text(r->pool, mc_booking_tz(r->server),
+                                                  av.slots),
             ",\"calendar_unavailable\":", unavail, "}", NULL);
 
         return mc_reply_raw(c, 200, "application/json", text, strlen(text));
@@ -833,45 +483,10 @@ int mc_api_slots(mc_ctx *c)
 static json_t *booking_view(mc_ctx *c, json_t *b, json_t *settings)
 {
     request_rec *r = c->r;
-    json_t *v = json_deep_copy(b);
-    json_t *hold = json_object_get(b, "hold_until");
 
-    json_object_del(v, "token_hash");
-    json_object_del(v, "token_nonce");
-    json_object_del(v, "calendar_gen");
-    json_object_set_new(v, "start", json_string(rfc3339(r, jint(b, "start"))));
-    json_object_set_new(v, "end", json_string(rfc3339(r, jint(b, "end"))));
-    json_object_set_new(v, "hold_until", json_is_integer(hold)
-                        ? json_string(rfc3339(r, json_integer_value(hold)))
-                        : json_null());
-    json_object_set_new(v, "timezone",
-                        json_string(mc_config_timezone(r->server)));
-    if (settings) {
-        json_object_set_new(v, "policy", json_pack(
-            "{s:I, s:s, s:I, s:I}",
-            "cancel_cutoff_min", (json_int_t)jint(settings,
-                                                  "cancel_cutoff_min"),
-            "late_cancel", json_string_value(json_object_get(settings,
-                                                             "late_cancel")),
-            "reschedule_cutoff_min", (json_int_t)jint(settings,
-                                                      "reschedule_cutoff_min"),
-            "max_reschedules", (json_int_t)jint(settings,
-                                                "max_reschedules")));
-    }
-    {
-        const char *pay = json_string_value(json_object_get(b,
-                                                            "payment_status"));
-
-        if (pay && !strcmp(pay, "unpaid")) {
-            json_object_set_new(v, "payment", json_pack(
-                "{s:b, s:s, s:n, s:s}", "required", 1, "status", "unpaid",
-                "url", "message", "This treatment is paid when booking. "
-                "Online payment is not set up at this clinic yet: the clinic "
-                "will contact you, or call them. The slot is held until "
-                "hold_until."));
-        }
-    }
-    return v;
+    return cc_clinic_booking_view(r->pool, mc_booking_tz(r->server),
+                                  mc_config_timezone(r->server), b,
+                                  settings);
 }
 
 static int reply_slot_taken(mc_ctx *c, apr_int64_t service,
@@ -888,8 +503,9 @@ static int reply_slot_taken(mc_ctx *c, apr_int64_t service,
     if (availability(c, service, pract, NULL, local_day(tz, start), 7, &av)
         == APR_SUCCESS && av.service) {
         json_object_set_new(body, "alternatives",
-                            slots_json(r, av.slots, start - 3600,
-                                       BK_ALTERNATIVES));
+                            cc_clinic_slots_json(r->pool, tz, av.slots,
+                                                 start - 3600,
+                                                 BK_ALTERNATIVES));
     }
     else {
         json_object_set_new(body, "alternatives", json_array());
@@ -902,46 +518,15 @@ static int reply_no_slot(mc_ctx *c, const bk_avail *av, apr_int64_t service,
                          apr_int64_t pract, int64_t start)
 {
     request_rec *r = c->r;
-    const cc_tz_t *tz = mc_booking_tz(r->server);
-    int64_t now = (int64_t)apr_time_sec(apr_time_now());
-    int step = (int)jint(av->settings, "slot_step_min");
-    cc_civil_t civ;
-    int32_t off;
+    cc_problem_t prob;
 
-    cc_civil_from_utc(tz, start, &civ, &off);
-    if (civ.second != 0 || step <= 0
-        || (civ.hour * 60 + civ.minute) % step != 0) {
-        return mc_error(c, 422, "misaligned_start", "appointments start "
-                        "every %d minutes; use a start from GET /api/slots",
-                        step);
-    }
-    if (start < now + jint(av->settings, "min_notice_min") * 60) {
-        return mc_error(c, 422, "too_soon", "bookings need at least %"
-                        APR_INT64_T_FMT " minutes' notice",
-                        jint(av->settings, "min_notice_min"));
-    }
-    if (start > now + jint(av->settings, "horizon_days") * 86400) {
-        return mc_error(c, 422, "too_far_ahead", "bookings open %"
-                        APR_INT64_T_FMT " days ahead",
-                        jint(av->settings, "horizon_days"));
+    memset(&prob, 0, sizeof(prob));
+    if (cc_clinic_no_slot_why(av->settings, mc_booking_tz(r->server), start,
+                              (int64_t)apr_time_sec(apr_time_now()), &prob)
+        != APR_SUCCESS) {
+        return mc_error_problem(c, &prob);
     }
     return reply_slot_taken(c, service, pract, start);
-}
-
-/* The practitioner for start: the one asked for, or the first free one. */
-static const bk_slot *find_slot(const bk_avail *av, int64_t start,
-                                apr_int64_t pract)
-{
-    int i;
-
-    for (i = 0; i < av->slots->nelts; i++) {
-        const bk_slot *s = &APR_ARRAY_IDX(av->slots, i, bk_slot);
-
-        if (s->start == start && (!pract || s->practitioner == pract)) {
-            return s;
-        }
-    }
-    return NULL;
 }
 
 /* 201 with the booking and its manage token: tok when the caller just made
@@ -959,9 +544,7 @@ static int reply_created(mc_ctx *c, json_t *b, json_t *settings, int replay,
     if (!tok && nonce) {
         tok = manage_token(r->pool, nonce);
     }
-    if (tok && want && strlen(want) == 64
-        && CRYPTO_memcmp(want, cc_sha256_hex(r->pool, tok, strlen(tok)), 64)
-           == 0) {
+    if (cc_manage_token_check(tok, want)) {
         json_object_set_new(view, "manage_token", json_string(tok));
     }
     else {
@@ -1008,23 +591,6 @@ static int idem_replay(mc_ctx *c, const char *key, const char *req_hash,
 
 /* ---- POST /api/bookings ---------------------------------------------------------- */
 
-/* A fractional second other than zero ("10:00:00.5"): cc_rfc3339_parse
- * drops fractions, but no slot starts inside a second. */
-static int has_fraction(const char *s)
-{
-    const char *dot = strchr(s, '.');
-
-    if (!dot) {
-        return 0;
-    }
-    for (dot++; *dot >= '0' && *dot <= '9'; dot++) {
-        if (*dot != '0') {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int mc_api_bookings_create(mc_ctx *c)
 {
     request_rec *r = c->r;
@@ -1035,7 +601,7 @@ int mc_api_bookings_create(mc_ctx *c)
     json_error_t jerr;
     json_t *res, *b;
     const cc_tz_t *tz = mc_booking_tz(r->server);
-    const bk_slot *slot;
+    const cc_clinic_slot_t *slot;
     int64_t start;
     bk_avail av;
     int dbfail;
@@ -1060,7 +626,7 @@ int mc_api_bookings_create(mc_ctx *c)
         return mc_error(c, 422, "invalid_start", "start must be an RFC 3339 "
                         "date-time with an offset, as GET /api/slots gives");
     }
-    if (has_fraction(start_s)) {
+    if (!cc_clinic_start_whole(start_s)) {
         return mc_error(c, 422, "misaligned_start", "appointments start on "
                         "whole minutes; use a start from GET /api/slots");
     }
@@ -1119,7 +685,7 @@ int mc_api_bookings_create(mc_ctx *c)
         return mc_error(c, 422, "unknown_practitioner", "that practitioner "
                         "does not offer this service");
     }
-    slot = find_slot(&av, start, pract);
+    slot = cc_clinic_slot_find(av.slots, start, pract);
     if (!slot) {
         /* The same key may have just taken this very slot (a concurrent
          * retry): its result, not a refusal. */
@@ -1133,6 +699,9 @@ int mc_api_bookings_create(mc_ctx *c)
         return mc_error(c, 500, "internal_error", "no random source");
     }
     token = manage_token(r->pool, nonce);
+    if (!token) {
+        return mc_error(c, 500, "internal_error", "no manage token");
+    }
     args[0] = key ? key : "";
     args[1] = req_hash;
     args[2] = I64(r->pool, service);
@@ -1185,7 +754,7 @@ static json_t *authorised_booking(mc_ctx *c, apr_int64_t *id,
 {
     request_rec *r = c->r;
     const char *tok = apr_table_get(r->headers_in, "X-Manage-Token");
-    const char *args[1], *text, *want, *have;
+    const char *args[1], *text, *want;
     json_t *b, *st;
     int dbfail;
 
@@ -1207,8 +776,7 @@ static json_t *authorised_booking(mc_ctx *c, apr_int64_t *id,
     }
     b = load_json(c, text);
     want = b ? json_string_value(json_object_get(b, "token_hash")) : NULL;
-    have = cc_sha256_hex(r->pool, tok, strlen(tok));
-    if (!want || strlen(want) != 64 || CRYPTO_memcmp(want, have, 64) != 0) {
+    if (!cc_manage_token_check(tok, want)) {
         mc_error(c, 404, "booking_not_found", "no booking with that id and "
                  "manage token");
         return NULL;
@@ -1234,37 +802,10 @@ int mc_api_booking_get(mc_ctx *c)
 /* Outcomes of concierge_booking_cancel / _move that are refusals. */
 static int refuse(mc_ctx *c, json_t *res, const char *what)
 {
-    const char *o = json_string_value(json_object_get(res, "outcome"));
+    cc_problem_t prob;
 
-    o = o ? o : "";
-    if (!strcmp(o, "not_found")) {
-        return mc_error(c, 404, "booking_not_found", "no such booking");
-    }
-    if (!strcmp(o, "not_active")) {
-        return mc_error(c, 409, "booking_not_active", "the booking is %s",
-                        json_string_value(json_object_get(res, "status"))
-                        ? json_string_value(json_object_get(res, "status"))
-                        : "no longer active");
-    }
-    if (!strcmp(o, "past")) {
-        return mc_error(c, 409, "booking_in_past", "the appointment has "
-                        "already started");
-    }
-    if (!strcmp(o, "cutoff")) {
-        return mc_error(c, 422, !strcmp(what, "cancel")
-                        ? "cancellation_cutoff" : "reschedule_cutoff",
-                        "bookings can be %s online until %" APR_INT64_T_FMT
-                        " minutes before the start; please call the clinic",
-                        !strcmp(what, "cancel") ? "cancelled" : "moved",
-                        jint(res, "cutoff_min"));
-    }
-    if (!strcmp(o, "limit")) {
-        return mc_error(c, 422, "reschedule_limit", "this booking has been "
-                        "moved the most times allowed (%" APR_INT64_T_FMT
-                        "); please call the clinic",
-                        jint(res, "max_reschedules"));
-    }
-    return mc_error(c, 500, "internal_error", "unexpected outcome");
+    cc_clinic_refusal(&prob, res, !strcmp(what, "cancel"));
+    return mc_error_problem(c, &prob);
 }
 
 static int do_cancel(mc_ctx *c, apr_int64_t id, json_t *st, int staff)
@@ -1323,7 +864,7 @@ static int do_move(mc_ctx *c, apr_int64_t id, json_t *b, json_t *st,
     json_int_t pract = 0;
     apr_int64_t service = jint(b, "service_id");
     bk_own own;
-    const bk_slot *slot;
+    const cc_clinic_slot_t *slot;
     json_error_t jerr;
     json_t *res;
     int64_t start;
@@ -1345,7 +886,7 @@ static int do_move(mc_ctx *c, apr_int64_t id, json_t *b, json_t *st,
         return mc_error(c, 422, "invalid_start", "start must be an RFC 3339 "
                         "date-time with an offset");
     }
-    if (has_fraction(start_s)) {
+    if (!cc_clinic_start_whole(start_s)) {
         return mc_error(c, 422, "misaligned_start", "appointments start on "
                         "whole minutes; use a start from GET /api/slots");
     }
@@ -1367,9 +908,10 @@ static int do_move(mc_ctx *c, apr_int64_t id, json_t *b, json_t *st,
     }
     /* Without a practitioner asked for, the booking keeps its own when
      * they are free then. */
-    slot = pract ? find_slot(&av, start, pract) : NULL;
-    if (!pract && !(slot = find_slot(&av, start, own.practitioner))) {
-        slot = find_slot(&av, start, 0);
+    slot = cc_clinic_slot_find(av.slots, start,
+                               pract ? pract : own.practitioner);
+    if (!pract && !slot) {
+        slot = cc_clinic_slot_find(av.slots, start, 0);
     }
     if (!slot) {
         return reply_no_slot(c, &av, service, pract, start);
@@ -1567,53 +1109,26 @@ int mc_api_admin_bookings(mc_ctx *c)
 
 #define BK_OFFER_SLOTS 8
 
-static const char *const bk_wday[] = { "Monday", "Tuesday", "Wednesday",
-                                       "Thursday", "Friday", "Saturday",
-                                       "Sunday" };
-static const char *const bk_month[] = { "January", "February", "March",
-                                        "April", "May", "June", "July",
-                                        "August", "September", "October",
-                                        "November", "December" };
-
-static const char *day_words(apr_pool_t *p, int64_t day)
-{
-    int y, m, d;
-
-    cc_civil_from_days(day, &y, &m, &d);
-    return apr_psprintf(p, "%s %d %s", bk_wday[cc_weekday(day)], d,
-                        bk_month[m - 1]);
-}
-
-static int part_of(const cc_tz_t *tz, int64_t t)
-{
-    cc_civil_t c;
-    int32_t off;
-
-    cc_civil_from_utc(tz, t, &c, &off);
-    return c.hour < 12 ? CC_PART_MORNING : c.hour < 17 ? CC_PART_AFTERNOON
-                                                       : CC_PART_EVENING;
-}
-
 /* Slots of av in part (CC_PART_ANY: all), at most max, as an array. */
 static apr_array_header_t *pick_slots(const cc_tz_t *tz, apr_pool_t *p,
                                       const bk_avail *av, int part, int max)
 {
-    apr_array_header_t *out = apr_array_make(p, max, sizeof(bk_slot));
-    int i;
-    int64_t last = INT64_MIN;
+    int from = 0, to = 24;      /* CC_PART_ANY */
 
-    for (i = 0; i < av->slots->nelts && out->nelts < max; i++) {
-        const bk_slot *s = &APR_ARRAY_IDX(av->slots, i, bk_slot);
-
-        if (s->start == last) {
-            continue;           /* one offer per time, any practitioner */
-        }
-        if (part == CC_PART_ANY || part_of(tz, s->start) == part) {
-            *(bk_slot *)apr_array_push(out) = *s;
-            last = s->start;
-        }
+    if (part == CC_PART_MORNING) {
+        to = 12;
     }
-    return out;
+    else if (part == CC_PART_AFTERNOON) {
+        from = 12;
+        to = 17;
+    }
+    else if (part == CC_PART_EVENING) {
+        from = 17;
+    }
+    else if (part != CC_PART_ANY) {
+        to = 0;                 /* no such part: nothing */
+    }
+    return cc_clinic_slots_pick(p, tz, av->slots, from, to, max);
 }
 
 json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
@@ -1630,7 +1145,7 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
     json_t *list, *svc, *a, *slots;
     const char *text, *when;
     size_t i;
-    int dbfail, n, j;
+    int dbfail, n;
     bk_avail av;
 
     /* Cheap first: is this a request to book at all?  (No database.) */
@@ -1674,15 +1189,8 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
         return NULL;
     }
     picked = pick_slots(tz, r->pool, &av, in.part, BK_OFFER_SLOTS);
-    when = in.days == 1 ? apr_pstrcat(r->pool, "on ", day_words(r->pool,
-                                                                in.from_day),
-                                      NULL)
-           : in.date_given ? apr_pstrcat(r->pool, "between ",
-                                         day_words(r->pool, in.from_day),
-                                         " and ",
-                                         day_words(r->pool, in.from_day
-                                                   + in.days - 1), NULL)
-           : "in the next week";
+    when = cc_clinic_days_words(r->pool, in.from_day, in.days,
+                                in.date_given);
     if (picked->nelts == 0) {
         /* Nothing then: the next free times in the following two weeks. */
         int64_t next = in.from_day + in.days;
@@ -1709,14 +1217,7 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
         return json_pack("[{s:s, s:s}]", "type", "contact_staff", "label",
                          "Ask our team");
     }
-    slots = json_array();
-    for (j = 0; j < picked->nelts; j++) {
-        const bk_slot *s = &APR_ARRAY_IDX(picked, j, bk_slot);
-
-        json_array_append_new(slots, json_pack("{s:s, s:s, s:I}",
-            "start", rfc3339(r, s->start), "end", rfc3339(r, s->end),
-            "practitioner_id", (json_int_t)s->practitioner));
-    }
+    slots = cc_clinic_slots_json(r->pool, tz, picked, INT64_MIN, 0);
     return json_pack("[{s:s, s:s, s:{s:I, s:O, s:O, s:O, s:O, s:O}, s:o, "
                      "s:s, s:s}]", "type", "book", "label",
                      "Book an appointment", "service", "id",

@@ -34,6 +34,9 @@ int main(void)
     srunner_add_suite(sr, suite_intent());
     srunner_add_suite(sr, suite_fields());
     srunner_add_suite(sr, suite_http());
+    srunner_add_suite(sr, suite_clinic());
+    srunner_add_suite(sr, suite_clinic_out());
+    srunner_add_suite(sr, suite_manage());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

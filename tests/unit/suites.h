@@ -27,4 +27,7 @@ Suite *suite_gcal(void);
 Suite *suite_intent(void);
 Suite *suite_fields(void);
 Suite *suite_http(void);
+Suite *suite_clinic(void);
+Suite *suite_clinic_out(void);
+Suite *suite_manage(void);
 #endif
