@@ -81,7 +81,7 @@ apr_status_t mc_audit_append_tx(request_rec *r, const char *actor,
     return rv;
 }
 
-/* Move staged entries (sql/006: audit_pending, written by the booking
+/* Move staged entries (audit_pending, sql/006; written by the booking
  * functions in their own transactions) into the chain; best effort (the
  * sweeper of every process retries a few times a second). */
 void mc_audit_seal(request_rec *r, ap_dbd_t *dbd)

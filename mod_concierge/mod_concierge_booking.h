@@ -1,11 +1,13 @@
 /*
- * mod_concierge_booking.h - booking: the clinic model cache, free slots,
- * booking offers in the chat.
+ * mod_concierge_booking.h - the booking service: the clinic model cache,
+ * availability, manage tokens, booking offers in the chat.
  */
 #ifndef MOD_CONCIERGE_BOOKING_H
 #define MOD_CONCIERGE_BOOKING_H
 
 #include "mc_private.h"
+#include <stdint.h>
+#include "apr_tables.h"
 
 struct cc_tz_t;
 apr_status_t mc_booking_post_config(apr_pool_t *pconf, server_rec *s);
@@ -16,16 +18,33 @@ const struct cc_tz_t *mc_booking_tz(const server_rec *s);
  * free slots of the matching service, or a "choose_service" list) and
  * the reply text, or NULL when the message is not a booking request. */
 json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply);
-/* The handlers (api/booking.c routes to them). */
-int mc_api_services(mc_ctx *c);
-int mc_api_slots(mc_ctx *c);
-int mc_api_bookings_create(mc_ctx *c);
-int mc_api_booking_get(mc_ctx *c);
-int mc_api_booking_cancel(mc_ctx *c);
-int mc_api_booking_reschedule(mc_ctx *c);
-int mc_api_admin_bookings(mc_ctx *c);
-int mc_api_admin_booking_get(mc_ctx *c);
-int mc_api_admin_booking_cancel(mc_ctx *c);
-int mc_api_admin_booking_reschedule(mc_ctx *c);
+/* The longest range of days a slots request may ask for. */
+#define MC_BOOKING_MAX_DAYS 31
+
+typedef struct mc_avail {
+    json_t             *service;     /* NULL: no such active service */
+    json_t             *settings;
+    apr_array_header_t *slots;       /* cc_clinic_slot_t, by start then
+                                        practitioner */
+    json_t             *unavailable; /* practitioner ids: calendar unknown */
+    int                 npract;
+} mc_avail;
+
+/* A booking being moved: its own time is not busy, in the database nor in
+ * its practitioner's calendar (where its event is). */
+typedef struct mc_booking_own {
+    apr_int64_t id, practitioner;
+    int64_t     start, end;
+} mc_booking_own;
+
+/* Free slots of service for local days [from, from + days).  pract 0: all
+ * who do it; own: a booking whose own time does not count as busy (a
+ * reschedule).  APR_SUCCESS, or APR_EGENERAL for a database failure. */
+apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
+                                     apr_int64_t pract,
+                                     const mc_booking_own *own,
+                                     int64_t from, int days, mc_avail *out);
+/* A booking's manage token from its stored nonce (ConciergeSecret). */
+char *mc_booking_manage_token(apr_pool_t *p, const char *nonce);
 
 #endif

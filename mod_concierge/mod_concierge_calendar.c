@@ -16,7 +16,7 @@
  * that calendar are used, or none, and the event waits in the outbox.
  *
  * Events: calendar_outbox rows are written in the transaction that changes
- * a booking (sql/006).  One thread per process claims due rows (FOR UPDATE
+ * a booking (sql/functions/booking.sql).  One thread per process claims due rows (FOR UPDATE
  * SKIP LOCKED), makes the event match the booking (update, else insert with
  * the event id derived from the booking, or delete when the booking is no
  * longer active; 404/410 on delete and 409 on insert count as done) and

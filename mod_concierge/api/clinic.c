@@ -69,7 +69,7 @@ static int list(mc_ctx *c, const char *label, const char *key)
     return mc_reply_select(c, label, 0, NULL, key, NULL);
 }
 
-/* Save through a sql/006 function (id 0: create). */
+/* Save through a sql/functions/clinic.sql function (id 0: create). */
 static int save(mc_ctx *c, const char *label, apr_int64_t id,
                 const char *what)
 {
