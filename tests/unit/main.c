@@ -27,6 +27,7 @@ int main(void)
     srunner_add_suite(sr, suite_token());
     srunner_add_suite(sr, suite_time());
     srunner_add_suite(sr, suite_gcal());
+    srunner_add_suite(sr, suite_gcal_auth());
     srunner_add_suite(sr, suite_intent());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

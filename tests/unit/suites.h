@@ -20,5 +20,6 @@ Suite *suite_valid(void);
 Suite *suite_token(void);
 Suite *suite_time(void);
 Suite *suite_gcal(void);
+Suite *suite_gcal_auth(void);
 Suite *suite_intent(void);
 #endif
