@@ -321,6 +321,54 @@ START_TEST(test_risk_matches)
 }
 END_TEST
 
+/* The typo thresholds at their exact letter lengths: words tolerate one
+ * edit from 5 letters and two from 9, prefixes one from 7 letters (the
+ * matcher looks up typos of a rule's first term from 5 letters only, so
+ * the 4-letter bound shows on a later term). */
+static const char typo_rules[] =
+    "chronic en word mole\n"           /* 4 letters: exact */
+    "chronic en phrase dark spot\n"    /* ... also after a first term */
+    "chronic en word lupus\n"          /* 5: one edit */
+    "chronic en word steroids\n"       /* 8: one edit */
+    "chronic en word melatonin\n"      /* 9: two edits */
+    "chronic en word insuli*\n"        /* prefix of 6: exact */
+    "chronic en word metform*\n";      /* prefix of 7: one edit */
+
+static const risk_case_t typo_cases[] = {
+    { "a mole", C },
+    { "a mile", 0 },
+    { "dark spot", C },
+    { "dark spit", 0 },
+    { "lupus", C },
+    { "lupas", C },
+    { "lopas", 0 },
+    { "staroids", C },
+    { "staroyds", 0 },
+    { "melatonin", C },
+    { "malatonin", C },
+    { "malatonen", C },
+    { "malatanen", 0 },
+    { "insulin", C },
+    { "insylin", 0 },
+    { "metformin", C },
+    { "metfromin", C },
+    { "metfarn", 0 },
+};
+
+START_TEST(test_risk_typo_thresholds)
+{
+    apr_pool_t *p = new_pool();
+    cc_problem_t prob;
+    cc_ruleset_t *rs;
+
+    memset(&prob, 0, sizeof(prob));
+    rs = cc_risk_compile(p, typo_rules, sizeof(typo_rules) - 1, "en", &prob);
+    ck_assert_msg(rs != NULL, "typo rules: %s", prob.message);
+    run_cases(rs, typo_cases, sizeof(typo_cases) / sizeof(typo_cases[0]));
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(test_risk_langs)
 {
     apr_pool_t *p = new_pool();
@@ -847,6 +895,7 @@ Suite *suite_risk(void)
     tcase_add_test(tc, test_risk_mini_table);
     tcase_add_test(tc, test_risk_matches);
     tcase_add_test(tc, test_risk_langs);
+    tcase_add_test(tc, test_risk_typo_thresholds);
     tcase_add_test(tc, test_risk_compile_errors);
     tcase_add_test(tc, test_risk_compile_ok);
     tcase_add_test(tc, test_risk_garbage);
