@@ -2,13 +2,12 @@
  * tolerance, phrases with "~", "..", "#" and alternatives, negation scope,
  * hedges, unless, languages, French elision, medical advice in replies,
  * robustness against arbitrary bytes, the shipped conf/risk-rules.txt,
- * threads and timing). */
+ * threads; the timing is in bench/bench_core.c). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -842,49 +841,7 @@ START_TEST(test_risk_threads)
 }
 END_TEST
 
-static double now_us(void)
-{
-    struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-START_TEST(test_risk_timing)
-{
-    static const char *const msgs[] = {
-        "Hi, I was wondering if I could book in for lip filler next week, "
-        "I had some done about a year ago and loved it. Also is there "
-        "parking nearby and do you take card?",
-        "Hello, I'm 12 weeks pregnant and my skin has gone really dull, is "
-        "there any facial you could recommend that is safe for me at the "
-        "moment please? Thanks",
-        "I had my lips done this morning and now the top lip is going a "
-        "weird white colour and it's throbbing, I can't feel it properly.",
-    };
-    apr_pool_t *p = new_pool();
-    apr_pool_t *q = new_pool();
-    cc_ruleset_t *rs = shipped(p);
-    size_t i;
-
-    for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
-        cc_risk_result_t res;
-        const int n = 20000;
-        double t0 = now_us(), dt;
-        int k;
-
-        for (k = 0; k < n; k++) {
-            cc_risk_check(rs, msgs[i], strlen(msgs[i]), q, &res);
-            apr_pool_clear(q);
-        }
-        dt = (now_us() - t0) / n;
-        printf("cc_risk_check: %zu bytes, %d rules: %.2f us per message\n",
-               strlen(msgs[i]), cc_risk_count(rs), dt);
-    }
-    apr_pool_destroy(q);
-    apr_pool_destroy(p);
-}
-END_TEST
 
 Suite *suite_risk(void)
 {
@@ -902,7 +859,6 @@ Suite *suite_risk(void)
     tcase_add_test(tc, test_risk_shipped_fits_db);
     tcase_add_test(tc, test_risk_shipped);
     tcase_add_test(tc, test_risk_threads);
-    tcase_add_test(tc, test_risk_timing);
     suite_add_tcase(s, tc);
     return s;
 }
