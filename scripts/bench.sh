@@ -87,6 +87,10 @@ echo "== risk check alone (in process, every message of tests/eval/risk.tsv, shi
 echo "(target: under 50 us per typical message)"
 
 echo
+echo "== risk check and slot query alone (in process, bench/bench_core.c)"
+"$CC_BUILD/bench_core" "$CC_TOP/conf/risk-rules.txt"
+
+echo
 echo "== retrieval index alone (in process, generated 10,000-chunk knowledge base)"
 "$CC_BUILD/bench_index" "$CC_TOP/knowledge" "$CC_TOP/tests/eval/retrieval.tsv" \
     --markdown "$CC_VAR/gen10k.md"

@@ -18,4 +18,19 @@ missing=$(awk '/(ap_log_[a-z]*error\(APLOG_MARK|DBX_LOG\(x)/ && !/#define/ {
 if [ -n "$missing" ]; then echo "checksrc: log call without a CCLOGNO tag at:"; echo "$missing"; rc=1; fi
 dups=$(grep -ohE 'CCLOGNO\([0-9]{5}\)' $src | sort | uniq -d)
 if [ -n "$dups" ]; then echo "checksrc: duplicate log tags: $dups"; rc=1; fi
+# Secrets are compared in constant time (CRYPTO_memcmp): no memcmp,
+# strcmp, strncmp, strcasecmp or bcmp in core/ whose arguments name a
+# hash (sha256...), signature, MAC, digest, token, nonce, password or
+# secret.  Calls may span lines; CRYPTO_memcmp is not matched.
+timing=$(perl -0777 -ne '
+    while (/\b(memcmp|strcmp|strncmp|strcasecmp|bcmp)\s*(\((?:[^()]++|(?2))*\))/g) {
+        my ($fn, $args, $at) = ($1, $2, $-[0]);
+        next unless $args =~ /(hash|sha\d|sig|mac|digest|token|secret|nonce|passw)/i;
+        my $line = 1 + (substr($_, 0, $at) =~ tr/\n//);
+        print "$ARGV:$line: $fn$args\n";
+    }' mod_concierge/core/*.c)
+if [ -n "$timing" ]; then
+    echo "$timing"
+    echo "checksrc: compare hashes, signatures, MACs and tokens with CRYPTO_memcmp (above)"; rc=1
+fi
 exit $rc

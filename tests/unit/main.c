@@ -31,6 +31,7 @@ int main(void)
     srunner_add_suite(sr, suite_token());
     srunner_add_suite(sr, suite_time());
     srunner_add_suite(sr, suite_gcal());
+    srunner_add_suite(sr, suite_gcal_auth());
     srunner_add_suite(sr, suite_intent());
     srunner_add_suite(sr, suite_fields());
     srunner_add_suite(sr, suite_http());

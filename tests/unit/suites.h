@@ -24,6 +24,7 @@ Suite *suite_valid(void);
 Suite *suite_token(void);
 Suite *suite_time(void);
 Suite *suite_gcal(void);
+Suite *suite_gcal_auth(void);
 Suite *suite_intent(void);
 Suite *suite_fields(void);
 Suite *suite_http(void);

@@ -287,6 +287,52 @@ START_TEST(test_bucket_slow_rate_no_starvation)
 }
 END_TEST
 
+/* The wait for the next token is rounded up, never down: a token that
+ * needs 1.0000009 s of refill is announced in 2 s, not 1. */
+START_TEST(test_bucket_wait_rounds_up)
+{
+    apr_pool_t *p = new_pool();
+    cc_rate_t rate = { 22, 60 };    /* 366667 micro-tokens: 1000000.9 us */
+    cc_bucket_t *b = apr_pcalloc(p, sizeof(*b));
+    cc_bucket_result_t res;
+
+    b->tokens_u = 1000000 - 366667;
+    b->updated_us = T0;
+    cc_bucket_take(b, &rate, T0, &res);
+    ck_assert_int_eq(res.allowed, 0);
+    ck_assert_uint_eq(res.retry_after_s, 2);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* Polling every microsecond never earns tokens faster than the rate: the
+ * time a refill accounts for is rounded up, so no microsecond is counted
+ * twice. */
+START_TEST(test_bucket_dense_polling_keeps_rate)
+{
+    apr_pool_t *p = new_pool();
+    cc_rate_t rate = { 2, 3 };      /* one token per 1.5 s */
+    cc_bucket_t *b = apr_pcalloc(p, sizeof(*b));
+    cc_bucket_result_t res;
+    int64_t t;
+
+    cc_bucket_init(b, &rate, T0);
+    cc_bucket_take(b, &rate, T0, &res);
+    cc_bucket_take(b, &rate, T0, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    ck_assert_uint_eq(res.remaining, 0);
+    for (t = T0 + 1; t < T0 + 3 * SEC; t++) {
+        cc_bucket_take(b, &rate, t, &res);
+        if (res.allowed) {
+            break;
+        }
+    }
+    ck_assert_int_eq(res.allowed, 1);
+    ck_assert_int_ge(t - T0, 3 * SEC / 2);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 /* ---- bounded table -------------------------------------------------------- */
 
 static void *new_table(apr_pool_t *p, uint32_t nslots, size_t *size)
@@ -561,6 +607,8 @@ Suite *suite_bucket(void)
     tcase_add_test(tc, test_bucket_scenarios);
     tcase_add_test(tc, test_bucket_extreme_times);
     tcase_add_test(tc, test_bucket_slow_rate_no_starvation);
+    tcase_add_test(tc, test_bucket_wait_rounds_up);
+    tcase_add_test(tc, test_bucket_dense_polling_keeps_rate);
     tcase_add_test(tc, test_table_many_keys);
     tcase_add_test(tc, test_table_class_distinct);
     tcase_add_test(tc, test_table_key_truncation);

@@ -2,13 +2,12 @@
  * tolerance, phrases with "~", "..", "#" and alternatives, negation scope,
  * hedges, unless, languages, French elision, medical advice in replies,
  * robustness against arbitrary bytes, the shipped conf/risk-rules.txt,
- * threads and timing). */
+ * threads; the timing is in bench/bench_core.c). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -321,6 +320,54 @@ START_TEST(test_risk_matches)
 }
 END_TEST
 
+/* The typo thresholds at their exact letter lengths: words tolerate one
+ * edit from 5 letters and two from 9, prefixes one from 7 letters (the
+ * matcher looks up typos of a rule's first term from 5 letters only, so
+ * the 4-letter bound shows on a later term). */
+static const char typo_rules[] =
+    "chronic en word mole\n"           /* 4 letters: exact */
+    "chronic en phrase dark spot\n"    /* ... also after a first term */
+    "chronic en word lupus\n"          /* 5: one edit */
+    "chronic en word steroids\n"       /* 8: one edit */
+    "chronic en word melatonin\n"      /* 9: two edits */
+    "chronic en word insuli*\n"        /* prefix of 6: exact */
+    "chronic en word metform*\n";      /* prefix of 7: one edit */
+
+static const risk_case_t typo_cases[] = {
+    { "a mole", C },
+    { "a mile", 0 },
+    { "dark spot", C },
+    { "dark spit", 0 },
+    { "lupus", C },
+    { "lupas", C },
+    { "lopas", 0 },
+    { "staroids", C },
+    { "staroyds", 0 },
+    { "melatonin", C },
+    { "malatonin", C },
+    { "malatonen", C },
+    { "malatanen", 0 },
+    { "insulin", C },
+    { "insylin", 0 },
+    { "metformin", C },
+    { "metfromin", C },
+    { "metfarn", 0 },
+};
+
+START_TEST(test_risk_typo_thresholds)
+{
+    apr_pool_t *p = new_pool();
+    cc_problem_t prob;
+    cc_ruleset_t *rs;
+
+    memset(&prob, 0, sizeof(prob));
+    rs = cc_risk_compile(p, typo_rules, sizeof(typo_rules) - 1, "en", &prob);
+    ck_assert_msg(rs != NULL, "typo rules: %s", prob.message);
+    run_cases(rs, typo_cases, sizeof(typo_cases) / sizeof(typo_cases[0]));
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(test_risk_langs)
 {
     apr_pool_t *p = new_pool();
@@ -520,6 +567,37 @@ static uint64_t xorshift(uint64_t *s)
     return *s;
 }
 
+/* What any input must give: matches inside the bytes read (the first
+ * 16 KiB), known categories and rules, the counted categories exactly
+ * those of the matches not negated, and the same answer the second time. */
+static void check_invariants(const cc_ruleset_t *rs, apr_pool_t *p,
+                             const char *text, size_t len)
+{
+    cc_risk_result_t res, again;
+    const cc_risk_match_t *m;
+    unsigned counted = 0;
+    size_t read = len < 16384 ? len : 16384;
+    int i;
+
+    check(rs, p, text, len, &res);
+    m = (const cc_risk_match_t *)res.matches->elts;
+    for (i = 0; i < res.matches->nelts; i++) {
+        ck_assert_int_ge(m[i].category, 0);
+        ck_assert_int_lt(m[i].category, CC_RISK_NCATEGORIES);
+        ck_assert_ptr_nonnull(m[i].rule);
+        ck_assert_uint_lt(m[i].start, m[i].end);
+        ck_assert_uint_le(m[i].end, read);
+        ck_assert(m[i].negated == 0 || m[i].negated == 1);
+        ck_assert(m[i].negated == 0 || m[i].category != CC_RISK_EMERGENCY);
+        if (!m[i].negated) {
+            counted |= 1u << m[i].category;
+        }
+    }
+    ck_assert_uint_eq(res.categories, counted);
+    ck_assert_uint_eq(check(rs, p, text, len, &again), res.categories);
+    ck_assert_int_eq(again.matches->nelts, res.matches->nelts);
+}
+
 START_TEST(test_risk_garbage)
 {
     apr_pool_t *rp = new_pool();
@@ -547,7 +625,7 @@ START_TEST(test_risk_garbage)
     for (i = 0; i < sizeof(all); i++) {
         all[i] = (char)(i & 0xff);
     }
-    check(rs, p, all, sizeof(all), &res);
+    check_invariants(rs, p, all, sizeof(all));
 
     /* NUL inside: a separator, never the end */
     ck_assert_uint_eq(check(rs, p, "preg\0nant", 9, &res), 0);
@@ -572,7 +650,7 @@ START_TEST(test_risk_garbage)
                 break;
             }
         }
-        check(rs, p, big, n, &res);
+        check_invariants(rs, p, big, n);
     }
 
     /* at most the first 16 KiB are read */
@@ -586,11 +664,11 @@ START_TEST(test_risk_garbage)
     for (i = 0; i + 7 < 16384; i += 7) {
         memcpy(big + i, "filler ", 7);
     }
-    check(rs, p, big, i, &res);
+    check_invariants(rs, p, big, i);
     for (i = 0; i + 4 < 16384; i += 4) {
         memcpy(big + i, "not ", 4);
     }
-    check(rs, p, big, i, &res);
+    check_invariants(rs, p, big, i);
     apr_pool_destroy(p);
     apr_pool_destroy(rp);
 }
@@ -794,49 +872,7 @@ START_TEST(test_risk_threads)
 }
 END_TEST
 
-static double now_us(void)
-{
-    struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-START_TEST(test_risk_timing)
-{
-    static const char *const msgs[] = {
-        "Hi, I was wondering if I could book in for lip filler next week, "
-        "I had some done about a year ago and loved it. Also is there "
-        "parking nearby and do you take card?",
-        "Hello, I'm 12 weeks pregnant and my skin has gone really dull, is "
-        "there any facial you could recommend that is safe for me at the "
-        "moment please? Thanks",
-        "I had my lips done this morning and now the top lip is going a "
-        "weird white colour and it's throbbing, I can't feel it properly.",
-    };
-    apr_pool_t *p = new_pool();
-    apr_pool_t *q = new_pool();
-    cc_ruleset_t *rs = shipped(p);
-    size_t i;
-
-    for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
-        cc_risk_result_t res;
-        const int n = 20000;
-        double t0 = now_us(), dt;
-        int k;
-
-        for (k = 0; k < n; k++) {
-            cc_risk_check(rs, msgs[i], strlen(msgs[i]), q, &res);
-            apr_pool_clear(q);
-        }
-        dt = (now_us() - t0) / n;
-        printf("cc_risk_check: %zu bytes, %d rules: %.2f us per message\n",
-               strlen(msgs[i]), cc_risk_count(rs), dt);
-    }
-    apr_pool_destroy(q);
-    apr_pool_destroy(p);
-}
-END_TEST
 
 Suite *suite_risk(void)
 {
@@ -847,13 +883,13 @@ Suite *suite_risk(void)
     tcase_add_test(tc, test_risk_mini_table);
     tcase_add_test(tc, test_risk_matches);
     tcase_add_test(tc, test_risk_langs);
+    tcase_add_test(tc, test_risk_typo_thresholds);
     tcase_add_test(tc, test_risk_compile_errors);
     tcase_add_test(tc, test_risk_compile_ok);
     tcase_add_test(tc, test_risk_garbage);
     tcase_add_test(tc, test_risk_shipped_fits_db);
     tcase_add_test(tc, test_risk_shipped);
     tcase_add_test(tc, test_risk_threads);
-    tcase_add_test(tc, test_risk_timing);
     suite_add_tcase(s, tc);
     return s;
 }

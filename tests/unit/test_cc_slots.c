@@ -5,7 +5,6 @@
 #include <string.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
-#include <apr_time.h>
 #include "cc_slots.h"
 #include "suites.h"
 
@@ -131,6 +130,19 @@ static const slot_case_t slot_cases[] = {
       30, 0, 0, 15, 0, 90, NOW0,
       { { 0 } }, 0, { { 0 } }, 0, { { 0 } }, 0,
       0, NULL, NULL, { 0 }, { 0 } },
+    /* open until midnight (end_min 1440): the slot ending at 24:00 is
+     * the day's last */
+    { "open until midnight", "Europe/London", 2026, 6, 1, 1,
+      15, 0, 0, 15, 0, 90, NOW0,
+      { { 0, 1320, 1440 } }, 1, { { 0 } }, 0, { { 0 } }, 0,
+      8, "2026-06-01T22:00:00+01:00", "2026-06-01T23:45:00+01:00",
+      { 0 }, { "2026-06-02" } },
+    { "open until midnight, longer service", "UTC", 2026, 6, 1, 2,
+      30, 0, 0, 10, 0, 90, NOW0,
+      { { 0, 1380, 1440 }, { 1, 0, 60 } }, 2, { { 0 } }, 0, { { 0 } }, 0,
+      8, "2026-06-01T23:00:00+00:00", "2026-06-02T00:30:00+00:00",
+      { "2026-06-01T23:30:00+00:00", "2026-06-02T00:00:00+00:00" },
+      { "T23:40", "T23:50" } },
     /* DST: London 2026-03-29, 01:00-02:00 local does not exist */
     { "spring forward London", "Europe/London", 2026, 3, 29, 1,
       30, 0, 0, 15, 0, 90, INT64_C(1767225600),
@@ -358,52 +370,6 @@ START_TEST(test_slots_bad_queries)
 }
 END_TEST
 
-/* Timing only: one week of 15-minute steps for one practitioner. */
-START_TEST(test_slots_timing)
-{
-    apr_pool_t *p = new_pool();
-    const cc_tz_t *tz = cc_tz_load(p, NULL, "Europe/London", NULL);
-    cc_hours_t h[] = { MON_FRI(540, 1020) };
-    cc_exception_t x = { 20606, 1, 720, 780 };
-    cc_interval_t busy[20];
-    cc_slot_query_t q;
-    apr_time_t t0, t1;
-    int i, n = 0, iters = 2000;
-
-    for (i = 0; i < 20; i++) {
-        busy[i].start = utc(2026, 6, 1 + i / 4, 8 + 2 * (i % 4), 0);
-        busy[i].end = busy[i].start + 1800;
-    }
-    memset(&q, 0, sizeof(q));
-    q.tz = tz;
-    q.now = NOW0;
-    q.from_date = day_of(2026, 6, 1);
-    q.days = 7;
-    q.duration_min = 30;
-    q.buffer_before_min = 5;
-    q.buffer_after_min = 10;
-    q.step_min = 15;
-    q.horizon_days = 90;
-    q.hours = h;
-    q.nhours = 5;
-    q.exceptions = &x;
-    q.nexceptions = 1;
-    q.busy = busy;
-    q.nbusy = 20;
-    t0 = apr_time_now();
-    for (i = 0; i < iters; i++) {
-        apr_pool_t *sub;
-
-        apr_pool_create(&sub, p);
-        n = cc_slots_compute(sub, &q)->nelts;
-        apr_pool_destroy(sub);
-    }
-    t1 = apr_time_now();
-    printf("slots: one week, 15-min steps, %d slots: %.1f us per query\n", n,
-           (double)(t1 - t0) / iters);
-    apr_pool_destroy(p);
-}
-END_TEST
 
 Suite *suite_slots(void)
 {
@@ -414,7 +380,6 @@ Suite *suite_slots(void)
     tcase_add_test(tc, test_slot_cases);
     tcase_add_test(tc, test_slots_dst_utc);
     tcase_add_test(tc, test_slots_bad_queries);
-    tcase_add_test(tc, test_slots_timing);
     suite_add_tcase(s, tc);
     return s;
 }

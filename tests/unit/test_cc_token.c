@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 #include <apr_general.h>
+#include <apr_strings.h>
 #include "cc_token.h"
 #include "suites.h"
 
@@ -58,6 +59,10 @@ START_TEST(test_tokens)
     a[5] = '+';
     ck_assert(!cc_token_valid(a));
     a[5] = 'A';
+    /* exactly 43: one more base64url character is refused too */
+    ck_assert(!cc_token_valid(apr_pstrcat(p, a, "A", NULL)));
+    ck_assert(!cc_token_valid(apr_pstrcat(p, a, a, NULL)));
+    ck_assert(cc_token_valid(a));
     a[43 - 1] = '\0';
     ck_assert(!cc_token_valid(a));
     apr_pool_destroy(p);

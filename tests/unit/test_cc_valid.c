@@ -79,7 +79,12 @@ START_TEST(test_phone)
     ck_assert(cc_phone_valid("+44 20 7946 0958"));
     ck_assert(cc_phone_valid("(212) 555-0100"));
     ck_assert(cc_phone_valid("020.7946.0958"));
+    /* the shortest accepted: six digits, nothing else */
+    ck_assert(cc_phone_valid("123456"));
+    ck_assert(cc_phone_valid("+123456"));
     ck_assert(!cc_phone_valid("12345"));
+    ck_assert(!cc_phone_valid("+12345"));
+    ck_assert(!cc_phone_valid("12 34 5"));
     ck_assert(!cc_phone_valid("44+ 20 7946 0958"));
     ck_assert(!cc_phone_valid("call me maybe"));
     ck_assert(!cc_phone_valid("0123456789012345678901234567890123456789012"));

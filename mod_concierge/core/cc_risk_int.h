@@ -1,0 +1,178 @@
+/*
+ * cc_risk_int.h - private to the risk engine (cc_risk_compile.c,
+ * cc_risk_match.c); not a public header.  The compiled ruleset's layout,
+ * shared by the compiler that writes it and the matcher that reads it,
+ * and the small helpers both use.
+ */
+#ifndef CC_RISK_INT_H
+#define CC_RISK_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "cc_risk.h"
+#include "cc_tok.h"
+
+#define RK_MAX_INPUT    16384u  /* bytes of a message read */
+#define RK_MAX_PTERMS   12      /* terms in one pattern */
+#define RK_MAX_ALTS     48      /* alternatives of one term */
+#define RK_MAX_GAPS     4       /* "~" in one pattern */
+#define RK_GAP          3       /* terms a "~" may skip */
+#define RK_FARGAP       8       /* terms a ".." may skip */
+#define RK_SCOPE        4       /* terms a negator reaches */
+#define RK_SCOPE_MAX    16      /* ... with list words */
+#define RK_MAX_LINE     2000    /* bytes of one rule line */
+#define RK_NUM_MAX      1000000u
+
+#define CAT_ALL   ((1u << CC_RISK_NCATEGORIES) - 1u)
+#define CAT_EMERG (1u << CC_RISK_EMERGENCY)
+
+
+enum { K_WORD = 0, K_PHRASE, K_NEGATOR, K_UNLESS };
+enum { T_LIT = 0, T_PREFIX, T_NUM };
+
+/* Text term flags. */
+#define F_NUM     0x01      /* starts with a digit */
+#define F_ALPHA   0x02      /* a-z only */
+#define F_STOP    0x04      /* English stop word */
+#define F_SUBJ    0x08      /* subject word: ends a negator scope */
+#define F_BREAK   0x10      /* clause-break word */
+#define F_GSENT   0x20      /* sentence break before this term */
+#define F_GCOMMA  0x40      /* comma before this term */
+#define F_LIST    0x80      /* list word: a negator scope goes on */
+
+/* One alternative of a pattern term. */
+typedef struct rk_alt_t {
+    const char *s;          /* folded term; T_NUM: the attached letters */
+    uint32_t    mask;       /* letters a-z present */
+    uint32_t    lo, hi;     /* T_NUM range */
+    uint16_t    len;
+    uint8_t     type;
+    uint8_t     edits;      /* typo tolerance, 0 = exact */
+} rk_alt_t;
+
+typedef struct rk_pterm_t {
+    const rk_alt_t *alt;    /* sorted by rk_first_class */
+    uint32_t        first;  /* rk_first_bit of every alternative */
+    uint8_t         off[29];    /* alternatives of class c: [off[c],
+                                   off[c + 1]) */
+    uint8_t         nalt;
+    uint8_t         gap;    /* other terms allowed before this one */
+} rk_pterm_t;
+
+typedef struct rk_rule_t {
+    const char       *text;     /* the pattern as written */
+    const rk_pterm_t *t;
+    uint32_t          cats;     /* categories (bit mask) */
+    uint16_t          nt;
+    uint8_t           kind;
+    uint8_t           anti;     /* negator "!": a hedge */
+} rk_rule_t;
+
+/* A distinct first term (alternative): the rules that start with it. */
+typedef struct rk_key_t {
+    const rk_alt_t *alt;
+    uint32_t        hash;
+    const uint32_t *rules;      /* every rule starting with this term */
+    const uint32_t *frules;     /* those that allow a typo in it */
+    uint32_t        nrules, nfrules;
+} rk_key_t;
+
+struct cc_ruleset_t {
+    const rk_rule_t *rules;
+    uint32_t         nrules;
+    const rk_key_t  *keys;
+    uint32_t         nkeys;
+    const uint32_t  *slots;     /* hash table: key index + 1, 0 = empty */
+    uint32_t         slot_mask;
+    const uint32_t  *numrules;  /* rules starting with a number term */
+    uint32_t         nnumrules;
+    uint64_t         prefix_lens;  /* bit l: some prefix key has length l */
+    /* typo candidates: key indices by first letter (and length for words) */
+    const uint32_t  *fz_lit;
+    uint32_t         fz_lit_off[26][CC_TOK_MAX + 2];
+    const uint32_t  *fz_pre;
+    uint32_t         fz_pre_off[27];
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline uint32_t rk_hash(const char *s, size_t n, unsigned type)
+{
+    uint32_t h = 2166136261u ^ type;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static inline uint32_t rk_mask(const char *s, size_t n)
+{
+    uint32_t m = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] >= 'a' && s[i] <= 'z') {
+            m |= 1u << (s[i] - 'a');
+        }
+    }
+    return m;
+}
+
+/* A quick filter: class 0-25 for a term starting with a-z, 26 otherwise,
+ * 27 for a number term (T_NUM). */
+static inline unsigned rk_first_class(const char *s, size_t n)
+{
+    if (n > 0 && s[0] >= 'a' && s[0] <= 'z') {
+        return (unsigned)(s[0] - 'a');
+    }
+    return 26;
+}
+
+static inline uint32_t rk_first_bit(const char *s, size_t n)
+{
+    return 1u << rk_first_class(s, n);
+}
+
+static inline int rk_popcount(uint32_t v)
+{
+    return __builtin_popcount(v);
+}
+
+static inline int rk_is_alpha(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < 'a' || s[i] > 'z') {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+/* The key alternative a is the term s[0..n) of that type. */
+static inline int rk_key_eq(const rk_alt_t *a, const char *s, size_t n,
+                            unsigned type)
+{
+    return a->type == type && a->len == n && memcmp(a->s, s, n) == 0;
+}
+
+/* ---- between the files ------------------------------------------------- */
+
+typedef int rk_term_fn(void *baton, const char *term, size_t len,
+                       size_t start, size_t end);
+
+/* Feed the terms of text[0..len) to fn: the chat tokenizer's terms, with
+ * French elision split after the apostrophe ("l'allergie": "l"
+ * "allergie"). */
+void cc_risk_tokenize(const char *text, size_t len, rk_term_fn *fn,
+                      void *baton);
+
+/* Parse the digits at s[*i..n) into *v (capped at RK_NUM_MAX), moving *i
+ * past them; 0 when there is no digit there. */
+int cc_risk_parse_num(const char *s, size_t n, size_t *i, uint32_t *v);
+
+#endif

@@ -1,0 +1,729 @@
+/*
+ * cc_risk_match.c - the risk engine's matcher: cc_risk_check over a
+ * ruleset compiled by cc_risk_compile.c.  See cc_risk.h.
+ *
+ * Message text: the tokenizer's terms, plus French elision: "l'allergie",
+ * "j'ai", "n'ai", "qu'il" are split after the apostrophe ("l" "allergie"),
+ * in patterns too.  Between terms the engine looks at the skipped bytes:
+ *   sentence break  . ! ? ; newline, and … 。 ！ ？ ； ¿ ¡
+ *   comma           , ， – — and a spaced " - "
+ * Clauses end at a sentence break and at a clause-break word (and, but,
+ * however, although, though, except, apart, besides, because, so,
+ * whereas, while; y, pero, aunque, excepto, salvo, porque; et, mais,
+ * cependant, pourtant, sauf, parce).  Phrases never span a sentence break.
+ *
+ * Negator scope: the 4 terms after the negator in its clause; a list word
+ * (or, nor, ni, ou, o) restarts the count ("not on roaccutane or any acne
+ * meds"), up to 16 terms in all.  It ends early at a subject word that
+ * starts a new statement (i, im, ive, id, she, shes, he, hes, we, they,
+ * theyre, my, yo, mi, je, j, il, elle) and at a comma right after the
+ * negator ("No, I'm pregnant").  A match is negated when its first term
+ * is in the scope of a negator whose categories include the match's.
+ *
+ * Unless scope: the clause, further cut at commas (conservative: "I'm
+ * allergic to nuts, do you offer allergy testing?" stays risky).  A match
+ * is excused when an unless of its category matched in the clause of its
+ * first term.  Emergency matches are never negated nor excused.
+ *
+ * Cost: the terms of a message are looked up in a hash of the distinct
+ * first terms of all rules (exact, and each prefix length in use); typo
+ * candidates come from buckets by first letter and length, filtered by
+ * letter sets before a banded edit distance.  Only rules whose first term
+ * matched are tried.  Input is read up to 16 KiB; pattern backtracking is
+ * bounded by the gap limits.
+ */
+#include <stdint.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include "cc_risk_int.h"
+
+static int rk_word_in(const char *w, size_t n, const char *const *list)
+{
+    size_t i;
+
+    for (i = 0; list[i]; i++) {
+        if (list[i][0] == w[0] && strlen(list[i]) == n
+            && memcmp(list[i], w, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *const rk_break_words[] = {
+    "and", "but", "however", "although", "though", "except", "apart",
+    "besides", "because", "so", "whereas", "while",
+    "y", "pero", "aunque", "excepto", "salvo", "porque",
+    "et", "mais", "cependant", "pourtant", "sauf", "parce",
+    NULL
+};
+
+static const char *const rk_list_words[] = {
+    "or", "nor", "ni", "ou", "o",
+    NULL
+};
+
+static const char *const rk_subject_words[] = {
+    "i", "im", "ive", "id", "she", "shes", "he", "hes", "we", "they",
+    "theyre", "my", "yo", "mi", "je", "j", "il", "elle",
+    NULL
+};
+
+/* Optimal string alignment distance between a[0..la) and b[0..lb)
+ * (prefix: between a and the closest prefix of b), or k + 1 when above k.
+ * Lengths are at most CC_TOK_MAX. */
+static int rk_osa(const char *a, int la, const char *b, int lb, int k,
+                  int prefix)
+{
+    int r0[CC_TOK_MAX + 2], r1[CC_TOK_MAX + 2], r2[CC_TOK_MAX + 2];
+    int *pp = r0, *pv = r1, *cu = r2;
+    const int inf = k + 1;
+    int i, j, best;
+
+    if (la > CC_TOK_MAX || lb > CC_TOK_MAX) {
+        return inf;
+    }
+    if (prefix) {
+        if (lb < la - k) {
+            return inf;
+        }
+        if (lb > la + k) {
+            lb = la + k;
+        }
+    }
+    else if (abs(la - lb) > k) {
+        return inf;
+    }
+    for (j = 0; j <= lb; j++) {
+        pv[j] = j <= k ? j : inf;
+        pp[j] = inf;
+    }
+    for (i = 1; i <= la; i++) {
+        int lo = i - k > 1 ? i - k : 1;
+        int hi = i + k < lb ? i + k : lb;
+        int rowmin;
+        int *tmp;
+
+        for (j = 0; j <= lb; j++) {
+            cu[j] = inf;
+        }
+        cu[0] = i <= k ? i : inf;
+        rowmin = cu[0];
+        for (j = lo; j <= hi; j++) {
+            int v = pv[j - 1] + (a[i - 1] != b[j - 1]);
+
+            if (pv[j] + 1 < v) {
+                v = pv[j] + 1;
+            }
+            if (cu[j - 1] + 1 < v) {
+                v = cu[j - 1] + 1;
+            }
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2]
+                && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v) {
+                v = pp[j - 2] + 1;
+            }
+            if (v > inf) {
+                v = inf;
+            }
+            cu[j] = v;
+            if (v < rowmin) {
+                rowmin = v;
+            }
+        }
+        if (rowmin > k) {
+            return inf;
+        }
+        tmp = pp;
+        pp = pv;
+        pv = cu;
+        cu = tmp;
+    }
+    if (!prefix) {
+        return pv[lb];
+    }
+    best = inf;
+    for (j = 0; j <= lb; j++) {
+        if (pv[j] < best) {
+            best = pv[j];
+        }
+    }
+    return best;
+}
+
+/* ---- tokenizing with French elision ------------------------------------- */
+
+typedef struct rk_split_t {
+    const unsigned char *text;
+    size_t               len;
+    rk_term_fn          *fn;
+    void                *baton;
+} rk_split_t;
+
+/* Bytes of an apostrophe at s[i], 0 when none. */
+static size_t rk_apos_at(const unsigned char *s, size_t len, size_t i)
+{
+    if (i < len && s[i] == '\'') {
+        return 1;
+    }
+    if (i + 1 < len && s[i] == 0xCA && s[i + 1] == 0xBC) {
+        return 2;
+    }
+    if (i + 2 < len && s[i] == 0xE2 && s[i + 1] == 0x80 && s[i + 2] == 0x99) {
+        return 3;
+    }
+    return 0;
+}
+
+static int rk_split_cb(void *baton, const char *term, size_t len,
+                       uint32_t pos, size_t start, size_t end)
+{
+    rk_split_t *sp = baton;
+    const unsigned char *s = sp->text;
+    size_t plen = 0, alen = 0;
+
+    if (len >= 2 && start < sp->len) {
+        unsigned char c = (unsigned char)(s[start] | 0x20);
+
+        if (strchr("cdjlmnst", c) && c == (unsigned char)term[0]) {
+            alen = rk_apos_at(s, sp->len, start + 1);
+            plen = alen ? 1 : 0;
+        }
+        else if (c == 'q' && len >= 3 && start + 1 < sp->len
+                 && (s[start + 1] | 0x20) == 'u' && term[0] == 'q'
+                 && term[1] == 'u') {
+            alen = rk_apos_at(s, sp->len, start + 2);
+            plen = alen ? 2 : 0;
+        }
+    }
+    if (plen && len > plen) {
+        if (sp->fn(sp->baton, term, plen, start, start + plen)) {
+            return 1;
+        }
+        return sp->fn(sp->baton, term + plen, len - plen,
+                      start + plen + alen, end);
+    }
+    return sp->fn(sp->baton, term, len, start, end);
+}
+
+void cc_risk_tokenize(const char *text, size_t len, rk_term_fn *fn,
+                      void *baton)
+{
+    rk_split_t sp;
+
+    sp.text = (const unsigned char *)text;
+    sp.len = len;
+    sp.fn = fn;
+    sp.baton = baton;
+    cc_tok_each(text, len, 0, rk_split_cb, &sp);
+}
+
+/* ---- checking ------------------------------------------------------------ */
+
+typedef struct rk_tok_t {
+    const char *s;
+    size_t      start, end;
+    uint32_t    mask;
+    uint32_t    num;        /* F_NUM: integer part */
+    uint32_t    sent, clause, scl;
+    uint32_t    first;      /* rk_first_bit, | 1 << 27 for a number */
+    uint8_t     fclass;     /* rk_first_class */
+    uint16_t    len;
+    uint16_t    suffix;     /* F_NUM: offset of the attached letters */
+    uint16_t    flags;
+} rk_tok_t;
+
+typedef struct rk_text_t {
+    apr_pool_t          *p;
+    const unsigned char *text;
+    size_t               len;
+    rk_tok_t            *t;
+    uint32_t             n, cap;
+    size_t               prev_end;
+    uint32_t             sent, clause, scl;
+} rk_text_t;
+
+/* Look at the bytes skipped between two terms. */
+static unsigned rk_gap_flags(const unsigned char *s, size_t a, size_t b)
+{
+    unsigned f = 0;
+    int space = 0, dash = 0;
+    size_t i;
+
+    for (i = a; i < b; i++) {
+        unsigned char c = s[i];
+
+        switch (c) {
+        case '.': case '!': case '?': case ';': case '\n': case '\r':
+            f |= F_GSENT;
+            break;
+        case ',':
+            f |= F_GCOMMA;
+            break;
+        case ' ': case '\t':
+            space = 1;
+            break;
+        case '-':
+            dash = 1;
+            break;
+        case 0xC2:          /* ¡ ¿ */
+            if (i + 1 < b && (s[i + 1] == 0xA1 || s[i + 1] == 0xBF)) {
+                f |= F_GSENT;
+            }
+            break;
+        case 0xE2:          /* … – — */
+            if (i + 2 < b && s[i + 1] == 0x80) {
+                if (s[i + 2] == 0xA6) {
+                    f |= F_GSENT;
+                }
+                else if (s[i + 2] == 0x93 || s[i + 2] == 0x94) {
+                    f |= F_GCOMMA;
+                }
+            }
+            break;
+        case 0xE3:          /* 。 */
+            if (i + 2 < b && s[i + 1] == 0x80 && s[i + 2] == 0x82) {
+                f |= F_GSENT;
+            }
+            break;
+        case 0xEF:          /* ！ ？ ； ． ， */
+            if (i + 2 < b && s[i + 1] == 0xBC) {
+                unsigned char d = s[i + 2];
+
+                if (d == 0x81 || d == 0x9F || d == 0x9B || d == 0x8E) {
+                    f |= F_GSENT;
+                }
+                else if (d == 0x8C) {
+                    f |= F_GCOMMA;
+                }
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (dash && space) {
+        f |= F_GCOMMA;
+    }
+    return f;
+}
+
+static int rk_text_cb(void *baton, const char *term, size_t len,
+                      size_t start, size_t end)
+{
+    rk_text_t *tx = baton;
+    rk_tok_t *tk;
+    unsigned f;
+
+    if (tx->n == tx->cap) {
+        uint32_t cap = tx->cap ? tx->cap * 2 : 64;
+        rk_tok_t *nt = apr_palloc(tx->p, sizeof(rk_tok_t) * cap);
+
+        if (tx->n) {
+            memcpy(nt, tx->t, sizeof(rk_tok_t) * tx->n);
+        }
+        tx->t = nt;
+        tx->cap = cap;
+    }
+    tk = &tx->t[tx->n];
+    memset(tk, 0, sizeof(*tk));
+    f = rk_gap_flags(tx->text, tx->prev_end < start ? tx->prev_end : start,
+                     start);
+    tx->prev_end = end;
+    tk->s = apr_pstrmemdup(tx->p, term, len);
+    tk->len = (uint16_t)len;
+    tk->start = start;
+    tk->end = end;
+    tk->mask = rk_mask(term, len);
+    if (term[0] >= '0' && term[0] <= '9') {
+        size_t i = 0;
+
+        f |= F_NUM;
+        cc_risk_parse_num(term, len, &i, &tk->num);
+        if (i + 1 < len && term[i] == '.' && term[i + 1] >= '0'
+            && term[i + 1] <= '9') {
+            i++;
+            while (i < len && term[i] >= '0' && term[i] <= '9') {
+                i++;
+            }
+        }
+        tk->suffix = (uint16_t)i;
+    }
+    else if (rk_is_alpha(term, len)) {
+        f |= F_ALPHA;
+        if (len <= 10 && cc_tok_stopword(term, len)) {
+            f |= F_STOP;
+        }
+        if (len <= 9 && rk_word_in(term, len, rk_break_words)) {
+            f |= F_BREAK;
+        }
+        if (len <= 6 && rk_word_in(term, len, rk_subject_words)) {
+            f |= F_SUBJ;
+        }
+        if (len <= 3 && rk_word_in(term, len, rk_list_words)) {
+            f |= F_LIST;
+        }
+    }
+    if (tx->n == 0) {
+        f &= ~(unsigned)(F_GSENT | F_GCOMMA);
+    }
+    if (f & F_GSENT) {
+        tx->sent++;
+        tx->clause++;
+        tx->scl++;
+    }
+    else if (f & F_BREAK) {
+        tx->clause++;
+        tx->scl++;
+    }
+    else if (f & F_GCOMMA) {
+        tx->scl++;
+    }
+    tk->flags = (uint16_t)f;
+    tk->fclass = (uint8_t)rk_first_class(term, len);
+    tk->first = (1u << tk->fclass) | ((f & F_NUM) ? 1u << 27 : 0);
+    tk->sent = tx->sent;
+    tk->clause = tx->clause;
+    tk->scl = tx->scl;
+    tx->n++;
+    return 0;
+}
+
+/* Exact (or prefix, or number) match of one alternative. */
+static int rk_alt_exact(const rk_alt_t *a, const rk_tok_t *tk)
+{
+    if (a->type == T_NUM) {
+        return (tk->flags & F_NUM) && tk->num >= a->lo && tk->num <= a->hi
+               && (size_t)tk->len - tk->suffix == a->len
+               && memcmp(tk->s + tk->suffix, a->s, a->len) == 0;
+    }
+    if (a->s[0] != tk->s[0]) {
+        return 0;
+    }
+    if (a->type == T_LIT) {
+        return tk->len == a->len && memcmp(tk->s, a->s, a->len) == 0;
+    }
+    return tk->len >= a->len && memcmp(tk->s, a->s, a->len) == 0;
+}
+
+/* Match through typo tolerance; the caller checked that tk is an
+ * alphabetic non-stop-word. */
+static int rk_alt_fuzzy(const rk_alt_t *a, const rk_tok_t *tk)
+{
+    int k = a->edits;
+
+    if (!k || tk->s[0] != a->s[0]
+        || rk_popcount(a->mask & ~tk->mask) > k) {
+        return 0;
+    }
+    if (a->type == T_LIT) {
+        char lp = a->s[a->len - 1], lt = tk->s[tk->len - 1];
+
+        if (abs((int)tk->len - (int)a->len) > k
+            || rk_popcount(tk->mask & ~a->mask) > k) {
+            return 0;
+        }
+        if (lp != lt && !(lt == 's' && tk->len == a->len + 1
+                          && tk->s[tk->len - 2] == lp)) {
+            return 0;
+        }
+        return rk_osa(a->s, a->len, tk->s, tk->len, k, 0) <= k;
+    }
+    return rk_osa(a->s, a->len, tk->s, tk->len, k, 1) <= k;
+}
+
+/* 0: no, 1: exact, 2: through typo tolerance. */
+static int rk_alt_eq(const rk_alt_t *a, const rk_tok_t *tk, int fuzzy)
+{
+    if (rk_alt_exact(a, tk)) {
+        return 1;
+    }
+    return fuzzy && (tk->flags & (F_ALPHA | F_STOP)) == F_ALPHA
+           && rk_alt_fuzzy(a, tk) ? 2 : 0;
+}
+
+static int rk_term_eq(const rk_pterm_t *pt, const rk_tok_t *tk, int fuzzy)
+{
+    unsigned a, b = pt->off[tk->fclass], e = pt->off[tk->fclass + 1];
+
+    if (!(pt->first & tk->first)) {
+        return 0;       /* every match needs the same first letter */
+    }
+    if (tk->flags & F_NUM) {
+        for (a = pt->off[27]; a < pt->off[28]; a++) {
+            if (rk_alt_exact(&pt->alt[a], tk)) {
+                return 1;
+            }
+        }
+    }
+    for (a = b; a < e; a++) {
+        if (rk_alt_exact(&pt->alt[a], tk)) {
+            return 1;
+        }
+    }
+    if (fuzzy && (tk->flags & (F_ALPHA | F_STOP)) == F_ALPHA) {
+        for (a = b; a < e; a++) {
+            if (rk_alt_fuzzy(&pt->alt[a], tk)) {
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Match r->t[ti..] with term ti at position pos (same sentence); *last is
+ * the position of the last term, *fz set when a typo was needed. */
+static int rk_match(const rk_rule_t *r, int ti, const rk_text_t *tx,
+                    uint32_t pos, uint32_t sent, int *fz, uint32_t *last)
+{
+    int m, g, maxg;
+
+    if (pos >= tx->n || tx->t[pos].sent != sent) {
+        return 0;
+    }
+    m = rk_term_eq(&r->t[ti], &tx->t[pos],
+                   r->kind == K_WORD || r->kind == K_PHRASE);
+    if (!m) {
+        return 0;
+    }
+    if (ti + 1 == r->nt) {
+        *last = pos;
+        *fz |= m == 2;
+        return 1;
+    }
+    maxg = r->t[ti + 1].gap;
+    for (g = 0; g <= maxg; g++) {
+        if (rk_match(r, ti + 1, tx, pos + 1 + (uint32_t)g, sent, fz, last)) {
+            *fz |= m == 2;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct rk_hit_t {
+    uint32_t rule;
+    uint32_t first, last;
+    int      fuzzy;
+} rk_hit_t;
+
+static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
+                         uint32_t n, const rk_text_t *tx, uint32_t pos,
+                         apr_array_header_t *hits)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        const rk_rule_t *r = &rs->rules[lst[i]];
+        uint32_t last = pos;
+        int fz = 0, h, dup = 0;
+
+        /* a rule reached through two alternatives matches once */
+        for (h = hits->nelts - 1; h >= 0; h--) {
+            const rk_hit_t *o = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+
+            if (o->first != pos) {
+                break;
+            }
+            if (o->rule == lst[i]) {
+                dup = 1;
+                break;
+            }
+        }
+        if (!dup && rk_match(r, 0, tx, pos, tx->t[pos].sent, &fz, &last)) {
+            rk_hit_t *ht = apr_array_push(hits);
+
+            ht->rule = lst[i];
+            ht->first = pos;
+            ht->last = last;
+            ht->fuzzy = fz;
+        }
+    }
+}
+
+static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
+                                 size_t n, unsigned type)
+{
+    uint32_t h = rk_hash(s, n, type);
+    uint32_t i;
+
+    for (i = h & rs->slot_mask; rs->slots[i]; i = (i + 1) & rs->slot_mask) {
+        const rk_key_t *k = &rs->keys[rs->slots[i] - 1];
+
+        if (k->hash == h && rk_key_eq(k->alt, s, n, type)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/* Every rule match starting at term pos. */
+static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
+                       uint32_t pos, apr_array_header_t *hits)
+{
+    const rk_tok_t *tk = &tx->t[pos];
+    const rk_key_t *k;
+    int any = 0;
+    uint32_t l, i;
+
+    if (tk->flags & F_NUM) {
+        rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, hits);
+    }
+    if ((k = rk_lookup(rs, tk->s, tk->len, T_LIT)) != NULL) {
+        rk_try_rules(rs, k->rules, k->nrules, tx, pos, hits);
+        any = 1;
+    }
+    for (l = 1; l <= tk->len && l < 64; l++) {
+        if (((rs->prefix_lens >> l) & 1)
+            && (k = rk_lookup(rs, tk->s, l, T_PREFIX)) != NULL) {
+            rk_try_rules(rs, k->rules, k->nrules, tx, pos, hits);
+            any = 1;
+        }
+    }
+    /* Typo candidates: same first letter, similar length. */
+    if (!any && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP)
+        && tk->len >= 4) {
+        int a = tk->s[0] - 'a';
+        int lo = tk->len - 2, hi = tk->len + 2, len;
+
+        if (lo < 5) {
+            lo = 5;
+        }
+        if (hi > CC_TOK_MAX) {
+            hi = CC_TOK_MAX;
+        }
+        for (len = lo; len <= hi; len++) {
+            uint32_t b = rs->fz_lit_off[a][len];
+            uint32_t e = rs->fz_lit_off[a][len + 1];
+
+            if (len < 9 && abs(len - (int)tk->len) > 1) {
+                continue;
+            }
+            for (i = b; i < e; i++) {
+                k = &rs->keys[rs->fz_lit[i]];
+                if (rk_alt_eq(k->alt, tk, 1) == 2) {
+                    rk_try_rules(rs, k->frules, k->nfrules, tx, pos, hits);
+                }
+            }
+        }
+        for (i = rs->fz_pre_off[a]; i < rs->fz_pre_off[a + 1]; i++) {
+            k = &rs->keys[rs->fz_pre[i]];
+            if (rk_alt_eq(k->alt, tk, 1) == 2) {
+                rk_try_rules(rs, k->frules, k->nfrules, tx, pos, hits);
+            }
+        }
+    }
+}
+
+void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
+                   apr_pool_t *p, cc_risk_result_t *out)
+{
+    rk_text_t tx;
+    apr_array_header_t *hits;
+    uint32_t *neg, *exc;
+    unsigned char *hedge;
+    uint32_t i, maxscl;
+    int h;
+
+    if (!out) {
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    if (!p) {
+        return;
+    }
+    out->matches = apr_array_make(p, 4, sizeof(cc_risk_match_t));
+    if (!rs || !text || len == 0 || rs->nrules == 0) {
+        return;
+    }
+    if (len > RK_MAX_INPUT) {
+        len = RK_MAX_INPUT;
+    }
+    memset(&tx, 0, sizeof(tx));
+    tx.p = p;
+    tx.text = (const unsigned char *)text;
+    tx.len = len;
+    cc_risk_tokenize(text, len, rk_text_cb, &tx);
+    if (tx.n == 0) {
+        return;
+    }
+
+    hits = apr_array_make(p, 16, sizeof(rk_hit_t));
+    for (i = 0; i < tx.n; i++) {
+        rk_find_at(rs, &tx, i, hits);
+    }
+    if (hits->nelts == 0) {
+        return;
+    }
+
+    /* Hedges, then negator scopes and excused clauses. */
+    maxscl = tx.t[tx.n - 1].scl;
+    neg = apr_pcalloc(p, sizeof(uint32_t) * (tx.n + 1));
+    exc = apr_pcalloc(p, sizeof(uint32_t) * (maxscl + 1));
+    hedge = apr_pcalloc(p, tx.n + 1);
+    for (h = 0; h < hits->nelts; h++) {
+        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+        const rk_rule_t *r = &rs->rules[ht->rule];
+        uint32_t j;
+
+        if (r->kind == K_NEGATOR && r->anti) {
+            for (j = ht->first; j <= ht->last; j++) {
+                hedge[j] = 1;
+            }
+        }
+        else if (r->kind == K_UNLESS) {
+            exc[tx.t[ht->first].scl] |= r->cats;
+        }
+    }
+    for (h = 0; h < hits->nelts; h++) {
+        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+        const rk_rule_t *r = &rs->rules[ht->rule];
+        uint32_t c, j, stop;
+
+        if (r->kind != K_NEGATOR || r->anti || hedge[ht->first]) {
+            continue;
+        }
+        c = tx.t[ht->last].clause;
+        stop = ht->last + RK_SCOPE;
+        for (j = ht->last + 1; j <= stop && j < tx.n
+             && j <= ht->last + RK_SCOPE_MAX; j++) {
+            const rk_tok_t *tk = &tx.t[j];
+
+            if (tk->clause != c || (tk->flags & F_SUBJ)
+                || (j == ht->last + 1 && (tk->flags & F_GCOMMA))) {
+                break;
+            }
+            if (tk->flags & F_LIST) {
+                stop = j + RK_SCOPE;
+            }
+            neg[j] |= r->cats;
+        }
+    }
+
+    for (h = 0; h < hits->nelts; h++) {
+        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+        const rk_rule_t *r = &rs->rules[ht->rule];
+        cc_risk_match_t *m;
+        uint32_t bit = r->cats;
+
+        if (r->kind != K_WORD && r->kind != K_PHRASE) {
+            continue;
+        }
+        m = apr_array_push(out->matches);
+        m->category = (cc_risk_category_e)__builtin_ctz(bit);
+        m->rule = r->text;
+        m->start = tx.t[ht->first].start;
+        m->end = tx.t[ht->last].end;
+        m->fuzzy = ht->fuzzy;
+        m->negated = bit != CAT_EMERG
+                     && ((neg[ht->first] & bit)
+                         || (exc[tx.t[ht->first].scl] & bit));
+        if (!m->negated) {
+            out->categories |= bit;
+        }
+    }
+    out->risk = out->categories != 0;
+    out->emergency = (out->categories & CAT_EMERG) != 0;
+}
