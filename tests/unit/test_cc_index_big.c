@@ -252,13 +252,6 @@ static void bf_compare(const bf_t *bf, const gen_t *g, const void *img,
     }
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 START_TEST(test_generated_10k)
 {
     apr_pool_t *p = corpus_pool();
@@ -267,7 +260,7 @@ START_TEST(test_generated_10k)
     bf_t bf;
     size_t len;
     void *img;
-    double build_ms, lat[1000], cpu[1000];
+    double build_ms;
     uint32_t seed = 4242;
     cc_index_stats_t st;
     int i;
@@ -307,35 +300,8 @@ START_TEST(test_generated_10k)
         apr_pool_clear(scratch);
     }
 
-    /* Timing: 1000 queries of 5-10 words. */
-    for (i = 0; i < 1000; i++) {
-        struct timespec t0, t1, c0, c1;
-        char q[256];
-        int w, nw = 5 + (int)(corpus_lcg(&seed) % 6), at = 0;
-        cc_hit_t hits[10];
-
-        for (w = 0; w < nw; w++) {
-            at += snprintf(q + at, sizeof(q) - (size_t)at, "%s%s",
-                           w ? " " : "", gen_word(&g, &seed));
-        }
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        (void)cc_index_search(img, len, q, (size_t)at, hits, 10, scratch);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-        lat[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e6
-                 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
-        cpu[i] = (double)(c1.tv_sec - c0.tv_sec) * 1e6
-                 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e3;
-        apr_pool_clear(scratch);
-    }
-    qsort(lat, 1000, sizeof(double), cmp_dbl);
-    qsort(cpu, 1000, sizeof(double), cmp_dbl);
-    fprintf(stderr, "index 10k: build %.1f ms, image %.1f MB, %u terms; "
-            "search wall p50 %.1f us, p99 %.1f us, max %.1f us; "
-            "cpu p50 %.1f us, p99 %.1f us\n", build_ms,
-            (double)len / 1048576.0, st.nterms, lat[500], lat[990], lat[999],
-            cpu[500], cpu[990]);
+    /* Its speed (build time, search latency) is measured by make bench
+     * (bench/bench_index.c), not here. */
     apr_pool_destroy(scratch);
     apr_pool_destroy(p);
 }
