@@ -125,8 +125,8 @@ static const mc_route routes[] = {
       MC_RL_ADMIN, 0, MC_BODY_JSON,
       "The audit log, newest first, a page at a time",
       NULL, MC_SHAPE("audit_page") },
-    { "GET", "/api/admin/audit/verify", mc_api_admin_audit_verify, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 0, MC_BODY_JSON,
+    { "GET", "/api/admin/audit/verify", mc_api_admin_audit_verify,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Check the audit log's hash chain end to end",
       NULL, MC_SHAPE("audit_verify") },
     { NULL }

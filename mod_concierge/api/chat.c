@@ -476,7 +476,8 @@ static int mc_api_chat_get(mc_ctx *c)
 static const mc_route routes[] = {
     { "POST", "/api/chat", mc_api_chat_post, MC_ROLE_PUBLIC,
       MC_RL_CHAT, 16 * KB, MC_BODY_JSON,
-      "A patient message: a grounded answer, a booking offer or a hand-over to staff",
+      "A patient message: a grounded answer, a booking offer or a hand-over "
+      "to staff",
       MC_SHAPE("chat_message"), MC_SHAPE("chat_reply") },
     { "GET", "/api/chat/{session_id}", mc_api_chat_get, MC_ROLE_PUBLIC,
       MC_RL_NONE, 0, MC_BODY_JSON,

@@ -100,21 +100,23 @@ static int mc_api_admin_services(mc_ctx *c)
     return list(c, "cc_cl_services", "services");
 }
 
-static int mc_api_admin_service_create(mc_ctx *c)
+/* POST (create: required fields) or PUT .../{id} (update: only the fields
+ * sent), the body checked against fields first. */
+static int save_checked(mc_ctx *c, const cc_field_t *fields,
+                        const char *label, const char *what)
 {
-    return mc_body_check(c, service_fields, 1) == OK
-           ? save(c, "cc_cl_service_save", 0, "service") : OK;
-}
+    int create = cc_route_param(&c->params, "id") == NULL;
+    apr_int64_t id = create ? 0 : mc_param_id(c, "id");
 
-static int mc_api_admin_service_update(mc_ctx *c)
-{
-    apr_int64_t id = mc_param_id(c, "id");
-
-    if (id < 0) {
+    if (id < 0 || mc_body_check(c, fields, create) != OK) {
         return OK;
     }
-    return mc_body_check(c, service_fields, 0) == OK
-           ? save(c, "cc_cl_service_save", id, "service") : OK;
+    return save(c, label, id, what);
+}
+
+static int mc_api_admin_service_save(mc_ctx *c)
+{
+    return save_checked(c, service_fields, "cc_cl_service_save", "service");
 }
 
 static int mc_api_admin_practitioners(mc_ctx *c)
@@ -122,21 +124,10 @@ static int mc_api_admin_practitioners(mc_ctx *c)
     return list(c, "cc_cl_practitioners", "practitioners");
 }
 
-static int mc_api_admin_practitioner_create(mc_ctx *c)
+static int mc_api_admin_practitioner_save(mc_ctx *c)
 {
-    return mc_body_check(c, practitioner_fields, 1) == OK
-           ? save(c, "cc_cl_practitioner_save", 0, "practitioner") : OK;
-}
-
-static int mc_api_admin_practitioner_update(mc_ctx *c)
-{
-    apr_int64_t id = mc_param_id(c, "id");
-
-    if (id < 0) {
-        return OK;
-    }
-    return mc_body_check(c, practitioner_fields, 0) == OK
-           ? save(c, "cc_cl_practitioner_save", id, "practitioner") : OK;
+    return save_checked(c, practitioner_fields, "cc_cl_practitioner_save",
+                        "practitioner");
 }
 
 /* "HH:MM" -> minutes; "24:00" allowed only as an end. */
@@ -356,40 +347,40 @@ static const mc_route routes[] = {
       MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Services, active or not",
       NULL, MC_SHAPE("service_list") },
-    { "POST", "/api/admin/services", mc_api_admin_service_create, MC_ROLE_ADMIN,
+    { "POST", "/api/admin/services", mc_api_admin_service_save, MC_ROLE_ADMIN,
       MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
       "Add a service",
       &service_shape, &service_shape },
-    { "PUT", "/api/admin/services/{id}", mc_api_admin_service_update, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+    { "PUT", "/api/admin/services/{id}", mc_api_admin_service_save,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
       "Change a service (only the fields sent)",
       &service_shape, &service_shape },
-    { "GET", "/api/admin/practitioners", mc_api_admin_practitioners, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0, MC_BODY_JSON,
+    { "GET", "/api/admin/practitioners", mc_api_admin_practitioners,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Practitioners with their services and hours",
       NULL, MC_SHAPE("practitioner_list") },
-    { "POST", "/api/admin/practitioners", mc_api_admin_practitioner_create, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+    { "POST", "/api/admin/practitioners", mc_api_admin_practitioner_save,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
       "Add a practitioner",
       &practitioner_shape, &practitioner_shape },
-    { "PUT", "/api/admin/practitioners/{id}", mc_api_admin_practitioner_update, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+    { "PUT", "/api/admin/practitioners/{id}", mc_api_admin_practitioner_save,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
       "Change a practitioner (only the fields sent)",
       &practitioner_shape, &practitioner_shape },
-    { "PUT", "/api/admin/practitioners/{id}/hours", mc_api_admin_hours_put, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
+    { "PUT", "/api/admin/practitioners/{id}/hours", mc_api_admin_hours_put,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 8 * KB, MC_BODY_JSON,
       "Replace a practitioner's weekly hours",
       MC_SHAPE("weekly_hours"), &practitioner_shape },
     { "GET", "/api/admin/exceptions", mc_api_admin_exceptions, MC_ROLE_STAFF,
       MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Closures and time off in a date range",
       NULL, MC_SHAPE("exception_list") },
-    { "POST", "/api/admin/exceptions", mc_api_admin_exception_create, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
+    { "POST", "/api/admin/exceptions", mc_api_admin_exception_create,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
       "Add a closure or time off",
       MC_SHAPE("exception"), MC_SHAPE("exception") },
-    { "DELETE", "/api/admin/exceptions/{id}", mc_api_admin_exception_delete, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0, MC_BODY_JSON,
+    { "DELETE", "/api/admin/exceptions/{id}", mc_api_admin_exception_delete,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Remove a closure or time off",
       NULL, MC_SHAPE("deleted") },
     { "GET", "/api/admin/settings", mc_api_admin_settings_get, MC_ROLE_STAFF,

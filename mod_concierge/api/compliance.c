@@ -173,13 +173,33 @@ static int rules_create(mc_ctx *c)
                         rule_json(apr_strtoi64(id, NULL, 10), &b), 201);
 }
 
+/* Run a rule's UPDATE or DELETE in t: OK, or DONE after rolling back
+ * and answering (503, or 404 when no rule has that id). */
+static int rule_change(mc_tx *t, const char *label, int nargs,
+                       const char **args)
+{
+    int n = 0;
+
+    if (mc_db_query(t->c->r, t->dbd, label, &n, nargs, args)
+        != APR_SUCCESS) {
+        mc_tx_abort(t);
+        mc_error_db(t->c);
+        return DONE;
+    }
+    if (n == 0) {
+        mc_tx_abort(t);
+        mc_error(t->c, 404, "not_found", "no rule with that id");
+        return DONE;
+    }
+    return OK;
+}
+
 static int rules_update(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_int64_t id = mc_param_id(c, "id");
     const char *args[8];
     rule_body b;
-    int n = 0;
     mc_tx t;
 
     if (id < 0 || parse_rule(c, &b) != OK || mc_tx_begin(c, &t) != OK) {
@@ -187,14 +207,8 @@ static int rules_update(mc_ctx *c)
     }
     rule_args(c, &b, args);
     args[7] = MC_I64(r->pool, id);
-    if (mc_db_query(r, t.dbd, "cc_rule_update", &n, 8, args)
-        != APR_SUCCESS) {
-        mc_tx_abort(&t);
-        return mc_error_db(c);
-    }
-    if (n == 0) {
-        mc_tx_abort(&t);
-        return mc_error(c, 404, "not_found", "no rule with that id");
+    if (rule_change(&t, "cc_rule_update", 8, args) != OK) {
+        return OK;
     }
     return rules_commit(&t, "safety.rule.update", args[7], rule_json(id, &b),
                         200);
@@ -205,21 +219,14 @@ static int rules_delete(mc_ctx *c)
     request_rec *r = c->r;
     apr_int64_t id = mc_param_id(c, "id");
     const char *args[1];
-    int n = 0;
     mc_tx t;
 
     if (id < 0 || mc_tx_begin(c, &t) != OK) {
         return OK;
     }
     args[0] = MC_I64(r->pool, id);
-    if (mc_db_query(r, t.dbd, "cc_rule_delete", &n, 1, args)
-        != APR_SUCCESS) {
-        mc_tx_abort(&t);
-        return mc_error_db(c);
-    }
-    if (n == 0) {
-        mc_tx_abort(&t);
-        return mc_error(c, 404, "not_found", "no rule with that id");
+    if (rule_change(&t, "cc_rule_delete", 1, args) != OK) {
+        return OK;
     }
     return rules_commit(&t, "safety.rule.delete", args[0],
                         json_pack("{s:I, s:b}", "id", (json_int_t)id,

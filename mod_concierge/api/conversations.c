@@ -144,12 +144,12 @@ static int mc_api_admin_conversation(mc_ctx *c)
 /* ---- routes and statements ---------------------------------------------- */
 
 static const mc_route routes[] = {
-    { "GET", "/api/admin/conversations", mc_api_admin_conversations, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0, MC_BODY_JSON,
+    { "GET", "/api/admin/conversations", mc_api_admin_conversations,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Conversations, newest first, a page at a time",
       NULL, MC_SHAPE("conversation_list") },
-    { "GET", "/api/admin/conversations/{id}", mc_api_admin_conversation, MC_ROLE_STAFF,
-      MC_RL_ADMIN, 0, MC_BODY_JSON,
+    { "GET", "/api/admin/conversations/{id}", mc_api_admin_conversation,
+      MC_ROLE_STAFF, MC_RL_ADMIN, 0, MC_BODY_JSON,
       "One conversation with its messages (the read is audited)",
       NULL, MC_SHAPE("conversation") },
     { NULL }

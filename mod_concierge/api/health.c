@@ -173,7 +173,8 @@ static const mc_route routes[] = {
       NULL, MC_SHAPE("health") },
     { "GET", "/api/admin/health", mc_api_admin_health, MC_ROLE_ADMIN,
       MC_RL_ADMIN, 0, MC_BODY_JSON,
-      "Every component's state: database, index, rules, LLM, calendar, notifications",
+      "Every component's state: database, index, rules, LLM, calendar, "
+      "notifications",
       NULL, MC_SHAPE("admin_health") },
     { "GET", "/api/admin/metrics", mc_api_admin_metrics, MC_ROLE_ADMIN,
       MC_RL_ADMIN, 0, MC_BODY_JSON,

@@ -143,8 +143,8 @@ static const mc_route routes[] = {
       MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Staff accounts (never their password hashes)",
       NULL, MC_SHAPE("user_list") },
-    { "PUT", "/api/admin/users/{username}", mc_api_admin_user_put, MC_ROLE_ADMIN,
-      MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
+    { "PUT", "/api/admin/users/{username}", mc_api_admin_user_put,
+      MC_ROLE_ADMIN, MC_RL_ADMIN, 4 * KB, MC_BODY_JSON,
       "Create or change a staff account",
       MC_SHAPE("user"), MC_SHAPE("user") },
     { NULL }
