@@ -8,6 +8,9 @@ if [ -f "$CC_TOP/.env" ]; then set -a; . "$CC_TOP/.env"; set +a; fi
 
 "$CC_TOP/scripts/pg.sh" start
 trap '"$CC_TOP/scripts/httpd.sh" stop; "$CC_TOP/scripts/pg.sh" stop; echo; echo "stopped."' EXIT
+# A TERM or HUP (a supervisor, a closed terminal) stops everything too.
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 "$CC_TOP/scripts/seed.sh"
 "$CC_TOP/scripts/httpd.sh" stop      # a leftover from an unclean exit
 
