@@ -72,8 +72,8 @@ int mc_reply_raw(mc_ctx *c, int status, const char *ctype, const char *text,
 int mc_error(mc_ctx *c, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int mc_error_problem(mc_ctx *c, const cc_problem_t *prob);
-/* 503 db_unavailable with Retry-After: the one answer for "PostgreSQL
- * could not be asked"; returns OK. */
+/* 503 db_unavailable: the one answer for "PostgreSQL could not be asked"
+ * (mc_error adds Retry-After to every db_unavailable); returns OK. */
 int mc_error_db(mc_ctx *c);
 /* Writes the envelope for r directly (used before a ctx exists). */
 int mc_send_error(request_rec *r, int status, const char *code,

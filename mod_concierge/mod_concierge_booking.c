@@ -19,23 +19,18 @@
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "apr_thread_mutex.h"
-#include "apr_lib.h"
 #include "mod_concierge_api.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
-#include "mod_concierge_audit.h"
 #include "mod_concierge_booking.h"
 #include "mod_concierge_calendar.h"
 #include "mod_concierge_ticker.h"
-#include "util_script.h"
 #include "cc_clinic.h"
 #include "cc_intent.h"
 #include "cc_manage.h"
-#include "cc_token.h"
 #include "cc_json.h"
 #include "cc_time.h"
 #include "cc_tz.h"
-#include "cc_valid.h"
 
 #define BK_SWEEP_TICK      apr_time_from_msec(200)
 
@@ -92,7 +87,6 @@ const cc_tz_t *mc_booking_tz(const server_rec *s)
                                    APR_HASH_KEY_STRING) : NULL;
 }
 
-
 /* Seals staged audit entries into the chain (every 200 ms), releases
  * lapsed payment holds (every 5 s) and forgets day-old idempotency keys
  * (every 10 min), whatever traffic there is (no external cron). */
@@ -139,21 +133,6 @@ char *mc_booking_manage_token(apr_pool_t *p, const char *nonce)
 static apr_int64_t jint(json_t *o, const char *k)
 {
     return (apr_int64_t)json_integer_value(json_object_get(o, k));
-}
-
-
-static int64_t local_day(const cc_tz_t *tz, int64_t t)
-{
-    return cc_clinic_local_day(tz, t);
-}
-
-
-static json_t *load_json(mc_ctx *c, const char *text)
-{
-    json_error_t jerr;
-    json_t *j = text ? json_loads(text, 0, &jerr) : NULL;
-
-    return j ? cc_json_pool_own(c->r->pool, j) : NULL;
 }
 
 /* ---- the clinic model, cached per process ----------------------------------
@@ -390,7 +369,7 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
                                          " in the evening" };
     request_rec *r = c->r;
     const cc_tz_t *tz = mc_booking_tz(r->server);
-    int64_t today = local_day(tz, (int64_t)apr_time_sec(apr_time_now()));
+    int64_t today = cc_clinic_local_day(tz, (int64_t)apr_time_sec(apr_time_now()));
     cc_intent_service_t *svcs;
     cc_book_intent_t in;
     apr_array_header_t *picked;
@@ -406,7 +385,7 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
         return NULL;
     }
     text = mc_db_text(c->r, "cc_bk_offer_services", 0, NULL, &dbfail);
-    if (dbfail || !(list = load_json(c, text)) || !json_array_size(list)) {
+    if (dbfail || !(list = mc_pg_json(c->r, text)) || !json_array_size(list)) {
         return NULL;            /* no services: the knowledge answers */
     }
     n = (int)json_array_size(list);

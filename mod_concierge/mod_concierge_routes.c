@@ -230,6 +230,10 @@ int mc_error(mc_ctx *c, int status, const char *code, const char *fmt, ...)
     msg = apr_pvsprintf(c->r->pool, fmt, ap);
     va_end(ap);
     c->replied = 1;
+    if (status == 503 && !strcmp(code, "db_unavailable")) {
+        /* Every database outage, whatever its message: come back soon. */
+        apr_table_setn(c->r->err_headers_out, "Retry-After", "5");
+    }
     if (status >= 500) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, CCLOGNO(00301)
                       "%d %s", status, code);
@@ -239,7 +243,6 @@ int mc_error(mc_ctx *c, int status, const char *code, const char *fmt, ...)
 
 int mc_error_db(mc_ctx *c)
 {
-    apr_table_setn(c->r->err_headers_out, "Retry-After", "5");
     return mc_error(c, 503, "db_unavailable", "the database is unavailable");
 }
 

@@ -19,7 +19,6 @@
  */
 #include <stdlib.h>
 #include "apr_strings.h"
-#include "apr_lib.h"
 #include "mod_concierge_api.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"

@@ -298,7 +298,8 @@ static int mc_api_chat_post(mc_ctx *c)
         }
     }
     out = json_object();
-    sources = json_array();
+    /* Both pool-owned: every early return leaves nothing behind. */
+    sources = cc_json_pool_own(r->pool, json_array());
     cc_json_pool_own(r->pool, out);
     {
         rv = mc_index_query(r, message, strlen(message), MC_CHAT_K, hits, &n,
@@ -356,7 +357,6 @@ static int mc_api_chat_post(mc_ctx *c)
                                     "checks are not available right now");
                 }
                 if (rs.risky || rs.emergency) {
-                    json_decref(sources);
                     return escalate(c, &ids, message, &rs, "reply");
                 }
                 t.mode = "llm";
@@ -387,7 +387,7 @@ static int mc_api_chat_post(mc_ctx *c)
                              "llm_attempts", llm.attempts,
                              "llm_error", llm.error);
     }
-    t.sources = cc_json_pool_own(r->pool, json_incref(sources));
+    t.sources = sources;
     if (!t.timing) {
         t.timing = json_object();
     }
@@ -395,7 +395,6 @@ static int mc_api_chat_post(mc_ctx *c)
     json_object_set_new(t.timing, "total_ms",
                         json_integer((apr_time_now() - t0) / 1000));
     if (store_turn(r, &t, c->rid, logging, 0) != APR_SUCCESS) {
-        json_decref(sources);
         return mc_error(c, 503, "db_unavailable", "the conversation could "
                         "not be saved; please try again");
     }
@@ -421,13 +420,12 @@ static int mc_api_chat_post(mc_ctx *c)
                            "\",\"status\":\"", t.status, "\",\"reply\":",
                            t.reply_q, ",\"sources\":", t.sources_txt, "}",
                            NULL);
-        json_decref(sources);
         return mc_reply_raw(c, 200, "application/json", text, strlen(text));
     }
     json_object_set_new(out, "session_id", json_string(t.session));
     json_object_set_new(out, "status", json_string(t.status));
     json_object_set_new(out, "reply", json_string(t.reply));
-    json_object_set_new(out, "sources", sources);
+    json_object_set(out, "sources", sources);
     json_incref(out);
     return mc_reply(c, 200, out);
 }

@@ -155,7 +155,7 @@ static int mc_api_admin_hours_put(mc_ctx *c)
     json_t *hours, *rows, *h;
     json_error_t jerr;
     const char *args[4], *t;
-    int span[7][64][2], nspan[7] = { 0 };
+    int span[7][8][2], nspan[7] = { 0 };
     size_t i;
     int dbfail, k;
 

@@ -133,11 +133,11 @@ static int failed(mc_tx *t)
     return mc_error_db(t->c);
 }
 
-static int conflict(mc_tx *t, int status, const char *code, const char *msg,
-                    const char *who)
+/* Roll back and refuse with msg (already written). */
+static int conflict(mc_tx *t, int status, const char *code, const char *msg)
 {
     mc_tx_abort(t);
-    return mc_error(t->c, status, code, msg, who);
+    return mc_error(t->c, status, code, "%s", msg);
 }
 
 static int escalation_claim(mc_ctx *c)
@@ -152,11 +152,12 @@ static int escalation_claim(mc_ctx *c)
     }
     if (!strcmp(status, "resolved")) {
         return conflict(&t, 409, "already_resolved", "this escalation is "
-                        "resolved%s", "");
+                        "resolved");
     }
     if (*assignee && strcmp(assignee, c->user)) {
-        return conflict(&t, 409, "claimed_by_other", "already claimed by %s; "
-                        "ask them or an admin to reassign it", assignee);
+        return conflict(&t, 409, "claimed_by_other", apr_psprintf(c->r->pool,
+                        "already claimed by %s; ask them or an admin to "
+                        "reassign it", assignee));
     }
     args[0] = c->user;
     args[1] = MC_I64(c->r->pool, id);
@@ -183,12 +184,12 @@ static int escalation_reply(mc_ctx *c)
     if (!strcmp(status, "resolved")) {
         return conflict(&t, 409, "already_resolved", "this escalation is "
                         "resolved; the bot answers this conversation "
-                        "again%s", "");
+                        "again");
     }
     if (*assignee && strcmp(assignee, c->user) && c->role != MC_ROLE_ADMIN) {
-        return conflict(&t, 409, "claimed_by_other", "%s is handling this "
-                        "escalation; ask them or an admin to reassign it",
-                        assignee);
+        return conflict(&t, 409, "claimed_by_other", apr_psprintf(r->pool,
+                        "%s is handling this escalation; ask them or an "
+                        "admin to reassign it", assignee));
     }
     args[0] = conv;
     args[1] = "staff";
@@ -228,6 +229,7 @@ static int escalation_reassign(mc_ctx *c)
     const mc_srv_conf *conf = mc_config_get(r->server);
     apr_dbd_results_t *res;
     json_error_t jerr;
+    int known = 1;      /* a ConciergeUserRole user */
     mc_tx t;
 
     if (id < 0) {
@@ -242,18 +244,23 @@ static int escalation_reassign(mc_ctx *c)
     }
     if (!strcmp(status, "resolved")) {
         return conflict(&t, 409, "already_resolved", "this escalation is "
-                        "resolved%s", "");
+                        "resolved");
     }
     if (c->role != MC_ROLE_ADMIN && *assignee && strcmp(assignee, c->user)) {
         return conflict(&t, 403, "forbidden", "only its assignee or an admin "
-                        "may reassign it%s", "");
+                        "may reassign it");
     }
     args[0] = to;
-    if (!apr_hash_get(conf->user_roles, to, APR_HASH_KEY_STRING)
-        && (mc_db_select(r, t.dbd, "cc_user_active", &res, 1, args)
-            != APR_SUCCESS || !mc_db_value(r, t.dbd, res, 0))) {
+    if (!apr_hash_get(conf->user_roles, to, APR_HASH_KEY_STRING)) {
+        if (mc_db_select(r, t.dbd, "cc_user_active", &res, 1, args)
+            != APR_SUCCESS) {
+            return failed(&t);
+        }
+        known = mc_db_value(r, t.dbd, res, 0) != NULL;
+    }
+    if (!known) {
         return conflict(&t, 422, "unknown_user", "no active staff account "
-                        "with that name%s", "");
+                        "with that name");
     }
     args[1] = MC_I64(r->pool, id);
     if (mc_db_query(r, t.dbd, "cc_esc_claim", NULL, 2, args)
@@ -278,7 +285,7 @@ static int escalation_resolve(mc_ctx *c)
     }
     if (!strcmp(status, "resolved")) {
         return conflict(&t, 409, "already_resolved", "this escalation is "
-                        "resolved%s", "");
+                        "resolved");
     }
     args[0] = outcome;
     args[1] = c->user;

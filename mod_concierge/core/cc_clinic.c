@@ -147,19 +147,13 @@ static int pract_parse(apr_pool_t *p, const json_t *pr, cl_pract *b)
            && exceptions_parse(p, json_object_get(pr, "exceptions"), b);
 }
 
-static apr_status_t root_release(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
 apr_status_t cc_clinic_parse(cc_clinic_t **out, apr_pool_t *p,
                              const char *text, size_t len,
                              cc_problem_t *prob)
 {
     json_error_t jerr;
-    json_t *root = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)
-                        : NULL;
+    json_t *root = text ? cc_json_pool_own(p, json_loadb(text, len,
+                              JSON_REJECT_DUPLICATES, &jerr)) : NULL;
     const json_t *prs, *svs, *sv, *pr;
     const char *key;
     cc_clinic_t *m;
@@ -171,7 +165,6 @@ apr_status_t cc_clinic_parse(cc_clinic_t **out, apr_pool_t *p,
                        "JSON");
         return APR_EINVAL;
     }
-    apr_pool_cleanup_register(p, root, root_release, apr_pool_cleanup_null);
     prs = json_object_get(root, "practitioners");
     svs = json_object_get(root, "services");
     if (!json_is_object(root) || !json_is_object(json_object_get(root,

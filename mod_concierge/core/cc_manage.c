@@ -62,19 +62,11 @@ apr_status_t cc_manage_token(char **out, apr_pool_t *p,
 
 int cc_manage_token_check(const char *token, const char *stored_hash)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char have[64];
+    char have[65];
 
     if (!token || !*token || !stored_hash || strlen(stored_hash) != 64
-        || EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL) != 1
-        || n != 32) {
+        || !cc_sha256_hex_buf(have, token, strlen(token))) {
         return 0;
-    }
-    for (i = 0; i < 32; i++) {
-        have[2 * i] = hex[md[i] >> 4];
-        have[2 * i + 1] = hex[md[i] & 15];
     }
     return CRYPTO_memcmp(have, stored_hash, 64) == 0;
 }

@@ -43,15 +43,15 @@ char *cc_b64url(apr_pool_t *p, const unsigned char *d, size_t n)
     return out;
 }
 
-char *cc_sha256_hex(apr_pool_t *p, const void *d, size_t n)
+int cc_sha256_hex_buf(char out[65], const void *d, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0, i;
-    char *out = apr_palloc(p, 65);
+    int ok = EVP_Digest(d, n, md, &mdlen, EVP_sha256(), NULL) == 1
+             && mdlen == 32;
 
-    if (EVP_Digest(d, n, md, &mdlen, EVP_sha256(), NULL) != 1
-        || mdlen != 32) {
+    if (!ok) {
         memset(md, 0, sizeof(md));
     }
     for (i = 0; i < 32; i++) {
@@ -59,6 +59,14 @@ char *cc_sha256_hex(apr_pool_t *p, const void *d, size_t n)
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[64] = '\0';
+    return ok;
+}
+
+char *cc_sha256_hex(apr_pool_t *p, const void *d, size_t n)
+{
+    char *out = apr_palloc(p, 65);
+
+    cc_sha256_hex_buf(out, d, n);
     return out;
 }
 

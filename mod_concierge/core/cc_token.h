@@ -15,6 +15,9 @@ char *cc_b64url(apr_pool_t *p, const unsigned char *d, size_t n);
 
 /* Lowercase hex SHA-256 of d[0..n) (64 digits), in p. */
 char *cc_sha256_hex(apr_pool_t *p, const void *d, size_t n);
+/* The same into out (65 bytes); 0 when OpenSSL failed (out then holds the
+ * hex of 32 zero bytes, which no real token hashes to). */
+int cc_sha256_hex_buf(char out[65], const void *d, size_t n);
 
 /* 32 random bytes as base64url (43 characters), or NULL when the random
  * source fails. */

@@ -1,6 +1,7 @@
 /* The test corpus shared by the index, sentence-table and answer unit
  * tests (corpus.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <check.h>
@@ -165,4 +166,26 @@ void corpus_sources(cc_source_t *src)
     src[2].text = peel_text;
     src[2].len = sizeof(peel_text) - 1;
     src[2].score = 1.0;
+}
+
+/* The whole file at path in p, NUL-terminated; NULL when it cannot be
+ * opened. */
+char *corpus_slurp(apr_pool_t *p, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f) {
+        return NULL;
+    }
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    ck_assert_int_ge(n, 0);
+    ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+    buf = apr_palloc(p, (apr_size_t)n + 1);
+    *len = fread(buf, 1, (size_t)n, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
 }

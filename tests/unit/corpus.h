@@ -13,6 +13,10 @@
 /* A new root pool (the test fails when it cannot be made). */
 apr_pool_t *corpus_pool(void);
 
+/* The whole file at path in p, NUL-terminated, its length in *len; NULL
+ * when it cannot be opened. */
+char *corpus_slurp(apr_pool_t *p, const char *path, size_t *len);
+
 /* The next value of the linear congruential sequence in *s (24 bits). */
 uint32_t corpus_lcg(uint32_t *s);
 

@@ -13,6 +13,7 @@
 #include <apr_tables.h>
 #include "cc_risk.h"
 #include "suites.h"
+#include "corpus.h"
 
 #define P   (1u << CC_RISK_PREGNANCY)
 #define A   (1u << CC_RISK_ALLERGY)
@@ -508,26 +509,6 @@ END_TEST
 
 /* ---- robustness ----------------------------------------------------------- */
 
-static char *slurp(apr_pool_t *p, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f) {
-        return NULL;
-    }
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    ck_assert_int_ge(n, 0);
-    ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
-    buf = apr_palloc(p, (apr_size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* The shipped rules text; the test runner runs from the repository
  * root. */
 static char *shipped_text(apr_pool_t *p, size_t *len)
@@ -540,7 +521,7 @@ static char *shipped_text(apr_pool_t *p, size_t *len)
     size_t i;
 
     for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && !text; i++) {
-        text = slurp(p, paths[i], len);
+        text = corpus_slurp(p, paths[i], len);
     }
     ck_assert_msg(text != NULL, "conf/risk-rules.txt not found");
     return text;

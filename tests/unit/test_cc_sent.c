@@ -337,27 +337,6 @@ START_TEST(test_sents_random)
 }
 END_TEST
 
-/* The whole file at path in p, NUL-terminated; NULL when it cannot be
- * opened. */
-static char *slurp(apr_pool_t *p, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f) {
-        return NULL;
-    }
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    ck_assert_int_ge(n, 0);
-    ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
-    buf = apr_palloc(p, (apr_size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* The sample knowledge (every .md file of knowledge/, chunked and indexed
  * as the module does) against the labelled questions: for every chunk alone
@@ -393,7 +372,7 @@ START_TEST(test_sents_knowledge)
         if (n < 4 || strcmp(e->d_name + n - 3, ".md") != 0) {
             continue;
         }
-        md = slurp(p, apr_pstrcat(p, root, "/knowledge/", e->d_name, NULL),
+        md = corpus_slurp(p, apr_pstrcat(p, root, "/knowledge/", e->d_name, NULL),
                    &n);
         ck_assert_ptr_nonnull(md);
         ch = cc_chunk_markdown(p, e->d_name, md, n, 1200);
@@ -411,7 +390,7 @@ START_TEST(test_sents_knowledge)
     ck_assert_int_eq(cc_index_build(&img, &len, b, p, &prob), APR_SUCCESS);
     ck_assert_int_eq(cc_index_check(img, len), 0);
 
-    tsv = slurp(p, apr_pstrcat(p, root, "/tests/eval/retrieval.tsv", NULL),
+    tsv = corpus_slurp(p, apr_pstrcat(p, root, "/tests/eval/retrieval.tsv", NULL),
                 &n);
     ck_assert_msg(tsv != NULL, "tests/eval/retrieval.tsv not found");
     for (line = apr_strtok(tsv, "\n", &save); line;
