@@ -11,6 +11,7 @@
 #include "http_core.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_http.h"
+#include "cc_risk.h"
 
 const char *const mc_rl_class_names[MC_RL_NCLASSES] = {
     "chat", "booking", "payment", "admin", "login", "browse"
@@ -59,7 +60,7 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     "https://api.groq.com/openai/v1",   /* MC_CONFS_LLM_BASE */
     "llama-3.1-8b-instant",             /* MC_CONFS_LLM_MODEL */
     NULL,                               /* MC_CONFS_LLM_KEY */
-    "en,es,fr",                         /* MC_CONFS_RISK_LANGS */
+    CC_RISK_LANGS,                      /* MC_CONFS_RISK_LANGS */
     "999",                              /* MC_CONFS_EMERGENCY_NUMBER */
     NULL,                               /* MC_CONFS_NOTIFY_WEBHOOK */
     NULL,                               /* MC_CONFS_NOTIFY_SECRET */
@@ -527,9 +528,9 @@ static const char *set_risk_langs(cmd_parms *cmd, void *dc, const char *arg)
 
     for (tok = apr_strtok(copy, ",", &last); tok;
          tok = apr_strtok(NULL, ",", &last)) {
-        if (strcmp(tok, "en") && strcmp(tok, "es") && strcmp(tok, "fr")) {
+        if (!cc_risk_lang_known(tok, strlen(tok))) {
             return apr_psprintf(cmd->pool, "ConciergeRiskLanguages: '%s' is "
-                                "not one of en, es, fr", tok);
+                                "not one of " CC_RISK_LANGS, tok);
         }
     }
     srv_conf(cmd)->strs[MC_CONFS_RISK_LANGS] = apr_pstrdup(cmd->pool, arg);
@@ -695,7 +696,7 @@ const command_rec mc_cmds[] = {
     INT_CMD("ConciergeChatLog", d_chat_log,
             "On: store every conversation and message (chat logs)"),
     AP_INIT_TAKE1("ConciergeRiskLanguages", set_risk_langs, NULL, RSRC_CONF,
-                  "languages whose risk rules are used: en,es,fr"),
+                  "languages whose risk rules are used (" CC_RISK_LANGS ")"),
     AP_INIT_TAKE1("ConciergeEmergencyNumber", set_emergency_number, NULL,
                   RSRC_CONF, "the emergency number patients are told to call"),
     INT_CMD("ConciergeEscalationSLA", d_sla,

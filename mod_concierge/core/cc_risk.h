@@ -14,7 +14,7 @@
  *   category  pregnancy | allergy | chronic | medication | minor |
  *             recent_procedure | mental_health | emergency |
  *             medical_advice   (the last is for checking generated replies)
- *   lang      en | es | fr | *     (* = any language)
+ *   lang      one of CC_RISK_LANGS, or * (any language)
  *   kind      word    one term; typo-tolerant (edit distance 1 for terms of
  *                     5+ letters, 2 for 9+), and a trailing '*' makes it a
  *                     prefix ("pregnan*")
@@ -58,6 +58,13 @@ typedef enum {
 } cc_risk_category_e;
 
 extern const char *const cc_risk_category_names[CC_RISK_NCATEGORIES];
+
+/* The languages rules may be written for (ISO 639-1), in the form
+ * ConciergeRiskLanguages takes. */
+#define CC_RISK_LANGS "en,es,fr,de,it,pt,nl,pl"
+
+/* s[0..n) is one of CC_RISK_LANGS. */
+int cc_risk_lang_known(const char *s, size_t n);
 
 typedef struct cc_ruleset_t cc_ruleset_t;
 

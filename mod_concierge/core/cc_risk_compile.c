@@ -339,6 +339,21 @@ typedef struct rk_tmp_rule_t {
     int         anti;
 } rk_tmp_rule_t;
 
+int cc_risk_lang_known(const char *s, size_t n)
+{
+    const char *q = CC_RISK_LANGS;
+
+    if (n != 2) {
+        return 0;
+    }
+    for (; *q; q += q[2] ? 3 : 2) {
+        if (q[0] == s[0] && q[1] == s[1]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int rk_lang_kept(const char *langs, const char *lang, size_t n)
 {
     const char *q = langs;
@@ -471,12 +486,10 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
     if ((err = rk_parse_cats(fcat, ncat, kind, &r->cats, sp)) != NULL) {
         return err;
     }
-    if (!((nlang == 2 && (memcmp(flang, "en", 2) == 0
-                          || memcmp(flang, "es", 2) == 0
-                          || memcmp(flang, "fr", 2) == 0))
-          || (nlang == 1 && flang[0] == '*'))) {
-        return apr_psprintf(sp, "unknown language '%s' (en, es, fr, *)",
-                            rk_frag(sp, flang, nlang));
+    if (!cc_risk_lang_known(flang, nlang)
+        && !(nlang == 1 && flang[0] == '*')) {
+        return apr_psprintf(sp, "unknown language '%s' (" CC_RISK_LANGS
+                            ", *)", rk_frag(sp, flang, nlang));
     }
     while (q < e && (*q == ' ' || *q == '\t')) {
         q++;

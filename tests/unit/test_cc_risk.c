@@ -404,7 +404,7 @@ static const struct {
     { "pregnancy en word", 1, "empty pattern" },
     { "pregnancy en word   \t ", 1, "empty pattern" },
     { "pregnancy en", 1, "missing" },
-    { "# c\n\npregnancy en word x\npregnancy de word x\n", 4,
+    { "# c\n\npregnancy en word x\npregnancy xx word x\n", 4,
       "unknown language" },
     { "pregnancy EN word x", 1, "unknown language" },
     { "pregnancy en word two words", 1, "one term" },
