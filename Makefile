@@ -48,10 +48,10 @@ CORE_LIB    := $(BUILD)/libconcierge_core.a
 MODULE      := $(BUILD)/mod_concierge.so
 
 .PHONY: all build deps run test unit integration san bench user purity \
-        checksrc clean eval
+        checksrc clean eval risk-ml eval-risk-ml
 .DEFAULT_GOAL := build
 
-all build: purity $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests
+all build: purity $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests risk-ml
 
 deps:
 	@scripts/deps.sh
@@ -145,6 +145,38 @@ EVAL_RISK_BIN := $(BUILD)/eval_risk
 
 $(EVAL_RISK_BIN): tests/eval/eval_risk.c $(EVAL_UTIL) $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+# The risk gate's two learned layers (docs/INTERNALS.md, "Beyond the rules";
+# docs/VOCABULARY.md).  Both images are build output, never committed.
+#   build/risk-vocab.bin  medical vocabulary from Debian's word lists
+#   build/risk-model.bin  linear classifier trained on the labelled sets
+VOCAB_IMG   := $(BUILD)/risk-vocab.bin
+VOCAB_SRCS  := /usr/share/hunspell/en_med_glut.dic:en \
+               /usr/share/hunspell/de_med.dic:de /usr/share/dict/german-medical:de
+VOCAB_COMMON := /usr/share/dict/american-english
+RISK_MODEL  := $(BUILD)/risk-model.bin
+RISK_TRAIN  := tests/eval/risk.tsv $(wildcard tests/eval/risk2_tune.tsv)
+
+$(BUILD)/vocab_build: tools/vocab_build.c $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+$(VOCAB_IMG): $(BUILD)/vocab_build conf/vocab-exclude.txt $(VOCAB_COMMON) \
+              $(foreach s,$(VOCAB_SRCS),$(firstword $(subst :, ,$(s))))
+	$(BUILD)/vocab_build $@ --common $(VOCAB_COMMON) \
+	    --exclude conf/vocab-exclude.txt $(VOCAB_SRCS)
+
+$(BUILD)/riskml_train: tools/riskml_train.c $(EVAL_UTIL) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
+
+$(RISK_MODEL): $(BUILD)/riskml_train $(VOCAB_IMG) $(RISK_TRAIN)
+	$(BUILD)/riskml_train $@ --vocab $(VOCAB_IMG) $(RISK_TRAIN)
+
+risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
+
+# Rules + vocabulary + classifier on every labelled set we may look at.
+eval-risk-ml: risk-ml $(BUILD)/eval_risk
+	-$(BUILD)/eval_risk conf/risk-rules.txt --vocab $(VOCAB_IMG) \
+	    --model $(RISK_MODEL) $(RISK_TRAIN)
 
 eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
