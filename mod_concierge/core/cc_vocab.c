@@ -269,6 +269,11 @@ uint32_t cc_vocab_count(const cc_vocab_t *v)
     return v ? v->count : 0;
 }
 
+uint64_t cc_vocab_checksum(const cc_vocab_t *v)
+{
+    return v ? v->hdr->checksum : 0;
+}
+
 int cc_vocab_lookup(const cc_vocab_t *v, const char *w, size_t n,
                     cc_vocab_class_e *cls)
 {

@@ -73,8 +73,10 @@ typedef struct cc_vocab_t cc_vocab_t;
 cc_vocab_t *cc_vocab_attach(apr_pool_t *p, const void *img, size_t len,
                             cc_problem_t *prob);
 
-/* Number of terms. */
+/* Number of terms; the image's checksum (recorded by the classifier it
+ * was trained with). */
 uint32_t cc_vocab_count(const cc_vocab_t *v);
+uint64_t cc_vocab_checksum(const cc_vocab_t *v);
 
 /* Is the folded term w[0..n) a medical term?  Returns 1 and sets *cls
  * (may be NULL) when it is, 0 otherwise.  Thread-safe, no allocation. */

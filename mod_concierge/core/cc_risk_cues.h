@@ -1,0 +1,26 @@
+/*
+ * cc_risk_cues.h - the small closed word classes the risk layers beyond
+ * the rules share (cc_riskml features, cc_risk_assess's vocabulary
+ * layer): first person, "taking/on", "have/diagnosed", negators, age
+ * words, clause breaks, service-question modals and allergy words, in
+ * the languages of CC_RISK_LANGS, folded as cc_tok folds them.
+ * Internal to the core.
+ */
+#ifndef CC_RISK_CUES_H
+#define CC_RISK_CUES_H
+
+#include <stddef.h>
+
+#define CC_CUE_SELF    0x01u   /* i, my, je, ich, mi, ik, moj ... */
+#define CC_CUE_TAKE    0x02u   /* on, taking, prescribed, tomo, nehme ... */
+#define CC_CUE_HAVE    0x04u   /* have, diagnosed, suffer, tengo, habe ... */
+#define CC_CUE_NEG     0x08u   /* no, not, never, pas, kein, nie ... */
+#define CC_CUE_AGE     0x10u   /* years, old, aged, anos, jahre, lat ... */
+#define CC_CUE_CLAUSE  0x20u   /* but, pero, mais, aber, maar, ale ... */
+#define CC_CUE_MODAL   0x40u   /* can, could, do, offer, puedo, kann ... */
+#define CC_CUE_ALLERGY 0x80u   /* allergic, alergia, allergisch ... */
+
+/* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
+unsigned cc_risk_cue(const char *w, size_t n);
+
+#endif

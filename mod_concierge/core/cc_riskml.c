@@ -1,0 +1,361 @@
+/*
+ * cc_riskml.c - the risk classifier's features, image check and
+ * inference (training is in cc_riskml_train.c).
+ */
+#include <math.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "cc_riskml.h"
+#include "cc_risk_cues.h"
+#include "cc_tok.h"
+
+const char *const cc_riskml_out_names[CC_RISKML_NOUT] = {
+    "risky", "emergency", "pregnancy", "allergy", "chronic", "medication",
+    "minor", "recent_procedure", "mental_health"
+};
+
+struct cc_riskml_t {
+    const cc_riskml_hdr_t *hdr;
+    const float           *w;
+    uint32_t               mask;
+};
+
+#define RM_MAXTERMS   160
+#define RM_MAXBYTES   4096
+#define RM_NEG_SCOPE  4       /* terms after a negator */
+#define RM_CUE_WINDOW 3       /* terms before a medical term */
+
+/* Feature tags (first byte hashed). */
+enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM };
+
+typedef struct rm_term_t {
+    char     s[CC_TOK_MAX + 1];
+    uint8_t  n;
+    uint8_t  brk;             /* punctuation in the gap before this term */
+    uint8_t  digits;          /* all digits */
+    unsigned cue;
+} rm_term_t;
+
+typedef struct rm_tok_t {
+    const char *text;
+    rm_term_t  *t;
+    size_t      n;
+    size_t      prev_end;
+} rm_tok_t;
+
+static int tok_cb(void *baton, const char *term, size_t len, uint32_t pos,
+                  size_t start, size_t end)
+{
+    rm_tok_t *k = baton;
+    rm_term_t *t;
+    size_t i;
+
+    if (k->n >= RM_MAXTERMS) {
+        return 1;
+    }
+    t = &k->t[k->n++];
+    memcpy(t->s, term, len);
+    t->s[len] = '\0';
+    t->n = (uint8_t)len;
+    t->brk = 0;
+    for (i = k->prev_end; i < start; i++) {
+        char c = k->text[i];
+
+        if (c == '.' || c == ',' || c == ';' || c == '!' || c == '?'
+            || c == ':' || c == '\n' || c == '(' || c == ')') {
+            t->brk = 1;
+            break;
+        }
+    }
+    k->prev_end = end;
+    t->digits = 1;
+    for (i = 0; i < len; i++) {
+        if (term[i] < '0' || term[i] > '9') {
+            t->digits = 0;
+            break;
+        }
+    }
+    t->cue = cc_risk_cue(term, len);
+    return 0;
+}
+
+static inline uint32_t h_start(unsigned tag)
+{
+    return (2166136261u ^ tag) * 16777619u;
+}
+
+static inline uint32_t h_add(uint32_t h, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static inline uint32_t h_fin(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    h *= 0x846ca68bu;
+    h ^= h >> 16;
+    return h;
+}
+
+typedef struct rm_out_t {
+    cc_riskml_feat_t *f;
+    size_t n, max;
+    uint32_t mask;
+} rm_out_t;
+
+static inline void emit(rm_out_t *o, uint32_t h, float v)
+{
+    if (o->n < o->max) {
+        o->f[o->n].idx = h_fin(h) & o->mask;
+        o->f[o->n].val = v;
+        o->n++;
+    }
+}
+
+static void emit_str(rm_out_t *o, unsigned tag, const char *s, size_t n,
+                     float v)
+{
+    emit(o, h_add(h_start(tag), s, n), v);
+}
+
+size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
+                          const cc_vocab_t *vocab, const char *text,
+                          size_t len, cc_riskml_feat_t *out, size_t max)
+{
+    rm_term_t terms[RM_MAXTERMS];
+    rm_tok_t k;
+    rm_out_t o;
+    unsigned fs = cfg->features;
+    size_t i, j;
+    int neg_left = 0;
+    double ss = 0.0;
+    float inv;
+
+    memset(&k, 0, sizeof(k));
+    k.text = text;
+    k.t = terms;
+    if (!text) {
+        len = 0;
+    }
+    if (len > RM_MAXBYTES) {
+        len = RM_MAXBYTES;
+    }
+    cc_tok_each(text ? text : "", len, 0, tok_cb, &k);
+    o.f = out;
+    o.n = 0;
+    o.max = max;
+    o.mask = (1u << cfg->bits) - 1u;
+
+    for (i = 0; i < k.n; i++) {
+        const rm_term_t *t = &terms[i];
+
+        if (t->brk || (t->cue & CC_CUE_CLAUSE)) {
+            neg_left = 0;
+        }
+        if (fs & CC_RISKML_F_UNI) {
+            emit_str(&o, T_UNI, t->s, t->n, 1.0f);
+        }
+        if ((fs & CC_RISKML_F_BI) && i > 0 && !t->brk) {
+            uint32_t h = h_add(h_start(T_BI), terms[i - 1].s,
+                               terms[i - 1].n);
+
+            h = h_add(h, " ", 1);
+            emit(&o, h_add(h, t->s, t->n), 1.0f);
+        }
+        if ((fs & CC_RISKML_F_NEG) && neg_left > 0) {
+            emit_str(&o, T_NEG, t->s, t->n, 1.0f);
+        }
+        if ((fs & CC_RISKML_F_CHAR) && !t->digits && t->n >= 2) {
+            char b[CC_TOK_MAX + 3];
+            size_t bn = (size_t)t->n + 2, g;
+
+            b[0] = '<';
+            memcpy(b + 1, t->s, t->n);
+            b[bn - 1] = '>';
+            for (g = cfg->char_min; g <= cfg->char_max; g++) {
+                for (j = 0; j + g <= bn; j++) {
+                    if (g == bn) {
+                        break;    /* the whole word is the unigram */
+                    }
+                    emit(&o, h_add(h_start(T_CHAR + (unsigned)(g << 4)),
+                                   b + j, g), cfg->char_weight);
+                }
+            }
+        }
+        if ((fs & CC_RISKML_F_VOCAB) && vocab && !t->digits && t->n >= 4) {
+            cc_vocab_class_e cls;
+
+            if (cc_vocab_lookup(vocab, t->s, t->n, &cls)) {
+                unsigned cue = 0;
+                char f[16];
+
+                for (j = i; j > 0 && i - j < RM_CUE_WINDOW; j--) {
+                    cue |= terms[j - 1].cue;
+                    if (terms[j].brk) {
+                        break;
+                    }
+                }
+                emit_str(&o, T_VOC, "med", 3, 1.0f);
+                f[0] = 'c';
+                f[1] = (char)('0' + cls);
+                emit_str(&o, T_VOC, f, 2, 1.0f);
+                if (neg_left > 0) {
+                    emit_str(&o, T_VOC, "neg", 3, 1.0f);
+                }
+                else {
+                    if (cue & (CC_CUE_SELF | CC_CUE_TAKE | CC_CUE_HAVE)) {
+                        f[0] = 'p';
+                        emit_str(&o, T_VOC, f, 2, 1.0f);
+                    }
+                    if (cue & CC_CUE_TAKE) {
+                        emit_str(&o, T_VOC, "take", 4, 1.0f);
+                    }
+                    if (cue & CC_CUE_HAVE) {
+                        emit_str(&o, T_VOC, "have", 4, 1.0f);
+                    }
+                    if (cue & CC_CUE_ALLERGY) {
+                        emit_str(&o, T_VOC, "allergy", 7, 1.0f);
+                    }
+                }
+            }
+        }
+        if ((fs & CC_RISKML_F_NUM) && t->digits && t->n <= 3) {
+            int v = 0, age = 0;
+
+            for (j = 0; j < t->n; j++) {
+                v = v * 10 + (t->s[j] - '0');
+            }
+            if (i > 0 && (terms[i - 1].cue & CC_CUE_AGE)) {
+                age = 1;
+            }
+            if (i + 1 < k.n && (terms[i + 1].cue & CC_CUE_AGE)) {
+                age = 1;
+            }
+            if (i + 2 < k.n && (terms[i + 2].cue & CC_CUE_AGE)
+                && !terms[i + 1].digits) {
+                age = 1;
+            }
+            if (v >= 10 && v <= 17) {
+                emit_str(&o, T_NUM, "teen", 4, 1.0f);
+            }
+            if (age) {
+                emit_str(&o, T_NUM, v < 18 ? "minor" : "adult", 5, 1.0f);
+            }
+        }
+        if (neg_left > 0) {
+            neg_left--;
+        }
+        if (t->cue & CC_CUE_NEG) {
+            neg_left = RM_NEG_SCOPE;
+        }
+    }
+    for (i = 0; i < o.n; i++) {
+        ss += (double)out[i].val * out[i].val;
+    }
+    inv = ss > 0.0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
+    for (i = 0; i < o.n; i++) {
+        out[i].val *= inv;
+    }
+    return o.n;
+}
+
+cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
+                              cc_problem_t *prob)
+{
+    const cc_riskml_hdr_t *h = img;
+    cc_riskml_t *m;
+    uint64_t need;
+    int o;
+
+    if (!img || len < sizeof(*h) || ((uintptr_t)img & 3u) != 0) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image too short or misaligned");
+        return NULL;
+    }
+    if (memcmp(h->magic, CC_RISKML_MAGIC, 8) != 0
+        || h->version != CC_RISKML_VERSION || h->hdr_size != sizeof(*h)
+        || h->nout != CC_RISKML_NOUT) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: wrong magic, version or outputs");
+        return NULL;
+    }
+    if (h->bits < 10 || h->bits > 24 || h->char_min < 2
+        || h->char_max > 8 || h->char_min > h->char_max
+        || (h->features & ~CC_RISKML_F_ALL) != 0
+        || !(h->char_weight >= 0.0f && h->char_weight <= 4.0f)) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: bad feature configuration");
+        return NULL;
+    }
+    need = (uint64_t)sizeof(*h)
+           + ((uint64_t)1 << h->bits) * CC_RISKML_NOUT * sizeof(float);
+    if (h->total != len || need != len) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: size %zu, expected %llu", len,
+                       (unsigned long long)need);
+        return NULL;
+    }
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        if (!(h->threshold[o] > 0.0f && h->threshold[o] < 1.0f)
+            || !isfinite(h->bias[o])) {
+            cc_problem_set(prob, 500, "invalid_model",
+                           "model image: bad threshold or bias");
+            return NULL;
+        }
+    }
+    if (!(h->emergency_escalate > 0.0f && h->emergency_escalate < 1.0f)) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: bad escalation threshold");
+        return NULL;
+    }
+    if (cc_fnv64(CC_FNV64_INIT, (const char *)img + sizeof(*h),
+                 len - sizeof(*h)) != h->checksum) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: checksum mismatch");
+        return NULL;
+    }
+    m = apr_pcalloc(p, sizeof(*m));
+    m->hdr = h;
+    m->w = (const float *)((const char *)img + sizeof(*h));
+    m->mask = (1u << h->bits) - 1u;
+    return m;
+}
+
+const cc_riskml_hdr_t *cc_riskml_header(const cc_riskml_t *m)
+{
+    return m ? m->hdr : NULL;
+}
+
+void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
+                       const char *text, size_t len,
+                       float prob[CC_RISKML_NOUT])
+{
+    cc_riskml_feat_t f[CC_RISKML_MAXFEAT];
+    float z[CC_RISKML_NOUT];
+    size_t n, i;
+    int o;
+
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        z[o] = m->hdr->bias[o];
+    }
+    n = cc_riskml_features(m->hdr, vocab, text, len, f, CC_RISKML_MAXFEAT);
+    for (i = 0; i < n; i++) {
+        const float *row = m->w + (size_t)(f[i].idx & m->mask)
+                                  * CC_RISKML_NOUT;
+
+        for (o = 0; o < CC_RISKML_NOUT; o++) {
+            z[o] += f[i].val * row[o];
+        }
+    }
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        prob[o] = 1.0f / (1.0f + expf(-z[o]));
+    }
+}

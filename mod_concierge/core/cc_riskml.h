@@ -1,0 +1,170 @@
+/*
+ * cc_riskml.h - the risk classifier: one-vs-rest logistic regression over
+ * hashed features of a patient message.
+ *
+ * Features (all folded by cc_tok, so case and accents never matter), each
+ * hashed into 2^bits buckets:
+ *   - word unigrams and bigrams;
+ *   - character 3..5-grams inside each word, boundary-marked ("<ana",
+ *     "xis>"): they carry cognates across languages ("anafilaxia",
+ *     "anaphylaxie") and misspellings ("pregant");
+ *   - the word again, marked as negated, when a negator ("no", "pas",
+ *     "kein", ...) precedes it in its clause;
+ *   - vocabulary features (cc_vocab): a medical term is present, its class,
+ *     and whether a patient cue ("I", "my", "taking", "on", "diagnosed",
+ *     "tengo", "ich nehme", ...) comes just before it;
+ *   - number features: a number 1..17 (or 18+) next to an age word.
+ * The feature vector is L2-normalised, so long and short messages score
+ * alike.
+ *
+ * Outputs (cc_riskml_out_e): risky, emergency and the seven patient
+ * categories.  Thresholds are chosen by the trainer by k-fold
+ * cross-validation on the training data only, leaning to recall; they
+ * travel in the image with the weights.
+ *
+ * Image layout (host byte order; the trainer and the reader are the same
+ * machine type):
+ *
+ *   +------------------------------+ 0
+ *   | cc_riskml_hdr_t              |  magic "CCRISKM1", version, feature
+ *   |                              |  config, thresholds, biases, digests,
+ *   |                              |  FNV-1a 64 checksum of the weights
+ *   +------------------------------+ sizeof(hdr) (a multiple of 8)
+ *   | float w[2^bits][nout]        |  one row of nout weights per bucket
+ *   +------------------------------+ total
+ */
+#ifndef CC_RISKML_H
+#define CC_RISKML_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include "cc_problem.h"
+#include "cc_vocab.h"
+
+#define CC_RISKML_MAGIC   "CCRISKM1"
+#define CC_RISKML_VERSION 1u
+
+typedef enum {
+    CC_RISKML_RISKY = 0,
+    CC_RISKML_EMERGENCY,
+    CC_RISKML_PREGNANCY,
+    CC_RISKML_ALLERGY,
+    CC_RISKML_CHRONIC,
+    CC_RISKML_MEDICATION,
+    CC_RISKML_MINOR,
+    CC_RISKML_RECENT_PROCEDURE,
+    CC_RISKML_MENTAL_HEALTH,
+    CC_RISKML_NOUT
+} cc_riskml_out_e;
+
+extern const char *const cc_riskml_out_names[CC_RISKML_NOUT];
+
+/* Feature groups (cc_riskml_hdr_t.features). */
+#define CC_RISKML_F_UNI    0x01u
+#define CC_RISKML_F_BI     0x02u
+#define CC_RISKML_F_CHAR   0x04u
+#define CC_RISKML_F_NEG    0x08u
+#define CC_RISKML_F_VOCAB  0x10u
+#define CC_RISKML_F_NUM    0x20u
+#define CC_RISKML_F_ALL    0x3fu
+
+typedef struct cc_riskml_hdr_t {
+    char     magic[8];
+    uint32_t version;
+    uint32_t hdr_size;          /* sizeof(cc_riskml_hdr_t) */
+    uint32_t bits;              /* 2^bits buckets, 10..24 */
+    uint32_t nout;              /* CC_RISKML_NOUT */
+    uint32_t features;          /* CC_RISKML_F_* */
+    uint32_t char_min, char_max;/* character n-gram sizes */
+    float    char_weight;       /* value of one character n-gram */
+    float    threshold[CC_RISKML_NOUT]; /* decision per output; the
+                                   emergency one is the high threshold
+                                   that may raise an emergency alone */
+    float    emergency_escalate;/* p(emergency) above this (and below the
+                                   high threshold) still escalates: risky */
+    float    bias[CC_RISKML_NOUT];
+    uint32_t ntrain;            /* training messages */
+    uint32_t pad;
+    uint64_t train_digest;      /* FNV-1a 64 of the training texts+labels */
+    uint64_t vocab_checksum;    /* vocabulary trained with (0: none) */
+    uint64_t total;             /* image size in bytes */
+    uint64_t checksum;          /* FNV-1a 64 of bytes [hdr_size, total) */
+} cc_riskml_hdr_t;
+
+typedef struct cc_riskml_t cc_riskml_t;
+
+/* Validate img[0..len) and return a handle borrowing it (img must stay
+ * valid and 4-byte aligned).  NULL with prob set ("invalid_model") on a
+ * wrong magic, version, size, configuration or checksum. */
+cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
+                              cc_problem_t *prob);
+
+const cc_riskml_hdr_t *cc_riskml_header(const cc_riskml_t *m);
+
+/* Probabilities for text[0..len) (any bytes; the first 4 KiB are read).
+ * vocab may be NULL (vocabulary features absent).  Thread-safe, no
+ * allocation, a few microseconds. */
+void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
+                       const char *text, size_t len,
+                       float prob[CC_RISKML_NOUT]);
+
+/* ---- training (tools/riskml_train.c and the unit tests) ---- */
+
+typedef struct cc_riskml_example_t {
+    const char *text;
+    size_t      len;
+    unsigned    labels;          /* bit per cc_riskml_out_e */
+    int         train_only;      /* lexicon entry: always in the training
+                                    folds, never scored out of fold nor
+                                    used to choose thresholds */
+} cc_riskml_example_t;
+
+typedef struct cc_riskml_opts_t {
+    unsigned bits;               /* 0: 18 */
+    int      epochs;             /* 0: 12 */
+    double   lr;                 /* AdaGrad step, 0: 0.5 */
+    double   l2;                 /* 0: 1e-5 */
+    uint32_t seed;               /* 0: 20261207 */
+    int      folds;              /* cross-validation folds, 0: 5 */
+    double   fp_budget;          /* benign flagged risky, out of fold,
+                                    0: 0.05 */
+    double   emergency_fp_budget;/* non-emergencies raised to emergency
+                                    out of fold, 0: 0.01 */
+    unsigned features;           /* CC_RISKML_F_*, 0: all */
+    float    char_weight;        /* 0: 0.5 */
+} cc_riskml_opts_t;
+
+/* Out-of-fold predictions from the cross-validation (thresholds are
+ * chosen from them); oof[i * CC_RISKML_NOUT + o] (0 for train_only
+ * examples). */
+typedef struct cc_riskml_cv_t {
+    float   *oof;                /* allocated from p */
+    int      folds;
+} cc_riskml_cv_t;
+
+/* Cross-validate (choosing the thresholds), then train on all n examples
+ * and write the image (allocated from p).  vocab may be NULL.
+ * Deterministic for the same examples, options and vocabulary.  cv may
+ * be NULL. */
+apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
+                             const cc_riskml_example_t *ex, size_t n,
+                             const cc_vocab_t *vocab,
+                             const cc_riskml_opts_t *opts,
+                             cc_riskml_cv_t *cv);
+
+/* Internal to the classifier and its trainer: the hashed feature vector
+ * of a message.  Returns the number of features written (at most max),
+ * L2-normalised values. */
+typedef struct cc_riskml_feat_t {
+    uint32_t idx;
+    float    val;
+} cc_riskml_feat_t;
+
+size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
+                          const cc_vocab_t *vocab, const char *text,
+                          size_t len, cc_riskml_feat_t *out, size_t max);
+
+#define CC_RISKML_MAXFEAT 4096
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * cc_riskml_train.c - training the risk classifier: AdaGrad logistic
+ * regression per output over the hashed features, k-fold cross-validation
+ * to choose the thresholds (leaning to recall), then a final fit on all
+ * the examples.  Deterministic: fixed seed, fixed order of operations.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "cc_riskml.h"
+
+typedef struct tr_ex_t {
+    cc_riskml_feat_t *f;
+    size_t            n;
+    unsigned          labels;
+    int               train_only;
+} tr_ex_t;
+
+typedef struct tr_ctx_t {
+    const cc_riskml_hdr_t *cfg;
+    tr_ex_t  *ex;
+    size_t    n;
+    float    *w;              /* 2^bits * NOUT */
+    float    *g;              /* AdaGrad accumulators, same size */
+    float     bias[CC_RISKML_NOUT], gb[CC_RISKML_NOUT];
+    float     posw[CC_RISKML_NOUT], negw[CC_RISKML_NOUT];
+    size_t    nw;
+    double    lr, l2;
+    int       epochs;
+} tr_ctx_t;
+
+static uint32_t xs32(uint32_t *s)
+{
+    uint32_t x = *s;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *s = x;
+    return x;
+}
+
+static void shuffle(size_t *a, size_t n, uint32_t seed)
+{
+    uint32_t s = seed ? seed : 1u;
+    size_t i;
+
+    for (i = n; i > 1; i--) {
+        size_t j = xs32(&s) % i, t = a[i - 1];
+
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
+static void predict_ex(const tr_ctx_t *c, const tr_ex_t *e,
+                       float p[CC_RISKML_NOUT])
+{
+    float z[CC_RISKML_NOUT];
+    size_t i;
+    int o;
+
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        z[o] = c->bias[o];
+    }
+    for (i = 0; i < e->n; i++) {
+        const float *row = c->w + (size_t)e->f[i].idx * CC_RISKML_NOUT;
+
+        for (o = 0; o < CC_RISKML_NOUT; o++) {
+            z[o] += e->f[i].val * row[o];
+        }
+    }
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        p[o] = 1.0f / (1.0f + expf(-z[o]));
+    }
+}
+
+/* A lexicon entry counts for this much of a labelled message. */
+#define TR_LEXICON_WEIGHT 0.5f
+
+/* Fit on the examples listed in idx[0..m). */
+static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
+{
+    size_t *ord = malloc((m ? m : 1) * sizeof(*ord));
+    size_t i, k, npos[CC_RISKML_NOUT] = {0};
+    int ep, o;
+
+    if (!ord) {
+        abort();
+    }
+    memset(c->w, 0, c->nw * sizeof(float));
+    memset(c->g, 0, c->nw * sizeof(float));
+    for (i = 0; i < m; i++) {
+        for (o = 0; o < CC_RISKML_NOUT; o++) {
+            npos[o] += (c->ex[idx[i]].labels >> o) & 1u;
+        }
+    }
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        double pr = m ? (double)(npos[o] + 1) / (double)(m + 2) : 0.5;
+        double r = npos[o] ? sqrt((double)(m - npos[o]) / (double)npos[o])
+                           : 1.0;
+
+        c->bias[o] = (float)log(pr / (1.0 - pr));
+        c->gb[o] = 0.0f;
+        c->posw[o] = (float)(r < 1.0 ? 1.0 : r > 4.0 ? 4.0 : r);
+        r = r > 0.0 ? 1.0 / r : 1.0;
+        c->negw[o] = (float)(r < 1.0 ? 1.0 : r > 4.0 ? 4.0 : r);
+    }
+    memcpy(ord, idx, m * sizeof(*ord));
+    for (ep = 0; ep < c->epochs; ep++) {
+        shuffle(ord, m, seed * 2654435761u + (uint32_t)ep + 1u);
+        for (k = 0; k < m; k++) {
+            const tr_ex_t *e = &c->ex[ord[k]];
+            float p[CC_RISKML_NOUT], gr[CC_RISKML_NOUT];
+
+            predict_ex(c, e, p);
+            for (o = 0; o < CC_RISKML_NOUT; o++) {
+                int y = (e->labels >> o) & 1;
+
+                gr[o] = (p[o] - (float)y) * (y ? c->posw[o] : c->negw[o])
+                        * (e->train_only ? TR_LEXICON_WEIGHT : 1.0f);
+                c->gb[o] += gr[o] * gr[o];
+                c->bias[o] -= (float)(c->lr * 0.1) * gr[o]
+                              / sqrtf(c->gb[o] + 1e-6f);
+            }
+            for (i = 0; i < e->n; i++) {
+                size_t base = (size_t)e->f[i].idx * CC_RISKML_NOUT;
+                float v = e->f[i].val;
+
+                for (o = 0; o < CC_RISKML_NOUT; o++) {
+                    float *w = &c->w[base + o];
+                    float gg = gr[o] * v + (float)c->l2 * *w;
+
+                    if (gg == 0.0f) {
+                        continue;
+                    }
+                    c->g[base + o] += gg * gg;
+                    *w -= (float)c->lr * gg / sqrtf(c->g[base + o] + 1e-6f);
+                }
+            }
+        }
+    }
+    free(ord);
+}
+
+/* Thresholds are searched on this grid. */
+#define TR_GRID 99
+
+static float th_fp_budget(const float *oof, const tr_ex_t *ex, size_t n,
+                          int out, unsigned negmask, double budget,
+                          float lo, float hi)
+{
+    size_t nneg = 0, i;
+    int g;
+
+    for (i = 0; i < n; i++) {
+        nneg += (ex[i].labels & negmask) == 0 && !ex[i].train_only;
+    }
+    for (g = 1; g <= TR_GRID; g++) {
+        float t = (float)g / 100.0f;
+        size_t fp = 0;
+
+        if (t < lo) {
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            if ((ex[i].labels & negmask) == 0 && !ex[i].train_only
+                && oof[i * CC_RISKML_NOUT + out] >= t) {
+                fp++;
+            }
+        }
+        if ((double)fp <= budget * (double)nneg) {
+            return t > hi ? hi : t;
+        }
+    }
+    return hi;
+}
+
+static float th_f2(const float *oof, const tr_ex_t *ex, size_t n, int out,
+                   float lo, float hi)
+{
+    float best_t = 0.5f;
+    double best = -1.0;
+    int g;
+
+    for (g = 1; g <= TR_GRID; g++) {
+        float t = (float)g / 100.0f;
+        size_t tp = 0, fp = 0, fn = 0, i;
+        double f2;
+
+        if (t < lo || t > hi) {
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            int y = (ex[i].labels >> out) & 1;
+
+            if (ex[i].train_only) {
+                continue;
+            }
+            int yh = oof[i * CC_RISKML_NOUT + out] >= t;
+
+            tp += y && yh;
+            fp += !y && yh;
+            fn += y && !yh;
+        }
+        f2 = tp ? 5.0 * tp / (5.0 * tp + 4.0 * fn + fp) : 0.0;
+        if (f2 > best) {
+            best = f2;
+            best_t = t;
+        }
+    }
+    return best_t;
+}
+
+apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
+                             const cc_riskml_example_t *ex, size_t n,
+                             const cc_vocab_t *vocab,
+                             const cc_riskml_opts_t *opts,
+                             cc_riskml_cv_t *cv)
+{
+    cc_riskml_opts_t o;
+    cc_riskml_hdr_t cfg, *h;
+    tr_ctx_t c;
+    cc_riskml_feat_t *fbuf;
+    size_t i, total, *perm, *idx;
+    float *oof;
+    int fold, out;
+    uint64_t dig = CC_FNV64_INIT;
+    char *base;
+
+    *img = NULL;
+    *len = 0;
+    if (!ex || n < 4) {
+        return APR_EINVAL;
+    }
+    memset(&o, 0, sizeof(o));
+    if (opts) {
+        o = *opts;
+    }
+    o.bits = o.bits ? o.bits : 18;
+    o.epochs = o.epochs > 0 ? o.epochs : 12;
+    o.lr = o.lr > 0 ? o.lr : 0.5;
+    o.l2 = o.l2 > 0 ? o.l2 : 1e-5;
+    o.seed = o.seed ? o.seed : 20261207u;
+    o.folds = o.folds >= 2 ? o.folds : 5;
+    o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.05;
+    o.emergency_fp_budget = o.emergency_fp_budget > 0
+                            ? o.emergency_fp_budget : 0.01;
+    if (o.bits < 10 || o.bits > 24) {
+        return APR_EINVAL;
+    }
+    if ((size_t)o.folds > n) {
+        o.folds = (int)n;
+    }
+
+    memset(&cfg, 0, sizeof(cfg));
+    memcpy(cfg.magic, CC_RISKML_MAGIC, 8);
+    cfg.version = CC_RISKML_VERSION;
+    cfg.hdr_size = sizeof(cfg);
+    cfg.bits = o.bits;
+    cfg.nout = CC_RISKML_NOUT;
+    cfg.features = o.features ? (o.features & CC_RISKML_F_ALL)
+                              : CC_RISKML_F_ALL;
+    cfg.char_min = 3;
+    cfg.char_max = 5;
+    cfg.char_weight = o.char_weight > 0.0f && o.char_weight <= 4.0f
+                      ? o.char_weight : 0.5f;
+
+    /* Features once. */
+    memset(&c, 0, sizeof(c));
+    c.cfg = &cfg;
+    c.n = n;
+    c.ex = apr_pcalloc(p, n * sizeof(*c.ex));
+    fbuf = malloc(CC_RISKML_MAXFEAT * sizeof(*fbuf));
+    if (!fbuf) {
+        return APR_ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        size_t k = cc_riskml_features(&cfg, vocab, ex[i].text, ex[i].len,
+                                      fbuf, CC_RISKML_MAXFEAT);
+
+        c.ex[i].f = apr_pmemdup(p, fbuf, (k ? k : 1) * sizeof(*fbuf));
+        c.ex[i].n = k;
+        c.ex[i].labels = ex[i].labels;
+        c.ex[i].train_only = ex[i].train_only;
+        dig = cc_fnv64(dig, ex[i].text, ex[i].len);
+        dig = cc_fnv64(dig, &ex[i].labels, sizeof(ex[i].labels));
+        dig = cc_fnv64(dig, &ex[i].train_only, sizeof(ex[i].train_only));
+    }
+    free(fbuf);
+    c.nw = ((size_t)1 << o.bits) * CC_RISKML_NOUT;
+    c.g = malloc(c.nw * sizeof(float));
+    c.w = malloc(c.nw * sizeof(float));
+    if (!c.g || !c.w) {
+        free(c.g);
+        free(c.w);
+        return APR_ENOMEM;
+    }
+    c.lr = o.lr;
+    c.l2 = o.l2;
+    c.epochs = o.epochs;
+
+    /* k-fold cross-validation: out-of-fold probabilities. */
+    perm = apr_palloc(p, n * sizeof(*perm));
+    idx = apr_palloc(p, n * sizeof(*idx));
+    oof = apr_pcalloc(p, n * CC_RISKML_NOUT * sizeof(float));
+    for (i = 0; i < n; i++) {
+        perm[i] = i;
+    }
+    shuffle(perm, n, o.seed);
+    for (fold = 0; fold < o.folds; fold++) {
+        size_t m = 0;
+
+        for (i = 0; i < n; i++) {
+            if ((int)(i % (size_t)o.folds) != fold
+                || c.ex[perm[i]].train_only) {
+                idx[m++] = perm[i];
+            }
+        }
+        fit(&c, idx, m, o.seed + (uint32_t)fold);
+        for (i = 0; i < n; i++) {
+            if ((int)(i % (size_t)o.folds) == fold
+                && !c.ex[perm[i]].train_only) {
+                predict_ex(&c, &c.ex[perm[i]],
+                           &oof[perm[i] * CC_RISKML_NOUT]);
+            }
+        }
+    }
+
+    /* Thresholds from the out-of-fold scores. */
+    cfg.threshold[CC_RISKML_RISKY] =
+        th_fp_budget(oof, c.ex, n, CC_RISKML_RISKY,
+                     1u << CC_RISKML_RISKY, o.fp_budget, 0.02f, 0.99f);
+    cfg.threshold[CC_RISKML_EMERGENCY] =
+        th_fp_budget(oof, c.ex, n, CC_RISKML_EMERGENCY,
+                     1u << CC_RISKML_EMERGENCY, o.emergency_fp_budget,
+                     0.5f, 0.98f);
+    cfg.emergency_escalate =
+        th_fp_budget(oof, c.ex, n, CC_RISKML_EMERGENCY,
+                     1u << CC_RISKML_RISKY, o.fp_budget / 2.0, 0.05f,
+                     cfg.threshold[CC_RISKML_EMERGENCY]);
+    for (out = CC_RISKML_PREGNANCY; out < CC_RISKML_NOUT; out++) {
+        cfg.threshold[out] = th_f2(oof, c.ex, n, out, 0.05f, 0.9f);
+    }
+
+    /* Final fit on everything. */
+    for (i = 0; i < n; i++) {
+        idx[i] = i;
+    }
+    fit(&c, idx, n, o.seed ^ 0x5eedu);
+
+    total = sizeof(cfg) + c.nw * sizeof(float);
+    base = apr_palloc(p, total);
+    h = (cc_riskml_hdr_t *)base;
+    *h = cfg;
+    memcpy(h->bias, c.bias, sizeof(h->bias));
+    h->ntrain = (uint32_t)n;
+    h->train_digest = dig;
+    h->vocab_checksum = cc_vocab_checksum(vocab);
+    h->total = total;
+    memcpy(base + sizeof(cfg), c.w, c.nw * sizeof(float));
+    h->checksum = cc_fnv64(CC_FNV64_INIT, base + sizeof(cfg),
+                           total - sizeof(cfg));
+    free(c.g);
+    free(c.w);
+    if (cv) {
+        cv->oof = oof;
+        cv->folds = o.folds;
+    }
+    *img = base;
+    *len = total;
+    return APR_SUCCESS;
+}
