@@ -78,12 +78,25 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
 /* Number of rules compiled (for health and tests). */
 int cc_risk_count(const cc_ruleset_t *rs);
 
+/* Which layer produced a match (cc_risk_assess).  RULE is 0 so that a
+ * zero-initialised match from cc_risk_check stays a rule match. */
+typedef enum {
+    CC_RISK_SRC_RULE = 0,
+    CC_RISK_SRC_VOCABULARY,
+    CC_RISK_SRC_CLASSIFIER
+} cc_risk_source_e;
+
 typedef struct cc_risk_match_t {
     cc_risk_category_e category;
-    const char *rule;          /* the rule's pattern as written */
-    size_t      start, end;    /* byte span in the input */
+    const char *rule;          /* the rule's pattern as written; for the
+                                  other sources "vocabulary:<class>" or
+                                  "classifier" */
+    size_t      start, end;    /* byte span in the input (the classifier's
+                                  span is the whole message read) */
     int         negated;       /* 1 when negated/excused (not counted) */
     int         fuzzy;         /* matched through typo tolerance */
+    cc_risk_source_e source;
+    double      score;         /* classifier probability; 0 otherwise */
 } cc_risk_match_t;
 
 typedef struct cc_risk_result_t {
@@ -98,5 +111,22 @@ typedef struct cc_risk_result_t {
  * Thread-safe on a shared ruleset; allocates only from p. */
 void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
                    apr_pool_t *p, cc_risk_result_t *out);
+
+/* The whole gate: the rules (cc_risk_check), then the medical vocabulary
+ * (a medical term in a sentence about the patient - "I'm on", "taking",
+ * "diagnosed with", "my <condition>" - not negated, not in a question
+ * about the clinic's services), then the classifier (cc_riskml).  vocab
+ * or model may be NULL: that layer is skipped.  The layers only add:
+ * nothing clears a category or an emergency a rule raised; the
+ * classifier adds categories and the risky flag above its thresholds,
+ * and an emergency only above its high threshold (between its
+ * escalation and high thresholds it escalates as risky).  Every counted
+ * match carries its source; classifier matches carry their probability.
+ * Thread-safe; allocates only from p. */
+struct cc_vocab_t;
+struct cc_riskml_t;
+void cc_risk_assess(const cc_ruleset_t *rs, const struct cc_vocab_t *vocab,
+                    const struct cc_riskml_t *model, const char *text,
+                    size_t len, apr_pool_t *p, cc_risk_result_t *out);
 
 #endif

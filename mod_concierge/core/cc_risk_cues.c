@@ -286,3 +286,67 @@ unsigned cc_risk_cue(const char *w, size_t n)
     }
     return 0;
 }
+
+typedef struct cue_tok_t {
+    const char    *text;
+    cc_cue_term_t *t;
+    size_t         n, max;
+    size_t         prev_end;
+} cue_tok_t;
+
+static int cue_tok_cb(void *baton, const char *term, size_t len,
+                      uint32_t pos, size_t start, size_t end)
+{
+    cue_tok_t *k = baton;
+    cc_cue_term_t *t;
+    size_t i;
+
+    if (k->n >= k->max) {
+        return 1;
+    }
+    t = &k->t[k->n++];
+    if (len > CC_TOK_MAX) {
+        len = CC_TOK_MAX;
+    }
+    memcpy(t->s, term, len);
+    t->s[len] = '\0';
+    t->n = (uint8_t)len;
+    t->start = start;
+    t->end = end;
+    t->brk = 0;
+    for (i = k->prev_end; i < start; i++) {
+        char c = k->text[i];
+
+        if (c == '.' || c == ',' || c == ';' || c == '!' || c == '?'
+            || c == ':' || c == '\n' || c == '(' || c == ')') {
+            t->brk = 1;
+            break;
+        }
+    }
+    k->prev_end = end;
+    t->digits = 1;
+    for (i = 0; i < len; i++) {
+        if (term[i] < '0' || term[i] > '9') {
+            t->digits = 0;
+            break;
+        }
+    }
+    t->cue = cc_risk_cue(term, len);
+    return 0;
+}
+
+size_t cc_risk_cue_terms(const char *text, size_t len, cc_cue_term_t *t,
+                         size_t max)
+{
+    cue_tok_t k;
+
+    if (!text || !t || max == 0) {
+        return 0;
+    }
+    memset(&k, 0, sizeof(k));
+    k.text = text;
+    k.t = t;
+    k.max = max;
+    cc_tok_each(text, len, 0, cue_tok_cb, &k);
+    return k.n;
+}

@@ -10,6 +10,8 @@
 #define CC_RISK_CUES_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "cc_tok.h"
 
 #define CC_CUE_SELF    0x01u   /* i, my, je, ich, mi, ik, moj ... */
 #define CC_CUE_TAKE    0x02u   /* on, taking, prescribed, tomo, nehme ... */
@@ -22,5 +24,21 @@
 
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);
+
+/* A folded term of a message, with what the layers beyond the rules
+ * need to know about it. */
+typedef struct cc_cue_term_t {
+    char     s[CC_TOK_MAX + 1];
+    uint8_t  n;
+    uint8_t  brk;             /* sentence or clause punctuation before it */
+    uint8_t  digits;          /* all digits */
+    unsigned cue;             /* CC_CUE_* */
+    size_t   start, end;      /* byte span in the input */
+} cc_cue_term_t;
+
+/* Tokenise text[0..len) with cc_tok (no stemming) into t[0..max); returns
+ * the number of terms kept. */
+size_t cc_risk_cue_terms(const char *text, size_t len, cc_cue_term_t *t,
+                         size_t max);
 
 #endif

@@ -28,57 +28,6 @@ struct cc_riskml_t {
 /* Feature tags (first byte hashed). */
 enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM };
 
-typedef struct rm_term_t {
-    char     s[CC_TOK_MAX + 1];
-    uint8_t  n;
-    uint8_t  brk;             /* punctuation in the gap before this term */
-    uint8_t  digits;          /* all digits */
-    unsigned cue;
-} rm_term_t;
-
-typedef struct rm_tok_t {
-    const char *text;
-    rm_term_t  *t;
-    size_t      n;
-    size_t      prev_end;
-} rm_tok_t;
-
-static int tok_cb(void *baton, const char *term, size_t len, uint32_t pos,
-                  size_t start, size_t end)
-{
-    rm_tok_t *k = baton;
-    rm_term_t *t;
-    size_t i;
-
-    if (k->n >= RM_MAXTERMS) {
-        return 1;
-    }
-    t = &k->t[k->n++];
-    memcpy(t->s, term, len);
-    t->s[len] = '\0';
-    t->n = (uint8_t)len;
-    t->brk = 0;
-    for (i = k->prev_end; i < start; i++) {
-        char c = k->text[i];
-
-        if (c == '.' || c == ',' || c == ';' || c == '!' || c == '?'
-            || c == ':' || c == '\n' || c == '(' || c == ')') {
-            t->brk = 1;
-            break;
-        }
-    }
-    k->prev_end = end;
-    t->digits = 1;
-    for (i = 0; i < len; i++) {
-        if (term[i] < '0' || term[i] > '9') {
-            t->digits = 0;
-            break;
-        }
-    }
-    t->cue = cc_risk_cue(term, len);
-    return 0;
-}
-
 static inline uint32_t h_start(unsigned tag)
 {
     return (2166136261u ^ tag) * 16777619u;
@@ -130,8 +79,8 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
                           const cc_vocab_t *vocab, const char *text,
                           size_t len, cc_riskml_feat_t *out, size_t max)
 {
-    rm_term_t terms[RM_MAXTERMS];
-    rm_tok_t k;
+    cc_cue_term_t terms[RM_MAXTERMS];
+    size_t nt;
     rm_out_t o;
     unsigned fs = cfg->features;
     size_t i, j;
@@ -139,23 +88,17 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
     double ss = 0.0;
     float inv;
 
-    memset(&k, 0, sizeof(k));
-    k.text = text;
-    k.t = terms;
-    if (!text) {
-        len = 0;
-    }
     if (len > RM_MAXBYTES) {
         len = RM_MAXBYTES;
     }
-    cc_tok_each(text ? text : "", len, 0, tok_cb, &k);
+    nt = cc_risk_cue_terms(text, len, terms, RM_MAXTERMS);
     o.f = out;
     o.n = 0;
     o.max = max;
     o.mask = (1u << cfg->bits) - 1u;
 
-    for (i = 0; i < k.n; i++) {
-        const rm_term_t *t = &terms[i];
+    for (i = 0; i < nt; i++) {
+        const cc_cue_term_t *t = &terms[i];
 
         if (t->brk || (t->cue & CC_CUE_CLAUSE)) {
             neg_left = 0;
@@ -236,10 +179,10 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
             if (i > 0 && (terms[i - 1].cue & CC_CUE_AGE)) {
                 age = 1;
             }
-            if (i + 1 < k.n && (terms[i + 1].cue & CC_CUE_AGE)) {
+            if (i + 1 < nt && (terms[i + 1].cue & CC_CUE_AGE)) {
                 age = 1;
             }
-            if (i + 2 < k.n && (terms[i + 2].cue & CC_CUE_AGE)
+            if (i + 2 < nt && (terms[i + 2].cue & CC_CUE_AGE)
                 && !terms[i + 1].digits) {
                 age = 1;
             }

@@ -2,18 +2,24 @@
  * eval_risk.c - clinical-safety risk detection over a labelled set of
  * patient messages.
  *
- *   eval_risk <rules file> <risk.tsv> [--langs en,es,fr]
+ *   eval_risk <rules file> [--langs en,es,fr] [--vocab risk-vocab.bin]
+ *             [--model risk-model.bin] <set.tsv> [<set.tsv> ...]
  *
  * The rules file is compiled with cc_risk_compile (languages filtered by
- * --langs, all when absent).  risk.tsv holds one message per line:
+ * --langs, all when absent).  With --vocab and/or --model every message
+ * goes through cc_risk_assess (rules + medical vocabulary + classifier)
+ * instead of cc_risk_check alone.  Each set is scored and reported on its
+ * own.  A set holds one message per line:
  *
- *   message<TAB>label<TAB>categories
+ *   message<TAB>label<TAB>categories[<TAB>lang[<TAB>class]]
  *
  * label "risky" or "benign"; categories a comma list of pregnancy, allergy,
  * chronic, medication, minor, recent_procedure, mental_health, emergency
  * (at least one for a risky message, none for a benign one; the third
  * field may be empty or absent for benign).  Blank lines and lines
- * starting with '#' are skipped.
+ * starting with '#' are skipped.  lang (ISO 639-1) and class (a
+ * free-form name for the kind of message, e.g. "stroke-lay" or
+ * "policy-question") are optional; figures are grouped by them.
  *
  * Every message goes through cc_risk_check once for scoring:
  *
@@ -23,21 +29,27 @@
  *                    emergency flag (or the emergency category bit)
  *   per category     messages labelled with c that come back with c
  *
+ * each with its n and 95% Wilson interval, then per language (recall,
+ * emergency recall, false positives) and per class (misses and false
+ * positives grouped by the class column),
  * followed by the misses (labelled risky, flagged benign), the category
  * misses (flagged risky but missing a labelled category) and the false
  * positives, each with the message, what was expected and what came back
- * (the counted matches: category, rule, matched text).
+ * (the counted matches: category, source, rule or score, matched text).
  *
- * Timing: CPU time of cc_risk_check alone (CLOCK_THREAD_CPUTIME_ID, pool
+ * Timing: CPU time of the check (cc_risk_check, or cc_risk_assess with
+ * --vocab/--model) (CLOCK_THREAD_CPUTIME_ID, pool
  * clearing outside the timed region) over EV_TIMING_PASSES further passes
  * of the whole set; mean and p99 per message in microseconds.
  *
- * Final line:
+ * Final line, one per set:
  *   eval-risk: recall <x> (target 0.98), false positives <y> (target <=
  *   0.05), emergency recall <z> (target 1.0)
- * Exit status: 0 when every target is met, 1 when one is missed, 2 on a
+ * Exit status: 0 when every target is met on every set, 1 when one is
+ * missed, 2 on a
  * usage, input or rules error.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +61,8 @@
 #include <apr_file_io.h>
 #include <apr_file_info.h>
 #include "cc_risk.h"
+#include "cc_riskml.h"
+#include "cc_vocab.h"
 #include "eval_util.h"
 #include "cc_problem.h"
 
@@ -80,15 +94,33 @@ typedef struct ev_msg_t {
     int         line;
     int         risky;          /* expected */
     unsigned    cats;           /* expected, bit per cc_risk_category_e */
+    const char *lang;           /* "" when absent */
+    const char *cls;            /* "" when absent */
     int         got_risk;
     int         got_emergency;
     unsigned    got_cats;
+    unsigned    got_src;        /* bit per cc_risk_source_e counted */
     const char *got_detail;     /* counted matches, for the report */
     double      max_us;         /* slowest timed check */
 } ev_msg_t;
 
+/* The layers every message goes through. */
+typedef struct ev_gate_t {
+    const cc_ruleset_t *rs;
+    const cc_vocab_t   *vocab;
+    const cc_riskml_t  *model;
+} ev_gate_t;
 
-
+static void gate_check(const ev_gate_t *g, const char *text, size_t len,
+                       apr_pool_t *p, cc_risk_result_t *res)
+{
+    if (g->vocab || g->model) {
+        cc_risk_assess(g->rs, g->vocab, g->model, text, len, p, res);
+    }
+    else {
+        cc_risk_check(g->rs, text, len, p, res);
+    }
+}
 
 static int cat_index(const char *name, size_t n)
 {
@@ -158,7 +190,9 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
 
     while (pos < len) {
         char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
-        char *t1, *t2, *msg, *label, *cats;
+        char *f[6] = {0};
+        char *msg, *label, *cats, *c;
+        int nf = 0;
         ev_msg_t *m;
         long bits;
         int risky;
@@ -175,30 +209,29 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
             nl[-1] = '\0';
         }
         {
-            const char *f = s;
+            const char *q = s;
 
-            while (*f == ' ' || *f == '\t') {
-                f++;
+            while (*q == ' ' || *q == '\t') {
+                q++;
             }
-            if (*f == '\0' || *f == '#') {
+            if (*q == '\0' || *q == '#') {
                 continue;
             }
         }
-        t1 = strchr(s, '\t');
-        t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t1 || (t2 && strchr(t2 + 1, '\t'))) {
+        f[nf++] = s;
+        while (nf < 6 && (c = strchr(f[nf - 1], '\t')) != NULL) {
+            *c = '\0';
+            f[nf++] = c + 1;
+        }
+        if (nf < 2 || nf > 5) {
             fprintf(stderr, "%s:%d: expected message<TAB>label<TAB>"
-                    "categories\n", path, line);
+                    "categories[<TAB>lang[<TAB>class]]\n", path, line);
             bad++;
             continue;
         }
-        *t1 = '\0';
-        if (t2) {
-            *t2 = '\0';
-        }
-        msg = ev_trim(s);
-        label = ev_trim(t1 + 1);
-        cats = t2 ? ev_trim(t2 + 1) : t1 + 1 + strlen(t1 + 1);
+        msg = ev_trim(f[0]);
+        label = ev_trim(f[1]);
+        cats = nf >= 3 ? ev_trim(f[2]) : f[1] + strlen(f[1]);
         if (strcmp(label, "risky") == 0) {
             risky = 1;
         }
@@ -231,6 +264,8 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
         m->line = line;
         m->risky = risky;
         m->cats = (unsigned)bits;
+        m->lang = nf >= 4 ? ev_trim(f[3]) : "";
+        m->cls = nf >= 5 ? ev_trim(f[4]) : "";
     }
     if (bad) {
         exit(2);
@@ -242,9 +277,12 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
     return ms;
 }
 
-/* The counted matches as `category "rule" 'matched text'; ...`. */
+static const char *const src_tag[] = { "rule", "vocab", "clf" };
+
+/* The counted matches as `category [source] "rule" 'matched text'; ...`. */
 static const char *describe(apr_pool_t *p, const ev_msg_t *m,
-                            const cc_risk_result_t *res, int *bad_span)
+                            const cc_risk_result_t *res, int *bad_span,
+                            unsigned *srcs)
 {
     const char *s = "";
     int i;
@@ -255,7 +293,7 @@ static const char *describe(apr_pool_t *p, const ev_msg_t *m,
     for (i = 0; i < res->matches->nelts; i++) {
         const cc_risk_match_t *x =
             &APR_ARRAY_IDX(res->matches, i, cc_risk_match_t);
-        const char *frag, *cat;
+        const char *frag, *cat, *how;
 
         if (x->negated) {
             continue;
@@ -264,14 +302,25 @@ static const char *describe(apr_pool_t *p, const ev_msg_t *m,
             (*bad_span)++;
             frag = "?";
         }
+        else if (x->source == CC_RISK_SRC_CLASSIFIER) {
+            frag = "";
+        }
         else {
             frag = apr_pstrmemdup(p, m->text + x->start, x->end - x->start);
         }
+        if ((unsigned)x->source <= CC_RISK_SRC_CLASSIFIER) {
+            *srcs |= 1u << x->source;
+        }
         cat = ((unsigned)x->category < CC_RISK_NCATEGORIES)
               ? ev_cat_names[x->category] : "?";
-        s = apr_psprintf(p, "%s%s%s \"%s\"%s '%s'", s, *s ? "; " : "",
-                         cat, x->rule ? x->rule : "",
-                         x->fuzzy ? " (fuzzy)" : "", frag);
+        how = x->source == CC_RISK_SRC_CLASSIFIER
+              ? apr_psprintf(p, "[clf p=%.2f]", x->score)
+              : apr_psprintf(p, "[%s] \"%s\"%s '%s'",
+                             (unsigned)x->source <= CC_RISK_SRC_CLASSIFIER
+                             ? src_tag[x->source] : "?",
+                             x->rule ? x->rule : "",
+                             x->fuzzy ? " (fuzzy)" : "", frag);
+        s = apr_psprintf(p, "%s%s%s %s", s, *s ? "; " : "", cat, how);
     }
     return s;
 }
@@ -294,66 +343,88 @@ static double ratio(int n, int d)
     return d > 0 ? (double)n / (double)d : 0.0;
 }
 
-static void usage(void)
+/* "0.950 (38/40, 95% CI 0.83-0.99)": the Wilson score interval. */
+static const char *wilson(apr_pool_t *p, int k, int n)
 {
-    fprintf(stderr, "usage: eval_risk <rules file> <risk.tsv> "
-            "[--langs en,es,fr]\n");
-    exit(2);
+    const double z = 1.959964;
+    double ph, den, ctr, half;
+
+    if (n <= 0) {
+        return "-     (0/0)";
+    }
+    ph = (double)k / n;
+    den = 1.0 + z * z / n;
+    ctr = (ph + z * z / (2.0 * n)) / den;
+    half = z * sqrt(ph * (1.0 - ph) / n + z * z / (4.0 * n * (double)n))
+           / den;
+    return apr_psprintf(p, "%.3f (%d/%d, CI %.2f-%.2f)", ph, k, n,
+                        ctr - half < 0 ? 0.0 : ctr - half,
+                        ctr + half > 1 ? 1.0 : ctr + half);
 }
 
-int main(int argc, char **argv)
+/* Distinct values of a column, in order of first appearance. */
+static apr_array_header_t *distinct(apr_pool_t *p,
+                                    const apr_array_header_t *ms, int cls)
 {
-    apr_pool_t *pool, *scratch;
-    const char *rules_path, *tsv_path, *langs = NULL;
-    char *rules;
-    size_t rules_len;
-    cc_problem_t prob;
-    cc_ruleset_t *rs;
-    apr_array_header_t *ms;
-    int i, pass, c;
-    int n_risky = 0, n_benign = 0, caught = 0, fp = 0;
-    int n_emerg = 0, caught_emerg = 0, bad_span = 0, inconsistent = 0;
+    apr_array_header_t *v = apr_array_make(p, 8, sizeof(const char *));
+    int i, k;
+
+    for (i = 0; i < ms->nelts; i++) {
+        const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
+        const char *x = cls ? m->cls : m->lang;
+        int seen = 0;
+
+        for (k = 0; k < v->nelts && !seen; k++) {
+            seen = strcmp(APR_ARRAY_IDX(v, k, const char *), x) == 0;
+        }
+        if (!seen) {
+            APR_ARRAY_PUSH(v, const char *) = x;
+        }
+    }
+    return v;
+}
+
+typedef struct ev_tally_t {
+    int n_risky, caught, n_benign, fp, n_emerg, caught_emerg;
+} ev_tally_t;
+
+static void tally(ev_tally_t *t, const ev_msg_t *m)
+{
+    if (m->risky) {
+        t->n_risky++;
+        t->caught += m->got_risk;
+        if (m->cats & (1u << CC_RISK_EMERGENCY)) {
+            t->n_emerg++;
+            t->caught_emerg += m->got_emergency;
+        }
+    }
+    else {
+        t->n_benign++;
+        t->fp += m->got_risk;
+    }
+}
+
+/* Score, time and report one set; returns 1 when every target is met. */
+static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
+                   const char *langs, const char *rules_path)
+{
+    apr_pool_t *scratch;
+    apr_array_header_t *ms, *vals;
+    int i, pass, c, v;
+    ev_tally_t all;
+    int bad_span = 0, inconsistent = 0;
     int cat_n[EV_NCATS] = {0}, cat_hit[EV_NCATS] = {0};
     int cat_extra[EV_NCATS] = {0};
     int n_miss = 0, n_catmiss = 0;
+    int by_src[3] = {0}, only_src[3] = {0};
     double *samples, sum = 0.0, p99, mean;
     size_t nsamples, k;
     const ev_msg_t *slowest = NULL;
     int ok;
 
-    if (argc == 5 && strcmp(argv[3], "--langs") == 0) {
-        langs = argv[4];
-    }
-    else if (argc == 4 && strncmp(argv[3], "--langs=", 8) == 0) {
-        langs = argv[3] + 8;
-    }
-    else if (argc != 3) {
-        usage();
-    }
-    if (langs && *langs == '\0') {
-        usage();
-    }
-    rules_path = argv[1];
-    tsv_path = argv[2];
-
-    if (apr_initialize() != APR_SUCCESS) {
-        fprintf(stderr, "eval_risk: apr_initialize failed\n");
-        return 2;
-    }
-    atexit(apr_terminate);
-    apr_pool_create(&pool, NULL);
+    memset(&all, 0, sizeof(all));
     apr_pool_create(&scratch, pool);
-
-    rules = ev_read_file(pool, "eval_risk", rules_path, &rules_len);
-    memset(&prob, 0, sizeof(prob));
-    rs = cc_risk_compile(pool, rules, rules_len, langs, &prob);
-    if (!rs) {
-        fprintf(stderr, "eval_risk: %s: %s: %s\n", rules_path,
-                prob.code[0] ? prob.code : "error",
-                prob.message[0] ? prob.message : "compile failed");
-        return 2;
-    }
-    ms = load_messages(pool, tsv_path);
+    ms = load_messages(pool, path);
 
     /* Scoring pass. */
     for (i = 0; i < ms->nelts; i++) {
@@ -363,7 +434,7 @@ int main(int argc, char **argv)
 
         apr_pool_clear(scratch);
         memset(&res, 0, sizeof(res));
-        cc_risk_check(rs, m->text, m->len, scratch, &res);
+        gate_check(g, m->text, m->len, scratch, &res);
         patient = res.categories & ((1u << EV_NCATS) - 1);
         m->got_cats = res.categories;
         m->got_emergency = res.emergency
@@ -372,24 +443,16 @@ int main(int argc, char **argv)
         if ((res.risk != 0) != (patient != 0)) {
             inconsistent++;     /* e.g. risk from medical_advice only */
         }
-        m->got_detail = describe(pool, m, &res, &bad_span);
-
-        if (m->risky) {
-            n_risky++;
-            if (m->got_risk) {
-                caught++;
-            }
-            if (m->cats & (1u << CC_RISK_EMERGENCY)) {
-                n_emerg++;
-                if (m->got_emergency) {
-                    caught_emerg++;
+        m->got_detail = describe(pool, m, &res, &bad_span, &m->got_src);
+        tally(&all, m);
+        if (m->got_risk) {
+            for (c = 0; c < 3; c++) {
+                if (m->got_src & (1u << c)) {
+                    by_src[c]++;
+                    if (m->got_src == (1u << c)) {
+                        only_src[c]++;
+                    }
                 }
-            }
-        }
-        else {
-            n_benign++;
-            if (m->got_risk) {
-                fp++;
             }
         }
         for (c = 0; c < EV_NCATS; c++) {
@@ -414,7 +477,7 @@ int main(int argc, char **argv)
     samples = malloc(nsamples * sizeof(*samples));
     if (!samples) {
         fprintf(stderr, "eval_risk: out of memory\n");
-        return 2;
+        exit(2);
     }
     k = 0;
     for (pass = 0; pass < EV_TIMING_PASSES; pass++) {
@@ -427,7 +490,7 @@ int main(int argc, char **argv)
             apr_pool_clear(scratch);
             memset(&res, 0, sizeof(res));
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-            cc_risk_check(rs, m->text, m->len, scratch, &res);
+            gate_check(g, m->text, m->len, scratch, &res);
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             us = ts_us(&t0, &t1);
             samples[k++] = us;
@@ -446,9 +509,11 @@ int main(int argc, char **argv)
     p99 = samples[k > 0 ? k - 1 : 0];
 
     /* Report. */
-    printf("eval-risk: %d rules from %s (langs %s), %d messages from %s "
-           "(%d risky, %d benign)\n\n", cc_risk_count(rs), rules_path,
-           langs ? langs : "all", ms->nelts, tsv_path, n_risky, n_benign);
+    printf("eval-risk: %d rules from %s (langs %s)%s%s, %d messages from "
+           "%s (%d risky, %d benign)\n\n", cc_risk_count(g->rs), rules_path,
+           langs ? langs : "all", g->vocab ? " + vocabulary" : "",
+           g->model ? " + classifier" : "", ms->nelts, path, all.n_risky,
+           all.n_benign);
 
     printf("MISSES (labelled risky, flagged benign)\n");
     for (i = 0; i < ms->nelts; i++) {
@@ -456,8 +521,10 @@ int main(int argc, char **argv)
 
         if (m->risky && !m->got_risk) {
             n_miss++;
-            printf("  line %d: %s\n    expected: risky %s\n    got:      "
-                   "benign\n", m->line, m->text, cats_str(pool, m->cats));
+            printf("  line %d%s%s%s%s: %s\n    expected: risky %s\n    "
+                   "got:      benign\n", m->line, *m->lang ? " " : "",
+                   m->lang, *m->cls ? " " : "", m->cls, m->text,
+                   cats_str(pool, m->cats));
         }
     }
     if (!n_miss) {
@@ -489,32 +556,96 @@ int main(int argc, char **argv)
         const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
 
         if (!m->risky && m->got_risk) {
-            printf("  line %d: %s\n    expected: benign\n    got:      "
-                   "risky %s\n    matches:  %s\n", m->line, m->text,
+            printf("  line %d%s%s%s%s: %s\n    expected: benign\n    got:  "
+                   "    risky %s\n    matches:  %s\n", m->line,
+                   *m->lang ? " " : "", m->lang, *m->cls ? " " : "",
+                   m->cls, m->text,
                    cats_str(pool, m->got_cats
                             | (m->got_emergency
                                ? 1u << CC_RISK_EMERGENCY : 0)),
                    m->got_detail);
         }
     }
-    if (!fp) {
+    if (!all.fp) {
         printf("  (none)\n");
     }
 
     printf("\nPER CATEGORY (recall on messages labelled with it; 'also' = "
            "flagged on messages not labelled with it)\n");
     for (c = 0; c < EV_NCATS; c++) {
-        printf("  %-17s %.3f  (%3d/%3d)  also %d\n", ev_cat_names[c],
-               ratio(cat_hit[c], cat_n[c]), cat_hit[c], cat_n[c],
-               cat_extra[c]);
+        printf("  %-17s %-34s also %d\n", ev_cat_names[c],
+               wilson(pool, cat_hit[c], cat_n[c]), cat_extra[c]);
     }
 
-    printf("\nrecall on risky        %.3f  (%d/%d)\n",
-           ratio(caught, n_risky), caught, n_risky);
-    printf("false positive rate    %.3f  (%d/%d)\n",
-           ratio(fp, n_benign), fp, n_benign);
-    printf("emergency recall       %.3f  (%d/%d)\n",
-           ratio(caught_emerg, n_emerg), caught_emerg, n_emerg);
+    vals = distinct(pool, ms, 0);
+    if (vals->nelts > 1 || *APR_ARRAY_IDX(vals, 0, const char *)) {
+        printf("\nPER LANGUAGE (recall, emergency recall, false positives; "
+               "95%% Wilson intervals)\n");
+        for (v = 0; v < vals->nelts; v++) {
+            const char *want = APR_ARRAY_IDX(vals, v, const char *);
+            ev_tally_t t;
+
+            memset(&t, 0, sizeof(t));
+            for (i = 0; i < ms->nelts; i++) {
+                const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
+
+                if (strcmp(m->lang, want) == 0) {
+                    tally(&t, m);
+                }
+            }
+            printf("  %-4s recall %-30s emergency %-30s FP %s\n",
+                   *want ? want : "-", wilson(pool, t.caught, t.n_risky),
+                   wilson(pool, t.caught_emerg, t.n_emerg),
+                   wilson(pool, t.fp, t.n_benign));
+        }
+    }
+
+    vals = distinct(pool, ms, 1);
+    if (vals->nelts > 1 || *APR_ARRAY_IDX(vals, 0, const char *)) {
+        printf("\nPER CLASS (risky: recall and misses; benign: false "
+               "positives)\n");
+        for (v = 0; v < vals->nelts; v++) {
+            const char *want = APR_ARRAY_IDX(vals, v, const char *);
+            ev_tally_t t;
+
+            memset(&t, 0, sizeof(t));
+            for (i = 0; i < ms->nelts; i++) {
+                const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
+
+                if (strcmp(m->cls, want) == 0) {
+                    tally(&t, m);
+                }
+            }
+            printf("  %-28s", *want ? want : "-");
+            if (t.n_risky) {
+                printf(" recall %-30s misses %d", wilson(pool, t.caught,
+                                                         t.n_risky),
+                       t.n_risky - t.caught);
+            }
+            if (t.n_emerg) {
+                printf("  emergency %d/%d", t.caught_emerg, t.n_emerg);
+            }
+            if (t.n_benign) {
+                printf(" FP %-30s", wilson(pool, t.fp, t.n_benign));
+            }
+            printf("\n");
+        }
+    }
+
+    if (g->vocab || g->model) {
+        printf("\nSOURCES (messages flagged with a counted match from each "
+               "layer; 'alone' = no other layer flagged it)\n");
+        for (c = 0; c < 3; c++) {
+            printf("  %-6s %d (alone %d)\n", src_tag[c], by_src[c],
+                   only_src[c]);
+        }
+    }
+
+    printf("\nrecall on risky        %s\n",
+           wilson(pool, all.caught, all.n_risky));
+    printf("false positive rate    %s\n", wilson(pool, all.fp, all.n_benign));
+    printf("emergency recall       %s\n",
+           wilson(pool, all.caught_emerg, all.n_emerg));
     printf("category misses        %d\n", n_catmiss);
     printf("check time (CPU)       mean %.2f us, p99 %.2f us, max %.2f us "
            "over %zu checks (%d passes)\n", mean, p99,
@@ -532,14 +663,123 @@ int main(int argc, char **argv)
     }
     free(samples);
 
-    ok = n_risky > 0 && n_benign > 0
-         && caught * 100 >= EV_TARGET_RECALL_PCT * n_risky
-         && fp * 100 <= EV_TARGET_FP_PCT * n_benign
-         && caught_emerg == n_emerg;
-    printf("eval-risk: recall %.3f (target 0.98), false positives %.3f "
-           "(target <= 0.05), emergency recall %.3f (target 1.0)\n",
-           ratio(caught, n_risky), ratio(fp, n_benign),
-           ratio(caught_emerg, n_emerg));
+    ok = all.n_risky > 0 && all.n_benign > 0
+         && all.caught * 100 >= EV_TARGET_RECALL_PCT * all.n_risky
+         && all.fp * 100 <= EV_TARGET_FP_PCT * all.n_benign
+         && all.caught_emerg == all.n_emerg;
+    printf("eval-risk: %s: recall %.3f (target 0.98), false positives %.3f "
+           "(target <= 0.05), emergency recall %.3f (target 1.0)\n", path,
+           ratio(all.caught, all.n_risky), ratio(all.fp, all.n_benign),
+           ratio(all.caught_emerg, all.n_emerg));
+    apr_pool_destroy(scratch);
+    return ok;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: eval_risk <rules file> [--langs en,es,fr] "
+            "[--vocab risk-vocab.bin] [--model risk-model.bin] "
+            "<set.tsv> [<set.tsv> ...]\n");
+    exit(2);
+}
+
+static void *load_image(apr_pool_t *p, const char *path, size_t *len)
+{
+    /* ev_read_file allocates from the pool: 8-byte aligned. */
+    return ev_read_file(p, "eval_risk", path, len);
+}
+
+int main(int argc, char **argv)
+{
+    apr_pool_t *pool;
+    const char *rules_path, *langs = NULL, *vocab_path = NULL;
+    const char *model_path = NULL;
+    apr_array_header_t *sets;
+    char *rules;
+    size_t rules_len;
+    cc_problem_t prob;
+    ev_gate_t g;
+    int a, ok = 1;
+
+    if (argc < 3) {
+        usage();
+    }
+    if (apr_initialize() != APR_SUCCESS) {
+        fprintf(stderr, "eval_risk: apr_initialize failed\n");
+        return 2;
+    }
+    atexit(apr_terminate);
+    apr_pool_create(&pool, NULL);
+    rules_path = argv[1];
+    sets = apr_array_make(pool, 4, sizeof(const char *));
+    for (a = 2; a < argc; a++) {
+        if (strcmp(argv[a], "--langs") == 0 && a + 1 < argc) {
+            langs = argv[++a];
+        }
+        else if (strncmp(argv[a], "--langs=", 8) == 0) {
+            langs = argv[a] + 8;
+        }
+        else if (strcmp(argv[a], "--vocab") == 0 && a + 1 < argc) {
+            vocab_path = argv[++a];
+        }
+        else if (strcmp(argv[a], "--model") == 0 && a + 1 < argc) {
+            model_path = argv[++a];
+        }
+        else if (strncmp(argv[a], "--", 2) == 0) {
+            usage();
+        }
+        else {
+            APR_ARRAY_PUSH(sets, const char *) = argv[a];
+        }
+    }
+    if (sets->nelts == 0 || (langs && *langs == '\0')) {
+        usage();
+    }
+
+    memset(&g, 0, sizeof(g));
+    memset(&prob, 0, sizeof(prob));
+    rules = ev_read_file(pool, "eval_risk", rules_path, &rules_len);
+    g.rs = cc_risk_compile(pool, rules, rules_len, langs, &prob);
+    if (!g.rs) {
+        fprintf(stderr, "eval_risk: %s: %s: %s\n", rules_path,
+                prob.code[0] ? prob.code : "error",
+                prob.message[0] ? prob.message : "compile failed");
+        return 2;
+    }
+    if (vocab_path) {
+        size_t n;
+        void *img = load_image(pool, vocab_path, &n);
+
+        g.vocab = cc_vocab_attach(pool, img, n, &prob);
+        if (!g.vocab) {
+            fprintf(stderr, "eval_risk: %s: %s\n", vocab_path,
+                    prob.message);
+            return 2;
+        }
+    }
+    if (model_path) {
+        size_t n;
+        void *img = load_image(pool, model_path, &n);
+
+        g.model = cc_riskml_attach(pool, img, n, &prob);
+        if (!g.model) {
+            fprintf(stderr, "eval_risk: %s: %s\n", model_path,
+                    prob.message);
+            return 2;
+        }
+        if (g.vocab && cc_riskml_header(g.model)->vocab_checksum
+                       != cc_vocab_checksum(g.vocab)) {
+            fprintf(stderr, "eval_risk: warning: %s was trained with "
+                    "another vocabulary than %s\n", model_path, vocab_path);
+        }
+    }
+    for (a = 0; a < sets->nelts; a++) {
+        if (a > 0) {
+            printf("\n========================================\n\n");
+        }
+        ok &= run_set(pool, &g, APR_ARRAY_IDX(sets, a, const char *), langs,
+                      rules_path);
+    }
     apr_pool_destroy(pool);
     return ok ? 0 : 1;
 }

@@ -1,0 +1,203 @@
+/*
+ * cc_risk_assess.c - the clinical-safety gate as one call: rules, then the
+ * medical vocabulary, then the classifier (docs/INTERNALS.md, "Beyond the
+ * rules").  Each layer only adds to the result.
+ */
+#include <string.h>
+#include "cc_risk.h"
+#include "cc_risk_cues.h"
+#include "cc_riskml.h"
+#include "cc_vocab.h"
+
+#define AS_MAXTERMS    200
+#define AS_MAXBYTES    4096
+#define AS_CUE_WINDOW  3      /* terms before a medical term */
+#define AS_NEG_WINDOW  4      /* a negator or a modal ("can I", "do
+                                 you") this close, same clause */
+
+static const char *const vocab_rule[CC_VOCAB_NCLASSES] = {
+    "vocabulary:other", "vocabulary:drug", "vocabulary:condition",
+    "vocabulary:procedure"
+};
+
+static void add_match(cc_risk_result_t *out, cc_risk_category_e cat,
+                      const char *rule, size_t start, size_t end,
+                      int negated, cc_risk_source_e src, double score)
+{
+    cc_risk_match_t *m = apr_array_push(out->matches);
+
+    memset(m, 0, sizeof(*m));
+    m->category = cat;
+    m->rule = rule;
+    m->start = start;
+    m->end = end;
+    m->negated = negated;
+    m->source = src;
+    m->score = score;
+    if (!negated) {
+        out->categories |= 1u << cat;
+        out->risk = 1;
+        if (cat == CC_RISK_EMERGENCY) {
+            out->emergency = 1;
+        }
+    }
+}
+
+/* A medical term from the vocabulary, in a sentence about the patient. */
+static void vocab_layer(const cc_vocab_t *vocab, const char *text,
+                        size_t len, cc_risk_result_t *out)
+{
+    cc_cue_term_t t[AS_MAXTERMS];
+    size_t n, i, j;
+
+    if (len > AS_MAXBYTES) {
+        len = AS_MAXBYTES;
+    }
+    n = cc_risk_cue_terms(text, len, t, AS_MAXTERMS);
+    for (i = 0; i < n; i++) {
+        cc_vocab_class_e cls;
+        unsigned cue = 0, before = 0;
+        int negated = 0, modal = 0;
+        cc_risk_category_e cat;
+
+        if (t[i].digits || t[i].n < 4 || t[i].cue
+            || !cc_vocab_lookup(vocab, t[i].s, t[i].n, &cls)) {
+            continue;
+        }
+        /* Look back within the clause. */
+        for (j = i; j > 0 && !t[j].brk; j--) {
+            const cc_cue_term_t *b = &t[j - 1];
+            size_t dist = i - (j - 1);
+
+            if (b->cue & CC_CUE_CLAUSE) {
+                break;
+            }
+            if (dist <= AS_CUE_WINDOW) {
+                cue |= b->cue;
+            }
+            if (dist == 1) {
+                before = b->cue;
+            }
+            if (b->cue & CC_CUE_NEG) {
+                negated = 1;
+            }
+            if (b->cue & CC_CUE_MODAL) {
+                modal = 1;
+            }
+            if (dist >= AS_NEG_WINDOW) {
+                break;
+            }
+        }
+        /* A question about the clinic's services ("can I have a
+         * rhinoplasty", "do you treat psoriasis"), unless the word just
+         * before says the patient takes or has it. */
+        if (modal && !(before & (CC_CUE_TAKE | CC_CUE_ALLERGY))) {
+            continue;
+        }
+        if (cue & CC_CUE_ALLERGY) {
+            cat = CC_RISK_ALLERGY;
+        }
+        else if (cls == CC_VOCAB_DRUG) {
+            if (!(cue & (CC_CUE_SELF | CC_CUE_TAKE | CC_CUE_HAVE))) {
+                continue;
+            }
+            cat = CC_RISK_MEDICATION;
+        }
+        else if (cls == CC_VOCAB_CONDITION) {
+            if (!(cue & (CC_CUE_SELF | CC_CUE_TAKE | CC_CUE_HAVE))) {
+                continue;
+            }
+            cat = CC_RISK_CHRONIC;
+        }
+        else if (cls == CC_VOCAB_PROCEDURE) {
+            if (!(cue & (CC_CUE_SELF | CC_CUE_HAVE))) {
+                continue;
+            }
+            cat = CC_RISK_RECENT_PROCEDURE;
+        }
+        else if (cue & CC_CUE_TAKE) {
+            cat = CC_RISK_MEDICATION;
+        }
+        else if (cue & CC_CUE_HAVE) {
+            cat = CC_RISK_CHRONIC;
+        }
+        else {
+            continue;     /* "my <anatomy>" is not a history */
+        }
+        add_match(out, cat, vocab_rule[cls], t[i].start, t[i].end, negated,
+                  CC_RISK_SRC_VOCABULARY, 0.0);
+    }
+}
+
+static const cc_risk_category_e out_cat[CC_RISKML_NOUT] = {
+    [CC_RISKML_EMERGENCY]        = CC_RISK_EMERGENCY,
+    [CC_RISKML_PREGNANCY]        = CC_RISK_PREGNANCY,
+    [CC_RISKML_ALLERGY]          = CC_RISK_ALLERGY,
+    [CC_RISKML_CHRONIC]          = CC_RISK_CHRONIC,
+    [CC_RISKML_MEDICATION]       = CC_RISK_MEDICATION,
+    [CC_RISKML_MINOR]            = CC_RISK_MINOR,
+    [CC_RISKML_RECENT_PROCEDURE] = CC_RISK_RECENT_PROCEDURE,
+    [CC_RISKML_MENTAL_HEALTH]    = CC_RISK_MENTAL_HEALTH,
+};
+
+static void classifier_layer(const cc_riskml_t *model,
+                             const cc_vocab_t *vocab, const char *text,
+                             size_t len, cc_risk_result_t *out)
+{
+    const cc_riskml_hdr_t *h = cc_riskml_header(model);
+    float pr[CC_RISKML_NOUT];
+    size_t span = len > AS_MAXBYTES ? AS_MAXBYTES : len;
+    int o, best = -1, added = 0;
+
+    cc_riskml_predict(model, vocab, text, len, pr);
+    if (pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]) {
+        add_match(out, CC_RISK_EMERGENCY, "classifier", 0, span, 0,
+                  CC_RISK_SRC_CLASSIFIER, pr[CC_RISKML_EMERGENCY]);
+        added++;
+    }
+    if (pr[CC_RISKML_RISKY] < h->threshold[CC_RISKML_RISKY]
+        && pr[CC_RISKML_EMERGENCY] < h->emergency_escalate && !added) {
+        return;
+    }
+    out->risk = 1;
+    for (o = CC_RISKML_PREGNANCY; o < CC_RISKML_NOUT; o++) {
+        if (best < 0 || pr[o] > pr[best]) {
+            best = o;
+        }
+        if (pr[o] >= h->threshold[o]) {
+            add_match(out, out_cat[o], "classifier", 0, span, 0,
+                      CC_RISK_SRC_CLASSIFIER, pr[o]);
+            added++;
+        }
+    }
+    /* A risky result always names a category. */
+    if (!added && (out->categories & ((1u << CC_RISK_EMERGENCY) - 1u)) == 0
+        && best >= 0) {
+        add_match(out, out_cat[best], "classifier", 0, span, 0,
+                  CC_RISK_SRC_CLASSIFIER, pr[best]);
+    }
+}
+
+void cc_risk_assess(const cc_ruleset_t *rs, const struct cc_vocab_t *vocab,
+                    const struct cc_riskml_t *model, const char *text,
+                    size_t len, apr_pool_t *p, cc_risk_result_t *out)
+{
+    if (!out) {
+        return;
+    }
+    cc_risk_check(rs, text, len, p, out);
+    if (!p || !text || len == 0) {
+        return;
+    }
+    if (!out->matches) {
+        out->matches = apr_array_make(p, 4, sizeof(cc_risk_match_t));
+    }
+    if (vocab) {
+        vocab_layer(vocab, text, len, out);
+    }
+    if (model) {
+        classifier_layer(model, vocab, text, len, out);
+    }
+    out->emergency = out->emergency
+                     || (out->categories & (1u << CC_RISK_EMERGENCY)) != 0;
+}
