@@ -7,7 +7,9 @@ set -euo pipefail
 PKGS=(apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
       libaprutil1-dbd-pgsql libpq-dev libcurl4-openssl-dev libjansson-dev
       libssl-dev check postgresql postgresql-client wrk pkg-config curl
-      make gcc)
+      make gcc
+      # the risk gate's medical vocabulary (docs/VOCABULARY.md)
+      hunspell-en-med hunspell-de-med wgerman-medical wamerican)
 [ -n "${CC_EXTRA_PKGS:-}" ] && read -r -a extra <<<"$CC_EXTRA_PKGS" && PKGS+=("${extra[@]}")
 
 missing=()

@@ -57,7 +57,7 @@ static void vocab_layer(const cc_vocab_t *vocab, const char *text,
     for (i = 0; i < n; i++) {
         cc_vocab_class_e cls;
         unsigned cue = 0, before = 0;
-        int negated = 0, modal = 0;
+        int negated = 0, modal = 0, other = 0;
         cc_risk_category_e cat;
 
         if (t[i].digits || t[i].n < 4 || t[i].cue
@@ -84,6 +84,9 @@ static void vocab_layer(const cc_vocab_t *vocab, const char *text,
             if (b->cue & CC_CUE_MODAL) {
                 modal = 1;
             }
+            if (b->cue & CC_CUE_OTHER) {
+                other = 1;
+            }
             if (dist >= AS_NEG_WINDOW) {
                 break;
             }
@@ -92,6 +95,10 @@ static void vocab_layer(const cc_vocab_t *vocab, const char *text,
          * rhinoplasty", "do you treat psoriasis"), unless the word just
          * before says the patient takes or has it. */
         if (modal && !(before & (CC_CUE_TAKE | CC_CUE_ALLERGY))) {
+            continue;
+        }
+        /* About someone else ("my partner is on warfarin"). */
+        if (other) {
             continue;
         }
         if (cue & CC_CUE_ALLERGY) {

@@ -21,6 +21,8 @@
 #define CC_CUE_CLAUSE  0x20u   /* but, pero, mais, aber, maar, ale ... */
 #define CC_CUE_MODAL   0x40u   /* can, could, do, offer, puedo, kann ... */
 #define CC_CUE_ALLERGY 0x80u   /* allergic, alergia, allergisch ... */
+#define CC_CUE_OTHER  0x100u   /* partner, husband, mum, friend, marido ...
+                                  (an adult who is not the patient) */
 
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);

@@ -32,7 +32,7 @@ uint64_t cc_fnv64(uint64_t h, const void *b, size_t n)
 }
 
 /* Endings, English and German (folded: "amie" is "ämie").  The longest
- * matching ending wins; the stem before it must keep 3+ letters. */
+ * matching ending wins; the stem before it must keep 2+ letters. */
 static const struct { const char *suf; cc_vocab_class_e cls; } suffixes[] = {
     /* procedures */
     {"ectomy", CC_VOCAB_PROCEDURE}, {"plasty", CC_VOCAB_PROCEDURE},
@@ -97,7 +97,7 @@ cc_vocab_class_e cc_vocab_guess_class(const char *w, size_t n)
     for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         size_t sl = strlen(suffixes[i].suf);
 
-        if (sl > best && n >= sl + 3
+        if (sl > best && n >= sl + 2
             && memcmp(w + n - sl, suffixes[i].suf, sl) == 0) {
             best = sl;
             cls = suffixes[i].cls;

@@ -31,4 +31,6 @@ Suite *suite_http(void);
 Suite *suite_clinic(void);
 Suite *suite_clinic_out(void);
 Suite *suite_manage(void);
+Suite *suite_vocab(void);
+Suite *suite_riskml(void);
 #endif

@@ -1,0 +1,424 @@
+/* Unit tests: cc_riskml (a tiny model trained here: determinism,
+ * predictions, attach refusing truncated, corrupted and wrong-magic
+ * images) and cc_risk_assess (rules, vocabulary and classifier combined;
+ * sources; nothing clears a rule's emergency; arbitrary bytes). */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include "cc_risk.h"
+#include "cc_riskml.h"
+#include "cc_vocab.h"
+#include "suites.h"
+
+#define RISKY (1u << CC_RISKML_RISKY)
+#define EMERG (1u << CC_RISKML_EMERGENCY)
+#define PREG  (1u << CC_RISKML_PREGNANCY)
+#define MED   (1u << CC_RISKML_MEDICATION)
+#define CHRON (1u << CC_RISKML_CHRONIC)
+
+static apr_pool_t *new_pool(void)
+{
+    apr_pool_t *p = NULL;
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    return p;
+}
+
+static const struct {
+    const char *text;
+    unsigned labels;
+} train_set[] = {
+    {"im pregnant can i have botox", RISKY | PREG},
+    {"i am 12 weeks pregnant is filler ok", RISKY | PREG},
+    {"estoy embarazada puedo hacerme botox", RISKY | PREG},
+    {"je suis enceinte est ce possible", RISKY | PREG},
+    {"we are expecting a baby, lip filler ok?", RISKY | PREG},
+    {"pregnant with twins, can i get a peel", RISKY | PREG},
+    {"i take warfarin every day", RISKY | MED},
+    {"im on blood thinners, is that a problem", RISKY | MED},
+    {"i take isotretinoin for acne", RISKY | MED},
+    {"nehme blutverdunner seit jahren", RISKY | MED},
+    {"i have lupus and psoriasis", RISKY | CHRON},
+    {"diagnosed with diabetes last year", RISKY | CHRON},
+    {"my face is drooping and i cant lift my arm", RISKY | EMERG},
+    {"my lips are swelling and i cant breathe", RISKY | EMERG},
+    {"skin turned white and purple after filler and it hurts",
+     RISKY | EMERG},
+    {"no puedo respirar, mi lengua se hincha", RISKY | EMERG},
+    {"how much is lip filler", 0},
+    {"what are your opening hours on saturday", 0},
+    {"can i book botox for next tuesday", 0},
+    {"do you do laser hair removal on legs", 0},
+    {"cuanto cuesta el botox", 0},
+    {"quels sont vos horaires", 0},
+    {"is parking available near the clinic", 0},
+    {"how long does a hydrafacial take", 0},
+    {"can i pay by card", 0},
+    {"what is the price of a chemical peel", 0},
+    {"i would like to book a consultation", 0},
+    {"do you offer gift vouchers", 0},
+};
+#define NTRAIN (sizeof(train_set) / sizeof(train_set[0]))
+
+static const char *const vocab_terms[] = {
+    "warfarin", "psoriasis", "appendectomy", "lupus", "isotretinoin",
+    "methotrexate",
+};
+
+static cc_vocab_t *tiny_vocab(apr_pool_t *p)
+{
+    void *img;
+    size_t len;
+    cc_vocab_t *v;
+
+    ck_assert_int_eq(cc_vocab_build(&img, &len, p, vocab_terms, NULL,
+                                    sizeof(vocab_terms)
+                                    / sizeof(vocab_terms[0])),
+                     APR_SUCCESS);
+    v = cc_vocab_attach(p, img, len, NULL);
+    ck_assert_ptr_nonnull(v);
+    return v;
+}
+
+static void *tiny_model_img(apr_pool_t *p, const cc_vocab_t *v,
+                            size_t *len)
+{
+    cc_riskml_example_t ex[NTRAIN];
+    cc_riskml_opts_t o;
+    void *img = NULL;
+    size_t i;
+
+    for (i = 0; i < NTRAIN; i++) {
+        ex[i].text = train_set[i].text;
+        ex[i].len = strlen(train_set[i].text);
+        ex[i].labels = train_set[i].labels;
+        ex[i].train_only = 0;
+    }
+    memset(&o, 0, sizeof(o));
+    o.bits = 12;
+    o.folds = 4;
+    o.epochs = 20;
+    ck_assert_int_eq(cc_riskml_train(&img, len, p, ex, NTRAIN, v, &o, NULL),
+                     APR_SUCCESS);
+    return img;
+}
+
+START_TEST(test_riskml_train_predict)
+{
+    apr_pool_t *p = new_pool();
+    cc_vocab_t *v = tiny_vocab(p);
+    size_t len, len2, i;
+    void *img = tiny_model_img(p, v, &len);
+    void *img2 = tiny_model_img(p, v, &len2);
+    cc_riskml_t *m = cc_riskml_attach(p, img, len, NULL);
+    const cc_riskml_hdr_t *h;
+    float pr[CC_RISKML_NOUT], pb[CC_RISKML_NOUT];
+    double pos = 0, neg = 0;
+    int npos = 0, nneg = 0, o;
+
+    ck_assert_ptr_nonnull(m);
+    /* Deterministic: the same data gives the same bytes. */
+    ck_assert_uint_eq(len, len2);
+    ck_assert_int_eq(memcmp(img, img2, len), 0);
+    h = cc_riskml_header(m);
+    ck_assert_uint_eq(h->bits, 12);
+    ck_assert_uint_eq(h->ntrain, NTRAIN);
+    ck_assert(h->vocab_checksum == cc_vocab_checksum(v));
+    ck_assert(h->threshold[CC_RISKML_EMERGENCY] >= 0.5f);
+    /* On its own training data it separates risky from benign. */
+    for (i = 0; i < NTRAIN; i++) {
+        cc_riskml_predict(m, v, train_set[i].text, strlen(train_set[i].text),
+                          pr);
+        for (o = 0; o < CC_RISKML_NOUT; o++) {
+            ck_assert(pr[o] >= 0.0f && pr[o] <= 1.0f);
+        }
+        if (train_set[i].labels & RISKY) {
+            pos += pr[CC_RISKML_RISKY];
+            npos++;
+        }
+        else {
+            neg += pr[CC_RISKML_RISKY];
+            nneg++;
+        }
+    }
+    ck_assert_msg(pos / npos > neg / nneg + 0.3, "risky %.2f benign %.2f",
+                  pos / npos, neg / nneg);
+    /* Character n-grams carry a misspelling. */
+    cc_riskml_predict(m, v, "im pregant", 10, pr);
+    cc_riskml_predict(m, v, "opening hours", 13, pb);
+    ck_assert(pr[CC_RISKML_PREGNANCY] > pb[CC_RISKML_PREGNANCY]);
+    /* Empty, NULL text. */
+    cc_riskml_predict(m, v, "", 0, pr);
+    cc_riskml_predict(m, NULL, NULL, 0, pr);
+    ck_assert(pr[0] >= 0.0f && pr[0] <= 1.0f);
+    /* Too few examples, bad options. */
+    {
+        cc_riskml_example_t one = {"x", 1, RISKY, 0};
+        cc_riskml_opts_t o2;
+        void *bad;
+        size_t bl;
+
+        ck_assert_int_ne(cc_riskml_train(&bad, &bl, p, &one, 1, NULL, NULL,
+                                         NULL), APR_SUCCESS);
+        memset(&o2, 0, sizeof(o2));
+        o2.bits = 30;
+        ck_assert_int_ne(cc_riskml_train(&bad, &bl, p, &one, 1, NULL, &o2,
+                                         NULL), APR_SUCCESS);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(test_riskml_refuses)
+{
+    apr_pool_t *p = new_pool();
+    size_t len, i;
+    char *img = tiny_model_img(p, NULL, &len), *copy;
+    cc_problem_t prob;
+    cc_riskml_hdr_t *h;
+
+    copy = apr_palloc(p, len);
+    ck_assert_ptr_null(cc_riskml_attach(p, NULL, 0, NULL));
+    /* Truncated anywhere. */
+    for (i = 0; i < len; i += (i < 512 ? 1 : 4093)) {
+        memcpy(copy, img, i);
+        ck_assert_msg(cc_riskml_attach(p, copy, i, NULL) == NULL, "%zu", i);
+    }
+    ck_assert_ptr_null(cc_riskml_attach(p, img, len - 1, NULL));
+    /* Wrong magic. */
+    memcpy(copy, img, len);
+    memcpy(copy, "CCVOCAB1", 8);
+    memset(&prob, 0, sizeof(prob));
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, &prob));
+    ck_assert_str_eq(prob.code, "invalid_model");
+    /* Header fields out of range. */
+    h = (cc_riskml_hdr_t *)copy;
+    memcpy(copy, img, len);
+    h->bits = 40;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    memcpy(copy, img, len);
+    h->threshold[CC_RISKML_RISKY] = NAN;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    memcpy(copy, img, len);
+    h->nout = 3;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    /* A corrupted weight: checksum. */
+    for (i = sizeof(cc_riskml_hdr_t); i < len; i += 1021) {
+        memcpy(copy, img, len);
+        copy[i] ^= 0x10;
+        ck_assert_msg(cc_riskml_attach(p, copy, len, NULL) == NULL, "%zu",
+                      i);
+    }
+    ck_assert_ptr_nonnull(cc_riskml_attach(p, img, len, NULL));
+    apr_pool_destroy(p);
+}
+END_TEST
+
+static const char mini_rules[] =
+    "pregnancy,medication,chronic en negator not\n"
+    "pregnancy en word pregnant\n"
+    "emergency en phrase cant breathe\n"
+    "emergency en phrase face ~ drooping\n";
+
+static int has_source(const cc_risk_result_t *r, cc_risk_source_e src,
+                      cc_risk_category_e cat, int counted)
+{
+    int i;
+
+    for (i = 0; r->matches && i < r->matches->nelts; i++) {
+        const cc_risk_match_t *m = &APR_ARRAY_IDX(r->matches, i,
+                                                  cc_risk_match_t);
+
+        if (m->source == src && m->category == cat
+            && m->negated == !counted) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void assess(const cc_ruleset_t *rs, const cc_vocab_t *v,
+                   const cc_riskml_t *m, const char *text, apr_pool_t *p,
+                   cc_risk_result_t *out)
+{
+    memset(out, 0xa5, sizeof(*out));
+    cc_risk_assess(rs, v, m, text, strlen(text), p, out);
+}
+
+START_TEST(test_assess_combines)
+{
+    apr_pool_t *p = new_pool();
+    cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
+                                       NULL, NULL);
+    cc_vocab_t *v = tiny_vocab(p);
+    size_t len;
+    void *img = tiny_model_img(p, v, &len);
+    cc_riskml_t *m = cc_riskml_attach(p, img, len, NULL);
+    cc_risk_result_t r, c;
+    float pr[CC_RISKML_NOUT];
+    const cc_riskml_hdr_t *h = cc_riskml_header(m);
+    int i;
+
+    ck_assert_ptr_nonnull(rs);
+    ck_assert_ptr_nonnull(m);
+
+    /* No extra layer: exactly cc_risk_check; rule matches are "rule". */
+    assess(rs, NULL, NULL, "im pregnant", p, &r);
+    memset(&c, 0, sizeof(c));
+    cc_risk_check(rs, "im pregnant", 11, p, &c);
+    ck_assert_int_eq(r.risk, c.risk);
+    ck_assert_uint_eq(r.categories, c.categories);
+    ck_assert_int_eq(r.matches->nelts, c.matches->nelts);
+    ck_assert(has_source(&r, CC_RISK_SRC_RULE, CC_RISK_PREGNANCY, 1));
+    for (i = 0; i < r.matches->nelts; i++) {
+        ck_assert(APR_ARRAY_IDX(r.matches, i, cc_risk_match_t).score == 0.0);
+    }
+
+    /* Vocabulary: a medical term about the patient. */
+    assess(rs, v, NULL, "I'm on warfarin, can I have filler?", p, &r);
+    ck_assert_int_eq(r.risk, 1);
+    ck_assert(r.categories & (1u << CC_RISK_MEDICATION));
+    ck_assert(has_source(&r, CC_RISK_SRC_VOCABULARY, CC_RISK_MEDICATION, 1));
+    assess(rs, v, NULL, "I was diagnosed with psoriasis", p, &r);
+    ck_assert(has_source(&r, CC_RISK_SRC_VOCABULARY, CC_RISK_CHRONIC, 1));
+    assess(rs, v, NULL, "i had an appendectomy last week", p, &r);
+    ck_assert(has_source(&r, CC_RISK_SRC_VOCABULARY,
+                         CC_RISK_RECENT_PROCEDURE, 1));
+    /* ... not negated, not about someone else, not a service question,
+     * not a bare mention. */
+    assess(rs, v, NULL, "I'm not on warfarin", p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    ck_assert(has_source(&r, CC_RISK_SRC_VOCABULARY, CC_RISK_MEDICATION, 0));
+    assess(rs, v, NULL, "my partner is on warfarin", p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    assess(rs, v, NULL, "do you treat psoriasis?", p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    assess(rs, v, NULL, "is warfarin a problem for botox", p, &r);
+    ck_assert_int_eq(r.risk, 0);
+
+    /* Classifier: consistent with its own prediction and thresholds. */
+    {
+        static const char *const msgs[] = {
+            "im pregnant can i have botox", "estoy embarazada",
+            "how much is lip filler", "my lips are swelling",
+            "i take warfarin every day", "what are your opening hours",
+        };
+        size_t k;
+
+        for (k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
+            int flagged;
+
+            cc_riskml_predict(m, v, msgs[k], strlen(msgs[k]), pr);
+            flagged = pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY]
+                      || pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate;
+            assess(NULL, NULL, m, msgs[k], p, &r);
+            ck_assert_msg(r.risk == flagged || pr[CC_RISKML_EMERGENCY]
+                          >= h->threshold[CC_RISKML_EMERGENCY], "%s",
+                          msgs[k]);
+            if (r.risk) {
+                int any = 0;
+
+                for (i = 0; i < r.matches->nelts; i++) {
+                    const cc_risk_match_t *x =
+                        &APR_ARRAY_IDX(r.matches, i, cc_risk_match_t);
+
+                    ck_assert_int_eq(x->source, CC_RISK_SRC_CLASSIFIER);
+                    ck_assert(x->score > 0.0 && x->score <= 1.0);
+                    ck_assert_uint_le(x->end, strlen(msgs[k]));
+                    any = 1;
+                }
+                ck_assert(any);
+                ck_assert(r.categories != 0);
+            }
+            ck_assert_int_eq(r.emergency,
+                             pr[CC_RISKML_EMERGENCY]
+                             >= h->threshold[CC_RISKML_EMERGENCY]);
+        }
+        /* A training positive is flagged. */
+        assess(NULL, NULL, m, "im pregnant can i have botox", p, &r);
+        ck_assert_int_eq(r.risk, 1);
+    }
+
+    /* Nothing clears a rule's emergency, whatever the other layers say. */
+    assess(rs, v, m, "my face is drooping", p, &r);
+    ck_assert_int_eq(r.emergency, 1);
+    ck_assert(has_source(&r, CC_RISK_SRC_RULE, CC_RISK_EMERGENCY, 1));
+    assess(rs, v, m, "what are your opening hours? i cant breathe", p, &r);
+    ck_assert_int_eq(r.emergency, 1);
+    ck_assert_int_eq(r.risk, 1);
+
+    /* NULL and empty inputs. */
+    assess(rs, v, m, "", p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    cc_risk_assess(rs, v, m, NULL, 10, p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    cc_risk_assess(NULL, NULL, NULL, "x", 1, p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    cc_risk_assess(rs, v, m, "x", 1, p, NULL);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(test_assess_garbage)
+{
+    apr_pool_t *p = new_pool(), *scratch;
+    cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
+                                       NULL, NULL);
+    cc_vocab_t *v = tiny_vocab(p);
+    size_t len, i;
+    void *img = tiny_model_img(p, v, &len);
+    cc_riskml_t *m = cc_riskml_attach(p, img, len, NULL);
+    unsigned char *buf = malloc(20000);
+    uint32_t s = 99;
+    int round;
+
+    ck_assert_ptr_nonnull(buf);
+    apr_pool_create(&scratch, p);
+    for (round = 0; round < 600; round++) {
+        size_t n = round == 0 ? 20000 : (size_t)(s % 3000);
+        cc_risk_result_t r;
+        float pr[CC_RISKML_NOUT];
+        int k;
+
+        for (i = 0; i < n; i++) {
+            s = s * 1103515245u + 12345u;
+            /* Mostly letters, spaces and UTF-8 lead bytes. */
+            buf[i] = (round % 3 == 0) ? (unsigned char)(s >> 16)
+                     : (unsigned char)("aeiou wrfnp\xc3\xa9.,?'"[(s >> 16)
+                                                                 % 17]);
+        }
+        apr_pool_clear(scratch);
+        cc_risk_assess(rs, v, m, (const char *)buf, n, scratch, &r);
+        for (k = 0; r.matches && k < r.matches->nelts; k++) {
+            const cc_risk_match_t *x =
+                &APR_ARRAY_IDX(r.matches, k, cc_risk_match_t);
+
+            ck_assert_uint_le(x->start, x->end);
+            ck_assert_uint_le(x->end, n);
+        }
+        cc_riskml_predict(m, v, (const char *)buf, n, pr);
+        for (k = 0; k < CC_RISKML_NOUT; k++) {
+            ck_assert(pr[k] >= 0.0f && pr[k] <= 1.0f);
+        }
+    }
+    free(buf);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+Suite *suite_riskml(void)
+{
+    Suite *s = suite_create("riskml");
+    TCase *tc = tcase_create("core");
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_riskml_train_predict);
+    tcase_add_test(tc, test_riskml_refuses);
+    tcase_add_test(tc, test_assess_combines);
+    tcase_add_test(tc, test_assess_garbage);
+    suite_add_tcase(s, tc);
+    return s;
+}
