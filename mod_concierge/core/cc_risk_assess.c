@@ -7,10 +7,11 @@
 #include "cc_risk.h"
 #include "cc_risk_cues.h"
 #include "cc_riskml.h"
+#include "cc_riskml_int.h"
 #include "cc_vocab.h"
 
-#define AS_MAXTERMS    200
-#define AS_MAXBYTES    4096
+#define AS_MAXTERMS    CC_RISKML_MAXTERMS
+#define AS_MAXBYTES    CC_RISKML_MAXBYTES
 #define AS_CUE_WINDOW  3      /* terms before a medical term */
 #define AS_NEG_WINDOW  4      /* a negator or a modal ("can I", "do
                                  you") this close, same clause */
@@ -44,26 +45,21 @@ static void add_match(cc_risk_result_t *out, cc_risk_category_e cat,
 }
 
 /* A medical term from the vocabulary, in a sentence about the patient. */
-static void vocab_layer(const cc_vocab_t *vocab, const char *text,
-                        size_t len, cc_risk_result_t *out)
+static void vocab_layer(const cc_cue_term_t *t, size_t n,
+                        cc_risk_result_t *out)
 {
-    cc_cue_term_t t[AS_MAXTERMS];
-    size_t n, i, j;
+    size_t i, j;
 
-    if (len > AS_MAXBYTES) {
-        len = AS_MAXBYTES;
-    }
-    n = cc_risk_cue_terms(text, len, t, AS_MAXTERMS);
     for (i = 0; i < n; i++) {
         cc_vocab_class_e cls;
         unsigned cue = 0, before = 0;
         int negated = 0, modal = 0, other = 0;
         cc_risk_category_e cat;
 
-        if (t[i].digits || t[i].n < 4 || t[i].cue
-            || !cc_vocab_lookup(vocab, t[i].s, t[i].n, &cls)) {
+        if (t[i].vcls < 0) {
             continue;
         }
+        cls = (cc_vocab_class_e)t[i].vcls;
         /* Look back within the clause. */
         for (j = i; j > 0 && !t[j].brk; j--) {
             const cc_cue_term_t *b = &t[j - 1];
@@ -148,15 +144,15 @@ static const cc_risk_category_e out_cat[CC_RISKML_NOUT] = {
 };
 
 static void classifier_layer(const cc_riskml_t *model,
-                             const cc_vocab_t *vocab, const char *text,
-                             size_t len, cc_risk_result_t *out)
+                             const cc_cue_term_t *t, size_t n, size_t len,
+                             cc_risk_result_t *out)
 {
     const cc_riskml_hdr_t *h = cc_riskml_header(model);
     float pr[CC_RISKML_NOUT];
     size_t span = len > AS_MAXBYTES ? AS_MAXBYTES : len;
     int o, best = -1, added = 0;
 
-    cc_riskml_predict(model, vocab, text, len, pr);
+    cc_riskml_predict_terms(model, t, n, pr);
     if (pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]) {
         add_match(out, CC_RISK_EMERGENCY, "classifier", 0, span, 0,
                   CC_RISK_SRC_CLASSIFIER, pr[CC_RISKML_EMERGENCY]);
@@ -199,11 +195,18 @@ void cc_risk_assess(const cc_ruleset_t *rs, const struct cc_vocab_t *vocab,
     if (!out->matches) {
         out->matches = apr_array_make(p, 4, sizeof(cc_risk_match_t));
     }
-    if (vocab) {
-        vocab_layer(vocab, text, len, out);
-    }
-    if (model) {
-        classifier_layer(model, vocab, text, len, out);
+    if (vocab || model) {
+        cc_cue_term_t t[AS_MAXTERMS];
+        size_t n = cc_risk_cue_terms(text, len > AS_MAXBYTES ? AS_MAXBYTES
+                                                            : len,
+                                     vocab, t, AS_MAXTERMS);
+
+        if (vocab) {
+            vocab_layer(t, n, out);
+        }
+        if (model) {
+            classifier_layer(model, t, n, len, out);
+        }
     }
     out->emergency = out->emergency
                      || (out->categories & (1u << CC_RISK_EMERGENCY)) != 0;

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include "cc_risk_cues.h"
+#include "cc_vocab.h"
 
 static const struct { const char *w; unsigned bits; } cues[] = {
     {"aber", 0x020},
@@ -394,10 +395,12 @@ static int cue_tok_cb(void *baton, const char *term, size_t len,
     return 0;
 }
 
-size_t cc_risk_cue_terms(const char *text, size_t len, cc_cue_term_t *t,
+size_t cc_risk_cue_terms(const char *text, size_t len,
+                         const struct cc_vocab_t *vocab, cc_cue_term_t *t,
                          size_t max)
 {
     cue_tok_t k;
+    size_t i;
 
     if (!text || !t || max == 0) {
         return 0;
@@ -407,5 +410,14 @@ size_t cc_risk_cue_terms(const char *text, size_t len, cc_cue_term_t *t,
     k.t = t;
     k.max = max;
     cc_tok_each(text, len, 0, cue_tok_cb, &k);
+    for (i = 0; i < k.n; i++) {
+        cc_vocab_class_e cls;
+
+        t[i].vcls = -1;
+        if (vocab && !t[i].digits && t[i].n >= 4 && !t[i].cue
+            && cc_vocab_lookup(vocab, t[i].s, t[i].n, &cls)) {
+            t[i].vcls = (int8_t)cls;
+        }
+    }
     return k.n;
 }

@@ -34,13 +34,19 @@ typedef struct cc_cue_term_t {
     uint8_t  n;
     uint8_t  brk;             /* sentence or clause punctuation before it */
     uint8_t  digits;          /* all digits */
+    int8_t   vcls;            /* cc_vocab_class_e when a medical term,
+                                 -1 when not (or no vocabulary) */
     unsigned cue;             /* CC_CUE_* */
     size_t   start, end;      /* byte span in the input */
 } cc_cue_term_t;
 
 /* Tokenise text[0..len) with cc_tok (no stemming) into t[0..max); returns
- * the number of terms kept. */
-size_t cc_risk_cue_terms(const char *text, size_t len, cc_cue_term_t *t,
+ * the number of terms kept.  vocab (may be NULL) fills vcls: terms of 4+
+ * letters, not digits, not cue words, looked up once here for every
+ * layer. */
+struct cc_vocab_t;
+size_t cc_risk_cue_terms(const char *text, size_t len,
+                         const struct cc_vocab_t *vocab, cc_cue_term_t *t,
                          size_t max);
 
 #endif

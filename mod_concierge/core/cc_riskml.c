@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include "cc_riskml.h"
 #include "cc_risk_cues.h"
+#include "cc_riskml_int.h"
 #include "cc_tok.h"
 
 const char *const cc_riskml_out_names[CC_RISKML_NOUT] = {
@@ -20,8 +21,8 @@ struct cc_riskml_t {
     uint32_t               mask;
 };
 
-#define RM_MAXTERMS   160
-#define RM_MAXBYTES   4096
+#define RM_MAXTERMS   CC_RISKML_MAXTERMS
+#define RM_MAXBYTES   CC_RISKML_MAXBYTES
 #define RM_NEG_SCOPE  4       /* terms after a negator */
 #define RM_CUE_WINDOW 3       /* terms before a medical term */
 
@@ -81,6 +82,21 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
 {
     cc_cue_term_t terms[RM_MAXTERMS];
     size_t nt;
+
+    if (len > RM_MAXBYTES) {
+        len = RM_MAXBYTES;
+    }
+    nt = cc_risk_cue_terms(text, len,
+                           (cfg->features & CC_RISKML_F_VOCAB) ? vocab
+                                                                : NULL,
+                           terms, RM_MAXTERMS);
+    return cc_riskml_features_terms(cfg, terms, nt, out, max);
+}
+
+size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
+                                const cc_cue_term_t *terms, size_t nt,
+                                cc_riskml_feat_t *out, size_t max)
+{
     rm_out_t o;
     unsigned fs = cfg->features;
     size_t i, j;
@@ -88,10 +104,6 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
     double ss = 0.0;
     float inv;
 
-    if (len > RM_MAXBYTES) {
-        len = RM_MAXBYTES;
-    }
-    nt = cc_risk_cue_terms(text, len, terms, RM_MAXTERMS);
     o.f = out;
     o.n = 0;
     o.max = max;
@@ -133,10 +145,10 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
                 }
             }
         }
-        if ((fs & CC_RISKML_F_VOCAB) && vocab && !t->digits && t->n >= 4) {
-            cc_vocab_class_e cls;
+        if ((fs & CC_RISKML_F_VOCAB) && t->vcls >= 0) {
+            int cls = t->vcls;
 
-            if (cc_vocab_lookup(vocab, t->s, t->n, &cls)) {
+            {
                 unsigned cue = 0;
                 char f[16];
 
@@ -281,6 +293,23 @@ void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
                        const char *text, size_t len,
                        float prob[CC_RISKML_NOUT])
 {
+    cc_cue_term_t terms[RM_MAXTERMS];
+    size_t nt;
+
+    if (len > RM_MAXBYTES) {
+        len = RM_MAXBYTES;
+    }
+    nt = cc_risk_cue_terms(text, len,
+                           (m->hdr->features & CC_RISKML_F_VOCAB) ? vocab
+                                                                   : NULL,
+                           terms, RM_MAXTERMS);
+    cc_riskml_predict_terms(m, terms, nt, prob);
+}
+
+void cc_riskml_predict_terms(const cc_riskml_t *m,
+                             const cc_cue_term_t *terms, size_t nt,
+                             float prob[CC_RISKML_NOUT])
+{
     cc_riskml_feat_t f[CC_RISKML_MAXFEAT];
     float z[CC_RISKML_NOUT];
     size_t n, i;
@@ -289,7 +318,7 @@ void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
     for (o = 0; o < CC_RISKML_NOUT; o++) {
         z[o] = m->hdr->bias[o];
     }
-    n = cc_riskml_features(m->hdr, vocab, text, len, f, CC_RISKML_MAXFEAT);
+    n = cc_riskml_features_terms(m->hdr, terms, nt, f, CC_RISKML_MAXFEAT);
     for (i = 0; i < n; i++) {
         const float *row = m->w + (size_t)(f[i].idx & m->mask)
                                   * CC_RISKML_NOUT;
