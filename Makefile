@@ -168,9 +168,11 @@ $(VOCAB_IMG): $(BUILD)/vocab_build conf/vocab-exclude.txt $(VOCAB_COMMON) \
 $(BUILD)/riskml_train: tools/riskml_train.c $(EVAL_UTIL) $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
 
-$(RISK_MODEL): $(BUILD)/riskml_train $(VOCAB_IMG) conf/risk-rules.txt $(RISK_TRAIN)
-	$(BUILD)/riskml_train $@ --vocab $(VOCAB_IMG) \
-	    --lexicon conf/risk-rules.txt $(RISK_TRAIN)
+# (--lexicon conf/risk-rules.txt would add the rules' words as training-only
+# examples; on the tuning set, two-fold, it lowered recall: 0.76 against
+# 0.81 at the same false positives, so the model learns from messages only.)
+$(RISK_MODEL): $(BUILD)/riskml_train $(VOCAB_IMG) $(RISK_TRAIN)
+	$(BUILD)/riskml_train $@ --vocab $(VOCAB_IMG) $(RISK_TRAIN)
 
 risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
 

@@ -303,6 +303,17 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--l2") == 0 && a + 1 < argc) {
             opts.l2 = strtod(argv[++a], NULL);
         }
+        else if (strcmp(argv[a], "--emergency-fp-budget") == 0
+                 && a + 1 < argc) {
+            opts.emergency_fp_budget = strtod(argv[++a], NULL);
+        }
+        else if (strcmp(argv[a], "--lexicon-weight") == 0 && a + 1 < argc) {
+            opts.lexicon_weight = strtod(argv[++a], NULL);
+        }
+        else if (strcmp(argv[a], "--emergency-floor") == 0
+                 && a + 1 < argc) {
+            opts.emergency_floor = strtod(argv[++a], NULL);
+        }
         else if (strcmp(argv[a], "--fp-budget") == 0 && a + 1 < argc) {
             opts.fp_budget = strtod(argv[++a], NULL);
         }

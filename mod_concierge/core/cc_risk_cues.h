@@ -23,6 +23,8 @@
 #define CC_CUE_ALLERGY 0x80u   /* allergic, alergia, allergisch ... */
 #define CC_CUE_OTHER  0x100u   /* partner, husband, mum, friend, marido ...
                                   (an adult who is not the patient) */
+#define CC_CUE_PAST   0x200u   /* ago, used (to), resolved, hace, geleden,
+                                  temu ... (history, not now) */
 
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);

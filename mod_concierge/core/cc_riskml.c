@@ -27,7 +27,7 @@ struct cc_riskml_t {
 #define RM_CUE_WINDOW 3       /* terms before a medical term */
 
 /* Feature tags (first byte hashed). */
-enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM };
+enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM, T_CTX };
 
 static inline uint32_t h_start(unsigned tag)
 {
@@ -100,6 +100,7 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
     rm_out_t o;
     unsigned fs = cfg->features;
     size_t i, j;
+    unsigned allcue = 0;
     int neg_left = 0;
     double ss = 0.0;
     float inv;
@@ -179,6 +180,9 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
                     if (cue & CC_CUE_ALLERGY) {
                         emit_str(&o, T_VOC, "allergy", 7, 1.0f);
                     }
+                    if (cue & CC_CUE_OTHER) {
+                        emit_str(&o, T_VOC, "other", 5, 1.0f);
+                    }
                 }
             }
         }
@@ -210,6 +214,24 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
         }
         if (t->cue & CC_CUE_NEG) {
             neg_left = RM_NEG_SCOPE;
+        }
+        allcue |= t->cue;
+    }
+    if (fs & CC_RISKML_F_CTX) {
+        static const struct { unsigned bit; const char *name; } ctx[] = {
+            {CC_CUE_OTHER, "other"}, {CC_CUE_PAST, "past"},
+            {CC_CUE_MODAL, "modal"}, {CC_CUE_NEG, "neg"},
+            {CC_CUE_SELF, "self"}, {CC_CUE_TAKE, "take"},
+            {CC_CUE_HAVE, "have"},
+        };
+
+        for (i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {
+            if (allcue & ctx[i].bit) {
+                emit_str(&o, T_CTX, ctx[i].name, strlen(ctx[i].name), 1.0f);
+            }
+        }
+        if ((allcue & CC_CUE_OTHER) && !(allcue & CC_CUE_SELF)) {
+            emit_str(&o, T_CTX, "other-only", 10, 1.0f);
         }
     }
     for (i = 0; i < o.n; i++) {

@@ -13,7 +13,11 @@
  *   - vocabulary features (cc_vocab): a medical term is present, its class,
  *     and whether a patient cue ("I", "my", "taking", "on", "diagnosed",
  *     "tengo", "ich nehme", ...) comes just before it;
- *   - number features: a number 1..17 (or 18+) next to an age word.
+ *   - number features: a number 1..17 (or 18+) next to an age word;
+ *   - context features of the whole message, language-independent through
+ *     the cue lists: about someone else ("my husband"), the past ("years
+ *     ago", "hace", "geleden"), a modal question, a negation, first
+ *     person.
  * The feature vector is L2-normalised, so long and short messages score
  * alike.
  *
@@ -67,7 +71,9 @@ extern const char *const cc_riskml_out_names[CC_RISKML_NOUT];
 #define CC_RISKML_F_NEG    0x08u
 #define CC_RISKML_F_VOCAB  0x10u
 #define CC_RISKML_F_NUM    0x20u
-#define CC_RISKML_F_ALL    0x3fu
+#define CC_RISKML_F_CTX    0x40u   /* message context: someone else, the
+                                      past, a question, a negation */
+#define CC_RISKML_F_ALL    0x7fu
 
 typedef struct cc_riskml_hdr_t {
     char     magic[8];
@@ -128,9 +134,12 @@ typedef struct cc_riskml_opts_t {
     uint32_t seed;               /* 0: 20261207 */
     int      folds;              /* cross-validation folds, 0: 5 */
     double   fp_budget;          /* benign flagged risky, out of fold,
-                                    0: 0.05 */
+                                    0: 0.08 */
     double   emergency_fp_budget;/* non-emergencies raised to emergency
-                                    out of fold, 0: 0.01 */
+                                    out of fold, 0: 0.03 */
+    double   emergency_floor;    /* the emergency threshold never goes
+                                    below this, 0: 0.35 */
+    double   lexicon_weight;     /* of a train_only example, 0: 0.5 */
     unsigned features;           /* CC_RISKML_F_*, 0: all */
     float    char_weight;        /* 0: 0.5 */
 } cc_riskml_opts_t;

@@ -27,6 +27,7 @@ typedef struct tr_ctx_t {
     float     posw[CC_RISKML_NOUT], negw[CC_RISKML_NOUT];
     size_t    nw;
     double    lr, l2;
+    float     lexw;             /* weight of a train_only example */
     int       epochs;
 } tr_ctx_t;
 
@@ -76,8 +77,6 @@ static void predict_ex(const tr_ctx_t *c, const tr_ex_t *e,
     }
 }
 
-/* A lexicon entry counts for this much of a labelled message. */
-#define TR_LEXICON_WEIGHT 0.5f
 
 /* Fit on the examples listed in idx[0..m). */
 static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
@@ -119,7 +118,7 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
                 int y = (e->labels >> o) & 1;
 
                 gr[o] = (p[o] - (float)y) * (y ? c->posw[o] : c->negw[o])
-                        * (e->train_only ? TR_LEXICON_WEIGHT : 1.0f);
+                        * (e->train_only ? c->lexw : 1.0f);
                 c->gb[o] += gr[o] * gr[o];
                 c->bias[o] -= (float)(c->lr * 0.1) * gr[o]
                               / sqrtf(c->gb[o] + 1e-6f);
@@ -244,9 +243,13 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     o.l2 = o.l2 > 0 ? o.l2 : 1e-5;
     o.seed = o.seed ? o.seed : 20261207u;
     o.folds = o.folds >= 2 ? o.folds : 5;
-    o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.05;
+    o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.08;
     o.emergency_fp_budget = o.emergency_fp_budget > 0
-                            ? o.emergency_fp_budget : 0.01;
+                            ? o.emergency_fp_budget : 0.03;
+    o.lexicon_weight = o.lexicon_weight > 0 && o.lexicon_weight <= 1
+                       ? o.lexicon_weight : 0.5;
+    o.emergency_floor = o.emergency_floor > 0 && o.emergency_floor < 1
+                        ? o.emergency_floor : 0.35;
     if (o.bits < 10 || o.bits > 24) {
         return APR_EINVAL;
     }
@@ -298,6 +301,7 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         return APR_ENOMEM;
     }
     c.lr = o.lr;
+    c.lexw = (float)o.lexicon_weight;
     c.l2 = o.l2;
     c.epochs = o.epochs;
 
@@ -335,7 +339,7 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     cfg.threshold[CC_RISKML_EMERGENCY] =
         th_fp_budget(oof, c.ex, n, CC_RISKML_EMERGENCY,
                      1u << CC_RISKML_EMERGENCY, o.emergency_fp_budget,
-                     0.5f, 0.98f);
+                     (float)o.emergency_floor, 0.98f);
     cfg.emergency_escalate =
         th_fp_budget(oof, c.ex, n, CC_RISKML_EMERGENCY,
                      1u << CC_RISKML_RISKY, o.fp_budget / 2.0, 0.05f,
