@@ -127,7 +127,8 @@ START_TEST(test_riskml_train_predict)
     ck_assert_uint_eq(h->bits, 12);
     ck_assert_uint_eq(h->ntrain, NTRAIN);
     ck_assert(h->vocab_checksum == cc_vocab_checksum(v));
-    ck_assert(h->threshold[CC_RISKML_EMERGENCY] >= 0.5f);
+    ck_assert(h->threshold[CC_RISKML_EMERGENCY] >= 0.35f);
+    ck_assert(h->emergency_escalate <= h->threshold[CC_RISKML_EMERGENCY]);
     /* On its own training data it separates risky from benign. */
     for (i = 0; i < NTRAIN; i++) {
         cc_riskml_predict(m, v, train_set[i].text, strlen(train_set[i].text),
