@@ -345,6 +345,16 @@ void cc_riskml_predict_terms(const cc_riskml_t *m,
         const float *row = m->w + (size_t)(f[i].idx & m->mask)
                                   * CC_RISKML_NOUT;
 
+        /* The rows are scattered over megabytes: ask for the one a few
+         * features ahead while this one is summed. */
+        if (i + 8 < n) {
+            const float *ahead = m->w + (size_t)(f[i + 8].idx & m->mask)
+                                        * CC_RISKML_NOUT;
+
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + CC_RISKML_NOUT - 1);
+        }
+
         for (o = 0; o < CC_RISKML_NOUT; o++) {
             z[o] += f[i].val * row[o];
         }
