@@ -13,6 +13,7 @@
 #define AS_MAXTERMS    CC_RISKML_MAXTERMS
 #define AS_MAXBYTES    CC_RISKML_MAXBYTES
 #define AS_CUE_WINDOW  3      /* terms before a medical term */
+#define AS_PAST_WINDOW 8      /* a past-time cue this close, either side */
 #define AS_NEG_WINDOW  4      /* a negator or a modal ("can I", "do
                                  you") this close, same clause */
 
@@ -42,6 +43,26 @@ static void add_match(cc_risk_result_t *out, cc_risk_category_e cat,
             out->emergency = 1;
         }
     }
+}
+
+/* A past-time cue ("ago", "used to", "hace", "geleden") or a year
+ * within AS_PAST_WINDOW terms either side of term i. */
+static int past_near(const cc_cue_term_t *t, size_t n, size_t i)
+{
+    size_t lo = i > AS_PAST_WINDOW ? i - AS_PAST_WINDOW : 0;
+    size_t hi = i + AS_PAST_WINDOW < n ? i + AS_PAST_WINDOW : n - 1;
+    size_t j;
+
+    for (j = lo; j <= hi; j++) {
+        if (t[j].cue & CC_CUE_PAST) {
+            return 1;
+        }
+        if (t[j].digits && t[j].n == 4
+            && (memcmp(t[j].s, "19", 2) == 0 || memcmp(t[j].s, "20", 2) == 0)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* A medical term from the vocabulary, in a sentence about the patient. */
@@ -93,8 +114,9 @@ static void vocab_layer(const cc_cue_term_t *t, size_t n,
         if (modal && !(before & (CC_CUE_TAKE | CC_CUE_ALLERGY))) {
             continue;
         }
-        /* About someone else ("my partner is on warfarin"). */
-        if (other) {
+        /* About someone else ("my partner is on warfarin"), or history
+         * ("used to take sertraline ... 8 years ago"). */
+        if (other || past_near(t, n, i)) {
             continue;
         }
         if (cue & CC_CUE_ALLERGY) {
