@@ -176,10 +176,14 @@ $(RISK_MODEL): $(BUILD)/riskml_train $(VOCAB_IMG) $(RISK_TRAIN)
 
 risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
 
-# Rules + vocabulary + classifier on every labelled set we may look at.
+# Rules + vocabulary + classifier on the training sets (in-sample: a sanity
+# check, not a measure) and on any set named in RISK_EVAL, each reported on
+# its own, e.g. the final fair test:
+#   make eval-risk-ml RISK_EVAL=tests/eval/risk2_heldout.tsv
+RISK_EVAL   ?=
 eval-risk-ml: risk-ml $(BUILD)/eval_risk
 	-$(BUILD)/eval_risk conf/risk-rules.txt --vocab $(VOCAB_IMG) \
-	    --model $(RISK_MODEL) $(RISK_TRAIN)
+	    --model $(RISK_MODEL) $(RISK_TRAIN) $(RISK_EVAL)
 
 eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
