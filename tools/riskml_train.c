@@ -307,6 +307,9 @@ int main(int argc, char **argv)
                  && a + 1 < argc) {
             opts.emergency_fp_budget = strtod(argv[++a], NULL);
         }
+        else if (strcmp(argv[a], "--average") == 0) {
+            opts.average = 1;
+        }
         else if (strcmp(argv[a], "--lexicon-weight") == 0 && a + 1 < argc) {
             opts.lexicon_weight = strtod(argv[++a], NULL);
         }

@@ -140,6 +140,8 @@ typedef struct cc_riskml_opts_t {
     double   emergency_floor;    /* the emergency threshold never goes
                                     below this, 0: 0.35 */
     double   lexicon_weight;     /* of a train_only example, 0: 0.5 */
+    int      average;            /* 1: the image holds the mean of the
+                                    fold models and the full model */
     unsigned features;           /* CC_RISKML_F_*, 0: all */
     float    char_weight;        /* 0: 0.5 */
 } cc_riskml_opts_t;

@@ -223,7 +223,7 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     tr_ctx_t c;
     cc_riskml_feat_t *fbuf;
     size_t i, total, *perm, *idx;
-    float *oof;
+    float *oof, *acc = NULL, accb[CC_RISKML_NOUT] = {0};
     int fold, out;
     uint64_t dig = CC_FNV64_INIT;
     char *base;
@@ -305,6 +305,15 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     c.l2 = o.l2;
     c.epochs = o.epochs;
 
+    if (o.average) {
+        acc = calloc(c.nw, sizeof(float));
+        if (!acc) {
+            free(c.g);
+            free(c.w);
+            return APR_ENOMEM;
+        }
+    }
+
     /* k-fold cross-validation: out-of-fold probabilities. */
     perm = apr_palloc(p, n * sizeof(*perm));
     idx = apr_palloc(p, n * sizeof(*idx));
@@ -323,6 +332,14 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
             }
         }
         fit(&c, idx, m, o.seed + (uint32_t)fold);
+        if (acc) {
+            for (i = 0; i < c.nw; i++) {
+                acc[i] += c.w[i];
+            }
+            for (out = 0; out < CC_RISKML_NOUT; out++) {
+                accb[out] += c.bias[out];
+            }
+        }
         for (i = 0; i < n; i++) {
             if ((int)(i % (size_t)o.folds) == fold
                 && !c.ex[perm[i]].train_only) {
@@ -353,6 +370,19 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         idx[i] = i;
     }
     fit(&c, idx, n, o.seed ^ 0x5eedu);
+    if (acc) {
+        /* Bagging for free: the mean of the fold models and the full
+         * model is still one linear model. */
+        float k1 = 1.0f / (float)(o.folds + 1);
+
+        for (i = 0; i < c.nw; i++) {
+            c.w[i] = (c.w[i] + acc[i]) * k1;
+        }
+        for (out = 0; out < CC_RISKML_NOUT; out++) {
+            c.bias[out] = (c.bias[out] + accb[out]) * k1;
+        }
+        free(acc);
+    }
 
     total = sizeof(cfg) + c.nw * sizeof(float);
     base = apr_palloc(p, total);
