@@ -25,6 +25,8 @@
                                   (an adult who is not the patient) */
 #define CC_CUE_PAST   0x200u   /* ago, used (to), resolved, hace, geleden,
                                   temu ... (history, not now) */
+#define CC_CUE_SCHOOL 0x400u   /* school, gcse, lycee, schule, liceo ... */
+#define CC_CUE_CHILD  0x800u   /* daughter, son, hija, fille, tochter ... */
 
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);
