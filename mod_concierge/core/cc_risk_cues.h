@@ -27,6 +27,8 @@
                                   temu ... (history, not now) */
 #define CC_CUE_SCHOOL 0x400u   /* school, gcse, lycee, schule, liceo ... */
 #define CC_CUE_CHILD  0x800u   /* daughter, son, hija, fille, tochter ... */
+#define CC_CUE_RECENT 0x1000u  /* yesterday, today, ayer, hier, gestern ... */
+#define CC_CUE_SUDDEN 0x2000u  /* suddenly, de repente, soudain, opeens ... */
 
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);

@@ -223,7 +223,8 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
             {CC_CUE_MODAL, "modal"}, {CC_CUE_NEG, "neg"},
             {CC_CUE_SELF, "self"}, {CC_CUE_TAKE, "take"},
             {CC_CUE_HAVE, "have"}, {CC_CUE_SCHOOL, "school"},
-            {CC_CUE_CHILD, "child"},
+            {CC_CUE_CHILD, "child"}, {CC_CUE_RECENT, "recent"},
+            {CC_CUE_SUDDEN, "sudden"},
         };
 
         for (i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {

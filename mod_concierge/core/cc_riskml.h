@@ -15,9 +15,10 @@
  *     "tengo", "ich nehme", ...) comes just before it;
  *   - number features: a number 1..17 (or 18+) next to an age word;
  *   - context features of the whole message, language-independent through
- *     the cue lists: about someone else ("my husband"), the past ("years
- *     ago", "hace", "geleden"), a modal question, a negation, first
- *     person.
+ *     the cue lists (cc_risk_cues.c): about someone else ("my husband"),
+ *     the past ("years ago", "hace", "geleden"), a modal question, a
+ *     negation, first person, school and children (minors), "yesterday /
+ *     today" and "suddenly" (onset).
  * The feature vector is L2-normalised, so long and short messages score
  * alike.
  *
