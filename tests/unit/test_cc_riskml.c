@@ -1,8 +1,10 @@
 /* Unit tests: cc_riskml (a tiny model trained here: determinism,
  * predictions, attach refusing truncated, corrupted and wrong-magic
  * images) and cc_risk_assess (rules, vocabulary and classifier combined;
- * sources; nothing clears a rule's emergency; arbitrary bytes). */
+ * sources; nothing clears a rule's emergency; arbitrary bytes; threads
+ * sharing one ruleset, vocabulary and model). */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +412,79 @@ START_TEST(test_assess_garbage)
 }
 END_TEST
 
+typedef struct th_arg_t {
+    const cc_ruleset_t *rs;
+    const cc_vocab_t   *v;
+    const cc_riskml_t  *m;
+    unsigned            want[NTRAIN];
+    int                 bad;
+} th_arg_t;
+
+static void *th_main(void *arg)
+{
+    th_arg_t *a = arg;
+    apr_pool_t *p = NULL;
+    int round;
+    size_t i;
+
+    apr_pool_create(&p, NULL);
+    for (round = 0; round < 50; round++) {
+        for (i = 0; i < NTRAIN; i++) {
+            cc_risk_result_t r;
+
+            apr_pool_clear(p);
+            cc_risk_assess(a->rs, a->v, a->m, train_set[i].text,
+                           strlen(train_set[i].text), p, &r);
+            if ((r.categories | (unsigned)r.risk << 16
+                 | (unsigned)r.emergency << 17) != a->want[i]) {
+                a->bad++;
+            }
+        }
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+/* One ruleset, vocabulary and model shared by eight threads give every
+ * thread the single-threaded answers. */
+START_TEST(test_assess_threads)
+{
+    apr_pool_t *p = new_pool();
+    th_arg_t args[8];
+    pthread_t th[8];
+    cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
+                                       NULL, NULL);
+    cc_vocab_t *v = tiny_vocab(p);
+    size_t len, i;
+    void *img = tiny_model_img(p, v, &len);
+    cc_riskml_t *m = cc_riskml_attach(p, img, len, NULL);
+    unsigned want[NTRAIN];
+    int k;
+
+    for (i = 0; i < NTRAIN; i++) {
+        cc_risk_result_t r;
+
+        cc_risk_assess(rs, v, m, train_set[i].text,
+                       strlen(train_set[i].text), p, &r);
+        want[i] = r.categories | (unsigned)r.risk << 16
+                  | (unsigned)r.emergency << 17;
+    }
+    for (k = 0; k < 8; k++) {
+        args[k].rs = rs;
+        args[k].v = v;
+        args[k].m = m;
+        memcpy(args[k].want, want, sizeof(want));
+        args[k].bad = 0;
+        ck_assert_int_eq(pthread_create(&th[k], NULL, th_main, &args[k]), 0);
+    }
+    for (k = 0; k < 8; k++) {
+        ck_assert_int_eq(pthread_join(th[k], NULL), 0);
+        ck_assert_int_eq(args[k].bad, 0);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
 Suite *suite_riskml(void)
 {
     Suite *s = suite_create("riskml");
@@ -420,6 +495,7 @@ Suite *suite_riskml(void)
     tcase_add_test(tc, test_riskml_refuses);
     tcase_add_test(tc, test_assess_combines);
     tcase_add_test(tc, test_assess_garbage);
+    tcase_add_test(tc, test_assess_threads);
     suite_add_tcase(s, tc);
     return s;
 }
