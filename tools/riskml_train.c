@@ -251,6 +251,7 @@ int main(int argc, char **argv)
     void *img;
     size_t len, i, n;
     int a, o, nsets = 0;
+    double lang_weight = 1.0;
     FILE *fp;
     struct timespec t0, t1;
 
@@ -307,6 +308,9 @@ int main(int argc, char **argv)
                  && a + 1 < argc) {
             opts.emergency_fp_budget = strtod(argv[++a], NULL);
         }
+        else if (strcmp(argv[a], "--lang-weight") == 0 && a + 1 < argc) {
+            lang_weight = strtod(argv[++a], NULL);
+        }
         else if (strcmp(argv[a], "--average") == 0) {
             opts.average = 1;
         }
@@ -337,7 +341,15 @@ int main(int argc, char **argv)
     }
     ex = apr_palloc(p, n * sizeof(*ex));
     for (i = 0; i < n; i++) {
-        ex[i] = APR_ARRAY_IDX(ms, i, tr_msg_t).ex;
+        const tr_msg_t *m = &APR_ARRAY_IDX(ms, i, tr_msg_t);
+
+        ex[i] = m->ex;
+        /* Messages in a language other than English (or unmarked) count
+         * lang_weight times: they are the minority of the data. */
+        ex[i].weight = (strcmp(m->lang, "en") != 0
+                        && strcmp(m->lang, "?") != 0
+                        && strcmp(m->lang, "lex") != 0)
+                       ? (float)lang_weight : 1.0f;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (cc_riskml_train(&img, &len, p, ex, n, vocab, &opts, &cv)

@@ -125,6 +125,7 @@ typedef struct cc_riskml_example_t {
     int         train_only;      /* lexicon entry: always in the training
                                     folds, never scored out of fold nor
                                     used to choose thresholds */
+    float       weight;          /* of its gradient; 0 counts as 1 */
 } cc_riskml_example_t;
 
 typedef struct cc_riskml_opts_t {

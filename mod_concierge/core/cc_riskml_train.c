@@ -15,6 +15,7 @@ typedef struct tr_ex_t {
     size_t            n;
     unsigned          labels;
     int               train_only;
+    float             weight;
 } tr_ex_t;
 
 typedef struct tr_ctx_t {
@@ -118,7 +119,7 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
                 int y = (e->labels >> o) & 1;
 
                 gr[o] = (p[o] - (float)y) * (y ? c->posw[o] : c->negw[o])
-                        * (e->train_only ? c->lexw : 1.0f);
+                        * (e->train_only ? c->lexw : 1.0f) * e->weight;
                 c->gb[o] += gr[o] * gr[o];
                 c->bias[o] -= (float)(c->lr * 0.1) * gr[o]
                               / sqrtf(c->gb[o] + 1e-6f);
@@ -287,9 +288,11 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         c.ex[i].n = k;
         c.ex[i].labels = ex[i].labels;
         c.ex[i].train_only = ex[i].train_only;
+        c.ex[i].weight = ex[i].weight > 0.0f ? ex[i].weight : 1.0f;
         dig = cc_fnv64(dig, ex[i].text, ex[i].len);
         dig = cc_fnv64(dig, &ex[i].labels, sizeof(ex[i].labels));
         dig = cc_fnv64(dig, &ex[i].train_only, sizeof(ex[i].train_only));
+        dig = cc_fnv64(dig, &c.ex[i].weight, sizeof(c.ex[i].weight));
     }
     free(fbuf);
     c.nw = ((size_t)1 << o.bits) * CC_RISKML_NOUT;

@@ -93,6 +93,7 @@ static void *tiny_model_img(apr_pool_t *p, const cc_vocab_t *v,
     void *img = NULL;
     size_t i;
 
+    memset(ex, 0, sizeof(ex));
     for (i = 0; i < NTRAIN; i++) {
         ex[i].text = train_set[i].text;
         ex[i].len = strlen(train_set[i].text);
