@@ -36,12 +36,39 @@ typedef struct cc_qcollect_t {
     size_t      n, cap;
 } cc_qcollect_t;
 
+/* Patient chatter: words (as stemmed) that carry no topic in a question,
+ * dropped from the query on top of the tokenizer's stop words.  They are
+ * what people type around the question ("u", "get", "actually", "dont",
+ * "really", "want"), and most are words the clinic never writes, so left
+ * in they would weigh as the rarest terms of the question in coverage and
+ * sink a plain question below the grounding threshold.  Sorted (strcmp). */
+static const char *const cc_chatter[] = {
+    "actual", "anyon", "anyth", "anywher", "arent", "cant", "didnt",
+    "doesnt", "dont", "get", "go", "gonna", "got", "hello", "hey", "hi",
+    "hiya", "isnt", "know", "lot", "mayb", "ok", "okay", "pleas", "pls",
+    "pretti", "r", "realli", "rid", "someon", "someth", "somewher",
+    "thank", "thanx", "thing", "thx", "u", "ur", "wan", "wanna", "want",
+    "wat", "wont", "wot", "ya",
+};
+
+static int cc_cmp_cstr(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static int cc_is_chatter(const char *term)
+{
+    return bsearch(term, cc_chatter, sizeof(cc_chatter)
+                   / sizeof(cc_chatter[0]), sizeof(cc_chatter[0]),
+                   cc_cmp_cstr) != NULL;
+}
+
 static int cc_query_term(void *baton, const char *term, size_t len,
                          uint32_t pos, size_t start, size_t end)
 {
     cc_qcollect_t *q = baton;
 
-    if (len == 0) {
+    if (len == 0 || cc_is_chatter(term)) {
         return 0;
     }
     if (q->n == q->cap) {
