@@ -44,7 +44,7 @@ typedef struct cc_qcollect_t {
  * sink a plain question below the grounding threshold.  Sorted (strcmp). */
 static const char *const cc_chatter[] = {
     "actual", "anyon", "anyth", "anywher", "arent", "cant", "didnt",
-    "doesnt", "dont", "get", "go", "gonna", "got", "hello", "hey", "hi",
+    "doesnt", "done", "dont", "get", "go", "gonna", "got", "hello", "hey", "hi",
     "hiya", "isnt", "know", "lot", "mayb", "ok", "okay", "pleas", "pls",
     "pretti", "r", "realli", "rid", "someon", "someth", "somewher",
     "thank", "thanx", "thing", "thx", "u", "ur", "wan", "wanna", "want",
