@@ -37,7 +37,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 2u
+#define CC_INDEX_VERSION 3u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -45,6 +45,9 @@ typedef struct cc_index_params_t {
     double title_weight;  /* default 2.0; 0 disables the title field */
     double synonym_weight;/* weight of expanded terms, default 0.6;
                              0 disables expansion */
+    double coverage_weight;/* exponent of the coverage factor that
+                             re-ranks the best BM25 candidates, default
+                             0.5; 0 ranks by BM25 alone */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);

@@ -31,6 +31,7 @@ void cc_index_params_default(cc_index_params_t *params)
     params->b = 0.75;
     params->title_weight = 2.0;
     params->synonym_weight = 0.6;
+    params->coverage_weight = 0.5;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -260,6 +261,10 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
     if (!(b->params.synonym_weight >= 0.0)
         || !isfinite(b->params.synonym_weight)) {
         b->params.synonym_weight = 0.6;
+    }
+    if (!(b->params.coverage_weight >= 0.0)
+        || !isfinite(b->params.coverage_weight)) {
+        b->params.coverage_weight = 0.5;
     }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
@@ -824,6 +829,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_B, pr->b);
     cc_std(out + H_TW, pr->title_weight);
     cc_std(out + H_SW, pr->synonym_weight);
+    cc_std(out + H_CW, pr->coverage_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);

@@ -41,6 +41,7 @@
 #define CC_IX_MAX_CHUNKS   1000000u
 #define CC_IX_MAX_IMAGE    ((uint64_t)1 << 30)
 #define CC_IX_MAX_K        64
+#define CC_IX_RERANK       16      /* BM25 candidates the coverage re-rank sees */
 #define CC_IX_TOK_FLAGS    (CC_TOK_STEM | CC_TOK_NOSTOP)
 #define CC_IX_NONE         UINT32_MAX
 
@@ -73,8 +74,9 @@
 #define H_HEAP_LEN     160
 #define H_OFF_SENTS    168
 #define H_SENTS_LEN    176
-#define H_HDRSUM       184     /* FNV-1a 64 of header bytes [0, 184) */
-#define CC_IX_HDR      192
+#define H_CW           184     /* coverage_weight (version 3) */
+#define H_HDRSUM       192     /* FNV-1a 64 of header bytes [0, 192) */
+#define CC_IX_HDR      200
 
 #define SZ_TERM        16
 #define SZ_POST        8
@@ -89,7 +91,7 @@
 typedef struct cc_ix_view_t {
     const unsigned char *img;
     size_t   len;
-    double   k1, tw, sw;
+    double   k1, tw, sw, cw;
     uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm;
     uint64_t off_terms, off_post, off_chunks, off_norms;
     uint64_t off_synt, off_syng, off_synm, off_sents, sents_len;

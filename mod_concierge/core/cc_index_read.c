@@ -44,6 +44,7 @@ int cc_ix_view(cc_ix_view_t *v, const void *img, size_t len)
     v->k1 = cc_ldd(p + H_K1);
     v->tw = cc_ldd(p + H_TW);
     v->sw = cc_ldd(p + H_SW);
+    v->cw = cc_ldd(p + H_CW);
     v->nchunks = cc_ld32(p + H_NCHUNKS);
     v->nterms = cc_ld32(p + H_NTERMS);
     v->npost = cc_ld32(p + H_NPOSTINGS);

@@ -325,6 +325,95 @@ static void cc_topk_offer(cc_topk_t *t, uint32_t chunk, double score)
     }
 }
 
+/* ---- query coverage, shared by the re-rank and cc_index_coverage ------- */
+
+/* Does chunk c hold dictionary term d?  Postings are in chunk order. */
+static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
+{
+    const unsigned char *e = v->img + v->off_terms + (uint64_t)d * SZ_TERM;
+    uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), lo = 0, hi;
+
+    if (first > v->npost || df > v->npost - first) {
+        return 0;
+    }
+    hi = df;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t pc = cc_ld32(v->img + v->off_post
+                              + (uint64_t)(first + mid) * SZ_POST);
+
+        if (pc == c) {
+            return 1;
+        }
+        if (pc < c) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+/* The distinct query terms, each with its idf (a word the clinic never
+ * uses weighs as a term of df 0: the most) and the dictionary entries
+ * that match it (its own, then its synonyms'), looked up once per query. */
+typedef struct cc_qinfo_t {
+    size_t     n;
+    double    *idf;
+    size_t    *first;       /* into ents: n + 1 bounds */
+    cc_qents_t ents;
+    double     total;       /* sum of idf */
+} cc_qinfo_t;
+
+static void cc_qinfo_make(cc_qinfo_t *qi, const cc_ix_view_t *v,
+                          const cc_qcollect_t *qc, apr_pool_t *scratch)
+{
+    double n = (double)v->nchunks;
+    size_t i;
+
+    memset(qi, 0, sizeof(*qi));
+    qi->n = qc->n;
+    qi->idf = apr_palloc(scratch, (qc->n + 1) * sizeof(double));
+    qi->first = apr_palloc(scratch, (qc->n + 1) * sizeof(size_t));
+    qi->ents.pool = scratch;
+    for (i = 0; i < qc->n; i++) {
+        uint32_t d = cc_dict_find(v, qc->terms[i].s, qc->terms[i].n);
+        double df = 0.0;
+
+        qi->first[i] = qi->ents.n;
+        if (d != CC_IX_NONE) {
+            df = (double)cc_ld32(v->img + v->off_terms
+                                 + (uint64_t)d * SZ_TERM + 12);
+            cc_qents_push(&qi->ents, d, 0);
+        }
+        if (v->nsynt > 0) {
+            cc_expand(v, &qi->ents, qc->terms[i].s, qc->terms[i].n);
+        }
+        qi->idf[i] = log(1.0 + (n - df + 0.5) / (df + 0.5));
+        qi->total += qi->idf[i];
+    }
+    qi->first[qc->n] = qi->ents.n;
+}
+
+/* The idf-weighted share of the query's terms that chunk holds. */
+static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
+                             uint32_t chunk)
+{
+    double matched = 0.0;
+    size_t i, j;
+
+    for (i = 0; i < qi->n; i++) {
+        for (j = qi->first[i]; j < qi->first[i + 1]; j++) {
+            if (cc_chunk_has(v, qi->ents.e[j].term, chunk)) {
+                matched += qi->idf[i];
+                break;
+            }
+        }
+    }
+    return qi->total > 0.0 ? matched / qi->total : 0.0;
+}
+
 int cc_index_search(const void *img, size_t len, const char *query,
                     size_t qlen, cc_hit_t *hits, int k, apr_pool_t *scratch)
 {
@@ -452,9 +541,15 @@ int cc_index_search(const void *img, size_t len, const char *query,
         }
     }
 
-    /* Top k. */
+    /* Top candidates by BM25: k, or CC_IX_RERANK when re-ranking. */
     top.n = 0;
     top.k = k;
+    if (!(v.cw > 0.0 && v.cw <= 16.0)) {
+        v.cw = 0.0;     /* off, or a damaged header: BM25F alone */
+    }
+    if (v.cw > 0.0 && top.k < CC_IX_RERANK) {
+        top.k = CC_IX_RERANK;
+    }
     if (acc.dense) {
         uint32_t c;
 
@@ -473,6 +568,25 @@ int cc_index_search(const void *img, size_t len, const char *query,
             }
         }
     }
+    /* Coverage re-rank: score * coverage^cw over the candidates, so that
+     * of two chunks with a similar BM25 score the one that holds more of
+     * the question's rare terms comes first. */
+    if (v.cw > 0.0 && top.n > 0) {
+        cc_qinfo_t qi;
+        cc_hit_t cand[CC_IX_MAX_K];
+        int nc = top.n, c;
+
+        memcpy(cand, top.h, (size_t)nc * sizeof(cand[0]));
+        cc_qinfo_make(&qi, &v, &qc, scratch);
+        top.n = 0;
+        top.k = k;
+        for (c = 0; c < nc; c++) {
+            double cov = cc_qinfo_cover(&qi, &v, cand[c].chunk);
+
+            cc_topk_offer(&top, cand[c].chunk,
+                          cand[c].score * pow(cov, v.cw));
+        }
+    }
     /* Pop worst-first into the tail of hits: best first. */
     {
         int n = top.n, at;
@@ -488,41 +602,13 @@ int cc_index_search(const void *img, size_t len, const char *query,
 
 /* ---- query coverage ------------------------------------------------------ */
 
-/* Does chunk c hold dictionary term d?  Postings are in chunk order. */
-static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
-{
-    const unsigned char *e = v->img + v->off_terms + (uint64_t)d * SZ_TERM;
-    uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), lo = 0, hi;
-
-    if (first > v->npost || df > v->npost - first) {
-        return 0;
-    }
-    hi = df;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        uint32_t pc = cc_ld32(v->img + v->off_post
-                              + (uint64_t)(first + mid) * SZ_POST);
-
-        if (pc == c) {
-            return 1;
-        }
-        if (pc < c) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return 0;
-}
-
 double cc_index_coverage(const void *img, size_t len, const char *query,
                          size_t qlen, uint32_t chunk, apr_pool_t *scratch)
 {
     cc_ix_view_t v;
     cc_qcollect_t qc;
-    double n, total = 0.0, matched = 0.0, idf_unknown;
-    size_t i;
+    cc_qinfo_t qi;
+    size_t i, u;
 
     if (!query || !scratch || cc_ix_view(&v, img, len) != 0
         || chunk >= v.nchunks) {
@@ -535,42 +621,12 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
         return 0.0;
     }
     qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
-    n = (double)v.nchunks;
-    idf_unknown = log(1.0 + (n + 0.5) / 0.5);
-    for (i = 0; i < qc.n; i++) {
-        uint32_t d;
-        double idf;
-        int has = 0;
-
-        if (i > 0 && cc_cmp_qterm(&qc.terms[i], &qc.terms[i - 1]) == 0) {
-            continue;
-        }
-        d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
-        if (d != CC_IX_NONE) {
-            uint32_t df = cc_ld32(v.img + v.off_terms + (uint64_t)d * SZ_TERM
-                                  + 12);
-
-            idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-            has = cc_chunk_has(&v, d, chunk);
-        }
-        else {
-            idf = idf_unknown;     /* a word the clinic never uses */
-        }
-        if (!has && v.nsynt > 0) {
-            cc_qents_t qe;
-            size_t j;
-
-            memset(&qe, 0, sizeof(qe));
-            qe.pool = scratch;
-            cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
-            for (j = 0; j < qe.n && !has; j++) {
-                has = cc_chunk_has(&v, qe.e[j].term, chunk);
-            }
-        }
-        total += idf;
-        if (has) {
-            matched += idf;
+    for (i = 1, u = 1; i < qc.n; i++) {
+        if (cc_cmp_qterm(&qc.terms[i], &qc.terms[u - 1]) != 0) {
+            qc.terms[u++] = qc.terms[i];
         }
     }
-    return total > 0.0 ? matched / total : 0.0;
+    qc.n = u;
+    cc_qinfo_make(&qi, &v, &qc, scratch);
+    return cc_qinfo_cover(&qi, &v, chunk);
 }
