@@ -34,6 +34,7 @@ typedef struct cc_qcollect_t {
     apr_pool_t *pool;
     cc_qterm_t *terms;
     size_t      n, cap;
+    int         meta;       /* a word that only talks to the assistant */
 } cc_qcollect_t;
 
 /* Patient chatter: words (as stemmed) that carry no topic in a question,
@@ -51,9 +52,26 @@ static const char *const cc_chatter[] = {
     "wat", "wont", "wot", "ya",
 };
 
+/* Words (as stemmed) that address the assistant's instructions, not the
+ * clinic: "ignore your instructions", "disregard the above", "what's in
+ * your prompt", "pretend you are", "quote it verbatim".  A message holding
+ * one is a prompt injection whatever else it asks; search finds nothing
+ * for it and its coverage is 0, so the chat never grounds an answer on
+ * it.  None of them is a word the knowledge uses.  Sorted (strcmp). */
+static const char *const cc_meta[] = {
+    "disregard", "ignor", "jailbreak", "pretend", "prompt", "roleplay",
+    "verbatim",
+};
+
 static int cc_cmp_cstr(const void *key, const void *elem)
 {
     return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static int cc_is_meta(const char *term)
+{
+    return bsearch(term, cc_meta, sizeof(cc_meta) / sizeof(cc_meta[0]),
+                   sizeof(cc_meta[0]), cc_cmp_cstr) != NULL;
 }
 
 static int cc_is_chatter(const char *term)
@@ -70,6 +88,10 @@ static int cc_query_term(void *baton, const char *term, size_t len,
 
     if (len == 0 || cc_is_chatter(term)) {
         return 0;
+    }
+    if (cc_is_meta(term)) {
+        q->meta = 1;
+        return 1;       /* stop: nothing in this message is searched */
     }
     if (q->n == q->cap) {
         size_t ncap = q->cap ? q->cap * 2 : 32;
@@ -441,7 +463,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     memset(&qc, 0, sizeof(qc));
     qc.pool = scratch;
     cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
-    if (qc.n == 0) {
+    if (qc.n == 0 || qc.meta) {
         return 0;
     }
     qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
@@ -617,7 +639,7 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     memset(&qc, 0, sizeof(qc));
     qc.pool = scratch;
     cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
-    if (qc.n == 0) {
+    if (qc.n == 0 || qc.meta) {
         return 0.0;
     }
     qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
