@@ -48,6 +48,10 @@ typedef struct cc_index_params_t {
     double coverage_weight;/* exponent of the coverage factor that
                              re-ranks the best BM25 candidates, default
                              0.5; 0 ranks by BM25 alone */
+    double pair_weight;   /* bonus of a candidate holding all of the
+                             question's adjacent term pairs, default 0.5
+                             (score * (1 + pair_weight * share)); 0
+                             disables it */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);

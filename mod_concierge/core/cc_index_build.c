@@ -32,6 +32,7 @@ void cc_index_params_default(cc_index_params_t *params)
     params->title_weight = 2.0;
     params->synonym_weight = 0.6;
     params->coverage_weight = 0.5;
+    params->pair_weight = 0.5;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -42,6 +43,11 @@ typedef struct cc_ix_rec_t {
     uint16_t tf_body;
     uint16_t tf_title;
 } cc_ix_rec_t;
+
+typedef struct cc_ix_pair_t {
+    uint32_t hash;      /* cc_ix_pair_hash */
+    uint32_t chunk;
+} cc_ix_pair_t;
 
 typedef struct cc_ix_chunk_t {
     const char *id;
@@ -87,10 +93,14 @@ struct cc_index_builder_t {
     size_t            nsyns, syns_cap;
     uint32_t          ngroups;
 
+    cc_ix_pair_t     *pairs;
+    size_t            npairs, pairs_cap;
+
     /* state of the chunk being added */
     uint32_t          cur_chunk;
     int               cur_title;
     uint32_t          cur_count;
+    uint32_t          cur_prev;     /* previous term id in the field */
 };
 
 static apr_status_t cc_builder_cleanup(void *data)
@@ -107,6 +117,7 @@ static apr_status_t cc_builder_cleanup(void *data)
     free(b->slots);
     free(b->recs);
     free(b->syns);
+    free(b->pairs);
     return APR_SUCCESS;
 }
 
@@ -266,6 +277,10 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
         || !isfinite(b->params.coverage_weight)) {
         b->params.coverage_weight = 0.5;
     }
+    if (!(b->params.pair_weight >= 0.0)
+        || !isfinite(b->params.pair_weight)) {
+        b->params.pair_weight = 0.5;
+    }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
     return b;
@@ -287,6 +302,24 @@ static int cc_add_term(void *baton, const char *term, size_t len,
         return 1;
     }
     b->cur_count++;
+    if (b->cur_prev != CC_IX_NONE) {
+        cc_ix_pair_t *pr;
+
+        if (b->npairs >= CC_IX_MAX_IMAGE / SZ_PAIR) {
+            b->too_large = 1;
+            return 1;
+        }
+        if (cc_grow((void **)&b->pairs, &b->pairs_cap, b->npairs + 1,
+                    sizeof(*b->pairs)) != 0) {
+            b->failed = 1;
+            return 1;
+        }
+        pr = &b->pairs[b->npairs++];
+        pr->hash = cc_ix_pair_hash(b->arena + b->term_off[b->cur_prev],
+                                   b->term_len[b->cur_prev], term, len);
+        pr->chunk = b->cur_chunk;
+    }
+    b->cur_prev = id;
     if (b->term_last[id] == b->cur_chunk + 1) {
         r = &b->recs[b->term_rec[id]];
     }
@@ -382,10 +415,12 @@ void cc_index_builder_add(cc_index_builder_t *b, const char *id,
     b->cur_chunk = b->nchunks;
     b->cur_title = 1;
     b->cur_count = 0;
+    b->cur_prev = CC_IX_NONE;
     cc_tok_each(c->title, title_len, CC_IX_TOK_FLAGS, cc_add_term, b);
     c->title_terms = b->cur_count;
     b->cur_title = 0;
     b->cur_count = 0;
+    b->cur_prev = CC_IX_NONE;
     cc_tok_each(c->text, len, CC_IX_TOK_FLAGS, cc_add_term, b);
     c->body_terms = b->cur_count;
     b->nchunks++;
@@ -581,6 +616,16 @@ typedef struct cc_build_tmp_t {
     cc_ix_syn_t    *groups;
 } cc_build_tmp_t;
 
+static int cc_cmp_pair(const void *x, const void *y)
+{
+    const cc_ix_pair_t *a = x, *b = y;
+
+    if (a->hash != b->hash) {
+        return a->hash < b->hash ? -1 : 1;
+    }
+    return a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
+}
+
 static void cc_build_tmp_free(cc_build_tmp_t *t)
 {
     free(t->sorted);
@@ -608,6 +653,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     uint64_t nterms, ndict, npost, nchunks, nsynt = 0, nsynm = 0, ngroups;
     uint64_t off_terms, off_post, off_chunks, off_norms, off_synt, off_syng;
     uint64_t off_synm, off_sents, sents_len, off_heap, heap_len, total, at;
+    uint64_t off_pairs, npairs = 0;
     uint64_t sat, i;
     unsigned char *out;
     double sum = 0.0, avg;
@@ -697,6 +743,18 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         }
     }
 
+    /* Adjacent pairs: sorted, one entry per (hash, chunk). */
+    if (b->npairs > 0) {
+        qsort(b->pairs, b->npairs, sizeof(*b->pairs), cc_cmp_pair);
+        for (i = 0; i < b->npairs; i++) {
+            if (npairs == 0 || b->pairs[i].hash != b->pairs[npairs - 1].hash
+                || b->pairs[i].chunk != b->pairs[npairs - 1].chunk) {
+                b->pairs[npairs++] = b->pairs[i];
+            }
+        }
+        b->npairs = npairs;
+    }
+
     /* Lay out the sections. */
     off_terms = CC_IX_HDR;
     off_post = cc_align8(off_terms + ndict * SZ_TERM);
@@ -705,7 +763,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     off_synt = cc_align8(off_norms + nchunks * SZ_NORM);
     off_syng = cc_align8(off_synt + nsynt * SZ_SYNT);
     off_synm = cc_align8(off_syng + ngroups * SZ_SYNG);
-    off_sents = cc_align8(off_synm + nsynm * SZ_SYNM);
+    off_pairs = cc_align8(off_synm + nsynm * SZ_SYNM);
+    off_sents = cc_align8(off_pairs + npairs * SZ_PAIR);
     sents_len = 0;
     for (i = 0; i < nchunks; i++) {
         sents_len += cc_align8(b->chunks[i].sents_len);
@@ -819,6 +878,12 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         }
     }
 
+    /* Pairs. */
+    for (i = 0; i < npairs; i++) {
+        cc_st32(out + off_pairs + i * SZ_PAIR, b->pairs[i].hash);
+        cc_st32(out + off_pairs + i * SZ_PAIR + 4, b->pairs[i].chunk);
+    }
+
     /* Header. */
     cc_st32(out + H_MAGIC, CC_INDEX_MAGIC);
     cc_st32(out + H_VERSION, CC_INDEX_VERSION);
@@ -830,6 +895,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_TW, pr->title_weight);
     cc_std(out + H_SW, pr->synonym_weight);
     cc_std(out + H_CW, pr->coverage_weight);
+    cc_std(out + H_PW, pr->pair_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);
@@ -848,6 +914,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_st64(out + H_HEAP_LEN, heap_len);
     cc_st64(out + H_OFF_SENTS, off_sents);
     cc_st64(out + H_SENTS_LEN, sents_len);
+    cc_st64(out + H_OFF_PAIRS, off_pairs);
+    cc_st32(out + H_NPAIRS, (uint32_t)npairs);
     cc_st64(out + H_CHECKSUM, cc_fnv1a64(out + CC_IX_HDR,
                                       (size_t)(total - CC_IX_HDR)));
     cc_st64(out + H_HDRSUM, cc_fnv1a64(out, H_HDRSUM));

@@ -35,6 +35,10 @@ typedef struct cc_qcollect_t {
     cc_qterm_t *terms;
     size_t      n, cap;
     int         meta;       /* a word that only talks to the assistant */
+    const char *prev;       /* the previous term kept, for pairs */
+    size_t      prevn;
+    uint32_t   *pairs;      /* cc_ix_pair_hash of adjacent terms */
+    size_t      npairs, pcap;
 } cc_qcollect_t;
 
 /* Patient chatter: words (as stemmed) that carry no topic in a question,
@@ -105,6 +109,21 @@ static int cc_query_term(void *baton, const char *term, size_t len,
     }
     q->terms[q->n].s = apr_pstrmemdup(q->pool, term, len);
     q->terms[q->n].n = len;
+    if (q->prev) {
+        if (q->npairs == q->pcap) {
+            size_t ncap = q->pcap ? q->pcap * 2 : 32;
+            uint32_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
+
+            if (q->npairs > 0) {
+                memcpy(n, q->pairs, q->npairs * sizeof(*n));
+            }
+            q->pairs = n;
+            q->pcap = ncap;
+        }
+        q->pairs[q->npairs++] = cc_ix_pair_hash(q->prev, q->prevn, term, len);
+    }
+    q->prev = q->terms[q->n].s;
+    q->prevn = len;
     q->n++;
     return 0;
 }
@@ -377,6 +396,38 @@ static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
     return 0;
 }
 
+/* Does chunk c hold the adjacent pair with hash h?  Entries are sorted by
+ * (hash, chunk). */
+static int cc_pair_has(const cc_ix_view_t *v, uint32_t h, uint32_t c)
+{
+    uint32_t lo = 0, hi = v->npairs;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = v->img + v->off_pairs
+                                 + (uint64_t)mid * SZ_PAIR;
+        uint32_t eh = cc_ld32(e), ec = cc_ld32(e + 4);
+
+        if (eh == h && ec == c) {
+            return 1;
+        }
+        if (eh < h || (eh == h && ec < c)) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+static int cc_cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+    return a < b ? -1 : a > b;
+}
+
 /* The distinct query terms, each with its idf (a word the clinic never
  * uses weighs as a term of df 0: the most) and the dictionary entries
  * that match it (its own, then its synonyms'), looked up once per query. */
@@ -447,7 +498,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     uint64_t walk = 0;
     double kp1;
     size_t i, u;
-    int expand;
+    int expand, rerank;
 
     if (!hits || k <= 0 || !query || !scratch) {
         return 0;
@@ -569,7 +620,11 @@ int cc_index_search(const void *img, size_t len, const char *query,
     if (!(v.cw > 0.0 && v.cw <= 16.0)) {
         v.cw = 0.0;     /* off, or a damaged header: BM25F alone */
     }
-    if (v.cw > 0.0 && top.k < CC_IX_RERANK) {
+    if (!(v.pw > 0.0 && v.pw <= 16.0) || v.npairs == 0 || qc.npairs == 0) {
+        v.pw = 0.0;
+    }
+    rerank = v.cw > 0.0 || v.pw > 0.0;
+    if (rerank && top.k < CC_IX_RERANK) {
         top.k = CC_IX_RERANK;
     }
     if (acc.dense) {
@@ -590,23 +645,45 @@ int cc_index_search(const void *img, size_t len, const char *query,
             }
         }
     }
-    /* Coverage re-rank: score * coverage^cw over the candidates, so that
-     * of two chunks with a similar BM25 score the one that holds more of
-     * the question's rare terms comes first. */
-    if (v.cw > 0.0 && top.n > 0) {
+    /* Re-rank the candidates: score * coverage^cw * (1 + pw * pairs), so
+     * that of two chunks with a similar BM25 score the one that holds more
+     * of the question's rare terms, and its words side by side as the
+     * patient wrote them ("lip filler", "gift voucher"), comes first. */
+    if (rerank && top.n > 0) {
         cc_qinfo_t qi;
         cc_hit_t cand[CC_IX_MAX_K];
         int nc = top.n, c;
 
         memcpy(cand, top.h, (size_t)nc * sizeof(cand[0]));
-        cc_qinfo_make(&qi, &v, &qc, scratch);
+        if (v.cw > 0.0) {
+            cc_qinfo_make(&qi, &v, &qc, scratch);
+        }
+        if (v.pw > 0.0) {
+            qsort(qc.pairs, qc.npairs, sizeof(*qc.pairs), cc_cmp_u32);
+            for (i = 1, u = 1; i < qc.npairs; i++) {
+                if (qc.pairs[i] != qc.pairs[u - 1]) {
+                    qc.pairs[u++] = qc.pairs[i];
+                }
+            }
+            qc.npairs = u;
+        }
         top.n = 0;
         top.k = k;
         for (c = 0; c < nc; c++) {
-            double cov = cc_qinfo_cover(&qi, &v, cand[c].chunk);
+            double f = 1.0;
 
-            cc_topk_offer(&top, cand[c].chunk,
-                          cand[c].score * pow(cov, v.cw));
+            if (v.cw > 0.0) {
+                f *= pow(cc_qinfo_cover(&qi, &v, cand[c].chunk), v.cw);
+            }
+            if (v.pw > 0.0) {
+                size_t j, has = 0;
+
+                for (j = 0; j < qc.npairs; j++) {
+                    has += cc_pair_has(&v, qc.pairs[j], cand[c].chunk);
+                }
+                f *= 1.0 + v.pw * (double)has / (double)qc.npairs;
+            }
+            cc_topk_offer(&top, cand[c].chunk, cand[c].score * f);
         }
     }
     /* Pop worst-first into the tail of hits: best first. */

@@ -82,6 +82,7 @@ START_TEST(test_bm25_math)
     for (round = 0; round < 3; round++) {
         cc_index_params_default(&pr);
         pr.coverage_weight = 0.0;   /* BM25F alone (re-rank: test_rerank) */
+        pr.pair_weight = 0.0;
         if (round == 1) {
             pr.k1 = 2.0;
             pr.b = 0.5;
