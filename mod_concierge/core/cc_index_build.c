@@ -61,6 +61,9 @@ typedef struct cc_ix_chunk_t {
 typedef struct cc_ix_syn_t {
     uint32_t term;      /* builder term id */
     uint32_t group;
+    uint32_t trigger;   /* a query holding it expands to the group: a
+                           single-word entry, or a phrase's words joined
+                           by one space (its words are members only) */
 } cc_ix_syn_t;
 
 struct cc_index_builder_t {
@@ -431,16 +434,43 @@ void cc_index_builder_add(cc_index_builder_t *b, const char *id,
 typedef struct cc_syn_line_t {
     cc_index_builder_t *b;
     uint32_t           *ids;
-    size_t              n, cap;
+    uint32_t           *trig;       /* per id: a trigger (cc_ix_syn_t) */
+    size_t              n, cap, tcap;
     int                 failed;
+    /* the entry being read: its terms joined by one space */
+    char                phrase[256];
+    size_t              plen;
+    unsigned            nwords;
+    uint32_t            first_word;
+    int                 words_join;     /* a phrase's words are members */
 } cc_syn_line_t;
+
+static void cc_syn_add(cc_syn_line_t *l, uint32_t id, uint32_t trig)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        if (l->ids[i] == id) {
+            l->trig[i] |= trig;
+            return;
+        }
+    }
+    if (cc_grow((void **)&l->ids, &l->cap, l->n + 1, sizeof(*l->ids)) != 0
+        || cc_grow((void **)&l->trig, &l->tcap, l->n + 1,
+                   sizeof(*l->trig)) != 0) {
+        l->failed = 1;
+        return;
+    }
+    l->ids[l->n] = id;
+    l->trig[l->n] = trig;
+    l->n++;
+}
 
 static int cc_syn_term(void *baton, const char *term, size_t len,
                        uint32_t pos, size_t start, size_t end)
 {
     cc_syn_line_t *l = baton;
     uint32_t id;
-    size_t i;
 
     if (len == 0) {
         return 0;
@@ -450,31 +480,65 @@ static int cc_syn_term(void *baton, const char *term, size_t len,
         l->failed = 1;
         return 1;
     }
-    for (i = 0; i < l->n; i++) {
-        if (l->ids[i] == id) {
-            return 0;
+    /* Every word is a member; the first is held back until the entry is
+     * known to be one word (then it is a trigger too). */
+    if (l->nwords == 0) {
+        l->first_word = id;
+    }
+    else if (l->words_join) {
+        if (l->nwords == 1) {
+            cc_syn_add(l, l->first_word, 0);
         }
+        cc_syn_add(l, id, 0);
     }
-    if (cc_grow((void **)&l->ids, &l->cap, l->n + 1, sizeof(*l->ids)) != 0) {
-        l->failed = 1;
-        return 1;
+    l->nwords++;
+    if (l->plen + len + 1 < sizeof(l->phrase)) {
+        if (l->plen > 0) {
+            l->phrase[l->plen++] = ' ';
+        }
+        memcpy(l->phrase + l->plen, term, len);
+        l->plen += len;
     }
-    l->ids[l->n++] = id;
-    return 0;
+    else {
+        l->plen = sizeof(l->phrase);    /* too long to be a trigger */
+    }
+    return l->failed;
 }
 
-/* Tokenise one side of a line (comma-separated phrases) into l; returns
- * the number of new terms. */
-static size_t cc_syn_side(cc_syn_line_t *l, const char *s, size_t n)
+/* Tokenise one side of a line (comma-separated entries) into l; returns
+ * the number of new terms.  A one-word entry is a trigger and a member; a
+ * phrase ("anti-wrinkle", "work out") triggers the group only as a whole,
+ * its words adjacent in the query.  The words of a phrase on the left of
+ * '=' (the clinic's own term) are members, searched when the group is
+ * triggered; those of a phrase on the right (the patient's words) are
+ * not: "work" and "out" alone say nothing about exercise. */
+static size_t cc_syn_side(cc_syn_line_t *l, const char *s, size_t n,
+                          int words_join)
 {
     size_t before = l->n, i = 0;
 
-    while (i <= n) {
+    l->words_join = words_join;
+    while (i <= n && !l->failed) {
         const char *comma = i < n ? memchr(s + i, ',', n - i) : NULL;
         size_t e = comma ? (size_t)(comma - s) : n;
 
         if (e > i) {
+            l->plen = 0;
+            l->nwords = 0;
             cc_tok_each(s + i, e - i, CC_IX_TOK_FLAGS, cc_syn_term, l);
+            if (l->nwords == 1) {
+                cc_syn_add(l, l->first_word, 1);
+            }
+            else if (l->nwords > 1 && l->plen < sizeof(l->phrase)) {
+                uint32_t id = cc_term_id(l->b, l->phrase, l->plen);
+
+                if (id == CC_IX_NONE) {
+                    l->failed = 1;
+                }
+                else {
+                    cc_syn_add(l, id, 1);
+                }
+            }
         }
         i = e + 1;
     }
@@ -523,8 +587,8 @@ int cc_index_builder_synonyms(cc_index_builder_t *b, const char *text,
             continue;
         }
         l.n = 0;
-        left_terms = cc_syn_side(&l, s, (size_t)(eq - s));
-        right_terms = cc_syn_side(&l, eq + 1, n - (size_t)(eq - s) - 1);
+        left_terms = cc_syn_side(&l, s, (size_t)(eq - s), 1);
+        right_terms = cc_syn_side(&l, eq + 1, n - (size_t)(eq - s) - 1, 0);
         if (l.failed) {
             b->failed = 1;
             break;
@@ -541,11 +605,13 @@ int cc_index_builder_synonyms(cc_index_builder_t *b, const char *text,
         for (i = 0; i < l.n; i++) {
             b->syns[b->nsyns].term = l.ids[i];
             b->syns[b->nsyns].group = b->ngroups;
+            b->syns[b->nsyns].trigger = l.trig[i];
             b->nsyns++;
         }
         b->ngroups++;
     }
     free(l.ids);
+    free(l.trig);
     return malformed;
 }
 
@@ -724,18 +790,23 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
             return cc_build_fail(&t, prob, 500, "internal_error",
                                  "out of memory building the index");
         }
+        /* Triggers go to the term table, every entry to the members
+         * (a phrase itself has no postings, so it is no member). */
         for (i = 0; i < b->nsyns; i++) {
             uint32_t id = b->syns[i].term;
 
-            t.syn[i].s = b->arena + b->term_off[id];
-            t.syn[i].n = b->term_len[id];
-            t.syn[i].group = b->syns[i].group;
-            t.syn[i].id = id;
             t.groups[i] = b->syns[i];
+            if (!b->syns[i].trigger) {
+                continue;
+            }
+            t.syn[nsynt].s = b->arena + b->term_off[id];
+            t.syn[nsynt].n = b->term_len[id];
+            t.syn[nsynt].group = b->syns[i].group;
+            t.syn[nsynt].id = id;
+            nsynt++;
         }
-        qsort(t.syn, b->nsyns, sizeof(*t.syn), cc_cmp_sort_syn);
+        qsort(t.syn, nsynt, sizeof(*t.syn), cc_cmp_sort_syn);
         qsort(t.groups, b->nsyns, sizeof(*t.groups), cc_cmp_syn_group);
-        nsynt = b->nsyns;
         for (i = 0; i < b->nsyns; i++) {
             if (t.rank[t.groups[i].term] != CC_IX_NONE) {
                 nsynm++;
@@ -864,7 +935,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
             unsigned char *e = out + off_syng + g * SZ_SYNG;
             uint64_t first = m;
 
-            while (j < nsynt && t.groups[j].group == g) {
+            while (j < b->nsyns && t.groups[j].group == g) {
                 uint32_t d = t.rank[t.groups[j].term];
 
                 if (d != CC_IX_NONE) {

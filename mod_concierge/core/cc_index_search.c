@@ -30,6 +30,13 @@ typedef struct cc_qterm_t {
     size_t      n;
 } cc_qterm_t;
 
+/* Two adjacent words of the query (stop words dropped, chatter kept), as
+ * "a b": a phrase synonym is looked up by it ("work out", "call off"). */
+typedef struct cc_qphrase_t {
+    const char *s, *a, *b;
+    size_t      n, an, bn;
+} cc_qphrase_t;
+
 typedef struct cc_qcollect_t {
     apr_pool_t *pool;
     cc_qterm_t *terms;
@@ -39,6 +46,10 @@ typedef struct cc_qcollect_t {
     size_t      prevn;
     uint32_t   *pairs;      /* cc_ix_pair_hash of adjacent terms */
     size_t      npairs, pcap;
+    const char *raw;        /* the previous word, chatter included */
+    size_t      rawn;
+    cc_qphrase_t *phr;
+    size_t      nphr, phcap;
 } cc_qcollect_t;
 
 /* Patient chatter: words (as stemmed) that carry no topic in a question,
@@ -89,13 +100,41 @@ static int cc_query_term(void *baton, const char *term, size_t len,
                          uint32_t pos, size_t start, size_t end)
 {
     cc_qcollect_t *q = baton;
+    const char *raw;
 
-    if (len == 0 || cc_is_chatter(term)) {
+    if (len == 0) {
         return 0;
     }
     if (cc_is_meta(term)) {
         q->meta = 1;
         return 1;       /* stop: nothing in this message is searched */
+    }
+    raw = apr_pstrmemdup(q->pool, term, len);
+    if (q->raw && q->rawn + 1 + len <= CC_TOK_MAX * 2 + 1) {
+        cc_qphrase_t *ph;
+
+        if (q->nphr == q->phcap) {
+            size_t ncap = q->phcap ? q->phcap * 2 : 16;
+            cc_qphrase_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
+
+            if (q->nphr > 0) {
+                memcpy(n, q->phr, q->nphr * sizeof(*n));
+            }
+            q->phr = n;
+            q->phcap = ncap;
+        }
+        ph = &q->phr[q->nphr++];
+        ph->a = q->raw;
+        ph->an = q->rawn;
+        ph->b = raw;
+        ph->bn = len;
+        ph->s = apr_pstrcat(q->pool, q->raw, " ", raw, NULL);
+        ph->n = q->rawn + 1 + len;
+    }
+    q->raw = raw;
+    q->rawn = len;
+    if (cc_is_chatter(term)) {
+        return 0;
     }
     if (q->n == q->cap) {
         size_t ncap = q->cap ? q->cap * 2 : 32;
@@ -107,7 +146,7 @@ static int cc_query_term(void *baton, const char *term, size_t len,
         q->terms = n;
         q->cap = ncap;
     }
-    q->terms[q->n].s = apr_pstrmemdup(q->pool, term, len);
+    q->terms[q->n].s = raw;
     q->terms[q->n].n = len;
     if (q->prev) {
         if (q->npairs == q->pcap) {
@@ -461,7 +500,21 @@ static void cc_qinfo_make(cc_qinfo_t *qi, const cc_ix_view_t *v,
             cc_qents_push(&qi->ents, d, 0);
         }
         if (v->nsynt > 0) {
+            size_t j;
+
             cc_expand(v, &qi->ents, qc->terms[i].s, qc->terms[i].n);
+            /* "work out": each of its words is covered by what the
+             * phrase means. */
+            for (j = 0; j < qc->nphr; j++) {
+                const cc_qphrase_t *ph = &qc->phr[j];
+
+                if (cc_ix_cmp_bytes(ph->a, ph->an, qc->terms[i].s,
+                                    qc->terms[i].n) == 0
+                    || cc_ix_cmp_bytes(ph->b, ph->bn, qc->terms[i].s,
+                                       qc->terms[i].n) == 0) {
+                    cc_expand(v, &qi->ents, ph->s, ph->n);
+                }
+            }
         }
         qi->idf[i] = log(1.0 + (n - df + 0.5) / (df + 0.5));
         qi->total += qi->idf[i];
@@ -540,6 +593,9 @@ int cc_index_search(const void *img, size_t len, const char *query,
         if (expand) {
             cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
         }
+    }
+    for (i = 0; expand && i < qc.nphr; i++) {
+        cc_expand(&v, &qe, qc.phr[i].s, qc.phr[i].n);
     }
     if (qe.n == 0) {
         return 0;
