@@ -59,12 +59,12 @@ typedef struct cc_qcollect_t {
  * in they would weigh as the rarest terms of the question in coverage and
  * sink a plain question below the grounding threshold.  Sorted (strcmp). */
 static const char *const cc_chatter[] = {
-    "actual", "anyon", "anyth", "anywher", "arent", "cant", "didnt",
-    "doesnt", "done", "dont", "get", "go", "gonna", "got", "hello", "hey", "hi",
-    "hiya", "isnt", "know", "lot", "mayb", "ok", "okay", "pleas", "pls",
-    "pretti", "r", "realli", "rid", "someon", "someth", "somewher",
-    "thank", "thanx", "thing", "thx", "u", "ur", "wan", "wanna", "want",
-    "wat", "wont", "wot", "ya",
+    "actual", "am", "anyon", "anyth", "anywher", "arent", "cant", "didnt",
+    "doesnt", "done", "dont", "get", "go", "gonna", "got", "hello", "hey",
+    "hi", "hiya", "hows", "isnt", "know", "lot", "mayb", "ok", "okay",
+    "pleas", "pls", "pretti", "r", "realli", "rid", "someon", "someth",
+    "somewher", "thank", "thanx", "thing", "thx", "u", "ur", "wan", "wanna",
+    "want", "wat", "wheres", "whos", "wont", "wot", "ya",
 };
 
 /* Words (as stemmed) that address the assistant's instructions, not the
