@@ -467,6 +467,18 @@ static int cc_cmp_u32(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+static int cc_has_digit(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The distinct query terms, each with its idf (a word the clinic never
  * uses weighs as a term of df 0: the most) and the dictionary entries
  * that match it (its own, then its synonyms'), looked up once per query. */
@@ -517,6 +529,13 @@ static void cc_qinfo_make(cc_qinfo_t *qi, const cc_ix_view_t *v,
             }
         }
         qi->idf[i] = log(1.0 + (n - df + 0.5) / (df + 0.5));
+        if (qi->first[i] == qi->ents.n
+            && cc_has_digit(qc->terms[i].s, qc->terms[i].n)) {
+            /* A number the clinic never writes ("20 mins", "3am", "50
+             * quid") says how much or when, not what: it does not
+             * count against coverage. */
+            qi->idf[i] = 0.0;
+        }
         qi->total += qi->idf[i];
     }
     qi->first[qc->n] = qi->ents.n;
