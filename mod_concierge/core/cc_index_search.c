@@ -7,6 +7,11 @@
  *   w * idf(t) * tf' * (k1 + 1) / (tf' + norm(d))
  *   tf' = tf_body + title_weight * tf_title
  *   idf = ln(1 + (N - df + 0.5) / (df + 0.5))
+ * summed over the query's terms (chatter dropped) and their expansions
+ * (of each term, and of each two adjacent words that form a phrase
+ * synonym).  The best CC_IX_RERANK chunks are then re-scored
+ *   bm25 * coverage^coverage_weight * (1 + pair_weight * pairs)
+ * (cc_index.h says why), and the best k of those returned.
  *
  * Search trusts nothing in the image: each value is read once into a local
  * and checked (sections against len, entries against their section, string
