@@ -45,7 +45,7 @@
 #define CC_IX_MAX_CHUNKS   1000000u
 #define CC_IX_MAX_IMAGE    ((uint64_t)1 << 30)
 #define CC_IX_MAX_K        64
-#define CC_IX_RERANK       16      /* BM25 candidates the coverage re-rank sees */
+#define CC_IX_RERANK       16      /* BM25 candidates the re-rank sees */
 #define CC_IX_TOK_FLAGS    (CC_TOK_STEM | CC_TOK_NOSTOP)
 #define CC_IX_NONE         UINT32_MAX
 

@@ -587,6 +587,12 @@ START_TEST(test_chatter_and_meta)
     ck_assert_int_eq(cc_index_search(img, len, "really want acne help", 21,
                                      hits, 4, p), 1);
     ck_assert_uint_eq(hits[0].chunk, 4);
+    /* A number the index does not know ("3am", "20") says when or how
+     * much, not what: it does not count against coverage. */
+    ck_assert_double_eq_tol(cov(img, len, "acne treatment at 3am", 4, p),
+                            1.0, 1e-12);
+    ck_assert_double_eq_tol(cov(img, len, "20 acne", 4, p), 1.0, 1e-12);
+    ck_assert_double_eq(cov(img, len, "20 3am", 4, p), 0.0);
 
     /* A word addressed to the assistant's instructions: nothing found and
      * nothing covered, whatever else the message asks. */
