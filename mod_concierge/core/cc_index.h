@@ -46,7 +46,7 @@
  * ConciergeGroundingMinScore (the re-ranked score) and cover at least
  * ConciergeGroundingMinCoverage of the question.  Coverage counts a word
  * the clinic never uses at the highest idf, so a question whose specific
- * words are absent from the knowledge ("dysport", "minoxidil", "fraxel")
+ * words are absent from the knowledge ("dysport", "mesotherapy", "fraxel")
  * stays below the threshold however well its common words match.
  *
  * Image layout (all integers little-endian as the host writes them; every
