@@ -7,7 +7,7 @@
  *                          first (a risky question is escalated, not
  *                          answered), as POST /api/chat does
  *     --min-score X        ConciergeGroundingMinScore (default 3.0)
- *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.4)
+ *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.55)
  *     --quiet              no per-question failure lists (held-out sets:
  *                          report the figure, do not read the misses)
  *
@@ -143,7 +143,7 @@ int main(int argc, const char *const *argv)
     void *img;
     size_t imglen, synlen = 0;
     char *syn;
-    double min_score = 3.0, min_cov = 0.4;
+    double min_score = 3.0, min_cov = 0.55;
     int quiet = 0, ndocs, malformed, i, failed = 0;
 
     apr_app_initialize(&argc, &argv, NULL);
