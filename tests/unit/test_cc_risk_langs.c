@@ -248,6 +248,25 @@ static const char *const benign_cases[] = {
     "personne ne répond au téléphone",
     "je voudrais des lèvres plus grosses",
     "combien coûte l'épilation laser ?",
+    /* Words one typo away from a rule in another language: French "prenant",
+     * "simplement", "epanouie"; German "Entzuendung", "kurzaermlig",
+     * "Kundenwunsch", "Luxus"; Spanish/Portuguese "demasiado"; English
+     * "hearing", "blush", "collagen"; Polish "martwi"; Dutch "uitgerekend"
+     * (of all things). */
+    "je voudrais simplement savoir vos horaires",
+    "en prenant rendez-vous en ligne, est-ce que je paie d'avance ?",
+    "je veux une peau épanouie pour mon mariage",
+    "hilft das Peeling gegen Entzündungen der Haut?",
+    "ich komme im kurzärmligen Shirt, ist das ok?",
+    "es demasiado caro para mí",
+    "é demasiado caro para mim",
+    "gibt es eine Luxus-Gesichtsbehandlung?",
+    "do you do a discount for people with hearing aids?",
+    "which blush colour suits me after the facial?",
+    "martwi mnie cena, czy są raty?",
+    "das ist ein Kundenwunsch von meiner Freundin",
+    "is there any real evidence collagen supplements work",
+    "ik wil graag precies weten wat het kost, uitgerekend in euro",
 };
 
 /* The shipped rules, compiled for langs (NULL: all). */
