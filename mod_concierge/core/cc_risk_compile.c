@@ -28,7 +28,11 @@
  *             a number with those letters attached ("400mg", "15yo")
  * A negator whose pattern starts with "!" is a hedge ("! not sure",
  * "! dont know"): it negates nothing and cancels every negator match that
- * starts inside it, so "I'm not sure if I'm pregnant" stays risky.
+ * starts inside it, so "I'm not sure if I'm pregnant" stays risky.  A
+ * past marker that starts with "!" is a recent one ("! # weeks ago",
+ * "! still"): it cancels the past markers of its clause.  An other
+ * marker that starts with "+" is a third-person pronoun ("+ she|he") that
+ * carries a third-party scope into the clause it opens (cc_risk_match.c).
  * Comments: a line whose first non-blank character is '#' ("#" inside a
  * pattern is the number wildcard, so there are no trailing comments).
  *
@@ -337,6 +341,7 @@ typedef struct rk_tmp_rule_t {
     int         nt;
     int         kind;
     int         anti;
+    int         cont;
 } rk_tmp_rule_t;
 
 int cc_risk_lang_known(const char *s, size_t n)
@@ -406,8 +411,9 @@ static const char *rk_parse_cats(const char *f, size_t n, int kind,
 
     *cats = 0;
     if (n == 1 && f[0] == '*') {
-        if (kind != K_NEGATOR && kind != K_UNLESS) {
-            return "category '*' is only for negator and unless";
+        if (kind == K_WORD || kind == K_PHRASE) {
+            return "category '*' is only for negator and unless rules and "
+                   "the context kinds (other, self, treated, past)";
         }
         *cats = CAT_ALL;
         return NULL;
@@ -444,8 +450,10 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
                                  const char *e, const char *langs,
                                  rk_tmp_rule_t *r, int *kept)
 {
-    static const char *const kinds[] = { "word", "phrase", "negator",
-                                         "unless" };
+    static const char *const kinds[K_NKINDS] = {
+        "word", "phrase", "negator", "unless", "other", "self", "treated",
+        "past"
+    };
     const char *fcat, *flang, *fkind, *q, *f;
     size_t ncat, nlang, nkind, n;
     rk_parse_t ps;
@@ -474,14 +482,15 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
     if (!rk_field(&q, e, &fkind, &nkind)) {
         return "missing kind and pattern";
     }
-    for (k = 0; k < 4; k++) {
+    for (k = 0; k < K_NKINDS; k++) {
         if (strlen(kinds[k]) == nkind && memcmp(kinds[k], fkind, nkind) == 0) {
             kind = k;
         }
     }
     if (kind < 0) {
         return apr_psprintf(sp, "unknown kind '%s' (word, phrase, negator, "
-                            "unless)", rk_frag(sp, fkind, nkind));
+                            "unless, other, self, treated, past)",
+                            rk_frag(sp, fkind, nkind));
     }
     if ((err = rk_parse_cats(fcat, ncat, kind, &r->cats, sp)) != NULL) {
         return err;
@@ -494,11 +503,15 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
     while (q < e && (*q == ' ' || *q == '\t')) {
         q++;
     }
-    if (q < e && *q == '!') {
-        if (kind != K_NEGATOR) {
-            return "'!' is only for negator patterns";
+    if (q < e && (*q == '!' || *q == '+')) {
+        if (*q == '!' && kind != K_NEGATOR && kind != K_PAST) {
+            return "'!' is only for negator and past patterns";
         }
-        r->anti = 1;
+        if (*q == '+' && kind != K_OTHER) {
+            return "'+' is only for other patterns";
+        }
+        r->anti = *q == '!';
+        r->cont = *q == '+';
         q++;
         while (q < e && (*q == ' ' || *q == '\t')) {
             q++;
@@ -583,6 +596,7 @@ static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
         rules[r].cats = tr->cats;
         rules[r].kind = (uint8_t)tr->kind;
         rules[r].anti = (uint8_t)tr->anti;
+        rules[r].cont = (uint8_t)tr->cont;
     }
     return rules;
 }
@@ -743,6 +757,11 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
                     APR_ARRAY_PUSH(bk->frules, uint32_t) = r;
                 }
             }
+        }
+    }
+    for (r = 0; r < rs->nrules; r++) {
+        if (rules[r].kind >= K_OTHER) {
+            rs->context = 1;
         }
     }
     rs->rules = rules;

@@ -28,7 +28,10 @@
 #define CAT_EMERG (1u << CC_RISK_EMERGENCY)
 
 
-enum { K_WORD = 0, K_PHRASE, K_NEGATOR, K_UNLESS };
+/* Rule kinds (the names are in cc_risk_compile.c, the scope rules at the
+ * top of cc_risk_match.c). */
+enum { K_WORD = 0, K_PHRASE, K_NEGATOR, K_UNLESS, K_OTHER, K_SELF,
+       K_TREATED, K_PAST, K_NKINDS };
 enum { T_LIT = 0, T_PREFIX, T_NUM };
 
 /* Text term flags. */
@@ -66,7 +69,10 @@ typedef struct rk_rule_t {
     uint32_t          cats;     /* categories (bit mask) */
     uint16_t          nt;
     uint8_t           kind;
-    uint8_t           anti;     /* negator "!": a hedge */
+    uint8_t           anti;     /* "!": a negator that is a hedge, a past
+                                   marker that is recent */
+    uint8_t           cont;     /* other "+": carries a third-party scope
+                                   into its clause */
 } rk_rule_t;
 
 /* A distinct first term (alternative): the rules that start with it. */
@@ -88,6 +94,7 @@ struct cc_ruleset_t {
     const uint32_t  *numrules;  /* rules starting with a number term */
     uint32_t         nnumrules;
     uint64_t         prefix_lens;  /* bit l: some prefix key has length l */
+    int              context;   /* some other, self, treated or past rule */
     /* typo candidates: key indices by first letter (and length for words) */
     const uint32_t  *fz_lit;
     uint32_t         fz_lit_off[26][CC_TOK_MAX + 2];

@@ -53,22 +53,43 @@ static int rk_word_in(const char *w, size_t n, const char *const *list)
     return 0;
 }
 
+/* Folded forms, by language (en; es; fr; de; it; pt; nl; pl).  Left out
+ * on purpose, because the same form is common in another language with a
+ * different role: Dutch "of" (English "of": a list word would stretch
+ * negations), Polish "a" (English "a"), Polish "on" (English "on": "not on
+ * warfarin" must stay negated), German "es" (Spanish "es"), Italian "il"
+ * (article), English-looking "one".  Kept although they collide, since a
+ * clause cut early only errs towards escalation: Dutch "en" (Spanish and
+ * French "en"), Italian and Portuguese "e" (also Portuguese "é"), Polish
+ * "i" (also English "I"). */
 static const char *const rk_break_words[] = {
     "and", "but", "however", "although", "though", "except", "apart",
     "besides", "because", "so", "whereas", "while",
     "y", "pero", "aunque", "excepto", "salvo", "porque",
     "et", "mais", "cependant", "pourtant", "sauf", "parce",
+    "und", "aber", "weil", "denn", "obwohl", "sondern", "jedoch", "ausser",
+    "ma", "perche", "e", "pero", "tuttavia", "sebbene", "tranne", "quindi",
+    "mas", "porem", "embora", "exceto", "entao",
+    "maar", "omdat", "en", "want", "hoewel", "behalve", "dus",
+    "ale", "bo", "i", "oraz", "lecz", "jednak", "poniewaz", "chociaz",
+    "wiec", "poza",
     NULL
 };
 
 static const char *const rk_list_words[] = {
-    "or", "nor", "ni", "ou", "o",
+    "or", "nor", "ni", "ou", "o", "oder", "noch", "ne", "nem", "lub",
+    "albo", "ani",
     NULL
 };
 
 static const char *const rk_subject_words[] = {
     "i", "im", "ive", "id", "she", "shes", "he", "hes", "we", "they",
     "theyre", "my", "yo", "mi", "je", "j", "il", "elle",
+    "ich", "mein", "meine", "er", "sie", "wir",
+    "io", "mio", "mia", "lei", "lui", "noi",
+    "eu", "meu", "minha", "ele", "ela", "nos",
+    "ik", "mijn", "hij", "zij", "ze", "wij",
+    "ja", "moj", "moja", "moje", "ona", "oni",
     NULL
 };
 
@@ -362,7 +383,7 @@ static int rk_text_cb(void *baton, const char *term, size_t len,
         if (len <= 6 && rk_word_in(term, len, rk_subject_words)) {
             f |= F_SUBJ;
         }
-        if (len <= 3 && rk_word_in(term, len, rk_list_words)) {
+        if (len <= 4 && rk_word_in(term, len, rk_list_words)) {
             f |= F_LIST;
         }
     }
@@ -617,6 +638,118 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
 }
 
+/* ---- who and when: third-party and past scopes ------------------------ */
+
+typedef struct rk_ctx_t {
+    uint32_t *other;    /* per term: categories a third-party scope
+                           excuses there (NULL: none) */
+    uint32_t *past;     /* per clause: categories a past marker excuses
+                           there (NULL: none) */
+    uint32_t  treated;  /* categories some treated marker cancels the
+                           third-party scopes of */
+} rk_ctx_t;
+
+/* The third-party and past scopes of a message (see the header comment);
+ * neg[] holds the negator scopes, so that a negated marker opens nothing
+ * ("not fully recovered", "not my husband"). */
+static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
+                       const apr_array_header_t *hits, const uint32_t *neg,
+                       rk_ctx_t *ctx)
+{
+    uint32_t maxcl = tx->t[tx->n - 1].clause;
+    uint32_t *open = NULL, *pastc = NULL;
+    unsigned char *cont = NULL, *self = NULL, *recent = NULL;
+    uint32_t j, cur = 0;
+    int h, any_other = 0, any_past = 0;
+
+    memset(ctx, 0, sizeof(*ctx));
+    for (h = 0; h < hits->nelts; h++) {
+        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+        const rk_rule_t *r = &rs->rules[ht->rule];
+        uint32_t cats = r->cats & ~CAT_EMERG;
+
+        switch (r->kind) {
+        case K_TREATED:
+            ctx->treated |= r->cats;
+            break;
+        case K_OTHER:
+            if (!open) {
+                open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
+                cont = apr_pcalloc(tx->p, tx->n);
+                self = apr_pcalloc(tx->p, tx->n);
+            }
+            if (r->cont) {
+                cont[ht->first] = 1;
+            }
+            else if (!neg[ht->first]) {
+                open[ht->first] |= cats;
+                any_other = 1;
+            }
+            break;
+        case K_SELF:
+            if (!open) {
+                open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
+                cont = apr_pcalloc(tx->p, tx->n);
+                self = apr_pcalloc(tx->p, tx->n);
+            }
+            self[ht->first] = 1;
+            break;
+        case K_PAST:
+            if (!pastc) {
+                pastc = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
+                recent = apr_pcalloc(tx->p, maxcl + 1);
+            }
+            if (r->anti) {
+                recent[tx->t[ht->first].clause] = 1;
+            }
+            else if (!neg[ht->first]) {
+                pastc[tx->t[ht->first].clause] |= cats;
+                any_past = 1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (any_past) {
+        for (j = 0; j <= maxcl; j++) {
+            if (recent[j]) {
+                pastc[j] = 0;
+            }
+        }
+        ctx->past = pastc;
+    }
+    if (!any_other || (ctx->treated & CAT_ALL & ~CAT_EMERG)
+                      == (CAT_ALL & ~CAT_EMERG)) {
+        return;
+    }
+    /* Left to right: a scope opens at an other marker, ends at a self
+     * marker and at the end of its clause, unless the next clause of the
+     * same sentence opens with a "+" pronoun (its first term, or the one
+     * after a clause-break word). */
+    ctx->other = apr_palloc(tx->p, sizeof(uint32_t) * tx->n);
+    for (j = 0; j < tx->n; j++) {
+        const rk_tok_t *tk = &tx->t[j];
+
+        if (cur && j > 0 && tk->clause != tx->t[j - 1].clause) {
+            int carried = tk->sent == tx->t[j - 1].sent
+                          && (cont[j]
+                              || ((tk->flags & F_BREAK) && j + 1 < tx->n
+                                  && tx->t[j + 1].clause == tk->clause
+                                  && cont[j + 1]));
+
+            if (!carried) {
+                cur = 0;
+            }
+        }
+        if (self[j]) {
+            cur = 0;
+        }
+        cur |= open[j];
+        ctx->other[j] = cur;
+    }
+}
+
 void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
                    apr_pool_t *p, cc_risk_result_t *out)
 {
@@ -624,6 +757,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     apr_array_header_t *hits;
     uint32_t *neg, *exc;
     unsigned char *hedge;
+    rk_ctx_t ctx;
     uint32_t i, maxscl;
     int h;
 
@@ -702,6 +836,13 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         }
     }
 
+    if (rs->context) {
+        rk_context(rs, &tx, hits, neg, &ctx);
+    }
+    else {
+        memset(&ctx, 0, sizeof(ctx));
+    }
+
     for (h = 0; h < hits->nelts; h++) {
         const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
         const rk_rule_t *r = &rs->rules[ht->rule];
@@ -719,7 +860,11 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         m->fuzzy = ht->fuzzy;
         m->negated = bit != CAT_EMERG
                      && ((neg[ht->first] & bit)
-                         || (exc[tx.t[ht->first].scl] & bit));
+                         || (exc[tx.t[ht->first].scl] & bit)
+                         || (ctx.other && (ctx.other[ht->first] & bit
+                                           & ~ctx.treated))
+                         || (ctx.past && (ctx.past[tx.t[ht->first].clause]
+                                          & bit)));
         if (!m->negated) {
             out->categories |= bit;
         }
