@@ -331,6 +331,27 @@ static unsigned rk_gap_flags(const unsigned char *s, size_t a, size_t b)
     return f;
 }
 
+/* Break words that are something else in another language: Spanish "y"
+ * (and) is a clause break, French "y" after a pronoun ("il y a 6 ans",
+ * "n'y", "j'y") is not; likewise Polish "i" and English "I". */
+static int rk_not_break(const rk_text_t *tx, const char *term, size_t len,
+                        size_t start)
+{
+    const rk_tok_t *pv;
+
+    /* Polish "i" (and) is a clause break; English "I", written as a
+     * capital, is not ("6 years ago I had a C-section") */
+    if (len == 1 && term[0] == 'i') {
+        return start < tx->len && tx->text[start] == 'I';
+    }
+    if (len != 1 || term[0] != 'y' || tx->n == 0) {
+        return 0;
+    }
+    pv = &tx->t[tx->n - 1];
+    return (pv->len == 2 && memcmp(pv->s, "il", 2) == 0)
+           || (pv->len == 1 && strchr("njsmt", pv->s[0]) != NULL);
+}
+
 static int rk_text_cb(void *baton, const char *term, size_t len,
                       size_t start, size_t end)
 {
@@ -377,7 +398,8 @@ static int rk_text_cb(void *baton, const char *term, size_t len,
         if (len <= 10 && cc_tok_stopword(term, len)) {
             f |= F_STOP;
         }
-        if (len <= 9 && rk_word_in(term, len, rk_break_words)) {
+        if (len <= 9 && rk_word_in(term, len, rk_break_words)
+            && !rk_not_break(tx, term, len, start)) {
             f |= F_BREAK;
         }
         if (len <= 6 && rk_word_in(term, len, rk_subject_words)) {
@@ -649,12 +671,15 @@ typedef struct rk_ctx_t {
                            third-party scopes of */
 } rk_ctx_t;
 
-/* The third-party and past scopes of a message (see the header comment);
- * neg[] holds the negator scopes, so that a negated marker opens nothing
- * ("not fully recovered", "not my husband"). */
+/* The third-party and past scopes of a message (see the header comment).
+ * neg[] holds the negator scopes and nega[] the term right after each
+ * negator (a scope ends early at a subject word such as "my"): a marker
+ * there, for negators covering all its categories, opens nothing ("not
+ * fully recovered", "not my husband"); the narrow "stopped" (pregnancy)
+ * leaves "stopped roaccutane in 2019" past. */
 static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
                        const apr_array_header_t *hits, const uint32_t *neg,
-                       rk_ctx_t *ctx)
+                       const uint32_t *nega, rk_ctx_t *ctx)
 {
     uint32_t maxcl = tx->t[tx->n - 1].clause;
     uint32_t *open = NULL, *pastc = NULL;
@@ -681,7 +706,7 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             if (r->cont) {
                 cont[ht->first] = 1;
             }
-            else if (!neg[ht->first]) {
+            else if (((neg[ht->first] | nega[ht->first]) & cats) != cats) {
                 open[ht->first] |= cats;
                 any_other = 1;
             }
@@ -700,9 +725,9 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
                 recent = apr_pcalloc(tx->p, maxcl + 1);
             }
             if (r->anti) {
-                recent[tx->t[ht->first].clause] = 1;
+                recent[tx->t[ht->first].sent] = 1;
             }
-            else if (!neg[ht->first]) {
+            else if (((neg[ht->first] | nega[ht->first]) & cats) != cats) {
                 pastc[tx->t[ht->first].clause] |= cats;
                 any_past = 1;
             }
@@ -712,9 +737,9 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
         }
     }
     if (any_past) {
-        for (j = 0; j <= maxcl; j++) {
-            if (recent[j]) {
-                pastc[j] = 0;
+        for (j = 0; j < tx->n; j++) {
+            if (recent[tx->t[j].sent]) {
+                pastc[tx->t[j].clause] = 0;
             }
         }
         ctx->past = pastc;
@@ -755,7 +780,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
 {
     rk_text_t tx;
     apr_array_header_t *hits;
-    uint32_t *neg, *exc;
+    uint32_t *neg, *nega, *exc;
     unsigned char *hedge;
     rk_ctx_t ctx;
     uint32_t i, maxscl;
@@ -795,6 +820,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     /* Hedges, then negator scopes and excused clauses. */
     maxscl = tx.t[tx.n - 1].scl;
     neg = apr_pcalloc(p, sizeof(uint32_t) * (tx.n + 1));
+    nega = apr_pcalloc(p, sizeof(uint32_t) * (tx.n + 1));
     exc = apr_pcalloc(p, sizeof(uint32_t) * (maxscl + 1));
     hedge = apr_pcalloc(p, tx.n + 1);
     for (h = 0; h < hits->nelts; h++) {
@@ -819,6 +845,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         if (r->kind != K_NEGATOR || r->anti || hedge[ht->first]) {
             continue;
         }
+        nega[ht->last + 1] |= r->cats;
         c = tx.t[ht->last].clause;
         stop = ht->last + RK_SCOPE;
         for (j = ht->last + 1; j <= stop && j < tx.n
@@ -837,7 +864,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     }
 
     if (rs->context) {
-        rk_context(rs, &tx, hits, neg, &ctx);
+        rk_context(rs, &tx, hits, neg, nega, &ctx);
     }
     else {
         memset(&ctx, 0, sizeof(ctx));
