@@ -7,23 +7,59 @@
  * in patterns too.  Between terms the engine looks at the skipped bytes:
  *   sentence break  . ! ? ; newline, and … 。 ！ ？ ； ¿ ¡
  *   comma           , ， – — and a spaced " - "
- * Clauses end at a sentence break and at a clause-break word (and, but,
- * however, although, though, except, apart, besides, because, so,
- * whereas, while; y, pero, aunque, excepto, salvo, porque; et, mais,
- * cependant, pourtant, sauf, parce).  Phrases never span a sentence break.
+ * Clauses end at a sentence break and at a clause-break word (rk_break_words
+ * below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
+ * y, pero, porque; et, mais, parce; und, aber, weil; ma, perche, e; mas,
+ * porem; maar, omdat, en; ale, bo, i, ...), except French "y" after a
+ * pronoun ("il y a") and a capital English "I".  Phrases never span a
+ * sentence break.
  *
  * Negator scope: the 4 terms after the negator in its clause; a list word
- * (or, nor, ni, ou, o) restarts the count ("not on roaccutane or any acne
- * meds"), up to 16 terms in all.  It ends early at a subject word that
- * starts a new statement (i, im, ive, id, she, shes, he, hes, we, they,
- * theyre, my, yo, mi, je, j, il, elle) and at a comma right after the
- * negator ("No, I'm pregnant").  A match is negated when its first term
- * is in the scope of a negator whose categories include the match's.
+ * (or, nor, ni, ou, o, oder, noch, ne, nem, lub, albo, ani) restarts the
+ * count ("not on roaccutane or any acne meds"), up to 16 terms in all.  It
+ * ends early at a subject word that starts a new statement (i, im, she,
+ * he, we, they, my, yo, mi, je, il, elle, ich, mein, sie, er, io, mia,
+ * lei, eu, minha, ela, ik, mijn, hij, ja, moja, ona, ...) and at a comma
+ * right after the negator ("No, I'm pregnant").  A match is negated when
+ * its first term is in the scope of a negator whose categories include
+ * the match's.
  *
  * Unless scope: the clause, further cut at commas (conservative: "I'm
  * allergic to nuts, do you offer allergy testing?" stays risky).  A match
  * is excused when an unless of its category matched in the clause of its
  * first term.  Emergency matches are never negated nor excused.
+ *
+ * Who a risk is about (kinds other, self, treated; rk_context):
+ *   - an "other" match (a third party: "my husband", "ma fille", "mein
+ *     Mann") opens a third-party scope at its FIRST term, so "my pregnant
+ *     friend" is inside it, for the categories on its line;
+ *   - the scope runs to the end of its clause; it goes on into the next
+ *     clause of the same sentence only when that clause opens with a "+"
+ *     other match (a pronoun or an "and": "... and he is diabetic"), its
+ *     first term or the one after the clause-break word;
+ *   - a "self" match (the writer: i, me, we, ich, yo, estoy, je, io, eu,
+ *     ik, ja, ...) ends every open scope at its first term ("my friend and
+ *     I are both pregnant"); a scope never reaches back before its marker;
+ *   - a "treated" match anywhere in the message ("book my daughter in",
+ *     "can she have", "for her", "wants", "so am I", "me too", "also")
+ *     says the third party is the patient, or the writer has it too: no
+ *     third-party scope excuses its categories in that message;
+ *   - a match is excused when its first term lies in a scope of its
+ *     category.  An "other" marker right after, or inside the scope of,
+ *     negators covering all its categories opens nothing ("not my
+ *     husband").
+ * When a risk is (kind past):
+ *   - a "past" match (long ago: "years ago", "in 2019", "as a child";
+ *     resolved: "fully recovered", "all clear", "no longer") excuses
+ *     matches of its categories in its clause;
+ *   - a "!" past match (recent: "3 weeks ago", "last month", "still",
+ *     "recently") cancels every past marker of its SENTENCE ("surgery 3
+ *     weeks ago, C-section years ago" stays risky);
+ *   - a past marker negated as above counts for nothing ("not fully
+ *     recovered").
+ * Emergency matches are never excused by either; the rules file decides
+ * which categories each marker excuses (a long-ago time: treatment windows
+ * only, never allergies).  Excused matches are reported with negated=1.
  *
  * Cost: the terms of a message are looked up in a hash of the distinct
  * first terms of all rules (exact, and each prefix length in use); typo
