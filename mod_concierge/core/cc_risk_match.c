@@ -55,8 +55,8 @@
  *   - a "!" past match (recent: "3 weeks ago", "last month", "still",
  *     "recently") cancels every past marker of its SENTENCE ("surgery 3
  *     weeks ago, C-section years ago" stays risky);
- *   - a past marker negated as above counts for nothing ("not fully
- *     recovered").
+ *   - a past marker, recent or not, negated as above counts for nothing
+ *     ("not fully recovered", "never again").
  * Emergency matches are never excused by either; the rules file decides
  * which categories each marker excuses (a long-ago time: treatment windows
  * only, never allergies).  Excused matches are reported with negated=1.
@@ -728,6 +728,9 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
         const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
         const rk_rule_t *r = &rs->rules[ht->rule];
         uint32_t cats = r->cats & ~CAT_EMERG;
+        uint32_t pcats = cats & ~(1u << CC_RISK_MEDICAL_ADVICE);
+        int negated = pcats
+                      && ((neg[ht->first] | nega[ht->first]) & pcats) == pcats;
 
         switch (r->kind) {
         case K_TREATED:
@@ -742,7 +745,7 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             if (r->cont) {
                 cont[ht->first] = 1;
             }
-            else if (((neg[ht->first] | nega[ht->first]) & cats) != cats) {
+            else if (!negated) {
                 open[ht->first] |= cats;
                 any_other = 1;
             }
@@ -760,10 +763,13 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
                 pastc = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
                 recent = apr_pcalloc(tx->p, maxcl + 1);
             }
+            if (negated) {
+                break;          /* "not fully recovered", "never again" */
+            }
             if (r->anti) {
                 recent[tx->t[ht->first].sent] = 1;
             }
-            else if (((neg[ht->first] | nega[ht->first]) & cats) != cats) {
+            else {
                 pastc[tx->t[ht->first].clause] |= cats;
                 any_past = 1;
             }
