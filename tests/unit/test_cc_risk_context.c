@@ -376,6 +376,15 @@ static const ctx_case_t third_cases[] = {
     { "minha filha tem 15 anos e quer preenchimento", MI },
     { "mijn dochter is 15 en wil lipfiller", MI },
     { "moja corka ma 15 lat i chce wypelniacz", MI },
+    { "my daughter is 16 and has acne, what do you recommend?", MI },
+    { "can I bring my 15 year old for a consultation", MI },
+    { "can my 15 year old come in for laser", MI },
+    { "my grandson has terrible acne, he's 14, can you do anything", MI },
+    { "buying a voucher for my daughter's 16th, what can she have done",
+      MI },
+    /* a parent's consent: the writer is the young patient */
+    { "my parents are fine with it, 16 years old", MI },
+    { "my mum says it's ok, 15 years old", MI },
     /* attacks: a third party used to hide the writer's own risk */
     { "my friend and I are both pregnant", P },
     { "not me but I'm also on warfarin", M },
@@ -396,7 +405,15 @@ static const ctx_case_t third_cases[] = {
     { "mijn man heeft diabetes en ik ook", C },
     { "moja mama ma epilepsje, ja tez", C },
     { "moja mama ma epilepsje i ja tez", C },
-    /* anyone in danger now: always an emergency */
+    /* anyone in danger now: never excused as a third party, and an
+     * emergency match is never excused at all */
+    { "my 4 year old just swallowed some of my tablets", MI | M },
+    { "ma fille de 3 ans a avale plusieurs comprimes de warfarin", MI | M },
+    /* "too" and "wants" need a predicate or a treatment */
+    { "my dad has parkinsons and is coming along, does he need to sign "
+      "in too", 0 },
+    { "my niece is 14 and wants to watch me get my lips done", 0 },
+    { "my friend is pregnant and wants to give me a voucher", 0 },
     { "my friend collapsed in your waiting room and isnt responding", E },
     { "my husband can't breathe after the filler", E },
     { "mi marido no puede respirar", E },
@@ -432,6 +449,13 @@ static const ctx_case_t past_cases[] = {
     { "I'm not fully recovered from my eating disorder", MH },
     { "I still have diabetes, diagnosed years ago", C },
     { "on warfarin since 2019", M },
+    /* "since" a time, and a present-tense use, are current */
+    { "I take apixaban since a clot in my leg two years ago", M },
+    { "I take roaccutane, started years ago", M },
+    { "stopped roaccutane in 2020 and skin's been clear since", 0 },
+    { "tomo roaccutan desde hace 5 anos", M },
+    /* a negated recent time is no recent time */
+    { "took roaccutane years ago, never again", 0 },
 };
 
 /* c. Numeric ages and school years. */
