@@ -41,8 +41,9 @@
  *     ik, ja, ...) ends every open scope at its first term ("my friend and
  *     I are both pregnant"); a scope never reaches back before its marker;
  *   - a "treated" match anywhere in the message ("book my daughter in",
- *     "can she have", "for her", "wants", "so am I", "me too", "also")
- *     says the third party is the patient, or the writer has it too: no
+ *     "can she have", "for her", "she wants lip filler", "so am I", "me
+ *     too", "my mum says it's ok", "swallowed") says the third party is
+ *     the patient, the writer has it too, or someone is in danger now: no
  *     third-party scope excuses its categories in that message;
  *   - a match is excused when its first term lies in a scope of its
  *     category.  An "other" marker right after, or inside the scope of,
@@ -97,7 +98,8 @@ static int rk_word_in(const char *w, size_t n, const char *const *list)
  * (article), English-looking "one".  Kept although they collide, since a
  * clause cut early only errs towards escalation: Dutch "en" (Spanish and
  * French "en"), Italian and Portuguese "e" (also Portuguese "é"), Polish
- * "i" (also English "I"). */
+ * "i" (also a lower-case English "i"; rk_not_break spares a capital "I"
+ * and French "il y a"). */
 static const char *const rk_break_words[] = {
     "and", "but", "however", "although", "though", "except", "apart",
     "besides", "because", "so", "whereas", "while",
@@ -369,14 +371,13 @@ static unsigned rk_gap_flags(const unsigned char *s, size_t a, size_t b)
 
 /* Break words that are something else in another language: Spanish "y"
  * (and) is a clause break, French "y" after a pronoun ("il y a 6 ans",
- * "n'y", "j'y") is not; likewise Polish "i" and English "I". */
+ * "n'y", "j'y") is not; Polish "i" (and) is, English "I" written as a
+ * capital is not ("6 years ago I had a C-section"). */
 static int rk_not_break(const rk_text_t *tx, const char *term, size_t len,
                         size_t start)
 {
     const rk_tok_t *pv;
 
-    /* Polish "i" (and) is a clause break; English "I", written as a
-     * capital, is not ("6 years ago I had a C-section") */
     if (len == 1 && term[0] == 'i') {
         return start < tx->len && tx->text[start] == 'I';
     }
@@ -732,16 +733,16 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
         int negated = pcats
                       && ((neg[ht->first] | nega[ht->first]) & pcats) == pcats;
 
+        if (!open && (r->kind == K_OTHER || r->kind == K_SELF)) {
+            open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
+            cont = apr_pcalloc(tx->p, tx->n);
+            self = apr_pcalloc(tx->p, tx->n);
+        }
         switch (r->kind) {
         case K_TREATED:
             ctx->treated |= r->cats;
             break;
         case K_OTHER:
-            if (!open) {
-                open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
-                cont = apr_pcalloc(tx->p, tx->n);
-                self = apr_pcalloc(tx->p, tx->n);
-            }
             if (r->cont) {
                 cont[ht->first] = 1;
             }
@@ -751,15 +752,11 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             }
             break;
         case K_SELF:
-            if (!open) {
-                open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
-                cont = apr_pcalloc(tx->p, tx->n);
-                self = apr_pcalloc(tx->p, tx->n);
-            }
             self[ht->first] = 1;
             break;
         case K_PAST:
             if (!pastc) {
+                /* per clause; recent per sentence (never more of them) */
                 pastc = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
                 recent = apr_pcalloc(tx->p, maxcl + 1);
             }
