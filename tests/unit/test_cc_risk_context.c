@@ -394,6 +394,8 @@ static const ctx_case_t third_cases[] = {
     { "my husband is on warfarin, I am pregnant", P },
     { "my husband is on warfarin and I'm diabetic", C },
     { "asking for a friend, she is pregnant", P },
+    { "my friend recommended you - pregnant, any slots?", P },
+    { "mi amiga os recomendo, embarazada de 3 meses", P },
     { "my sister is pregnant too", P },
     { "mi amiga y yo estamos embarazadas", P },
     { "mi marido es diabetico, yo tambien", C },
