@@ -44,6 +44,11 @@
  *                     in its clause; "! 3 weeks ago", "! still": a recent
  *                     time that cancels the past markers of its sentence
  *                     (scope rules: cc_risk_match.c)
+ *             clause, list, subject
+ *                     words (one term, letters, "a|b|c") added to the
+ *                     engine's own clause-break words ("aber"), list words
+ *                     ("oppure": a negator's scope goes on) and subject
+ *                     words ("meiner": a negator's scope ends); category *
  *
  * Matching, per category, is "risky unless every match is negated or
  * excused"; when unsure for a patient's safety (a negator that might not

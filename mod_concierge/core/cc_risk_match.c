@@ -10,9 +10,10 @@
  * Clauses end at a sentence break and at a clause-break word (rk_break_words
  * below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
  * y, pero, porque; et, mais, parce; und, aber, weil; ma, perche, e; mas,
- * porem; maar, omdat, en; ale, bo, i, ...), except French "y" after a
- * pronoun ("il y a") and a capital English "I".  Phrases never span a
- * sentence break.
+ * porem; maar, omdat, en; ale, bo, i, ...) and the words of "clause"
+ * rules, except French "y" after a pronoun ("il y a") and a capital
+ * English "I".  Phrases never span a sentence break.  "list" and
+ * "subject" rules add to the list and subject words below the same way.
  *
  * Negator scope: the 4 terms after the negator in its clause; a list word
  * (or, nor, ni, ou, o, oder, noch, ne, nem, lub, albo, ani) restarts the
@@ -295,6 +296,7 @@ typedef struct rk_tok_t {
 } rk_tok_t;
 
 typedef struct rk_text_t {
+    const cc_ruleset_t  *rs;
     apr_pool_t          *p;
     const unsigned char *text;
     size_t               len;
@@ -389,6 +391,23 @@ static int rk_not_break(const rk_text_t *tx, const char *term, size_t len,
            || (pv->len == 1 && strchr("njsmt", pv->s[0]) != NULL);
 }
 
+/* The flags the rules' clause, list and subject words give term. */
+static unsigned rk_wflags(const cc_ruleset_t *rs, const char *term,
+                          size_t len)
+{
+    uint32_t h = rk_hash(term, len, T_LIT), i;
+
+    for (i = h & rs->wflag_mask; rs->wflags[i].s;
+         i = (i + 1) & rs->wflag_mask) {
+        const rk_wflag_t *w = &rs->wflags[i];
+
+        if (w->hash == h && w->len == len && memcmp(w->s, term, len) == 0) {
+            return w->flags;
+        }
+    }
+    return 0;
+}
+
 static int rk_text_cb(void *baton, const char *term, size_t len,
                       size_t start, size_t end)
 {
@@ -444,6 +463,14 @@ static int rk_text_cb(void *baton, const char *term, size_t len,
         }
         if (len <= 4 && rk_word_in(term, len, rk_list_words)) {
             f |= F_LIST;
+        }
+        if (tx->rs->wflags && len <= 16) {
+            unsigned wf = rk_wflags(tx->rs, term, len);
+
+            if ((wf & F_BREAK) && rk_not_break(tx, term, len, start)) {
+                wf &= ~(unsigned)F_BREAK;
+            }
+            f |= wf;
         }
     }
     if (tx->n == 0) {
@@ -840,6 +867,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         len = RK_MAX_INPUT;
     }
     memset(&tx, 0, sizeof(tx));
+    tx.rs = rs;
     tx.p = p;
     tx.text = (const unsigned char *)text;
     tx.len = len;

@@ -225,6 +225,11 @@ START_TEST(test_ctx_compile)
         { "pregnancy en others my friend", "unknown kind" },
         { "pregnancy en past", "empty pattern" },
         { "pregnancy en other ~ friend", "gap before" },
+        { "pregnancy en clause und", "category '*'" },
+        { "* de clause und aber", "one term" },
+        { "* de list ode*", "letters only" },
+        { "* de subject #5", "letters only" },
+        { "* de clause ueberhauptnichtsowas", "letters only" },
     };
     static const char ok[] =
         "* en other my friend\n"
@@ -233,7 +238,10 @@ START_TEST(test_ctx_compile)
         "* nl treated ook\n"
         "recent_procedure it past anni fa\n"
         "* pt past ! ontem\n"
-        "emergency en other my friend\n";   /* compiles; never excuses */
+        "emergency en other my friend\n"   /* compiles; never excuses */
+        "* de clause und|aber\n"
+        "* it list oppure\n"
+        "* pl subject moja\n";
     cc_problem_t prob;
     size_t i;
 
@@ -246,7 +254,7 @@ START_TEST(test_ctx_compile)
                       "%s: \"%s\" lacks \"%s\"", bad[i].text, prob.message,
                       bad[i].what);
     }
-    ck_assert_int_eq(cc_risk_count(compile_or_fail(p, ok)), 7);
+    ck_assert_int_eq(cc_risk_count(compile_or_fail(p, ok)), 10);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -300,6 +308,34 @@ START_TEST(test_ctx_words)
     apr_pool_t *p = new_pool();
 
     RUN(compile_or_fail(p, word_rules), word_cases);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* The same lists, extended by data: clause, list and subject rules. */
+static const char data_word_rules[] =
+    PATIENT " * negator nicht|not\n"
+    "medication * word warfarin\n"
+    "* de clause trotzdem|allerdings\n"
+    "* en list plus\n"
+    "* en subject mine\n";
+
+static const ctx_case_t data_word_cases[] = {
+    { "nicht x trotzdem warfarin", M },
+    { "nicht x allerdings warfarin", M },
+    { "not a b c plus d warfarin", 0 },
+    { "not a b c d warfarin", M },
+    { "not x mine warfarin", M },
+    { "not x warfarin", 0 },
+    /* words no rule names keep the engine's own flags only */
+    { "nicht x schon warfarin", 0 },
+};
+
+START_TEST(test_ctx_data_words)
+{
+    apr_pool_t *p = new_pool();
+
+    RUN(compile_or_fail(p, data_word_rules), data_word_cases);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -539,6 +575,7 @@ Suite *suite_risk_context(void)
     tcase_add_test(tc, test_ctx_reported);
     tcase_add_test(tc, test_ctx_compile);
     tcase_add_test(tc, test_ctx_words);
+    tcase_add_test(tc, test_ctx_data_words);
     tcase_add_test(tc, test_ctx_shipped_third_party);
     tcase_add_test(tc, test_ctx_shipped_past);
     tcase_add_test(tc, test_ctx_shipped_minor);
