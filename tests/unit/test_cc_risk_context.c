@@ -397,6 +397,11 @@ static const ctx_case_t third_cases[] = {
     { "minha mae e diabetica, ela pode esperar na recepcao?", 0 },
     { "mijn man heeft diabetes, hij wacht buiten", 0 },
     { "moja mama ma epilepsje, poczeka w recepcji", 0 },
+    { "my partner's on warfarin, I'm not", 0 },
+    { "hubby has diabetes, can he sit in reception", 0 },
+    { "My mother-in-law has epilepsy, is your laser safe for people in "
+      "the waiting room?", 0 },
+    { "la mia ragazza e diabetica, aspetta fuori", 0 },
     /* the person to be treated: stays */
     { "can I book my daughter in, she's 15", MI },
     { "my son has diabetes, can you treat him", C },
@@ -418,6 +423,13 @@ static const ctx_case_t third_cases[] = {
     { "my grandson has terrible acne, he's 14, can you do anything", MI },
     { "buying a voucher for my daughter's 16th, what can she have done",
       MI },
+    { "my son is 15, is he too young for laser?", MI },
+    { "I'm booking for my mum, she's on warfarin", M },
+    { "appointment for my dad please, he takes warfarin", M },
+    { "my husband would like botox, he's on warfarin", M },
+    { "is it safe for my pregnant wife to have botox", P },
+    { "what is the minimum age for lip filler? asking for my daughter "
+      "who is 21", 0 },
     /* a parent's consent: the writer is the young patient */
     { "my parents are fine with it, 16 years old", MI },
     { "my mum says it's ok, 15 years old", MI },
