@@ -39,8 +39,9 @@
  *     other match (a pronoun or an "and": "... and he is diabetic"), its
  *     first term or the one after the clause-break word;
  *   - a "self" match (the writer: i, me, we, ich, yo, estoy, je, io, eu,
- *     ik, ja, ...) ends every open scope at its first term ("my friend and
- *     I are both pregnant"); a scope never reaches back before its marker;
+ *     ik, ja, ...; or the clinic addressed: you, vous, usted) ends every
+ *     open scope at its first term ("my friend and I are both pregnant");
+ *     a scope never reaches back before its marker;
  *   - a "treated" match anywhere in the message ("book my daughter in",
  *     "can she have", "for her", "she wants lip filler", "so am I", "me
  *     too", "my mum says it's ok", "swallowed") says the third party is
@@ -68,9 +69,11 @@
  * candidates come from buckets by first letter and length, filtered by
  * letter sets before a banded edit distance.  Only rules whose first term
  * matched are tried.  Input is read up to 16 KiB; pattern backtracking is
- * bounded by the gap limits.
+ * bounded by the gap limits.  The who-and-when scopes cost one pass over
+ * the matches and one over the terms, only when a context rule matched;
+ * the clause, list and subject words of the rules one hash probe per
+ * alphabetic term.
  */
-#include <stdint.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
