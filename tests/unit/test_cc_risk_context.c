@@ -402,6 +402,9 @@ static const ctx_case_t third_cases[] = {
     { "My mother-in-law has epilepsy, is your laser safe for people in "
       "the waiting room?", 0 },
     { "la mia ragazza e diabetica, aspetta fuori", 0 },
+    { "my mum is ill and diabetic, she'll wait in the car", 0 },
+    { "my husband was diagnosed with diabetes, he will wait outside", 0 },
+    { "meine Mutter kommt auch mit, sie ist Diabetikerin", 0 },
     /* the person to be treated: stays */
     { "can I book my daughter in, she's 15", MI },
     { "my son has diabetes, can you treat him", C },
