@@ -437,6 +437,8 @@ static const ctx_case_t third_cases[] = {
     { "my parents are fine with it, 16 years old", MI },
     { "my mum says it's ok, 15 years old", MI },
     /* attacks: a third party used to hide the writer's own risk */
+    { "my 4 month old is still breastfed, can I have a peel", P },
+    { "my son is 4 months and still breastfeeding", P },
     { "my friend and I are both pregnant", P },
     { "not me but I'm also on warfarin", M },
     { "my friend is pregnant and so am I", P },
