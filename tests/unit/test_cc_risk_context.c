@@ -427,6 +427,8 @@ static const ctx_case_t third_cases[] = {
     { "buying a voucher for my daughter's 16th, what can she have done",
       MI },
     { "my son is 15, is he too young for laser?", MI },
+    { "Is it okay if my 16yo gets lip filler?", MI },
+    { "how much would it be for my 15yo", MI },
     { "I'm booking for my mum, she's on warfarin", M },
     { "appointment for my dad please, he takes warfarin", M },
     { "my husband would like botox, he's on warfarin", M },
