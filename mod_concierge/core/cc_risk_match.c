@@ -619,9 +619,12 @@ typedef struct rk_hit_t {
     int      fuzzy;
 } rk_hit_t;
 
+/* Rule kinds as a bit set, for the two passes of cc_risk_check. */
+#define KB(k) (1u << (k))
+
 static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
                          uint32_t n, const rk_text_t *tx, uint32_t pos,
-                         apr_array_header_t *hits)
+                         unsigned kinds, apr_array_header_t *hits)
 {
     uint32_t i;
 
@@ -630,6 +633,9 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
         uint32_t last = pos;
         int fz = 0, h, dup = 0;
 
+        if (!(KB(r->kind) & kinds)) {
+            continue;
+        }
         /* a rule reached through two alternatives matches once */
         for (h = hits->nelts - 1; h >= 0; h--) {
             const rk_hit_t *o = &APR_ARRAY_IDX(hits, h, rk_hit_t);
@@ -669,9 +675,9 @@ static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
     return NULL;
 }
 
-/* Every rule match starting at term pos. */
+/* Every match starting at term pos of a rule of one of kinds. */
 static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
-                       uint32_t pos, apr_array_header_t *hits)
+                       uint32_t pos, unsigned kinds, apr_array_header_t *hits)
 {
     const rk_tok_t *tk = &tx->t[pos];
     const rk_key_t *k;
@@ -679,22 +685,23 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
     uint32_t l, i;
 
     if (tk->flags & F_NUM) {
-        rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, hits);
+        rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, kinds, hits);
     }
     if ((k = rk_lookup(rs, tk->s, tk->len, T_LIT)) != NULL) {
-        rk_try_rules(rs, k->rules, k->nrules, tx, pos, hits);
+        rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
         any = 1;
     }
     for (l = 1; l <= tk->len && l < 64; l++) {
         if (((rs->prefix_lens >> l) & 1)
             && (k = rk_lookup(rs, tk->s, l, T_PREFIX)) != NULL) {
-            rk_try_rules(rs, k->rules, k->nrules, tx, pos, hits);
+            rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
             any = 1;
         }
     }
-    /* Typo candidates: same first letter, similar length. */
-    if (!any && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP)
-        && tk->len >= 4) {
+    /* Typo candidates: same first letter, similar length (word and phrase
+     * rules only). */
+    if (!any && (kinds & (KB(K_WORD) | KB(K_PHRASE)))
+        && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP) && tk->len >= 4) {
         int a = tk->s[0] - 'a';
         int lo = tk->len - 2, hi = tk->len + 2, len;
 
@@ -714,14 +721,15 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
             for (i = b; i < e; i++) {
                 k = &rs->keys[rs->fz_lit[i]];
                 if (rk_alt_eq(k->alt, tk, 1) == 2) {
-                    rk_try_rules(rs, k->frules, k->nfrules, tx, pos, hits);
+                    rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds,
+                                 hits);
                 }
             }
         }
         for (i = rs->fz_pre_off[a]; i < rs->fz_pre_off[a + 1]; i++) {
             k = &rs->keys[rs->fz_pre[i]];
             if (rk_alt_eq(k->alt, tk, 1) == 2) {
-                rk_try_rules(rs, k->frules, k->nfrules, tx, pos, hits);
+                rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds, hits);
             }
         }
     }
@@ -879,12 +887,38 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         return;
     }
 
+    /* Two passes: the rules that can make a message risky (and the third
+     * parties), then - only when something but an emergency matched - the
+     * markers that can excuse it: past ones, and self and treated ones
+     * when a third party is named.  Most messages skip the second. */
     hits = apr_array_make(p, 16, sizeof(rk_hit_t));
     for (i = 0; i < tx.n; i++) {
-        rk_find_at(rs, &tx, i, hits);
+        rk_find_at(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
+                   | KB(K_UNLESS) | KB(K_OTHER), hits);
     }
     if (hits->nelts == 0) {
         return;
+    }
+    if (rs->context) {
+        unsigned more = 0;
+
+        for (h = 0; h < hits->nelts; h++) {
+            const rk_rule_t *r = &rs->rules[APR_ARRAY_IDX(hits, h,
+                                                          rk_hit_t).rule];
+
+            if ((r->kind == K_WORD || r->kind == K_PHRASE)
+                && r->cats != CAT_EMERG) {
+                more |= KB(K_PAST);
+            }
+            else if (r->kind == K_OTHER && !r->cont) {
+                more |= KB(K_SELF) | KB(K_TREATED);
+            }
+        }
+        if (more & KB(K_PAST)) {
+            for (i = 0; i < tx.n; i++) {
+                rk_find_at(rs, &tx, i, more, hits);
+            }
+        }
     }
 
     /* Hedges, then negator scopes and excused clauses. */

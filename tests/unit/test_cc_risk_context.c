@@ -105,8 +105,8 @@ static void run(const cc_ruleset_t *rs, const ctx_case_t *cases, size_t n)
 
 /* ---- the scope rules, one at a time ------------------------------------- */
 
-#define PATIENT "pregnancy,allergy,chronic,medication,minor,recent_procedure," \
-                "mental_health"
+#define PATIENT "pregnancy,allergy,chronic,medication,minor," \
+                "recent_procedure,mental_health"
 
 static const char ctx_rules[] =
     PATIENT " en negator not\n"
@@ -208,7 +208,7 @@ START_TEST(test_ctx_reported)
 }
 END_TEST
 
-/* ---- compiling the new kinds ---------------------------------------------- */
+/* ---- compiling the new kinds -------------------------------------------- */
 
 START_TEST(test_ctx_compile)
 {
@@ -259,7 +259,7 @@ START_TEST(test_ctx_compile)
 }
 END_TEST
 
-/* ---- clause, list and subject words in every language -------------------- */
+/* ---- clause, list and subject words in every language ------------------- */
 
 static const char word_rules[] =
     PATIENT " * negator nicht|non|nao|niet|nie|not\n"
@@ -340,7 +340,7 @@ START_TEST(test_ctx_data_words)
 }
 END_TEST
 
-/* ---- the shipped rules, by class ------------------------------------------ */
+/* ---- the shipped rules, by class ---------------------------------------- */
 
 static char *shipped_text(apr_pool_t *p, size_t *len)
 {
