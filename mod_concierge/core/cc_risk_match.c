@@ -69,10 +69,12 @@
  * candidates come from buckets by first letter and length, filtered by
  * letter sets before a banded edit distance.  Only rules whose first term
  * matched are tried.  Input is read up to 16 KiB; pattern backtracking is
- * bounded by the gap limits.  The who-and-when scopes cost one pass over
- * the matches and one over the terms, only when a context rule matched;
- * the clause, list and subject words of the rules one hash probe per
- * alphabetic term.
+ * bounded by the gap limits.  The excusing markers (past, self, treated)
+ * are looked up in a second pass over the terms, only when something but
+ * an emergency matched (self and treated only when a third party is
+ * named); their scopes then cost one pass over the matches and one over
+ * the terms.  The rules' clause, list and subject words cost one hash
+ * probe per alphabetic term.
  */
 #include <stdint.h>
 #include <stdlib.h>
