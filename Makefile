@@ -120,7 +120,7 @@ bench: deps
 # baseline computed in the same run).  Exits non-zero below target.
 EVAL_BIN    := $(BUILD)/eval_retrieval
 
-EVAL_UTIL   := tests/eval/eval_util.c
+EVAL_UTIL   := tests/eval/eval_util.c tests/eval/eval_kb.c
 
 $(EVAL_BIN): tests/eval/eval_retrieval.c $(EVAL_UTIL) $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
@@ -185,7 +185,14 @@ eval-risk-ml: risk-ml $(BUILD)/eval_risk
 	-$(BUILD)/eval_risk conf/risk-rules.txt --vocab $(VOCAB_IMG) \
 	    --model $(RISK_MODEL) $(RISK_TRAIN) $(RISK_EVAL)
 
-eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN)
+# Answer or refuse: the chat's grounding decision over answerable and
+# unanswerable questions (tuning and held-out halves).
+EVAL_ANSWER_BIN := $(BUILD)/eval_answer
+
+$(EVAL_ANSWER_BIN): tests/eval/eval_answer.c $(EVAL_UTIL) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1 -lm
+
+eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
 	-$(EVAL_BIN) knowledge tests/eval/retrieval_heldout.tsv | tail -n 8
 	$(EVAL_RISK_BIN) conf/risk-rules.txt tests/eval/risk.tsv

@@ -3,11 +3,51 @@
  * plain memory, searched in place (the same bytes live in shared memory in
  * the module, in a malloc'd buffer in tests, fuzzing and `make eval`).
  *
- * Ranking: BM25 (k1, b) over the chunk body plus the title as a separate
- * field with its own weight (BM25F-style: title term frequencies are
- * multiplied by title_weight before saturation), with query expansion
- * through an admin-editable synonym list (a query term that appears in a
- * synonym group also searches the group's other terms at a reduced weight).
+ * Ranking, in two stages:
+ *
+ *  1. BM25 (k1, b) over the chunk body plus the title as a separate field
+ *     with its own weight (BM25F-style: title term frequencies are
+ *     multiplied by title_weight before saturation), with query expansion
+ *     through an admin-editable synonym list (a query term that appears in
+ *     a synonym group also searches the group's other terms at a reduced
+ *     weight).
+ *
+ *  2. Re-rank of the best CC_IX_RERANK (16) BM25 candidates:
+ *       score = bm25 * coverage^coverage_weight
+ *                    * (1 + pair_weight * pairs)
+ *     coverage is cc_index_coverage (below), pairs the share of the
+ *     question's adjacent term pairs ("lip filler", "gift voucher") that
+ *     stand side by side in the chunk's title or text.  Why: BM25 lets a
+ *     short section that repeats the common words of a question ("lip
+ *     filler ... lip filler") beat the one that also holds its rare word
+ *     ("dentist"); an answer must hold what is specific in the question,
+ *     and words the patient wrote together are better evidence together.
+ *     The coverage factor is at most 1 and the pair factor at most
+ *     1 + pair_weight, so a hit's score stays on the BM25 scale the
+ *     grounding threshold (ConciergeGroundingMinScore) is written in.  0
+ *     for either weight disables its factor.  (Image version 3 carries
+ *     both weights and the pairs section.)
+ *
+ * The question is read as a patient writes it (cc_index_search.c):
+ *   - chatter ("u", "get", "actually", "dont", "want", "whos") is dropped
+ *     on top of the tokenizer's stop words: it is no topic, and words the
+ *     clinic never writes would otherwise weigh most in coverage;
+ *   - a phrase synonym ("work out", "call off", "big day") is reached only
+ *     by its words side by side (synonym file, cc_index_builder_synonyms);
+ *   - a word addressed to the assistant's instructions ("ignore",
+ *     "disregard", "prompt", "pretend", "verbatim", ...) makes the message
+ *     a prompt injection: search finds nothing and coverage is 0, so the
+ *     chat never grounds an answer on it;
+ *   - a number the knowledge never writes ("20 mins", "3am") does not count
+ *     against coverage.
+ *
+ * The no-answer decision (api/chat.c, mirrored by tests/eval/eval_answer.c)
+ * uses two of these signals: a source must score at least
+ * ConciergeGroundingMinScore (the re-ranked score) and cover at least
+ * ConciergeGroundingMinCoverage of the question.  Coverage counts a word
+ * the clinic never uses at the highest idf, so a question whose specific
+ * words are absent from the knowledge ("dysport", "mesotherapy", "fraxel")
+ * stays below the threshold however well its common words match.
  *
  * Image layout (all integers little-endian as the host writes them; every
  * reference is a byte offset from the image start; every read in search is
@@ -23,7 +63,9 @@
  *   | postings              | (chunk, tf_body, tf_title) triples
  *   | chunk table           | id, title, text, sentence table
  *   |                       | offsets/lengths, lengths
- *   | synonym table         | term -> group; group -> terms
+ *   | synonym table         | trigger (word or phrase) -> group;
+ *   |                       | group -> member terms
+ *   | pairs                 | (hash of two adjacent terms, chunk)
  *   | sentence tables       | per chunk: cc_sent_analyse of its text
  *   | string heap           | ids, titles, texts, terms (NUL-terminated)
  *   +-----------------------+ len
@@ -37,7 +79,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 2u
+#define CC_INDEX_VERSION 3u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -45,6 +87,13 @@ typedef struct cc_index_params_t {
     double title_weight;  /* default 2.0; 0 disables the title field */
     double synonym_weight;/* weight of expanded terms, default 0.6;
                              0 disables expansion */
+    double coverage_weight;/* exponent of the coverage factor that
+                             re-ranks the best BM25 candidates, default
+                             0.5; 0 ranks by BM25 alone */
+    double pair_weight;   /* bonus of a candidate holding all of the
+                             question's adjacent term pairs, default 0.5
+                             (score * (1 + pair_weight * share)); 0
+                             disables it */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);
@@ -58,9 +107,14 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
 void cc_index_builder_add(cc_index_builder_t *b, const char *id,
                           const char *title, const char *text, size_t len);
 /* Synonym groups, one per line: "acne = zits, spots, pimples, breakouts".
- * Every term on a line (left and right of '=') is in the group; phrases
- * are tokenised and each of their terms joins the group.  '#' starts a
- * comment.  Malformed lines are skipped and counted in the return value. */
+ * Entries are comma-separated, tokenised like text (stemmed, stop words
+ * dropped).  A one-word entry, left or right of '=', triggers the group
+ * (a query holding it also searches the group's members) and is a member.
+ * A phrase ("work out", "anti-wrinkle") triggers the group only with its
+ * words adjacent in the query; the words of a phrase on the left (the
+ * clinic's own term) are members, those of a phrase on the right (patient
+ * words, often common ones) are not.  '#' starts a comment.  Malformed
+ * lines are skipped and counted in the return value. */
 int cc_index_builder_synonyms(cc_index_builder_t *b, const char *text,
                               size_t len);
 
@@ -86,17 +140,21 @@ typedef struct cc_hit_t {
     double   score;
 } cc_hit_t;
 
-/* Top-k chunks for query (k <= 64), best first; returns how many were
- * found (score > 0).  scratch is for temporary allocation (cleared by the
- * caller); no allocation survives the call. */
+/* Top-k chunks for query (k <= 64), best first, by the re-ranked score
+ * (above); returns how many were found (score > 0), 0 for a message with
+ * a word addressed to the assistant.  scratch is for temporary allocation
+ * (cleared by the caller); no allocation survives the call. */
 int cc_index_search(const void *img, size_t len, const char *query,
                     size_t qlen, cc_hit_t *hits, int k, apr_pool_t *scratch);
 
 /* How much of the query chunk i answers: the idf-weighted share of the
- * query's distinct terms (stemmed, stop words dropped) that occur in the
- * chunk, directly or through a synonym.  Terms the knowledge never uses
- * weigh the most, so "who won the football last night" scores low on an
- * aftercare section that only shares "last night".  0..1. */
+ * query's distinct terms (stemmed, stop words and chatter dropped) that
+ * occur in the chunk, directly or through a synonym (of the term, or of a
+ * phrase it is part of).  Terms the knowledge never uses weigh the most,
+ * so "who won the football last night" scores low on an aftercare section
+ * that only shares "last night"; a number the knowledge never uses weighs
+ * nothing.  0..1; 0 for a message with a word addressed to the
+ * assistant.  The same figure re-ranks search. */
 double cc_index_coverage(const void *img, size_t len, const char *query,
                          size_t qlen, uint32_t chunk, apr_pool_t *scratch);
 

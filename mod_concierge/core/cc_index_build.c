@@ -31,6 +31,8 @@ void cc_index_params_default(cc_index_params_t *params)
     params->b = 0.75;
     params->title_weight = 2.0;
     params->synonym_weight = 0.6;
+    params->coverage_weight = 0.5;
+    params->pair_weight = 0.5;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -41,6 +43,11 @@ typedef struct cc_ix_rec_t {
     uint16_t tf_body;
     uint16_t tf_title;
 } cc_ix_rec_t;
+
+typedef struct cc_ix_pair_t {
+    uint32_t hash;      /* cc_ix_pair_hash */
+    uint32_t chunk;
+} cc_ix_pair_t;
 
 typedef struct cc_ix_chunk_t {
     const char *id;
@@ -54,6 +61,9 @@ typedef struct cc_ix_chunk_t {
 typedef struct cc_ix_syn_t {
     uint32_t term;      /* builder term id */
     uint32_t group;
+    uint32_t trigger;   /* a query holding it expands to the group: a
+                           single-word entry, or a phrase's words joined
+                           by one space (its words are members only) */
 } cc_ix_syn_t;
 
 struct cc_index_builder_t {
@@ -86,10 +96,14 @@ struct cc_index_builder_t {
     size_t            nsyns, syns_cap;
     uint32_t          ngroups;
 
+    cc_ix_pair_t     *pairs;
+    size_t            npairs, pairs_cap;
+
     /* state of the chunk being added */
     uint32_t          cur_chunk;
     int               cur_title;
     uint32_t          cur_count;
+    uint32_t          cur_prev;     /* previous term id in the field */
 };
 
 static apr_status_t cc_builder_cleanup(void *data)
@@ -106,6 +120,7 @@ static apr_status_t cc_builder_cleanup(void *data)
     free(b->slots);
     free(b->recs);
     free(b->syns);
+    free(b->pairs);
     return APR_SUCCESS;
 }
 
@@ -261,6 +276,14 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
         || !isfinite(b->params.synonym_weight)) {
         b->params.synonym_weight = 0.6;
     }
+    if (!(b->params.coverage_weight >= 0.0)
+        || !isfinite(b->params.coverage_weight)) {
+        b->params.coverage_weight = 0.5;
+    }
+    if (!(b->params.pair_weight >= 0.0)
+        || !isfinite(b->params.pair_weight)) {
+        b->params.pair_weight = 0.5;
+    }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
     return b;
@@ -282,6 +305,24 @@ static int cc_add_term(void *baton, const char *term, size_t len,
         return 1;
     }
     b->cur_count++;
+    if (b->cur_prev != CC_IX_NONE) {
+        cc_ix_pair_t *pr;
+
+        if (b->npairs >= CC_IX_MAX_IMAGE / SZ_PAIR) {
+            b->too_large = 1;
+            return 1;
+        }
+        if (cc_grow((void **)&b->pairs, &b->pairs_cap, b->npairs + 1,
+                    sizeof(*b->pairs)) != 0) {
+            b->failed = 1;
+            return 1;
+        }
+        pr = &b->pairs[b->npairs++];
+        pr->hash = cc_ix_pair_hash(b->arena + b->term_off[b->cur_prev],
+                                   b->term_len[b->cur_prev], term, len);
+        pr->chunk = b->cur_chunk;
+    }
+    b->cur_prev = id;
     if (b->term_last[id] == b->cur_chunk + 1) {
         r = &b->recs[b->term_rec[id]];
     }
@@ -377,10 +418,12 @@ void cc_index_builder_add(cc_index_builder_t *b, const char *id,
     b->cur_chunk = b->nchunks;
     b->cur_title = 1;
     b->cur_count = 0;
+    b->cur_prev = CC_IX_NONE;
     cc_tok_each(c->title, title_len, CC_IX_TOK_FLAGS, cc_add_term, b);
     c->title_terms = b->cur_count;
     b->cur_title = 0;
     b->cur_count = 0;
+    b->cur_prev = CC_IX_NONE;
     cc_tok_each(c->text, len, CC_IX_TOK_FLAGS, cc_add_term, b);
     c->body_terms = b->cur_count;
     b->nchunks++;
@@ -391,16 +434,43 @@ void cc_index_builder_add(cc_index_builder_t *b, const char *id,
 typedef struct cc_syn_line_t {
     cc_index_builder_t *b;
     uint32_t           *ids;
-    size_t              n, cap;
+    uint32_t           *trig;       /* per id: a trigger (cc_ix_syn_t) */
+    size_t              n, cap, tcap;
     int                 failed;
+    /* the entry being read: its terms joined by one space */
+    char                phrase[256];
+    size_t              plen;
+    unsigned            nwords;
+    uint32_t            first_word;
+    int                 words_join;     /* a phrase's words are members */
 } cc_syn_line_t;
+
+static void cc_syn_add(cc_syn_line_t *l, uint32_t id, uint32_t trig)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        if (l->ids[i] == id) {
+            l->trig[i] |= trig;
+            return;
+        }
+    }
+    if (cc_grow((void **)&l->ids, &l->cap, l->n + 1, sizeof(*l->ids)) != 0
+        || cc_grow((void **)&l->trig, &l->tcap, l->n + 1,
+                   sizeof(*l->trig)) != 0) {
+        l->failed = 1;
+        return;
+    }
+    l->ids[l->n] = id;
+    l->trig[l->n] = trig;
+    l->n++;
+}
 
 static int cc_syn_term(void *baton, const char *term, size_t len,
                        uint32_t pos, size_t start, size_t end)
 {
     cc_syn_line_t *l = baton;
     uint32_t id;
-    size_t i;
 
     if (len == 0) {
         return 0;
@@ -410,31 +480,65 @@ static int cc_syn_term(void *baton, const char *term, size_t len,
         l->failed = 1;
         return 1;
     }
-    for (i = 0; i < l->n; i++) {
-        if (l->ids[i] == id) {
-            return 0;
+    /* Every word is a member; the first is held back until the entry is
+     * known to be one word (then it is a trigger too). */
+    if (l->nwords == 0) {
+        l->first_word = id;
+    }
+    else if (l->words_join) {
+        if (l->nwords == 1) {
+            cc_syn_add(l, l->first_word, 0);
         }
+        cc_syn_add(l, id, 0);
     }
-    if (cc_grow((void **)&l->ids, &l->cap, l->n + 1, sizeof(*l->ids)) != 0) {
-        l->failed = 1;
-        return 1;
+    l->nwords++;
+    if (l->plen + len + 1 < sizeof(l->phrase)) {
+        if (l->plen > 0) {
+            l->phrase[l->plen++] = ' ';
+        }
+        memcpy(l->phrase + l->plen, term, len);
+        l->plen += len;
     }
-    l->ids[l->n++] = id;
-    return 0;
+    else {
+        l->plen = sizeof(l->phrase);    /* too long to be a trigger */
+    }
+    return l->failed;
 }
 
-/* Tokenise one side of a line (comma-separated phrases) into l; returns
- * the number of new terms. */
-static size_t cc_syn_side(cc_syn_line_t *l, const char *s, size_t n)
+/* Tokenise one side of a line (comma-separated entries) into l; returns
+ * the number of new terms.  A one-word entry is a trigger and a member; a
+ * phrase ("anti-wrinkle", "work out") triggers the group only as a whole,
+ * its words adjacent in the query.  The words of a phrase on the left of
+ * '=' (the clinic's own term) are members, searched when the group is
+ * triggered; those of a phrase on the right (the patient's words) are
+ * not: "work" and "out" alone say nothing about exercise. */
+static size_t cc_syn_side(cc_syn_line_t *l, const char *s, size_t n,
+                          int words_join)
 {
     size_t before = l->n, i = 0;
 
-    while (i <= n) {
+    l->words_join = words_join;
+    while (i <= n && !l->failed) {
         const char *comma = i < n ? memchr(s + i, ',', n - i) : NULL;
         size_t e = comma ? (size_t)(comma - s) : n;
 
         if (e > i) {
+            l->plen = 0;
+            l->nwords = 0;
             cc_tok_each(s + i, e - i, CC_IX_TOK_FLAGS, cc_syn_term, l);
+            if (l->nwords == 1) {
+                cc_syn_add(l, l->first_word, 1);
+            }
+            else if (l->nwords > 1 && l->plen < sizeof(l->phrase)) {
+                uint32_t id = cc_term_id(l->b, l->phrase, l->plen);
+
+                if (id == CC_IX_NONE) {
+                    l->failed = 1;
+                }
+                else {
+                    cc_syn_add(l, id, 1);
+                }
+            }
         }
         i = e + 1;
     }
@@ -483,8 +587,8 @@ int cc_index_builder_synonyms(cc_index_builder_t *b, const char *text,
             continue;
         }
         l.n = 0;
-        left_terms = cc_syn_side(&l, s, (size_t)(eq - s));
-        right_terms = cc_syn_side(&l, eq + 1, n - (size_t)(eq - s) - 1);
+        left_terms = cc_syn_side(&l, s, (size_t)(eq - s), 1);
+        right_terms = cc_syn_side(&l, eq + 1, n - (size_t)(eq - s) - 1, 0);
         if (l.failed) {
             b->failed = 1;
             break;
@@ -501,11 +605,13 @@ int cc_index_builder_synonyms(cc_index_builder_t *b, const char *text,
         for (i = 0; i < l.n; i++) {
             b->syns[b->nsyns].term = l.ids[i];
             b->syns[b->nsyns].group = b->ngroups;
+            b->syns[b->nsyns].trigger = l.trig[i];
             b->nsyns++;
         }
         b->ngroups++;
     }
     free(l.ids);
+    free(l.trig);
     return malformed;
 }
 
@@ -576,6 +682,16 @@ typedef struct cc_build_tmp_t {
     cc_ix_syn_t    *groups;
 } cc_build_tmp_t;
 
+static int cc_cmp_pair(const void *x, const void *y)
+{
+    const cc_ix_pair_t *a = x, *b = y;
+
+    if (a->hash != b->hash) {
+        return a->hash < b->hash ? -1 : 1;
+    }
+    return a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
+}
+
 static void cc_build_tmp_free(cc_build_tmp_t *t)
 {
     free(t->sorted);
@@ -603,6 +719,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     uint64_t nterms, ndict, npost, nchunks, nsynt = 0, nsynm = 0, ngroups;
     uint64_t off_terms, off_post, off_chunks, off_norms, off_synt, off_syng;
     uint64_t off_synm, off_sents, sents_len, off_heap, heap_len, total, at;
+    uint64_t off_pairs, npairs = 0;
     uint64_t sat, i;
     unsigned char *out;
     double sum = 0.0, avg;
@@ -673,23 +790,40 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
             return cc_build_fail(&t, prob, 500, "internal_error",
                                  "out of memory building the index");
         }
+        /* Triggers go to the term table, every entry to the members
+         * (a phrase itself has no postings, so it is no member). */
         for (i = 0; i < b->nsyns; i++) {
             uint32_t id = b->syns[i].term;
 
-            t.syn[i].s = b->arena + b->term_off[id];
-            t.syn[i].n = b->term_len[id];
-            t.syn[i].group = b->syns[i].group;
-            t.syn[i].id = id;
             t.groups[i] = b->syns[i];
+            if (!b->syns[i].trigger) {
+                continue;
+            }
+            t.syn[nsynt].s = b->arena + b->term_off[id];
+            t.syn[nsynt].n = b->term_len[id];
+            t.syn[nsynt].group = b->syns[i].group;
+            t.syn[nsynt].id = id;
+            nsynt++;
         }
-        qsort(t.syn, b->nsyns, sizeof(*t.syn), cc_cmp_sort_syn);
+        qsort(t.syn, nsynt, sizeof(*t.syn), cc_cmp_sort_syn);
         qsort(t.groups, b->nsyns, sizeof(*t.groups), cc_cmp_syn_group);
-        nsynt = b->nsyns;
         for (i = 0; i < b->nsyns; i++) {
             if (t.rank[t.groups[i].term] != CC_IX_NONE) {
                 nsynm++;
             }
         }
+    }
+
+    /* Adjacent pairs: sorted, one entry per (hash, chunk). */
+    if (b->npairs > 0) {
+        qsort(b->pairs, b->npairs, sizeof(*b->pairs), cc_cmp_pair);
+        for (i = 0; i < b->npairs; i++) {
+            if (npairs == 0 || b->pairs[i].hash != b->pairs[npairs - 1].hash
+                || b->pairs[i].chunk != b->pairs[npairs - 1].chunk) {
+                b->pairs[npairs++] = b->pairs[i];
+            }
+        }
+        b->npairs = npairs;
     }
 
     /* Lay out the sections. */
@@ -700,7 +834,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     off_synt = cc_align8(off_norms + nchunks * SZ_NORM);
     off_syng = cc_align8(off_synt + nsynt * SZ_SYNT);
     off_synm = cc_align8(off_syng + ngroups * SZ_SYNG);
-    off_sents = cc_align8(off_synm + nsynm * SZ_SYNM);
+    off_pairs = cc_align8(off_synm + nsynm * SZ_SYNM);
+    off_sents = cc_align8(off_pairs + npairs * SZ_PAIR);
     sents_len = 0;
     for (i = 0; i < nchunks; i++) {
         sents_len += cc_align8(b->chunks[i].sents_len);
@@ -800,7 +935,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
             unsigned char *e = out + off_syng + g * SZ_SYNG;
             uint64_t first = m;
 
-            while (j < nsynt && t.groups[j].group == g) {
+            while (j < b->nsyns && t.groups[j].group == g) {
                 uint32_t d = t.rank[t.groups[j].term];
 
                 if (d != CC_IX_NONE) {
@@ -814,6 +949,12 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
         }
     }
 
+    /* Pairs. */
+    for (i = 0; i < npairs; i++) {
+        cc_st32(out + off_pairs + i * SZ_PAIR, b->pairs[i].hash);
+        cc_st32(out + off_pairs + i * SZ_PAIR + 4, b->pairs[i].chunk);
+    }
+
     /* Header. */
     cc_st32(out + H_MAGIC, CC_INDEX_MAGIC);
     cc_st32(out + H_VERSION, CC_INDEX_VERSION);
@@ -824,6 +965,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_B, pr->b);
     cc_std(out + H_TW, pr->title_weight);
     cc_std(out + H_SW, pr->synonym_weight);
+    cc_std(out + H_CW, pr->coverage_weight);
+    cc_std(out + H_PW, pr->pair_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);
@@ -842,6 +985,8 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_st64(out + H_HEAP_LEN, heap_len);
     cc_st64(out + H_OFF_SENTS, off_sents);
     cc_st64(out + H_SENTS_LEN, sents_len);
+    cc_st64(out + H_OFF_PAIRS, off_pairs);
+    cc_st32(out + H_NPAIRS, (uint32_t)npairs);
     cc_st64(out + H_CHECKSUM, cc_fnv1a64(out + CC_IX_HDR,
                                       (size_t)(total - CC_IX_HDR)));
     cc_st64(out + H_HDRSUM, cc_fnv1a64(out, H_HDRSUM));

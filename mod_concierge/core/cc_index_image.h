@@ -25,6 +25,10 @@
  *                               sorted by (term, group)
  *   syn groups   nsyn_groups x 8   member_first, member_count
  *   syn members  nsyn_members x 4  term index (dictionary), per group
+ *   pairs        npairs x 8     hash u32, chunk u32; sorted by (hash,
+ *                               chunk), unique: every two terms adjacent
+ *                               in a chunk's title or text (stop words
+ *                               dropped), as cc_ix_pair_hash (version 3)
  *   sentences    per chunk, on an 8-byte boundary, the sentence table of
  *                its text (cc_sent_analyse: sentence ranges, heading and
  *                has-a-term flags, hashes of each sentence's terms), so a
@@ -41,6 +45,7 @@
 #define CC_IX_MAX_CHUNKS   1000000u
 #define CC_IX_MAX_IMAGE    ((uint64_t)1 << 30)
 #define CC_IX_MAX_K        64
+#define CC_IX_RERANK       16      /* BM25 candidates the re-rank sees */
 #define CC_IX_TOK_FLAGS    (CC_TOK_STEM | CC_TOK_NOSTOP)
 #define CC_IX_NONE         UINT32_MAX
 
@@ -73,8 +78,12 @@
 #define H_HEAP_LEN     160
 #define H_OFF_SENTS    168
 #define H_SENTS_LEN    176
-#define H_HDRSUM       184     /* FNV-1a 64 of header bytes [0, 184) */
-#define CC_IX_HDR      192
+#define H_CW           184     /* coverage_weight (version 3) */
+#define H_PW           192     /* pair_weight (version 3) */
+#define H_OFF_PAIRS    200     /* (version 3) */
+#define H_NPAIRS       208     /* u32, then 4 bytes of zero */
+#define H_HDRSUM       216     /* FNV-1a 64 of header bytes [0, 216) */
+#define CC_IX_HDR      224
 
 #define SZ_TERM        16
 #define SZ_POST        8
@@ -83,16 +92,17 @@
 #define SZ_SYNT        12
 #define SZ_SYNG        8
 #define SZ_SYNM        4
+#define SZ_PAIR        8
 
 /* The header, read once and checked for what search and the accessors
  * rely on: every section within len. */
 typedef struct cc_ix_view_t {
     const unsigned char *img;
     size_t   len;
-    double   k1, tw, sw;
-    uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm;
+    double   k1, tw, sw, cw, pw;
+    uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm, npairs;
     uint64_t off_terms, off_post, off_chunks, off_norms;
-    uint64_t off_synt, off_syng, off_synm, off_sents, sents_len;
+    uint64_t off_synt, off_syng, off_synm, off_pairs, off_sents, sents_len;
     uint64_t off_heap, heap_len;
 } cc_ix_view_t;
 
@@ -100,6 +110,24 @@ typedef struct cc_ix_view_t {
  * match, every section lies within len.  0 when usable, -1 otherwise.
  * Neither the checksums nor the entries are checked (cc_index_check). */
 int cc_ix_view(cc_ix_view_t *v, const void *img, size_t len);
+
+/* Hash of the adjacent term pair (a, b): FNV-1a 32 over a, a 0x1f
+ * separator, b.  Builder and search must agree on it. */
+static inline uint32_t cc_ix_pair_hash(const char *a, size_t an,
+                                       const char *b, size_t bn)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < an; i++) {
+        h = (h ^ (unsigned char)a[i]) * 16777619u;
+    }
+    h = (h ^ 0x1fu) * 16777619u;
+    for (i = 0; i < bn; i++) {
+        h = (h ^ (unsigned char)b[i]) * 16777619u;
+    }
+    return h;
+}
 
 /* Byte order of terms: memcmp over the common length, then the shorter
  * first. */

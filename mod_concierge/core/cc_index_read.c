@@ -44,6 +44,8 @@ int cc_ix_view(cc_ix_view_t *v, const void *img, size_t len)
     v->k1 = cc_ldd(p + H_K1);
     v->tw = cc_ldd(p + H_TW);
     v->sw = cc_ldd(p + H_SW);
+    v->cw = cc_ldd(p + H_CW);
+    v->pw = cc_ldd(p + H_PW);
     v->nchunks = cc_ld32(p + H_NCHUNKS);
     v->nterms = cc_ld32(p + H_NTERMS);
     v->npost = cc_ld32(p + H_NPOSTINGS);
@@ -61,6 +63,8 @@ int cc_ix_view(cc_ix_view_t *v, const void *img, size_t len)
     v->heap_len = cc_ld64(p + H_HEAP_LEN);
     v->off_sents = cc_ld64(p + H_OFF_SENTS);
     v->sents_len = cc_ld64(p + H_SENTS_LEN);
+    v->off_pairs = cc_ld64(p + H_OFF_PAIRS);
+    v->npairs = cc_ld32(p + H_NPAIRS);
     if (!cc_section_ok(v->off_terms, v->nterms, SZ_TERM, len)
         || !cc_section_ok(v->off_post, v->npost, SZ_POST, len)
         || !cc_section_ok(v->off_chunks, v->nchunks, SZ_CHUNK, len)
@@ -68,6 +72,7 @@ int cc_ix_view(cc_ix_view_t *v, const void *img, size_t len)
         || !cc_section_ok(v->off_synt, v->nsynt, SZ_SYNT, len)
         || !cc_section_ok(v->off_syng, v->nsyng, SZ_SYNG, len)
         || !cc_section_ok(v->off_synm, v->nsynm, SZ_SYNM, len)
+        || !cc_section_ok(v->off_pairs, v->npairs, SZ_PAIR, len)
         || !cc_section_ok(v->off_sents, v->sents_len, 1, len)
         || !cc_section_ok(v->off_heap, v->heap_len, 1, len)) {
         return -1;
@@ -90,8 +95,8 @@ int cc_index_check(const void *img, size_t len)
 {
     const unsigned char *p = img;
     cc_ix_view_t v;
-    uint64_t ends[9];
-    uint64_t offs[9];
+    uint64_t ends[10];
+    uint64_t offs[10];
     uint32_t c;
     int i;
 
@@ -99,7 +104,7 @@ int cc_index_check(const void *img, size_t len)
         return -1;
     }
     if (cc_ld64(p + H_TOTAL) != (uint64_t)len || len > CC_IX_MAX_IMAGE
-        || cc_ld32(p + H_FLAGS) != 0
+        || cc_ld32(p + H_FLAGS) != 0 || cc_ld32(p + H_NPAIRS + 4) != 0
         || cc_ld64(p + H_HDRSUM) != cc_fnv1a64(p, H_HDRSUM)) {
         return -1;
     }
@@ -122,16 +127,18 @@ int cc_index_check(const void *img, size_t len)
     ends[5] = v.off_syng + (uint64_t)v.nsyng * SZ_SYNG;
     offs[6] = v.off_synm;
     ends[6] = v.off_synm + (uint64_t)v.nsynm * SZ_SYNM;
-    offs[7] = v.off_sents;
-    ends[7] = v.off_sents + v.sents_len;
-    offs[8] = v.off_heap;
-    ends[8] = v.off_heap + v.heap_len;
-    for (i = 1; i < 9; i++) {
+    offs[7] = v.off_pairs;
+    ends[7] = v.off_pairs + (uint64_t)v.npairs * SZ_PAIR;
+    offs[8] = v.off_sents;
+    ends[8] = v.off_sents + v.sents_len;
+    offs[9] = v.off_heap;
+    ends[9] = v.off_heap + v.heap_len;
+    for (i = 1; i < 10; i++) {
         if (offs[i] < ends[i - 1]) {
             return -1;
         }
     }
-    if (ends[8] != len || p[len - 1] != '\0') {
+    if (ends[9] != len || p[len - 1] != '\0') {
         return -1;
     }
     if (v.nchunks > CC_IX_MAX_CHUNKS) {
@@ -143,7 +150,7 @@ int cc_index_check(const void *img, size_t len)
         const unsigned char *e = p + v.off_chunks + (uint64_t)c * SZ_CHUNK;
         uint32_t off = cc_ld32(e + 32), n = cc_ld32(e + 36);
 
-        if (off < v.off_sents || off > ends[7] || n > ends[7] - off
+        if (off < v.off_sents || off > ends[8] || n > ends[8] - off
             || cc_sent_check(p + off, n, cc_ld32(e + 20)) != 0) {
             return -1;
         }

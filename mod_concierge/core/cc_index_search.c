@@ -7,6 +7,11 @@
  *   w * idf(t) * tf' * (k1 + 1) / (tf' + norm(d))
  *   tf' = tf_body + title_weight * tf_title
  *   idf = ln(1 + (N - df + 0.5) / (df + 0.5))
+ * summed over the query's terms (chatter dropped) and their expansions
+ * (of each term, and of each two adjacent words that form a phrase
+ * synonym).  The best CC_IX_RERANK chunks are then re-scored
+ *   bm25 * coverage^coverage_weight * (1 + pair_weight * pairs)
+ * (cc_index.h says why), and the best k of those returned.
  *
  * Search trusts nothing in the image: each value is read once into a local
  * and checked (sections against len, entries against their section, string
@@ -30,18 +35,110 @@ typedef struct cc_qterm_t {
     size_t      n;
 } cc_qterm_t;
 
+/* Two adjacent words of the query (stop words dropped, chatter kept), as
+ * "a b": a phrase synonym is looked up by it ("work out", "call off"). */
+typedef struct cc_qphrase_t {
+    const char *s, *a, *b;
+    size_t      n, an, bn;
+} cc_qphrase_t;
+
 typedef struct cc_qcollect_t {
     apr_pool_t *pool;
     cc_qterm_t *terms;
     size_t      n, cap;
+    int         meta;       /* a word that only talks to the assistant */
+    const char *prev;       /* the previous term kept, for pairs */
+    size_t      prevn;
+    uint32_t   *pairs;      /* cc_ix_pair_hash of adjacent terms */
+    size_t      npairs, pcap;
+    const char *raw;        /* the previous word, chatter included */
+    size_t      rawn;
+    cc_qphrase_t *phr;
+    size_t      nphr, phcap;
 } cc_qcollect_t;
+
+/* Patient chatter: words (as stemmed) that carry no topic in a question,
+ * dropped from the query on top of the tokenizer's stop words.  They are
+ * what people type around the question ("u", "get", "actually", "dont",
+ * "really", "want"), and most are words the clinic never writes, so left
+ * in they would weigh as the rarest terms of the question in coverage and
+ * sink a plain question below the grounding threshold.  Sorted (strcmp). */
+static const char *const cc_chatter[] = {
+    "actual", "am", "anyon", "anyth", "anywher", "arent", "cant", "didnt",
+    "doesnt", "done", "dont", "get", "go", "gonna", "got", "hello", "hey",
+    "hi", "hiya", "hows", "isnt", "know", "lot", "mayb", "ok", "okay",
+    "pleas", "pls", "pretti", "r", "realli", "rid", "someon", "someth",
+    "somewher", "thank", "thanx", "thing", "thx", "u", "ur", "wan", "wanna",
+    "want", "wat", "wheres", "whos", "wont", "wot", "ya",
+};
+
+/* Words (as stemmed) that address the assistant's instructions, not the
+ * clinic: "ignore your instructions", "disregard the above", "what's in
+ * your prompt", "pretend you are", "quote it verbatim".  A message holding
+ * one is a prompt injection whatever else it asks; search finds nothing
+ * for it and its coverage is 0, so the chat never grounds an answer on
+ * it.  None of them is a word the knowledge uses.  Sorted (strcmp). */
+static const char *const cc_meta[] = {
+    "disregard", "ignor", "jailbreak", "pretend", "prompt", "roleplay",
+    "verbatim",
+};
+
+static int cc_cmp_cstr(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static int cc_is_meta(const char *term)
+{
+    return bsearch(term, cc_meta, sizeof(cc_meta) / sizeof(cc_meta[0]),
+                   sizeof(cc_meta[0]), cc_cmp_cstr) != NULL;
+}
+
+static int cc_is_chatter(const char *term)
+{
+    return bsearch(term, cc_chatter, sizeof(cc_chatter)
+                   / sizeof(cc_chatter[0]), sizeof(cc_chatter[0]),
+                   cc_cmp_cstr) != NULL;
+}
 
 static int cc_query_term(void *baton, const char *term, size_t len,
                          uint32_t pos, size_t start, size_t end)
 {
     cc_qcollect_t *q = baton;
+    const char *raw;
 
     if (len == 0) {
+        return 0;
+    }
+    if (cc_is_meta(term)) {
+        q->meta = 1;
+        return 1;       /* stop: nothing in this message is searched */
+    }
+    raw = apr_pstrmemdup(q->pool, term, len);
+    if (q->raw && q->rawn + 1 + len <= CC_TOK_MAX * 2 + 1) {
+        cc_qphrase_t *ph;
+
+        if (q->nphr == q->phcap) {
+            size_t ncap = q->phcap ? q->phcap * 2 : 16;
+            cc_qphrase_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
+
+            if (q->nphr > 0) {
+                memcpy(n, q->phr, q->nphr * sizeof(*n));
+            }
+            q->phr = n;
+            q->phcap = ncap;
+        }
+        ph = &q->phr[q->nphr++];
+        ph->a = q->raw;
+        ph->an = q->rawn;
+        ph->b = raw;
+        ph->bn = len;
+        ph->s = apr_pstrcat(q->pool, q->raw, " ", raw, NULL);
+        ph->n = q->rawn + 1 + len;
+    }
+    q->raw = raw;
+    q->rawn = len;
+    if (cc_is_chatter(term)) {
         return 0;
     }
     if (q->n == q->cap) {
@@ -54,8 +151,23 @@ static int cc_query_term(void *baton, const char *term, size_t len,
         q->terms = n;
         q->cap = ncap;
     }
-    q->terms[q->n].s = apr_pstrmemdup(q->pool, term, len);
+    q->terms[q->n].s = raw;
     q->terms[q->n].n = len;
+    if (q->prev) {
+        if (q->npairs == q->pcap) {
+            size_t ncap = q->pcap ? q->pcap * 2 : 32;
+            uint32_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
+
+            if (q->npairs > 0) {
+                memcpy(n, q->pairs, q->npairs * sizeof(*n));
+            }
+            q->pairs = n;
+            q->pcap = ncap;
+        }
+        q->pairs[q->npairs++] = cc_ix_pair_hash(q->prev, q->prevn, term, len);
+    }
+    q->prev = q->terms[q->n].s;
+    q->prevn = len;
     q->n++;
     return 0;
 }
@@ -298,6 +410,160 @@ static void cc_topk_offer(cc_topk_t *t, uint32_t chunk, double score)
     }
 }
 
+/* ---- query coverage, shared by the re-rank and cc_index_coverage ------- */
+
+/* Does chunk c hold dictionary term d?  Postings are in chunk order. */
+static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
+{
+    const unsigned char *e = v->img + v->off_terms + (uint64_t)d * SZ_TERM;
+    uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), lo = 0, hi;
+
+    if (first > v->npost || df > v->npost - first) {
+        return 0;
+    }
+    hi = df;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t pc = cc_ld32(v->img + v->off_post
+                              + (uint64_t)(first + mid) * SZ_POST);
+
+        if (pc == c) {
+            return 1;
+        }
+        if (pc < c) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+/* Does chunk c hold the adjacent pair with hash h?  Entries are sorted by
+ * (hash, chunk). */
+static int cc_pair_has(const cc_ix_view_t *v, uint32_t h, uint32_t c)
+{
+    uint32_t lo = 0, hi = v->npairs;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = v->img + v->off_pairs
+                                 + (uint64_t)mid * SZ_PAIR;
+        uint32_t eh = cc_ld32(e), ec = cc_ld32(e + 4);
+
+        if (eh == h && ec == c) {
+            return 1;
+        }
+        if (eh < h || (eh == h && ec < c)) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+static int cc_cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+    return a < b ? -1 : a > b;
+}
+
+static int cc_has_digit(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The distinct query terms, each with its idf (a word the clinic never
+ * uses weighs as a term of df 0: the most) and the dictionary entries
+ * that match it (its own, then its synonyms'), looked up once per query. */
+typedef struct cc_qinfo_t {
+    size_t     n;
+    double    *idf;
+    size_t    *first;       /* into ents: n + 1 bounds */
+    cc_qents_t ents;
+    double     total;       /* sum of idf */
+} cc_qinfo_t;
+
+static void cc_qinfo_make(cc_qinfo_t *qi, const cc_ix_view_t *v,
+                          const cc_qcollect_t *qc, apr_pool_t *scratch)
+{
+    double n = (double)v->nchunks;
+    size_t i;
+
+    memset(qi, 0, sizeof(*qi));
+    qi->n = qc->n;
+    qi->idf = apr_palloc(scratch, (qc->n + 1) * sizeof(double));
+    qi->first = apr_palloc(scratch, (qc->n + 1) * sizeof(size_t));
+    qi->ents.pool = scratch;
+    for (i = 0; i < qc->n; i++) {
+        uint32_t d = cc_dict_find(v, qc->terms[i].s, qc->terms[i].n);
+        double df = 0.0;
+
+        qi->first[i] = qi->ents.n;
+        if (d != CC_IX_NONE) {
+            df = (double)cc_ld32(v->img + v->off_terms
+                                 + (uint64_t)d * SZ_TERM + 12);
+            cc_qents_push(&qi->ents, d, 0);
+        }
+        if (v->nsynt > 0) {
+            size_t j;
+
+            cc_expand(v, &qi->ents, qc->terms[i].s, qc->terms[i].n);
+            /* "work out": each of its words is covered by what the
+             * phrase means. */
+            for (j = 0; j < qc->nphr; j++) {
+                const cc_qphrase_t *ph = &qc->phr[j];
+
+                if (cc_ix_cmp_bytes(ph->a, ph->an, qc->terms[i].s,
+                                    qc->terms[i].n) == 0
+                    || cc_ix_cmp_bytes(ph->b, ph->bn, qc->terms[i].s,
+                                       qc->terms[i].n) == 0) {
+                    cc_expand(v, &qi->ents, ph->s, ph->n);
+                }
+            }
+        }
+        qi->idf[i] = log(1.0 + (n - df + 0.5) / (df + 0.5));
+        if (qi->first[i] == qi->ents.n
+            && cc_has_digit(qc->terms[i].s, qc->terms[i].n)) {
+            /* A number the clinic never writes ("20 mins", "3am", "50
+             * quid") says how much or when, not what: it does not
+             * count against coverage. */
+            qi->idf[i] = 0.0;
+        }
+        qi->total += qi->idf[i];
+    }
+    qi->first[qc->n] = qi->ents.n;
+}
+
+/* The idf-weighted share of the query's terms that chunk holds. */
+static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
+                             uint32_t chunk)
+{
+    double matched = 0.0;
+    size_t i, j;
+
+    for (i = 0; i < qi->n; i++) {
+        for (j = qi->first[i]; j < qi->first[i + 1]; j++) {
+            if (cc_chunk_has(v, qi->ents.e[j].term, chunk)) {
+                matched += qi->idf[i];
+                break;
+            }
+        }
+    }
+    return qi->total > 0.0 ? matched / qi->total : 0.0;
+}
+
 int cc_index_search(const void *img, size_t len, const char *query,
                     size_t qlen, cc_hit_t *hits, int k, apr_pool_t *scratch)
 {
@@ -309,7 +575,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     uint64_t walk = 0;
     double kp1;
     size_t i, u;
-    int expand;
+    int expand, rerank;
 
     if (!hits || k <= 0 || !query || !scratch) {
         return 0;
@@ -325,7 +591,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     memset(&qc, 0, sizeof(qc));
     qc.pool = scratch;
     cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
-    if (qc.n == 0) {
+    if (qc.n == 0 || qc.meta) {
         return 0;
     }
     qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
@@ -351,6 +617,9 @@ int cc_index_search(const void *img, size_t len, const char *query,
         if (expand) {
             cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
         }
+    }
+    for (i = 0; expand && i < qc.nphr; i++) {
+        cc_expand(&v, &qe, qc.phr[i].s, qc.phr[i].n);
     }
     if (qe.n == 0) {
         return 0;
@@ -425,9 +694,19 @@ int cc_index_search(const void *img, size_t len, const char *query,
         }
     }
 
-    /* Top k. */
+    /* Top candidates by BM25: k, or CC_IX_RERANK when re-ranking. */
     top.n = 0;
     top.k = k;
+    if (!(v.cw > 0.0 && v.cw <= 16.0)) {
+        v.cw = 0.0;     /* off, or a damaged header: BM25F alone */
+    }
+    if (!(v.pw > 0.0 && v.pw <= 16.0) || v.npairs == 0 || qc.npairs == 0) {
+        v.pw = 0.0;
+    }
+    rerank = v.cw > 0.0 || v.pw > 0.0;
+    if (rerank && top.k < CC_IX_RERANK) {
+        top.k = CC_IX_RERANK;
+    }
     if (acc.dense) {
         uint32_t c;
 
@@ -446,6 +725,47 @@ int cc_index_search(const void *img, size_t len, const char *query,
             }
         }
     }
+    /* Re-rank the candidates: score * coverage^cw * (1 + pw * pairs), so
+     * that of two chunks with a similar BM25 score the one that holds more
+     * of the question's rare terms, and its words side by side as the
+     * patient wrote them ("lip filler", "gift voucher"), comes first. */
+    if (rerank && top.n > 0) {
+        cc_qinfo_t qi;
+        cc_hit_t cand[CC_IX_MAX_K];
+        int nc = top.n, c;
+
+        memcpy(cand, top.h, (size_t)nc * sizeof(cand[0]));
+        if (v.cw > 0.0) {
+            cc_qinfo_make(&qi, &v, &qc, scratch);
+        }
+        if (v.pw > 0.0) {
+            qsort(qc.pairs, qc.npairs, sizeof(*qc.pairs), cc_cmp_u32);
+            for (i = 1, u = 1; i < qc.npairs; i++) {
+                if (qc.pairs[i] != qc.pairs[u - 1]) {
+                    qc.pairs[u++] = qc.pairs[i];
+                }
+            }
+            qc.npairs = u;
+        }
+        top.n = 0;
+        top.k = k;
+        for (c = 0; c < nc; c++) {
+            double f = 1.0;
+
+            if (v.cw > 0.0) {
+                f *= pow(cc_qinfo_cover(&qi, &v, cand[c].chunk), v.cw);
+            }
+            if (v.pw > 0.0) {
+                size_t j, has = 0;
+
+                for (j = 0; j < qc.npairs; j++) {
+                    has += cc_pair_has(&v, qc.pairs[j], cand[c].chunk);
+                }
+                f *= 1.0 + v.pw * (double)has / (double)qc.npairs;
+            }
+            cc_topk_offer(&top, cand[c].chunk, cand[c].score * f);
+        }
+    }
     /* Pop worst-first into the tail of hits: best first. */
     {
         int n = top.n, at;
@@ -461,41 +781,13 @@ int cc_index_search(const void *img, size_t len, const char *query,
 
 /* ---- query coverage ------------------------------------------------------ */
 
-/* Does chunk c hold dictionary term d?  Postings are in chunk order. */
-static int cc_chunk_has(const cc_ix_view_t *v, uint32_t d, uint32_t c)
-{
-    const unsigned char *e = v->img + v->off_terms + (uint64_t)d * SZ_TERM;
-    uint32_t first = cc_ld32(e + 8), df = cc_ld32(e + 12), lo = 0, hi;
-
-    if (first > v->npost || df > v->npost - first) {
-        return 0;
-    }
-    hi = df;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        uint32_t pc = cc_ld32(v->img + v->off_post
-                              + (uint64_t)(first + mid) * SZ_POST);
-
-        if (pc == c) {
-            return 1;
-        }
-        if (pc < c) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return 0;
-}
-
 double cc_index_coverage(const void *img, size_t len, const char *query,
                          size_t qlen, uint32_t chunk, apr_pool_t *scratch)
 {
     cc_ix_view_t v;
     cc_qcollect_t qc;
-    double n, total = 0.0, matched = 0.0, idf_unknown;
-    size_t i;
+    cc_qinfo_t qi;
+    size_t i, u;
 
     if (!query || !scratch || cc_ix_view(&v, img, len) != 0
         || chunk >= v.nchunks) {
@@ -504,46 +796,16 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     memset(&qc, 0, sizeof(qc));
     qc.pool = scratch;
     cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
-    if (qc.n == 0) {
+    if (qc.n == 0 || qc.meta) {
         return 0.0;
     }
     qsort(qc.terms, qc.n, sizeof(*qc.terms), cc_cmp_qterm);
-    n = (double)v.nchunks;
-    idf_unknown = log(1.0 + (n + 0.5) / 0.5);
-    for (i = 0; i < qc.n; i++) {
-        uint32_t d;
-        double idf;
-        int has = 0;
-
-        if (i > 0 && cc_cmp_qterm(&qc.terms[i], &qc.terms[i - 1]) == 0) {
-            continue;
-        }
-        d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
-        if (d != CC_IX_NONE) {
-            uint32_t df = cc_ld32(v.img + v.off_terms + (uint64_t)d * SZ_TERM
-                                  + 12);
-
-            idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-            has = cc_chunk_has(&v, d, chunk);
-        }
-        else {
-            idf = idf_unknown;     /* a word the clinic never uses */
-        }
-        if (!has && v.nsynt > 0) {
-            cc_qents_t qe;
-            size_t j;
-
-            memset(&qe, 0, sizeof(qe));
-            qe.pool = scratch;
-            cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
-            for (j = 0; j < qe.n && !has; j++) {
-                has = cc_chunk_has(&v, qe.e[j].term, chunk);
-            }
-        }
-        total += idf;
-        if (has) {
-            matched += idf;
+    for (i = 1, u = 1; i < qc.n; i++) {
+        if (cc_cmp_qterm(&qc.terms[i], &qc.terms[u - 1]) != 0) {
+            qc.terms[u++] = qc.terms[i];
         }
     }
-    return total > 0.0 ? matched / total : 0.0;
+    qc.n = u;
+    cc_qinfo_make(&qi, &v, &qc, scratch);
+    return cc_qinfo_cover(&qi, &v, chunk);
 }

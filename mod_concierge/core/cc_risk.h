@@ -29,11 +29,32 @@
  *             unless  a phrase that makes a match in the same clause benign
  *                     ("allergy testing", "do you offer") - applies to the
  *                     categories on the same line only; category "*" for all
+ *             other   a third party ("my husband", "ma fille"): matches of
+ *                     the line's categories from its first term to the end
+ *                     of its clause are about someone else and excused;
+ *                     "+ she|he|and": carries the scope into the next clause
+ *             self    the writer ("i", "me", "ich", "estoy"): ends a
+ *                     third-party scope; category "*"
+ *             treated the third party is the patient, or the writer has it
+ *                     too ("book my daughter in", "can she have", "so am
+ *                     i"): anywhere in a message, no third-party scope
+ *                     excuses the line's categories there
+ *             past    long ago or resolved ("years ago", "in 2019", "fully
+ *                     recovered"): excuses matches of the line's categories
+ *                     in its clause; "! 3 weeks ago", "! still": a recent
+ *                     time that cancels the past markers of its sentence
+ *                     (scope rules: cc_risk_match.c)
+ *             clause, list, subject
+ *                     words (one term, letters, "a|b|c") added to the
+ *                     engine's own clause-break words ("aber"), list words
+ *                     ("oppure": a negator's scope goes on) and subject
+ *                     words ("meiner": a negator's scope ends); category *
  *
  * Matching, per category, is "risky unless every match is negated or
  * excused"; when unsure for a patient's safety (a negator that might not
  * reach the term, a typo match of an emergency term), it escalates.  An
- * emergency match is never excused and never negated by an "unless".
+ * emergency match is never excused: not by an "unless", a third party nor
+ * a past marker.
  */
 #ifndef CC_RISK_H
 #define CC_RISK_H

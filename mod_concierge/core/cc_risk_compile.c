@@ -28,7 +28,11 @@
  *             a number with those letters attached ("400mg", "15yo")
  * A negator whose pattern starts with "!" is a hedge ("! not sure",
  * "! dont know"): it negates nothing and cancels every negator match that
- * starts inside it, so "I'm not sure if I'm pregnant" stays risky.
+ * starts inside it, so "I'm not sure if I'm pregnant" stays risky.  A
+ * past marker that starts with "!" is a recent one ("! # weeks ago",
+ * "! still"): it cancels the past markers of its clause.  An other
+ * marker that starts with "+" is a third-person pronoun ("+ she|he") that
+ * carries a third-party scope into the clause it opens (cc_risk_match.c).
  * Comments: a line whose first non-blank character is '#' ("#" inside a
  * pattern is the number wildcard, so there are no trailing comments).
  *
@@ -337,6 +341,7 @@ typedef struct rk_tmp_rule_t {
     int         nt;
     int         kind;
     int         anti;
+    int         cont;
 } rk_tmp_rule_t;
 
 int cc_risk_lang_known(const char *s, size_t n)
@@ -406,8 +411,9 @@ static const char *rk_parse_cats(const char *f, size_t n, int kind,
 
     *cats = 0;
     if (n == 1 && f[0] == '*') {
-        if (kind != K_NEGATOR && kind != K_UNLESS) {
-            return "category '*' is only for negator and unless";
+        if (kind == K_WORD || kind == K_PHRASE) {
+            return "category '*' is only for negator and unless rules and "
+                   "the context kinds (other, self, treated, past)";
         }
         *cats = CAT_ALL;
         return NULL;
@@ -444,8 +450,10 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
                                  const char *e, const char *langs,
                                  rk_tmp_rule_t *r, int *kept)
 {
-    static const char *const kinds[] = { "word", "phrase", "negator",
-                                         "unless" };
+    static const char *const kinds[K_NKINDS] = {
+        "word", "phrase", "negator", "unless", "other", "self", "treated",
+        "past", "clause", "list", "subject"
+    };
     const char *fcat, *flang, *fkind, *q, *f;
     size_t ncat, nlang, nkind, n;
     rk_parse_t ps;
@@ -474,14 +482,15 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
     if (!rk_field(&q, e, &fkind, &nkind)) {
         return "missing kind and pattern";
     }
-    for (k = 0; k < 4; k++) {
+    for (k = 0; k < K_NKINDS; k++) {
         if (strlen(kinds[k]) == nkind && memcmp(kinds[k], fkind, nkind) == 0) {
             kind = k;
         }
     }
     if (kind < 0) {
         return apr_psprintf(sp, "unknown kind '%s' (word, phrase, negator, "
-                            "unless)", rk_frag(sp, fkind, nkind));
+                            "unless, other, self, treated, past, clause, "
+                            "list, subject)", rk_frag(sp, fkind, nkind));
     }
     if ((err = rk_parse_cats(fcat, ncat, kind, &r->cats, sp)) != NULL) {
         return err;
@@ -494,11 +503,15 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
     while (q < e && (*q == ' ' || *q == '\t')) {
         q++;
     }
-    if (q < e && *q == '!') {
-        if (kind != K_NEGATOR) {
-            return "'!' is only for negator patterns";
+    if (q < e && (*q == '!' || *q == '+')) {
+        if (*q == '!' && kind != K_NEGATOR && kind != K_PAST) {
+            return "'!' is only for negator and past patterns";
         }
-        r->anti = 1;
+        if (*q == '+' && kind != K_OTHER) {
+            return "'+' is only for other patterns";
+        }
+        r->anti = *q == '!';
+        r->cont = *q == '+';
         q++;
         while (q < e && (*q == ' ' || *q == '\t')) {
             q++;
@@ -527,6 +540,25 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
     }
     if (kind == K_WORD && ps.nt != 1) {
         return "a word pattern is one term (use phrase)";
+    }
+    if (RK_IS_WORDLIST(kind)) {
+        int a;
+
+        if (r->cats != CAT_ALL) {
+            return "clause, list and subject rules take category '*'";
+        }
+        if (ps.nt != 1) {
+            return "a clause, list or subject pattern is one term";
+        }
+        for (a = 0; a < ps.t[0].nalt; a++) {
+            const rk_alt_t *al = &ps.t[0].alt[a];
+
+            if (al->type != T_LIT || !rk_is_alpha(al->s, al->len)
+                || al->len > 16) {
+                return "a clause, list or subject word is letters only "
+                       "(at most 16), no '*' or '#'";
+            }
+        }
     }
     r->kind = kind;
     r->nt = ps.nt;
@@ -583,8 +615,56 @@ static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
         rules[r].cats = tr->cats;
         rules[r].kind = (uint8_t)tr->kind;
         rules[r].anti = (uint8_t)tr->anti;
+        rules[r].cont = (uint8_t)tr->cont;
     }
     return rules;
+}
+
+/* The words of the clause, list and subject rules: an open-addressing
+ * table from word to the flags it sets (the same word in several rules
+ * sets all their flags). */
+static void rk_build_wflags(apr_pool_t *p, cc_ruleset_t *rs,
+                            const rk_rule_t *rules)
+{
+    static const uint16_t kflag[] = { F_BREAK, F_LIST, F_SUBJ };
+    rk_wflag_t *tab;
+    uint32_t r, n = 0, size = 16;
+    int a;
+
+    for (r = 0; r < rs->nrules; r++) {
+        if (RK_IS_WORDLIST(rules[r].kind)) {
+            n += rules[r].t[0].nalt;
+        }
+    }
+    if (n == 0) {
+        return;
+    }
+    while (size < n * 2) {
+        size *= 2;
+    }
+    tab = apr_pcalloc(p, sizeof(rk_wflag_t) * size);
+    for (r = 0; r < rs->nrules; r++) {
+        if (!RK_IS_WORDLIST(rules[r].kind)) {
+            continue;
+        }
+        for (a = 0; a < rules[r].t[0].nalt; a++) {
+            const rk_alt_t *al = &rules[r].t[0].alt[a];
+            uint32_t h = rk_hash(al->s, al->len, T_LIT), i;
+
+            for (i = h & (size - 1); tab[i].s; i = (i + 1) & (size - 1)) {
+                if (tab[i].len == al->len
+                    && memcmp(tab[i].s, al->s, al->len) == 0) {
+                    break;
+                }
+            }
+            tab[i].s = al->s;
+            tab[i].len = al->len;
+            tab[i].hash = h;
+            tab[i].flags |= kflag[rules[r].kind - K_CLAUSE];
+        }
+    }
+    rs->wflags = tab;
+    rs->wflag_mask = size - 1;
 }
 
 /* Typo candidates: counting sort of the keys by (first letter, length). */
@@ -700,6 +780,9 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
         const rk_pterm_t *f = &rules[r].t[0];
         int a;
 
+        if (RK_IS_WORDLIST(rules[r].kind)) {
+            continue;           /* flags for text terms: rk_build_wflags */
+        }
         for (a = 0; a < f->nalt; a++) {
             const rk_alt_t *al = &f->alt[a];
             rk_build_key_t *bk = NULL;
@@ -745,6 +828,12 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
             }
         }
     }
+    for (r = 0; r < rs->nrules; r++) {
+        if (RK_IS_CONTEXT(rules[r].kind)) {
+            rs->context = 1;
+        }
+    }
+    rk_build_wflags(p, rs, rules);
     rs->rules = rules;
     rs->slots = slots;
     rs->slot_mask = nslots - 1;

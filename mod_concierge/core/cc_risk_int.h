@@ -28,7 +28,16 @@
 #define CAT_EMERG (1u << CC_RISK_EMERGENCY)
 
 
-enum { K_WORD = 0, K_PHRASE, K_NEGATOR, K_UNLESS };
+/* Rule kinds (the names are in cc_risk_compile.c, the scope rules at the
+ * top of cc_risk_match.c). */
+enum { K_WORD = 0, K_PHRASE, K_NEGATOR, K_UNLESS, K_OTHER, K_SELF,
+       K_TREATED, K_PAST, K_CLAUSE, K_LIST, K_SUBJECT, K_NKINDS };
+
+/* The context kinds (rk_context in cc_risk_match.c). */
+#define RK_IS_CONTEXT(k)  ((k) >= K_OTHER && (k) <= K_PAST)
+/* The word-list kinds: words that set a text term flag, never matched as
+ * rules. */
+#define RK_IS_WORDLIST(k) ((k) >= K_CLAUSE)
 enum { T_LIT = 0, T_PREFIX, T_NUM };
 
 /* Text term flags. */
@@ -66,8 +75,19 @@ typedef struct rk_rule_t {
     uint32_t          cats;     /* categories (bit mask) */
     uint16_t          nt;
     uint8_t           kind;
-    uint8_t           anti;     /* negator "!": a hedge */
+    uint8_t           anti;     /* "!": a negator that is a hedge, a past
+                                   marker that is recent */
+    uint8_t           cont;     /* other "+": carries a third-party scope
+                                   into its clause */
 } rk_rule_t;
+
+/* A word of a clause, list or subject rule and the flags it sets. */
+typedef struct rk_wflag_t {
+    const char *s;          /* NULL: an empty slot */
+    uint32_t    hash;
+    uint16_t    len;
+    uint16_t    flags;      /* F_BREAK, F_LIST, F_SUBJ */
+} rk_wflag_t;
 
 /* A distinct first term (alternative): the rules that start with it. */
 typedef struct rk_key_t {
@@ -88,6 +108,10 @@ struct cc_ruleset_t {
     const uint32_t  *numrules;  /* rules starting with a number term */
     uint32_t         nnumrules;
     uint64_t         prefix_lens;  /* bit l: some prefix key has length l */
+    int              context;   /* some other, self, treated or past rule */
+    const rk_wflag_t *wflags;   /* hash table of the word-list rules' words
+                                   (NULL: none) */
+    uint32_t          wflag_mask;
     /* typo candidates: key indices by first letter (and length for words) */
     const uint32_t  *fz_lit;
     uint32_t         fz_lit_off[26][CC_TOK_MAX + 2];

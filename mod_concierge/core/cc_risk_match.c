@@ -7,32 +7,75 @@
  * in patterns too.  Between terms the engine looks at the skipped bytes:
  *   sentence break  . ! ? ; newline, and … 。 ！ ？ ； ¿ ¡
  *   comma           , ， – — and a spaced " - "
- * Clauses end at a sentence break and at a clause-break word (and, but,
- * however, although, though, except, apart, besides, because, so,
- * whereas, while; y, pero, aunque, excepto, salvo, porque; et, mais,
- * cependant, pourtant, sauf, parce).  Phrases never span a sentence break.
+ * Clauses end at a sentence break and at a clause-break word (rk_break_words
+ * below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
+ * y, pero, porque; et, mais, parce; und, aber, weil; ma, perche, e; mas,
+ * porem; maar, omdat, en; ale, bo, i, ...) and the words of "clause"
+ * rules, except French "y" after a pronoun ("il y a") and a capital
+ * English "I".  Phrases never span a sentence break.  "list" and
+ * "subject" rules add to the list and subject words below the same way.
  *
  * Negator scope: the 4 terms after the negator in its clause; a list word
- * (or, nor, ni, ou, o) restarts the count ("not on roaccutane or any acne
- * meds"), up to 16 terms in all.  It ends early at a subject word that
- * starts a new statement (i, im, ive, id, she, shes, he, hes, we, they,
- * theyre, my, yo, mi, je, j, il, elle) and at a comma right after the
- * negator ("No, I'm pregnant").  A match is negated when its first term
- * is in the scope of a negator whose categories include the match's.
+ * (or, nor, ni, ou, o, oder, noch, ne, nem, lub, albo, ani) restarts the
+ * count ("not on roaccutane or any acne meds"), up to 16 terms in all.  It
+ * ends early at a subject word that starts a new statement (i, im, she,
+ * he, we, they, my, yo, mi, je, il, elle, ich, mein, sie, er, io, mia,
+ * lei, eu, minha, ela, ik, mijn, hij, ja, moja, ona, ...) and at a comma
+ * right after the negator ("No, I'm pregnant").  A match is negated when
+ * its first term is in the scope of a negator whose categories include
+ * the match's.
  *
  * Unless scope: the clause, further cut at commas (conservative: "I'm
  * allergic to nuts, do you offer allergy testing?" stays risky).  A match
  * is excused when an unless of its category matched in the clause of its
  * first term.  Emergency matches are never negated nor excused.
  *
+ * Who a risk is about (kinds other, self, treated; rk_context):
+ *   - an "other" match (a third party: "my husband", "ma fille", "mein
+ *     Mann") opens a third-party scope at its FIRST term, so "my pregnant
+ *     friend" is inside it, for the categories on its line;
+ *   - the scope runs to the end of its clause; it goes on into the next
+ *     clause of the same sentence only when that clause opens with a "+"
+ *     other match (a pronoun or an "and": "... and he is diabetic"), its
+ *     first term or the one after the clause-break word;
+ *   - a "self" match (the writer: i, me, we, ich, yo, estoy, je, io, eu,
+ *     ik, ja, ...; or the clinic addressed: you, vous, usted) ends every
+ *     open scope at its first term ("my friend and I are both pregnant");
+ *     a scope never reaches back before its marker;
+ *   - a "treated" match anywhere in the message ("book my daughter in",
+ *     "can she have", "for her", "she wants lip filler", "so am I", "me
+ *     too", "my mum says it's ok", "swallowed") says the third party is
+ *     the patient, the writer has it too, or someone is in danger now: no
+ *     third-party scope excuses its categories in that message;
+ *   - a match is excused when its first term lies in a scope of its
+ *     category.  An "other" marker right after, or inside the scope of,
+ *     negators covering all its categories opens nothing ("not my
+ *     husband").
+ * When a risk is (kind past):
+ *   - a "past" match (long ago: "years ago", "in 2019", "as a child";
+ *     resolved: "fully recovered", "all clear", "no longer") excuses
+ *     matches of its categories in its clause;
+ *   - a "!" past match (recent: "3 weeks ago", "last month", "still",
+ *     "recently") cancels every past marker of its SENTENCE ("surgery 3
+ *     weeks ago, C-section years ago" stays risky);
+ *   - a past marker, recent or not, negated as above counts for nothing
+ *     ("not fully recovered", "never again").
+ * Emergency matches are never excused by either; the rules file decides
+ * which categories each marker excuses (a long-ago time: treatment windows
+ * only, never allergies).  Excused matches are reported with negated=1.
+ *
  * Cost: the terms of a message are looked up in a hash of the distinct
  * first terms of all rules (exact, and each prefix length in use); typo
  * candidates come from buckets by first letter and length, filtered by
  * letter sets before a banded edit distance.  Only rules whose first term
  * matched are tried.  Input is read up to 16 KiB; pattern backtracking is
- * bounded by the gap limits.
+ * bounded by the gap limits.  The excusing markers (past, self, treated)
+ * are looked up in a second pass over the terms, only when something but
+ * an emergency matched (self and treated only when a third party is
+ * named); their scopes then cost one pass over the matches and one over
+ * the terms.  The rules' clause, list and subject words cost one hash
+ * probe per alphabetic term.
  */
-#include <stdint.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,22 +96,44 @@ static int rk_word_in(const char *w, size_t n, const char *const *list)
     return 0;
 }
 
+/* Folded forms, by language (en; es; fr; de; it; pt; nl; pl).  Left out
+ * on purpose, because the same form is common in another language with a
+ * different role: Dutch "of" (English "of": a list word would stretch
+ * negations), Polish "a" (English "a"), Polish "on" (English "on": "not on
+ * warfarin" must stay negated), German "es" (Spanish "es"), Italian "il"
+ * (article), English-looking "one".  Kept although they collide, since a
+ * clause cut early only errs towards escalation: Dutch "en" (Spanish and
+ * French "en"), Italian and Portuguese "e" (also Portuguese "é"), Polish
+ * "i" (also a lower-case English "i"; rk_not_break spares a capital "I"
+ * and French "il y a"). */
 static const char *const rk_break_words[] = {
     "and", "but", "however", "although", "though", "except", "apart",
     "besides", "because", "so", "whereas", "while",
     "y", "pero", "aunque", "excepto", "salvo", "porque",
     "et", "mais", "cependant", "pourtant", "sauf", "parce",
+    "und", "aber", "weil", "denn", "obwohl", "sondern", "jedoch", "ausser",
+    "ma", "perche", "e", "pero", "tuttavia", "sebbene", "tranne", "quindi",
+    "mas", "porem", "embora", "exceto", "entao",
+    "maar", "omdat", "en", "want", "hoewel", "behalve", "dus",
+    "ale", "bo", "i", "oraz", "lecz", "jednak", "poniewaz", "chociaz",
+    "wiec", "poza",
     NULL
 };
 
 static const char *const rk_list_words[] = {
-    "or", "nor", "ni", "ou", "o",
+    "or", "nor", "ni", "ou", "o", "oder", "noch", "ne", "nem", "lub",
+    "albo", "ani",
     NULL
 };
 
 static const char *const rk_subject_words[] = {
     "i", "im", "ive", "id", "she", "shes", "he", "hes", "we", "they",
     "theyre", "my", "yo", "mi", "je", "j", "il", "elle",
+    "ich", "mein", "meine", "er", "sie", "wir",
+    "io", "mio", "mia", "lei", "lui", "noi",
+    "eu", "meu", "minha", "ele", "ela", "nos",
+    "ik", "mijn", "hij", "zij", "ze", "wij",
+    "ja", "moj", "moja", "moje", "ona", "oni",
     NULL
 };
 
@@ -236,6 +301,7 @@ typedef struct rk_tok_t {
 } rk_tok_t;
 
 typedef struct rk_text_t {
+    const cc_ruleset_t  *rs;
     apr_pool_t          *p;
     const unsigned char *text;
     size_t               len;
@@ -310,6 +376,43 @@ static unsigned rk_gap_flags(const unsigned char *s, size_t a, size_t b)
     return f;
 }
 
+/* Break words that are something else in another language: Spanish "y"
+ * (and) is a clause break, French "y" after a pronoun ("il y a 6 ans",
+ * "n'y", "j'y") is not; Polish "i" (and) is, English "I" written as a
+ * capital is not ("6 years ago I had a C-section"). */
+static int rk_not_break(const rk_text_t *tx, const char *term, size_t len,
+                        size_t start)
+{
+    const rk_tok_t *pv;
+
+    if (len == 1 && term[0] == 'i') {
+        return start < tx->len && tx->text[start] == 'I';
+    }
+    if (len != 1 || term[0] != 'y' || tx->n == 0) {
+        return 0;
+    }
+    pv = &tx->t[tx->n - 1];
+    return (pv->len == 2 && memcmp(pv->s, "il", 2) == 0)
+           || (pv->len == 1 && strchr("njsmt", pv->s[0]) != NULL);
+}
+
+/* The flags the rules' clause, list and subject words give term. */
+static unsigned rk_wflags(const cc_ruleset_t *rs, const char *term,
+                          size_t len)
+{
+    uint32_t h = rk_hash(term, len, T_LIT), i;
+
+    for (i = h & rs->wflag_mask; rs->wflags[i].s;
+         i = (i + 1) & rs->wflag_mask) {
+        const rk_wflag_t *w = &rs->wflags[i];
+
+        if (w->hash == h && w->len == len && memcmp(w->s, term, len) == 0) {
+            return w->flags;
+        }
+    }
+    return 0;
+}
+
 static int rk_text_cb(void *baton, const char *term, size_t len,
                       size_t start, size_t end)
 {
@@ -356,14 +459,23 @@ static int rk_text_cb(void *baton, const char *term, size_t len,
         if (len <= 10 && cc_tok_stopword(term, len)) {
             f |= F_STOP;
         }
-        if (len <= 9 && rk_word_in(term, len, rk_break_words)) {
+        if (len <= 9 && rk_word_in(term, len, rk_break_words)
+            && !rk_not_break(tx, term, len, start)) {
             f |= F_BREAK;
         }
         if (len <= 6 && rk_word_in(term, len, rk_subject_words)) {
             f |= F_SUBJ;
         }
-        if (len <= 3 && rk_word_in(term, len, rk_list_words)) {
+        if (len <= 4 && rk_word_in(term, len, rk_list_words)) {
             f |= F_LIST;
+        }
+        if (tx->rs->wflags && len <= 16) {
+            unsigned wf = rk_wflags(tx->rs, term, len);
+
+            if ((wf & F_BREAK) && rk_not_break(tx, term, len, start)) {
+                wf &= ~(unsigned)F_BREAK;
+            }
+            f |= wf;
         }
     }
     if (tx->n == 0) {
@@ -509,9 +621,12 @@ typedef struct rk_hit_t {
     int      fuzzy;
 } rk_hit_t;
 
+/* Rule kinds as a bit set, for the two passes of cc_risk_check. */
+#define KB(k) (1u << (k))
+
 static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
                          uint32_t n, const rk_text_t *tx, uint32_t pos,
-                         apr_array_header_t *hits)
+                         unsigned kinds, apr_array_header_t *hits)
 {
     uint32_t i;
 
@@ -520,6 +635,9 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
         uint32_t last = pos;
         int fz = 0, h, dup = 0;
 
+        if (!(KB(r->kind) & kinds)) {
+            continue;
+        }
         /* a rule reached through two alternatives matches once */
         for (h = hits->nelts - 1; h >= 0; h--) {
             const rk_hit_t *o = &APR_ARRAY_IDX(hits, h, rk_hit_t);
@@ -559,9 +677,9 @@ static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
     return NULL;
 }
 
-/* Every rule match starting at term pos. */
+/* Every match starting at term pos of a rule of one of kinds. */
 static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
-                       uint32_t pos, apr_array_header_t *hits)
+                       uint32_t pos, unsigned kinds, apr_array_header_t *hits)
 {
     const rk_tok_t *tk = &tx->t[pos];
     const rk_key_t *k;
@@ -569,22 +687,23 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
     uint32_t l, i;
 
     if (tk->flags & F_NUM) {
-        rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, hits);
+        rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, kinds, hits);
     }
     if ((k = rk_lookup(rs, tk->s, tk->len, T_LIT)) != NULL) {
-        rk_try_rules(rs, k->rules, k->nrules, tx, pos, hits);
+        rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
         any = 1;
     }
     for (l = 1; l <= tk->len && l < 64; l++) {
         if (((rs->prefix_lens >> l) & 1)
             && (k = rk_lookup(rs, tk->s, l, T_PREFIX)) != NULL) {
-            rk_try_rules(rs, k->rules, k->nrules, tx, pos, hits);
+            rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
             any = 1;
         }
     }
-    /* Typo candidates: same first letter, similar length. */
-    if (!any && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP)
-        && tk->len >= 4) {
+    /* Typo candidates: same first letter, similar length (word and phrase
+     * rules only). */
+    if (!any && (kinds & (KB(K_WORD) | KB(K_PHRASE)))
+        && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP) && tk->len >= 4) {
         int a = tk->s[0] - 'a';
         int lo = tk->len - 2, hi = tk->len + 2, len;
 
@@ -604,16 +723,134 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
             for (i = b; i < e; i++) {
                 k = &rs->keys[rs->fz_lit[i]];
                 if (rk_alt_eq(k->alt, tk, 1) == 2) {
-                    rk_try_rules(rs, k->frules, k->nfrules, tx, pos, hits);
+                    rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds,
+                                 hits);
                 }
             }
         }
         for (i = rs->fz_pre_off[a]; i < rs->fz_pre_off[a + 1]; i++) {
             k = &rs->keys[rs->fz_pre[i]];
             if (rk_alt_eq(k->alt, tk, 1) == 2) {
-                rk_try_rules(rs, k->frules, k->nfrules, tx, pos, hits);
+                rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds, hits);
             }
         }
+    }
+}
+
+/* ---- who and when: third-party and past scopes ------------------------ */
+
+typedef struct rk_ctx_t {
+    uint32_t *other;    /* per term: categories a third-party scope
+                           excuses there (NULL: none) */
+    uint32_t *past;     /* per clause: categories a past marker excuses
+                           there (NULL: none) */
+    uint32_t  treated;  /* categories some treated marker cancels the
+                           third-party scopes of */
+} rk_ctx_t;
+
+/* The third-party and past scopes of a message (see the header comment).
+ * neg[] holds the negator scopes and nega[] the term right after each
+ * negator (a scope ends early at a subject word such as "my"): a marker
+ * there, for negators covering all its categories, opens nothing ("not
+ * fully recovered", "not my husband"); the narrow "stopped" (pregnancy)
+ * leaves "stopped roaccutane in 2019" past. */
+static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
+                       const apr_array_header_t *hits, const uint32_t *neg,
+                       const uint32_t *nega, rk_ctx_t *ctx)
+{
+    uint32_t maxcl = tx->t[tx->n - 1].clause;
+    uint32_t *open = NULL, *pastc = NULL;
+    unsigned char *cont = NULL, *self = NULL, *recent = NULL;
+    uint32_t j, cur = 0;
+    int h, any_other = 0, any_past = 0;
+
+    memset(ctx, 0, sizeof(*ctx));
+    for (h = 0; h < hits->nelts; h++) {
+        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+        const rk_rule_t *r = &rs->rules[ht->rule];
+        uint32_t cats = r->cats & ~CAT_EMERG;
+        uint32_t pcats = cats & ~(1u << CC_RISK_MEDICAL_ADVICE);
+        int negated = pcats
+                      && ((neg[ht->first] | nega[ht->first]) & pcats) == pcats;
+
+        if (!open && (r->kind == K_OTHER || r->kind == K_SELF)) {
+            open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
+            cont = apr_pcalloc(tx->p, tx->n);
+            self = apr_pcalloc(tx->p, tx->n);
+        }
+        switch (r->kind) {
+        case K_TREATED:
+            ctx->treated |= r->cats;
+            break;
+        case K_OTHER:
+            if (r->cont) {
+                cont[ht->first] = 1;
+            }
+            else if (!negated) {
+                open[ht->first] |= cats;
+                any_other = 1;
+            }
+            break;
+        case K_SELF:
+            self[ht->first] = 1;
+            break;
+        case K_PAST:
+            if (!pastc) {
+                /* per clause; recent per sentence (never more of them) */
+                pastc = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
+                recent = apr_pcalloc(tx->p, maxcl + 1);
+            }
+            if (negated) {
+                break;          /* "not fully recovered", "never again" */
+            }
+            if (r->anti) {
+                recent[tx->t[ht->first].sent] = 1;
+            }
+            else {
+                pastc[tx->t[ht->first].clause] |= cats;
+                any_past = 1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (any_past) {
+        for (j = 0; j < tx->n; j++) {
+            if (recent[tx->t[j].sent]) {
+                pastc[tx->t[j].clause] = 0;
+            }
+        }
+        ctx->past = pastc;
+    }
+    if (!any_other || (ctx->treated & CAT_ALL & ~CAT_EMERG)
+                      == (CAT_ALL & ~CAT_EMERG)) {
+        return;
+    }
+    /* Left to right: a scope opens at an other marker, ends at a self
+     * marker and at the end of its clause, unless the next clause of the
+     * same sentence opens with a "+" pronoun (its first term, or the one
+     * after a clause-break word). */
+    ctx->other = apr_palloc(tx->p, sizeof(uint32_t) * tx->n);
+    for (j = 0; j < tx->n; j++) {
+        const rk_tok_t *tk = &tx->t[j];
+
+        if (cur && j > 0 && tk->clause != tx->t[j - 1].clause) {
+            int carried = tk->sent == tx->t[j - 1].sent
+                          && (cont[j]
+                              || ((tk->flags & F_BREAK) && j + 1 < tx->n
+                                  && tx->t[j + 1].clause == tk->clause
+                                  && cont[j + 1]));
+
+            if (!carried) {
+                cur = 0;
+            }
+        }
+        if (self[j]) {
+            cur = 0;
+        }
+        cur |= open[j];
+        ctx->other[j] = cur;
     }
 }
 
@@ -622,8 +859,9 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
 {
     rk_text_t tx;
     apr_array_header_t *hits;
-    uint32_t *neg, *exc;
+    uint32_t *neg, *nega, *exc;
     unsigned char *hedge;
+    rk_ctx_t ctx;
     uint32_t i, maxscl;
     int h;
 
@@ -642,6 +880,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         len = RK_MAX_INPUT;
     }
     memset(&tx, 0, sizeof(tx));
+    tx.rs = rs;
     tx.p = p;
     tx.text = (const unsigned char *)text;
     tx.len = len;
@@ -650,17 +889,44 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         return;
     }
 
+    /* Two passes: the rules that can make a message risky (and the third
+     * parties), then - only when something but an emergency matched - the
+     * markers that can excuse it: past ones, and self and treated ones
+     * when a third party is named.  Most messages skip the second. */
     hits = apr_array_make(p, 16, sizeof(rk_hit_t));
     for (i = 0; i < tx.n; i++) {
-        rk_find_at(rs, &tx, i, hits);
+        rk_find_at(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
+                   | KB(K_UNLESS) | KB(K_OTHER), hits);
     }
     if (hits->nelts == 0) {
         return;
+    }
+    if (rs->context) {
+        unsigned more = 0;
+
+        for (h = 0; h < hits->nelts; h++) {
+            const rk_rule_t *r = &rs->rules[APR_ARRAY_IDX(hits, h,
+                                                          rk_hit_t).rule];
+
+            if ((r->kind == K_WORD || r->kind == K_PHRASE)
+                && r->cats != CAT_EMERG) {
+                more |= KB(K_PAST);
+            }
+            else if (r->kind == K_OTHER && !r->cont) {
+                more |= KB(K_SELF) | KB(K_TREATED);
+            }
+        }
+        if (more & KB(K_PAST)) {
+            for (i = 0; i < tx.n; i++) {
+                rk_find_at(rs, &tx, i, more, hits);
+            }
+        }
     }
 
     /* Hedges, then negator scopes and excused clauses. */
     maxscl = tx.t[tx.n - 1].scl;
     neg = apr_pcalloc(p, sizeof(uint32_t) * (tx.n + 1));
+    nega = apr_pcalloc(p, sizeof(uint32_t) * (tx.n + 1));
     exc = apr_pcalloc(p, sizeof(uint32_t) * (maxscl + 1));
     hedge = apr_pcalloc(p, tx.n + 1);
     for (h = 0; h < hits->nelts; h++) {
@@ -685,6 +951,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         if (r->kind != K_NEGATOR || r->anti || hedge[ht->first]) {
             continue;
         }
+        nega[ht->last + 1] |= r->cats;
         c = tx.t[ht->last].clause;
         stop = ht->last + RK_SCOPE;
         for (j = ht->last + 1; j <= stop && j < tx.n
@@ -700,6 +967,13 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
             }
             neg[j] |= r->cats;
         }
+    }
+
+    if (rs->context) {
+        rk_context(rs, &tx, hits, neg, nega, &ctx);
+    }
+    else {
+        memset(&ctx, 0, sizeof(ctx));
     }
 
     for (h = 0; h < hits->nelts; h++) {
@@ -719,7 +993,11 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         m->fuzzy = ht->fuzzy;
         m->negated = bit != CAT_EMERG
                      && ((neg[ht->first] & bit)
-                         || (exc[tx.t[ht->first].scl] & bit));
+                         || (exc[tx.t[ht->first].scl] & bit)
+                         || (ctx.other && (ctx.other[ht->first] & bit
+                                           & ~ctx.treated))
+                         || (ctx.past && (ctx.past[tx.t[ht->first].clause]
+                                          & bit)));
         if (!m->negated) {
             out->categories |= bit;
         }

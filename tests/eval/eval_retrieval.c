@@ -39,6 +39,7 @@
 #include "cc_chunk.h"
 #include "cc_index.h"
 #include "eval_util.h"
+#include "eval_kb.h"
 #include "cc_tok.h"
 #include "cc_problem.h"
 
@@ -56,15 +57,6 @@ static const char *const cfg_names[NCFG] = {
     "(c) BM25 + title",
     "(d) BM25 + title + synonyms",
 };
-
-typedef struct ev_chunk_t {
-    const char *id;
-    const char *doc;        /* file stem */
-    const char *title;
-    const char *text;
-    size_t      len;
-    int         section;
-} ev_chunk_t;
 
 typedef struct ev_question_t {
     const char *q;
@@ -97,71 +89,6 @@ typedef struct ev_score_t {
 } ev_score_t;
 
 
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted names of the *.md files in dir. */
-static apr_array_header_t *list_markdown(apr_pool_t *p, const char *dir)
-{
-    apr_array_header_t *names = apr_array_make(p, 16, sizeof(char *));
-    apr_dir_t *d;
-    apr_finfo_t fi;
-    apr_status_t rv;
-
-    rv = apr_dir_open(&d, dir, p);
-    if (rv != APR_SUCCESS) {
-        ev_die_apr("eval_retrieval", "cannot open directory", dir, rv);
-    }
-    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
-           == APR_SUCCESS) {
-        size_t n = fi.name ? strlen(fi.name) : 0;
-
-        if (n > 3 && strcmp(fi.name + n - 3, ".md") == 0
-            && fi.name[0] != '.' && fi.filetype == APR_REG) {
-            APR_ARRAY_PUSH(names, char *) = apr_pstrdup(p, fi.name);
-        }
-    }
-    apr_dir_close(d);
-    if (names->nelts > 1) {
-        qsort(names->elts, (size_t)names->nelts, sizeof(char *), cmp_str);
-    }
-    return names;
-}
-
-static apr_array_header_t *load_chunks(apr_pool_t *p, const char *dir,
-                                       int *ndocs)
-{
-    apr_array_header_t *names = list_markdown(p, dir);
-    apr_array_header_t *all = apr_array_make(p, 256, sizeof(ev_chunk_t));
-    int i, j;
-
-    for (i = 0; i < names->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(names, i, const char *);
-        const char *stem = apr_pstrmemdup(p, name, strlen(name) - 3);
-        const char *path = apr_pstrcat(p, dir, "/", name, NULL);
-        size_t len;
-        char *md = ev_read_file(p, "eval_retrieval", path, &len);
-        apr_array_header_t *chunks = cc_chunk_markdown(p, stem, md, len,
-                                                       CC_EVAL_MAX_CHARS);
-
-        for (j = 0; chunks && j < chunks->nelts; j++) {
-            const cc_chunk_t *c = &APR_ARRAY_IDX(chunks, j, cc_chunk_t);
-            ev_chunk_t *e = apr_array_push(all);
-
-            e->id = apr_psprintf(p, "%s#%d", stem, j);
-            e->doc = stem;
-            e->title = c->title ? c->title : "";
-            e->text = c->text ? c->text : "";
-            e->len = c->text ? c->len : 0;
-            e->section = c->section;
-        }
-    }
-    *ndocs = names->nelts;
-    return all;
-}
 
 static int parse_kind(const char *s)
 {
@@ -419,35 +346,6 @@ static int tf_search(const tf_model_t *m, apr_pool_t *scratch,
 
 /* ---- BM25 configurations ------------------------------------------------- */
 
-static void bm25_build(void **img, size_t *len, apr_pool_t *p,
-                       const apr_array_header_t *chunks,
-                       const cc_index_params_t *params,
-                       const char *syn, size_t synlen, int *malformed)
-{
-    cc_index_builder_t *b = cc_index_builder_create(p, params);
-    cc_problem_t prob;
-    apr_status_t rv;
-    int i;
-
-    if (!b) {
-        fprintf(stderr, "eval_retrieval: cc_index_builder_create failed\n");
-        exit(2);
-    }
-    for (i = 0; i < chunks->nelts; i++) {
-        const ev_chunk_t *c = &APR_ARRAY_IDX(chunks, i, ev_chunk_t);
-
-        cc_index_builder_add(b, c->id, c->title, c->text, c->len);
-    }
-    *malformed = syn ? cc_index_builder_synonyms(b, syn, synlen) : 0;
-    memset(&prob, 0, sizeof(prob));
-    rv = cc_index_build(img, len, b, p, &prob);
-    if (rv != APR_SUCCESS || cc_index_check(*img, *len) != 0) {
-        fprintf(stderr, "eval_retrieval: cc_index_build failed (%d)\n",
-                (int)rv);
-        exit(2);
-    }
-}
-
 /* ---- scoring -------------------------------------------------------------- */
 
 static void score_add(ev_score_t *s, int rank)
@@ -514,7 +412,7 @@ int main(int argc, const char *const *argv)
         return 2;
     }
 
-    chunks = load_chunks(pool, dir, &ndocs);
+    chunks = ev_load_chunks(pool, dir, &ndocs);
     if (chunks->nelts == 0) {
         fprintf(stderr, "eval_retrieval: no chunks in %s/*.md\n", dir);
         return 2;
@@ -544,7 +442,7 @@ int main(int argc, const char *const *argv)
     for (c = CFG_BODY; c < NCFG; c++) {
         int m = 0;
 
-        bm25_build(&img[c], &imglen[c], pool, chunks, &params[c], syn,
+        ev_build_index(&img[c], &imglen[c], pool, chunks, &params[c], syn,
                    synlen, &m);
         if (c == CFG_DEFAULT) {
             malformed = m;

@@ -24,6 +24,8 @@ int main(void)
     srunner_add_suite(sr, suite_llmwire());
     srunner_add_suite(sr, suite_sent());
     srunner_add_suite(sr, suite_risk());
+    srunner_add_suite(sr, suite_risk_langs());
+    srunner_add_suite(sr, suite_risk_context());
     srunner_add_suite(sr, suite_notify());
     srunner_add_suite(sr, suite_tz());
     srunner_add_suite(sr, suite_slots());

@@ -17,6 +17,8 @@ Suite *suite_answer(void);
 Suite *suite_llmwire(void);
 Suite *suite_sent(void);
 Suite *suite_risk(void);
+Suite *suite_risk_langs(void);
+Suite *suite_risk_context(void);
 Suite *suite_notify(void);
 Suite *suite_tz(void);
 Suite *suite_slots(void);

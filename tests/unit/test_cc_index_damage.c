@@ -258,11 +258,11 @@ END_TEST
 
 /* Re-sign an image after damage, so that the checksums pass and only the
  * section checks can refuse it: the FNV-1a 64 of the bytes after the
- * header at offset 16, and of the header's own fields at 184 (the header
- * layout of cc_index_image.h, version 2). */
+ * header at offset 16, and of the header's own fields at 216 (the header
+ * layout of cc_index_image.h, version 3). */
 #define IX_CHECKSUM 16
-#define IX_HDRSUM   184
-#define IX_HDR      192
+#define IX_HDRSUM   216
+#define IX_HDR      224
 
 static uint64_t fnv64(const unsigned char *p, size_t n)
 {

@@ -775,9 +775,22 @@ START_TEST(test_risk_shipped_fits_db)
         ck_assert_msg(strlen(pat) >= 1 && strlen(pat) <= 200,
                       "line %d: pattern of %zu bytes (at most 200)", lineno,
                       strlen(pat));
-        ck_assert_msg(strcmp(f[1], "en") == 0 || strcmp(f[1], "es") == 0
-                      || strcmp(f[1], "fr") == 0 || strcmp(f[1], "*") == 0,
+        /* the table's CHECK (sql/008_risk_languages.sql) is CC_RISK_LANGS */
+        ck_assert_msg(cc_risk_lang_known(f[1], strlen(f[1]))
+                      || strcmp(f[1], "*") == 0,
                       "line %d: lang '%s'", lineno, f[1]);
+        ck_assert_msg(strcmp(f[2], "word") == 0 || strcmp(f[2], "phrase") == 0
+                      || strcmp(f[2], "negator") == 0
+                      || strcmp(f[2], "unless") == 0
+                      || strcmp(f[2], "other") == 0
+                      || strcmp(f[2], "self") == 0
+                      || strcmp(f[2], "treated") == 0
+                      || strcmp(f[2], "past") == 0
+                      || strcmp(f[2], "clause") == 0
+                      || strcmp(f[2], "list") == 0
+                      || strcmp(f[2], "subject") == 0,
+                      "line %d: kind '%s' (sql/009_risk_context.sql)",
+                      lineno, f[2]);
         n++;
     }
     ck_assert_int_ge(n, 250);

@@ -1,0 +1,327 @@
+/*
+ * eval_answer.c - does the chat answer what the knowledge base answers, and
+ * refuse what it does not?  The chat's own decision, in process:
+ *
+ *   eval_answer <knowledge dir> [options] <set.tsv>...
+ *     --rules FILE         screen every question with these risk rules
+ *                          first (a risky question is escalated, not
+ *                          answered), as POST /api/chat does
+ *     --min-score X        ConciergeGroundingMinScore (default 3.0)
+ *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.55)
+ *     --quiet              no per-question failure lists (held-out sets:
+ *                          report the figure, do not read the misses)
+ *
+ * The knowledge is chunked and indexed as the module does (eval_kb.h: the
+ * shipped BM25 parameters, title field and synonyms.txt).  A question is
+ * answered when at least one of its top MC_CHAT_K hits clears both
+ * grounding thresholds (score >= min-score, scanning stops at the first
+ * hit below it; coverage >= min-coverage); the first such hit is the
+ * source the answer leads with.
+ *
+ * Set files, one question per line (TAB-separated; '#' lines skipped):
+ *   answerable    question  heading  kind  [qtype]
+ *                 (kind direct|paraphrase; heading: the section's title)
+ *   unanswerable  question  -  class
+ *
+ * Reported per file, each with n and a 95% Wilson interval:
+ *   answerable:   answered; right source first (the first grounding
+ *                 source is the expected section); recall@1 of the
+ *                 paraphrases (top hit, thresholds aside); escalated
+ *   unanswerable: answered, overall and per class
+ * and a final line per file with the targets:
+ *   answerable answered >= 0.95, right source first >= 0.90, paraphrase
+ *   recall@1 >= 0.90; unanswerable answered <= 0.03.
+ * Exit status 0 when every file meets its targets, 1 when one misses, 2 on
+ * a usage or input error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include "cc_index.h"
+#include "cc_risk.h"
+#include "cc_problem.h"
+#include "eval_kb.h"
+#include "eval_util.h"
+
+#define PROG      "eval_answer"
+#define EV_K      3             /* MC_CHAT_K: hits the chat considers */
+#define EV_MAXCLS 16
+
+typedef struct ev_q_t {
+    const char *q, *heading, *kind, *cls;
+    int         line;
+    int         answerable;
+} ev_q_t;
+
+typedef struct ev_tally_t {
+    int n, answered, right, escalated, para, para_r1;
+} ev_tally_t;
+
+static void wilson(int k, int n, double *lo, double *hi)
+{
+    double z = 1.96, p, d, c, w;
+
+    if (n == 0) {
+        *lo = 0.0;
+        *hi = 1.0;
+        return;
+    }
+    p = (double)k / n;
+    d = 1.0 + z * z / n;
+    c = (p + z * z / (2.0 * n)) / d;
+    w = z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / d;
+    *lo = c - w < 0.0 ? 0.0 : c - w;
+    *hi = c + w > 1.0 ? 1.0 : c + w;
+}
+
+static void print_rate(const char *what, int k, int n)
+{
+    double lo, hi;
+
+    wilson(k, n, &lo, &hi);
+    printf("  %-34s %4d / %-4d %.3f  [%.3f, %.3f]\n", what, k, n,
+           n ? (double)k / n : 0.0, lo, hi);
+}
+
+static apr_array_header_t *load_set(apr_pool_t *p, const char *path)
+{
+    apr_array_header_t *qs = apr_array_make(p, 256, sizeof(ev_q_t));
+    size_t len;
+    char *buf = ev_read_file(p, PROG, path, &len), *s, *last = NULL;
+    int line = 0, bad = 0;
+
+    for (s = buf; s && *s; s = last) {
+        char *nl = strchr(s, '\n'), *f[5];
+        int nf = 0;
+        ev_q_t *q;
+
+        line++;
+        last = nl ? nl + 1 : NULL;
+        if (nl) {
+            *nl = '\0';
+        }
+        if (*ev_trim(s) == '\0' || *s == '#') {
+            continue;
+        }
+        f[nf++] = s;
+        while (nf < 5 && (s = strchr(s, '\t')) != NULL) {
+            *s++ = '\0';
+            f[nf++] = s;
+        }
+        if (nf < 3) {
+            fprintf(stderr, "%s:%d: expected question<TAB>heading<TAB>kind"
+                    " or question<TAB>-<TAB>class\n", path, line);
+            bad++;
+            continue;
+        }
+        q = apr_array_push(qs);
+        q->q = ev_trim(f[0]);
+        q->heading = ev_trim(f[1]);
+        q->answerable = strcmp(q->heading, "-") != 0;
+        q->kind = q->answerable ? ev_trim(f[2]) : "";
+        q->cls = q->answerable ? (nf > 3 ? ev_trim(f[3]) : "") : ev_trim(f[2]);
+        q->line = line;
+    }
+    if (bad) {
+        exit(2);
+    }
+    return qs;
+}
+
+int main(int argc, const char *const *argv)
+{
+    apr_pool_t *pool, *scratch;
+    const char *dir = NULL, *rules_path = NULL;
+    apr_array_header_t *chunks, *files;
+    cc_ruleset_t *rs = NULL;
+    cc_index_params_t params;
+    void *img;
+    size_t imglen, synlen = 0;
+    char *syn;
+    double min_score = 3.0, min_cov = 0.55;
+    int quiet = 0, ndocs, malformed, i, failed = 0;
+
+    apr_app_initialize(&argc, &argv, NULL);
+    atexit(apr_terminate);
+    apr_pool_create(&pool, NULL);
+    apr_pool_create(&scratch, pool);
+    files = apr_array_make(pool, 4, sizeof(char *));
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+            rules_path = argv[++i];
+        }
+        else if (strcmp(argv[i], "--min-score") == 0 && i + 1 < argc) {
+            min_score = atof(argv[++i]);
+        }
+        else if (strcmp(argv[i], "--min-coverage") == 0 && i + 1 < argc) {
+            min_cov = atof(argv[++i]);
+        }
+        else if (strcmp(argv[i], "--quiet") == 0) {
+            quiet = 1;
+        }
+        else if (argv[i][0] == '-') {
+            dir = NULL;
+            break;
+        }
+        else if (!dir) {
+            dir = argv[i];
+        }
+        else {
+            APR_ARRAY_PUSH(files, const char *) = argv[i];
+        }
+    }
+    if (!dir || files->nelts == 0) {
+        fprintf(stderr, "usage: %s <knowledge dir> [--rules FILE] "
+                "[--min-score X] [--min-coverage X] [--quiet] <set.tsv>...\n",
+                PROG);
+        return 2;
+    }
+    if (rules_path) {
+        size_t rlen;
+        char *text = ev_read_file(pool, PROG, rules_path, &rlen);
+        cc_problem_t prob;
+
+        memset(&prob, 0, sizeof(prob));
+        rs = cc_risk_compile(pool, text, rlen, NULL, &prob);
+        if (!rs) {
+            fprintf(stderr, "%s: %s: %s\n", PROG, rules_path, prob.message);
+            return 2;
+        }
+    }
+    chunks = ev_load_chunks(pool, dir, &ndocs);
+    syn = apr_pstrcat(pool, dir, "/synonyms.txt", NULL);
+    syn = ev_read_file(pool, PROG, syn, &synlen);
+    cc_index_params_default(&params);
+    ev_build_index(&img, &imglen, pool, chunks, &params, syn, synlen,
+                   &malformed);
+    printf("knowledge: %d files, %d chunks; thresholds: score >= %.2f, "
+           "coverage >= %.2f; risk rules: %s\n", ndocs, chunks->nelts,
+           min_score, min_cov, rules_path ? rules_path : "none");
+
+    for (i = 0; i < files->nelts; i++) {
+        const char *path = APR_ARRAY_IDX(files, i, const char *);
+        apr_array_header_t *qs = load_set(pool, path);
+        ev_tally_t ans, un;
+        const char *cls[EV_MAXCLS];
+        int cls_n[EV_MAXCLS] = { 0 }, cls_a[EV_MAXCLS] = { 0 }, ncls = 0;
+        int j, ok = 1;
+
+        memset(&ans, 0, sizeof(ans));
+        memset(&un, 0, sizeof(un));
+        printf("\n== %s (%d questions)\n", path, qs->nelts);
+        for (j = 0; j < qs->nelts; j++) {
+            const ev_q_t *q = &APR_ARRAY_IDX(qs, j, ev_q_t);
+            size_t qlen = strlen(q->q);
+            cc_hit_t hits[EV_K];
+            const char *first = NULL, *top = NULL;
+            int n, h, escalated = 0, c;
+
+            apr_pool_clear(scratch);
+            if (rs) {
+                cc_risk_result_t res;
+
+                memset(&res, 0, sizeof(res));
+                cc_risk_check(rs, q->q, qlen, scratch, &res);
+                escalated = res.risk;
+            }
+            n = escalated ? 0 : cc_index_search(img, imglen, q->q, qlen,
+                                                hits, EV_K, scratch);
+            for (h = 0; h < n; h++) {
+                const char *title = cc_index_chunk_title(img, imglen,
+                                                         hits[h].chunk);
+
+                if (h == 0) {
+                    top = title;
+                }
+                if (hits[h].score < min_score) {
+                    break;
+                }
+                if (cc_index_coverage(img, imglen, q->q, qlen, hits[h].chunk,
+                                      scratch) >= min_cov) {
+                    first = title;
+                    break;
+                }
+            }
+            if (q->answerable) {
+                int right = first && strcmp(first, q->heading) == 0;
+                int para = strcmp(q->kind, "paraphrase") == 0;
+
+                ans.n++;
+                ans.answered += first != NULL;
+                ans.right += right;
+                ans.escalated += escalated;
+                if (para) {
+                    ans.para++;
+                    ans.para_r1 += top && strcmp(top, q->heading) == 0;
+                }
+                if (!right && !quiet) {
+                    printf("  MISS %s:%d %s\n       expected \"%s\", %s%s%s\n",
+                           path, q->line, q->q, q->heading,
+                           escalated ? "escalated by the risk rules"
+                           : first ? "answered from \"" : "no answer",
+                           first && !escalated ? first : "",
+                           first && !escalated ? "\"" : "");
+                }
+                continue;
+            }
+            un.n++;
+            un.answered += first != NULL;
+            un.escalated += escalated;
+            for (c = 0; c < ncls && strcmp(cls[c], q->cls) != 0; c++) {
+            }
+            if (c == ncls && ncls < EV_MAXCLS) {
+                cls[ncls++] = q->cls;
+            }
+            if (c < ncls) {
+                cls_n[c]++;
+                cls_a[c] += first != NULL;
+            }
+            if (first && !quiet) {
+                printf("  ANSWERED %s:%d [%s] %s\n       from \"%s\"\n", path,
+                       q->line, q->cls, q->q, first);
+            }
+        }
+        if (ans.n) {
+            printf(" answerable\n");
+            print_rate("answered", ans.answered, ans.n);
+            print_rate("right source first", ans.right, ans.n);
+            print_rate("paraphrase recall@1 (top hit)", ans.para_r1,
+                       ans.para);
+            print_rate("escalated by the risk rules", ans.escalated, ans.n);
+            ok &= ans.answered * 100 >= ans.n * 95
+                  && ans.right * 100 >= ans.n * 90
+                  && ans.para_r1 * 100 >= ans.para * 90;
+        }
+        if (un.n) {
+            int c;
+
+            printf(" unanswerable\n");
+            print_rate("answered (should refuse)", un.answered, un.n);
+            print_rate("escalated by the risk rules", un.escalated, un.n);
+            for (c = 0; c < ncls; c++) {
+                print_rate(apr_psprintf(pool, "answered, %s", cls[c]),
+                           cls_a[c], cls_n[c]);
+            }
+            ok &= un.answered * 100 <= un.n * 3;
+        }
+        printf("eval-answer %s:", path);
+        if (ans.n) {
+            printf(" answered %.3f (target 0.95), right source first %.3f "
+                   "(0.90), paraphrase recall@1 %.3f (0.90);",
+                   (double)ans.answered / ans.n, (double)ans.right / ans.n,
+                   ans.para ? (double)ans.para_r1 / ans.para : 0.0);
+        }
+        if (un.n) {
+            printf(" unanswerable answered %.3f (target <= 0.03);",
+                   (double)un.answered / un.n);
+        }
+        printf(" %s\n", ok ? "met" : "MISSED");
+        failed |= !ok;
+    }
+    return failed ? 1 : 0;
+}
