@@ -165,6 +165,26 @@ static const cc_risk_category_e out_cat[CC_RISKML_NOUT] = {
     [CC_RISKML_MENTAL_HEALTH]    = CC_RISK_MENTAL_HEALTH,
 };
 
+/* Categories the rules matched and excused (negated, "unless", a third
+ * party, the past) without also counting them: the rules read the context
+ * and found no risk there.  Never the emergency category. */
+static unsigned rule_excused(const cc_risk_result_t *out)
+{
+    unsigned ex = 0;
+    int i;
+
+    for (i = 0; out->matches && i < out->matches->nelts; i++) {
+        const cc_risk_match_t *m = &APR_ARRAY_IDX(out->matches, i,
+                                                  cc_risk_match_t);
+
+        if (m->source == CC_RISK_SRC_RULE && m->negated
+            && (unsigned)m->category < CC_RISK_EMERGENCY) {
+            ex |= 1u << m->category;
+        }
+    }
+    return ex & ~out->categories;
+}
+
 static void classifier_layer(const cc_riskml_t *model,
                              const cc_cue_term_t *t, size_t n, size_t len,
                              cc_risk_result_t *out)
@@ -172,7 +192,8 @@ static void classifier_layer(const cc_riskml_t *model,
     const cc_riskml_hdr_t *h = cc_riskml_header(model);
     float pr[CC_RISKML_NOUT];
     size_t span = len > AS_MAXBYTES ? AS_MAXBYTES : len;
-    int o, best = -1, added = 0;
+    unsigned excused;
+    int o, best = -1, added = 0, escalate;
 
     cc_riskml_predict_terms(model, t, n, pr);
     if (pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]) {
@@ -180,21 +201,32 @@ static void classifier_layer(const cc_riskml_t *model,
                   CC_RISK_SRC_CLASSIFIER, pr[CC_RISKML_EMERGENCY]);
         added++;
     }
-    if (pr[CC_RISKML_RISKY] < h->threshold[CC_RISKML_RISKY]
-        && pr[CC_RISKML_EMERGENCY] < h->emergency_escalate && !added) {
+    escalate = added || pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate;
+    if (pr[CC_RISKML_RISKY] < h->threshold[CC_RISKML_RISKY] && !escalate) {
         return;
     }
-    out->risk = 1;
+    /* The classifier defers to the rules where they saw a category and
+     * excused it from its context ("I'm not pregnant", "my husband is on
+     * warfarin", "roaccutane in 2019"): it reads no such context.  Its
+     * match is kept, marked negated.  An emergency is never excused. */
+    excused = rule_excused(out);
     for (o = CC_RISKML_PREGNANCY; o < CC_RISKML_NOUT; o++) {
-        if (best < 0 || pr[o] > pr[best]) {
+        int ex = (excused >> out_cat[o]) & 1u;
+
+        if (!ex && (best < 0 || pr[o] > pr[best])) {
             best = o;
         }
         if (pr[o] >= h->threshold[o]) {
-            add_match(out, out_cat[o], "classifier", 0, span, 0,
+            add_match(out, out_cat[o], "classifier", 0, span, ex,
                       CC_RISK_SRC_CLASSIFIER, pr[o]);
-            added++;
+            added += !ex;
         }
     }
+    if (!added && !escalate && best >= 0 && pr[best] < h->threshold[best]
+        && excused) {
+        return;     /* every category it saw, the rules excused */
+    }
+    out->risk = 1;
     /* A risky result always names a category. */
     if (!added && (out->categories & ((1u << CC_RISK_EMERGENCY) - 1u)) == 0
         && best >= 0) {

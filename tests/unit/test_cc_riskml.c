@@ -346,6 +346,12 @@ START_TEST(test_assess_combines)
         ck_assert_int_eq(r.risk, 1);
     }
 
+    /* The classifier defers to a category the rules excused. */
+    assess(rs, v, m, "im not pregnant", p, &r);
+    ck_assert(!(r.categories & (1u << CC_RISK_PREGNANCY)));
+    ck_assert(has_source(&r, CC_RISK_SRC_RULE, CC_RISK_PREGNANCY, 0));
+    ck_assert(!has_source(&r, CC_RISK_SRC_CLASSIFIER, CC_RISK_PREGNANCY, 1));
+
     /* Nothing clears a rule's emergency, whatever the other layers say. */
     assess(rs, v, m, "my face is drooping", p, &r);
     ck_assert_int_eq(r.emergency, 1);
