@@ -45,6 +45,26 @@ static void add_match(cc_risk_result_t *out, cc_risk_category_e cat,
     }
 }
 
+/* Categories the rules matched and excused (negated, "unless", a third
+ * party, the past) without also counting them: the rules read the context
+ * and found no risk there.  Never the emergency category. */
+static unsigned rule_excused(const cc_risk_result_t *out)
+{
+    unsigned ex = 0;
+    int i;
+
+    for (i = 0; out->matches && i < out->matches->nelts; i++) {
+        const cc_risk_match_t *m = &APR_ARRAY_IDX(out->matches, i,
+                                                  cc_risk_match_t);
+
+        if (m->source == CC_RISK_SRC_RULE && m->negated
+            && (unsigned)m->category < CC_RISK_EMERGENCY) {
+            ex |= 1u << m->category;
+        }
+    }
+    return ex & ~out->categories;
+}
+
 /* A past-time cue ("ago", "used to", "hace", "geleden") or a year
  * within AS_PAST_WINDOW terms either side of term i. */
 static int past_near(const cc_cue_term_t *t, size_t n, size_t i)
@@ -69,6 +89,7 @@ static int past_near(const cc_cue_term_t *t, size_t n, size_t i)
 static void vocab_layer(const cc_cue_term_t *t, size_t n,
                         cc_risk_result_t *out)
 {
+    unsigned excused = rule_excused(out);
     size_t i, j;
 
     for (i = 0; i < n; i++) {
@@ -149,6 +170,8 @@ static void vocab_layer(const cc_cue_term_t *t, size_t n,
         else {
             continue;     /* "my <anatomy>" is not a history */
         }
+        /* As the classifier: a category the rules excused stays excused. */
+        negated |= (excused >> cat) & 1u;
         add_match(out, cat, vocab_rule[cls], t[i].start, t[i].end, negated,
                   CC_RISK_SRC_VOCABULARY, 0.0);
     }
@@ -164,26 +187,6 @@ static const cc_risk_category_e out_cat[CC_RISKML_NOUT] = {
     [CC_RISKML_RECENT_PROCEDURE] = CC_RISK_RECENT_PROCEDURE,
     [CC_RISKML_MENTAL_HEALTH]    = CC_RISK_MENTAL_HEALTH,
 };
-
-/* Categories the rules matched and excused (negated, "unless", a third
- * party, the past) without also counting them: the rules read the context
- * and found no risk there.  Never the emergency category. */
-static unsigned rule_excused(const cc_risk_result_t *out)
-{
-    unsigned ex = 0;
-    int i;
-
-    for (i = 0; out->matches && i < out->matches->nelts; i++) {
-        const cc_risk_match_t *m = &APR_ARRAY_IDX(out->matches, i,
-                                                  cc_risk_match_t);
-
-        if (m->source == CC_RISK_SRC_RULE && m->negated
-            && (unsigned)m->category < CC_RISK_EMERGENCY) {
-            ex |= 1u << m->category;
-        }
-    }
-    return ex & ~out->categories;
-}
 
 static void classifier_layer(const cc_riskml_t *model,
                              const cc_cue_term_t *t, size_t n, size_t len,
