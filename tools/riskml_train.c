@@ -445,7 +445,9 @@ int main(int argc, char **argv)
             if (m->ex.labels & (1u << CC_RISKML_EMERGENCY)) {
                 ne++;
                 te += pr[CC_RISKML_EMERGENCY]
-                      >= h->threshold[CC_RISKML_EMERGENCY];
+                      >= h->threshold[CC_RISKML_EMERGENCY]
+                      && pr[CC_RISKML_RISKY]
+                         >= h->threshold[CC_RISKML_RISKY];
             }
             for (o = CC_RISKML_EMERGENCY; o < CC_RISKML_NOUT; o++) {
                 if (m->ex.labels & (1u << o)) {

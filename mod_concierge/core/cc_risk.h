@@ -140,8 +140,9 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
  * or model may be NULL: that layer is skipped.  The layers only add:
  * nothing clears a category or an emergency a rule raised; the
  * classifier adds categories and the risky flag above its thresholds,
- * and an emergency only above its high threshold (between its
- * escalation and high thresholds it escalates as risky).  Every counted
+ * and an emergency only when p(emergency) and p(risky) are both above
+ * theirs (p(emergency) alone above its escalation threshold makes the
+ * message risky); neither adds back a category the rules excused.  Every counted
  * match carries its source; classifier matches carry their probability.
  * Thread-safe; allocates only from p. */
 struct cc_vocab_t;

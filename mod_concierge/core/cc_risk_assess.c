@@ -199,7 +199,11 @@ static void classifier_layer(const cc_riskml_t *model,
     int o, best = -1, added = 0, escalate;
 
     cc_riskml_predict_terms(model, t, n, pr);
-    if (pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]) {
+    /* An emergency needs both outputs: p(emergency) above its high
+     * threshold and p(risky) above its own.  Alone, p(emergency) only
+     * escalates (below). */
+    if (pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]
+        && pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY]) {
         add_match(out, CC_RISK_EMERGENCY, "classifier", 0, span, 0,
                   CC_RISK_SRC_CLASSIFIER, pr[CC_RISKML_EMERGENCY]);
         added++;

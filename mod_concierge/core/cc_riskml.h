@@ -85,9 +85,9 @@ typedef struct cc_riskml_hdr_t {
     uint32_t features;          /* CC_RISKML_F_* */
     uint32_t char_min, char_max;/* character n-gram sizes */
     float    char_weight;       /* value of one character n-gram */
-    float    threshold[CC_RISKML_NOUT]; /* decision per output; the
-                                   emergency one is the high threshold
-                                   that may raise an emergency alone */
+    float    threshold[CC_RISKML_NOUT]; /* decision per output; an
+                                   emergency needs p(emergency) and
+                                   p(risky) above theirs */
     float    emergency_escalate;/* p(emergency) above this (and below the
                                    high threshold) still escalates: risky */
     float    bias[CC_RISKML_NOUT];
@@ -138,9 +138,9 @@ typedef struct cc_riskml_opts_t {
     double   fp_budget;          /* benign flagged risky, out of fold,
                                     0: 0.08 */
     double   emergency_fp_budget;/* non-emergencies raised to emergency
-                                    out of fold, 0: 0.03 */
+                                    out of fold, 0: 0.05 */
     double   emergency_floor;    /* the emergency threshold never goes
-                                    below this, 0: 0.35 */
+                                    below this, 0: 0.25 */
     double   lexicon_weight;     /* of a train_only example, 0: 0.5 */
     int      average;            /* 1: the image holds the mean of the
                                     fold models and the full model */

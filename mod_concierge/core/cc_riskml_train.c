@@ -246,11 +246,11 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     o.folds = o.folds >= 2 ? o.folds : 5;
     o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.08;
     o.emergency_fp_budget = o.emergency_fp_budget > 0
-                            ? o.emergency_fp_budget : 0.03;
+                            ? o.emergency_fp_budget : 0.05;
     o.lexicon_weight = o.lexicon_weight > 0 && o.lexicon_weight <= 1
                        ? o.lexicon_weight : 0.5;
     o.emergency_floor = o.emergency_floor > 0 && o.emergency_floor < 1
-                        ? o.emergency_floor : 0.35;
+                        ? o.emergency_floor : 0.25;
     if (o.bits < 10 || o.bits > 24) {
         return APR_EINVAL;
     }

@@ -130,7 +130,7 @@ START_TEST(test_riskml_train_predict)
     ck_assert_uint_eq(h->bits, 12);
     ck_assert_uint_eq(h->ntrain, NTRAIN);
     ck_assert(h->vocab_checksum == cc_vocab_checksum(v));
-    ck_assert(h->threshold[CC_RISKML_EMERGENCY] >= 0.35f);
+    ck_assert(h->threshold[CC_RISKML_EMERGENCY] >= 0.25f);
     ck_assert(h->emergency_escalate <= h->threshold[CC_RISKML_EMERGENCY]);
     /* On its own training data it separates risky from benign. */
     for (i = 0; i < NTRAIN; i++) {
@@ -319,9 +319,7 @@ START_TEST(test_assess_combines)
             flagged = pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY]
                       || pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate;
             assess(NULL, NULL, m, msgs[k], p, &r);
-            ck_assert_msg(r.risk == flagged || pr[CC_RISKML_EMERGENCY]
-                          >= h->threshold[CC_RISKML_EMERGENCY], "%s",
-                          msgs[k]);
+            ck_assert_msg(r.risk == flagged, "%s", msgs[k]);
             if (r.risk) {
                 int any = 0;
 
@@ -337,9 +335,13 @@ START_TEST(test_assess_combines)
                 ck_assert(any);
                 ck_assert(r.categories != 0);
             }
+            /* An emergency needs p(emergency) and p(risky) above their
+             * thresholds. */
             ck_assert_int_eq(r.emergency,
                              pr[CC_RISKML_EMERGENCY]
-                             >= h->threshold[CC_RISKML_EMERGENCY]);
+                             >= h->threshold[CC_RISKML_EMERGENCY]
+                             && pr[CC_RISKML_RISKY]
+                                >= h->threshold[CC_RISKML_RISKY]);
         }
         /* A training positive is flagged. */
         assess(NULL, NULL, m, "im pregnant can i have botox", p, &r);
