@@ -20,6 +20,7 @@
 #include "util_filter.h"
 #include <curl/curl.h>
 #include "mod_concierge_config.h"
+#include "mod_concierge_safety.h"
 #include "mod_concierge_db.h"
 #include "mod_concierge_shm.h"
 #include "mod_concierge_audit.h"
@@ -75,7 +76,8 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (mc_shm_post_config(pconf, s) != APR_SUCCESS
         || mc_index_post_config(pconf, s) != APR_SUCCESS
         || mc_booking_post_config(pconf, s) != APR_SUCCESS
-        || mc_calendar_post_config(pconf, s) != APR_SUCCESS) {
+        || mc_calendar_post_config(pconf, s) != APR_SUCCESS
+        || mc_safety_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(00002)

@@ -74,6 +74,8 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     NULL,                               /* MC_CONFS_GOOGLE_KEY_FILE */
     "https://oauth2.googleapis.com/token",  /* MC_CONFS_GOOGLE_TOKEN_URL */
     "https://www.googleapis.com/calendar/v3", /* MC_CONFS_GOOGLE_API_BASE */
+    NULL,                               /* MC_CONFS_RISK_VOCAB */
+    NULL,                               /* MC_CONFS_RISK_MODEL */
 };
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
@@ -477,6 +479,27 @@ static const char *set_google(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* ConciergeRiskVocabulary / ConciergeRiskModel: data files the safety
+ * gate reads at start-up (mod_concierge_safety.c checks them). */
+static const char *set_risk_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int which = (int)(apr_uintptr_t)cmd->info;
+    const char *err = main_only(cmd);
+    const char *path;
+    struct stat st;
+
+    if (err) {
+        return err;
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file",
+                            cmd->cmd->name, arg);
+    }
+    srv_conf(cmd)->strs[which] = path;
+    return NULL;
+}
+
 /* SMTP AUTH: the user, and the password (a secret: from ${ENV}, never
  * echoed). */
 static const char *set_smtp_auth(cmd_parms *cmd, void *dc, const char *arg)
@@ -697,6 +720,12 @@ const command_rec mc_cmds[] = {
             "On: store every conversation and message (chat logs)"),
     AP_INIT_TAKE1("ConciergeRiskLanguages", set_risk_langs, NULL, RSRC_CONF,
                   "languages whose risk rules are used (" CC_RISK_LANGS ")"),
+    AP_INIT_TAKE1("ConciergeRiskVocabulary", set_risk_file,
+                  (void *)MC_CONFS_RISK_VOCAB, RSRC_CONF,
+                  "the medical vocabulary image (make: build/risk-vocab.bin)"),
+    AP_INIT_TAKE1("ConciergeRiskModel", set_risk_file,
+                  (void *)MC_CONFS_RISK_MODEL, RSRC_CONF,
+                  "the risk classifier's weights (make: build/risk-model.bin)"),
     AP_INIT_TAKE1("ConciergeEmergencyNumber", set_emergency_number, NULL,
                   RSRC_CONF, "the emergency number patients are told to call"),
     INT_CMD("ConciergeEscalationSLA", d_sla,

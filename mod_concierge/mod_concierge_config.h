@@ -62,6 +62,8 @@ typedef enum {
     MC_CONFS_GOOGLE_KEY_FILE,
     MC_CONFS_GOOGLE_TOKEN_URL,
     MC_CONFS_GOOGLE_API_BASE,
+    MC_CONFS_RISK_VOCAB,     /* file: the medical vocabulary image */
+    MC_CONFS_RISK_MODEL,     /* file: the risk classifier's weights */
     MC_CONF_NSTRS
 } mc_conf_str_e;
 

@@ -10,6 +10,14 @@
  * freed only when the last check using it is done.  With no ruleset (the
  * database was never reachable) nothing is answered unscreened: the chat
  * answers 503.
+ *
+ * Beside the rules, two data files read once at start-up and shared
+ * read-only by every thread (cc_risk_assess): the medical vocabulary
+ * (ConciergeRiskVocabulary) and the classifier's weights
+ * (ConciergeRiskModel).  Each is checked (magic, version, sizes,
+ * checksum) before use; a configured file that fails the check stops
+ * httpd from starting rather than leaving the gate weaker than its
+ * operator believes.
  */
 #include <pthread.h>
 #include "apr_strings.h"
@@ -18,17 +26,27 @@
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
 #include "mod_concierge_safety.h"
+#include "apr_file_io.h"
+#include "apr_hash.h"
 #include "cc_json.h"
 #include "cc_risk.h"
+#include "cc_vocab.h"
+#include "cc_riskml.h"
 
 typedef struct mc_rules {
     cc_ruleset_t *rs;
+    apr_hash_t   *ids;      /* "category\tpattern" -> rule id (text) */
     apr_pool_t   *pool;
     apr_int64_t   version;
     int           nrules;
     int           refs;
     int           retired;
 } mc_rules;
+
+/* Read-only after post_config (pconf). */
+static const cc_vocab_t  *sf_vocab;
+static const cc_riskml_t *sf_model;
+static uint32_t           sf_vocab_terms;
 
 static pthread_mutex_t       rl_mu = PTHREAD_MUTEX_INITIALIZER;
 static mc_rules             *rl_current;
@@ -60,15 +78,25 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
         return NULL;
     }
     lines = apr_array_make(p, 512, sizeof(char *));
+    m = apr_pcalloc(p, sizeof(*m));
+    m->ids = apr_hash_make(p);
     while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
-        APR_ARRAY_PUSH(lines, char *) = apr_pstrcat(p,
-            apr_dbd_get_entry(dbd->driver, row, 0), " ",
+        const char *cat = apr_dbd_get_entry(dbd->driver, row, 0);
+        const char *pat = apr_dbd_get_entry(dbd->driver, row, 3);
+        const char *key = apr_pstrcat(p, cat, "\t", pat, NULL);
+
+        APR_ARRAY_PUSH(lines, char *) = apr_pstrcat(p, cat, " ",
             apr_dbd_get_entry(dbd->driver, row, 1), " ",
-            apr_dbd_get_entry(dbd->driver, row, 2), " ",
-            apr_dbd_get_entry(dbd->driver, row, 3), "\n", NULL);
+            apr_dbd_get_entry(dbd->driver, row, 2), " ", pat, "\n", NULL);
+        /* The first (lowest) id of a pattern written in several
+         * languages: what the rules editor opens. */
+        if (!apr_hash_get(m->ids, key, APR_HASH_KEY_STRING)) {
+            apr_hash_set(m->ids, key, APR_HASH_KEY_STRING,
+                         apr_pstrdup(p, apr_dbd_get_entry(dbd->driver, row,
+                                                          4)));
+        }
     }
     text = apr_array_pstrcat(p, lines, 0);
-    m = apr_pcalloc(p, sizeof(*m));
     memset(&prob, 0, sizeof(prob));
     m->rs = cc_risk_compile(p, text, strlen(text),
                             mc_config_gets(r->server, MC_CONFS_RISK_LANGS),
@@ -173,6 +201,12 @@ json_t *mc_safety_health(void)
                                rl_current->nrules)
                    : json_pack("{s:b}", "loaded", 0);
     pthread_mutex_unlock(&rl_mu);
+    json_object_set_new(o, "vocabulary", sf_vocab
+                        ? json_pack("{s:b, s:I}", "loaded", 1, "terms",
+                                    (json_int_t)sf_vocab_terms)
+                        : json_pack("{s:b}", "loaded", 0));
+    json_object_set_new(o, "classifier", json_pack("{s:b}", "loaded",
+                                                   sf_model != NULL));
     return o;
 }
 
@@ -190,7 +224,11 @@ apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
         return APR_EINIT;       /* never answer unscreened */
     }
     memset(&res, 0, sizeof(res));
-    cc_risk_check(m->rs, text, strlen(text), r->pool, &res);
+    /* A generated reply is checked by the rules alone: the vocabulary and
+     * the classifier learnt what patients write, not what the clinic
+     * writes back. */
+    cc_risk_assess(m->rs, reply ? NULL : sf_vocab, reply ? NULL : sf_model,
+                   text, strlen(text), r->pool, &res);
     out->categories = cc_json_pool_own(r->pool, json_array());
     out->matches = cc_json_pool_own(r->pool, json_array());
     for (i = 0; i < CC_RISK_NCATEGORIES; i++) {
@@ -211,13 +249,31 @@ apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
         size_t end = mt->end <= strlen(text) ? mt->end : strlen(text);
         size_t start = mt->start <= end ? mt->start : end;
 
-        json_array_append_new(out->matches, json_pack(
-            "{s:s, s:s, s:I, s:I, s:s%, s:b, s:b}",
+        json_t *e = json_pack(
+            "{s:s, s:s, s:s, s:I, s:I, s:s%, s:b, s:b}",
+            "source", mt->source == CC_RISK_SRC_VOCABULARY ? "vocabulary"
+                      : mt->source == CC_RISK_SRC_CLASSIFIER ? "classifier"
+                      : "rule",
             "category", cc_risk_category_names[mt->category],
             "rule", mt->rule ? mt->rule : "",
             "start", (json_int_t)start, "end", (json_int_t)end,
             "text", text + start, end - start,
-            "negated", mt->negated, "fuzzy", mt->fuzzy));
+            "negated", mt->negated, "fuzzy", mt->fuzzy);
+
+        if (mt->source == CC_RISK_SRC_RULE && mt->rule) {
+            const char *id = apr_hash_get(m->ids, apr_pstrcat(
+                r->pool, cc_risk_category_names[mt->category], "\t",
+                mt->rule, NULL), APR_HASH_KEY_STRING);
+
+            if (id) {
+                json_object_set_new(e, "rule_id",
+                                    json_integer(apr_atoi64(id)));
+            }
+        }
+        if (mt->source == CC_RISK_SRC_CLASSIFIER) {
+            json_object_set_new(e, "score", json_real(mt->score));
+        }
+        json_array_append_new(out->matches, e);
     }
     out->risky = json_array_size(out->categories) > 0;
     out->emergency = reply ? 0 : res.emergency;
@@ -234,13 +290,95 @@ apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
     return APR_SUCCESS;
 }
 
+/* ---- start-up: the vocabulary and the classifier ------------------------- */
+
+/* The whole file in pconf, 8-byte aligned (both images are read in place). */
+static void *read_image(apr_pool_t *p, server_rec *s, const char *what,
+                        const char *path, apr_size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    void *buf;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                       APR_OS_DEFAULT, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv == APR_SUCCESS && (fi.size <= 0 || fi.size > 256 * 1024 * 1024)) {
+        rv = APR_EINVAL;
+    }
+    if (rv == APR_SUCCESS) {
+        *len = (apr_size_t)fi.size;
+        buf = apr_palloc(p, *len + 8);      /* APR aligns to 8 */
+        rv = apr_file_read_full(f, buf, *len, NULL);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CCLOGNO(01004)
+                     "%s: cannot read %s", what, path);
+        return NULL;
+    }
+    apr_file_close(f);
+    return buf;
+}
+
+apr_status_t mc_safety_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    const char *vpath = mc_config_gets(s, MC_CONFS_RISK_VOCAB);
+    const char *mpath = mc_config_gets(s, MC_CONFS_RISK_MODEL);
+    cc_problem_t prob;
+    apr_size_t len;
+    void *img;
+
+    sf_vocab = NULL;
+    sf_model = NULL;
+    sf_vocab_terms = 0;
+    memset(&prob, 0, sizeof(prob));
+    if (vpath) {
+        cc_vocab_t *v;
+
+        if (!(img = read_image(pconf, s, "ConciergeRiskVocabulary", vpath,
+                               &len))) {
+            return APR_EGENERAL;
+        }
+        if (!(v = cc_vocab_attach(pconf, img, len, &prob))) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01005)
+                         "ConciergeRiskVocabulary %s is not usable: %s",
+                         vpath, prob.message);
+            return APR_EGENERAL;
+        }
+        sf_vocab = v;
+        sf_vocab_terms = cc_vocab_count(v);
+    }
+    if (mpath) {
+        cc_riskml_t *ml;
+
+        if (!(img = read_image(pconf, s, "ConciergeRiskModel", mpath, &len))) {
+            return APR_EGENERAL;
+        }
+        if (!(ml = cc_riskml_attach(pconf, img, len, &prob))) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01006)
+                         "ConciergeRiskModel %s is not usable: %s", mpath,
+                         prob.message);
+            return APR_EGENERAL;
+        }
+        sf_model = ml;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(01007)
+                 "risk layers: vocabulary %s (%u terms), classifier %s",
+                 sf_vocab ? "on" : "off", sf_vocab_terms,
+                 sf_model ? "on" : "off");
+    return APR_SUCCESS;
+}
+
 /* ---- statements ------------------------------------------------------- */
 
 static const mc_stmt stmts[] = {
     { "cc_safety_version", "SELECT version FROM safety_state WHERE id = 1" },
     { "cc_rules_enabled",
-      "SELECT category, lang, kind, pattern FROM risk_rules WHERE enabled "
-      "ORDER BY id" },
+      "SELECT category, lang, kind, pattern, id FROM risk_rules WHERE "
+      "enabled ORDER BY id" },
     { NULL, NULL }
 };
 MC_RESOURCE(safety, NULL, stmts);

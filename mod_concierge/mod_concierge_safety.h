@@ -19,6 +19,10 @@ typedef struct mc_screen {
 apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
                               mc_screen *out);
 json_t *mc_safety_health(void);
+/* Read and check the vocabulary and classifier files configured
+ * (ConciergeRiskVocabulary, ConciergeRiskModel); an error (logged) when a
+ * configured one cannot be used: httpd must not start. */
+apr_status_t mc_safety_post_config(apr_pool_t *pconf, server_rec *s);
 /* Load the rules now (after a change): this host uses them from now on. */
 void mc_safety_reload(request_rec *r);
 #endif
