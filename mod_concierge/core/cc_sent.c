@@ -36,9 +36,6 @@ static unsigned char cc_lower(unsigned char c)
 
 /* ---- sentence splitting ------------------------------------------------- */
 
-enum { CC_LINE_PLAIN, CC_LINE_ITEM, CC_LINE_HEAD, CC_LINE_TABLE,
-       CC_LINE_QUOTE };
-
 /* Markdown markup at a line start t[0..n) (indentation already skipped);
  * *mlen is the marker's length, the space after a list marker included. */
 static int cc_line_kind(const char *t, size_t n, size_t *mlen)
@@ -351,6 +348,12 @@ char *cc_sent_clean(apr_pool_t *p, const char *t, size_t s, size_t e,
     out[o] = '\0';
     *outlen = o;
     return out;
+}
+
+
+int cc_sent_line_kind(const char *t, size_t n, size_t *mlen)
+{
+    return cc_line_kind(t, n, mlen);
 }
 
 

@@ -74,6 +74,15 @@ apr_array_header_t *cc_sent_split(apr_pool_t *p, const char *t, size_t len,
 char *cc_sent_clean(apr_pool_t *p, const char *t, size_t s, size_t e,
                     size_t *outlen);
 
+/* The Markdown markup at a line start t[0..n) (indentation already
+ * skipped): CC_LINE_ITEM ("- ", "* ", "+ ", "1. ", "1) "), CC_LINE_HEAD
+ * ("#".."######"), CC_LINE_TABLE ("|"), CC_LINE_QUOTE (">") or
+ * CC_LINE_PLAIN; *mlen is the marker's length (a list marker's space
+ * included, 0 for plain). */
+enum { CC_LINE_PLAIN, CC_LINE_ITEM, CC_LINE_HEAD, CC_LINE_TABLE,
+       CC_LINE_QUOTE };
+int cc_sent_line_kind(const char *t, size_t n, size_t *mlen);
+
 /* Does t[0..len) hold at least one term (cc_tok, stop words included)? */
 int cc_sent_any_term(const char *t, size_t len);
 

@@ -105,18 +105,29 @@ START_TEST(test_extract_max_sentences)
 
     corpus_sources(src);
     for (max = -1; max <= 5; max++) {
-        char *a = cc_answer_extract(p, "hours", src, 3, max, used);
+        char *a = cc_answer_extract(p, "how many hours", src, 3, max, used);
         int n = count_sentences(a);
 
         ck_assert_int_ge(n, 1);
         ck_assert_int_le(n, max < 1 ? 1 : max);
     }
-    /* "hours" is in four sentences: all of them with room */
-    ck_assert_int_eq(count_sentences(cc_answer_extract(p, "hours", src, 3, 5,
-                                                       used)), 4);
+    /* "hours" as a duration ("how many") is in four sentences: all of
+     * them with room */
+    ck_assert_int_eq(count_sentences(cc_answer_extract(p, "how many hours",
+                                                       src, 3, 5, used)), 4);
     ck_assert_int_eq(used[0], 0);
     ck_assert_int_eq(used[1], 1);
     ck_assert_int_eq(used[2], 1);
+    /* "hours" alone asks for the opening hours: the sentences with times
+     * and days of the source titled "Opening hours" */
+    ck_assert_str_eq(cc_answer_extract(p, "hours", src, 3, 5, used),
+                     "Monday to Friday: 9am to 6pm, and until 8pm on "
+                     "Wednesdays and Thursdays. Saturday: 9am to 4pm. "
+                     "Sunday: closed. Dr. Patel runs the dermatology clinic "
+                     "until 7 p.m. on Thursdays.");
+    ck_assert_int_eq(used[0], 1);
+    ck_assert_int_eq(used[1], 0);
+    ck_assert_int_eq(used[2], 0);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -143,10 +154,11 @@ START_TEST(test_extract_markup_and_order)
     src[1].title = "Aftercare";
     src[1].text = md;
     src[1].len = sizeof(md) - 1;
-    /* the better-ranked source comes first; within a source, in order */
+    /* the better-ranked source comes first; within a source, in order;
+     * a table's header row is a heading, never an answer */
     a = cc_answer_extract(p, "peel", src, 2, 8, used);
     ck_assert_str_eq(a, "We sell peel kits. Keep the peeled skin moisturised. "
-                        "Day | Peel care. Quoted: call us if the peel "
+                        "Quoted: call us if the peel "
                         "blisters. Do not pick peeling skin.");
     ck_assert_int_eq(used[0], 1);
     ck_assert_int_eq(used[1], 1);
