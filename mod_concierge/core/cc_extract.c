@@ -47,7 +47,7 @@
 static const char *const cc_cue_price[] = {
     "cost", "costs", "costing", "price", "prices", "pricing", "priced",
     "fee", "fees", "charge", "charges", "charged", "expensive", "cheap",
-    "cheaper", "cheapest", "afford", "pay",
+    "cheaper", "cheapest", "afford",
     "cuanto", "cuanta", "cuantos", "cuesta", "cuestan", "precio",
     "precios", "coste", "costo", "tarifa", "tarifas",
     "combien", "prix", "cout", "coute", "coutent", "tarif", "tarifs",
@@ -305,7 +305,8 @@ typedef struct cc_cand_t {
     size_t      s, e;     /* the sentence's bytes in the source text */
     const char *text;     /* cleaned, once needed (NULL before) */
     size_t      len;
-    uint64_t    mask;     /* query terms present */
+    uint64_t    mask;     /* query terms present (with a fragment's context) */
+    uint64_t    own;      /* query terms in its own words */
     const unsigned char *terms;   /* its term hashes, 8 bytes each */
     uint32_t    nterms;
     double      qs;       /* weight of the query terms it holds */
@@ -440,6 +441,7 @@ static void cc_cands_add(apr_array_header_t *cands, const cc_qhash_t *q,
         c->s = s;
         c->e = e;
         c->mask = mask;
+        c->own = mask;
         c->terms = t;
         c->nterms = cnt;
         c->grp = -1;
@@ -881,14 +883,15 @@ static int cc_pick(cc_picks_t *pk, apr_pool_t *tmp, const cc_source_t *src,
 /* A price, hours or where question: the sentences carrying that kind of
  * fact, ranked by the weight of the question's terms they hold (a list
  * fragment's include its context's, which it is shown with), plus half
- * the weight of those only in their section title, plus 0.5 for each
- * term (up to 3) they share with their source's best sentence
- * without the fact (the bridge: "Each of forehead lines ... counts as one
+ * the weight of those only in their section title, plus, when their own
+ * words hold none, 0.5 for each term (up to 3) they share with their
+ * source's best sentence without the fact (the bridge: "Each of forehead lines ... counts as one
  * area" for "One area: £180"), with the usual 10% discount per source
  * rank.  The best one comes with its bridge when the bridge holds more of
- * the question; the others must hold (with their title) at least as
- * many of the question's terms as the best, and at least one, and score
- * 60% of it.  Nothing is
+ * the question; the others must score 60% of it and hold a term of the
+ * question, in their own words when the best one does ("Underarms: £65"
+ * does not bring the rest of its price list), else at least in their
+ * title or context ("Opening hours" brings every day's line).  Nothing is
  * taken when no such sentence relates to the question. */
 static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
                           const cc_source_t *src, int nsrc, cc_cand_t *cs,
@@ -923,7 +926,7 @@ static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
         if (!(c->fact & kind) || (c->role & CC_C_SKIP)) {
             continue;
         }
-        if (bridge[c->src] >= 0) {
+        if (bridge[c->src] >= 0 && c->own == 0) {
             k = cc_shared_terms(c, &cs[bridge[c->src]]);
             sh = 0.5 * (double)(k > 3 ? 3 : k);
         }
@@ -949,12 +952,8 @@ static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
     for (i = 0; i < m; i++) {
         int b = bridge[order[i]->src];
 
-        uint64_t cov = order[i]->mask | tmask[order[i]->src];
-
-        if (i > 0 && (cov == 0
-                      || cc_popcount64(cov)
-                         < cc_popcount64(order[0]->mask
-                                         | tmask[order[0]->src]))) {
+        if (i > 0 && ((order[i]->mask | tmask[order[i]->src]) == 0
+                      || (order[i]->own == 0 && order[0]->own != 0))) {
             continue;
         }
         if (!cc_pick(pk, tmp, src, cs, n, order[i]) || i > 0 || b < 0) {
@@ -1097,7 +1096,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
     memset(&pk, 0, sizeof(pk));
     pk.max = max_sentences;
     pk.seen = apr_hash_make(tmp);
-    if (kind && best > 0.0) {
+    if (kind) {
         cc_pick_facts(&pk, tmp, src, nsrc, cs, n, kind, tmask, wt, order);
         if (pk.n == 0) {
             for (i = 0; i < n; i++) {
@@ -1124,8 +1123,14 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
             cc_pick(&pk, tmp, src, cs, n, order[i]);
         }
     }
-    /* Nothing overlaps: the first sentence of the best source that can
-     * stand alone (candidates are in source order). */
+    /* Nothing overlaps: the first sentence of the best source that
+     * carries the asked fact, else its first that can stand alone
+     * (candidates are in source order). */
+    for (i = 0; kind && i < n && cs[i].src == cs[0].src && pk.n == 0; i++) {
+        if (cs[i].fact & kind) {
+            cc_pick(&pk, tmp, src, cs, n, &cs[i]);
+        }
+    }
     for (i = 0; i < n && pk.n == 0; i++) {
         cc_pick(&pk, tmp, src, cs, n, &cs[i]);
     }
