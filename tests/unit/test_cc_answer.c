@@ -470,6 +470,125 @@ START_TEST(test_huge_answer)
 }
 END_TEST
 
+/* The question's kind, from cue words in English, Spanish, French and
+ * German: the sentence with the asked fact wins over one holding as many
+ * of the question's terms (which plain overlap would take, being first). */
+static const struct {
+    const char *query;
+    const char *want;       /* the whole answer (max 1) */
+} kind_cases[] = {
+#define KC_LIP   "Lip filler adds volume to the lips with a soft gel."
+#define KC_PRICE "Lip filler costs \xc2\xa3" "200 for 1ml."
+#define KC_SAT   "Evening patients meet two practitioners."
+#define KC_HOURS "Evening patients are seen from 5pm to 8pm."
+#define KC_STAFF "The clinic has friendly staff in every room."
+#define KC_WHERE "The clinic is at 18 Quayside Walk, Bristol BS1 4QA."
+    { "lip filler", KC_LIP },
+    { "lip filler: how much?", KC_PRICE },
+    { "lip filler price", KC_PRICE },
+    { "lip filler fee", KC_PRICE },
+    { "lip filler \xc2\xa3", KC_PRICE },
+    { "\xc2\xbf" "Cu\xc3\xa1" "nto lip filler?", KC_PRICE },
+    { "Combien lip filler ?", KC_PRICE },
+    { "Lip filler, wie viel?", KC_PRICE },
+    { "Was kostet lip filler?", KC_PRICE },
+    { "evening patients", KC_SAT },
+    { "Evening patients: what time?", KC_HOURS },
+    { "evening patients hours", KC_HOURS },
+    { "how many evening patients hours", KC_SAT },
+    { "When are you open for evening patients?", KC_HOURS },
+    { "\xc2\xbf" "Horario evening patients?", KC_HOURS },
+    { "Evening patients : horaires ?", KC_HOURS },
+    { "Evening patients \xc3\x96" "ffnungszeiten?", KC_HOURS },
+    { "clinic", KC_STAFF },
+    { "Where is the clinic?", KC_WHERE },
+    { "clinic address", KC_WHERE },
+    { "How do I get to the clinic?", KC_WHERE },
+    { "\xc2\xbf" "D\xc3\xb3" "nde est\xc3\xa1 la clinic?", KC_WHERE },
+    { "O\xc3\xb9 est la clinic ?", KC_WHERE },
+    { "Wo ist die clinic?", KC_WHERE },
+};
+
+START_TEST(test_extract_kinds)
+{
+    static const char text[] = KC_LIP " " KC_PRICE "\n\n" KC_SAT " "
+                               KC_HOURS "\n\n" KC_STAFF " " KC_WHERE;
+    apr_pool_t *p = corpus_pool();
+    cc_source_t src[1];
+
+    memset(src, 0, sizeof(src));
+    src[0].title = "Clinic";
+    src[0].text = text;
+    src[0].len = sizeof(text) - 1;
+    ck_assert_str_eq(cc_answer_extract(p, kind_cases[_i].query, src, 1, 1,
+                                       NULL), kind_cases[_i].want);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* List items and table rows that are fragments are shown with their
+ * lead-in or section title, joined by ", " ": " "; "; a lead-in brings
+ * its whole list; a header row is never an answer. */
+START_TEST(test_extract_fragments)
+{
+    static const char areas[] =
+        "The three most common areas are:\n\n"
+        "- forehead lines\n"
+        "- frown lines between the eyebrows\n"
+        "- crow's feet at the sides of the eyes\n\n"
+        "We also treat smaller areas.";
+    static const char prices[] =
+        "- One area: \xc2\xa3" "180\n"
+        "- Two areas: \xc2\xa3" "250\n"
+        "- Monday: closed\n\n"
+        "Each of forehead lines, frown lines and crow's feet counts as one "
+        "area.";
+    static const char table[] =
+        "| Area | Price |\n"
+        "|------|-------|\n"
+        "| Upper lip | \xc2\xa3" "45 |\n"
+        "| Underarms | \xc2\xa3" "65 |";
+    apr_pool_t *p = corpus_pool();
+    cc_source_t src[2];
+    int used[2];
+
+    memset(src, 0, sizeof(src));
+    src[0].title = "Treatment areas";
+    src[0].text = areas;
+    src[1].title = "Prices";
+    src[1].text = prices;
+    /* the lead-in brings its list; the fragment alone never */
+    ck_assert_str_eq(cc_answer_extract(p, "most common areas", src, 1, 3,
+                                       used),
+                     "The three most common areas are: forehead lines; frown "
+                     "lines between the eyebrows; crow's feet at the sides "
+                     "of the eyes.");
+    ck_assert_str_eq(cc_answer_extract(p, "frown lines", src, 1, 1, used),
+                     "The three most common areas are: frown lines between "
+                     "the eyebrows.");
+    /* the price item with its title, through the sentence naming the
+     * area; a day name keeps its capital */
+    ck_assert_str_eq(cc_answer_extract(p, "How much for the forehead?",
+                                       src + 1, 1, 3, used),
+                     "Prices, one area: \xc2\xa3" "180. Each of forehead "
+                     "lines, frown lines and crow's feet counts as one "
+                     "area.");
+    ck_assert_str_eq(cc_answer_extract(p, "When are you open on Monday?",
+                                       src + 1, 1, 3, used),
+                     "Prices, Monday: closed.");
+    ck_assert_int_eq(used[0], 1);
+    /* table rows: cells joined, the header row never alone */
+    src[0].title = "Laser prices";
+    src[0].text = table;
+    ck_assert_str_eq(cc_answer_extract(p, "How much are underarms?", src, 1,
+                                       3, used),
+                     "Laser prices, underarms: \xc2\xa3" "65.");
+    ck_assert_str_eq(cc_answer_extract(p, "area", src, 1, 3, used),
+                     "Laser prices, upper lip: \xc2\xa3" "45.");
+    apr_pool_destroy(p);
+}
+END_TEST
+
 /* ---- the knowledge base, section by section ------------------------------ */
 
 /* For every section of knowledge/ (chunked as the module does), one
@@ -1313,6 +1432,9 @@ Suite *suite_answer(void)
     tcase_add_test(tc, test_extract_max_sentences);
     tcase_add_test(tc, test_extract_markup_and_order);
     tcase_add_test(tc, test_extract_duplicates_and_long);
+    tcase_add_loop_test(tc, test_extract_kinds, 0,
+                        (int)(sizeof(kind_cases) / sizeof(kind_cases[0])));
+    tcase_add_test(tc, test_extract_fragments);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("knowledge");
