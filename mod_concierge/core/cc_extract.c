@@ -27,11 +27,6 @@
 #define CC_EXTRACT_MAX   16            /* cap on max_sentences */
 #define CC_ELLIPSIS      "\xe2\x80\xa6"
 
-/* Question kinds, and the facts a sentence carries (the same bits). */
-#define CC_Q_PRICE       0x1u          /* a currency amount, "free" */
-#define CC_Q_HOURS       0x2u          /* a time of day, a day name */
-#define CC_Q_WHERE       0x4u          /* a street, postcode, place word */
-
 /* What a candidate sentence is in its text. */
 #define CC_C_ITEM        0x1u          /* starts a list item / table row */
 #define CC_C_BARE        0x2u          /* ... and has no end punctuation */
@@ -40,48 +35,7 @@
 #define CC_C_ROW         0x10u         /* a table row */
 #define CC_C_LIST        0x20u         /* inside a list (item or not) */
 
-/* ---- the question's kind ------------------------------------------------ */
-
-/* Cue words, folded as cc_tok folds them (lower case, accents removed),
- * not stemmed.  English, Spanish, French, German. */
-static const char *const cc_cue_price[] = {
-    "cost", "costs", "costing", "price", "prices", "pricing", "priced",
-    "fee", "fees", "charge", "charges", "charged", "expensive", "cheap",
-    "cheaper", "cheapest", "afford",
-    "cuanto", "cuanta", "cuantos", "cuesta", "cuestan", "precio",
-    "precios", "coste", "costo", "tarifa", "tarifas",
-    "combien", "prix", "cout", "coute", "coutent", "tarif", "tarifs",
-    "kostet", "kosten", "preis", "preise", "gebuhr", "gebuhren", "wieviel",
-    NULL
-};
-static const char *const cc_cue_hours[] = {
-    "open", "opening", "opens", "close", "closed", "closing", "closes",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-    "sunday", "weekend", "weekends", "weekday", "weekdays",
-    "horario", "horarios", "abierto", "abiertos", "abren", "abre",
-    "cierran", "cierra", "lunes", "martes", "miercoles", "jueves",
-    "viernes", "sabado", "sabados", "domingo", "domingos",
-    "horaire", "horaires", "ouvert", "ouverte", "ouverts", "ouvre",
-    "ouvrez", "ferme", "fermez", "lundi", "mardi", "mercredi", "jeudi",
-    "vendredi", "samedi", "dimanche",
-    "offnungszeiten", "geoffnet", "offen", "offnet", "montag", "dienstag",
-    "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "uhrzeit",
-    NULL
-};
-/* durations when asked "how long" / "how many" */
-static const char *const cc_cue_hours_weak[] = {
-    "hours", "hour", "hora", "horas", "heure", "heures", "uhr", "time",
-    "times", NULL
-};
-static const char *const cc_cue_where[] = {
-    "where", "address", "directions", "direction", "parking", "park",
-    "postcode", "located", "location", "find",
-    "donde", "direccion", "aparcar", "aparcamiento", "llegar",
-    "ubicacion", "ubicados",
-    "ou", "adresse", "garer", "stationnement", "situe", "situee",
-    "wo", "parken", "parkplatz", "anfahrt", "liegt",
-    NULL
-};
+/* ---- small helpers ------------------------------------------------------ */
 
 static int cc_in_list(const char *const *l, const char *w, size_t n)
 {
@@ -93,92 +47,6 @@ static int cc_in_list(const char *const *l, const char *w, size_t n)
     return 0;
 }
 
-static int cc_is(const char *w, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(lit, w, n) == 0;
-}
-
-typedef struct cc_qkind_t {
-    unsigned kind;
-    int      how;         /* the previous term was "how" ("what", "wie") */
-    int      what;
-    int      wie;
-    int      que;
-    int      howq;        /* "how" seen */
-    int      duration;    /* "how long", "how many" */
-    int      weak;        /* "hours", "time", ... seen */
-} cc_qkind_t;
-
-static int cc_qkind_cb(void *baton, const char *w, size_t n, uint32_t pos,
-                       size_t start, size_t end)
-{
-    cc_qkind_t *k = baton;
-
-    if ((k->how && (cc_is(w, n, "long") || cc_is(w, n, "many")))
-        || cc_is(w, n, "cuantas") || cc_is(w, n, "lange")) {
-        k->duration = 1;
-    }
-    if ((k->how && cc_is(w, n, "much")) || (k->wie && cc_is(w, n, "viel"))
-        || cc_in_list(cc_cue_price, w, n)) {
-        k->kind |= CC_Q_PRICE;
-    }
-    if (((k->what || k->que) && (cc_is(w, n, "time") || cc_is(w, n, "hora")))
-        || cc_in_list(cc_cue_hours, w, n)) {
-        k->kind |= CC_Q_HOURS;
-    }
-    if (cc_in_list(cc_cue_hours_weak, w, n)) {
-        k->weak = 1;
-    }
-    if ((k->howq && (cc_is(w, n, "get") || cc_is(w, n, "reach")))
-        || cc_in_list(cc_cue_where, w, n)) {
-        k->kind |= CC_Q_WHERE;
-    }
-    k->how = cc_is(w, n, "how");
-    k->howq |= k->how;
-    k->what = cc_is(w, n, "what") || cc_is(w, n, "which");
-    k->wie = cc_is(w, n, "wie");
-    k->que = cc_is(w, n, "que") || cc_is(w, n, "quelle");
-    return 0;
-}
-
-/* The kinds of fact the query asks for (CC_Q_*), 0 for any other
- * question. */
-static unsigned cc_query_kind(const char *q, size_t n)
-{
-    cc_qkind_t k;
-    size_t i;
-
-    memset(&k, 0, sizeof(k));
-    cc_tok_each(q, n, 0, cc_qkind_cb, &k);
-    if (k.weak && !k.duration) {
-        k.kind |= CC_Q_HOURS;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)q[i];
-
-        if ((c == 0xc2 && i + 1 < n && (unsigned char)q[i + 1] == 0xa3)
-            || (c == 0xe2 && i + 2 < n && (unsigned char)q[i + 1] == 0x82
-                && (unsigned char)q[i + 2] == 0xac)
-            || c == '$') {
-            k.kind |= CC_Q_PRICE;
-        }
-    }
-    return k.kind;
-}
-
-/* ---- the facts a sentence carries ---------------------------------------- */
-
-static const char *const cc_fact_days[] = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-    "sunday", "weekend", "weekday", NULL
-};
-static const char *const cc_fact_place[] = {
-    "street", "road", "lane", "avenue", "square", "bridge", "walk",
-    "floor", "entrance", "station", "park", "quay", "quayside",
-    "harbourside", "metres", "kilometre", "address", "postcode", "bus",
-    "train", "ferry", "taxi", NULL
-};
-
 static int cc_alpha(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -187,114 +55,6 @@ static int cc_alpha(unsigned char c)
 static int cc_upper(unsigned char c)
 {
     return c >= 'A' && c <= 'Z';
-}
-
-/* A UK postcode at t[i..e): "BS1 4QA", "EC1A 1BB". */
-static int cc_postcode(const char *t, size_t i, size_t e)
-{
-    size_t k = i;
-
-    while (k < e && k < i + 2 && cc_upper((unsigned char)t[k])) {
-        k++;
-    }
-    if (k == i || k >= e || !cc_is_digit((unsigned char)t[k])) {
-        return 0;
-    }
-    k++;
-    if (k < e && (cc_is_digit((unsigned char)t[k])
-                  || cc_upper((unsigned char)t[k]))) {
-        k++;
-    }
-    return k + 3 < e && t[k] == ' '
-           && cc_is_digit((unsigned char)t[k + 1])
-           && cc_upper((unsigned char)t[k + 2])
-           && cc_upper((unsigned char)t[k + 3])
-           && (k + 4 >= e || !cc_alpha((unsigned char)t[k + 4]));
-}
-
-/* The facts (CC_Q_*) in t[s..e): currency amounts and "free"; times of
- * day ("9am", "5:30pm", "7 p.m.") and day names; postcodes and place
- * words. */
-static unsigned cc_facts(const char *t, size_t s, size_t e)
-{
-    unsigned f = 0;
-    size_t i = s;
-
-    while (i < e) {
-        unsigned char c = (unsigned char)t[i];
-        int wstart = i == s || !(cc_alpha((unsigned char)t[i - 1])
-                                 || cc_is_digit((unsigned char)t[i - 1]));
-
-        if (c == 0xc2 && i + 1 < e && (unsigned char)t[i + 1] == 0xa3) {
-            f |= CC_Q_PRICE;
-            i += 2;
-            continue;
-        }
-        if (c == 0xe2 && i + 2 < e && (unsigned char)t[i + 1] == 0x82
-            && (unsigned char)t[i + 2] == 0xac) {
-            f |= CC_Q_PRICE;
-            i += 3;
-            continue;
-        }
-        if (c == '$' && i + 1 < e && cc_is_digit((unsigned char)t[i + 1])) {
-            f |= CC_Q_PRICE;
-        }
-        if (wstart && cc_is_digit(c)) {
-            size_t k = i;
-
-            while (k < e && cc_is_digit((unsigned char)t[k])) {
-                k++;
-            }
-            if (k + 2 < e && (t[k] == ':' || t[k] == '.')
-                && cc_is_digit((unsigned char)t[k + 1])
-                && cc_is_digit((unsigned char)t[k + 2])) {
-                k += 3;
-            }
-            if (k < e && t[k] == ' ') {
-                k++;
-            }
-            if (k + 1 < e && (t[k] == 'a' || t[k] == 'p')
-                && (t[k + 1] == 'm' || (t[k + 1] == '.' && k + 2 < e
-                                        && t[k + 2] == 'm'))
-                && (k + 2 >= e || !cc_alpha((unsigned char)t[k + 2])
-                    || t[k + 1] == '.')) {
-                f |= CC_Q_HOURS;
-            }
-            i = k > i ? k : i + 1;
-            continue;
-        }
-        if (wstart && cc_alpha(c)) {
-            char w[16];
-            size_t k = i, n = 0;
-
-            if (cc_upper(c) && cc_postcode(t, i, e)) {
-                f |= CC_Q_WHERE;
-            }
-            while (k < e && cc_alpha((unsigned char)t[k])) {
-                if (n < sizeof(w)) {
-                    w[n++] = (char)((unsigned char)t[k] | 0x20);
-                }
-                k++;
-            }
-            if (k - i <= sizeof(w)) {
-                size_t m = n > 1 && w[n - 1] == 's' ? n - 1 : n;
-
-                if (cc_in_list(cc_fact_days, w, m)) {
-                    f |= CC_Q_HOURS;
-                }
-                else if (cc_in_list(cc_fact_place, w, m)) {
-                    f |= CC_Q_WHERE;
-                }
-                else if (cc_is(w, n, "free")) {
-                    f |= CC_Q_PRICE;
-                }
-            }
-            i = k;
-            continue;
-        }
-        i++;
-    }
-    return f;
 }
 
 /* ---- candidates ---------------------------------------------------------- */
@@ -312,7 +72,7 @@ typedef struct cc_cand_t {
     double      qs;       /* weight of the query terms it holds */
     double      score;
     unsigned    role;     /* CC_C_* */
-    unsigned    fact;     /* CC_Q_* facts it carries (typed questions) */
+    unsigned    fact;     /* CC_FACT_* facts it carries (typed questions) */
     int         grp;      /* its list: index of the list's first member */
     int         lead;     /* a list member's lead-in candidate, or -1 */
     int         sel;      /* a list member picked for the answer */
@@ -909,7 +669,7 @@ static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
         cc_cand_t *c = &cs[i];
         int *b = &bridge[c->src];
 
-        c->fact = cc_facts(src[c->src].text, c->s, c->e);
+        c->fact = cc_sent_facts(src[c->src].text, c->s, c->e);
         if (!(c->fact & kind) && c->qs > 0.0
             && !(c->role & (CC_C_SKIP | CC_C_LEAD))
             && (*b < 0 || c->qs > cs[*b].qs)) {
@@ -1007,7 +767,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
     memset(&qh, 0, sizeof(qh));
     if (query) {
         cc_tok_each(query, strlen(query), CC_TOKF, cc_qhash_cb, &qh);
-        kind = cc_query_kind(query, strlen(query));
+        kind = cc_sent_asks(query, strlen(query));
     }
 
     /* Every sentence of every source is a candidate, read from the

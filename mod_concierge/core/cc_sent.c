@@ -595,3 +595,274 @@ int cc_sent_check(const void *blob, size_t blen, size_t text_len)
     }
     return used == nterms ? 0 : -1;
 }
+
+
+/* ---- kinds of fact: asked by a question, carried by a sentence ---------- */
+
+/* Cue words, folded as cc_tok folds them (lower case, accents removed),
+ * not stemmed.  English, Spanish, French, German. */
+static const char *const cc_cue_price[] = {
+    "cost", "costs", "costing", "price", "prices", "pricing", "priced",
+    "fee", "fees", "charge", "charges", "charged", "expensive", "cheap",
+    "cheaper", "cheapest", "afford",
+    "cuanto", "cuanta", "cuantos", "cuesta", "cuestan", "precio",
+    "precios", "coste", "costo", "tarifa", "tarifas",
+    "combien", "prix", "cout", "coute", "coutent", "tarif", "tarifs",
+    "kostet", "kosten", "preis", "preise", "gebuhr", "gebuhren", "wieviel",
+    NULL
+};
+static const char *const cc_cue_hours[] = {
+    "open", "opening", "opens", "close", "closed", "closing", "closes",
+    "horario", "horarios", "abierto", "abiertos", "abren", "abre",
+    "cierran", "cierra",
+    "horaire", "horaires", "ouvert", "ouverte", "ouverts", "ouvre",
+    "ouvrez", "ferme", "fermez",
+    "offnungszeiten", "geoffnet", "offen", "offnet", "uhrzeit",
+    NULL
+};
+/* day names: a cue in a short question ("Saturday?", "open Saturdays",
+ * "Saturday appointments?"), not among other words ("make-up on
+ * Thursday") */
+static const char *const cc_cue_days[] = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays",
+    "saturdays", "sundays", "weekend", "weekends",
+    "lunes", "martes", "miercoles", "jueves", "viernes", "sabado",
+    "sabados", "domingo", "domingos",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+    "sonntag", "wochenende",
+    NULL
+};
+/* durations when asked "how long" / "how many" */
+static const char *const cc_cue_hours_weak[] = {
+    "hours", "hour", "hora", "horas", "heure", "heures", "uhr", "time",
+    "times", NULL
+};
+static const char *const cc_cue_where[] = {
+    "where", "address", "directions", "direction", "parking", "park",
+    "postcode", "located", "location", "find",
+    "donde", "direccion", "aparcar", "aparcamiento", "llegar",
+    "ubicacion", "ubicados",
+    "ou", "adresse", "garer", "stationnement", "situe", "situee",
+    "wo", "parken", "parkplatz", "anfahrt", "liegt",
+    NULL
+};
+
+static int cc_in_list(const char *const *l, const char *w, size_t n)
+{
+    for (; *l; l++) {
+        if (strlen(*l) == n && memcmp(*l, w, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int cc_is(const char *w, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(lit, w, n) == 0;
+}
+
+typedef struct cc_qkind_t {
+    unsigned kind;
+    int      how;         /* the previous term was "how" ("what", "wie") */
+    int      what;
+    int      wie;
+    int      que;
+    int      howq;        /* "how" seen */
+    int      duration;    /* "how long", "how many" */
+    int      weak;        /* "hours", "time", ... seen */
+    int      day;         /* a day name seen */
+    int      other;       /* content words that are no cue */
+} cc_qkind_t;
+
+static int cc_qkind_cb(void *baton, const char *w, size_t n, uint32_t pos,
+                       size_t start, size_t end)
+{
+    cc_qkind_t *k = baton;
+
+    if ((k->how && (cc_is(w, n, "long") || cc_is(w, n, "many")))
+        || cc_is(w, n, "cuantas") || cc_is(w, n, "lange")) {
+        k->duration = 1;
+    }
+    if ((k->how && cc_is(w, n, "much")) || (k->wie && cc_is(w, n, "viel"))
+        || cc_in_list(cc_cue_price, w, n)) {
+        k->kind |= CC_FACT_PRICE;
+    }
+    if (((k->what || k->que) && (cc_is(w, n, "time") || cc_is(w, n, "hora")))
+        || cc_in_list(cc_cue_hours, w, n)) {
+        k->kind |= CC_FACT_HOURS;
+    }
+    if (cc_in_list(cc_cue_hours_weak, w, n)) {
+        k->weak = 1;
+    }
+    if ((k->howq && (cc_is(w, n, "get") || cc_is(w, n, "reach")))
+        || cc_in_list(cc_cue_where, w, n)) {
+        k->kind |= CC_FACT_WHERE;
+    }
+    if (cc_in_list(cc_cue_days, w, n)) {
+        k->day = 1;
+    }
+    else if (!cc_tok_stopword(w, n) && !cc_in_list(cc_cue_price, w, n)
+             && !cc_in_list(cc_cue_hours, w, n)
+             && !cc_in_list(cc_cue_hours_weak, w, n)
+             && !cc_in_list(cc_cue_where, w, n)) {
+        k->other++;
+    }
+    k->how = cc_is(w, n, "how");
+    k->howq |= k->how;
+    k->what = cc_is(w, n, "what") || cc_is(w, n, "which");
+    k->wie = cc_is(w, n, "wie");
+    k->que = cc_is(w, n, "que") || cc_is(w, n, "quelle");
+    return 0;
+}
+
+unsigned cc_sent_asks(const char *q, size_t n)
+{
+    cc_qkind_t k;
+    size_t i;
+
+    memset(&k, 0, sizeof(k));
+    cc_tok_each(q, n, 0, cc_qkind_cb, &k);
+    if ((k.weak && !k.duration) || (k.day && k.other <= 1)) {
+        k.kind |= CC_FACT_HOURS;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)q[i];
+
+        if ((c == 0xc2 && i + 1 < n && (unsigned char)q[i + 1] == 0xa3)
+            || (c == 0xe2 && i + 2 < n && (unsigned char)q[i + 1] == 0x82
+                && (unsigned char)q[i + 2] == 0xac)
+            || c == '$') {
+            k.kind |= CC_FACT_PRICE;
+        }
+    }
+    return k.kind;
+}
+
+static const char *const cc_fact_days[] = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "weekend", "weekday", NULL
+};
+static const char *const cc_fact_place[] = {
+    "street", "road", "lane", "avenue", "square", "bridge", "walk",
+    "floor", "entrance", "station", "park", "quay", "quayside",
+    "harbourside", "metres", "kilometre", "address", "postcode", "bus",
+    "train", "ferry", "taxi", NULL
+};
+
+static int cc_f_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int cc_f_upper(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+/* A UK postcode at t[i..e): "BS1 4QA", "EC1A 1BB". */
+static int cc_postcode(const char *t, size_t i, size_t e)
+{
+    size_t k = i;
+
+    while (k < e && k < i + 2 && cc_f_upper((unsigned char)t[k])) {
+        k++;
+    }
+    if (k == i || k >= e || !cc_is_digit((unsigned char)t[k])) {
+        return 0;
+    }
+    k++;
+    if (k < e && (cc_is_digit((unsigned char)t[k])
+                  || cc_f_upper((unsigned char)t[k]))) {
+        k++;
+    }
+    return k + 3 < e && t[k] == ' '
+           && cc_is_digit((unsigned char)t[k + 1])
+           && cc_f_upper((unsigned char)t[k + 2])
+           && cc_f_upper((unsigned char)t[k + 3])
+           && (k + 4 >= e || !cc_f_alpha((unsigned char)t[k + 4]));
+}
+
+unsigned cc_sent_facts(const char *t, size_t s, size_t e)
+{
+    unsigned f = 0;
+    size_t i = s;
+
+    while (i < e) {
+        unsigned char c = (unsigned char)t[i];
+        int wstart = i == s || !(cc_f_alpha((unsigned char)t[i - 1])
+                                 || cc_is_digit((unsigned char)t[i - 1]));
+
+        if (c == 0xc2 && i + 1 < e && (unsigned char)t[i + 1] == 0xa3) {
+            f |= CC_FACT_PRICE;
+            i += 2;
+            continue;
+        }
+        if (c == 0xe2 && i + 2 < e && (unsigned char)t[i + 1] == 0x82
+            && (unsigned char)t[i + 2] == 0xac) {
+            f |= CC_FACT_PRICE;
+            i += 3;
+            continue;
+        }
+        if (c == '$' && i + 1 < e && cc_is_digit((unsigned char)t[i + 1])) {
+            f |= CC_FACT_PRICE;
+        }
+        if (wstart && cc_is_digit(c)) {
+            size_t k = i;
+
+            while (k < e && cc_is_digit((unsigned char)t[k])) {
+                k++;
+            }
+            if (k + 2 < e && (t[k] == ':' || t[k] == '.')
+                && cc_is_digit((unsigned char)t[k + 1])
+                && cc_is_digit((unsigned char)t[k + 2])) {
+                k += 3;
+            }
+            if (k < e && t[k] == ' ') {
+                k++;
+            }
+            if (k + 1 < e && (t[k] == 'a' || t[k] == 'p')
+                && (t[k + 1] == 'm' || (t[k + 1] == '.' && k + 2 < e
+                                        && t[k + 2] == 'm'))
+                && (k + 2 >= e || !cc_f_alpha((unsigned char)t[k + 2])
+                    || t[k + 1] == '.')) {
+                f |= CC_FACT_HOURS;
+            }
+            i = k > i ? k : i + 1;
+            continue;
+        }
+        if (wstart && cc_f_alpha(c)) {
+            char w[16];
+            size_t k = i, n = 0;
+
+            if (cc_f_upper(c) && cc_postcode(t, i, e)) {
+                f |= CC_FACT_WHERE;
+            }
+            while (k < e && cc_f_alpha((unsigned char)t[k])) {
+                if (n < sizeof(w)) {
+                    w[n++] = (char)((unsigned char)t[k] | 0x20);
+                }
+                k++;
+            }
+            if (k - i <= sizeof(w)) {
+                size_t m = n > 1 && w[n - 1] == 's' ? n - 1 : n;
+
+                if (cc_in_list(cc_fact_days, w, m)) {
+                    f |= CC_FACT_HOURS;
+                }
+                else if (cc_in_list(cc_fact_place, w, m)) {
+                    f |= CC_FACT_WHERE;
+                }
+                else if (cc_is(w, n, "free")) {
+                    f |= CC_FACT_PRICE;
+                }
+            }
+            i = k;
+            continue;
+        }
+        i++;
+    }
+    return f;
+}

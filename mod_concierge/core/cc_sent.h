@@ -86,6 +86,31 @@ int cc_sent_line_kind(const char *t, size_t n, size_t *mlen);
 /* Does t[0..len) hold at least one term (cc_tok, stop words included)? */
 int cc_sent_any_term(const char *t, size_t len);
 
+/* Kinds of fact, as bits: what a question asks for and what a sentence
+ * carries. */
+#define CC_FACT_PRICE    0x1u   /* a currency amount ("£50", "€40", "$9"),
+                                   "free" */
+#define CC_FACT_HOURS    0x2u   /* a time of day ("9am", "5:30pm", "7 p.m.")
+                                   or a day name ("Saturdays", "weekend") */
+#define CC_FACT_WHERE    0x4u   /* a UK postcode or a place word ("street",
+                                   "walk", "bridge", "floor", "entrance",
+                                   "station", "park", "bus", ...) */
+
+/* The kinds of fact the question q[0..n) asks for, from cue words in
+ * English, Spanish, French and German (folded as cc_tok folds them):
+ * a price ("how much", "cost", "price", "fee", "£", "cuánto", "cuesta",
+ * "combien", "prix", "wie viel", "kostet", ...), opening hours ("open",
+ * "closed", "what time", "hours" but not after "how long" / "how many",
+ * "horario", "horaires", "Öffnungszeiten", ...; a day name when at most
+ * one other content word comes with it: "Saturday?", "Saturday
+ * appointments?", but "SPF make-up Thursday" asks about make-up), a place
+ * ("where", "address", "how do I get", "parking", "dónde", "où",
+ * "adresse", "wo", ...).  0 for any other question. */
+unsigned cc_sent_asks(const char *q, size_t n);
+
+/* The kinds of fact t[s..e) carries (CC_FACT_*). */
+unsigned cc_sent_facts(const char *t, size_t s, size_t e);
+
 /* Does c end a sentence ('.', '!' or '?')? */
 static inline int cc_sent_is_end(unsigned char c)
 {

@@ -500,6 +500,10 @@ static const struct {
     { "\xc2\xbf" "Horario evening patients?", KC_HOURS },
     { "Evening patients : horaires ?", KC_HOURS },
     { "Evening patients \xc3\x96" "ffnungszeiten?", KC_HOURS },
+    /* a day name asks for hours in a short question only */
+    { "Saturday evening?", KC_HOURS },
+    { "evening patients on Saturday", KC_SAT },
+    { "S\xc3\xa1" "bado evening?", KC_HOURS },
     { "clinic", KC_STAFF },
     { "Where is the clinic?", KC_WHERE },
     { "clinic address", KC_WHERE },
