@@ -39,8 +39,11 @@
 
 static int cc_in_list(const char *const *l, const char *w, size_t n)
 {
+    if (n == 0) {
+        return 0;
+    }
     for (; *l; l++) {
-        if (strlen(*l) == n && memcmp(*l, w, n) == 0) {
+        if ((*l)[0] == w[0] && strncmp(*l, w, n) == 0 && (*l)[n] == '\0') {
             return 1;
         }
     }
@@ -72,7 +75,7 @@ typedef struct cc_cand_t {
     double      qs;       /* weight of the query terms it holds */
     double      score;
     unsigned    role;     /* CC_C_* */
-    unsigned    fact;     /* CC_FACT_* facts it carries (typed questions) */
+    unsigned    fact;     /* CC_FACT_* facts it carries (its table's flags) */
     int         grp;      /* its list: index of the list's first member */
     int         lead;     /* a list member's lead-in candidate, or -1 */
     int         sel;      /* a list member picked for the answer */
@@ -153,6 +156,20 @@ static int cc_tmask_cb(void *baton, const char *term, size_t len,
     return 0;
 }
 
+/* The query terms in a section title (0 without title or query). */
+static uint64_t cc_title_mask(const cc_qhash_t *q, const char *title)
+{
+    cc_tmask_t tm;
+
+    if (!q->n || !title || !*title) {
+        return 0;
+    }
+    tm.q = q;
+    tm.mask = 0;
+    cc_tok_each(title, strlen(title), CC_TOKF, cc_tmask_cb, &tm);
+    return tm.mask;
+}
+
 /* Every sentence of source i that has a term, with the query terms it
  * holds, from its sentence table b[0..blen) (text of tlen bytes).  Each
  * field is read once and checked before use, so even a table that fails
@@ -204,6 +221,8 @@ static void cc_cands_add(apr_array_header_t *cands, const cc_qhash_t *q,
         c->own = mask;
         c->terms = t;
         c->nterms = cnt;
+        c->fact = (fl >> CC_SENT_FACT_SHIFT)
+                  & (CC_FACT_PRICE | CC_FACT_HOURS | CC_FACT_WHERE);
         c->grp = -1;
         c->lead = -1;
     }
@@ -292,12 +311,13 @@ static int cc_table_header(const char *t, size_t tlen, size_t e)
 /* The list structure of one source's candidates cands[from..]: list
  * items, those without end punctuation (fragments, rendered with their
  * context), the lead-in sentence ending in ':' before a list, table
- * header rows.  A list is a run of item lines without an empty line. */
-static void cc_cands_shape(apr_array_header_t *cands, int from,
-                           const char *t, size_t tlen)
+ * header rows.  A list is a run of item lines without an empty line.
+ * Returns 1 when the source has a fragment. */
+static int cc_cands_shape(apr_array_header_t *cands, int from,
+                          const char *t, size_t tlen)
 {
     cc_cand_t *cs = (cc_cand_t *)cands->elts;
-    int j;
+    int j, bare = 0;
 
     for (j = from; j < cands->nelts; j++) {
         cc_cand_t *c = &cs[j];
@@ -321,6 +341,7 @@ static void cc_cands_shape(apr_array_header_t *cands, int from,
                 c->role |= CC_C_BARE;
             }
         }
+        bare |= (c->role & CC_C_BARE) != 0;
         if (p && (p->role & CC_C_LIST) && cc_gap(t, p->e, c->s, &blank)
             && !blank) {
             c->grp = p->grp;
@@ -335,6 +356,7 @@ static void cc_cands_shape(apr_array_header_t *cands, int from,
             p->grp = j;
         }
     }
+    return bare;
 }
 
 /* Are all the members of list g fragments (so that its lead-in can stand
@@ -669,7 +691,6 @@ static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
         cc_cand_t *c = &cs[i];
         int *b = &bridge[c->src];
 
-        c->fact = cc_sent_facts(src[c->src].text, c->s, c->e);
         if (!(c->fact & kind) && c->qs > 0.0
             && !(c->role & (CC_C_SKIP | CC_C_LEAD))
             && (*b < 0 || c->qs > cs[*b].qs)) {
@@ -791,15 +812,8 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
             }
         }
         cc_cands_add(cands, &qh, i, b, blen, len);
-        cc_cands_shape(cands, from, src[i].text, len);
-        if (qh.n && src[i].title) {
-            cc_tmask_t tm;
-
-            tm.q = &qh;
-            tm.mask = 0;
-            cc_tok_each(src[i].title, strlen(src[i].title), CC_TOKF,
-                        cc_tmask_cb, &tm);
-            tmask[i] = tm.mask;
+        if (cc_cands_shape(cands, from, src[i].text, len) || kind) {
+            tmask[i] = cc_title_mask(&qh, src[i].title);
         }
     }
     n = cands->nelts;

@@ -33,15 +33,21 @@
  *                            ascending
  *
  * Sentences are in text order and do not overlap; flags are
- * CC_SENT_HEADING (a Markdown heading: never extracted, no terms) and
+ * CC_SENT_HEADING (a Markdown heading: never extracted, no terms),
  * CC_SENT_ANY (the cleaned sentence has at least one term, stop words
- * included; a sentence without it has no terms).  The table of a text is a
- * pure function of its bytes. */
+ * included; a sentence without it has no terms and no fact) and the kinds
+ * of fact the sentence carries, cc_sent_facts of its bytes shifted by
+ * CC_SENT_FACT_SHIFT (CC_SENT_PRICE, CC_SENT_HOURS, CC_SENT_WHERE).  The
+ * table of a text is a pure function of its bytes. */
 #define CC_SENTS_MAGIC   0x54534343u   /* "CCST" */
 #define CC_SENTS_HDR     16            /* magic, nsent, nterms, text_len */
 #define CC_SENTS_REC     16            /* start, end, nterms, flags */
 #define CC_SENT_HEADING  0x1u
 #define CC_SENT_ANY      0x2u
+#define CC_SENT_FACT_SHIFT 2
+#define CC_SENT_PRICE    0x4u          /* CC_FACT_PRICE << 2 */
+#define CC_SENT_HOURS    0x8u          /* CC_FACT_HOURS << 2 */
+#define CC_SENT_WHERE    0x10u         /* CC_FACT_WHERE << 2 */
 
 /* The sentence table of text[0..len) into p.  APR_EINVAL when len does not
  * fit in 32 bits, APR_ENOMEM when out of memory (*blob NULL, *blen 0). */
