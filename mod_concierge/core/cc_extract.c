@@ -262,20 +262,29 @@ static int cc_closed(const char *t, size_t s, size_t e)
     return e > s && cc_sent_is_end((unsigned char)t[e - 1]);
 }
 
-/* The Markdown kind of the line holding byte s of t[0..tlen)
- * (CC_LINE_*), and whether s is where that line's markup starts. */
-static int cc_line_of(const char *t, size_t tlen, size_t s, int *at_start)
+/* The Markdown kind (CC_LINE_*) of the line holding byte s of t[0..tlen),
+ * looking back no further than floor (the previous sentence's start):
+ * when that line started before floor, *kind is left as it is (the kind
+ * of the previous sentence's line).  *at_start: s is where the line's
+ * markup starts.  Over a text's sentences in order, every byte is looked
+ * at once. */
+static void cc_line_of(const char *t, size_t tlen, size_t s, size_t floor,
+                       int *kind, int *at_start)
 {
     size_t ls = s, mlen;
 
-    while (ls > 0 && t[ls - 1] != '\n') {
+    while (ls > floor && t[ls - 1] != '\n') {
         ls--;
+    }
+    if (ls == floor && floor > 0 && t[floor - 1] != '\n') {
+        *at_start = 0;
+        return;
     }
     while (ls < s && (t[ls] == ' ' || t[ls] == '\t')) {
         ls++;
     }
     *at_start = ls == s;
-    return cc_sent_line_kind(t + ls, tlen - ls, &mlen);
+    *kind = cc_sent_line_kind(t + ls, tlen - ls, &mlen);
 }
 
 /* Is the line after the table row ending at t[e] a header separator
@@ -317,13 +326,14 @@ static int cc_cands_shape(apr_array_header_t *cands, int from,
                           const char *t, size_t tlen)
 {
     cc_cand_t *cs = (cc_cand_t *)cands->elts;
-    int j, bare = 0;
+    int j, bare = 0, kind = CC_LINE_PLAIN;
 
     for (j = from; j < cands->nelts; j++) {
         cc_cand_t *c = &cs[j];
         cc_cand_t *p = j > from ? &cs[j - 1] : NULL;
         int at, blank;
-        int kind = cc_line_of(t, tlen, c->s, &at);
+
+        cc_line_of(t, tlen, c->s, p ? p->s : 0, &kind, &at);
 
         if (kind != CC_LINE_ITEM && kind != CC_LINE_TABLE) {
             continue;
@@ -700,7 +710,7 @@ static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
     for (i = 0; i < n; i++) {
         cc_cand_t *c = &cs[i];
         double sh = 0.0;
-
+        uint64_t tb;
         int k;
 
         c->score = 0.0;
@@ -711,8 +721,8 @@ static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
             k = cc_shared_terms(c, &cs[bridge[c->src]]);
             sh = 0.5 * (double)(k > 3 ? 3 : k);
         }
-        for (k = 0; k < CC_QTERMS_MAX; k++) {
-            if ((tmask[c->src] & ~c->mask) & ((uint64_t)1 << k)) {
+        for (tb = tmask[c->src] & ~c->mask, k = 0; tb; tb >>= 1, k++) {
+            if (tb & 1u) {
                 sh += 0.5 * wt[k];
             }
         }
@@ -800,7 +810,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
         size_t len = cc_source_len(&src[i]);
         const void *b = src[i].sents;
         size_t blen = src[i].sents_len;
-        int from = cands->nelts;
+        int from = cands->nelts, need, k;
 
         if (len == 0) {
             continue;
@@ -812,7 +822,13 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
             }
         }
         cc_cands_add(cands, &qh, i, b, blen, len);
-        if (cc_cands_shape(cands, from, src[i].text, len) || kind) {
+        /* The title's query terms count for fragments (shown with it)
+         * and for the sentences with the asked fact. */
+        need = cc_cands_shape(cands, from, src[i].text, len);
+        for (k = from; kind && !need && k < cands->nelts; k++) {
+            need = (APR_ARRAY_IDX(cands, k, cc_cand_t).fact & kind) != 0;
+        }
+        if (need) {
             tmask[i] = cc_title_mask(&qh, src[i].title);
         }
     }
