@@ -59,8 +59,8 @@ static inline size_t cc_source_len(const cc_source_t *s)
  * forehead lines, ... counts as one area, ...").  Any other question, or
  * one no such sentence relates to, keeps the overlap ranking: at least 60%
  * of the best score and more than half as many query terms.  With no
- * overlap at all: the first sentence of the best source (that carries the
- * asked fact, if any).
+ * overlap at all: the first sentence carrying the asked fact (in the best
+ * source that has one), else the first sentence of the best source.
  *
  * Whole sentences.  Markdown headings and table header rows are never
  * answers; line markup ("- ", "* ", "1. ", "#", "|", ">") is removed.  A

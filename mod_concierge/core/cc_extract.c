@@ -913,10 +913,10 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
             cc_pick(&pk, tmp, src, cs, n, order[i]);
         }
     }
-    /* Nothing overlaps: the first sentence of the best source that
-     * carries the asked fact, else its first that can stand alone
-     * (candidates are in source order). */
-    for (i = 0; kind && i < n && cs[i].src == cs[0].src && pk.n == 0; i++) {
+    /* Nothing overlaps: the first sentence carrying the asked fact (in
+     * the best source that has one), else the first sentence of the best
+     * source that can stand alone (candidates are in source order). */
+    for (i = 0; kind && i < n && pk.n == 0; i++) {
         if (cs[i].fact & kind) {
             cc_pick(&pk, tmp, src, cs, n, &cs[i]);
         }

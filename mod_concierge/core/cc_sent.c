@@ -809,7 +809,7 @@ unsigned cc_sent_asks(const char *q, size_t n)
 /* Words that carry a fact in a sentence (a final 's' is also tried:
  * "Saturdays", "streets"); sorted by strcmp. */
 static const cc_word_t cc_fact_words[] = {
-    { "address", CC_FACT_WHERE }, { "avenue", CC_FACT_WHERE },
+    { "avenue", CC_FACT_WHERE },
     { "bridge", CC_FACT_WHERE }, { "bus", CC_FACT_WHERE },
     { "entrance", CC_FACT_WHERE }, { "ferry", CC_FACT_WHERE },
     { "floor", CC_FACT_WHERE }, { "free", CC_FACT_PRICE },

@@ -500,6 +500,9 @@ static const struct {
     { "\xc2\xbf" "Horario evening patients?", KC_HOURS },
     { "Evening patients : horaires ?", KC_HOURS },
     { "Evening patients \xc3\x96" "ffnungszeiten?", KC_HOURS },
+    /* no term in common: the first sentence with the asked fact */
+    { "How much?", KC_PRICE },
+    { "Where are you located?", KC_WHERE },
     /* a day name asks for hours in a short question only */
     { "Saturday evening?", KC_HOURS },
     { "evening patients on Saturday", KC_SAT },
