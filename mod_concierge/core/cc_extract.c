@@ -271,10 +271,12 @@ static int cc_closed(const char *t, size_t s, size_t e)
 static void cc_line_of(const char *t, size_t tlen, size_t s, size_t floor,
                        int *kind, int *at_start)
 {
-    size_t ls = s, mlen;
+    size_t ls = floor, mlen;
+    const char *nl;
 
-    while (ls > floor && t[ls - 1] != '\n') {
-        ls--;
+    /* the last line break in t[floor..s) (memchr: lines are long) */
+    while (ls < s && (nl = memchr(t + ls, '\n', s - ls)) != NULL) {
+        ls = (size_t)(nl - t) + 1;
     }
     if (ls == floor && floor > 0 && t[floor - 1] != '\n') {
         *at_start = 0;
@@ -883,7 +885,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
     }
 
     order = apr_palloc(tmp, sizeof(*order) * (size_t)n);
-    memset(&pk, 0, sizeof(pk));
+    pk.n = 0;
     pk.max = max_sentences;
     pk.seen = apr_hash_make(tmp);
     if (kind) {
