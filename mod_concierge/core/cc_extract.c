@@ -60,7 +60,7 @@ static int cc_upper(unsigned char c)
     return c >= 'A' && c <= 'Z';
 }
 
-/* ---- candidates ---------------------------------------------------------- */
+/* ---- candidates --------------------------------------------------------- */
 
 typedef struct cc_cand_t {
     int         src;      /* source rank */
@@ -446,7 +446,7 @@ static int cc_shared_terms(const cc_cand_t *a, const cc_cand_t *b)
     return n;
 }
 
-/* ---- output ---------------------------------------------------------------- */
+/* ---- output ------------------------------------------------------------- */
 
 /* Append one extracted sentence: cut to CC_SENT_MAX bytes at a word
  * boundary with an ellipsis, given a final '.' when it has no terminal
@@ -502,9 +502,10 @@ static const char *const cc_proper[] = {
 };
 
 /* Append the list item t[0..n) after its context: a table row's first
- * cell followed by ": ", the others joined by ", ", trailing ",;:" dropped, and the first letter lower-cased when it
- * starts an ordinary capitalised word ("Forehead lines" but not
- * "Monday", "NHS", "Dr Hassan"). */
+ * cell followed by ": ", the others joined by ", "; trailing ",;:"
+ * dropped; the first letter lower-cased when it starts an ordinary
+ * capitalised word ("Forehead lines" but not "Monday", "NHS", "Dr
+ * Hassan"). */
 static void cc_add_item(cc_buf_t *b, const char *t, size_t n, int row,
                         int lower)
 {
@@ -605,7 +606,7 @@ static void cc_emit_list(cc_buf_t *out, cc_buf_t *ub, apr_pool_t *tmp,
     }
 }
 
-/* ---- choosing --------------------------------------------------------------- */
+/* ---- choosing ----------------------------------------------------------- */
 
 /* The answer's units: a sentence, or a list (by its first member) whose
  * picked members make one sentence. */
@@ -679,9 +680,9 @@ static int cc_pick(cc_picks_t *pk, apr_pool_t *tmp, const cc_source_t *src,
  * fragment's include its context's, which it is shown with), plus half
  * the weight of those only in their section title, plus, when their own
  * words hold none, 0.5 for each term (up to 3) they share with their
- * source's best sentence without the fact (the bridge: "Each of forehead lines ... counts as one
- * area" for "One area: £180"), with the usual 10% discount per source
- * rank.  The best one comes with its bridge when the bridge holds more of
+ * source's best sentence without the fact (the bridge: "Each of forehead
+ * lines ... counts as one area" for "One area: £180"), with the usual 10%
+ * discount per source rank.  The best one comes with its bridge when the bridge holds more of
  * the question; the others must score 60% of it and hold a term of the
  * question, in their own words when the best one does ("Underarms: £65"
  * does not bring the rest of its price list), else at least in their
