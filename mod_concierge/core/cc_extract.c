@@ -682,12 +682,13 @@ static int cc_pick(cc_picks_t *pk, apr_pool_t *tmp, const cc_source_t *src,
  * words hold none, 0.5 for each term (up to 3) they share with their
  * source's best sentence without the fact (the bridge: "Each of forehead
  * lines ... counts as one area" for "One area: £180"), with the usual 10%
- * discount per source rank.  The best one comes with its bridge when the bridge holds more of
- * the question; the others must score 60% of it and hold a term of the
- * question, in their own words when the best one does ("Underarms: £65"
- * does not bring the rest of its price list), else at least in their
- * title or context ("Opening hours" brings every day's line).  Nothing is
- * taken when no such sentence relates to the question. */
+ * discount per source rank.  The best one comes with its bridge when the
+ * bridge holds more of the question; the others must score 60% of it and
+ * hold a term of the question, in their own words when the best one does
+ * ("Underarms: £65" does not bring the rest of its price list), else at
+ * least in their title or context ("Opening hours" brings every day's
+ * line).  Nothing is taken when no such sentence relates to the
+ * question. */
 static void cc_pick_facts(cc_picks_t *pk, apr_pool_t *tmp,
                           const cc_source_t *src, int nsrc, cc_cand_t *cs,
                           int n, unsigned kind, const uint64_t *tmask,

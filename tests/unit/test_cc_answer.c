@@ -596,7 +596,7 @@ START_TEST(test_extract_fragments)
 }
 END_TEST
 
-/* ---- the knowledge base, section by section ------------------------------ */
+/* ---- the knowledge base, section by section ---------------------------- */
 
 /* For every section of knowledge/ (chunked as the module does), one
  * question of each kind the section can answer: its price ('P'), opening
@@ -674,7 +674,8 @@ static const struct {
       'G', "What information do you need when I book?",
       "date of birth" },
     { "Medical history form",
-      'G', "Do I have to fill in the medical history form before my first appointment?",
+      'G', "Do I have to fill in the medical history form before my first "
+      "appointment?",
       "24 hours" },
     { "Booking deposits",
       'G', "Do I need to pay a deposit?",
@@ -794,7 +795,8 @@ static const struct {
       'G', "Do injections hurt?",
       "scratch" },
     { "Can I have more than one treatment on the same day?",
-      'G', "Can I have filler and anti-wrinkle injections at the same appointment?",
+      'G', "Can I have filler and anti-wrinkle injections at the same "
+      "appointment?",
       "same appointment" },
     { "Do you offer NHS treatment?",
       'G', "Can I get treatment on the NHS?",
@@ -1067,7 +1069,8 @@ static const struct {
       'P', "How much is a superficial peel?",
       "\xc2\xa3" "85" },
     { "Medium-depth chemical peels",
-      'G', "How many days will my skin peel visibly after a medium-depth peel?",
+      'G', "How many days will my skin peel visibly after a medium-depth "
+      "peel?",
       "five to seven days" },
     { "Medium-depth chemical peels",
       'P', "How much does a medium-depth peel cost?",
