@@ -40,18 +40,44 @@ static inline size_t cc_source_len(const cc_source_t *s)
     return s->len ? s->len : strlen(s->text);
 }
 
-/* Extractive answer: up to max_sentences sentences taken verbatim from the
- * sources, chosen by overlap with the query's terms (cc_tok, stemmed, stop
- * words dropped), favouring the best-ranked source, kept in source order
- * within a source, no duplicates, each at most 400 bytes (longer ones are
- * cut at a word boundary with "…").  Markdown markup at line starts
- * ("- ", "* ", "1. ", "#", "|") is removed.  used[i] is set to 1 for each
- * source a sentence came from (used may be NULL).  Never returns NULL: with
- * no overlapping sentence it returns the first sentence of the best source.
- * A source's sentence table (sents) is used when cc_sent_check
- * accepts it for the source's text; otherwise (or when it is NULL) it is
- * computed here, with the same result.  Term matching compares 64-bit
- * hashes.  Only the sentences considered for output are cleaned. */
+/* Extractive answer: up to max_sentences whole sentences from the
+ * sources (no duplicates, each at most 400 bytes: longer ones are cut at a
+ * word boundary with "…"), in source order and text order within a
+ * source.  used[i] is set to 1 for each source a sentence came from (used
+ * may be NULL).  Never returns NULL.
+ *
+ * Choice.  Sentences are scored by the query's terms they hold (cc_tok,
+ * stemmed, stop words dropped; rarer terms weigh more), a lower-ranked
+ * source discounted by 10% per rank.  A question asking for a price, the
+ * opening hours or a place (cc_sent_asks: cue words in English, Spanish,
+ * French, German) prefers the sentences carrying that kind of fact
+ * (cc_sent_facts: an amount, a time or day, a street or postcode), ranked
+ * by the question's terms they hold, half of those in their section title,
+ * and, for a fact sentence without the question's words, the words it
+ * shares with its source's best sentence without the fact, which then
+ * comes with it ("Anti-wrinkle injection prices, one area: £180. Each of
+ * forehead lines, ... counts as one area, ...").  Any other question, or
+ * one no such sentence relates to, keeps the overlap ranking: at least 60%
+ * of the best score and more than half as many query terms.  With no
+ * overlap at all: the first sentence carrying the asked fact (in the best
+ * source that has one), else the first sentence of the best source.
+ *
+ * Whole sentences.  Markdown headings and table header rows are never
+ * answers; line markup ("- ", "* ", "1. ", "#", "|", ">") is removed.  A
+ * list item or table row without end punctuation is a fragment: it is
+ * shown after its context, the lead-in sentence ending in ':' just before
+ * the list or else the section title (whichever holds more of the query's
+ * terms), and the picked items of one list make one sentence:
+ * "<title>, <item>." or "<title>: <item>; <item>." or "<lead-in> <item>;
+ * <item>." (the item's first letter lower-cased when it starts an
+ * ordinary word; table cells joined by ": " then ", ").  A picked lead-in
+ * brings its whole list of fragments.  Only the sources' words are used,
+ * with joining punctuation.
+ *
+ * A source's sentence table (sents) is used when cc_sent_check accepts it
+ * for the source's text; otherwise (or when it is NULL) it is computed
+ * here, with the same result.  Term matching compares 64-bit hashes.
+ * Only the sentences considered for output are cleaned. */
 char *cc_answer_extract(apr_pool_t *p, const char *query,
                         const cc_source_t *src, int nsrc, int max_sentences,
                         int *used);

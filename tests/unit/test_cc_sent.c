@@ -94,6 +94,9 @@ START_TEST(test_sents_layout)
     ck_assert_uint_eq(tb32(b, at + 8), 0);
     ck_assert(memcmp(text + tb32(b, at), "It is.", 6) == 0);
     ck_assert_uint_eq(tb32(b, at + 4) - tb32(b, at), 6);
+    /* the facts: a time in the first item, "free" in the parking ones */
+    ck_assert_uint_eq(tb32(b, 16 + 16 + 12), CC_SENT_ANY | CC_SENT_HOURS);
+    ck_assert_uint_eq(tb32(b, 16 + 7 * 16 + 12), CC_SENT_ANY | CC_SENT_PRICE);
     /* "!!!" and "...": no term at all */
     ck_assert_uint_eq(tb32(b, 16 + 5 * 16 + 12), 0);
     ck_assert_uint_eq(tb32(b, 16 + 6 * 16 + 12), 0);
@@ -168,7 +171,7 @@ START_TEST(test_sents_check_rejects)
         case 4:  tb32_set(w, r1, tb32(w, r1 + 4)); break;       /* empty */
         case 5:  tb32_set(w, r1 + 4, (uint32_t)src[0].len + 1); break;
         case 6:  tb32_set(w, r2, tb32(w, r1)); break;       /* overlap */
-        case 7:  tb32_set(w, r1 + 12, 0x4u | CC_SENT_ANY); break;
+        case 7:  tb32_set(w, r1 + 12, 0x40u | CC_SENT_ANY); break;
         case 8:  tb32_set(w, r1 + 12, CC_SENT_HEADING); break;  /* terms */
         case 9:  tb32_set(w, r1 + 12, 0); break;   /* no term but terms */
         case 10: tb32_set(w, r1 + 8, tb32(w, r1 + 8) + 1); break;
