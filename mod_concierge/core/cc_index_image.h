@@ -82,8 +82,11 @@
 #define H_PW           192     /* pair_weight (version 3) */
 #define H_OFF_PAIRS    200     /* (version 3) */
 #define H_NPAIRS       208     /* u32, then 4 bytes of zero */
-#define H_HDRSUM       216     /* FNV-1a 64 of header bytes [0, 216) */
-#define CC_IX_HDR      224
+#define H_SUBW         216     /* subword_weight (version 4) */
+#define H_SUBC         224     /* subword_cover (version 4) */
+#define H_TMW          232     /* title_match_weight (version 4) */
+#define H_HDRSUM       240     /* FNV-1a 64 of header bytes [0, 240) */
+#define CC_IX_HDR      248
 
 #define SZ_TERM        16
 #define SZ_POST        8
@@ -99,7 +102,7 @@
 typedef struct cc_ix_view_t {
     const unsigned char *img;
     size_t   len;
-    double   k1, tw, sw, cw, pw;
+    double   k1, tw, sw, cw, pw, subw, subc, tmw;
     uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm, npairs;
     uint64_t off_terms, off_post, off_chunks, off_norms;
     uint64_t off_synt, off_syng, off_synm, off_pairs, off_sents, sents_len;
