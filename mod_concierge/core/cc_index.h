@@ -94,15 +94,9 @@ typedef struct cc_index_params_t {
                              question's adjacent term pairs, default 0.5
                              (score * (1 + pair_weight * share)); 0
                              disables it */
-    double subword_weight;/* BM25 weight of a dictionary term that is a
-                             sub-word variant of a query term (below),
-                             default 0.3; 0 disables sub-word matching */
-    double subword_cover; /* share of a query term's idf that a sub-word
-                             variant covers, 0..1, default 0.5 */
-    double title_match_weight;/* bonus of a candidate whose title the
-                             question holds entirely (score * (1 +
-                             title_match_weight * share)), default 0.5;
-                             0 disables it */
+    double title_cover_weight;/* weight of the title match in
+                             cc_index_coverage, default 0.4 (below); 0
+                             leaves the question's coverage alone */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);

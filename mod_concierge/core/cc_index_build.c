@@ -33,9 +33,7 @@ void cc_index_params_default(cc_index_params_t *params)
     params->synonym_weight = 0.6;
     params->coverage_weight = 0.5;
     params->pair_weight = 0.5;
-    params->subword_weight = 0.3;
-    params->subword_cover = 0.5;
-    params->title_match_weight = 0.5;
+    params->title_cover_weight = 0.4;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -287,16 +285,9 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
         || !isfinite(b->params.pair_weight)) {
         b->params.pair_weight = 0.5;
     }
-    if (!(b->params.subword_weight >= 0.0)
-        || !isfinite(b->params.subword_weight)) {
-        b->params.subword_weight = 0.3;
-    }
-    if (!(b->params.subword_cover >= 0.0 && b->params.subword_cover <= 1.0)) {
-        b->params.subword_cover = 0.5;
-    }
-    if (!(b->params.title_match_weight >= 0.0)
-        || !isfinite(b->params.title_match_weight)) {
-        b->params.title_match_weight = 0.5;
+    if (!(b->params.title_cover_weight >= 0.0)
+        || !isfinite(b->params.title_cover_weight)) {
+        b->params.title_cover_weight = 0.4;
     }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
@@ -981,9 +972,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_SW, pr->synonym_weight);
     cc_std(out + H_CW, pr->coverage_weight);
     cc_std(out + H_PW, pr->pair_weight);
-    cc_std(out + H_SUBW, pr->subword_weight);
-    cc_std(out + H_SUBC, pr->subword_cover);
-    cc_std(out + H_TMW, pr->title_match_weight);
+    cc_std(out + H_TCW, pr->title_cover_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);

@@ -82,11 +82,9 @@
 #define H_PW           192     /* pair_weight (version 3) */
 #define H_OFF_PAIRS    200     /* (version 3) */
 #define H_NPAIRS       208     /* u32, then 4 bytes of zero */
-#define H_SUBW         216     /* subword_weight (version 4) */
-#define H_SUBC         224     /* subword_cover (version 4) */
-#define H_TMW          232     /* title_match_weight (version 4) */
-#define H_HDRSUM       240     /* FNV-1a 64 of header bytes [0, 240) */
-#define CC_IX_HDR      248
+#define H_TCW          216     /* title_cover_weight (version 4) */
+#define H_HDRSUM       224     /* FNV-1a 64 of header bytes [0, 224) */
+#define CC_IX_HDR      232
 
 #define SZ_TERM        16
 #define SZ_POST        8
@@ -102,7 +100,7 @@
 typedef struct cc_ix_view_t {
     const unsigned char *img;
     size_t   len;
-    double   k1, tw, sw, cw, pw, subw, subc, tmw;
+    double   k1, tw, sw, cw, pw, tcw;
     uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm, npairs;
     uint64_t off_terms, off_post, off_chunks, off_norms;
     uint64_t off_synt, off_syng, off_synm, off_pairs, off_sents, sents_len;

@@ -30,9 +30,6 @@
 
 /* ---- search ------------------------------------------------------------ */
 
-#define CC_IX_SUB_MIN 4     /* characters two sub-word variants share */
-#define CC_IX_SUB_MAX 8     /* variants looked up per query term */
-
 typedef struct cc_qterm_t {
     const char *s;
     size_t      n;
@@ -311,118 +308,6 @@ static void cc_expand(const cc_ix_view_t *v, cc_qents_t *q, const char *s,
     }
 }
 
-/* ---- sub-word variants ------------------------------------------------- */
-
-static int cc_has_digit(const char *s, size_t n);
-
-/* Two terms are sub-word variants when one is, but for at most its last
- * character, a prefix of the other and they share at least CC_IX_SUB_MIN
- * characters ("treat"/"treatment", "photo"/"photograph", "regul"/
- * "regulatori", "cheap"/"cheaper"): the stemmer leaves such families
- * apart.  A word the knowledge never writes also meets a term one edit
- * away (a letter left out, added, changed or two swapped: "botx",
- * "laser"/"lazer"), the commonest misspellings. */
-static size_t cc_lcp(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t i, n = an < bn ? an : bn;
-
-    for (i = 0; i < n && a[i] == b[i]; i++) {
-    }
-    return i;
-}
-
-static int cc_prefix_variant(const char *a, size_t an, const char *b,
-                             size_t bn)
-{
-    size_t l = cc_lcp(a, an, b, bn), m = an < bn ? an : bn;
-
-    return l >= CC_IX_SUB_MIN && l + 1 >= m && !(an == bn && l == an);
-}
-
-/* Within one edit (Damerau: insertion, deletion, substitution or swap of
- * neighbours), both at least CC_IX_SUB_MIN long, and not equal. */
-static int cc_one_edit(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t i = cc_lcp(a, an, b, bn), j;
-
-    if (an < CC_IX_SUB_MIN || bn < CC_IX_SUB_MIN || (i == an && an == bn)) {
-        return 0;
-    }
-    if (an == bn) {
-        if (memcmp(a + i + 1, b + i + 1, an - i - 1) == 0) {
-            return 1;       /* substitution */
-        }
-        return i + 1 < an && a[i] == b[i + 1] && a[i + 1] == b[i]
-               && memcmp(a + i + 2, b + i + 2, an - i - 2) == 0;
-    }
-    if (an + 1 == bn) {
-        j = i;
-        return memcmp(a + j, b + j + 1, an - j) == 0;
-    }
-    if (bn + 1 == an) {
-        j = i;
-        return memcmp(a + j + 1, b + j, bn - j) == 0;
-    }
-    return 0;
-}
-
-/* First dictionary index whose term is >= s[0..n). */
-static uint32_t cc_dict_lower(const cc_ix_view_t *v, const char *s, size_t n)
-{
-    uint32_t lo = 0, hi = v->nterms;
-
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        const unsigned char *e = v->img + v->off_terms
-                                 + (uint64_t)mid * SZ_TERM;
-
-        if (cc_cmp_img(v, s, n, cc_ld32(e), cc_ld32(e + 4)) > 0) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
-
-/* Push (flag 2) the dictionary terms that are sub-word variants of
- * s[0..n); known says whether s itself is in the dictionary (only an
- * unknown word looks for misspellings).  At most CC_IX_SUB_MAX. */
-static void cc_subword(const cc_ix_view_t *v, cc_qents_t *q, const char *s,
-                       size_t n, int known)
-{
-    size_t want = known ? CC_IX_SUB_MIN : 1;
-    uint32_t i, pushed = 0;
-
-    if (n < CC_IX_SUB_MIN || cc_has_digit(s, n)) {
-        return;
-    }
-    /* Variants share the first CC_IX_SUB_MIN characters; misspellings
-     * (one edit) the first one, which keeps the walk short. */
-    for (i = cc_dict_lower(v, s, want); i < v->nterms; i++) {
-        const unsigned char *e = v->img + v->off_terms
-                                 + (uint64_t)i * SZ_TERM;
-        uint32_t off = cc_ld32(e), sl = cc_ld32(e + 4);
-        const char *t;
-
-        if ((uint64_t)off + sl > v->len) {
-            break;
-        }
-        t = (const char *)v->img + off;
-        if (sl < want || memcmp(t, s, want) != 0) {
-            break;
-        }
-        if (cc_prefix_variant(s, n, t, sl)
-            || (!known && cc_one_edit(s, n, t, sl))) {
-            cc_qents_push(q, i, 2);
-            if (++pushed == CC_IX_SUB_MAX) {
-                break;
-            }
-        }
-    }
-}
-
 /* Sparse accumulator: open addressing, chunk + 1 as key (0 = empty). */
 typedef struct cc_acc_t {
     double   *dense;        /* nchunks scores, or NULL */
@@ -656,10 +541,6 @@ static void cc_qinfo_make(cc_qinfo_t *qi, const cc_ix_view_t *v,
              * count against coverage. */
             qi->idf[i] = 0.0;
         }
-        else if (v->subw > 0.0 && v->subc > 0.0) {
-            cc_subword(v, &qi->ents, qc->terms[i].s, qc->terms[i].n,
-                       d != CC_IX_NONE);
-        }
         qi->total += qi->idf[i];
     }
     qi->first[qc->n] = qi->ents.n;
@@ -673,19 +554,12 @@ static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
     size_t i, j;
 
     for (i = 0; i < qi->n; i++) {
-        double best = 0.0;
-
         for (j = qi->first[i]; j < qi->first[i + 1]; j++) {
-            double w = qi->ents.e[j].expanded == 2 ? v->subc : 1.0;
-
-            if (w > best && cc_chunk_has(v, qi->ents.e[j].term, chunk)) {
-                best = w;
-                if (best >= 1.0) {
-                    break;
-                }
+            if (cc_chunk_has(v, qi->ents.e[j].term, chunk)) {
+                matched += qi->idf[i];
+                break;
             }
         }
-        matched += best * qi->idf[i];
     }
     return qi->total > 0.0 ? matched / qi->total : 0.0;
 }
@@ -694,14 +568,14 @@ static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
 
 /* How much of chunk c's title the question holds: the idf-weighted share
  * of the title's terms (chatter dropped, as in the question) that are
- * among the question's terms, their synonyms or (at subword_cover) their
- * sub-word variants.  Of two sibling sections that both cover a question
- * ("Gift vouchers", "Using a gift voucher"), the one whose title says no
- * more than the question asked is its subject; the other is about
- * something next to it. */
+ * among the question's terms or their synonyms.  A section's title says
+ * what the section answers; a question the section answers usually names
+ * it ("gift vouchers", "cancellation policy"), one it does not answer
+ * shares only words of its body ("minoxidil ... hair growth" on a laser
+ * section).  cc_index_coverage blends it in (cc_index.h). */
 typedef struct cc_tmatch_t {
     const cc_ix_view_t *v;
-    const cc_qent_t    *set;    /* sorted by (term, expanded) */
+    const cc_qent_t    *set;    /* sorted by term */
     size_t              nset;
     double              held, total;
 } cc_tmatch_t;
@@ -719,7 +593,7 @@ static int cc_title_term(void *baton, const char *term, size_t len,
     }
     d = cc_dict_find(v, term, len);
     if (d == CC_IX_NONE) {
-        return 0;       /* every title term is indexed; damaged image */
+        return 0;       /* every title term is indexed: a damaged image */
     }
     df = (double)cc_ld32(v->img + v->off_terms + (uint64_t)d * SZ_TERM + 12);
     idf = log(1.0 + ((double)v->nchunks - df + 0.5) / (df + 0.5));
@@ -736,24 +610,29 @@ static int cc_title_term(void *baton, const char *term, size_t len,
         }
     }
     if (lo < tm->nset && tm->set[lo].term == d) {
-        tm->held += (tm->set[lo].expanded == 2 ? v->subc : 1.0) * idf;
+        tm->held += idf;
     }
     return 0;
 }
 
-static double cc_title_match(const cc_ix_view_t *v, const cc_qent_t *set,
-                             size_t nset, uint32_t chunk)
+/* Title match of chunk against the question's dictionary entries (qi). */
+static double cc_title_match(const cc_ix_view_t *v, const cc_qinfo_t *qi,
+                             uint32_t chunk, apr_pool_t *scratch)
 {
     cc_tmatch_t tm;
+    cc_qent_t *set;
     const char *t = cc_index_chunk_title(v->img, v->len, chunk);
 
-    if (!t) {
+    if (!t || qi->ents.n == 0) {
         return 0.0;
     }
+    set = apr_palloc(scratch, qi->ents.n * sizeof(*set));
+    memcpy(set, qi->ents.e, qi->ents.n * sizeof(*set));
+    qsort(set, qi->ents.n, sizeof(*set), cc_cmp_qent);
     memset(&tm, 0, sizeof(tm));
     tm.v = v;
     tm.set = set;
-    tm.nset = nset;
+    tm.nset = qi->ents.n;
     cc_tok_each(t, strlen(t), CC_IX_TOK_FLAGS, cc_title_term, &tm);
     return tm.total > 0.0 ? tm.held / tm.total : 0.0;
 }
@@ -802,15 +681,6 @@ int cc_index_search(const void *img, size_t len, const char *query,
     memset(&qe, 0, sizeof(qe));
     qe.pool = scratch;
     expand = v.sw > 0.0 && v.nsynt > 0;
-    if (!(v.subw > 0.0 && v.subw <= 16.0)) {
-        v.subw = 0.0;   /* off, or a damaged header */
-    }
-    if (!(v.subc >= 0.0 && v.subc <= 1.0)) {
-        v.subc = 0.0;
-    }
-    if (!(v.tmw > 0.0 && v.tmw <= 16.0)) {
-        v.tmw = 0.0;
-    }
     for (i = 0; i < qc.n; i++) {
         uint32_t d = cc_dict_find(&v, qc.terms[i].s, qc.terms[i].n);
 
@@ -819,10 +689,6 @@ int cc_index_search(const void *img, size_t len, const char *query,
         }
         if (expand) {
             cc_expand(&v, &qe, qc.terms[i].s, qc.terms[i].n);
-        }
-        if (v.subw > 0.0) {
-            cc_subword(&v, &qe, qc.terms[i].s, qc.terms[i].n,
-                       d != CC_IX_NONE);
         }
     }
     for (i = 0; expand && i < qc.nphr; i++) {
@@ -885,8 +751,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
             continue;
         }
         idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-        w = (qe.e[i].expanded == 0 ? 1.0 : qe.e[i].expanded == 1 ? v.sw
-             : v.subw) * idf * kp1;
+        w = (qe.e[i].expanded ? v.sw : 1.0) * idf * kp1;
         pp = v.img + v.off_post + (uint64_t)first * SZ_POST;
         for (j = 0; j < df; j++, pp += SZ_POST) {
             uint32_t c = cc_ld32(pp);
@@ -911,7 +776,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     if (!(v.pw > 0.0 && v.pw <= 16.0) || v.npairs == 0 || qc.npairs == 0) {
         v.pw = 0.0;
     }
-    rerank = v.cw > 0.0 || v.pw > 0.0 || v.tmw > 0.0;
+    rerank = v.cw > 0.0 || v.pw > 0.0;
     if (rerank && top.k < CC_IX_RERANK) {
         top.k = CC_IX_RERANK;
     }
@@ -940,15 +805,11 @@ int cc_index_search(const void *img, size_t len, const char *query,
     if (rerank && top.n > 0) {
         cc_qinfo_t qi;
         cc_hit_t cand[CC_IX_MAX_K];
-        cc_qent_t *set = NULL;
         int nc = top.n, c;
 
         memcpy(cand, top.h, (size_t)nc * sizeof(cand[0]));
-        cc_qinfo_make(&qi, &v, &qc, scratch);
-        if (v.tmw > 0.0 && qi.ents.n > 0) {
-            set = apr_palloc(scratch, qi.ents.n * sizeof(*set));
-            memcpy(set, qi.ents.e, qi.ents.n * sizeof(*set));
-            qsort(set, qi.ents.n, sizeof(*set), cc_cmp_qent);
+        if (v.cw > 0.0) {
+            cc_qinfo_make(&qi, &v, &qc, scratch);
         }
         if (v.pw > 0.0) {
             qsort(qc.pairs, qc.npairs, sizeof(*qc.pairs), cc_cmp_u32);
@@ -975,10 +836,6 @@ int cc_index_search(const void *img, size_t len, const char *query,
                 }
                 f *= 1.0 + v.pw * (double)has / (double)qc.npairs;
             }
-            if (set) {
-                f *= 1.0 + v.tmw * cc_title_match(&v, set, qi.ents.n,
-                                                  cand[c].chunk);
-            }
             cc_topk_offer(&top, cand[c].chunk, cand[c].score * f);
         }
     }
@@ -1003,6 +860,7 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     cc_ix_view_t v;
     cc_qcollect_t qc;
     cc_qinfo_t qi;
+    double cover;
     size_t i, u;
 
     if (!query || !scratch || cc_ix_view(&v, img, len) != 0
@@ -1023,5 +881,10 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     }
     qc.n = u;
     cc_qinfo_make(&qi, &v, &qc, scratch);
-    return cc_qinfo_cover(&qi, &v, chunk);
+    cover = cc_qinfo_cover(&qi, &v, chunk);
+    if (!(v.tcw > 0.0 && v.tcw <= 16.0)) {
+        return cover;   /* off, or a damaged header */
+    }
+    return (cover + v.tcw * cc_title_match(&v, &qi, chunk, scratch))
+           / (1.0 + v.tcw);
 }

@@ -10,6 +10,11 @@
  *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.55)
  *     --quiet              no per-question failure lists (held-out sets:
  *                          report the figure, do not read the misses)
+ *     --set NAME=X         an index parameter other than its default
+ *                          (k1, b, title_weight, synonym_weight,
+ *                          coverage_weight, pair_weight,
+ *                          title_cover_weight), to
+ *                          measure a choice before it becomes the default
  *
  * The knowledge is chunked and indexed as the module does (eval_kb.h: the
  * shipped BM25 parameters, title field and synonyms.txt).  A question is
@@ -34,6 +39,7 @@
  * Exit status 0 when every file meets its targets, 1 when one misses, 2 on
  * a usage or input error.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +92,35 @@ static void print_rate(const char *what, int k, int n)
     wilson(k, n, &lo, &hi);
     printf("  %-34s %4d / %-4d %.3f  [%.3f, %.3f]\n", what, k, n,
            n ? (double)k / n : 0.0, lo, hi);
+}
+
+/* "--set NAME=X": 0 when NAME is a parameter. */
+static int set_param(cc_index_params_t *pr, const char *arg)
+{
+    static const struct {
+        const char *name;
+        size_t      off;
+    } names[] = {
+        { "k1", offsetof(cc_index_params_t, k1) },
+        { "b", offsetof(cc_index_params_t, b) },
+        { "title_weight", offsetof(cc_index_params_t, title_weight) },
+        { "synonym_weight", offsetof(cc_index_params_t, synonym_weight) },
+        { "coverage_weight", offsetof(cc_index_params_t, coverage_weight) },
+        { "pair_weight", offsetof(cc_index_params_t, pair_weight) },
+        { "title_cover_weight",
+          offsetof(cc_index_params_t, title_cover_weight) },
+    };
+    const char *eq = strchr(arg, '=');
+    size_t i;
+
+    for (i = 0; eq && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i].name) == (size_t)(eq - arg)
+            && strncmp(names[i].name, arg, (size_t)(eq - arg)) == 0) {
+            *(double *)(void *)((char *)pr + names[i].off) = atof(eq + 1);
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static apr_array_header_t *load_set(apr_pool_t *p, const char *path)
@@ -151,6 +186,7 @@ int main(int argc, const char *const *argv)
     apr_pool_create(&pool, NULL);
     apr_pool_create(&scratch, pool);
     files = apr_array_make(pool, 4, sizeof(char *));
+    cc_index_params_default(&params);
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
             rules_path = argv[++i];
@@ -163,6 +199,13 @@ int main(int argc, const char *const *argv)
         }
         else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
+        }
+        else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
+            if (set_param(&params, argv[++i]) != 0) {
+                fprintf(stderr, "%s: --set %s: unknown parameter\n", PROG,
+                        argv[i]);
+                return 2;
+            }
         }
         else if (argv[i][0] == '-') {
             dir = NULL;
@@ -177,7 +220,8 @@ int main(int argc, const char *const *argv)
     }
     if (!dir || files->nelts == 0) {
         fprintf(stderr, "usage: %s <knowledge dir> [--rules FILE] "
-                "[--min-score X] [--min-coverage X] [--quiet] <set.tsv>...\n",
+                "[--min-score X] [--min-coverage X] [--set NAME=X] [--quiet] "
+                "<set.tsv>...\n",
                 PROG);
         return 2;
     }
@@ -196,7 +240,6 @@ int main(int argc, const char *const *argv)
     chunks = ev_load_chunks(pool, dir, &ndocs);
     syn = apr_pstrcat(pool, dir, "/synonyms.txt", NULL);
     syn = ev_read_file(pool, PROG, syn, &synlen);
-    cc_index_params_default(&params);
     ev_build_index(&img, &imglen, pool, chunks, &params, syn, synlen,
                    &malformed);
     printf("knowledge: %d files, %d chunks; thresholds: score >= %.2f, "
