@@ -7,7 +7,7 @@
  *                          first (a risky question is escalated, not
  *                          answered), as POST /api/chat does
  *     --min-score X        ConciergeGroundingMinScore (default 3.0)
- *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.55)
+ *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.50)
  *     --quiet              no per-question failure lists (held-out sets:
  *                          report the figure, do not read the misses)
  *     --set NAME=X         an index parameter other than its default
@@ -15,6 +15,9 @@
  *                          coverage_weight, pair_weight,
  *                          title_cover_weight), to
  *                          measure a choice before it becomes the default
+ *     --cv K               instead of the report: the out-of-fold figures
+ *                          of choosing the grounding decision on the sets
+ *                          given (below)
  *
  * The knowledge is chunked and indexed as the module does (eval_kb.h: the
  * shipped BM25 parameters, title field and synonyms.txt).  A question is
@@ -38,6 +41,18 @@
  *   recall@1 >= 0.90; unanswerable answered <= 0.03.
  * Exit status 0 when every file meets its targets, 1 when one misses, 2 on
  * a usage or input error.
+ *
+ * --cv K: the grounding decision (title_cover_weight in {0, 0.2, 0.3,
+ * 0.4}; min coverage such that coverage * (1 + title_cover_weight) >= t,
+ * t in 0.40, 0.45, ..., 0.95; min score as given) is chosen K times, each
+ * time on all questions but one fold (every K-th answerable and every K-th
+ * unanswerable question of the sets, in file order), by right source first
+ * minus unanswerable answered (both as rates), and counted on the fold
+ * left out.  The sum over the folds is what the procedure would score on
+ * questions it was not chosen on; the choice on all questions is what
+ * ships.  Nothing else is fitted here: the ranking is the shipped one.
+ * With --set title_cover_weight=0 only the threshold is chosen (the
+ * decision as it was before the title match), for comparison.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -168,6 +183,158 @@ static apr_array_header_t *load_set(apr_pool_t *p, const char *path)
     return qs;
 }
 
+/* ---- --cv ------------------------------------------------------------- */
+
+#define CV_NB 4
+#define CV_NT 12
+static const double cv_beta[CV_NB] = { 0.0, 0.2, 0.3, 0.4 };
+
+typedef struct cv_q_t {
+    const ev_q_t *q;
+    int           fold, escalated;
+} cv_q_t;
+
+/* counts[b][t][fold]: right, answered (answerable), answered (not). */
+typedef int cv_counts_t[CV_NB][CV_NT][3];
+
+static double cv_obj(cv_counts_t *cnt, int b, int t, int k, int hold,
+                     const int *na, const int *nu)
+{
+    int f, r = 0, u = 0, a = 0, n = 0;
+
+    for (f = 0; f < k; f++) {
+        if (f == hold) {
+            continue;
+        }
+        r += cnt[f][b][t][0];
+        u += cnt[f][b][t][2];
+        a += na[f];
+        n += nu[f];
+    }
+    return (a ? (double)r / a : 0.0) - (n ? (double)u / n : 0.0);
+}
+
+static int run_cv(apr_pool_t *pool, apr_pool_t *scratch, int k, int nb,
+                  const apr_array_header_t *chunks, const char *syn,
+                  size_t synlen, cc_ruleset_t *rs, double min_score,
+                  const apr_array_header_t *files)
+{
+    apr_array_header_t *all = apr_array_make(pool, 512, sizeof(cv_q_t));
+    cv_counts_t *cnt = apr_pcalloc(pool, (size_t)k * sizeof(*cnt));
+    int *na = apr_pcalloc(pool, (size_t)k * sizeof(int));
+    int *nu = apr_pcalloc(pool, (size_t)k * sizeof(int));
+    int tot[3] = { 0, 0, 0 }, i, j, b, t, hold, ia = 0, iu = 0;
+
+    for (i = 0; i < files->nelts; i++) {
+        apr_array_header_t *qs = load_set(pool, APR_ARRAY_IDX(files, i,
+                                                              const char *));
+
+        for (j = 0; j < qs->nelts; j++) {
+            cv_q_t *c = apr_array_push(all);
+
+            c->q = &APR_ARRAY_IDX(qs, j, ev_q_t);
+            c->fold = c->q->answerable ? ia++ % k : iu++ % k;
+            (c->q->answerable ? na : nu)[c->fold]++;
+            c->escalated = 0;
+            if (rs) {
+                cc_risk_result_t res;
+
+                memset(&res, 0, sizeof(res));
+                apr_pool_clear(scratch);
+                cc_risk_check(rs, c->q->q, strlen(c->q->q), scratch, &res);
+                c->escalated = res.risk;
+            }
+        }
+    }
+    for (b = 0; b < nb; b++) {
+        cc_index_params_t pr;
+        void *img;
+        size_t imglen;
+        int malformed;
+
+        cc_index_params_default(&pr);
+        pr.title_cover_weight = cv_beta[b];
+        ev_build_index(&img, &imglen, pool, chunks, &pr, syn, synlen,
+                       &malformed);
+        for (j = 0; j < all->nelts; j++) {
+            const cv_q_t *c = &APR_ARRAY_IDX(all, j, cv_q_t);
+            size_t qlen = strlen(c->q->q);
+            cc_hit_t hits[EV_K];
+            double cov[EV_K];
+            int n, h;
+
+            apr_pool_clear(scratch);
+            n = c->escalated ? 0 : cc_index_search(img, imglen, c->q->q,
+                                                   qlen, hits, EV_K,
+                                                   scratch);
+            for (h = 0; h < n; h++) {
+                cov[h] = cc_index_coverage(img, imglen, c->q->q, qlen,
+                                           hits[h].chunk, scratch);
+            }
+            for (t = 0; t < CV_NT; t++) {
+                double th = (0.40 + 0.05 * t) / (1.0 + cv_beta[b]);
+                const char *first = NULL;
+
+                for (h = 0; h < n && hits[h].score >= min_score; h++) {
+                    if (cov[h] >= th - 1e-9) {
+                        first = cc_index_chunk_title(img, imglen,
+                                                     hits[h].chunk);
+                        break;
+                    }
+                }
+                if (!first) {
+                    continue;
+                }
+                if (!c->q->answerable) {
+                    cnt[c->fold][b][t][2]++;
+                    continue;
+                }
+                cnt[c->fold][b][t][1]++;
+                cnt[c->fold][b][t][0] += strcmp(first, c->q->heading) == 0;
+            }
+        }
+    }
+    printf("out-of-fold choice of the grounding decision, %d folds "
+           "(score >= %.2f):\n", k, min_score);
+    for (hold = -1; hold < k; hold++) {
+        double best = -1e9;
+        int bb = 0, bt = 0;
+
+        for (b = 0; b < nb; b++) {
+            for (t = 0; t < CV_NT; t++) {
+                double o = cv_obj(cnt, b, t, k, hold, na, nu);
+
+                if (o > best + 1e-12) {
+                    best = o;
+                    bb = b;
+                    bt = t;
+                }
+            }
+        }
+        if (hold < 0) {
+            printf("  chosen on all: title_cover_weight %.1f, min coverage "
+                   "%.3f\n", cv_beta[bb], (0.40 + 0.05 * bt)
+                   / (1.0 + cv_beta[bb]));
+            continue;
+        }
+        printf("  fold %d: title_cover_weight %.1f, min coverage %.3f\n",
+               hold, cv_beta[bb], (0.40 + 0.05 * bt) / (1.0 + cv_beta[bb]));
+        for (i = 0; i < 3; i++) {
+            tot[i] += cnt[hold][bb][bt][i];
+        }
+    }
+    ia = iu = 0;
+    for (i = 0; i < k; i++) {
+        ia += na[i];
+        iu += nu[i];
+    }
+    printf("eval-answer out-of-fold: answered %.3f, right source first "
+           "%.3f (%d answerable); unanswerable answered %.3f (%d)\n",
+           ia ? (double)tot[1] / ia : 0.0, ia ? (double)tot[0] / ia : 0.0,
+           ia, iu ? (double)tot[2] / iu : 0.0, iu);
+    return 0;
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool, *scratch;
@@ -178,8 +345,8 @@ int main(int argc, const char *const *argv)
     void *img;
     size_t imglen, synlen = 0;
     char *syn;
-    double min_score = 3.0, min_cov = 0.55;
-    int quiet = 0, ndocs, malformed, i, failed = 0;
+    double min_score = 3.0, min_cov = 0.50;
+    int quiet = 0, cv = 0, ndocs, malformed, i, failed = 0;
 
     apr_app_initialize(&argc, &argv, NULL);
     atexit(apr_terminate);
@@ -199,6 +366,13 @@ int main(int argc, const char *const *argv)
         }
         else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
+        }
+        else if (strcmp(argv[i], "--cv") == 0 && i + 1 < argc) {
+            cv = (int)strtol(argv[++i], NULL, 10);
+            if (cv < 2 || cv > 20) {
+                fprintf(stderr, "%s: --cv takes 2..20 folds\n", PROG);
+                return 2;
+            }
         }
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             if (set_param(&params, argv[++i]) != 0) {
@@ -220,8 +394,8 @@ int main(int argc, const char *const *argv)
     }
     if (!dir || files->nelts == 0) {
         fprintf(stderr, "usage: %s <knowledge dir> [--rules FILE] "
-                "[--min-score X] [--min-coverage X] [--set NAME=X] [--quiet] "
-                "<set.tsv>...\n",
+                "[--min-score X] [--min-coverage X] [--set NAME=X] [--cv K] "
+                "[--quiet] <set.tsv>...\n",
                 PROG);
         return 2;
     }
@@ -240,6 +414,10 @@ int main(int argc, const char *const *argv)
     chunks = ev_load_chunks(pool, dir, &ndocs);
     syn = apr_pstrcat(pool, dir, "/synonyms.txt", NULL);
     syn = ev_read_file(pool, PROG, syn, &synlen);
+    if (cv) {
+        return run_cv(pool, scratch, cv, params.title_cover_weight > 0.0
+                      ? CV_NB : 1, chunks, syn, synlen, rs, min_score, files);
+    }
     ev_build_index(&img, &imglen, pool, chunks, &params, syn, synlen,
                    &malformed);
     printf("knowledge: %d files, %d chunks; thresholds: score >= %.2f, "
