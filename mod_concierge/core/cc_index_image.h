@@ -11,7 +11,8 @@
  *
  *   header (CC_IX_HDR bytes, offsets below; besides the checksum of the
  *           bytes after the header, it carries an FNV-1a 64 of its own
- *           fields so that check also catches a damaged parameter)
+ *           fields so that check also catches a damaged parameter;
+ *           version 4 added title_cover_weight, H_TCW)
  *   terms        nterms x 16    str_off, str_len, post_first, df;
  *                               sorted by term bytes (memcmp, then length)
  *   postings     npostings x 8  chunk u32, tf_body u16, tf_title u16;

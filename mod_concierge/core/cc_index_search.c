@@ -12,6 +12,9 @@
  * synonym).  The best CC_IX_RERANK chunks are then re-scored
  *   bm25 * coverage^coverage_weight * (1 + pair_weight * pairs)
  * (cc_index.h says why), and the best k of those returned.
+ * cc_index_coverage blends the coverage with the title match
+ * ((coverage + title_cover_weight * title) / (1 + title_cover_weight)),
+ * the figure the chat's grounding threshold is written in.
  *
  * Search trusts nothing in the image: each value is read once into a local
  * and checked (sections against len, entries against their section, string
