@@ -285,8 +285,9 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
         || !isfinite(b->params.pair_weight)) {
         b->params.pair_weight = 0.5;
     }
-    if (!(b->params.title_cover_weight >= 0.0)
-        || !isfinite(b->params.title_cover_weight)) {
+    if (!(b->params.title_cover_weight >= 0.0
+          && b->params.title_cover_weight <= 16.0)) {
+        /* negative, NaN, or more than search accepts (cc_index_coverage) */
         b->params.title_cover_weight = 0.4;
     }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
