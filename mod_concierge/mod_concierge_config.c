@@ -52,7 +52,7 @@ static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
     0.6,                /* MC_CONFD_SYNONYM_WEIGHT */
     3.0,                /* MC_CONFD_MIN_SCORE */
     0.5,                /* MC_CONFD_MIN_OVERLAP */
-    0.55,               /* MC_CONFD_MIN_COVERAGE */
+    0.50,               /* MC_CONFD_MIN_COVERAGE */
 };
 
 static const char *const mc_str_defaults[MC_CONF_NSTRS] = {

@@ -43,11 +43,23 @@
  *
  * The no-answer decision (api/chat.c, mirrored by tests/eval/eval_answer.c)
  * uses two of these signals: a source must score at least
- * ConciergeGroundingMinScore (the re-ranked score) and cover at least
- * ConciergeGroundingMinCoverage of the question.  Coverage counts a word
- * the clinic never uses at the highest idf, so a question whose specific
- * words are absent from the knowledge ("dysport", "mesotherapy", "fraxel")
- * stays below the threshold however well its common words match.
+ * ConciergeGroundingMinScore (the re-ranked score) and reach
+ * ConciergeGroundingMinCoverage in cc_index_coverage:
+ *     (coverage + title_cover_weight * title) / (1 + title_cover_weight)
+ * coverage as above, title the idf-weighted share of the chunk title's
+ * terms that the question holds (its own words or their synonyms; chatter
+ * dropped).  Coverage counts a word the clinic never uses at the highest
+ * idf, so a question whose specific words are absent from the knowledge
+ * ("dysport", "mesotherapy", "fraxel") stays below the threshold however
+ * well its common words match.  The title says what a section answers: a
+ * question the section answers usually names it ("gift vouchers",
+ * "cancellation policy"), one it cannot answer tends to share only words
+ * of its body ("minoxidil ... hair growth" on the laser page).  On the
+ * tuning half of make eval the blend (0.4, threshold 0.50) answers from
+ * the right section more often at a lower rate of unanswerable questions
+ * answered than coverage alone at any threshold, also out of fold
+ * (eval_answer --cv).  The title match is not a ranking factor: as one it
+ * gained nothing measurable.  (Image version 4 carries its weight.)
  *
  * Image layout (all integers little-endian as the host writes them; every
  * reference is a byte offset from the image start; every read in search is
@@ -55,7 +67,7 @@
  * but never a crash):
  *
  *   +-----------------------+ 0
- *   | header                | magic "CCIX", version, total length,
+ *   | header                | magic "CCIX", version (4), total length,
  *   |                       | checksum (FNV-1a 64 of bytes after header),
  *   |                       | params, counts, section offsets
  *   +-----------------------+
@@ -79,7 +91,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 3u
+#define CC_INDEX_VERSION 4u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -94,6 +106,9 @@ typedef struct cc_index_params_t {
                              question's adjacent term pairs, default 0.5
                              (score * (1 + pair_weight * share)); 0
                              disables it */
+    double title_cover_weight;/* weight of the title match in
+                             cc_index_coverage, default 0.4 (below); 0
+                             leaves the question's coverage alone */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);
@@ -147,14 +162,16 @@ typedef struct cc_hit_t {
 int cc_index_search(const void *img, size_t len, const char *query,
                     size_t qlen, cc_hit_t *hits, int k, apr_pool_t *scratch);
 
-/* How much of the query chunk i answers: the idf-weighted share of the
- * query's distinct terms (stemmed, stop words and chatter dropped) that
- * occur in the chunk, directly or through a synonym (of the term, or of a
- * phrase it is part of).  Terms the knowledge never uses weigh the most,
- * so "who won the football last night" scores low on an aftercare section
- * that only shares "last night"; a number the knowledge never uses weighs
- * nothing.  0..1; 0 for a message with a word addressed to the
- * assistant.  The same figure re-ranks search. */
+/* How well chunk i grounds an answer to query, 0..1: the query's coverage
+ * blended with the title match (above; title_cover_weight 0 gives the
+ * coverage alone).  Coverage is the idf-weighted share of the query's
+ * distinct terms (stemmed, stop words and chatter dropped) that occur in
+ * the chunk, directly or through a synonym (of the term, or of a phrase
+ * it is part of).  Terms the knowledge never uses weigh the most, so "who
+ * won the football last night" scores low on an aftercare section that
+ * only shares "last night"; a number the knowledge never uses weighs
+ * nothing.  0 for a message with a word addressed to the assistant.  The
+ * coverage alone (without the title) re-ranks search. */
 double cc_index_coverage(const void *img, size_t len, const char *query,
                          size_t qlen, uint32_t chunk, apr_pool_t *scratch);
 

@@ -33,6 +33,7 @@ void cc_index_params_default(cc_index_params_t *params)
     params->synonym_weight = 0.6;
     params->coverage_weight = 0.5;
     params->pair_weight = 0.5;
+    params->title_cover_weight = 0.4;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -283,6 +284,11 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
     if (!(b->params.pair_weight >= 0.0)
         || !isfinite(b->params.pair_weight)) {
         b->params.pair_weight = 0.5;
+    }
+    if (!(b->params.title_cover_weight >= 0.0
+          && b->params.title_cover_weight <= 16.0)) {
+        /* negative, NaN, or more than search accepts (cc_index_coverage) */
+        b->params.title_cover_weight = 0.4;
     }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
@@ -967,6 +973,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_SW, pr->synonym_weight);
     cc_std(out + H_CW, pr->coverage_weight);
     cc_std(out + H_PW, pr->pair_weight);
+    cc_std(out + H_TCW, pr->title_cover_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);

@@ -11,7 +11,8 @@
  *
  *   header (CC_IX_HDR bytes, offsets below; besides the checksum of the
  *           bytes after the header, it carries an FNV-1a 64 of its own
- *           fields so that check also catches a damaged parameter)
+ *           fields so that check also catches a damaged parameter;
+ *           version 4 added title_cover_weight, H_TCW)
  *   terms        nterms x 16    str_off, str_len, post_first, df;
  *                               sorted by term bytes (memcmp, then length)
  *   postings     npostings x 8  chunk u32, tf_body u16, tf_title u16;
@@ -82,8 +83,9 @@
 #define H_PW           192     /* pair_weight (version 3) */
 #define H_OFF_PAIRS    200     /* (version 3) */
 #define H_NPAIRS       208     /* u32, then 4 bytes of zero */
-#define H_HDRSUM       216     /* FNV-1a 64 of header bytes [0, 216) */
-#define CC_IX_HDR      224
+#define H_TCW          216     /* title_cover_weight (version 4) */
+#define H_HDRSUM       224     /* FNV-1a 64 of header bytes [0, 224) */
+#define CC_IX_HDR      232
 
 #define SZ_TERM        16
 #define SZ_POST        8
@@ -99,7 +101,7 @@
 typedef struct cc_ix_view_t {
     const unsigned char *img;
     size_t   len;
-    double   k1, tw, sw, cw, pw;
+    double   k1, tw, sw, cw, pw, tcw;
     uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm, npairs;
     uint64_t off_terms, off_post, off_chunks, off_norms;
     uint64_t off_synt, off_syng, off_synm, off_pairs, off_sents, sents_len;

@@ -12,6 +12,9 @@
  * synonym).  The best CC_IX_RERANK chunks are then re-scored
  *   bm25 * coverage^coverage_weight * (1 + pair_weight * pairs)
  * (cc_index.h says why), and the best k of those returned.
+ * cc_index_coverage blends the coverage with the title match
+ * ((coverage + title_cover_weight * title) / (1 + title_cover_weight)),
+ * the figure the chat's grounding threshold is written in.
  *
  * Search trusts nothing in the image: each value is read once into a local
  * and checked (sections against len, entries against their section, string
@@ -564,6 +567,79 @@ static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
     return qi->total > 0.0 ? matched / qi->total : 0.0;
 }
 
+/* ---- title match --------------------------------------------------------- */
+
+/* How much of chunk c's title the question holds: the idf-weighted share
+ * of the title's terms (chatter dropped, as in the question) that are
+ * among the question's terms or their synonyms.  A section's title says
+ * what the section answers; a question the section answers usually names
+ * it ("gift vouchers", "cancellation policy"), one it does not answer
+ * shares only words of its body ("minoxidil ... hair growth" on a laser
+ * section).  cc_index_coverage blends it in (cc_index.h). */
+typedef struct cc_tmatch_t {
+    const cc_ix_view_t *v;
+    const cc_qent_t    *set;    /* sorted by term */
+    size_t              nset;
+    double              held, total;
+} cc_tmatch_t;
+
+static int cc_title_term(void *baton, const char *term, size_t len,
+                         uint32_t pos, size_t start, size_t end)
+{
+    cc_tmatch_t *tm = baton;
+    const cc_ix_view_t *v = tm->v;
+    uint32_t d, lo = 0, hi;
+    double df, idf;
+
+    if (len == 0 || cc_is_chatter(term)) {
+        return 0;
+    }
+    d = cc_dict_find(v, term, len);
+    if (d == CC_IX_NONE) {
+        return 0;       /* every title term is indexed: a damaged image */
+    }
+    df = (double)cc_ld32(v->img + v->off_terms + (uint64_t)d * SZ_TERM + 12);
+    idf = log(1.0 + ((double)v->nchunks - df + 0.5) / (df + 0.5));
+    tm->total += idf;
+    hi = (uint32_t)tm->nset;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (tm->set[mid].term < d) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    if (lo < tm->nset && tm->set[lo].term == d) {
+        tm->held += idf;
+    }
+    return 0;
+}
+
+/* Title match of chunk against the question's dictionary entries (qi). */
+static double cc_title_match(const cc_ix_view_t *v, const cc_qinfo_t *qi,
+                             uint32_t chunk, apr_pool_t *scratch)
+{
+    cc_tmatch_t tm;
+    cc_qent_t *set;
+    const char *t = cc_index_chunk_title(v->img, v->len, chunk);
+
+    if (!t || qi->ents.n == 0) {
+        return 0.0;
+    }
+    set = apr_palloc(scratch, qi->ents.n * sizeof(*set));
+    memcpy(set, qi->ents.e, qi->ents.n * sizeof(*set));
+    qsort(set, qi->ents.n, sizeof(*set), cc_cmp_qent);
+    memset(&tm, 0, sizeof(tm));
+    tm.v = v;
+    tm.set = set;
+    tm.nset = qi->ents.n;
+    cc_tok_each(t, strlen(t), CC_IX_TOK_FLAGS, cc_title_term, &tm);
+    return tm.total > 0.0 ? tm.held / tm.total : 0.0;
+}
+
 int cc_index_search(const void *img, size_t len, const char *query,
                     size_t qlen, cc_hit_t *hits, int k, apr_pool_t *scratch)
 {
@@ -787,6 +863,7 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     cc_ix_view_t v;
     cc_qcollect_t qc;
     cc_qinfo_t qi;
+    double cover;
     size_t i, u;
 
     if (!query || !scratch || cc_ix_view(&v, img, len) != 0
@@ -807,5 +884,10 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     }
     qc.n = u;
     cc_qinfo_make(&qi, &v, &qc, scratch);
-    return cc_qinfo_cover(&qi, &v, chunk);
+    cover = cc_qinfo_cover(&qi, &v, chunk);
+    if (!(v.tcw > 0.0 && v.tcw <= 16.0)) {
+        return cover;   /* off, or a damaged header */
+    }
+    return (cover + v.tcw * cc_title_match(&v, &qi, chunk, scratch))
+           / (1.0 + v.tcw);
 }

@@ -7,9 +7,17 @@
  *                          first (a risky question is escalated, not
  *                          answered), as POST /api/chat does
  *     --min-score X        ConciergeGroundingMinScore (default 3.0)
- *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.55)
+ *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.50)
  *     --quiet              no per-question failure lists (held-out sets:
  *                          report the figure, do not read the misses)
+ *     --set NAME=X         an index parameter other than its default
+ *                          (k1, b, title_weight, synonym_weight,
+ *                          coverage_weight, pair_weight,
+ *                          title_cover_weight), to
+ *                          measure a choice before it becomes the default
+ *     --cv K               instead of the report: the out-of-fold figures
+ *                          of choosing the grounding decision on the sets
+ *                          given (below)
  *
  * The knowledge is chunked and indexed as the module does (eval_kb.h: the
  * shipped BM25 parameters, title field and synonyms.txt).  A question is
@@ -33,7 +41,20 @@
  *   recall@1 >= 0.90; unanswerable answered <= 0.03.
  * Exit status 0 when every file meets its targets, 1 when one misses, 2 on
  * a usage or input error.
+ *
+ * --cv K: the grounding decision (title_cover_weight in {0, 0.2, 0.3,
+ * 0.4}; min coverage such that coverage * (1 + title_cover_weight) >= t,
+ * t in 0.40, 0.45, ..., 0.95; min score as given) is chosen K times, each
+ * time on all questions but one fold (every K-th answerable and every K-th
+ * unanswerable question of the sets, in file order), by right source first
+ * minus unanswerable answered (both as rates), and counted on the fold
+ * left out.  The sum over the folds is what the procedure would score on
+ * questions it was not chosen on; the choice on all questions is what
+ * ships.  Nothing else is fitted here: the ranking is the shipped one.
+ * With --set title_cover_weight=0 only the threshold is chosen (the
+ * decision as it was before the title match), for comparison.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +109,35 @@ static void print_rate(const char *what, int k, int n)
            n ? (double)k / n : 0.0, lo, hi);
 }
 
+/* "--set NAME=X": 0 when NAME is a parameter. */
+static int set_param(cc_index_params_t *pr, const char *arg)
+{
+    static const struct {
+        const char *name;
+        size_t      off;
+    } names[] = {
+        { "k1", offsetof(cc_index_params_t, k1) },
+        { "b", offsetof(cc_index_params_t, b) },
+        { "title_weight", offsetof(cc_index_params_t, title_weight) },
+        { "synonym_weight", offsetof(cc_index_params_t, synonym_weight) },
+        { "coverage_weight", offsetof(cc_index_params_t, coverage_weight) },
+        { "pair_weight", offsetof(cc_index_params_t, pair_weight) },
+        { "title_cover_weight",
+          offsetof(cc_index_params_t, title_cover_weight) },
+    };
+    const char *eq = strchr(arg, '=');
+    size_t i;
+
+    for (i = 0; eq && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i].name) == (size_t)(eq - arg)
+            && strncmp(names[i].name, arg, (size_t)(eq - arg)) == 0) {
+            *(double *)(void *)((char *)pr + names[i].off) = atof(eq + 1);
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static apr_array_header_t *load_set(apr_pool_t *p, const char *path)
 {
     apr_array_header_t *qs = apr_array_make(p, 256, sizeof(ev_q_t));
@@ -133,6 +183,158 @@ static apr_array_header_t *load_set(apr_pool_t *p, const char *path)
     return qs;
 }
 
+/* ---- --cv ------------------------------------------------------------- */
+
+#define CV_NB 4
+#define CV_NT 12
+static const double cv_beta[CV_NB] = { 0.0, 0.2, 0.3, 0.4 };
+
+typedef struct cv_q_t {
+    const ev_q_t *q;
+    int           fold, escalated;
+} cv_q_t;
+
+/* counts[b][t][fold]: right, answered (answerable), answered (not). */
+typedef int cv_counts_t[CV_NB][CV_NT][3];
+
+static double cv_obj(cv_counts_t *cnt, int b, int t, int k, int hold,
+                     const int *na, const int *nu)
+{
+    int f, r = 0, u = 0, a = 0, n = 0;
+
+    for (f = 0; f < k; f++) {
+        if (f == hold) {
+            continue;
+        }
+        r += cnt[f][b][t][0];
+        u += cnt[f][b][t][2];
+        a += na[f];
+        n += nu[f];
+    }
+    return (a ? (double)r / a : 0.0) - (n ? (double)u / n : 0.0);
+}
+
+static int run_cv(apr_pool_t *pool, apr_pool_t *scratch, int k, int nb,
+                  const apr_array_header_t *chunks, const char *syn,
+                  size_t synlen, cc_ruleset_t *rs, double min_score,
+                  const apr_array_header_t *files)
+{
+    apr_array_header_t *all = apr_array_make(pool, 512, sizeof(cv_q_t));
+    cv_counts_t *cnt = apr_pcalloc(pool, (size_t)k * sizeof(*cnt));
+    int *na = apr_pcalloc(pool, (size_t)k * sizeof(int));
+    int *nu = apr_pcalloc(pool, (size_t)k * sizeof(int));
+    int tot[3] = { 0, 0, 0 }, i, j, b, t, hold, ia = 0, iu = 0;
+
+    for (i = 0; i < files->nelts; i++) {
+        apr_array_header_t *qs = load_set(pool, APR_ARRAY_IDX(files, i,
+                                                              const char *));
+
+        for (j = 0; j < qs->nelts; j++) {
+            cv_q_t *c = apr_array_push(all);
+
+            c->q = &APR_ARRAY_IDX(qs, j, ev_q_t);
+            c->fold = c->q->answerable ? ia++ % k : iu++ % k;
+            (c->q->answerable ? na : nu)[c->fold]++;
+            c->escalated = 0;
+            if (rs) {
+                cc_risk_result_t res;
+
+                memset(&res, 0, sizeof(res));
+                apr_pool_clear(scratch);
+                cc_risk_check(rs, c->q->q, strlen(c->q->q), scratch, &res);
+                c->escalated = res.risk;
+            }
+        }
+    }
+    for (b = 0; b < nb; b++) {
+        cc_index_params_t pr;
+        void *img;
+        size_t imglen;
+        int malformed;
+
+        cc_index_params_default(&pr);
+        pr.title_cover_weight = cv_beta[b];
+        ev_build_index(&img, &imglen, pool, chunks, &pr, syn, synlen,
+                       &malformed);
+        for (j = 0; j < all->nelts; j++) {
+            const cv_q_t *c = &APR_ARRAY_IDX(all, j, cv_q_t);
+            size_t qlen = strlen(c->q->q);
+            cc_hit_t hits[EV_K];
+            double cov[EV_K];
+            int n, h;
+
+            apr_pool_clear(scratch);
+            n = c->escalated ? 0 : cc_index_search(img, imglen, c->q->q,
+                                                   qlen, hits, EV_K,
+                                                   scratch);
+            for (h = 0; h < n; h++) {
+                cov[h] = cc_index_coverage(img, imglen, c->q->q, qlen,
+                                           hits[h].chunk, scratch);
+            }
+            for (t = 0; t < CV_NT; t++) {
+                double th = (0.40 + 0.05 * t) / (1.0 + cv_beta[b]);
+                const char *first = NULL;
+
+                for (h = 0; h < n && hits[h].score >= min_score; h++) {
+                    if (cov[h] >= th - 1e-9) {
+                        first = cc_index_chunk_title(img, imglen,
+                                                     hits[h].chunk);
+                        break;
+                    }
+                }
+                if (!first) {
+                    continue;
+                }
+                if (!c->q->answerable) {
+                    cnt[c->fold][b][t][2]++;
+                    continue;
+                }
+                cnt[c->fold][b][t][1]++;
+                cnt[c->fold][b][t][0] += strcmp(first, c->q->heading) == 0;
+            }
+        }
+    }
+    printf("out-of-fold choice of the grounding decision, %d folds "
+           "(score >= %.2f):\n", k, min_score);
+    for (hold = -1; hold < k; hold++) {
+        double best = -1e9;
+        int bb = 0, bt = 0;
+
+        for (b = 0; b < nb; b++) {
+            for (t = 0; t < CV_NT; t++) {
+                double o = cv_obj(cnt, b, t, k, hold, na, nu);
+
+                if (o > best + 1e-12) {
+                    best = o;
+                    bb = b;
+                    bt = t;
+                }
+            }
+        }
+        if (hold < 0) {
+            printf("  chosen on all: title_cover_weight %.1f, min coverage "
+                   "%.3f\n", cv_beta[bb], (0.40 + 0.05 * bt)
+                   / (1.0 + cv_beta[bb]));
+            continue;
+        }
+        printf("  fold %d: title_cover_weight %.1f, min coverage %.3f\n",
+               hold, cv_beta[bb], (0.40 + 0.05 * bt) / (1.0 + cv_beta[bb]));
+        for (i = 0; i < 3; i++) {
+            tot[i] += cnt[hold][bb][bt][i];
+        }
+    }
+    ia = iu = 0;
+    for (i = 0; i < k; i++) {
+        ia += na[i];
+        iu += nu[i];
+    }
+    printf("eval-answer out-of-fold: answered %.3f, right source first "
+           "%.3f (%d answerable); unanswerable answered %.3f (%d)\n",
+           ia ? (double)tot[1] / ia : 0.0, ia ? (double)tot[0] / ia : 0.0,
+           ia, iu ? (double)tot[2] / iu : 0.0, iu);
+    return 0;
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool, *scratch;
@@ -143,14 +345,15 @@ int main(int argc, const char *const *argv)
     void *img;
     size_t imglen, synlen = 0;
     char *syn;
-    double min_score = 3.0, min_cov = 0.55;
-    int quiet = 0, ndocs, malformed, i, failed = 0;
+    double min_score = 3.0, min_cov = 0.50;
+    int quiet = 0, cv = 0, ndocs, malformed, i, failed = 0;
 
     apr_app_initialize(&argc, &argv, NULL);
     atexit(apr_terminate);
     apr_pool_create(&pool, NULL);
     apr_pool_create(&scratch, pool);
     files = apr_array_make(pool, 4, sizeof(char *));
+    cc_index_params_default(&params);
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
             rules_path = argv[++i];
@@ -163,6 +366,20 @@ int main(int argc, const char *const *argv)
         }
         else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
+        }
+        else if (strcmp(argv[i], "--cv") == 0 && i + 1 < argc) {
+            cv = (int)strtol(argv[++i], NULL, 10);
+            if (cv < 2 || cv > 20) {
+                fprintf(stderr, "%s: --cv takes 2..20 folds\n", PROG);
+                return 2;
+            }
+        }
+        else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
+            if (set_param(&params, argv[++i]) != 0) {
+                fprintf(stderr, "%s: --set %s: unknown parameter\n", PROG,
+                        argv[i]);
+                return 2;
+            }
         }
         else if (argv[i][0] == '-') {
             dir = NULL;
@@ -177,7 +394,8 @@ int main(int argc, const char *const *argv)
     }
     if (!dir || files->nelts == 0) {
         fprintf(stderr, "usage: %s <knowledge dir> [--rules FILE] "
-                "[--min-score X] [--min-coverage X] [--quiet] <set.tsv>...\n",
+                "[--min-score X] [--min-coverage X] [--set NAME=X] [--cv K] "
+                "[--quiet] <set.tsv>...\n",
                 PROG);
         return 2;
     }
@@ -196,7 +414,10 @@ int main(int argc, const char *const *argv)
     chunks = ev_load_chunks(pool, dir, &ndocs);
     syn = apr_pstrcat(pool, dir, "/synonyms.txt", NULL);
     syn = ev_read_file(pool, PROG, syn, &synlen);
-    cc_index_params_default(&params);
+    if (cv) {
+        return run_cv(pool, scratch, cv, params.title_cover_weight > 0.0
+                      ? CV_NB : 1, chunks, syn, synlen, rs, min_score, files);
+    }
     ev_build_index(&img, &imglen, pool, chunks, &params, syn, synlen,
                    &malformed);
     printf("knowledge: %d files, %d chunks; thresholds: score >= %.2f, "

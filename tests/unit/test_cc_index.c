@@ -527,11 +527,23 @@ static double cov(const void *img, size_t len, const char *q, uint32_t c,
     return cc_index_coverage(img, len, q, strlen(q), c, p);
 }
 
+/* An index whose cc_index_coverage is the question's coverage alone
+ * (title_cover_weight 0; the blend: test_title_cover). */
+static void *cov_index(apr_pool_t *p, const corpus_doc_t *docs, int n,
+                       const char *syn, size_t *len)
+{
+    cc_index_params_t pr;
+
+    cc_index_params_default(&pr);
+    pr.title_cover_weight = 0.0;
+    return corpus_index(p, docs, n, &pr, syn, len);
+}
+
 START_TEST(test_coverage)
 {
     apr_pool_t *p = corpus_pool();
     size_t len;
-    void *img = corpus_index(p, cov_docs, 5, NULL, "acne = zits\n", &len);
+    void *img = cov_index(p, cov_docs, 5, "acne = zits\n", &len);
     double n = 5.0;
     double unknown = log(1.0 + (n + 0.5) / 0.5);
     double sauna = corpus_idf(n, 1.0), skin = corpus_idf(n, 2.0);
@@ -573,7 +585,7 @@ START_TEST(test_chatter_and_meta)
 {
     apr_pool_t *p = corpus_pool();
     size_t len;
-    void *img = corpus_index(p, cov_docs, 5, NULL, "acne = zits\n", &len);
+    void *img = cov_index(p, cov_docs, 5, "acne = zits\n", &len);
     cc_hit_t hits[4];
 
     /* Chatter is not part of the question: "u", "get", "actually" neither
@@ -654,6 +666,7 @@ START_TEST(test_rerank)
     ck_assert_double_eq(bm.pair_weight, 0.5);
     bm.coverage_weight = 0.0;
     bm.pair_weight = 0.0;
+    bm.title_cover_weight = 0.0;    /* cov() below: the question's own */
     cw = bm;
     cw.coverage_weight = 0.5;
     pw = bm;
@@ -732,9 +745,8 @@ START_TEST(test_phrase_synonyms)
     apr_pool_t *p = corpus_pool();
     cc_hit_t hits[4];
     size_t len;
-    void *img = corpus_index(p, phrase_docs, 4, NULL,
-                             "gym = exercise, work out\n"
-                             "tear-trough = undereye\n", &len);
+    void *img = cov_index(p, phrase_docs, 4, "gym = exercise, work out\n"
+                          "tear-trough = undereye\n", &len);
     int n;
 
     /* "work out" side by side reaches the group ... */
@@ -759,6 +771,66 @@ START_TEST(test_phrase_synonyms)
     /* And the phrase itself triggers too. */
     ck_assert_double_eq_tol(cov(img, len, "tear-trough", 2, p), 1.0, 1e-12);
     ck_assert_double_gt(score_of(img, len, "tear-trough", 2, p), 0.0);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* ---- grounding: coverage blended with the title match ------------------ */
+
+/* cc_index_coverage = (coverage + w * title) / (1 + w), title the
+ * idf-weighted share of the chunk title's terms that the question holds
+ * (or a synonym of a question term), w = title_cover_weight. */
+START_TEST(test_title_cover)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t pr;
+    size_t len, l0;
+    void *img, *i0;
+    double w = 0.4, n = 5.0, unknown = log(1.0 + (n + 0.5) / 0.5);
+    double sauna = corpus_idf(n, 1.0), peel = corpus_idf(n, 1.0), c0;
+    uint32_t c;
+
+    cc_index_params_default(&pr);
+    ck_assert_double_eq(pr.title_cover_weight, w);
+    img = corpus_index(p, cov_docs, 5, NULL, "acne = zits\npeel = flaking\n",
+                       &len);
+    /* The whole title held: the question's coverage. */
+    ck_assert_double_eq_tol(cov(img, len, "peel", 0, p), 1.0, 1e-12);
+    ck_assert_double_eq_tol(cov(img, len, "sauna peel", 0, p), 1.0, 1e-12);
+    /* A synonym of a question word counts as holding the title term. */
+    ck_assert_double_eq_tol(cov(img, len, "flaking", 0, p), 1.0, 1e-12);
+    /* The body covered, the title not asked about. */
+    ck_assert_double_eq_tol(cov(img, len, "sauna skin", 0, p), 1.0 / (1 + w),
+                            1e-12);
+    /* Partly covered, title held. */
+    c0 = (sauna + peel) / (sauna + peel + unknown);
+    ck_assert_double_eq_tol(cov(img, len, "sauna peel xylophone", 0, p),
+                            (c0 + w) / (1 + w), 1e-12);
+    /* No title: coverage / (1 + w), never more than with one. */
+    ck_assert_double_eq_tol(cov(img, len, "acne", 4, p), 1.0 / (1 + w),
+                            1e-12);
+    /* Title terms weigh by idf: "Lip filler", lip and filler df 3 each. */
+    i0 = corpus_index(p, rank_docs, 5, NULL, NULL, &l0);
+    ck_assert_double_eq_tol(cov(i0, l0, "lip", 0, p),
+                            (1.0 + w * 0.5) / (1 + w), 1e-12);
+    /* title_cover_weight 0: the question's coverage alone; out of range:
+     * the default. */
+    pr.title_cover_weight = 0.0;
+    i0 = corpus_index(p, cov_docs, 5, &pr, NULL, &l0);
+    ck_assert_double_eq_tol(cov(i0, l0, "sauna skin", 0, p), 1.0, 1e-12);
+    pr.title_cover_weight = -1.0;
+    i0 = corpus_index(p, cov_docs, 5, &pr, "acne = zits\npeel = flaking\n",
+                      &l0);
+    for (c = 0; c < 5; c++) {
+        ck_assert_double_eq_tol(cov(i0, l0, "sauna skin peel", c, p),
+                                cov(img, len, "sauna skin peel", c, p),
+                                1e-12);
+    }
+    /* Ranking does not use the title match: scores are the same. */
+    for (c = 0; c < 5; c++) {
+        ck_assert_double_eq_tol(score_of(img, len, "sauna skin", c, p),
+                                score_of(i0, l0, "sauna skin", c, p), 1e-12);
+    }
     apr_pool_destroy(p);
 }
 END_TEST
@@ -788,6 +860,7 @@ Suite *suite_index(void)
     tcase_add_test(tc, test_chatter_and_meta);
     tcase_add_test(tc, test_rerank);
     tcase_add_test(tc, test_phrase_synonyms);
+    tcase_add_test(tc, test_title_cover);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /* Unit tests: cc_index on damaged images (cc_index_check refuses them;
  * search, the accessors and an extractive answer on them stay within the
  * image). */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,11 +259,12 @@ END_TEST
 
 /* Re-sign an image after damage, so that the checksums pass and only the
  * section checks can refuse it: the FNV-1a 64 of the bytes after the
- * header at offset 16, and of the header's own fields at 216 (the header
- * layout of cc_index_image.h, version 3). */
+ * header at offset 16, and of the header's own fields at 224 (the header
+ * layout of cc_index_image.h, version 4). */
 #define IX_CHECKSUM 16
-#define IX_HDRSUM   216
-#define IX_HDR      224
+#define IX_TCW      216     /* title_cover_weight, a double */
+#define IX_HDRSUM   224
+#define IX_HDR      232
 
 static uint64_t fnv64(const unsigned char *p, size_t n)
 {
@@ -361,6 +363,51 @@ START_TEST(test_check_sentences)
 }
 END_TEST
 
+/* A damaged weight in a re-signed header (cc_index_check does not judge
+ * parameters): coverage stays within 0..1 and falls back to the
+ * question's coverage alone. */
+START_TEST(test_damaged_title_cover)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t pr;
+    size_t len, l0, k, c;
+    const unsigned char *img = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS,
+                                                   &len);
+    const void *plain;
+    unsigned char *w = malloc(len);
+    static const double bad[] = { 0.0, -1.0, 1e300, 17.0 };
+    static const char *const q = "can I cancel my appointment tomorrow";
+    double tcw, nan_bits;
+
+    ck_assert_ptr_nonnull(w);
+    cc_index_params_default(&pr);
+    pr.title_cover_weight = 0.0;
+    plain = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &l0);
+    ck_assert_uint_eq(l0, len);
+    memcpy(&tcw, img + IX_TCW, 8);
+    ck_assert_double_eq(tcw, 0.4);     /* the default, as built */
+    nan_bits = NAN;
+    for (k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+        memcpy(w, img, len);
+        memcpy(w + IX_TCW, k < sizeof(bad) / sizeof(bad[0]) ? &bad[k]
+               : &nan_bits, 8);
+        resign(w, len);
+        for (c = 0; c < 8; c++) {
+            double v = cc_index_coverage(w, len, q, strlen(q), (uint32_t)c,
+                                         p);
+
+            ck_assert(v >= 0.0 && v <= 1.0);
+            ck_assert_double_eq_tol(v, cc_index_coverage(plain, l0, q,
+                                                         strlen(q),
+                                                         (uint32_t)c, p),
+                                    1e-12);
+        }
+    }
+    free(w);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 Suite *suite_index_damage(void)
 {
     Suite *s = suite_create("index_damage");
@@ -370,6 +417,7 @@ Suite *suite_index_damage(void)
     tcase_add_test(tc, test_check_rejects);
     tcase_add_test(tc, test_damaged_images);
     tcase_add_test(tc, test_check_sentences);
+    tcase_add_test(tc, test_damaged_title_cover);
     suite_add_tcase(s, tc);
     return s;
 }
