@@ -363,6 +363,17 @@ apr_status_t mc_safety_post_config(apr_pool_t *pconf, server_rec *s)
                          prob.message);
             return APR_EGENERAL;
         }
+        /* Its vocabulary features mean what they meant in training only
+         * with the same word list. */
+        if (cc_riskml_header(ml)->vocab_checksum
+            != (sf_vocab ? cc_vocab_checksum(sf_vocab) : 0)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01008)
+                         "ConciergeRiskModel %s was trained with another "
+                         "vocabulary than ConciergeRiskVocabulary %s: "
+                         "rebuild both (make risk-ml)", mpath,
+                         vpath ? vpath : "(none)");
+            return APR_EGENERAL;
+        }
         sf_model = ml;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(01007)

@@ -6,6 +6,8 @@
  *     --rules FILE         screen every question with these risk rules
  *                          first (a risky question is escalated, not
  *                          answered), as POST /api/chat does
+ *     --vocab F --model F  ... and with the gate's vocabulary and
+ *                          classifier (cc_risk_assess), as the module does
  *     --min-score X        ConciergeGroundingMinScore (default 3.0)
  *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.50)
  *     --quiet              no per-question failure lists (held-out sets:
@@ -65,6 +67,8 @@
 #include <apr_tables.h>
 #include "cc_index.h"
 #include "cc_risk.h"
+#include "cc_vocab.h"
+#include "cc_riskml.h"
 #include "cc_problem.h"
 #include "eval_kb.h"
 #include "eval_util.h"
@@ -72,6 +76,10 @@
 #define PROG      "eval_answer"
 #define EV_K      3             /* MC_CHAT_K: hits the chat considers */
 #define EV_MAXCLS 16
+
+/* The risk gate's learned layers (--vocab, --model); NULL: rules only. */
+static const cc_vocab_t  *ev_vocab;
+static const cc_riskml_t *ev_model;
 
 typedef struct ev_q_t {
     const char *q, *heading, *kind, *cls;
@@ -241,7 +249,8 @@ static int run_cv(apr_pool_t *pool, apr_pool_t *scratch, int k, int nb,
 
                 memset(&res, 0, sizeof(res));
                 apr_pool_clear(scratch);
-                cc_risk_check(rs, c->q->q, strlen(c->q->q), scratch, &res);
+                cc_risk_assess(rs, ev_vocab, ev_model, c->q->q, strlen(c->q->q),
+                               scratch, &res);
                 c->escalated = res.risk;
             }
         }
@@ -338,7 +347,8 @@ static int run_cv(apr_pool_t *pool, apr_pool_t *scratch, int k, int nb,
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool, *scratch;
-    const char *dir = NULL, *rules_path = NULL;
+    const char *dir = NULL, *rules_path = NULL, *vocab_path = NULL;
+    const char *model_path = NULL;
     apr_array_header_t *chunks, *files;
     cc_ruleset_t *rs = NULL;
     cc_index_params_t params;
@@ -357,6 +367,12 @@ int main(int argc, const char *const *argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
             rules_path = argv[++i];
+        }
+        else if (strcmp(argv[i], "--vocab") == 0 && i + 1 < argc) {
+            vocab_path = argv[++i];
+        }
+        else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
+            model_path = argv[++i];
         }
         else if (strcmp(argv[i], "--min-score") == 0 && i + 1 < argc) {
             min_score = atof(argv[++i]);
@@ -394,10 +410,33 @@ int main(int argc, const char *const *argv)
     }
     if (!dir || files->nelts == 0) {
         fprintf(stderr, "usage: %s <knowledge dir> [--rules FILE] "
-                "[--min-score X] [--min-coverage X] [--set NAME=X] [--cv K] "
+                "[--vocab F] [--model F] [--min-score X] [--min-coverage X] [--set NAME=X] [--cv K] "
                 "[--quiet] <set.tsv>...\n",
                 PROG);
         return 2;
+    }
+    if (vocab_path || model_path) {
+        cc_problem_t prob;
+        size_t n;
+        char *blob;
+
+        memset(&prob, 0, sizeof(prob));
+        if (vocab_path) {
+            blob = ev_read_file(pool, PROG, vocab_path, &n);
+            if (!(ev_vocab = cc_vocab_attach(pool, blob, n, &prob))) {
+                fprintf(stderr, "%s: %s: %s\n", PROG, vocab_path,
+                        prob.message);
+                return 2;
+            }
+        }
+        if (model_path) {
+            blob = ev_read_file(pool, PROG, model_path, &n);
+            if (!(ev_model = cc_riskml_attach(pool, blob, n, &prob))) {
+                fprintf(stderr, "%s: %s: %s\n", PROG, model_path,
+                        prob.message);
+                return 2;
+            }
+        }
     }
     if (rules_path) {
         size_t rlen;
@@ -447,7 +486,7 @@ int main(int argc, const char *const *argv)
                 cc_risk_result_t res;
 
                 memset(&res, 0, sizeof(res));
-                cc_risk_check(rs, q->q, qlen, scratch, &res);
+                cc_risk_assess(rs, ev_vocab, ev_model, q->q, qlen, scratch, &res);
                 escalated = res.risk;
             }
             n = escalated ? 0 : cc_index_search(img, imglen, q->q, qlen,

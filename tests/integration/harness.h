@@ -116,6 +116,7 @@ Suite *it_suite_audit(void);
 Suite *it_suite_ops(void);
 Suite *it_suite_outage(void);
 Suite *it_suite_chat(void);
+Suite *it_suite_answers(void);
 Suite *it_suite_knowledge(void);
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);

@@ -16,6 +16,7 @@ int main(void)
     srunner_add_suite(sr, it_suite_ops());
     srunner_add_suite(sr, it_suite_outage());
     srunner_add_suite(sr, it_suite_chat());
+    srunner_add_suite(sr, it_suite_answers());
     srunner_add_suite(sr, it_suite_knowledge());
     srunner_add_suite(sr, it_suite_llm());
     srunner_add_suite(sr, it_suite_safety());
