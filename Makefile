@@ -192,10 +192,23 @@ EVAL_ANSWER_BIN := $(BUILD)/eval_answer
 $(EVAL_ANSWER_BIN): tests/eval/eval_answer.c $(EVAL_UTIL) $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1 -lm
 
-eval: deps $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
+# make eval: every labelled set, the tuning half and the held-out half
+# reported apart (tests/eval/split.py).  Tune only on *_tune.tsv,
+# risk.tsv and retrieval.tsv; the held-out halves are the fair test.
+RISK_LAYERS := --vocab $(VOCAB_IMG) --model $(RISK_MODEL)
+eval: deps risk-ml $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
 	-$(EVAL_BIN) knowledge tests/eval/retrieval_heldout.tsv | tail -n 8
-	$(EVAL_RISK_BIN) conf/risk-rules.txt tests/eval/risk.tsv
+	@echo "== risk gate, rules alone"
+	-$(EVAL_RISK_BIN) conf/risk-rules.txt --quiet tests/eval/risk.tsv \
+	    tests/eval/risk2_tune.tsv tests/eval/risk2_heldout.tsv
+	@echo "== risk gate, rules + vocabulary + classifier (as the module runs)"
+	-$(EVAL_RISK_BIN) conf/risk-rules.txt $(RISK_LAYERS) --quiet \
+	    tests/eval/risk.tsv tests/eval/risk2_tune.tsv tests/eval/risk2_heldout.tsv
+	@echo "== answer or refuse"
+	-$(EVAL_ANSWER_BIN) knowledge --rules conf/risk-rules.txt $(RISK_LAYERS) \
+	    --quiet tests/eval/answerable_tune.tsv tests/eval/unanswerable_tune.tsv \
+	    tests/eval/answerable_heldout.tsv tests/eval/unanswerable_heldout.tsv
 
 clean:
 	rm -rf build build-san

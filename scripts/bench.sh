@@ -81,9 +81,14 @@ echo "targets: /api/health >= 0.80 of static; /api/chat >= 0.25 of static with p
 echo "         /api/slots >= 0.30 of static; POST /api/bookings >= 1,000 req/s"
 
 echo
-echo "== risk check alone (in process, every message of tests/eval/risk.tsv, shipped rules)"
-"$CC_BUILD/eval_risk" "$CC_TOP/conf/risk-rules.txt" "$CC_TOP/tests/eval/risk.tsv" \
-    | grep -E '^check time' || true
+echo "== risk check alone (in process, the messages of tests/eval/risk.tsv and both halves of"
+echo "   risk2: shipped rules, then rules + vocabulary + classifier as the module runs it)"
+for layers in "" "--vocab $CC_BUILD/risk-vocab.bin --model $CC_BUILD/risk-model.bin"; do
+    # shellcheck disable=SC2086
+    "$CC_BUILD/eval_risk" "$CC_TOP/conf/risk-rules.txt" $layers "$CC_TOP/tests/eval/risk.tsv" \
+        "$CC_TOP/tests/eval/risk2_tune.tsv" "$CC_TOP/tests/eval/risk2_heldout.tsv" \
+        | grep -E '^(check time|eval-risk: [0-9]+ rules)' | sed -e 's/^eval-risk: /  /' || true
+done
 echo "(target: under 50 us per typical message)"
 
 echo

@@ -3,7 +3,7 @@
  * patient messages.
  *
  *   eval_risk <rules file> [--langs en,es,fr] [--vocab risk-vocab.bin]
- *             [--model risk-model.bin] <set.tsv> [<set.tsv> ...]
+ *             [--model risk-model.bin] [--quiet] <set.tsv> [<set.tsv> ...]
  *
  * The rules file is compiled with cc_risk_compile (languages filtered by
  * --langs, all when absent).  With --vocab and/or --model every message
@@ -277,6 +277,11 @@ static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
     return ms;
 }
 
+/* --quiet: no per-message listings (a held-out set: report its figures,
+ * do not read its misses). */
+static int ev_quiet;
+#define LISTF(...) do { if (!ev_quiet) { printf(__VA_ARGS__); } } while (0)
+
 static const char *const src_tag[] = { "rule", "vocab", "clf" };
 
 /* The counted matches as `category [source] "rule" 'matched text'; ...`. */
@@ -515,23 +520,23 @@ static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
            g->model ? " + classifier" : "", ms->nelts, path, all.n_risky,
            all.n_benign);
 
-    printf("MISSES (labelled risky, flagged benign)\n");
+    LISTF("MISSES (labelled risky, flagged benign)\n");
     for (i = 0; i < ms->nelts; i++) {
         const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
 
         if (m->risky && !m->got_risk) {
             n_miss++;
-            printf("  line %d%s%s%s%s: %s\n    expected: risky %s\n    "
+            LISTF("  line %d%s%s%s%s: %s\n    expected: risky %s\n    "
                    "got:      benign\n", m->line, *m->lang ? " " : "",
                    m->lang, *m->cls ? " " : "", m->cls, m->text,
                    cats_str(pool, m->cats));
         }
     }
     if (!n_miss) {
-        printf("  (none)\n");
+        LISTF("  (none)\n");
     }
 
-    printf("\nCATEGORY MISSES (flagged risky, a labelled category not "
+    LISTF("\nCATEGORY MISSES (flagged risky, a labelled category not "
            "flagged)\n");
     for (i = 0; i < ms->nelts; i++) {
         const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
@@ -541,22 +546,22 @@ static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
 
         if (m->risky && m->got_risk && missing) {
             n_catmiss++;
-            printf("  line %d: %s\n    expected: risky %s\n    got:      "
+            LISTF("  line %d: %s\n    expected: risky %s\n    got:      "
                    "risky %s (missing %s)\n    matches:  %s\n", m->line,
                    m->text, cats_str(pool, m->cats), cats_str(pool, got),
                    cats_str(pool, missing), m->got_detail);
         }
     }
     if (!n_catmiss) {
-        printf("  (none)\n");
+        LISTF("  (none)\n");
     }
 
-    printf("\nFALSE POSITIVES (labelled benign, flagged risky)\n");
+    LISTF("\nFALSE POSITIVES (labelled benign, flagged risky)\n");
     for (i = 0; i < ms->nelts; i++) {
         const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
 
         if (!m->risky && m->got_risk) {
-            printf("  line %d%s%s%s%s: %s\n    expected: benign\n    got:  "
+            LISTF("  line %d%s%s%s%s: %s\n    expected: benign\n    got:  "
                    "    risky %s\n    matches:  %s\n", m->line,
                    *m->lang ? " " : "", m->lang, *m->cls ? " " : "",
                    m->cls, m->text,
@@ -567,7 +572,7 @@ static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
         }
     }
     if (!all.fp) {
-        printf("  (none)\n");
+        LISTF("  (none)\n");
     }
 
     printf("\nPER CATEGORY (recall on messages labelled with it; 'also' = "
@@ -678,7 +683,7 @@ static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
 static void usage(void)
 {
     fprintf(stderr, "usage: eval_risk <rules file> [--langs en,es,fr] "
-            "[--vocab risk-vocab.bin] [--model risk-model.bin] "
+            "[--vocab risk-vocab.bin] [--model risk-model.bin] [--quiet] "
             "<set.tsv> [<set.tsv> ...]\n");
     exit(2);
 }
@@ -718,6 +723,9 @@ int main(int argc, char **argv)
         }
         else if (strncmp(argv[a], "--langs=", 8) == 0) {
             langs = argv[a] + 8;
+        }
+        else if (strcmp(argv[a], "--quiet") == 0) {
+            ev_quiet = 1;
         }
         else if (strcmp(argv[a], "--vocab") == 0 && a + 1 < argc) {
             vocab_path = argv[++a];
