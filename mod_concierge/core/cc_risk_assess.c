@@ -210,8 +210,9 @@ static void classifier_layer(const cc_riskml_hdr_t *h, const float *pr,
     escalate = added || (pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate
                          && pr[CC_RISKML_RISKY] >= h->escalate_risky);
     /* A question about nobody in particular adds only through the
-     * emergency outputs (general_question). */
-    if (general && !escalate) {
+     * emergency output, both probabilities above their thresholds
+     * (general_question): p(emergency) alone does not escalate it. */
+    if (general && !added) {
         return;
     }
     if (pr[CC_RISKML_RISKY] < (h->risky_alone > 0.0f
