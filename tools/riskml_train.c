@@ -301,7 +301,13 @@ static void gate_figures(apr_pool_t *p, const cc_ruleset_t *rs,
             f->nb++;
             f->fp += r.risk != 0;
             if (verbose && r.risk) {
-                printf("      FP   [%s] %.120s\n", m->lang, m->ex.text);
+                printf("      FP   [%s] %.120s", m->lang, m->ex.text);
+                if (layer >= 2) {
+                    printf("  (p risky %.2f, emergency %.2f)",
+                           oof[(size_t)i * CC_RISKML_NOUT],
+                           oof[(size_t)i * CC_RISKML_NOUT + 1]);
+                }
+                printf("\n");
             }
             if (verbose > 1 && layer == 0) {
                 printf("      P benign emerg=0 rules=%d remerg=%d p=%.4f pe=%.4f\n",

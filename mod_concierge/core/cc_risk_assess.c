@@ -14,6 +14,8 @@
 #define AS_MAXBYTES    CC_RISKML_MAXBYTES
 #define AS_CUE_WINDOW  3      /* terms before a medical term */
 #define AS_PAST_WINDOW 8      /* a past-time cue this close, either side */
+#define AS_DEFER_P     0.5f   /* a classifier category where the rules
+                                 excused all they saw */
 #define AS_NEG_WINDOW  4      /* a negator or a modal ("can I", "do
                                  you") this close, same clause */
 
@@ -193,7 +195,7 @@ static void classifier_layer(const cc_riskml_hdr_t *h, const float *pr,
 {
     size_t span = len > AS_MAXBYTES ? AS_MAXBYTES : len;
     unsigned excused;
-    int o, best = -1, added = 0, escalate;
+    int o, best = -1, added = 0, escalate, deferred;
 
     /* An emergency needs both outputs: p(emergency) above its high
      * threshold and p(risky) above its own.  Alone, p(emergency) only
@@ -226,20 +228,28 @@ static void classifier_layer(const cc_riskml_hdr_t *h, const float *pr,
      * warfarin", "roaccutane in 2019"): it reads no such context.  Its
      * match is kept, marked negated.  An emergency is never excused. */
     excused = rule_excused(out);
+    /* Where the rules excused everything they saw (a third party, the
+     * past, a negation) and counted nothing, a category of the
+     * classifier's must be more likely than not: "my father-in-law is on
+     * Eliquis, the peel is for me" is not a recent procedure at 0.10. */
+    deferred = excused != 0
+               && (out->categories & ((1u << CC_RISK_EMERGENCY) - 1u)) == 0
+               && !escalate;
     for (o = CC_RISKML_PREGNANCY; o < CC_RISKML_NOUT; o++) {
         int ex = (excused >> out_cat[o]) & 1u;
 
         if (!ex && (best < 0 || pr[o] > pr[best])) {
             best = o;
         }
-        if (pr[o] >= h->threshold[o]) {
+        if (pr[o] >= h->threshold[o]
+            && (!deferred || pr[o] >= AS_DEFER_P)) {
             add_match(out, out_cat[o], "classifier", 0, span, ex,
                       CC_RISK_SRC_CLASSIFIER, pr[o]);
             added += !ex;
         }
     }
-    if (!added && !escalate && best >= 0 && pr[best] < h->threshold[best]
-        && excused) {
+    if (!added && !escalate && excused
+        && (deferred || (best >= 0 && pr[best] < h->threshold[best]))) {
         return;     /* every category it saw, the rules excused */
     }
     out->risk = 1;
