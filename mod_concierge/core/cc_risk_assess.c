@@ -1,7 +1,11 @@
 /*
  * cc_risk_assess.c - the clinical-safety gate as one call: rules, then the
  * medical vocabulary, then the classifier (docs/INTERNALS.md, "Beyond the
- * rules").  Each layer only adds to the result.
+ * rules").  Each layer adds to the result; the one exception is the
+ * classifier's veto (off unless the image carries a veto threshold),
+ * which never touches an emergency.  cc_risk_assess_probs runs the same
+ * combination on given probabilities: the trainer scores its out-of-fold
+ * predictions through it (tools/riskml_train.c --rules).
  */
 #include <string.h>
 #include "cc_risk.h"
@@ -267,9 +271,12 @@ static void classifier_layer(const cc_riskml_hdr_t *h, const float *pr,
  * the message ("what is body dysmorphic disorder?", "do you treat
  * pregnant women?", "whats your policy if someone is on blood
  * thinners").  The vocabulary and the classifier's categories read no
- * such context, so they stay silent there; the rules (which have their
- * own "unless" and "other" forms for it) and the classifier's emergency
- * outputs still apply. */
+ * such context, so they stay silent there: no vocabulary match, no
+ * classifier category, no escalation by p(emergency) alone.  The rules
+ * (which have their own "other" and "unless" forms for it) and the
+ * classifier's emergency (both outputs above their thresholds) still
+ * apply.  Out of fold this cost no recall on the tuning sets, with the
+ * current rules nor with the older ones (docs/INTERNALS.md). */
 static const char *const as_ask_words[] = {
     "what", "whats", "why", "how", "which", "is", "are", "do", "does",
     "can", "could", "would", "will", "should",
