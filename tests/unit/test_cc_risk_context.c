@@ -373,6 +373,13 @@ static cc_ruleset_t *shipped(apr_pool_t *p)
 
 /* a. Third parties: excused when not the patient and not in danger. */
 static const ctx_case_t third_cases[] = {
+    /* French "du" is no German "du" (a self marker); "je voudrais" is
+     * not "elle voudrait"; a negated treated marker says nothing */
+    { "mon mari a du diabete", 0 },
+    { "mon mari prend du Kardegic, il veut pas de botox, mais moi je "
+      "voudrais un rdv", 0 },
+    { "my sister is pregnant and she doesnt want botox", 0 },
+    { "my sister is pregnant and she wants botox", P },
     /* someone else, not to be treated: benign */
     { "my husband is on warfarin but the filler is for me", 0 },
     { "my mum has diabetes, can she wait in reception", 0 },
