@@ -625,6 +625,10 @@ static const ctx_case_t nobody_cases[] = {
     { "jestem kobietą w ciąży", P },
     { "someone gave me filler and i cant breathe", E },
     { "anyone know if im ok for filler, im 16", MI },
+    { "what is the best cream for my eczema", C },
+    { "people with diabetes like me, can we have filler", C },
+    { "anyone else get a rash after filler?", A },
+    { "what is anaphylaxis? i think i had it after my filler", A },
 };
 
 START_TEST(test_ctx_shipped_third_party)
