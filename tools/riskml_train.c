@@ -11,6 +11,16 @@
  * Prints the cross-validated (out-of-fold) figures of the classifier
  * alone at the chosen thresholds: recall, false positives, emergency
  * recall, per output and per language.  Deterministic (fixed seed).
+ *
+ * --rules conf/risk-rules.txt: also the whole gate out of fold: every
+ * message through cc_risk_assess's combination (rules, vocabulary, the
+ * classifier's OUT-OF-FOLD probabilities), beside the rules alone and
+ * the rules with the vocabulary (the rules are in-sample on any set they
+ * were written from; only the classifier's share is out of fold).
+ * --budget-with-rules X then re-chooses the p(risky) threshold so that
+ * the classifier adds at most X false positives (a fraction of the
+ * benign messages) to what the rules and the vocabulary flag, out of
+ * fold.  --veto chooses the veto threshold (cc_riskml.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +30,16 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
+#include "cc_risk.h"
 #include "cc_riskml.h"
+#include "cc_riskml_int.h"
 #include "cc_vocab.h"
 #include "eval_util.h"
 
 typedef struct tr_msg_t {
     cc_riskml_example_t ex;
     const char *lang;
+    const char *set;             /* the file it came from */
 } tr_msg_t;
 
 static int out_index(const char *s, size_t n)
@@ -84,6 +97,7 @@ static void load(apr_pool_t *p, const char *path, apr_array_header_t *ms)
         m->ex.text = ev_trim(f[0]);
         m->ex.len = strlen(m->ex.text);
         m->lang = (nf >= 4 && *ev_trim(f[3])) ? ev_trim(f[3]) : "?";
+        m->set = path;
         if (strcmp(ev_trim(f[1]), "risky") == 0) {
             m->ex.labels |= 1u << CC_RISKML_RISKY;
         }
@@ -238,6 +252,87 @@ static double ratio(size_t a, size_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
+typedef struct tr_fig_t {
+    size_t nr, nb, tp, fp, ne, te;
+} tr_fig_t;
+
+/* The gate over every scored message: layer 0 rules alone, 1 rules and
+ * vocabulary, 2 all three with the out-of-fold probabilities. */
+static void gate_figures(apr_pool_t *p, const cc_ruleset_t *rs,
+                         const cc_vocab_t *vocab, const cc_riskml_hdr_t *h,
+                         const apr_array_header_t *ms, const float *oof,
+                         int layer, const char *lang, tr_fig_t *f,
+                         int verbose)
+{
+    apr_pool_t *sp;
+    int i;
+
+    memset(f, 0, sizeof(*f));
+    apr_pool_create(&sp, p);
+    for (i = 0; i < ms->nelts; i++) {
+        const tr_msg_t *m = &APR_ARRAY_IDX(ms, i, tr_msg_t);
+        cc_risk_result_t r;
+        int risky = (m->ex.labels & 1u) != 0;
+
+        if (m->ex.train_only
+            || (lang && strcmp(m->lang, lang) != 0
+                && strcmp(m->set, lang) != 0)) {
+            continue;
+        }
+        memset(&r, 0, sizeof(r));
+        cc_risk_assess_probs(rs, layer >= 1 ? vocab : NULL, h,
+                             layer >= 2 ? &oof[(size_t)i * CC_RISKML_NOUT]
+                                        : NULL,
+                             m->ex.text, m->ex.len, sp, &r);
+        if (risky) {
+            f->nr++;
+            f->tp += r.risk != 0;
+            if (verbose && !r.risk) {
+                printf("      miss [%s] %.120s\n", m->lang, m->ex.text);
+            }
+            if (verbose > 1 && layer == 0) {
+                printf("      P risky emerg=%d rules=%d remerg=%d p=%.4f pe=%.4f\n",
+                       (m->ex.labels >> CC_RISKML_EMERGENCY) & 1, r.risk,
+                       r.emergency, oof[(size_t)i * CC_RISKML_NOUT],
+                       oof[(size_t)i * CC_RISKML_NOUT + 1]);
+            }
+        }
+        else {
+            f->nb++;
+            f->fp += r.risk != 0;
+            if (verbose && r.risk) {
+                printf("      FP   [%s] %.120s", m->lang, m->ex.text);
+                if (layer >= 2) {
+                    printf("  (p risky %.2f, emergency %.2f)",
+                           oof[(size_t)i * CC_RISKML_NOUT],
+                           oof[(size_t)i * CC_RISKML_NOUT + 1]);
+                }
+                printf("\n");
+            }
+            if (verbose > 1 && layer == 0) {
+                printf("      P benign emerg=0 rules=%d remerg=%d p=%.4f pe=%.4f\n",
+                       r.risk, r.emergency, oof[(size_t)i * CC_RISKML_NOUT],
+                       oof[(size_t)i * CC_RISKML_NOUT + 1]);
+            }
+        }
+        if (m->ex.labels & (1u << CC_RISKML_EMERGENCY)) {
+            f->ne++;
+            f->te += r.emergency != 0;
+        }
+        apr_pool_clear(sp);
+    }
+    apr_pool_destroy(sp);
+}
+
+static void print_fig(const char *what, const tr_fig_t *f)
+{
+    printf("    %-24s recall %.3f (%zu/%zu)  FP %.3f (%zu/%zu)  "
+           "emergency %.3f (%zu/%zu)\n", what,
+           f->nr ? (double)f->tp / f->nr : 0.0, f->tp, f->nr,
+           f->nb ? (double)f->fp / f->nb : 0.0, f->fp, f->nb,
+           f->ne ? (double)f->te / f->ne : 0.0, f->te, f->ne);
+}
+
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
@@ -251,7 +346,10 @@ int main(int argc, char **argv)
     void *img;
     size_t len, i, n;
     int a, o, nsets = 0;
-    double lang_weight = 1.0;
+    double lang_weight = 1.0, budget_rules = -1.0;
+    const char *rules_path = NULL;
+    cc_ruleset_t *rs = NULL;
+    int verbose = 0;
     FILE *fp;
     struct timespec t0, t1;
 
@@ -321,6 +419,22 @@ int main(int argc, char **argv)
                  && a + 1 < argc) {
             opts.emergency_floor = strtod(argv[++a], NULL);
         }
+        else if (strcmp(argv[a], "--rules") == 0 && a + 1 < argc) {
+            rules_path = argv[++a];
+        }
+        else if (strcmp(argv[a], "--budget-with-rules") == 0
+                 && a + 1 < argc) {
+            budget_rules = strtod(argv[++a], NULL);
+        }
+        else if (strcmp(argv[a], "--no-escalate-risky") == 0) {
+            opts.no_escalate_risky = 1;
+        }
+        else if (strcmp(argv[a], "--veto") == 0) {
+            opts.veto = 1;
+        }
+        else if (strcmp(argv[a], "--verbose") == 0) {
+            verbose++;
+        }
         else if (strcmp(argv[a], "--fp-budget") == 0 && a + 1 < argc) {
             opts.fp_budget = strtod(argv[++a], NULL);
         }
@@ -358,6 +472,57 @@ int main(int argc, char **argv)
         return 2;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rules_path) {
+        size_t rl;
+        char *rt = ev_read_file(p, "riskml_train", rules_path, &rl);
+
+        rs = cc_risk_compile(p, rt, rl, NULL, &prob);
+        if (!rs) {
+            fprintf(stderr, "riskml_train: %s: %s\n", rules_path,
+                    prob.message);
+            return 2;
+        }
+    }
+    if (rs && budget_rules >= 0.0) {
+        /* With the rules present: first the lowest escalation threshold
+         * at which p(emergency) alone adds at most half the budget of
+         * the benign messages to the rules' and the vocabulary's false
+         * positives; then the lowest p(risky) at which the classifier
+         * alone makes a message risky, within the whole budget.  Out of
+         * fold.  The emergency thresholds do not move. */
+        cc_riskml_hdr_t *hw = img;
+        tr_fig_t base, f;
+        float e0 = hw->emergency_escalate;
+        int g;
+
+        gate_figures(p, rs, vocab, hw, ms, cv.oof, 1, NULL, &base, 0);
+        hw->risky_alone = 0.99f;
+        for (g = (int)(e0 * 100.0f + 0.5f);
+             g <= (int)(hw->threshold[CC_RISKML_EMERGENCY] * 100.0f + 0.5f);
+             g++) {
+            hw->emergency_escalate = (float)g / 100.0f;
+            gate_figures(p, rs, vocab, hw, ms, cv.oof, 2, NULL, &f, 0);
+            if ((double)f.fp <= (double)base.fp
+                                 + budget_rules / 2.0 * (double)f.nb) {
+                break;
+            }
+        }
+        for (g = 2; g <= 99; g++) {
+            hw->risky_alone = (float)g / 100.0f;
+            if (hw->risky_alone <= hw->veto) {
+                continue;
+            }
+            gate_figures(p, rs, vocab, hw, ms, cv.oof, 2, NULL, &f, 0);
+            if ((double)f.fp <= (double)base.fp
+                                 + budget_rules * (double)f.nb) {
+                break;
+            }
+        }
+        printf("riskml_train: with the rules, within %.3f added false "
+               "positives out of fold: escalation %.2f (was %.2f), "
+               "p(risky) alone %.2f\n", budget_rules,
+               hw->emergency_escalate, e0, hw->risky_alone);
+    }
     fp = fopen(argv[1], "wb");
     if (!fp || fwrite(img, 1, len, fp) != len || fclose(fp) != 0) {
         fprintf(stderr, "riskml_train: cannot write %s\n", argv[1]);
@@ -376,8 +541,9 @@ int main(int argc, char **argv)
     for (o = 0; o < CC_RISKML_NOUT; o++) {
         printf(" %s %.2f", cc_riskml_out_names[o], h->threshold[o]);
     }
-    printf(" (emergency escalates to risky from %.2f)\n",
-           h->emergency_escalate);
+    printf(" (emergency escalates to risky from %.2f with p(risky) from "
+           "%.2f; veto below %.2f)\n", h->emergency_escalate,
+           h->escalate_risky, h->veto);
 
     /* Ranking quality per output (AUC, out of fold). */
     printf("  out-of-fold AUC:");
@@ -428,8 +594,11 @@ int main(int argc, char **argv)
         for (i = 0; i < n; i++) {
             const tr_msg_t *m = &APR_ARRAY_IDX(ms, i, tr_msg_t);
             const float *pr = &cv.oof[i * CC_RISKML_NOUT];
-            int flag = pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY]
-                       || pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate;
+            float alone = h->risky_alone > 0.0f
+                          ? h->risky_alone : h->threshold[CC_RISKML_RISKY];
+            int flag = pr[CC_RISKML_RISKY] >= alone
+                       || (pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate
+                           && pr[CC_RISKML_RISKY] >= h->escalate_risky);
 
             if (m->ex.train_only || (want && strcmp(m->lang, want) != 0)) {
                 continue;
@@ -469,6 +638,43 @@ int main(int argc, char **argv)
         }
         if (a < 0 && langs->nelts == 1) {
             break;
+        }
+    }
+    if (rs) {
+        tr_fig_t f;
+
+        printf("  the whole gate (rules IN-SAMPLE where written from the "
+               "set; classifier OUT OF FOLD):\n");
+        gate_figures(p, rs, vocab, h, ms, cv.oof, 0, NULL, &f,
+                     verbose > 1 ? verbose : 0);
+        print_fig("rules alone", &f);
+        gate_figures(p, rs, vocab, h, ms, cv.oof, 1, NULL, &f, 0);
+        print_fig("rules + vocabulary", &f);
+        gate_figures(p, rs, vocab, h, ms, cv.oof, 2, NULL, &f, verbose);
+        print_fig("rules + vocab + classifier", &f);
+        for (a = 2; a < argc; a++) {
+            if (strstr(argv[a], ".tsv")) {
+                int l;
+
+                for (l = 0; l < 3; l++) {
+                    static const char *const nm[3] = {
+                        "rules", "rules+vocab", "all three"
+                    };
+
+                    gate_figures(p, rs, vocab, h, ms, cv.oof, l, argv[a],
+                                 &f, 0);
+                    print_fig(apr_psprintf(p, "  %s, %s", nm[l],
+                                           strrchr(argv[a], '/')
+                                           ? strrchr(argv[a], '/') + 1
+                                           : argv[a]), &f);
+                }
+            }
+        }
+        for (a = 0; a < langs->nelts; a++) {
+            const char *l = APR_ARRAY_IDX(langs, a, const char *);
+
+            gate_figures(p, rs, vocab, h, ms, cv.oof, 2, l, &f, 0);
+            print_fig(apr_psprintf(p, "  all three, %s", l), &f);
         }
     }
     apr_pool_destroy(p);

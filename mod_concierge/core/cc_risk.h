@@ -138,11 +138,18 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
  * "diagnosed with", "my <condition>" - not negated, not in a question
  * about the clinic's services), then the classifier (cc_riskml).  vocab
  * or model may be NULL: that layer is skipped.  The layers only add:
- * nothing clears a category or an emergency a rule raised; the
- * classifier adds categories and the risky flag above its thresholds,
- * and an emergency only when p(emergency) and p(risky) are both above
- * theirs (p(emergency) alone above its escalation threshold makes the
- * message risky); neither adds back a category the rules excused.  Every counted
+ * nothing clears an emergency, and nothing but the classifier's veto
+ * (an image with a veto threshold, p(risky) below it: the rules' and the
+ * vocabulary's non-emergency matches are kept, marked negated) clears a
+ * category a rule raised; the classifier adds categories and the risky
+ * flag above its thresholds, and an emergency only when p(emergency) and
+ * p(risky) are both above theirs (p(emergency) alone above its escalation
+ * threshold, with p(risky) above its floor, makes the message risky);
+ * neither adds back a category the rules excused, and where the rules
+ * excused all they saw the classifier's categories need p >= 0.5.  A
+ * question about nobody in particular ("what is ...?", "do you treat
+ * ...?", no first person, child, age, "today" or "suddenly") gets nothing
+ * from the vocabulary and only the classifier's emergency.  Every counted
  * match carries its source; classifier matches carry their probability.
  * Thread-safe; allocates only from p. */
 struct cc_vocab_t;

@@ -47,6 +47,8 @@
  *     too", "my mum says it's ok", "swallowed") says the third party is
  *     the patient, the writer has it too, or someone is in danger now: no
  *     third-party scope excuses its categories in that message;
+ *   - a treated match with a negated term in it ("il veut pas de
+ *     botox", "she doesnt want filler") says nothing;
  *   - a match is excused when its first term lies in a scope of its
  *     category.  An "other" marker right after, or inside the scope of,
  *     negators covering all its categories opens nothing ("not my
@@ -779,9 +781,21 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             self = apr_pcalloc(tx->p, tx->n);
         }
         switch (r->kind) {
-        case K_TREATED:
-            ctx->treated |= r->cats;
+        case K_TREATED: {
+            /* negated anywhere in it, it says nothing: "il veut pas de
+             * botox", "she doesnt want filler" */
+            uint32_t k, all = CAT_ALL & ~CAT_EMERG
+                              & ~(1u << CC_RISK_MEDICAL_ADVICE);
+            int off = 0;
+
+            for (k = ht->first; k <= ht->last && k < tx->n && !off; k++) {
+                off = ((neg[k] | nega[k]) & all) == all;
+            }
+            if (!off) {
+                ctx->treated |= r->cats;
+            }
             break;
+        }
         case K_OTHER:
             if (r->cont) {
                 cont[ht->first] = 1;

@@ -48,7 +48,7 @@
 #include "cc_vocab.h"
 
 #define CC_RISKML_MAGIC   "CCRISKM1"
-#define CC_RISKML_VERSION 1u
+#define CC_RISKML_VERSION 2u
 
 typedef enum {
     CC_RISKML_RISKY = 0,
@@ -92,7 +92,21 @@ typedef struct cc_riskml_hdr_t {
                                    high threshold) still escalates: risky */
     float    bias[CC_RISKML_NOUT];
     uint32_t ntrain;            /* training messages */
-    uint32_t pad;
+    float    veto;              /* p(risky) below this, with p(emergency)
+                                   below its escalation threshold, vetoes
+                                   the rules' and the vocabulary's
+                                   matches when none is an emergency;
+                                   chosen out of fold below every risky
+                                   training message; 0: never */
+    float    risky_alone;       /* p(risky) at which the classifier alone
+                                   makes a message risky (with the rules
+                                   present; threshold[RISKY] is still the
+                                   one an emergency needs); 0: the same as
+                                   threshold[RISKY] */
+    float    escalate_risky;    /* p(risky) that escalation by p(emergency)
+                                   alone also needs: half the lowest
+                                   out-of-fold p(risky) of a risky message
+                                   escalated so; 0: none */
     uint64_t train_digest;      /* FNV-1a 64 of the training texts+labels */
     uint64_t vocab_checksum;    /* vocabulary trained with (0: none) */
     uint64_t total;             /* image size in bytes */
@@ -146,6 +160,10 @@ typedef struct cc_riskml_opts_t {
                                     fold models and the full model */
     unsigned features;           /* CC_RISKML_F_*, 0: all */
     float    char_weight;        /* 0: 0.5 */
+    int      veto;               /* 1: choose the veto threshold (below
+                                    every risky message's out-of-fold
+                                    p(risky), halved); 0: no veto */
+    int      no_escalate_risky;  /* 1: escalation needs no p(risky) */
 } cc_riskml_opts_t;
 
 /* Out-of-fold predictions from the cross-validation (thresholds are

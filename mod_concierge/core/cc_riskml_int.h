@@ -21,4 +21,14 @@ void cc_riskml_predict_terms(const cc_riskml_t *m,
                              const cc_cue_term_t *terms, size_t nt,
                              float prob[CC_RISKML_NOUT]);
 
+/* cc_risk_assess with the classifier's probabilities given (pr, read
+ * under the thresholds of h) instead of computed: the trainer scores its
+ * out-of-fold probabilities through the very same combination. */
+#include "cc_risk.h"
+void cc_risk_assess_probs(const cc_ruleset_t *rs,
+                          const struct cc_vocab_t *vocab,
+                          const cc_riskml_hdr_t *h, const float *pr,
+                          const char *text, size_t len, apr_pool_t *p,
+                          cc_risk_result_t *out);
+
 #endif

@@ -367,6 +367,40 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     for (out = CC_RISKML_PREGNANCY; out < CC_RISKML_NOUT; out++) {
         cfg.threshold[out] = th_f2(oof, c.ex, n, out, 0.05f, 0.9f);
     }
+    /* Escalation by p(emergency) alone also needs p(risky) above half
+     * the lowest out-of-fold p(risky) of a risky message it escalates. */
+    if (!o.no_escalate_risky) {
+        float lo = 1.0f;
+
+        for (i = 0; i < n; i++) {
+            const float *q = &oof[i * CC_RISKML_NOUT];
+
+            if (!c.ex[i].train_only
+                && (c.ex[i].labels & (1u << CC_RISKML_RISKY))
+                && q[CC_RISKML_EMERGENCY] >= cfg.emergency_escalate
+                && q[CC_RISKML_RISKY] < lo) {
+                lo = q[CC_RISKML_RISKY];
+            }
+        }
+        cfg.escalate_risky = floorf(lo * 50.0f) / 100.0f;
+    }
+    /* Veto: half the lowest out-of-fold p(risky) of any risky message,
+     * on the 0.01 grid, so that it would have vetoed none of them. */
+    if (o.veto) {
+        float lo = 1.0f;
+
+        for (i = 0; i < n; i++) {
+            if (!c.ex[i].train_only
+                && (c.ex[i].labels & (1u << CC_RISKML_RISKY))
+                && oof[i * CC_RISKML_NOUT + CC_RISKML_RISKY] < lo) {
+                lo = oof[i * CC_RISKML_NOUT + CC_RISKML_RISKY];
+            }
+        }
+        cfg.veto = floorf(lo * 50.0f) / 100.0f;
+        if (cfg.veto >= cfg.threshold[CC_RISKML_RISKY]) {
+            cfg.veto = 0.0f;
+        }
+    }
 
     /* Final fit on everything. */
     for (i = 0; i < n; i++) {

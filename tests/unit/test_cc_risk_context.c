@@ -373,6 +373,13 @@ static cc_ruleset_t *shipped(apr_pool_t *p)
 
 /* a. Third parties: excused when not the patient and not in danger. */
 static const ctx_case_t third_cases[] = {
+    /* French "du" is no German "du" (a self marker); "je voudrais" is
+     * not "elle voudrait"; a negated treated marker says nothing */
+    { "mon mari a du diabete", 0 },
+    { "mon mari prend du Kardegic, il veut pas de botox, mais moi je "
+      "voudrais un rdv", 0 },
+    { "my sister is pregnant and she doesnt want botox", 0 },
+    { "my sister is pregnant and she wants botox", P },
     /* someone else, not to be treated: benign */
     { "my husband is on warfarin but the filler is for me", 0 },
     { "my mum has diabetes, can she wait in reception", 0 },
@@ -583,6 +590,47 @@ static const ctx_case_t minor_cases[] = {
     { "tengo 15 minutos", 0 },
 };
 
+
+/* d. Nobody in particular: a generic person, an informational or policy
+ * question, equipment, figurative use, a date; and what must stay risky
+ * (the writer, "what is this", a scope only forward, "woman"). */
+static const ctx_case_t nobody_cases[] = {
+    { "whats your policy if someone is on blood thinners", 0 },
+    { "do you do treatments for people with diabetes in general?", 0 },
+    { "why do some people get keloid scars", 0 },
+    { "why can't pregnant women have botox, is it a precaution?", 0 },
+    { "are pregnant women allowed any treatments at yours", 0 },
+    { "what is anaphylaxis, your form mentions it", 0 },
+    { "what is body dysmorphic disorder?", 0 },
+    { "do you use latex free gloves as standard", 0 },
+    { "haceis tratamientos a embarazadas?", 0 },
+    { "que protocolo teneis si a alguien le da una reaccion alergica?", 0 },
+    { "traitez-vous les femmes enceintes ?", 0 },
+    { "Behandelt ihr auch Schwangere?", 0 },
+    { "trattate anche le donne incinte?", 0 },
+    { "atendem gravidas?", 0 },
+    { "behandelen jullie zwangere vrouwen?", 0 },
+    { "czy kobiety w ciąży mogą mieć botoks?", 0 },
+    { "im allergic to mornings, any afternoon slots", 0 },
+    { "my bank account is depressed after christmas", 0 },
+    { "vos prix m'ont donné une crise cardiaque", 0 },
+    { "is there availability on Saturday the 14th", 0 },
+    /* still risky */
+    { "im pregnant, do you treat pregnant women?", P },
+    { "what is this rash on my arm, im allergic to penicillin", A },
+    { "allergic to latex need latex free gloves", A },
+    { "im a woman with diabetes", C },
+    { "people say im depressed", MH },
+    { "ich bin schwanger, behandelt ihr Schwangere?", P },
+    { "jestem kobietą w ciąży", P },
+    { "someone gave me filler and i cant breathe", E },
+    { "anyone know if im ok for filler, im 16", MI },
+    { "what is the best cream for my eczema", C },
+    { "people with diabetes like me, can we have filler", C },
+    { "anyone else get a rash after filler?", A },
+    { "what is anaphylaxis? i think i had it after my filler", A },
+};
+
 START_TEST(test_ctx_shipped_third_party)
 {
     apr_pool_t *p = new_pool();
@@ -597,6 +645,15 @@ START_TEST(test_ctx_shipped_past)
     apr_pool_t *p = new_pool();
 
     RUN(shipped(p), past_cases);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(test_ctx_shipped_nobody)
+{
+    apr_pool_t *p = new_pool();
+
+    RUN(shipped(p), nobody_cases);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -624,6 +681,7 @@ Suite *suite_risk_context(void)
     tcase_add_test(tc, test_ctx_shipped_third_party);
     tcase_add_test(tc, test_ctx_shipped_past);
     tcase_add_test(tc, test_ctx_shipped_minor);
+    tcase_add_test(tc, test_ctx_shipped_nobody);
     suite_add_tcase(s, tc);
     return s;
 }

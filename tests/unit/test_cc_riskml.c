@@ -305,21 +305,37 @@ START_TEST(test_assess_combines)
 
     /* Classifier: consistent with its own prediction and thresholds. */
     {
-        static const char *const msgs[] = {
-            "im pregnant can i have botox", "estoy embarazada",
-            "how much is lip filler", "my lips are swelling",
-            "i take warfarin every day", "what are your opening hours",
+        /* general: a question about nobody in particular (no first
+         * person): only the emergency output adds there. */
+        static const struct {
+            const char *text;
+            int general;
+        } msgs_g[] = {
+            {"im pregnant can i have botox", 0}, {"estoy embarazada", 0},
+            {"how much is lip filler", 1}, {"my lips are swelling", 0},
+            {"i take warfarin every day", 0},
+            {"what are your opening hours", 1},
         };
         size_t k;
 
-        for (k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
-            int flagged;
+        for (k = 0; k < sizeof(msgs_g) / sizeof(msgs_g[0]); k++) {
+            const char *msg = msgs_g[k].text;
+            int flagged, emerg;
 
-            cc_riskml_predict(m, v, msgs[k], strlen(msgs[k]), pr);
-            flagged = pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY]
-                      || pr[CC_RISKML_EMERGENCY] >= h->emergency_escalate;
-            assess(NULL, NULL, m, msgs[k], p, &r);
-            ck_assert_msg(r.risk == flagged, "%s", msgs[k]);
+            cc_riskml_predict(m, v, msg, strlen(msg), pr);
+            emerg = pr[CC_RISKML_EMERGENCY]
+                    >= h->threshold[CC_RISKML_EMERGENCY]
+                    && pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY];
+            flagged = emerg
+                      || (!msgs_g[k].general
+                          && (pr[CC_RISKML_RISKY]
+                              >= h->threshold[CC_RISKML_RISKY]
+                              || (pr[CC_RISKML_EMERGENCY]
+                                  >= h->emergency_escalate
+                                  && pr[CC_RISKML_RISKY]
+                                     >= h->escalate_risky)));
+            assess(NULL, NULL, m, msg, p, &r);
+            ck_assert_msg(r.risk == flagged, "%s", msg);
             if (r.risk) {
                 int any = 0;
 
@@ -329,7 +345,7 @@ START_TEST(test_assess_combines)
 
                     ck_assert_int_eq(x->source, CC_RISK_SRC_CLASSIFIER);
                     ck_assert(x->score > 0.0 && x->score <= 1.0);
-                    ck_assert_uint_le(x->end, strlen(msgs[k]));
+                    ck_assert_uint_le(x->end, strlen(msg));
                     any = 1;
                 }
                 ck_assert(any);
@@ -370,6 +386,66 @@ START_TEST(test_assess_combines)
     cc_risk_assess(NULL, NULL, NULL, "x", 1, p, &r);
     ck_assert_int_eq(r.risk, 0);
     cc_risk_assess(rs, v, m, "x", 1, p, NULL);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+
+/* The veto: with the classifier sure that a message is benign (p(risky)
+ * below the image's veto threshold), a rule match that is not an
+ * emergency is kept but not counted; an emergency never is; an image
+ * with veto 0 vetoes nothing.  Images refuse a veto at or above the
+ * risky threshold. */
+static const char veto_rules[] =
+    "pregnancy en word filler\n"
+    "emergency en phrase cant breathe\n";
+
+START_TEST(test_assess_veto)
+{
+    apr_pool_t *p = new_pool();
+    cc_ruleset_t *rs = cc_risk_compile(p, veto_rules, strlen(veto_rules),
+                                       NULL, NULL);
+    cc_vocab_t *v = tiny_vocab(p);
+    size_t len;
+    void *img = tiny_model_img(p, v, &len);
+    void *img2 = apr_pmemdup(p, img, len);
+    cc_riskml_hdr_t *h2 = img2;
+    cc_riskml_t *m0, *m1;
+    cc_risk_result_t r;
+    float pr[CC_RISKML_NOUT];
+    const char *benign = "how much is lip filler";
+
+    ck_assert_ptr_nonnull(rs);
+    m0 = cc_riskml_attach(p, img, len, NULL);
+    ck_assert_ptr_nonnull(m0);
+    ck_assert(cc_riskml_header(m0)->veto == 0.0f);
+    cc_riskml_predict(m0, v, benign, strlen(benign), pr);
+    ck_assert(pr[CC_RISKML_RISKY] < h2->threshold[CC_RISKML_RISKY]);
+    ck_assert(pr[CC_RISKML_EMERGENCY] < h2->emergency_escalate);
+
+    /* veto 0: the rule counts */
+    assess(rs, v, m0, benign, p, &r);
+    ck_assert_int_eq(r.risk, 1);
+    ck_assert(has_source(&r, CC_RISK_SRC_RULE, CC_RISK_PREGNANCY, 1));
+
+    /* veto just above this message's p(risky): vetoed, kept negated */
+    h2->veto = pr[CC_RISKML_RISKY] + 0.001f;
+    ck_assert(h2->veto < h2->threshold[CC_RISKML_RISKY]);
+    m1 = cc_riskml_attach(p, img2, len, NULL);
+    ck_assert_ptr_nonnull(m1);
+    assess(rs, v, m1, benign, p, &r);
+    ck_assert_int_eq(r.risk, 0);
+    ck_assert_uint_eq(r.categories, 0);
+    ck_assert(has_source(&r, CC_RISK_SRC_RULE, CC_RISK_PREGNANCY, 0));
+
+    /* an emergency is never vetoed */
+    assess(rs, v, m1, "how much is lip filler, i cant breathe", p, &r);
+    ck_assert_int_eq(r.emergency, 1);
+    ck_assert(has_source(&r, CC_RISK_SRC_RULE, CC_RISK_EMERGENCY, 1));
+
+    /* a veto at the risky threshold is refused */
+    h2->veto = h2->threshold[CC_RISKML_RISKY];
+    ck_assert_ptr_null(cc_riskml_attach(p, img2, len, NULL));
     apr_pool_destroy(p);
 }
 END_TEST
@@ -503,6 +579,7 @@ Suite *suite_riskml(void)
     tcase_add_test(tc, test_riskml_train_predict);
     tcase_add_test(tc, test_riskml_refuses);
     tcase_add_test(tc, test_assess_combines);
+    tcase_add_test(tc, test_assess_veto);
     tcase_add_test(tc, test_assess_garbage);
     tcase_add_test(tc, test_assess_threads);
     suite_add_tcase(s, tc);
