@@ -239,6 +239,12 @@ static void classifier_layer(const cc_riskml_hdr_t *h, const float *pr,
     deferred = excused != 0
                && (out->categories & ((1u << CC_RISK_EMERGENCY) - 1u)) == 0
                && !escalate;
+    /* Where the rules or the vocabulary already counted a category, the
+     * message is escalated whatever the classifier says; what it adds is
+     * only a label staff read, so it must be more likely than not too
+     * ("I'm pregnant, can I have anti-wrinkle injections?" is not also a
+     * chronic condition at 0.40). */
+    deferred |= (out->categories & ((1u << CC_RISK_EMERGENCY) - 1u)) != 0;
     for (o = CC_RISKML_PREGNANCY; o < CC_RISKML_NOUT; o++) {
         int ex = (excused >> out_cat[o]) & 1u;
 
