@@ -155,7 +155,7 @@ VOCAB_SRCS  := /usr/share/hunspell/en_med_glut.dic:en \
                /usr/share/hunspell/de_med.dic:de /usr/share/dict/german-medical:de
 VOCAB_COMMON := /usr/share/dict/american-english
 RISK_MODEL  := $(BUILD)/risk-model.bin
-RISK_TRAIN  := tests/eval/risk.tsv $(wildcard tests/eval/risk2_tune.tsv)
+RISK_TRAIN  := tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv
 
 $(BUILD)/vocab_build: tools/vocab_build.c $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1
@@ -179,7 +179,7 @@ risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
 # Rules + vocabulary + classifier on the training sets (in-sample: a sanity
 # check, not a measure) and on any set named in RISK_EVAL, each reported on
 # its own, e.g. the final fair test:
-#   make eval-risk-ml RISK_EVAL=tests/eval/risk2_heldout.tsv
+#   make eval-risk-ml RISK_EVAL=tests/eval/risk3_heldout.tsv
 RISK_EVAL   ?=
 eval-risk-ml: risk-ml $(BUILD)/eval_risk
 	-$(BUILD)/eval_risk conf/risk-rules.txt --vocab $(VOCAB_IMG) \
@@ -193,22 +193,25 @@ $(EVAL_ANSWER_BIN): tests/eval/eval_answer.c $(EVAL_UTIL) $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -Itests/eval -o $@ $< $(EVAL_UTIL) $(CORE_LIB) $(LIBS) -lapr-1 -laprutil-1 -lm
 
 # make eval: every labelled set, the tuning half and the held-out half
-# reported apart (tests/eval/split.py).  Tune only on *_tune.tsv,
-# risk.tsv and retrieval.tsv; the held-out halves are the fair test.
+# reported apart.  Tune only on what is not *_heldout.tsv; the held-out
+# sets are the fair test (tests/eval/README.md: which set was written
+# when, and what each has been used for).
 RISK_LAYERS := --vocab $(VOCAB_IMG) --model $(RISK_MODEL)
 eval: deps risk-ml $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	$(EVAL_BIN) knowledge tests/eval/retrieval.tsv
 	-$(EVAL_BIN) knowledge tests/eval/retrieval_heldout.tsv | tail -n 8
 	@echo "== risk gate, rules alone"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt --quiet tests/eval/risk.tsv \
-	    tests/eval/risk2_tune.tsv tests/eval/risk2_heldout.tsv
+	    tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv tests/eval/risk3_heldout.tsv
 	@echo "== risk gate, rules + vocabulary + classifier (as the module runs)"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt $(RISK_LAYERS) --quiet \
-	    tests/eval/risk.tsv tests/eval/risk2_tune.tsv tests/eval/risk2_heldout.tsv
+	    tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv \
+	    tests/eval/risk3_heldout.tsv
 	@echo "== answer or refuse"
 	-$(EVAL_ANSWER_BIN) knowledge --rules conf/risk-rules.txt $(RISK_LAYERS) \
-	    --quiet tests/eval/answerable_tune.tsv tests/eval/unanswerable_tune.tsv \
-	    tests/eval/answerable_heldout.tsv tests/eval/unanswerable_heldout.tsv
+	    --quiet tests/eval/answerable_a.tsv tests/eval/unanswerable_a.tsv \
+	    tests/eval/answerable_b.tsv tests/eval/unanswerable_b.tsv \
+	    tests/eval/answerable3_heldout.tsv tests/eval/unanswerable3_heldout.tsv
 
 clean:
 	rm -rf build build-san

@@ -86,7 +86,7 @@ echo "   risk2: shipped rules, then rules + vocabulary + classifier as the modul
 for layers in "" "--vocab $CC_BUILD/risk-vocab.bin --model $CC_BUILD/risk-model.bin"; do
     # shellcheck disable=SC2086
     "$CC_BUILD/eval_risk" "$CC_TOP/conf/risk-rules.txt" $layers "$CC_TOP/tests/eval/risk.tsv" \
-        "$CC_TOP/tests/eval/risk2_tune.tsv" "$CC_TOP/tests/eval/risk2_heldout.tsv" \
+        "$CC_TOP/tests/eval/risk2_a.tsv" "$CC_TOP/tests/eval/risk2_b.tsv" \
         | grep -E '^(check time|eval-risk: [0-9]+ rules)' | sed -e 's/^eval-risk: /  /' || true
 done
 echo "(target: under 50 us per typical message)"
