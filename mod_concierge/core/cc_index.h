@@ -91,7 +91,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 4u
+#define CC_INDEX_VERSION 5u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -109,6 +109,11 @@ typedef struct cc_index_params_t {
     double title_cover_weight;/* weight of the title match in
                              cc_index_coverage, default 0.4 (below); 0
                              leaves the question's coverage alone */
+    double title_rank_weight;/* bonus of a candidate whose title and the
+                             question hold each other's terms, default
+                             1.0 (score * (1 + title_rank_weight * F),
+                             F the title agreement below); 0 disables
+                             it */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);
