@@ -394,6 +394,14 @@ static int cc_worse(const cc_hit_t *a, const cc_hit_t *b)
     return a->chunk > b->chunk;
 }
 
+/* qsort order of hits: best first. */
+static int cc_cmp_hit_desc(const void *x, const void *y)
+{
+    const cc_hit_t *a = x, *b = y;
+
+    return cc_worse(a, b) ? 1 : cc_worse(b, a) ? -1 : 0;
+}
+
 /* Min-heap of the best k (worst at the root). */
 typedef struct cc_topk_t {
     cc_hit_t h[CC_IX_MAX_K];
@@ -940,15 +948,30 @@ int cc_index_search(const void *img, size_t len, const char *query,
                 }
                 f *= 1.0 + v.pw * (double)has / (double)qc.npairs;
             }
-            if (v.trw > 0.0) {
-                double qs, ts = cc_title_match(&v, &qi, tset, cand[c].chunk,
-                                               &qs);
-
-                if (ts + qs > 0.0) {
-                    f *= 1.0 + v.trw * 2.0 * ts * qs / (ts + qs);
-                }
+            cand[c].score *= f;
+            if (v.trw == 0.0) {
+                cc_topk_offer(&top, cand[c].chunk, cand[c].score);
             }
-            cc_topk_offer(&top, cand[c].chunk, cand[c].score * f);
+        }
+        if (v.trw > 0.0) {
+            /* The title agreement last, best candidates first: one whose
+             * score times the largest factor (1 + trw) cannot enter the
+             * top k is not tokenised (the same result, for less). */
+            qsort(cand, (size_t)nc, sizeof(cand[0]), cc_cmp_hit_desc);
+            for (c = 0; c < nc; c++) {
+                cc_hit_t bound = cand[c];
+                double qs, ts;
+
+                bound.score *= 1.0 + v.trw;
+                if (top.n == top.k && !cc_worse(&top.h[0], &bound)) {
+                    continue;
+                }
+                ts = cc_title_match(&v, &qi, tset, cand[c].chunk, &qs);
+                if (ts + qs > 0.0) {
+                    cand[c].score *= 1.0 + v.trw * 2.0 * ts * qs / (ts + qs);
+                }
+                cc_topk_offer(&top, cand[c].chunk, cand[c].score);
+            }
         }
     }
     /* Pop worst-first into the tail of hits: best first. */
