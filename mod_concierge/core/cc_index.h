@@ -15,6 +15,7 @@
  *  2. Re-rank of the best CC_IX_RERANK (16) BM25 candidates:
  *       score = bm25 * coverage^coverage_weight
  *                    * (1 + pair_weight * pairs)
+ *                    * (1 + title_rank_weight * agreement)
  *     coverage is cc_index_coverage (below), pairs the share of the
  *     question's adjacent term pairs ("lip filler", "gift voucher") that
  *     stand side by side in the chunk's title or text.  Why: BM25 lets a
@@ -22,11 +23,20 @@
  *     filler ... lip filler") beat the one that also holds its rare word
  *     ("dentist"); an answer must hold what is specific in the question,
  *     and words the patient wrote together are better evidence together.
- *     The coverage factor is at most 1 and the pair factor at most
- *     1 + pair_weight, so a hit's score stays on the BM25 scale the
- *     grounding threshold (ConciergeGroundingMinScore) is written in.  0
- *     for either weight disables its factor.  (Image version 3 carries
- *     both weights and the pairs section.)
+ *     agreement is the harmonic mean of two idf-weighted shares: of the
+ *     chunk title's terms that the question holds (the title match
+ *     below), and of the question's terms that the title holds (each
+ *     directly or through a synonym).  A section's parent or sibling
+ *     shares words with the question too ("Clinic policies", "Late
+ *     cancellations" for "the policy on cancelling"); the section whose
+ *     title and the question hold each other ("Cancellation policy")
+ *     says what was asked.  The coverage factor is at most 1, the pair
+ *     factor at most 1 + pair_weight and the title factor at most
+ *     1 + title_rank_weight, so a hit's score stays near the BM25 scale
+ *     the grounding threshold (ConciergeGroundingMinScore) is written in.
+ *     0 for a weight disables its factor.  (Image version 3 carries the
+ *     first two weights and the pairs section, version 5
+ *     title_rank_weight.)
  *
  * The question is read as a patient writes it (cc_index_search.c):
  *   - chatter ("u", "get", "actually", "dont", "want", "whos") is dropped
@@ -39,7 +49,11 @@
  *     a prompt injection: search finds nothing and coverage is 0, so the
  *     chat never grounds an answer on it;
  *   - a number the knowledge never writes ("20 mins", "3am") does not count
- *     against coverage.
+ *     against coverage;
+ *   - a question left with no term that asks where the clinic is or when
+ *     it opens (cc_sent_asks: "where are you?", "where is it") is searched
+ *     as the clinic's words for that fact ("address", "opening hours");
+ *     a price with nothing to price ("how much is it?") stays empty.
  *
  * The no-answer decision (api/chat.c, mirrored by tests/eval/eval_answer.c)
  * uses two of these signals: a source must score at least
@@ -58,8 +72,9 @@
  * tuning half of make eval the blend (0.4, threshold 0.50) answers from
  * the right section more often at a lower rate of unanswerable questions
  * answered than coverage alone at any threshold, also out of fold
- * (eval_answer --cv).  The title match is not a ranking factor: as one it
- * gained nothing measurable.  (Image version 4 carries its weight.)
+ * (eval_answer --cv).  The title share alone is not a ranking factor (as
+ * one it gained nothing measurable); the agreement of both directions
+ * above is.  (Image version 4 carries its weight.)
  *
  * Image layout (all integers little-endian as the host writes them; every
  * reference is a byte offset from the image start; every read in search is
@@ -67,7 +82,7 @@
  * but never a crash):
  *
  *   +-----------------------+ 0
- *   | header                | magic "CCIX", version (4), total length,
+ *   | header                | magic "CCIX", version (5), total length,
  *   |                       | checksum (FNV-1a 64 of bytes after header),
  *   |                       | params, counts, section offsets
  *   +-----------------------+
@@ -91,7 +106,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 4u
+#define CC_INDEX_VERSION 5u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -109,6 +124,11 @@ typedef struct cc_index_params_t {
     double title_cover_weight;/* weight of the title match in
                              cc_index_coverage, default 0.4 (below); 0
                              leaves the question's coverage alone */
+    double title_rank_weight;/* bonus of a candidate whose title and the
+                             question hold each other's terms, default
+                             1.0 (score * (1 + title_rank_weight * F),
+                             F the title agreement below); 0 disables
+                             it */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);

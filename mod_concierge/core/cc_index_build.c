@@ -34,6 +34,7 @@ void cc_index_params_default(cc_index_params_t *params)
     params->coverage_weight = 0.5;
     params->pair_weight = 0.5;
     params->title_cover_weight = 0.4;
+    params->title_rank_weight = 1.0;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -289,6 +290,11 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
           && b->params.title_cover_weight <= 16.0)) {
         /* negative, NaN, or more than search accepts (cc_index_coverage) */
         b->params.title_cover_weight = 0.4;
+    }
+    if (!(b->params.title_rank_weight >= 0.0
+          && b->params.title_rank_weight <= 16.0)) {
+        /* negative, NaN, or more than search accepts */
+        b->params.title_rank_weight = 1.0;
     }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
@@ -974,6 +980,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_CW, pr->coverage_weight);
     cc_std(out + H_PW, pr->pair_weight);
     cc_std(out + H_TCW, pr->title_cover_weight);
+    cc_std(out + H_TRW, pr->title_rank_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);

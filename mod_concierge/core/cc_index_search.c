@@ -11,7 +11,10 @@
  * (of each term, and of each two adjacent words that form a phrase
  * synonym).  The best CC_IX_RERANK chunks are then re-scored
  *   bm25 * coverage^coverage_weight * (1 + pair_weight * pairs)
- * (cc_index.h says why), and the best k of those returned.
+ *        * (1 + title_rank_weight * title agreement)
+ * (cc_index.h says why), and the best k of those returned.  A question
+ * with no term left but one that asks where the clinic is or when it
+ * opens is searched as the clinic's words for it (cc_query_collect).
  * cc_index_coverage blends the coverage with the title match
  * ((coverage + title_cover_weight * title) / (1 + title_cover_weight)),
  * the figure the chat's grounding threshold is written in.
@@ -29,6 +32,7 @@
 #include "cc_bytes.h"
 #include "cc_index.h"
 #include "cc_index_image.h"
+#include "cc_sent.h"
 #include "cc_tok.h"
 
 /* ---- search ------------------------------------------------------------ */
@@ -63,16 +67,20 @@ typedef struct cc_qcollect_t {
 /* Patient chatter: words (as stemmed) that carry no topic in a question,
  * dropped from the query on top of the tokenizer's stop words.  They are
  * what people type around the question ("u", "get", "actually", "dont",
- * "really", "want"), and most are words the clinic never writes, so left
- * in they would weigh as the rarest terms of the question in coverage and
- * sink a plain question below the grounding threshold.  Sorted (strcmp). */
+ * "really", "want", "lol", "tbh", "stuff") and text-speak for stop words
+ * ("wen", "cud", "wud", "cos"); most are words the clinic never writes, so
+ * left in they would weigh as the rarest terms of the question in coverage
+ * and sink a plain question below the grounding threshold.  Sorted
+ * (strcmp). */
 static const char *const cc_chatter[] = {
-    "actual", "am", "anyon", "anyth", "anywher", "arent", "cant", "didnt",
-    "doesnt", "done", "dont", "get", "go", "gonna", "got", "hello", "hey",
-    "hi", "hiya", "hows", "isnt", "know", "lot", "mayb", "ok", "okay",
-    "pleas", "pls", "pretti", "r", "realli", "rid", "someon", "someth",
-    "somewher", "thank", "thanx", "thing", "thx", "u", "ur", "wan", "wanna",
-    "want", "wat", "wheres", "whos", "wont", "wot", "ya",
+    "actual", "am", "anyon", "anyth", "anywher", "arent", "btw", "cant",
+    "cos", "coz", "cud", "cuz", "didnt", "doesnt", "done", "dont", "get",
+    "go", "gonna", "got", "hello", "hey", "hi", "hiya", "hows", "idk",
+    "isnt", "know", "lol", "lot", "mayb", "ok", "okay", "pleas", "pls", "plz",
+    "pretti", "r", "realli", "rid", "shud", "someon", "someth", "somewher",
+    "stuff", "tbh", "thank", "thanx", "thing", "thnx", "thx", "u", "ur",
+    "wan", "wanna", "want", "wat", "wen", "wheres", "whos", "wont", "wot",
+    "wud", "ya",
 };
 
 /* Words (as stemmed) that address the assistant's instructions, not the
@@ -173,6 +181,40 @@ static int cc_query_term(void *baton, const char *term, size_t len,
     q->prevn = len;
     q->n++;
     return 0;
+}
+
+/* The query's terms into qc (zeroed here).  A question that asks where
+ * the clinic is or when it is open in words the tokenizer and the
+ * chatter list drop entirely ("where are you?", "where is it", "what
+ * time?") is searched as the clinic's own words for that fact:
+ * cc_sent_asks says which fact it asks for; a price asked for without a
+ * word of what ("how much is it?") stays empty, since no one section
+ * answers it. */
+static void cc_query_collect(cc_qcollect_t *qc, apr_pool_t *pool,
+                             const char *query, size_t qlen)
+{
+    static const char where[] = "address", hours[] = "opening hours";
+    unsigned asks;
+
+    memset(qc, 0, sizeof(*qc));
+    qc->pool = pool;
+    cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, qc);
+    if (qc->n > 0 || qc->meta) {
+        return;
+    }
+    asks = cc_sent_asks(query, qlen);
+    if (asks & CC_FACT_WHERE) {
+        memset(qc, 0, sizeof(*qc));
+        qc->pool = pool;
+        cc_tok_each(where, sizeof(where) - 1, CC_IX_TOK_FLAGS, cc_query_term,
+                    qc);
+    }
+    else if (asks & CC_FACT_HOURS) {
+        memset(qc, 0, sizeof(*qc));
+        qc->pool = pool;
+        cc_tok_each(hours, sizeof(hours) - 1, CC_IX_TOK_FLAGS, cc_query_term,
+                    qc);
+    }
 }
 
 static int cc_cmp_qterm(const void *x, const void *y)
@@ -350,6 +392,14 @@ static int cc_worse(const cc_hit_t *a, const cc_hit_t *b)
         return a->score < b->score;
     }
     return a->chunk > b->chunk;
+}
+
+/* qsort order of hits: best first. */
+static int cc_cmp_hit_desc(const void *x, const void *y)
+{
+    const cc_hit_t *a = x, *b = y;
+
+    return cc_worse(a, b) ? 1 : cc_worse(b, a) ? -1 : 0;
 }
 
 /* Min-heap of the best k (worst at the root). */
@@ -575,12 +625,23 @@ static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
  * what the section answers; a question the section answers usually names
  * it ("gift vouchers", "cancellation policy"), one it does not answer
  * shares only words of its body ("minoxidil ... hair growth" on a laser
- * section).  cc_index_coverage blends it in (cc_index.h). */
+ * section).  cc_index_coverage blends it in (cc_index.h).
+ *
+ * The other direction, how much of the question the title holds (the
+ * idf-weighted share of the question's terms that the title holds, each
+ * directly or through a synonym), tells a section from its parent and its
+ * siblings: "the policy on cancelling" holds all of "Clinic policies" and
+ * of "Cancellation policy", but only the second holds "cancelling".  The
+ * re-rank uses the harmonic mean of the two shares (cc_index.h). */
+#define CC_TITLE_MAX_TERMS 64
+
 typedef struct cc_tmatch_t {
     const cc_ix_view_t *v;
     const cc_qent_t    *set;    /* sorted by term */
     size_t              nset;
     double              held, total;
+    uint32_t            ids[CC_TITLE_MAX_TERMS];  /* the title's terms */
+    size_t              nids;
 } cc_tmatch_t;
 
 static int cc_title_term(void *baton, const char *term, size_t len,
@@ -597,6 +658,9 @@ static int cc_title_term(void *baton, const char *term, size_t len,
     d = cc_dict_find(v, term, len);
     if (d == CC_IX_NONE) {
         return 0;       /* every title term is indexed: a damaged image */
+    }
+    if (tm->nids < CC_TITLE_MAX_TERMS) {
+        tm->ids[tm->nids++] = d;
     }
     df = (double)cc_ld32(v->img + v->off_terms + (uint64_t)d * SZ_TERM + 12);
     idf = log(1.0 + ((double)v->nchunks - df + 0.5) / (df + 0.5));
@@ -618,25 +682,62 @@ static int cc_title_term(void *baton, const char *term, size_t len,
     return 0;
 }
 
-/* Title match of chunk against the question's dictionary entries (qi). */
-static double cc_title_match(const cc_ix_view_t *v, const cc_qinfo_t *qi,
-                             uint32_t chunk, apr_pool_t *scratch)
+/* The question's dictionary entries (qi), sorted by term for
+ * cc_title_match; NULL when it has none. */
+static cc_qent_t *cc_title_set(const cc_qinfo_t *qi, apr_pool_t *scratch)
 {
-    cc_tmatch_t tm;
     cc_qent_t *set;
-    const char *t = cc_index_chunk_title(v->img, v->len, chunk);
 
-    if (!t || qi->ents.n == 0) {
-        return 0.0;
+    if (qi->ents.n == 0) {
+        return NULL;
     }
     set = apr_palloc(scratch, qi->ents.n * sizeof(*set));
     memcpy(set, qi->ents.e, qi->ents.n * sizeof(*set));
     qsort(set, qi->ents.n, sizeof(*set), cc_cmp_qent);
+    return set;
+}
+
+/* Title match of chunk against the question (qi; set from cc_title_set):
+ * the share of the title the question holds, and in *qshare (when not
+ * NULL) the share of the question the title holds. */
+static double cc_title_match(const cc_ix_view_t *v, const cc_qinfo_t *qi,
+                             const cc_qent_t *set, uint32_t chunk,
+                             double *qshare)
+{
+    cc_tmatch_t tm;
+    const char *t = cc_index_chunk_title(v->img, v->len, chunk);
+    double held = 0.0;
+    size_t i, j, k;
+
+    if (qshare) {
+        *qshare = 0.0;
+    }
+    if (!t || !set) {
+        return 0.0;
+    }
     memset(&tm, 0, sizeof(tm));
     tm.v = v;
     tm.set = set;
     tm.nset = qi->ents.n;
     cc_tok_each(t, strlen(t), CC_IX_TOK_FLAGS, cc_title_term, &tm);
+    if (qshare && qi->total > 0.0) {
+        for (i = 0; i < qi->n; i++) {
+            int hit = 0;
+
+            for (j = qi->first[i]; j < qi->first[i + 1] && !hit; j++) {
+                for (k = 0; k < tm.nids; k++) {
+                    if (tm.ids[k] == qi->ents.e[j].term) {
+                        hit = 1;
+                        break;
+                    }
+                }
+            }
+            if (hit) {
+                held += qi->idf[i];
+            }
+        }
+        *qshare = held / qi->total;
+    }
     return tm.total > 0.0 ? tm.held / tm.total : 0.0;
 }
 
@@ -664,9 +765,7 @@ int cc_index_search(const void *img, size_t len, const char *query,
     }
 
     /* Query terms, sorted and deduplicated. */
-    memset(&qc, 0, sizeof(qc));
-    qc.pool = scratch;
-    cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
+    cc_query_collect(&qc, scratch, query, qlen);
     if (qc.n == 0 || qc.meta) {
         return 0;
     }
@@ -779,7 +878,10 @@ int cc_index_search(const void *img, size_t len, const char *query,
     if (!(v.pw > 0.0 && v.pw <= 16.0) || v.npairs == 0 || qc.npairs == 0) {
         v.pw = 0.0;
     }
-    rerank = v.cw > 0.0 || v.pw > 0.0;
+    if (!(v.trw > 0.0 && v.trw <= 16.0)) {
+        v.trw = 0.0;
+    }
+    rerank = v.cw > 0.0 || v.pw > 0.0 || v.trw > 0.0;
     if (rerank && top.k < CC_IX_RERANK) {
         top.k = CC_IX_RERANK;
     }
@@ -801,18 +903,25 @@ int cc_index_search(const void *img, size_t len, const char *query,
             }
         }
     }
-    /* Re-rank the candidates: score * coverage^cw * (1 + pw * pairs), so
-     * that of two chunks with a similar BM25 score the one that holds more
-     * of the question's rare terms, and its words side by side as the
-     * patient wrote them ("lip filler", "gift voucher"), comes first. */
+    /* Re-rank the candidates: score * coverage^cw * (1 + pw * pairs)
+     * * (1 + trw * title agreement), so that of two chunks with a similar
+     * BM25 score the one that holds more of the question's rare terms, its
+     * words side by side as the patient wrote them ("lip filler", "gift
+     * voucher"), and a title that says what was asked ("Cancellation
+     * policy", not "Clinic policies"), comes first. */
     if (rerank && top.n > 0) {
         cc_qinfo_t qi;
         cc_hit_t cand[CC_IX_MAX_K];
+        const cc_qent_t *tset = NULL;
         int nc = top.n, c;
 
         memcpy(cand, top.h, (size_t)nc * sizeof(cand[0]));
-        if (v.cw > 0.0) {
+
+        if (v.cw > 0.0 || v.trw > 0.0) {
             cc_qinfo_make(&qi, &v, &qc, scratch);
+        }
+        if (v.trw > 0.0) {
+            tset = cc_title_set(&qi, scratch);
         }
         if (v.pw > 0.0) {
             qsort(qc.pairs, qc.npairs, sizeof(*qc.pairs), cc_cmp_u32);
@@ -839,7 +948,30 @@ int cc_index_search(const void *img, size_t len, const char *query,
                 }
                 f *= 1.0 + v.pw * (double)has / (double)qc.npairs;
             }
-            cc_topk_offer(&top, cand[c].chunk, cand[c].score * f);
+            cand[c].score *= f;
+            if (v.trw == 0.0) {
+                cc_topk_offer(&top, cand[c].chunk, cand[c].score);
+            }
+        }
+        if (v.trw > 0.0) {
+            /* The title agreement last, best candidates first: one whose
+             * score times the largest factor (1 + trw) cannot enter the
+             * top k is not tokenised (the same result, for less). */
+            qsort(cand, (size_t)nc, sizeof(cand[0]), cc_cmp_hit_desc);
+            for (c = 0; c < nc; c++) {
+                cc_hit_t bound = cand[c];
+                double qs, ts;
+
+                bound.score *= 1.0 + v.trw;
+                if (top.n == top.k && !cc_worse(&top.h[0], &bound)) {
+                    continue;
+                }
+                ts = cc_title_match(&v, &qi, tset, cand[c].chunk, &qs);
+                if (ts + qs > 0.0) {
+                    cand[c].score *= 1.0 + v.trw * 2.0 * ts * qs / (ts + qs);
+                }
+                cc_topk_offer(&top, cand[c].chunk, cand[c].score);
+            }
         }
     }
     /* Pop worst-first into the tail of hits: best first. */
@@ -870,9 +1002,7 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
         || chunk >= v.nchunks) {
         return 0.0;
     }
-    memset(&qc, 0, sizeof(qc));
-    qc.pool = scratch;
-    cc_tok_each(query, qlen, CC_IX_TOK_FLAGS, cc_query_term, &qc);
+    cc_query_collect(&qc, scratch, query, qlen);
     if (qc.n == 0 || qc.meta) {
         return 0.0;
     }
@@ -888,6 +1018,8 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     if (!(v.tcw > 0.0 && v.tcw <= 16.0)) {
         return cover;   /* off, or a damaged header */
     }
-    return (cover + v.tcw * cc_title_match(&v, &qi, chunk, scratch))
+    return (cover + v.tcw * cc_title_match(&v, &qi, cc_title_set(&qi,
+                                                                   scratch),
+                                           chunk, NULL))
            / (1.0 + v.tcw);
 }

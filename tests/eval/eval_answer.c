@@ -15,7 +15,7 @@
  *     --set NAME=X         an index parameter other than its default
  *                          (k1, b, title_weight, synonym_weight,
  *                          coverage_weight, pair_weight,
- *                          title_cover_weight), to
+ *                          title_cover_weight, title_rank_weight), to
  *                          measure a choice before it becomes the default
  *     --cv K               instead of the report: the out-of-fold figures
  *                          of choosing the grounding decision on the sets
@@ -54,7 +54,9 @@
  * questions it was not chosen on; the choice on all questions is what
  * ships.  Nothing else is fitted here: the ranking is the shipped one.
  * With --set title_cover_weight=0 only the threshold is chosen (the
- * decision as it was before the title match), for comparison.
+ * decision as it was before the title match), for comparison; other --set
+ * parameters (title_rank_weight=0: the ranking before the title agreement
+ * factor) apply to every choice.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -132,6 +134,8 @@ static int set_param(cc_index_params_t *pr, const char *arg)
         { "pair_weight", offsetof(cc_index_params_t, pair_weight) },
         { "title_cover_weight",
           offsetof(cc_index_params_t, title_cover_weight) },
+        { "title_rank_weight",
+          offsetof(cc_index_params_t, title_rank_weight) },
     };
     const char *eq = strchr(arg, '=');
     size_t i;
@@ -225,6 +229,7 @@ static double cv_obj(cv_counts_t *cnt, int b, int t, int k, int hold,
 static int run_cv(apr_pool_t *pool, apr_pool_t *scratch, int k, int nb,
                   const apr_array_header_t *chunks, const char *syn,
                   size_t synlen, cc_ruleset_t *rs, double min_score,
+                  const cc_index_params_t *base,
                   const apr_array_header_t *files)
 {
     apr_array_header_t *all = apr_array_make(pool, 512, sizeof(cv_q_t));
@@ -261,8 +266,8 @@ static int run_cv(apr_pool_t *pool, apr_pool_t *scratch, int k, int nb,
         size_t imglen;
         int malformed;
 
-        cc_index_params_default(&pr);
-        pr.title_cover_weight = cv_beta[b];
+        pr = *base;
+        pr.title_cover_weight = nb > 1 ? cv_beta[b] : base->title_cover_weight;
         ev_build_index(&img, &imglen, pool, chunks, &pr, syn, synlen,
                        &malformed);
         for (j = 0; j < all->nelts; j++) {
@@ -455,7 +460,8 @@ int main(int argc, const char *const *argv)
     syn = ev_read_file(pool, PROG, syn, &synlen);
     if (cv) {
         return run_cv(pool, scratch, cv, params.title_cover_weight > 0.0
-                      ? CV_NB : 1, chunks, syn, synlen, rs, min_score, files);
+                      ? CV_NB : 1, chunks, syn, synlen, rs, min_score,
+                      &params, files);
     }
     ev_build_index(&img, &imglen, pool, chunks, &params, syn, synlen,
                    &malformed);

@@ -83,6 +83,7 @@ START_TEST(test_bm25_math)
         cc_index_params_default(&pr);
         pr.coverage_weight = 0.0;   /* BM25F alone (re-rank: test_rerank) */
         pr.pair_weight = 0.0;
+        pr.title_rank_weight = 0.0;
         if (round == 1) {
             pr.k1 = 2.0;
             pr.b = 0.5;
@@ -175,12 +176,14 @@ START_TEST(test_title_weight)
 
     cc_index_params_default(&pr);
     pr.title_weight = 0.0;
+    pr.title_rank_weight = 0.0;     /* the title field alone */
     img = corpus_index(p, titled, 4, &pr, NULL, &len);
     n = cc_index_search(img, len, "parking", 7, hits, 4, p);
     ck_assert_int_eq(n, 2);
     ck_assert_str_eq(cc_index_chunk_id(img, len, hits[0].chunk), "b");
 
     cc_index_params_default(&pr);
+    pr.title_rank_weight = 0.0;
     img = corpus_index(p, titled, 4, &pr, NULL, &len);
     n = cc_index_search(img, len, "parking", 7, hits, 4, p);
     ck_assert_int_eq(n, 2);
@@ -664,8 +667,10 @@ START_TEST(test_rerank)
     cc_index_params_default(&bm);
     ck_assert_double_eq(bm.coverage_weight, 0.5);
     ck_assert_double_eq(bm.pair_weight, 0.5);
+    ck_assert_double_eq(bm.title_rank_weight, 1.0);
     bm.coverage_weight = 0.0;
     bm.pair_weight = 0.0;
+    bm.title_rank_weight = 0.0;     /* test_title_rank */
     bm.title_cover_weight = 0.0;    /* cov() below: the question's own */
     cw = bm;
     cw.coverage_weight = 0.5;
@@ -720,12 +725,129 @@ START_TEST(test_rerank)
     /* Out-of-range weights fall back to the defaults. */
     cw.coverage_weight = -1.0;
     cw.pair_weight = NAN;
+    cw.title_rank_weight = 1.0;
     ic = corpus_index(p, rank_docs, 5, &cw, NULL, &lc);
     ip = corpus_index(p, rank_docs, 5, NULL, NULL, &lp);
     for (c = 0; c < 5; c++) {
         ck_assert_double_eq_tol(score_of(ic, lc, "lip filler dentist", c, p),
                                 score_of(ip, lp, "lip filler dentist", c, p),
                                 1e-12);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
+
+/* ---- title agreement in the re-rank ------------------------------------ */
+
+static const corpus_doc_t sibling_docs[] = {
+    { "t0", "Clinic policies",
+      "Our policies on appointments: cancelling, refunds and complaints. "
+      "Each policy applies to every appointment, and each policy has its "
+      "own page about appointments." },
+    { "t1", "Cancellation policy",
+      "Cancelling less than 48 hours before your appointment costs the "
+      "deposit." },
+    { "t2", "Gift vouchers", "Vouchers can be bought at reception." },
+    { "t3", "Clinic address and how to find us",
+      "We are at 12 Harbour Street, Bristol BS1 4XY, a short walk from the "
+      "station." },
+    { "t4", "Email us", "Write to our email address at any time." },
+};
+
+/* The re-rank multiplies by 1 + title_rank_weight * F, F the harmonic
+ * mean of the share of the title the question holds and the share of the
+ * question the title holds: the section whose title says what was asked
+ * beats its parent, whose title the question also holds. */
+START_TEST(test_title_rank)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t off;
+    cc_hit_t hits[8];
+    size_t lo, l1;
+    void *io, *i1;
+    const char *q = "what is your policy on cancelling appointments";
+    uint32_t c;
+    int n;
+
+    cc_index_params_default(&off);
+    off.title_rank_weight = 0.0;
+    io = corpus_index(p, sibling_docs, 5, &off, NULL, &lo);
+    i1 = corpus_index(p, sibling_docs, 5, NULL, NULL, &l1);
+    n = cc_index_search(io, lo, q, strlen(q), hits, 8, p);
+    ck_assert_int_ge(n, 2);
+    ck_assert_str_eq(cc_index_chunk_id(io, lo, hits[0].chunk), "t0");
+    n = cc_index_search(i1, l1, q, strlen(q), hits, 8, p);
+    ck_assert_int_ge(n, 2);
+    ck_assert_str_eq(cc_index_chunk_id(i1, l1, hits[0].chunk), "t1");
+    /* A factor between 1 and 2 on every candidate. */
+    for (c = 0; c < 5; c++) {
+        double s0 = score_of(io, lo, q, c, p), s1 = score_of(i1, l1, q, c, p);
+
+        ck_assert((s0 < 0) == (s1 < 0));
+        if (s0 >= 0) {
+            ck_assert(s1 >= s0 - 1e-12 && s1 <= 2.0 * s0 + 1e-12);
+        }
+    }
+    /* Title and question hold each other whole: F = 1, twice the score. */
+    ck_assert_double_eq_tol(score_of(i1, l1, "gift vouchers", 2, p),
+                            2.0 * score_of(io, lo, "gift vouchers", 2, p),
+                            1e-9);
+    /* No title term asked about: unchanged. */
+    ck_assert_double_eq_tol(score_of(i1, l1, "reception", 2, p),
+                            score_of(io, lo, "reception", 2, p), 1e-9);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* A question with no term left but one that asks where the clinic is (or
+ * when it opens) is searched as the clinic's words for it; a price with
+ * nothing to price, or no question kind at all, still finds nothing. */
+START_TEST(test_kind_only_question)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_hit_t hits[8];
+    size_t len;
+    void *img = corpus_index(p, sibling_docs, 5, NULL, NULL, &len);
+    static const char *const where[] = {
+        "where are you?", "Where is it", "where r u",
+    };
+    static const char *const none[] = {
+        "how much is it?", "are you?", "what about it", "",
+    };
+    size_t i;
+    int n;
+
+    for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+        n = cc_index_search(img, len, where[i], strlen(where[i]), hits, 8, p);
+        ck_assert_msg(n >= 1, "%s", where[i]);
+        ck_assert_str_eq(cc_index_chunk_id(img, len, hits[0].chunk), "t3");
+        ck_assert(cc_index_coverage(img, len, where[i], strlen(where[i]),
+                                    hits[0].chunk, p) > 0.5);
+    }
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        n = cc_index_search(img, len, none[i], strlen(none[i]), hits, 8, p);
+        ck_assert_msg(n == 0, "%s", none[i]);
+        ck_assert_double_eq(cc_index_coverage(img, len, none[i],
+                                              strlen(none[i]), 3, p), 0.0);
+    }
+    /* A question with a word of its own is searched as written. */
+    n = cc_index_search(img, len, "where do I email", 16, hits, 8, p);
+    ck_assert_int_ge(n, 1);
+    ck_assert_str_eq(cc_index_chunk_id(img, len, hits[0].chunk), "t4");
+    /* Text-speak and chatter change nothing. */
+    {
+        cc_hit_t h2[8];
+        const char *a = "wen cud i get a gift voucher lol tbh";
+        int n2;
+
+        n = cc_index_search(img, len, "gift voucher", 12, hits, 8, p);
+        n2 = cc_index_search(img, len, a, strlen(a), h2, 8, p);
+        ck_assert_int_eq(n, n2);
+        ck_assert_uint_eq(hits[0].chunk, h2[0].chunk);
+        ck_assert_double_eq_tol(hits[0].score, h2[0].score, 1e-12);
+        ck_assert_double_eq_tol(cc_index_coverage(img, len, a, strlen(a),
+                                                  2, p), 1.0, 1e-12);
     }
     apr_pool_destroy(p);
 }
@@ -826,7 +948,7 @@ START_TEST(test_title_cover)
                                 cov(img, len, "sauna skin peel", c, p),
                                 1e-12);
     }
-    /* Ranking does not use the title match: scores are the same. */
+    /* title_cover_weight does not change the ranking. */
     for (c = 0; c < 5; c++) {
         ck_assert_double_eq_tol(score_of(img, len, "sauna skin", c, p),
                                 score_of(i0, l0, "sauna skin", c, p), 1e-12);
@@ -861,6 +983,8 @@ Suite *suite_index(void)
     tcase_add_test(tc, test_rerank);
     tcase_add_test(tc, test_phrase_synonyms);
     tcase_add_test(tc, test_title_cover);
+    tcase_add_test(tc, test_title_rank);
+    tcase_add_test(tc, test_kind_only_question);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -141,6 +141,7 @@ static void *gen_build(gen_t *g, size_t *len, double *ms)
     cc_index_params_default(&pr);
     pr.coverage_weight = 0.0;
     pr.pair_weight = 0.0;
+    pr.title_rank_weight = 0.0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     b = cc_index_builder_create(g->p, &pr);
     for (i = 0; i < g->n; i++) {

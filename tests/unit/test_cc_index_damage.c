@@ -259,12 +259,13 @@ END_TEST
 
 /* Re-sign an image after damage, so that the checksums pass and only the
  * section checks can refuse it: the FNV-1a 64 of the bytes after the
- * header at offset 16, and of the header's own fields at 224 (the header
- * layout of cc_index_image.h, version 4). */
+ * header at offset 16, and of the header's own fields at 232 (the header
+ * layout of cc_index_image.h, version 5). */
 #define IX_CHECKSUM 16
 #define IX_TCW      216     /* title_cover_weight, a double */
-#define IX_HDRSUM   224
-#define IX_HDR      232
+#define IX_TRW      224     /* title_rank_weight, a double */
+#define IX_HDRSUM   232
+#define IX_HDR      240
 
 static uint64_t fnv64(const unsigned char *p, size_t n)
 {
@@ -363,6 +364,52 @@ START_TEST(test_check_sentences)
 }
 END_TEST
 
+/* A damaged title_rank_weight in a re-signed header: search ranks as an
+ * image built without the title agreement factor, and never fails. */
+START_TEST(test_damaged_title_rank)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t pr;
+    size_t len, l0, k;
+    const unsigned char *img = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS,
+                                                   &len);
+    const void *plain;
+    unsigned char *w = malloc(len);
+    static const double bad[] = { 0.0, -1.0, 1e300, 17.0 };
+    static const char *const q = "what is your cancellation policy";
+    double trw, nan_bits;
+
+    ck_assert_ptr_nonnull(w);
+    cc_index_params_default(&pr);
+    pr.title_rank_weight = 0.0;
+    plain = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &l0);
+    ck_assert_uint_eq(l0, len);
+    memcpy(&trw, img + IX_TRW, 8);
+    ck_assert_double_eq(trw, 1.0);     /* the default, as built */
+    nan_bits = NAN;
+    for (k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+        cc_hit_t a[8], b[8];
+        int na, nb, i;
+
+        memcpy(w, img, len);
+        memcpy(w + IX_TRW, k < sizeof(bad) / sizeof(bad[0]) ? &bad[k]
+               : &nan_bits, 8);
+        resign(w, len);
+        ck_assert_int_eq(cc_index_check(w, len), 0);
+        na = cc_index_search(w, len, q, strlen(q), a, 8, p);
+        nb = cc_index_search(plain, l0, q, strlen(q), b, 8, p);
+        ck_assert_int_gt(na, 0);
+        ck_assert_int_eq(na, nb);
+        for (i = 0; i < na; i++) {
+            ck_assert_uint_eq(a[i].chunk, b[i].chunk);
+            ck_assert_double_eq_tol(a[i].score, b[i].score, 1e-9);
+        }
+    }
+    free(w);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 /* A damaged weight in a re-signed header (cc_index_check does not judge
  * parameters): coverage stays within 0..1 and falls back to the
  * question's coverage alone. */
@@ -418,6 +465,7 @@ Suite *suite_index_damage(void)
     tcase_add_test(tc, test_damaged_images);
     tcase_add_test(tc, test_check_sentences);
     tcase_add_test(tc, test_damaged_title_cover);
+    tcase_add_test(tc, test_damaged_title_rank);
     suite_add_tcase(s, tc);
     return s;
 }
