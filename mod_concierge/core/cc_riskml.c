@@ -59,13 +59,17 @@ typedef struct rm_out_t {
     cc_riskml_feat_t *f;
     size_t n, max;
     uint32_t mask;
+    int sign;               /* CC_RISKML_F_SIGN */
 } rm_out_t;
 
 static inline void emit(rm_out_t *o, uint32_t h, float v)
 {
     if (o->n < o->max) {
-        o->f[o->n].idx = h_fin(h) & o->mask;
-        o->f[o->n].val = v;
+        uint32_t x = h_fin(h);
+
+        o->f[o->n].idx = x & o->mask;
+        /* The top bit (never part of the index: bits <= 24) is the sign. */
+        o->f[o->n].val = (o->sign && (x & 0x80000000u)) ? -v : v;
         o->n++;
     }
 }
@@ -109,6 +113,7 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
     o.n = 0;
     o.max = max;
     o.mask = (1u << cfg->bits) - 1u;
+    o.sign = (fs & CC_RISKML_F_SIGN) != 0;
 
     for (i = 0; i < nt; i++) {
         const cc_cue_term_t *t = &terms[i];
@@ -125,6 +130,32 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
 
             h = h_add(h, " ", 1);
             emit(&o, h_add(h, t->s, t->n), 1.0f);
+        }
+        if ((fs & CC_RISKML_F_XCHAR) && i > 0 && !t->brk
+            && !t->digits && !terms[i - 1].digits) {
+            /* Character 3..5-grams across the space between two words:
+             * the end of one and the start of the next ("ng b" in
+             * "swelling but", "e ver" in "face very"). */
+            const cc_cue_term_t *q = &terms[i - 1];
+            char b[12];
+            size_t g;
+
+            for (g = 3; g <= 5; g++) {
+                size_t left;
+
+                for (left = 1; left + 1 < g; left++) {
+                    size_t right = g - 1 - left;
+
+                    if (left > q->n || right > t->n) {
+                        continue;
+                    }
+                    memcpy(b, q->s + q->n - left, left);
+                    b[left] = ' ';
+                    memcpy(b + left + 1, t->s, right);
+                    emit(&o, h_add(h_start(T_CHAR + (unsigned)(g << 4)),
+                                   b, g), cfg->char_weight);
+                }
+            }
         }
         if ((fs & CC_RISKML_F_NEG) && neg_left > 0) {
             emit_str(&o, T_NEG, t->s, t->n, 1.0f);

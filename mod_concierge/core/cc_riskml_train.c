@@ -241,7 +241,7 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     o.bits = o.bits ? o.bits : 18;
     o.epochs = o.epochs > 0 ? o.epochs : 12;
     o.lr = o.lr > 0 ? o.lr : 0.5;
-    o.l2 = o.l2 > 0 ? o.l2 : 1e-5;
+    o.l2 = o.l2 > 0 ? o.l2 : 3e-3;
     o.seed = o.seed ? o.seed : 20261207u;
     o.folds = o.folds >= 2 ? o.folds : 5;
     o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.08;
@@ -265,7 +265,7 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     cfg.bits = o.bits;
     cfg.nout = CC_RISKML_NOUT;
     cfg.features = o.features ? (o.features & CC_RISKML_F_ALL)
-                              : CC_RISKML_F_ALL;
+                              : CC_RISKML_F_DEFAULT;
     cfg.char_min = 3;
     cfg.char_max = 5;
     cfg.char_weight = o.char_weight > 0.0f && o.char_weight <= 4.0f
