@@ -27,7 +27,7 @@ struct cc_riskml_t {
 #define RM_CUE_WINDOW 3       /* terms before a medical term */
 
 /* Feature tags (first byte hashed). */
-enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM, T_CTX };
+enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM, T_CTX, T_CON = 15 };
 
 static inline uint32_t h_start(unsigned tag)
 {
@@ -105,6 +105,7 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
     unsigned fs = cfg->features;
     size_t i, j;
     unsigned allcue = 0;
+    uint64_t con = 0;
     int neg_left = 0;
     double ss = 0.0;
     float inv;
@@ -240,6 +241,16 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
                 emit_str(&o, T_NUM, v < 18 ? "minor" : "adult", 5, 1.0f);
             }
         }
+        if ((fs & CC_RISKML_F_CONCEPT) && t->concept >= 0) {
+            char f[2];
+
+            f[0] = (char)t->concept;
+            f[1] = '!';
+            emit_str(&o, T_CON, f, neg_left > 0 ? 2 : 1, 1.0f);
+            if (neg_left == 0) {
+                con |= (uint64_t)1 << (t->concept & 63);
+            }
+        }
         if (neg_left > 0) {
             neg_left--;
         }
@@ -265,6 +276,37 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
         }
         if ((allcue & CC_CUE_OTHER) && !(allcue & CC_CUE_SELF)) {
             emit_str(&o, T_CTX, "other-only", 10, 1.0f);
+        }
+    }
+    if ((fs & CC_RISKML_F_CONCEPT) && con) {
+        /* Pairs of concepts in the message ("head" + "severe", "mouth" +
+         * "swell", "preg" + "thinner") and each with the message's
+         * context (someone else, the past, today, suddenly, a child). */
+        static const unsigned cbits[] = {
+            CC_CUE_SELF, CC_CUE_OTHER, CC_CUE_PAST, CC_CUE_RECENT,
+            CC_CUE_SUDDEN, CC_CUE_CHILD, CC_CUE_NEG
+        };
+        char f[3];
+        int a, b;
+
+        for (a = 0; a < 64; a++) {
+            if (!((con >> a) & 1u)) {
+                continue;
+            }
+            f[0] = (char)a;
+            for (b = a + 1; b < 64; b++) {
+                if ((con >> b) & 1u) {
+                    f[1] = (char)b;
+                    emit_str(&o, T_CON, f, 2, 1.0f);
+                }
+            }
+            f[1] = '@';
+            for (j = 0; j < sizeof(cbits) / sizeof(cbits[0]); j++) {
+                if (allcue & cbits[j]) {
+                    f[2] = (char)j;
+                    emit_str(&o, T_CON, f, 3, 1.0f);
+                }
+            }
         }
     }
     for (i = 0; i < o.n; i++) {

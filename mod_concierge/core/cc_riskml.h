@@ -79,8 +79,12 @@ extern const char *const cc_riskml_out_names[CC_RISKML_NOUT];
                                       so collisions cancel on average */
 #define CC_RISKML_F_XCHAR  0x100u  /* character n-grams across a word
                                       boundary ("d w" in "bleed wont") */
-#define CC_RISKML_F_ALL    0x1ffu
-#define CC_RISKML_F_DEFAULT 0xffu  /* all but XCHAR (no measured gain) */
+#define CC_RISKML_F_CONCEPT 0x200u /* concepts across the languages
+                                      (cc_risk_concept): each, negated,
+                                      pairs in the message, and with the
+                                      message context */
+#define CC_RISKML_F_ALL    0x3ffu
+#define CC_RISKML_F_DEFAULT 0x2ffu /* all but XCHAR (no measured gain) */
 
 typedef struct cc_riskml_hdr_t {
     char     magic[8];
