@@ -390,6 +390,12 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--features") == 0 && a + 1 < argc) {
             opts.features = (unsigned)strtoul(argv[++a], NULL, 0);
         }
+        else if (strcmp(argv[a], "--char-min") == 0 && a + 1 < argc) {
+            opts.char_min = (unsigned)strtoul(argv[++a], NULL, 10);
+        }
+        else if (strcmp(argv[a], "--char-max") == 0 && a + 1 < argc) {
+            opts.char_max = (unsigned)strtoul(argv[++a], NULL, 10);
+        }
         else if (strcmp(argv[a], "--char-weight") == 0 && a + 1 < argc) {
             opts.char_weight = (float)strtod(argv[++a], NULL);
         }

@@ -154,9 +154,9 @@ typedef struct cc_riskml_example_t {
 
 typedef struct cc_riskml_opts_t {
     unsigned bits;               /* 0: 18 */
-    int      epochs;             /* 0: 12 */
+    int      epochs;             /* 0: 8 */
     double   lr;                 /* AdaGrad step, 0: 0.5 */
-    double   l2;                 /* 0: 3e-3 (5-fold CV, 1e-6..1e-1) */
+    double   l2;                 /* 0: 5e-3 (5-fold CV, 1e-6..1e-1) */
     uint32_t seed;               /* 0: 20261207 */
     int      folds;              /* cross-validation folds, 0: 5 */
     double   fp_budget;          /* benign flagged risky, out of fold,
@@ -170,6 +170,7 @@ typedef struct cc_riskml_opts_t {
                                     fold models and the full model */
     unsigned features;           /* CC_RISKML_F_*, 0: CC_RISKML_F_DEFAULT */
     float    char_weight;        /* 0: 0.5 */
+    unsigned char_min, char_max; /* character n-gram sizes, 0: 3..4 */
     int      veto;               /* 1: choose the veto threshold (below
                                     every risky message's out-of-fold
                                     p(risky), halved); 0: no veto */

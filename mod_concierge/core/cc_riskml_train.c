@@ -239,9 +239,9 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         o = *opts;
     }
     o.bits = o.bits ? o.bits : 18;
-    o.epochs = o.epochs > 0 ? o.epochs : 12;
+    o.epochs = o.epochs > 0 ? o.epochs : 8;
     o.lr = o.lr > 0 ? o.lr : 0.5;
-    o.l2 = o.l2 > 0 ? o.l2 : 3e-3;
+    o.l2 = o.l2 > 0 ? o.l2 : 5e-3;
     o.seed = o.seed ? o.seed : 20261207u;
     o.folds = o.folds >= 2 ? o.folds : 5;
     o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.08;
@@ -266,8 +266,9 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     cfg.nout = CC_RISKML_NOUT;
     cfg.features = o.features ? (o.features & CC_RISKML_F_ALL)
                               : CC_RISKML_F_DEFAULT;
-    cfg.char_min = 3;
-    cfg.char_max = 5;
+    cfg.char_min = o.char_min >= 2 && o.char_min <= 8 ? o.char_min : 3;
+    cfg.char_max = o.char_max >= cfg.char_min && o.char_max <= 8
+                   ? o.char_max : (cfg.char_min > 4 ? cfg.char_min : 4);
     cfg.char_weight = o.char_weight > 0.0f && o.char_weight <= 4.0f
                       ? o.char_weight : 0.5f;
 
