@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include "cc_risk.h"
+#include "cc_risk_cues.h"
 #include "cc_riskml.h"
 #include "cc_vocab.h"
 #include "suites.h"
@@ -209,6 +210,14 @@ START_TEST(test_riskml_refuses)
     memcpy(copy, img, len);
     h->nout = 3;
     ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    /* An image of the previous layout (version 2: unsigned hashing, no
+     * concept features) means other weights: refused. */
+    memcpy(copy, img, len);
+    h->version = CC_RISKML_VERSION - 1;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    memcpy(copy, img, len);
+    h->features = CC_RISKML_F_ALL + 1;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
     /* A corrupted weight: checksum. */
     for (i = sizeof(cc_riskml_hdr_t); i < len; i += 1021) {
         memcpy(copy, img, len);
@@ -218,6 +227,52 @@ START_TEST(test_riskml_refuses)
     }
     ck_assert_ptr_nonnull(cc_riskml_attach(p, img, len, NULL));
     apr_pool_destroy(p);
+}
+END_TEST
+
+/* The concepts: one class per meaning across the eight languages, folded
+ * words, stems matching their inflections, exact words only whole. */
+START_TEST(test_riskml_concepts)
+{
+    static const struct { const char *w, *concept; } ok[] = {
+        {"headache", "head"}, {"hoofdpijn", "head"}, {"glowy", "head"},
+        {"kopf", "head"}, {"kopfschmerzen", "head"}, {"worst", "severe"},
+        {"najgorszy", "severe"}, {"schlimmste", "severe"},
+        {"insoportable", "severe"}, {"ergste", "severe"},
+        {"breathe", "breath"}, {"respirar", "breath"}, {"oddychac", "breath"},
+        {"pregnant", "preg"}, {"embarazada", "preg"}, {"schwanger", "preg"},
+        {"zwanger", "preg"}, {"ciazy", "preg"}, {"enceinte", "preg"},
+        {"breastfeeding", "feed"}, {"allaite", "feed"}, {"borstvoeding", "feed"},
+        {"warfarin", "thinner"}, {"sintrom", "thinner"}, {"marcumar", "thinner"},
+        {"swollen", "swell"}, {"hinchada", "swell"}, {"gonflee", "swell"},
+        {"opuchniete", "swell"}, {"lepilepsie", "epilepsy"},
+        {"epilepsia", "epilepsy"}, {"bleeding", "bleed"}, {"sangra", "bleed"},
+        {"krwawi", "bleed"}, {"polknela", "swallow"}, {"ingoiato", "swallow"},
+        {"suicidal", "suicide"}, {"zelfmoord", "suicide"},
+    };
+    static const char *const none[] = {
+        "glowing", "botox", "the", "pa", "", "lipstick", "headphone",
+        "para", "die", "appointment", "zzzz",
+    };
+    size_t i;
+
+    ck_assert(cc_risk_concept_table_ok());
+    ck_assert_int_gt(cc_risk_concept_count(), 20);
+    ck_assert_ptr_null(cc_risk_concept_name(-1));
+    ck_assert_ptr_null(cc_risk_concept_name(cc_risk_concept_count()));
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        int c = cc_risk_concept(ok[i].w, strlen(ok[i].w));
+
+        ck_assert_msg(c >= 0, "%s: no concept", ok[i].w);
+        ck_assert_msg(strcmp(cc_risk_concept_name(c), ok[i].concept) == 0,
+                      "%s: %s, expected %s", ok[i].w,
+                      cc_risk_concept_name(c), ok[i].concept);
+    }
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        int c = cc_risk_concept(none[i], strlen(none[i]));
+
+        ck_assert_msg(c < 0, "%s: %s", none[i], cc_risk_concept_name(c));
+    }
 }
 END_TEST
 
@@ -578,6 +633,7 @@ Suite *suite_riskml(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_riskml_train_predict);
     tcase_add_test(tc, test_riskml_refuses);
+    tcase_add_test(tc, test_riskml_concepts);
     tcase_add_test(tc, test_assess_combines);
     tcase_add_test(tc, test_assess_veto);
     tcase_add_test(tc, test_assess_garbage);
