@@ -367,7 +367,11 @@ cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
         || !(h->veto >= 0.0f && h->veto < h->threshold[CC_RISKML_RISKY])
         || !(h->risky_alone == 0.0f
              || (h->risky_alone > h->veto && h->risky_alone < 1.0f))
-        || !(h->escalate_risky >= 0.0f && h->escalate_risky < 1.0f)) {
+        || !(h->escalate_risky >= 0.0f && h->escalate_risky < 1.0f)
+        || !(h->emergency_alone == 0.0f
+             || (h->emergency_alone >= h->threshold[CC_RISKML_EMERGENCY]
+                 && h->emergency_alone < 1.0f))
+        || h->reserved != 0.0f) {
         cc_problem_set(prob, 500, "invalid_model",
                        "model image: bad escalation threshold");
         return NULL;

@@ -117,6 +117,12 @@ typedef struct cc_riskml_hdr_t {
                                    alone also needs: half the lowest
                                    out-of-fold p(risky) of a risky message
                                    escalated so; 0: none */
+    float    emergency_alone;   /* p(emergency) at which the classifier
+                                   raises an emergency without p(risky)
+                                   (not on a question about nobody in
+                                   particular); chosen out of fold within
+                                   a budget of benign messages; 0: never */
+    float    reserved;          /* 0 */
     uint64_t train_digest;      /* FNV-1a 64 of the training texts+labels */
     uint64_t vocab_checksum;    /* vocabulary trained with (0: none) */
     uint64_t total;             /* image size in bytes */
@@ -175,6 +181,9 @@ typedef struct cc_riskml_opts_t {
                                     every risky message's out-of-fold
                                     p(risky), halved); 0: no veto */
     int      no_escalate_risky;  /* 1: escalation needs no p(risky) */
+    double   emergency_alone_budget; /* benign messages p(emergency) alone
+                                    may raise out of fold, 0: 0.01;
+                                    negative: no emergency_alone */
 } cc_riskml_opts_t;
 
 /* Out-of-fold predictions from the cross-validation (thresholds are

@@ -368,6 +368,19 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     for (out = CC_RISKML_PREGNANCY; out < CC_RISKML_NOUT; out++) {
         cfg.threshold[out] = th_f2(oof, c.ex, n, out, 0.05f, 0.9f);
     }
+    /* p(emergency) alone raises an emergency from the lowest threshold
+     * (above the agreement one, never below 0.30) at which it raises at
+     * most emergency_alone_budget of the benign messages out of fold. */
+    if (o.emergency_alone_budget >= 0.0) {
+        float lo = cfg.threshold[CC_RISKML_EMERGENCY] > 0.30f
+                   ? cfg.threshold[CC_RISKML_EMERGENCY] : 0.30f;
+
+        cfg.emergency_alone =
+            th_fp_budget(oof, c.ex, n, CC_RISKML_EMERGENCY,
+                         1u << CC_RISKML_RISKY,
+                         o.emergency_alone_budget > 0.0
+                         ? o.emergency_alone_budget : 0.01, lo, 0.99f);
+    }
     /* Escalation by p(emergency) alone also needs p(risky) above half
      * the lowest out-of-fold p(risky) of a risky message it escalates. */
     if (!o.no_escalate_risky) {
