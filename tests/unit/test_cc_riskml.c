@@ -13,6 +13,7 @@
 #include "cc_risk.h"
 #include "cc_risk_cues.h"
 #include "cc_riskml.h"
+#include "cc_riskml_int.h"
 #include "cc_vocab.h"
 #include "suites.h"
 
@@ -217,6 +218,14 @@ START_TEST(test_riskml_refuses)
     ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
     memcpy(copy, img, len);
     h->features = CC_RISKML_F_ALL + 1;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    /* p(emergency) alone below the agreement threshold, or the reserved
+     * field set. */
+    memcpy(copy, img, len);
+    h->emergency_alone = h->threshold[CC_RISKML_EMERGENCY] / 2.0f;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    memcpy(copy, img, len);
+    h->reserved = 1.0f;
     ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
     /* A corrupted weight: checksum. */
     for (i = sizeof(cc_riskml_hdr_t); i < len; i += 1021) {
@@ -455,6 +464,48 @@ static const char veto_rules[] =
     "pregnancy en word filler\n"
     "emergency en phrase cant breathe\n";
 
+/* p(emergency) alone above emergency_alone raises an emergency, with
+ * p(risky) low; not on a question about nobody in particular, and not
+ * when emergency_alone is 0. */
+START_TEST(test_assess_emergency_alone)
+{
+    apr_pool_t *p = new_pool();
+    cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
+                                       NULL, NULL);
+    size_t len;
+    cc_riskml_hdr_t h = *(cc_riskml_hdr_t *)tiny_model_img(p, NULL, &len);
+    float pr[CC_RISKML_NOUT] = {0};
+    cc_risk_result_t r;
+    const char *own = "my husband is grey and clutching his chest";
+    const char *general = "what is a vascular occlusion?";
+
+    ck_assert_ptr_nonnull(rs);
+    h.threshold[CC_RISKML_RISKY] = 0.6f;
+    h.threshold[CC_RISKML_EMERGENCY] = 0.25f;
+    h.emergency_alone = 0.4f;
+    h.emergency_escalate = 0.2f;
+    h.escalate_risky = 0.1f;
+    h.risky_alone = 0.0f;
+    h.veto = 0.0f;
+    pr[CC_RISKML_RISKY] = 0.3f;
+    pr[CC_RISKML_EMERGENCY] = 0.5f;
+    memset(&r, 0, sizeof(r));
+    cc_risk_assess_probs(rs, NULL, &h, pr, own, strlen(own), p, &r);
+    ck_assert_int_eq(r.emergency, 1);
+    ck_assert(has_source(&r, CC_RISK_SRC_CLASSIFIER, CC_RISK_EMERGENCY, 1));
+    memset(&r, 0, sizeof(r));
+    cc_risk_assess_probs(rs, NULL, &h, pr, general, strlen(general), p,
+                         &r);
+    ck_assert_int_eq(r.emergency, 0);
+    h.emergency_alone = 0.0f;
+    memset(&r, 0, sizeof(r));
+    cc_risk_assess_probs(rs, NULL, &h, pr, own, strlen(own), p, &r);
+    ck_assert_int_eq(r.emergency, 0);
+    ck_assert_int_eq(r.risk, 1);      /* still escalated */
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(test_assess_veto)
 {
     apr_pool_t *p = new_pool();
@@ -635,6 +686,7 @@ Suite *suite_riskml(void)
     tcase_add_test(tc, test_riskml_refuses);
     tcase_add_test(tc, test_riskml_concepts);
     tcase_add_test(tc, test_assess_combines);
+    tcase_add_test(tc, test_assess_emergency_alone);
     tcase_add_test(tc, test_assess_veto);
     tcase_add_test(tc, test_assess_garbage);
     tcase_add_test(tc, test_assess_threads);
