@@ -446,6 +446,9 @@ int main(int argc, char **argv)
                  && a + 1 < argc) {
             opts.emergency_alone_budget = strtod(argv[++a], NULL);
         }
+        else if (strcmp(argv[a], "--bag") == 0 && a + 1 < argc) {
+            opts.bag = (int)strtol(argv[++a], NULL, 10);
+        }
         else if (strcmp(argv[a], "--no-escalate-risky") == 0) {
             opts.no_escalate_risky = 1;
         }

@@ -181,6 +181,8 @@ typedef struct cc_riskml_opts_t {
                                     every risky message's out-of-fold
                                     p(risky), halved); 0: no veto */
     int      no_escalate_risky;  /* 1: escalation needs no p(risky) */
+    int      bag;                /* fits per model, weights averaged (each
+                                    with its own example order), 0: 1 */
     double   emergency_alone_budget; /* benign messages p(emergency) alone
                                     may raise out of fold, 0: 0.01;
                                     negative: no emergency_alone */

@@ -144,6 +144,42 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
     free(ord);
 }
 
+/* fit() bag times with different example orders and keep the mean of
+ * the weights (still one linear model): less of the order's noise. */
+static int fit_bag(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed,
+                   int bag)
+{
+    float *sw, sb[CC_RISKML_NOUT] = {0};
+    size_t i;
+    int b, o;
+
+    if (bag <= 1) {
+        fit(c, idx, m, seed);
+        return 0;
+    }
+    sw = calloc(c->nw, sizeof(float));
+    if (!sw) {
+        return -1;
+    }
+    for (b = 0; b < bag; b++) {
+        fit(c, idx, m, seed + (uint32_t)b * 7919u);
+        for (i = 0; i < c->nw; i++) {
+            sw[i] += c->w[i];
+        }
+        for (o = 0; o < CC_RISKML_NOUT; o++) {
+            sb[o] += c->bias[o];
+        }
+    }
+    for (i = 0; i < c->nw; i++) {
+        c->w[i] = sw[i] / (float)bag;
+    }
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        c->bias[o] = sb[o] / (float)bag;
+    }
+    free(sw);
+    return 0;
+}
+
 /* Thresholds are searched on this grid. */
 #define TR_GRID 99
 
@@ -335,7 +371,12 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
                 idx[m++] = perm[i];
             }
         }
-        fit(&c, idx, m, o.seed + (uint32_t)fold);
+        if (fit_bag(&c, idx, m, o.seed + (uint32_t)fold, o.bag) != 0) {
+            free(c.g);
+            free(c.w);
+            free(acc);
+            return APR_ENOMEM;
+        }
         if (acc) {
             for (i = 0; i < c.nw; i++) {
                 acc[i] += c.w[i];
@@ -420,7 +461,12 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     for (i = 0; i < n; i++) {
         idx[i] = i;
     }
-    fit(&c, idx, n, o.seed ^ 0x5eedu);
+    if (fit_bag(&c, idx, n, o.seed ^ 0x5eedu, o.bag) != 0) {
+        free(c.g);
+        free(c.w);
+        free(acc);
+        return APR_ENOMEM;
+    }
     if (acc) {
         /* Bagging for free: the mean of the fold models and the full
          * model is still one linear model. */
