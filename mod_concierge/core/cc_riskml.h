@@ -5,7 +5,7 @@
  * Features (all folded by cc_tok, so case and accents never matter), each
  * hashed into 2^bits buckets:
  *   - word unigrams and bigrams;
- *   - character 3..5-grams inside each word, boundary-marked ("<ana",
+ *   - character 3..4-grams inside each word, boundary-marked ("<ana",
  *     "xis>"): they carry cognates across languages ("anafilaxia",
  *     "anaphylaxie") and misspellings ("pregant");
  *   - the word again, marked as negated, when a negator ("no", "pas",
@@ -18,7 +18,16 @@
  *     the cue lists (cc_risk_cues.c): about someone else ("my husband"),
  *     the past ("years ago", "hace", "geleden"), a modal question, a
  *     negation, first person, school and children (minors), "yesterday /
- *     today" and "suddenly" (onset).
+ *     today" and "suddenly" (onset);
+ *   - concepts (cc_risk_concept): word classes with one meaning across the
+ *     eight languages ("head": head, cabeza, tete, kopf, hoofd, glowa;
+ *     "severe", "onset", "breath", "bleed", "swell", "preg", "thinner",
+ *     ...): each concept, negated or not, every pair of concepts in the
+ *     message ("head" + "severe") and each with the message context
+ *     (self, someone else, the past, today, suddenly, a child, a
+ *     negation).  What one language teaches, the others share.
+ * Hashing is signed (a hash bit gives each feature the sign of its
+ * value), so colliding features cancel on average instead of adding up.
  * The feature vector is L2-normalised, so long and short messages score
  * alike.
  *
