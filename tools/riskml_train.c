@@ -318,6 +318,16 @@ static void gate_figures(apr_pool_t *p, const cc_ruleset_t *rs,
         if (m->ex.labels & (1u << CC_RISKML_EMERGENCY)) {
             f->ne++;
             f->te += r.emergency != 0;
+            if (verbose && !r.emergency) {
+                printf("      emergency missed [%s] %.120s", m->lang,
+                       m->ex.text);
+                if (layer >= 2) {
+                    printf("  (p risky %.2f, emergency %.2f)",
+                           oof[(size_t)i * CC_RISKML_NOUT],
+                           oof[(size_t)i * CC_RISKML_NOUT + 1]);
+                }
+                printf("\n");
+            }
         }
         apr_pool_clear(sp);
     }
@@ -347,7 +357,7 @@ int main(int argc, char **argv)
     size_t len, i, n;
     int a, o, nsets = 0;
     double lang_weight = 1.0, budget_rules = -1.0;
-    const char *rules_path = NULL;
+    const char *rules_path = NULL, *dump_path = NULL;
     cc_ruleset_t *rs = NULL;
     int verbose = 0;
     FILE *fp;
@@ -390,6 +400,12 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--features") == 0 && a + 1 < argc) {
             opts.features = (unsigned)strtoul(argv[++a], NULL, 0);
         }
+        else if (strcmp(argv[a], "--char-min") == 0 && a + 1 < argc) {
+            opts.char_min = (unsigned)strtoul(argv[++a], NULL, 10);
+        }
+        else if (strcmp(argv[a], "--char-max") == 0 && a + 1 < argc) {
+            opts.char_max = (unsigned)strtoul(argv[++a], NULL, 10);
+        }
         else if (strcmp(argv[a], "--char-weight") == 0 && a + 1 < argc) {
             opts.char_weight = (float)strtod(argv[++a], NULL);
         }
@@ -426,11 +442,21 @@ int main(int argc, char **argv)
                  && a + 1 < argc) {
             budget_rules = strtod(argv[++a], NULL);
         }
+        else if (strcmp(argv[a], "--emergency-alone-budget") == 0
+                 && a + 1 < argc) {
+            opts.emergency_alone_budget = strtod(argv[++a], NULL);
+        }
+        else if (strcmp(argv[a], "--bag") == 0 && a + 1 < argc) {
+            opts.bag = (int)strtol(argv[++a], NULL, 10);
+        }
         else if (strcmp(argv[a], "--no-escalate-risky") == 0) {
             opts.no_escalate_risky = 1;
         }
         else if (strcmp(argv[a], "--veto") == 0) {
             opts.veto = 1;
+        }
+        else if (strcmp(argv[a], "--dump-oof") == 0 && a + 1 < argc) {
+            dump_path = argv[++a];
         }
         else if (strcmp(argv[a], "--verbose") == 0) {
             verbose++;
@@ -472,6 +498,24 @@ int main(int argc, char **argv)
         return 2;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (dump_path) {
+        /* set, lang, labels, then the out-of-fold probabilities. */
+        FILE *df = fopen(dump_path, "w");
+
+        for (i = 0; df && i < n; i++) {
+            const tr_msg_t *m = &APR_ARRAY_IDX(ms, i, tr_msg_t);
+
+            fprintf(df, "%s\t%s\t%u", m->set, m->lang, m->ex.labels);
+            for (o = 0; o < CC_RISKML_NOUT; o++) {
+                fprintf(df, "\t%.5f", cv.oof[i * CC_RISKML_NOUT + o]);
+            }
+            fprintf(df, "\n");
+        }
+        if (!df || fclose(df) != 0) {
+            fprintf(stderr, "riskml_train: cannot write %s\n", dump_path);
+            return 2;
+        }
+    }
     if (rules_path) {
         size_t rl;
         char *rt = ev_read_file(p, "riskml_train", rules_path, &rl);
@@ -542,8 +586,9 @@ int main(int argc, char **argv)
         printf(" %s %.2f", cc_riskml_out_names[o], h->threshold[o]);
     }
     printf(" (emergency escalates to risky from %.2f with p(risky) from "
-           "%.2f; veto below %.2f)\n", h->emergency_escalate,
-           h->escalate_risky, h->veto);
+           "%.2f; veto below %.2f; emergency alone from %.2f)\n",
+           h->emergency_escalate, h->escalate_risky, h->veto,
+           h->emergency_alone);
 
     /* Ranking quality per output (AUC, out of fold). */
     printf("  out-of-fold AUC:");
@@ -613,10 +658,12 @@ int main(int argc, char **argv)
             }
             if (m->ex.labels & (1u << CC_RISKML_EMERGENCY)) {
                 ne++;
-                te += pr[CC_RISKML_EMERGENCY]
-                      >= h->threshold[CC_RISKML_EMERGENCY]
-                      && pr[CC_RISKML_RISKY]
-                         >= h->threshold[CC_RISKML_RISKY];
+                te += (pr[CC_RISKML_EMERGENCY]
+                       >= h->threshold[CC_RISKML_EMERGENCY]
+                       && pr[CC_RISKML_RISKY]
+                          >= h->threshold[CC_RISKML_RISKY])
+                      || (h->emergency_alone > 0.0f
+                          && pr[CC_RISKML_EMERGENCY] >= h->emergency_alone);
             }
             for (o = CC_RISKML_EMERGENCY; o < CC_RISKML_NOUT; o++) {
                 if (m->ex.labels & (1u << o)) {

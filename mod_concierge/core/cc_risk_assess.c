@@ -202,10 +202,13 @@ static void classifier_layer(const cc_riskml_hdr_t *h, const float *pr,
     int o, best = -1, added = 0, escalate, deferred;
 
     /* An emergency needs both outputs: p(emergency) above its high
-     * threshold and p(risky) above its own.  Alone, p(emergency) only
-     * escalates (below). */
-    if (pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]
-        && pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY]) {
+     * threshold and p(risky) above its own; or p(emergency) alone above
+     * emergency_alone (not on a question about nobody in particular).
+     * Below that, p(emergency) alone only escalates (below). */
+    if ((pr[CC_RISKML_EMERGENCY] >= h->threshold[CC_RISKML_EMERGENCY]
+         && pr[CC_RISKML_RISKY] >= h->threshold[CC_RISKML_RISKY])
+        || (!general && h->emergency_alone > 0.0f
+            && pr[CC_RISKML_EMERGENCY] >= h->emergency_alone)) {
         add_match(out, CC_RISK_EMERGENCY, "classifier", 0, span, 0,
                   CC_RISK_SRC_CLASSIFIER, pr[CC_RISKML_EMERGENCY]);
         added++;

@@ -1,5 +1,6 @@
 /*
- * cc_risk_cues.c - the cue word table (sorted by bytes; binary search).
+ * cc_risk_cues.c - the cue word table (sorted by bytes; binary search);
+ * the concept table is in cc_risk_concepts.c.
  */
 #include <string.h>
 #include "cc_risk_cues.h"
@@ -577,6 +578,8 @@ size_t cc_risk_cue_terms(const char *text, size_t len,
         cc_vocab_class_e cls;
 
         t[i].vcls = -1;
+        t[i].concept = t[i].digits ? -1
+                       : (int8_t)cc_risk_concept(t[i].s, t[i].n);
         if (vocab && !t[i].digits && t[i].n >= 4 && !t[i].cue
             && cc_vocab_lookup(vocab, t[i].s, t[i].n, &cls)) {
             t[i].vcls = (int8_t)cls;

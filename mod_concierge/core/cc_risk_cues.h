@@ -33,6 +33,16 @@
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);
 
+/* The concept (0..cc_risk_concept_count()-1) of the folded word w[0..n),
+ * -1 for none: a class of words with one meaning across the languages
+ * ("head": head, cabeza, tete, kopf, testa, cabeca, hoofd, glowa;
+ * "severe": worst, peor, pire, schlimmste, peggio, pior, ergste,
+ * najgorszy).  Features of the classifier. */
+int cc_risk_concept(const char *w, size_t n);
+const char *cc_risk_concept_name(int c);
+int cc_risk_concept_count(void);
+int cc_risk_concept_table_ok(void);      /* sorted, no duplicates */
+
 /* A folded term of a message, with what the layers beyond the rules
  * need to know about it. */
 typedef struct cc_cue_term_t {
@@ -42,6 +52,7 @@ typedef struct cc_cue_term_t {
     uint8_t  digits;          /* all digits */
     int8_t   vcls;            /* cc_vocab_class_e when a medical term,
                                  -1 when not (or no vocabulary) */
+    int8_t   concept;         /* cc_risk_concept, -1 for none */
     unsigned cue;             /* CC_CUE_* */
     size_t   start, end;      /* byte span in the input */
 } cc_cue_term_t;

@@ -27,7 +27,7 @@ struct cc_riskml_t {
 #define RM_CUE_WINDOW 3       /* terms before a medical term */
 
 /* Feature tags (first byte hashed). */
-enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM, T_CTX };
+enum { T_UNI = 1, T_BI, T_CHAR, T_NEG, T_VOC, T_NUM, T_CTX, T_CON = 15 };
 
 static inline uint32_t h_start(unsigned tag)
 {
@@ -59,13 +59,17 @@ typedef struct rm_out_t {
     cc_riskml_feat_t *f;
     size_t n, max;
     uint32_t mask;
+    int sign;               /* CC_RISKML_F_SIGN */
 } rm_out_t;
 
 static inline void emit(rm_out_t *o, uint32_t h, float v)
 {
     if (o->n < o->max) {
-        o->f[o->n].idx = h_fin(h) & o->mask;
-        o->f[o->n].val = v;
+        uint32_t x = h_fin(h);
+
+        o->f[o->n].idx = x & o->mask;
+        /* The top bit (never part of the index: bits <= 24) is the sign. */
+        o->f[o->n].val = (o->sign && (x & 0x80000000u)) ? -v : v;
         o->n++;
     }
 }
@@ -101,6 +105,7 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
     unsigned fs = cfg->features;
     size_t i, j;
     unsigned allcue = 0;
+    uint64_t con = 0;
     int neg_left = 0;
     double ss = 0.0;
     float inv;
@@ -109,6 +114,7 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
     o.n = 0;
     o.max = max;
     o.mask = (1u << cfg->bits) - 1u;
+    o.sign = (fs & CC_RISKML_F_SIGN) != 0;
 
     for (i = 0; i < nt; i++) {
         const cc_cue_term_t *t = &terms[i];
@@ -125,6 +131,32 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
 
             h = h_add(h, " ", 1);
             emit(&o, h_add(h, t->s, t->n), 1.0f);
+        }
+        if ((fs & CC_RISKML_F_XCHAR) && i > 0 && !t->brk
+            && !t->digits && !terms[i - 1].digits) {
+            /* Character 3..5-grams across the space between two words:
+             * the end of one and the start of the next ("ng b" in
+             * "swelling but", "e ver" in "face very"). */
+            const cc_cue_term_t *q = &terms[i - 1];
+            char b[12];
+            size_t g;
+
+            for (g = 3; g <= 5; g++) {
+                size_t left;
+
+                for (left = 1; left + 1 < g; left++) {
+                    size_t right = g - 1 - left;
+
+                    if (left > q->n || right > t->n) {
+                        continue;
+                    }
+                    memcpy(b, q->s + q->n - left, left);
+                    b[left] = ' ';
+                    memcpy(b + left + 1, t->s, right);
+                    emit(&o, h_add(h_start(T_CHAR + (unsigned)(g << 4)),
+                                   b, g), cfg->char_weight);
+                }
+            }
         }
         if ((fs & CC_RISKML_F_NEG) && neg_left > 0) {
             emit_str(&o, T_NEG, t->s, t->n, 1.0f);
@@ -209,6 +241,16 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
                 emit_str(&o, T_NUM, v < 18 ? "minor" : "adult", 5, 1.0f);
             }
         }
+        if ((fs & CC_RISKML_F_CONCEPT) && t->concept >= 0) {
+            char f[2];
+
+            f[0] = (char)t->concept;
+            f[1] = '!';
+            emit_str(&o, T_CON, f, neg_left > 0 ? 2 : 1, 1.0f);
+            if (neg_left == 0) {
+                con |= (uint64_t)1 << (t->concept & 63);
+            }
+        }
         if (neg_left > 0) {
             neg_left--;
         }
@@ -234,6 +276,37 @@ size_t cc_riskml_features_terms(const cc_riskml_hdr_t *cfg,
         }
         if ((allcue & CC_CUE_OTHER) && !(allcue & CC_CUE_SELF)) {
             emit_str(&o, T_CTX, "other-only", 10, 1.0f);
+        }
+    }
+    if ((fs & CC_RISKML_F_CONCEPT) && con) {
+        /* Pairs of concepts in the message ("head" + "severe", "mouth" +
+         * "swell", "preg" + "thinner") and each with the message's
+         * context (someone else, the past, today, suddenly, a child). */
+        static const unsigned cbits[] = {
+            CC_CUE_SELF, CC_CUE_OTHER, CC_CUE_PAST, CC_CUE_RECENT,
+            CC_CUE_SUDDEN, CC_CUE_CHILD, CC_CUE_NEG
+        };
+        char f[3];
+        int a, b;
+
+        for (a = 0; a < 64; a++) {
+            if (!((con >> a) & 1u)) {
+                continue;
+            }
+            f[0] = (char)a;
+            for (b = a + 1; b < 64; b++) {
+                if ((con >> b) & 1u) {
+                    f[1] = (char)b;
+                    emit_str(&o, T_CON, f, 2, 1.0f);
+                }
+            }
+            f[1] = '@';
+            for (j = 0; j < sizeof(cbits) / sizeof(cbits[0]); j++) {
+                if (allcue & cbits[j]) {
+                    f[2] = (char)j;
+                    emit_str(&o, T_CON, f, 3, 1.0f);
+                }
+            }
         }
     }
     for (i = 0; i < o.n; i++) {
@@ -294,7 +367,11 @@ cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
         || !(h->veto >= 0.0f && h->veto < h->threshold[CC_RISKML_RISKY])
         || !(h->risky_alone == 0.0f
              || (h->risky_alone > h->veto && h->risky_alone < 1.0f))
-        || !(h->escalate_risky >= 0.0f && h->escalate_risky < 1.0f)) {
+        || !(h->escalate_risky >= 0.0f && h->escalate_risky < 1.0f)
+        || !(h->emergency_alone == 0.0f
+             || (h->emergency_alone >= h->threshold[CC_RISKML_EMERGENCY]
+                 && h->emergency_alone < 1.0f))
+        || h->reserved != 0.0f) {
         cc_problem_set(prob, 500, "invalid_model",
                        "model image: bad escalation threshold");
         return NULL;

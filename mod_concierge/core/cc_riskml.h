@@ -5,7 +5,7 @@
  * Features (all folded by cc_tok, so case and accents never matter), each
  * hashed into 2^bits buckets:
  *   - word unigrams and bigrams;
- *   - character 3..5-grams inside each word, boundary-marked ("<ana",
+ *   - character 3..4-grams inside each word, boundary-marked ("<ana",
  *     "xis>"): they carry cognates across languages ("anafilaxia",
  *     "anaphylaxie") and misspellings ("pregant");
  *   - the word again, marked as negated, when a negator ("no", "pas",
@@ -18,7 +18,16 @@
  *     the cue lists (cc_risk_cues.c): about someone else ("my husband"),
  *     the past ("years ago", "hace", "geleden"), a modal question, a
  *     negation, first person, school and children (minors), "yesterday /
- *     today" and "suddenly" (onset).
+ *     today" and "suddenly" (onset);
+ *   - concepts (cc_risk_concept): word classes with one meaning across the
+ *     eight languages ("head": head, cabeza, tete, kopf, hoofd, glowa;
+ *     "severe", "onset", "breath", "bleed", "swell", "preg", "thinner",
+ *     ...): each concept, negated or not, every pair of concepts in the
+ *     message ("head" + "severe") and each with the message context
+ *     (self, someone else, the past, today, suddenly, a child, a
+ *     negation).  What one language teaches, the others share.
+ * Hashing is signed (a hash bit gives each feature the sign of its
+ * value), so colliding features cancel on average instead of adding up.
  * The feature vector is L2-normalised, so long and short messages score
  * alike.
  *
@@ -48,7 +57,7 @@
 #include "cc_vocab.h"
 
 #define CC_RISKML_MAGIC   "CCRISKM1"
-#define CC_RISKML_VERSION 2u
+#define CC_RISKML_VERSION 3u
 
 typedef enum {
     CC_RISKML_RISKY = 0,
@@ -74,7 +83,17 @@ extern const char *const cc_riskml_out_names[CC_RISKML_NOUT];
 #define CC_RISKML_F_NUM    0x20u
 #define CC_RISKML_F_CTX    0x40u   /* message context: someone else, the
                                       past, a question, a negation */
-#define CC_RISKML_F_ALL    0x7fu
+#define CC_RISKML_F_SIGN   0x80u   /* signed hashing: a hash bit gives
+                                      each feature the sign of its value,
+                                      so collisions cancel on average */
+#define CC_RISKML_F_XCHAR  0x100u  /* character n-grams across a word
+                                      boundary ("d w" in "bleed wont") */
+#define CC_RISKML_F_CONCEPT 0x200u /* concepts across the languages
+                                      (cc_risk_concept): each, negated,
+                                      pairs in the message, and with the
+                                      message context */
+#define CC_RISKML_F_ALL    0x3ffu
+#define CC_RISKML_F_DEFAULT 0x2ffu /* all but XCHAR (no measured gain) */
 
 typedef struct cc_riskml_hdr_t {
     char     magic[8];
@@ -107,6 +126,12 @@ typedef struct cc_riskml_hdr_t {
                                    alone also needs: half the lowest
                                    out-of-fold p(risky) of a risky message
                                    escalated so; 0: none */
+    float    emergency_alone;   /* p(emergency) at which the classifier
+                                   raises an emergency without p(risky)
+                                   (not on a question about nobody in
+                                   particular); chosen out of fold within
+                                   a budget of benign messages; 0: never */
+    float    reserved;          /* 0 */
     uint64_t train_digest;      /* FNV-1a 64 of the training texts+labels */
     uint64_t vocab_checksum;    /* vocabulary trained with (0: none) */
     uint64_t total;             /* image size in bytes */
@@ -144,9 +169,9 @@ typedef struct cc_riskml_example_t {
 
 typedef struct cc_riskml_opts_t {
     unsigned bits;               /* 0: 18 */
-    int      epochs;             /* 0: 12 */
+    int      epochs;             /* 0: 8 */
     double   lr;                 /* AdaGrad step, 0: 0.5 */
-    double   l2;                 /* 0: 1e-5 */
+    double   l2;                 /* 0: 5e-3 (5-fold CV, 1e-6..1e-1) */
     uint32_t seed;               /* 0: 20261207 */
     int      folds;              /* cross-validation folds, 0: 5 */
     double   fp_budget;          /* benign flagged risky, out of fold,
@@ -158,12 +183,18 @@ typedef struct cc_riskml_opts_t {
     double   lexicon_weight;     /* of a train_only example, 0: 0.5 */
     int      average;            /* 1: the image holds the mean of the
                                     fold models and the full model */
-    unsigned features;           /* CC_RISKML_F_*, 0: all */
+    unsigned features;           /* CC_RISKML_F_*, 0: CC_RISKML_F_DEFAULT */
     float    char_weight;        /* 0: 0.5 */
+    unsigned char_min, char_max; /* character n-gram sizes, 0: 3..4 */
     int      veto;               /* 1: choose the veto threshold (below
                                     every risky message's out-of-fold
                                     p(risky), halved); 0: no veto */
     int      no_escalate_risky;  /* 1: escalation needs no p(risky) */
+    int      bag;                /* fits per model, weights averaged (each
+                                    with its own example order), 0: 1 */
+    double   emergency_alone_budget; /* benign messages p(emergency) alone
+                                    may raise out of fold, 0: 0.01;
+                                    negative: no emergency_alone */
 } cc_riskml_opts_t;
 
 /* Out-of-fold predictions from the cross-validation (thresholds are

@@ -144,6 +144,42 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
     free(ord);
 }
 
+/* fit() bag times with different example orders and keep the mean of
+ * the weights (still one linear model): less of the order's noise. */
+static int fit_bag(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed,
+                   int bag)
+{
+    float *sw, sb[CC_RISKML_NOUT] = {0};
+    size_t i;
+    int b, o;
+
+    if (bag <= 1) {
+        fit(c, idx, m, seed);
+        return 0;
+    }
+    sw = calloc(c->nw, sizeof(float));
+    if (!sw) {
+        return -1;
+    }
+    for (b = 0; b < bag; b++) {
+        fit(c, idx, m, seed + (uint32_t)b * 7919u);
+        for (i = 0; i < c->nw; i++) {
+            sw[i] += c->w[i];
+        }
+        for (o = 0; o < CC_RISKML_NOUT; o++) {
+            sb[o] += c->bias[o];
+        }
+    }
+    for (i = 0; i < c->nw; i++) {
+        c->w[i] = sw[i] / (float)bag;
+    }
+    for (o = 0; o < CC_RISKML_NOUT; o++) {
+        c->bias[o] = sb[o] / (float)bag;
+    }
+    free(sw);
+    return 0;
+}
+
 /* Thresholds are searched on this grid. */
 #define TR_GRID 99
 
@@ -239,9 +275,9 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         o = *opts;
     }
     o.bits = o.bits ? o.bits : 18;
-    o.epochs = o.epochs > 0 ? o.epochs : 12;
+    o.epochs = o.epochs > 0 ? o.epochs : 8;
     o.lr = o.lr > 0 ? o.lr : 0.5;
-    o.l2 = o.l2 > 0 ? o.l2 : 1e-5;
+    o.l2 = o.l2 > 0 ? o.l2 : 5e-3;
     o.seed = o.seed ? o.seed : 20261207u;
     o.folds = o.folds >= 2 ? o.folds : 5;
     o.fp_budget = o.fp_budget > 0 ? o.fp_budget : 0.08;
@@ -265,9 +301,10 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     cfg.bits = o.bits;
     cfg.nout = CC_RISKML_NOUT;
     cfg.features = o.features ? (o.features & CC_RISKML_F_ALL)
-                              : CC_RISKML_F_ALL;
-    cfg.char_min = 3;
-    cfg.char_max = 5;
+                              : CC_RISKML_F_DEFAULT;
+    cfg.char_min = o.char_min >= 2 && o.char_min <= 8 ? o.char_min : 3;
+    cfg.char_max = o.char_max >= cfg.char_min && o.char_max <= 8
+                   ? o.char_max : (cfg.char_min > 4 ? cfg.char_min : 4);
     cfg.char_weight = o.char_weight > 0.0f && o.char_weight <= 4.0f
                       ? o.char_weight : 0.5f;
 
@@ -334,7 +371,12 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
                 idx[m++] = perm[i];
             }
         }
-        fit(&c, idx, m, o.seed + (uint32_t)fold);
+        if (fit_bag(&c, idx, m, o.seed + (uint32_t)fold, o.bag) != 0) {
+            free(c.g);
+            free(c.w);
+            free(acc);
+            return APR_ENOMEM;
+        }
         if (acc) {
             for (i = 0; i < c.nw; i++) {
                 acc[i] += c.w[i];
@@ -366,6 +408,19 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
                      cfg.threshold[CC_RISKML_EMERGENCY]);
     for (out = CC_RISKML_PREGNANCY; out < CC_RISKML_NOUT; out++) {
         cfg.threshold[out] = th_f2(oof, c.ex, n, out, 0.05f, 0.9f);
+    }
+    /* p(emergency) alone raises an emergency from the lowest threshold
+     * (above the agreement one, never below 0.30) at which it raises at
+     * most emergency_alone_budget of the benign messages out of fold. */
+    if (o.emergency_alone_budget >= 0.0) {
+        float lo = cfg.threshold[CC_RISKML_EMERGENCY] > 0.30f
+                   ? cfg.threshold[CC_RISKML_EMERGENCY] : 0.30f;
+
+        cfg.emergency_alone =
+            th_fp_budget(oof, c.ex, n, CC_RISKML_EMERGENCY,
+                         1u << CC_RISKML_RISKY,
+                         o.emergency_alone_budget > 0.0
+                         ? o.emergency_alone_budget : 0.01, lo, 0.99f);
     }
     /* Escalation by p(emergency) alone also needs p(risky) above half
      * the lowest out-of-fold p(risky) of a risky message it escalates. */
@@ -406,7 +461,12 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     for (i = 0; i < n; i++) {
         idx[i] = i;
     }
-    fit(&c, idx, n, o.seed ^ 0x5eedu);
+    if (fit_bag(&c, idx, n, o.seed ^ 0x5eedu, o.bag) != 0) {
+        free(c.g);
+        free(c.w);
+        free(acc);
+        return APR_ENOMEM;
+    }
     if (acc) {
         /* Bagging for free: the mean of the fold models and the full
          * model is still one linear model. */

@@ -11,7 +11,9 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include "cc_risk.h"
+#include "cc_risk_cues.h"
 #include "cc_riskml.h"
+#include "cc_riskml_int.h"
 #include "cc_vocab.h"
 #include "suites.h"
 
@@ -209,6 +211,22 @@ START_TEST(test_riskml_refuses)
     memcpy(copy, img, len);
     h->nout = 3;
     ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    /* An image of the previous layout (version 2: unsigned hashing, no
+     * concept features) means other weights: refused. */
+    memcpy(copy, img, len);
+    h->version = CC_RISKML_VERSION - 1;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    memcpy(copy, img, len);
+    h->features = CC_RISKML_F_ALL + 1;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    /* p(emergency) alone below the agreement threshold, or the reserved
+     * field set. */
+    memcpy(copy, img, len);
+    h->emergency_alone = h->threshold[CC_RISKML_EMERGENCY] / 2.0f;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
+    memcpy(copy, img, len);
+    h->reserved = 1.0f;
+    ck_assert_ptr_null(cc_riskml_attach(p, copy, len, NULL));
     /* A corrupted weight: checksum. */
     for (i = sizeof(cc_riskml_hdr_t); i < len; i += 1021) {
         memcpy(copy, img, len);
@@ -218,6 +236,52 @@ START_TEST(test_riskml_refuses)
     }
     ck_assert_ptr_nonnull(cc_riskml_attach(p, img, len, NULL));
     apr_pool_destroy(p);
+}
+END_TEST
+
+/* The concepts: one class per meaning across the eight languages, folded
+ * words, stems matching their inflections, exact words only whole. */
+START_TEST(test_riskml_concepts)
+{
+    static const struct { const char *w, *concept; } ok[] = {
+        {"headache", "head"}, {"hoofdpijn", "head"}, {"glowy", "head"},
+        {"kopf", "head"}, {"kopfschmerzen", "head"}, {"worst", "severe"},
+        {"najgorszy", "severe"}, {"schlimmste", "severe"},
+        {"insoportable", "severe"}, {"ergste", "severe"},
+        {"breathe", "breath"}, {"respirar", "breath"}, {"oddychac", "breath"},
+        {"pregnant", "preg"}, {"embarazada", "preg"}, {"schwanger", "preg"},
+        {"zwanger", "preg"}, {"ciazy", "preg"}, {"enceinte", "preg"},
+        {"breastfeeding", "feed"}, {"allaite", "feed"}, {"borstvoeding", "feed"},
+        {"warfarin", "thinner"}, {"sintrom", "thinner"}, {"marcumar", "thinner"},
+        {"swollen", "swell"}, {"hinchada", "swell"}, {"gonflee", "swell"},
+        {"opuchniete", "swell"}, {"lepilepsie", "epilepsy"},
+        {"epilepsia", "epilepsy"}, {"bleeding", "bleed"}, {"sangra", "bleed"},
+        {"krwawi", "bleed"}, {"polknela", "swallow"}, {"ingoiato", "swallow"},
+        {"suicidal", "suicide"}, {"zelfmoord", "suicide"},
+    };
+    static const char *const none[] = {
+        "glowing", "botox", "the", "pa", "", "lipstick", "headphone",
+        "para", "die", "appointment", "zzzz",
+    };
+    size_t i;
+
+    ck_assert(cc_risk_concept_table_ok());
+    ck_assert_int_gt(cc_risk_concept_count(), 20);
+    ck_assert_ptr_null(cc_risk_concept_name(-1));
+    ck_assert_ptr_null(cc_risk_concept_name(cc_risk_concept_count()));
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        int c = cc_risk_concept(ok[i].w, strlen(ok[i].w));
+
+        ck_assert_msg(c >= 0, "%s: no concept", ok[i].w);
+        ck_assert_msg(strcmp(cc_risk_concept_name(c), ok[i].concept) == 0,
+                      "%s: %s, expected %s", ok[i].w,
+                      cc_risk_concept_name(c), ok[i].concept);
+    }
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        int c = cc_risk_concept(none[i], strlen(none[i]));
+
+        ck_assert_msg(c < 0, "%s: %s", none[i], cc_risk_concept_name(c));
+    }
 }
 END_TEST
 
@@ -400,6 +464,48 @@ static const char veto_rules[] =
     "pregnancy en word filler\n"
     "emergency en phrase cant breathe\n";
 
+/* p(emergency) alone above emergency_alone raises an emergency, with
+ * p(risky) low; not on a question about nobody in particular, and not
+ * when emergency_alone is 0. */
+START_TEST(test_assess_emergency_alone)
+{
+    apr_pool_t *p = new_pool();
+    cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
+                                       NULL, NULL);
+    size_t len;
+    cc_riskml_hdr_t h = *(cc_riskml_hdr_t *)tiny_model_img(p, NULL, &len);
+    float pr[CC_RISKML_NOUT] = {0};
+    cc_risk_result_t r;
+    const char *own = "my husband is grey and clutching his chest";
+    const char *general = "what is a vascular occlusion?";
+
+    ck_assert_ptr_nonnull(rs);
+    h.threshold[CC_RISKML_RISKY] = 0.6f;
+    h.threshold[CC_RISKML_EMERGENCY] = 0.25f;
+    h.emergency_alone = 0.4f;
+    h.emergency_escalate = 0.2f;
+    h.escalate_risky = 0.1f;
+    h.risky_alone = 0.0f;
+    h.veto = 0.0f;
+    pr[CC_RISKML_RISKY] = 0.3f;
+    pr[CC_RISKML_EMERGENCY] = 0.5f;
+    memset(&r, 0, sizeof(r));
+    cc_risk_assess_probs(rs, NULL, &h, pr, own, strlen(own), p, &r);
+    ck_assert_int_eq(r.emergency, 1);
+    ck_assert(has_source(&r, CC_RISK_SRC_CLASSIFIER, CC_RISK_EMERGENCY, 1));
+    memset(&r, 0, sizeof(r));
+    cc_risk_assess_probs(rs, NULL, &h, pr, general, strlen(general), p,
+                         &r);
+    ck_assert_int_eq(r.emergency, 0);
+    h.emergency_alone = 0.0f;
+    memset(&r, 0, sizeof(r));
+    cc_risk_assess_probs(rs, NULL, &h, pr, own, strlen(own), p, &r);
+    ck_assert_int_eq(r.emergency, 0);
+    ck_assert_int_eq(r.risk, 1);      /* still escalated */
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(test_assess_veto)
 {
     apr_pool_t *p = new_pool();
@@ -578,7 +684,9 @@ Suite *suite_riskml(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_riskml_train_predict);
     tcase_add_test(tc, test_riskml_refuses);
+    tcase_add_test(tc, test_riskml_concepts);
     tcase_add_test(tc, test_assess_combines);
+    tcase_add_test(tc, test_assess_emergency_alone);
     tcase_add_test(tc, test_assess_veto);
     tcase_add_test(tc, test_assess_garbage);
     tcase_add_test(tc, test_assess_threads);
