@@ -490,6 +490,15 @@ static const ctx_case_t third_cases[] = {
     { "my friend collapsed in your waiting room and isnt responding", E },
     { "my husband can't breathe after the filler", E },
     { "mi marido no puede respirar", E },
+    /* a pronoun with a verb of having or taking is someone else, in
+     * every language; the writer's own risk in the next clause stays */
+    { "she has lupus but she is not coming", 0 },
+    { "my twin has lupus and is jealous of my skin", 0 },
+    { "elle a une sclerose en plaques", 0 },
+    { "ele tem pressao alta e toma losartana", 0 },
+    { "er nimmt Marcumar", 0 },
+    { "she has eczema and i am pregnant", P },
+    { "partner is having chemo so i need a morning slot", 0 },
 };
 
 /* b. Past and resolved history. */
@@ -546,6 +555,15 @@ static const ctx_case_t past_cases[] = {
     { "tomo roaccutan desde hace 5 anos", M },
     /* a negated recent time is no recent time */
     { "took roaccutane years ago, never again", 0 },
+    /* until a year, and fine since, are over */
+    { "was on the pill until 2015, nothing since", 0 },
+    { "meine letzte Schwangerschaft ist 7 Jahre her", 0 },
+    /* "no longer" about living is no resolution */
+    { "ich will nicht mehr leben", MH | E },
+    { "ik wil niet meer leven", MH | E },
+    { "ya no quiero vivir", MH | E },
+    { "i no longer want to live", MH | E },
+    { "juz nie chce zyc", MH | E },
 };
 
 /* c. Numeric ages and school years. */
