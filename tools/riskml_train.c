@@ -1,8 +1,14 @@
 /*
  * riskml_train.c - train the risk classifier (build/risk-model.bin).
  *
- *   riskml_train <out.bin> [--vocab risk-vocab.bin] [--bits N]
+ *   riskml_train <out.bin> --concepts conf/risk-lexicon
+ *                [--vocab risk-vocab.bin] [--bits N]
  *                [--epochs N] [--folds K] [--fp-budget X] <set.tsv> ...
+ *
+ * --concepts DIR: the concept lexicon, DIR/concepts.txt (the concepts in
+ * order) and DIR/<lang>.txt for "all" and each of CC_RISK_LANGS;
+ * compiled (cc_risk_lex_compile) and written into the image with the
+ * weights.  Required with concept features (the default).
  *
  * Each set is message<TAB>label<TAB>categories[<TAB>lang[<TAB>class]]
  * (tests/eval/risk.tsv's format).  Refuses any file whose name contains
@@ -343,6 +349,44 @@ static void print_fig(const char *what, const tr_fig_t *f)
            f->ne ? (double)f->te / f->ne : 0.0, f->te, f->ne);
 }
 
+/* The concept lexicon of dir, compiled into opts (exits on an error). */
+static void load_concepts(apr_pool_t *p, const char *dir,
+                          cc_riskml_opts_t *opts)
+{
+    static const char *const files[] = {
+        "all", "en", "es", "fr", "de", "it", "pt", "nl", "pl"
+    };
+    cc_risk_lex_src_t src[sizeof(files) / sizeof(files[0])];
+    cc_problem_t prob;
+    const char *cpath = apr_pstrcat(p, dir, "/concepts.txt", NULL);
+    char *ct;
+    size_t cl, i, nform = 0;
+    void *sec;
+    size_t sl;
+    cc_risk_lex_t lx;
+    const char *why;
+
+    memset(&prob, 0, sizeof(prob));
+    ct = ev_read_file(p, "riskml_train", cpath, &cl);
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        src[i].name = apr_pstrcat(p, dir, "/", files[i], ".txt", NULL);
+        src[i].text = ev_read_file(p, "riskml_train", src[i].name,
+                                   &src[i].len);
+    }
+    if (cc_risk_lex_compile(&sec, &sl, p, ct, cl, src, i, &prob)
+        != APR_SUCCESS) {
+        fprintf(stderr, "riskml_train: %s\n", prob.message);
+        exit(2);
+    }
+    if (cc_risk_lex_view(&lx, sec, sl, &why)) {
+        nform = lx.hdr->nstems;
+    }
+    printf("lexicon %s: %d concepts, %zu forms in %zu files, %zu bytes\n",
+           dir, cc_risk_concept_count(&lx), nform, i, sl);
+    opts->lexicon = sec;
+    opts->lexicon_len = sl;
+}
+
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
@@ -364,7 +408,8 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: riskml_train <out.bin> [--vocab FILE] "
+        fprintf(stderr, "usage: riskml_train <out.bin> [--concepts DIR] "
+                "[--vocab FILE] "
                 "[--bits N] [--epochs N] [--folds K] [--lr X] [--l2 X] "
                 "[--lexicon rules.txt] [--features MASK] [--char-weight X] [--fp-budget X] "
                 "<set.tsv> ...\n");
@@ -377,7 +422,10 @@ int main(int argc, char **argv)
     memset(&prob, 0, sizeof(prob));
     ms = apr_array_make(p, 1024, sizeof(tr_msg_t));
     for (a = 2; a < argc; a++) {
-        if (strcmp(argv[a], "--vocab") == 0 && a + 1 < argc) {
+        if (strcmp(argv[a], "--concepts") == 0 && a + 1 < argc) {
+            load_concepts(p, argv[++a], &opts);
+        }
+        else if (strcmp(argv[a], "--vocab") == 0 && a + 1 < argc) {
             size_t vl;
             char *vi = ev_read_file(p, "riskml_train", argv[++a], &vl);
 
@@ -494,7 +542,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (cc_riskml_train(&img, &len, p, ex, n, vocab, &opts, &cv)
         != APR_SUCCESS) {
-        fprintf(stderr, "riskml_train: training failed\n");
+        fprintf(stderr, "riskml_train: training failed%s\n",
+                opts.lexicon ? "" : " (concept features need --concepts)");
         return 2;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);

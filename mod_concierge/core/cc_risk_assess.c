@@ -369,7 +369,9 @@ static void assess(const cc_ruleset_t *rs, const struct cc_vocab_t *vocab,
     if (vocab || h) {
         cc_cue_term_t t[AS_MAXTERMS];
         size_t rd = len > AS_MAXBYTES ? AS_MAXBYTES : len;
-        size_t n = cc_risk_cue_terms(text, rd, vocab, t, AS_MAXTERMS);
+        size_t n = cc_risk_cue_terms(text, rd, vocab,
+                                     cc_riskml_lexicon(model), t,
+                                     AS_MAXTERMS);
         int general = general_question(text, rd, t, n);
         float pr[CC_RISKML_NOUT];
 

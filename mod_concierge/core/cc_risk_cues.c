@@ -1,6 +1,7 @@
 /*
  * cc_risk_cues.c - the cue word table (sorted by bytes; binary search);
- * the concept table is in cc_risk_concepts.c.
+ * the concepts are data (conf/risk-lexicon/, compiled into the model
+ * image: cc_risk_lexicon.c).
  */
 #include <string.h>
 #include "cc_risk_cues.h"
@@ -560,7 +561,8 @@ static int cue_tok_cb(void *baton, const char *term, size_t len,
 }
 
 size_t cc_risk_cue_terms(const char *text, size_t len,
-                         const struct cc_vocab_t *vocab, cc_cue_term_t *t,
+                         const struct cc_vocab_t *vocab,
+                         const cc_risk_lex_t *lex, cc_cue_term_t *t,
                          size_t max)
 {
     cue_tok_t k;
@@ -579,7 +581,7 @@ size_t cc_risk_cue_terms(const char *text, size_t len,
 
         t[i].vcls = -1;
         t[i].concept = t[i].digits ? -1
-                       : (int8_t)cc_risk_concept(t[i].s, t[i].n);
+                       : (int8_t)cc_risk_concept(lex, t[i].s, t[i].n);
         if (vocab && !t[i].digits && t[i].n >= 4 && !t[i].cue
             && cc_vocab_lookup(vocab, t[i].s, t[i].n, &cls)) {
             t[i].vcls = (int8_t)cls;

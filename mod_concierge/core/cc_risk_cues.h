@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cc_tok.h"
+#include "cc_risk_lexicon.h"
 
 #define CC_CUE_SELF    0x01u   /* i, my, je, ich, mi, ik, moj ... */
 #define CC_CUE_TAKE    0x02u   /* on, taking, prescribed, tomo, nehme ... */
@@ -33,16 +34,6 @@
 /* The CC_CUE_* bits of the folded word w[0..n) (0 for other words). */
 unsigned cc_risk_cue(const char *w, size_t n);
 
-/* The concept (0..cc_risk_concept_count()-1) of the folded word w[0..n),
- * -1 for none: a class of words with one meaning across the languages
- * ("head": head, cabeza, tete, kopf, testa, cabeca, hoofd, glowa;
- * "severe": worst, peor, pire, schlimmste, peggio, pior, ergste,
- * najgorszy).  Features of the classifier. */
-int cc_risk_concept(const char *w, size_t n);
-const char *cc_risk_concept_name(int c);
-int cc_risk_concept_count(void);
-int cc_risk_concept_table_ok(void);      /* sorted, no duplicates */
-
 /* A folded term of a message, with what the layers beyond the rules
  * need to know about it. */
 typedef struct cc_cue_term_t {
@@ -52,7 +43,8 @@ typedef struct cc_cue_term_t {
     uint8_t  digits;          /* all digits */
     int8_t   vcls;            /* cc_vocab_class_e when a medical term,
                                  -1 when not (or no vocabulary) */
-    int8_t   concept;         /* cc_risk_concept, -1 for none */
+    int8_t   concept;         /* cc_risk_concept, -1 for none (or no
+                                 lexicon) */
     unsigned cue;             /* CC_CUE_* */
     size_t   start, end;      /* byte span in the input */
 } cc_cue_term_t;
@@ -60,10 +52,12 @@ typedef struct cc_cue_term_t {
 /* Tokenise text[0..len) with cc_tok (no stemming) into t[0..max); returns
  * the number of terms kept.  vocab (may be NULL) fills vcls: terms of 4+
  * letters, not digits, not cue words, looked up once here for every
- * layer. */
+ * layer.  lex (may be NULL: no concepts) fills concept: the model
+ * image's lexicon (cc_riskml_lexicon). */
 struct cc_vocab_t;
 size_t cc_risk_cue_terms(const char *text, size_t len,
-                         const struct cc_vocab_t *vocab, cc_cue_term_t *t,
+                         const struct cc_vocab_t *vocab,
+                         const cc_risk_lex_t *lex, cc_cue_term_t *t,
                          size_t max);
 
 #endif

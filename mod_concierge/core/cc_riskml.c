@@ -19,6 +19,8 @@ struct cc_riskml_t {
     const cc_riskml_hdr_t *hdr;
     const float           *w;
     uint32_t               mask;
+    int                    has_lex;
+    cc_risk_lex_t          lex;     /* view into the image */
 };
 
 #define RM_MAXTERMS   CC_RISKML_MAXTERMS
@@ -81,8 +83,9 @@ static void emit_str(rm_out_t *o, unsigned tag, const char *s, size_t n,
 }
 
 size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
-                          const cc_vocab_t *vocab, const char *text,
-                          size_t len, cc_riskml_feat_t *out, size_t max)
+                          const cc_vocab_t *vocab, const cc_risk_lex_t *lex,
+                          const char *text, size_t len,
+                          cc_riskml_feat_t *out, size_t max)
 {
     cc_cue_term_t terms[RM_MAXTERMS];
     size_t nt;
@@ -93,7 +96,7 @@ size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
     nt = cc_risk_cue_terms(text, len,
                            (cfg->features & CC_RISKML_F_VOCAB) ? vocab
                                                                 : NULL,
-                           terms, RM_MAXTERMS);
+                           lex, terms, RM_MAXTERMS);
     return cc_riskml_features_terms(cfg, terms, nt, out, max);
 }
 
@@ -326,6 +329,8 @@ cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
     cc_riskml_t *m;
     uint64_t need;
     int o;
+    cc_risk_lex_t lex;
+    const char *why = NULL;
 
     if (!img || len < sizeof(*h) || ((uintptr_t)img & 3u) != 0) {
         cc_problem_set(prob, 500, "invalid_model",
@@ -349,6 +354,17 @@ cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
     }
     need = (uint64_t)sizeof(*h)
            + ((uint64_t)1 << h->bits) * CC_RISKML_NOUT * sizeof(float);
+    /* The lexicon section: right after the weights, with concept
+     * features; absent without them. */
+    if ((h->features & CC_RISKML_F_CONCEPT)
+        ? (h->lex_offset != need || h->lex_size == 0
+           || h->lex_size > len || h->lex_size % 8 != 0)
+        : (h->lex_offset != 0 || h->lex_size != 0)) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: lexicon section out of bounds");
+        return NULL;
+    }
+    need += h->lex_size;
     if (h->total != len || need != len) {
         cc_problem_set(prob, 500, "invalid_model",
                        "model image: size %zu, expected %llu", len,
@@ -382,7 +398,17 @@ cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
                        "model image: checksum mismatch");
         return NULL;
     }
+    memset(&lex, 0, sizeof(lex));
+    if (h->lex_size
+        && !cc_risk_lex_view(&lex, (const char *)img + h->lex_offset,
+                             (size_t)h->lex_size, &why)) {
+        cc_problem_set(prob, 500, "invalid_model",
+                       "model image: lexicon section: %s", why);
+        return NULL;
+    }
     m = apr_pcalloc(p, sizeof(*m));
+    m->has_lex = h->lex_size != 0;
+    m->lex = lex;
     m->hdr = h;
     m->w = (const float *)((const char *)img + sizeof(*h));
     m->mask = (1u << h->bits) - 1u;
@@ -392,6 +418,11 @@ cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
 const cc_riskml_hdr_t *cc_riskml_header(const cc_riskml_t *m)
 {
     return m ? m->hdr : NULL;
+}
+
+const cc_risk_lex_t *cc_riskml_lexicon(const cc_riskml_t *m)
+{
+    return m && m->has_lex ? &m->lex : NULL;
 }
 
 void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
@@ -407,7 +438,7 @@ void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
     nt = cc_risk_cue_terms(text, len,
                            (m->hdr->features & CC_RISKML_F_VOCAB) ? vocab
                                                                    : NULL,
-                           terms, RM_MAXTERMS);
+                           cc_riskml_lexicon(m), terms, RM_MAXTERMS);
     cc_riskml_predict_terms(m, terms, nt, prob);
 }
 

@@ -19,8 +19,10 @@
  *     the past ("years ago", "hace", "geleden"), a modal question, a
  *     negation, first person, school and children (minors), "yesterday /
  *     today" and "suddenly" (onset);
- *   - concepts (cc_risk_concept): word classes with one meaning across the
- *     eight languages ("head": head, cabeza, tete, kopf, hoofd, glowa;
+ *   - concepts (cc_risk_concept, cc_risk_lexicon.h): word classes with one
+ *     meaning across the eight languages, from the data files
+ *     conf/risk-lexicon/<lang>.txt compiled into the image ("head": head,
+ *     cabeza, tete, kopf, hoofd, glowa;
  *     "severe", "onset", "breath", "bleed", "swell", "preg", "thinner",
  *     ...): each concept, negated or not, every pair of concepts in the
  *     message ("head" + "severe") and each with the message context
@@ -45,7 +47,11 @@
  *   |                              |  FNV-1a 64 checksum of the weights
  *   +------------------------------+ sizeof(hdr) (a multiple of 8)
  *   | float w[2^bits][nout]        |  one row of nout weights per bucket
- *   +------------------------------+ total
+ *   +------------------------------+ lex_offset (a multiple of 8)
+ *   | concept lexicon section      |  cc_risk_lexicon.h: the concepts and
+ *   |                              |  their stems the model was trained
+ *   |                              |  with (only with CC_RISKML_F_CONCEPT)
+ *   +------------------------------+ total = lex_offset + lex_size
  */
 #ifndef CC_RISKML_H
 #define CC_RISKML_H
@@ -55,9 +61,10 @@
 #include <apr_pools.h>
 #include "cc_problem.h"
 #include "cc_vocab.h"
+#include "cc_risk_lexicon.h"
 
 #define CC_RISKML_MAGIC   "CCRISKM1"
-#define CC_RISKML_VERSION 3u
+#define CC_RISKML_VERSION 4u   /* 4: the concept lexicon in the image */
 
 typedef enum {
     CC_RISKML_RISKY = 0,
@@ -134,19 +141,27 @@ typedef struct cc_riskml_hdr_t {
     float    reserved;          /* 0 */
     uint64_t train_digest;      /* FNV-1a 64 of the training texts+labels */
     uint64_t vocab_checksum;    /* vocabulary trained with (0: none) */
+    uint64_t lex_offset;        /* concept lexicon section (version 4): */
+    uint64_t lex_size;          /* after the weights; 0 without concepts */
     uint64_t total;             /* image size in bytes */
-    uint64_t checksum;          /* FNV-1a 64 of bytes [hdr_size, total) */
+    uint64_t checksum;          /* FNV-1a 64 of bytes [hdr_size, total):
+                                   the weights and the lexicon */
 } cc_riskml_hdr_t;
 
 typedef struct cc_riskml_t cc_riskml_t;
 
 /* Validate img[0..len) and return a handle borrowing it (img must stay
  * valid and 4-byte aligned).  NULL with prob set ("invalid_model") on a
- * wrong magic, version, size, configuration or checksum. */
+ * wrong magic, version, size, configuration or checksum, or a lexicon
+ * section out of bounds, unsorted or damaged (cc_risk_lex_view). */
 cc_riskml_t *cc_riskml_attach(apr_pool_t *p, const void *img, size_t len,
                               cc_problem_t *prob);
 
 const cc_riskml_hdr_t *cc_riskml_header(const cc_riskml_t *m);
+
+/* The concept lexicon the model was trained with (in the image); NULL
+ * for a model without concept features (or m NULL). */
+const cc_risk_lex_t *cc_riskml_lexicon(const cc_riskml_t *m);
 
 /* Probabilities for text[0..len) (any bytes; the first 4 KiB are read).
  * vocab may be NULL (vocabulary features absent).  Thread-safe, no
@@ -195,6 +210,11 @@ typedef struct cc_riskml_opts_t {
     double   emergency_alone_budget; /* benign messages p(emergency) alone
                                     may raise out of fold, 0: 0.01;
                                     negative: no emergency_alone */
+    const void *lexicon;         /* compiled concept lexicon
+                                    (cc_risk_lex_compile), copied into the
+                                    image; required with
+                                    CC_RISKML_F_CONCEPT */
+    size_t   lexicon_len;
 } cc_riskml_opts_t;
 
 /* Out-of-fold predictions from the cross-validation (thresholds are
@@ -206,7 +226,9 @@ typedef struct cc_riskml_cv_t {
 } cc_riskml_cv_t;
 
 /* Cross-validate (choosing the thresholds), then train on all n examples
- * and write the image (allocated from p).  vocab may be NULL.
+ * and write the image (allocated from p), the lexicon of opts with it.
+ * vocab may be NULL.  APR_EINVAL when concept features are asked for
+ * without a valid lexicon.
  * Deterministic for the same examples, options and vocabulary.  cv may
  * be NULL. */
 apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
@@ -224,8 +246,9 @@ typedef struct cc_riskml_feat_t {
 } cc_riskml_feat_t;
 
 size_t cc_riskml_features(const cc_riskml_hdr_t *cfg,
-                          const cc_vocab_t *vocab, const char *text,
-                          size_t len, cc_riskml_feat_t *out, size_t max);
+                          const cc_vocab_t *vocab, const cc_risk_lex_t *lex,
+                          const char *text, size_t len,
+                          cc_riskml_feat_t *out, size_t max);
 
 #define CC_RISKML_MAXFEAT 4096
 

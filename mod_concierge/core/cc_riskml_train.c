@@ -264,6 +264,9 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     int fold, out;
     uint64_t dig = CC_FNV64_INIT;
     char *base;
+    cc_risk_lex_t lex;
+    const char *why = NULL;
+    size_t wend;
 
     *img = NULL;
     *len = 0;
@@ -308,6 +311,19 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     cfg.char_weight = o.char_weight > 0.0f && o.char_weight <= 4.0f
                       ? o.char_weight : 0.5f;
 
+    /* The concept lexicon travels in the image: checked now, used for
+     * the features, copied after the weights. */
+    memset(&lex, 0, sizeof(lex));
+    if (cfg.features & CC_RISKML_F_CONCEPT) {
+        if (!o.lexicon || o.lexicon_len == 0 || o.lexicon_len % 8 != 0
+            || !cc_risk_lex_view(&lex, o.lexicon, o.lexicon_len, &why)) {
+            return APR_EINVAL;
+        }
+    }
+    else {
+        o.lexicon_len = 0;
+    }
+
     /* Features once. */
     memset(&c, 0, sizeof(c));
     c.cfg = &cfg;
@@ -318,8 +334,10 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         return APR_ENOMEM;
     }
     for (i = 0; i < n; i++) {
-        size_t k = cc_riskml_features(&cfg, vocab, ex[i].text, ex[i].len,
-                                      fbuf, CC_RISKML_MAXFEAT);
+        size_t k = cc_riskml_features(&cfg, vocab,
+                                      o.lexicon_len ? &lex : NULL,
+                                      ex[i].text, ex[i].len, fbuf,
+                                      CC_RISKML_MAXFEAT);
 
         c.ex[i].f = apr_pmemdup(p, fbuf, (k ? k : 1) * sizeof(*fbuf));
         c.ex[i].n = k;
@@ -481,7 +499,8 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
         free(acc);
     }
 
-    total = sizeof(cfg) + c.nw * sizeof(float);
+    wend = sizeof(cfg) + c.nw * sizeof(float);
+    total = wend + o.lexicon_len;
     base = apr_palloc(p, total);
     h = (cc_riskml_hdr_t *)base;
     *h = cfg;
@@ -489,8 +508,13 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     h->ntrain = (uint32_t)n;
     h->train_digest = dig;
     h->vocab_checksum = cc_vocab_checksum(vocab);
+    h->lex_offset = o.lexicon_len ? wend : 0;
+    h->lex_size = o.lexicon_len;
     h->total = total;
     memcpy(base + sizeof(cfg), c.w, c.nw * sizeof(float));
+    if (o.lexicon_len) {
+        memcpy(base + wend, o.lexicon, o.lexicon_len);
+    }
     h->checksum = cc_fnv64(CC_FNV64_INIT, base + sizeof(cfg),
                            total - sizeof(cfg));
     free(c.g);

@@ -12,9 +12,11 @@
 #include <apr_strings.h>
 #include "cc_risk.h"
 #include "cc_risk_cues.h"
+#include "cc_risk_lexicon.h"
 #include "cc_riskml.h"
 #include "cc_riskml_int.h"
 #include "cc_vocab.h"
+#include "corpus.h"
 #include "suites.h"
 
 #define RISKY (1u << CC_RISKML_RISKY)
@@ -87,6 +89,39 @@ static cc_vocab_t *tiny_vocab(apr_pool_t *p)
     return v;
 }
 
+/* The shipped concept lexicon (conf/risk-lexicon), compiled. */
+static void *shipped_lexicon(apr_pool_t *p, size_t *len)
+{
+    static const char *const roots[] = { "", "../", "../../" };
+    static const char *const files[] = {
+        "all", "en", "es", "fr", "de", "it", "pt", "nl", "pl"
+    };
+    cc_risk_lex_src_t src[sizeof(files) / sizeof(files[0])];
+    cc_problem_t prob;
+    const char *root = NULL;
+    char *ct = NULL;
+    size_t cl = 0, i;
+    void *sec = NULL;
+
+    for (i = 0; i < sizeof(roots) / sizeof(roots[0]) && !ct; i++) {
+        root = roots[i];
+        ct = corpus_slurp(p, apr_pstrcat(p, root,
+                                         "conf/risk-lexicon/concepts.txt",
+                                         NULL), &cl);
+    }
+    ck_assert_msg(ct != NULL, "conf/risk-lexicon/concepts.txt not found");
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        src[i].name = apr_pstrcat(p, root, "conf/risk-lexicon/", files[i],
+                                  ".txt", NULL);
+        src[i].text = corpus_slurp(p, src[i].name, &src[i].len);
+        ck_assert_msg(src[i].text != NULL, "%s not found", src[i].name);
+    }
+    memset(&prob, 0, sizeof(prob));
+    ck_assert_msg(cc_risk_lex_compile(&sec, len, p, ct, cl, src, i, &prob)
+                  == APR_SUCCESS, "lexicon: %s", prob.message);
+    return sec;
+}
+
 static void *tiny_model_img(apr_pool_t *p, const cc_vocab_t *v,
                             size_t *len)
 {
@@ -106,6 +141,7 @@ static void *tiny_model_img(apr_pool_t *p, const cc_vocab_t *v,
     o.bits = 12;
     o.folds = 4;
     o.epochs = 20;
+    o.lexicon = shipped_lexicon(p, &o.lexicon_len);
     ck_assert_int_eq(cc_riskml_train(&img, len, p, ex, NTRAIN, v, &o, NULL),
                      APR_SUCCESS);
     return img;
@@ -174,6 +210,46 @@ START_TEST(test_riskml_train_predict)
         ck_assert_int_ne(cc_riskml_train(&bad, &bl, p, &one, 1, NULL, &o2,
                                          NULL), APR_SUCCESS);
     }
+    /* Concept features need a lexicon; without them the image has
+     * none. */
+    {
+        cc_riskml_example_t ex[NTRAIN];
+        cc_riskml_opts_t o2;
+        cc_riskml_t *m2;
+        void *im;
+        size_t il;
+
+        memset(ex, 0, sizeof(ex));
+        for (i = 0; i < NTRAIN; i++) {
+            ex[i].text = train_set[i].text;
+            ex[i].len = strlen(train_set[i].text);
+            ex[i].labels = train_set[i].labels;
+        }
+        memset(&o2, 0, sizeof(o2));
+        o2.bits = 10;
+        o2.folds = 2;
+        ck_assert_int_eq(cc_riskml_train(&im, &il, p, ex, NTRAIN, NULL, &o2,
+                                         NULL), APR_EINVAL);
+        o2.features = CC_RISKML_F_DEFAULT & ~CC_RISKML_F_CONCEPT;
+        ck_assert_int_eq(cc_riskml_train(&im, &il, p, ex, NTRAIN, NULL, &o2,
+                                         NULL), APR_SUCCESS);
+        m2 = cc_riskml_attach(p, im, il, NULL);
+        ck_assert_ptr_nonnull(m2);
+        ck_assert_ptr_null(cc_riskml_lexicon(m2));
+        ck_assert_uint_eq(cc_riskml_header(m2)->lex_size, 0);
+        cc_riskml_predict(m2, NULL, "my face is drooping", 19, pr);
+        ck_assert(pr[0] >= 0.0f && pr[0] <= 1.0f);
+    }
+    /* The image carries the lexicon it was trained with. */
+    ck_assert_ptr_nonnull(cc_riskml_lexicon(m));
+    ck_assert_uint_eq(h->lex_offset + h->lex_size, len);
+    {
+        size_t ll;
+        void *lex = shipped_lexicon(p, &ll);
+
+        ck_assert_uint_eq(h->lex_size, ll);
+        ck_assert_int_eq(memcmp((char *)img + h->lex_offset, lex, ll), 0);
+    }
     apr_pool_destroy(p);
 }
 END_TEST
@@ -239,6 +315,153 @@ START_TEST(test_riskml_refuses)
 }
 END_TEST
 
+/* Rewrite the checksum of an image whose bytes were changed, so that
+ * only the lexicon checks stand between it and attach. */
+static void reseal(char *img, size_t len)
+{
+    cc_riskml_hdr_t *h = (cc_riskml_hdr_t *)img;
+
+    h->checksum = cc_fnv64(CC_FNV64_INIT, img + sizeof(*h),
+                           len - sizeof(*h));
+}
+
+/* attach refuses a damaged lexicon section even under a valid checksum:
+ * out of bounds, unsorted, unfolded, a concept or index out of range. */
+START_TEST(test_riskml_lexicon_refuses)
+{
+    apr_pool_t *p = new_pool();
+    size_t len, i;
+    char *img = tiny_model_img(p, NULL, &len), *copy;
+    cc_riskml_hdr_t *h;
+    cc_risk_lex_hdr_t *lh;
+    cc_risk_lex_stem_t *st;
+    cc_problem_t prob;
+    cc_risk_lex_t lx;
+    const char *why;
+    char *text;
+
+    copy = apr_palloc(p, len);
+    h = (cc_riskml_hdr_t *)copy;
+#define RESET() (memcpy(copy, img, len), \
+                 lh = (cc_risk_lex_hdr_t *)(copy + h->lex_offset), \
+                 st = (cc_risk_lex_stem_t *)(copy + h->lex_offset \
+                      + sizeof(*lh) + lh->nconcepts * CC_RISK_LEX_NAMELEN), \
+                 text = (char *)(st + lh->nstems))
+#define REFUSED(what) do { \
+        reseal(copy, len); \
+        memset(&prob, 0, sizeof(prob)); \
+        ck_assert_msg(cc_riskml_attach(p, copy, len, &prob) == NULL, what); \
+        ck_assert_str_eq(prob.code, "invalid_model"); \
+    } while (0)
+
+    RESET();
+    reseal(copy, len);
+    ck_assert_ptr_nonnull(cc_riskml_attach(p, copy, len, NULL));
+    ck_assert(cc_risk_lex_view(&lx, copy + h->lex_offset, h->lex_size,
+                               &why));
+    ck_assert_uint_gt(lh->nstems, 800);
+    /* The section's place and size in the model header. */
+    RESET(); h->lex_offset += 8; REFUSED("offset");
+    RESET(); h->lex_size -= 8; REFUSED("size");
+    RESET(); h->lex_size = 0; h->lex_offset = 0; REFUSED("missing");
+    /* Its own header. */
+    RESET(); lh->magic[0] = 'X'; REFUSED("magic");
+    RESET(); lh->nconcepts = 65; REFUSED("too many concepts");
+    RESET(); lh->nstems++; REFUSED("count");
+    RESET(); lh->textlen += 8; REFUSED("text length");
+    RESET(); lh->size -= 8; REFUSED("section size");
+    RESET(); lh->first[3]++; REFUSED("first-letter index");
+    RESET(); lh->first[26]--; REFUSED("index end");
+    RESET(); copy[h->lex_offset + sizeof(*lh) + CC_RISK_LEX_NAMELEN - 1] = 'x';
+    REFUSED("name not terminated");
+    /* The stems. */
+    RESET(); st[5].off = lh->textlen; REFUSED("stem out of bounds");
+    RESET(); st[5].len = 2; REFUSED("stem too short");
+    RESET(); st[5].concept = (uint8_t)lh->nconcepts; REFUSED("concept");
+    RESET(); st[5].exact = 2; REFUSED("exact");
+    RESET(); text[st[5].off + 1] = 'A'; REFUSED("unfolded");
+    RESET();
+    {
+        cc_risk_lex_stem_t t = st[10];
+
+        st[10] = st[11];
+        st[11] = t;
+    }
+    REFUSED("unsorted");
+    RESET(); st[11] = st[10]; REFUSED("duplicate");
+    /* Every byte of the section flipped, one at a time (sampled): refused
+     * or, if still valid, harmless. */
+    for (i = 0; i < h->lex_size; i += 7) {
+        RESET();
+        copy[h->lex_offset + i] ^= 0x40;
+        reseal(copy, len);
+        (void)cc_riskml_attach(p, copy, len, NULL);
+    }
+#undef RESET
+#undef REFUSED
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* The lexicon's data files: what the compiler refuses. */
+START_TEST(test_riskml_lexicon_compile)
+{
+    static const struct { const char *text, *why; } bad[] = {
+        {"head kopf\nhead kopf\n", "twice"},
+        {"head kopf*\nchest kopf*\n", "twice, other concept"},
+        {"hed kopf\n", "unknown concept"},
+        {"head ko\n", "too short"},
+        {"head Kopf\n", "not folded"},
+        {"head t\xc3\xaate\n", "not folded"},
+        {"head\n", "no form"},
+        {"head kopf schmerz\n", "two forms"},
+    };
+    apr_pool_t *p = new_pool();
+    const char *concepts = "# comment\nhead\n\nchest\n";
+    cc_risk_lex_src_t src;
+    cc_problem_t prob;
+    cc_risk_lex_t lx;
+    const char *why;
+    void *sec;
+    size_t len, i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        src.name = "t.txt";
+        src.text = bad[i].text;
+        src.len = strlen(bad[i].text);
+        memset(&prob, 0, sizeof(prob));
+        ck_assert_msg(cc_risk_lex_compile(&sec, &len, p, concepts,
+                                          strlen(concepts), &src, 1, &prob)
+                      == APR_EINVAL, "%s", bad[i].why);
+        ck_assert_str_eq(prob.code, "invalid_lexicon");
+    }
+    ck_assert_int_eq(cc_risk_lex_compile(&sec, &len, p, "", 0, NULL, 0,
+                                         &prob), APR_EINVAL);
+    ck_assert_int_eq(cc_risk_lex_compile(&sec, &len, p, "head\nhead\n", 10,
+                                         NULL, 0, &prob), APR_EINVAL);
+    /* A good one: sorted, indexed, stems and exact words. */
+    src.text = "# c\nchest chest*  \r\nhead kopf*\nhead head\n"
+               "head headache\n";
+    src.len = strlen(src.text);
+    ck_assert_int_eq(cc_risk_lex_compile(&sec, &len, p, concepts,
+                                         strlen(concepts), &src, 1, &prob),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len % 8, 0);
+    ck_assert(cc_risk_lex_view(&lx, sec, len, &why));
+    ck_assert_int_eq(cc_risk_concept_count(&lx), 2);
+    ck_assert_str_eq(cc_risk_concept_name(&lx, 1), "chest");
+    ck_assert_int_eq(cc_risk_concept(&lx, "kopfschmerz", 11), 0);
+    ck_assert_int_eq(cc_risk_concept(&lx, "head", 4), 0);
+    ck_assert_int_eq(cc_risk_concept(&lx, "headache", 8), 0);
+    ck_assert_int_eq(cc_risk_concept(&lx, "heads", 5), -1);
+    ck_assert_int_eq(cc_risk_concept(&lx, "chesty", 6), 1);
+    ck_assert_int_eq(cc_risk_concept(NULL, "chest", 5), -1);
+    ck_assert_ptr_null(cc_risk_concept_name(NULL, 0));
+    ck_assert(!cc_risk_lex_view(&lx, sec, len - 8, &why));
+    apr_pool_destroy(p);
+}
+END_TEST
+
 /* The concepts: one class per meaning across the eight languages, folded
  * words, stems matching their inflections, exact words only whole. */
 START_TEST(test_riskml_concepts)
@@ -263,25 +486,35 @@ START_TEST(test_riskml_concepts)
         "glowing", "botox", "the", "pa", "", "lipstick", "headphone",
         "para", "die", "appointment", "zzzz",
     };
-    size_t i;
+    apr_pool_t *p = new_pool();
+    size_t i, len;
+    void *img = tiny_model_img(p, NULL, &len);
+    cc_riskml_t *m = cc_riskml_attach(p, img, len, NULL);
+    const cc_risk_lex_t *lx;
 
-    ck_assert(cc_risk_concept_table_ok());
-    ck_assert_int_gt(cc_risk_concept_count(), 20);
-    ck_assert_ptr_null(cc_risk_concept_name(-1));
-    ck_assert_ptr_null(cc_risk_concept_name(cc_risk_concept_count()));
+    /* Looked up in the model image, as cc_riskml_predict does. */
+    ck_assert_ptr_nonnull(m);
+    lx = cc_riskml_lexicon(m);
+    ck_assert_ptr_nonnull(lx);
+    ck_assert_int_eq(cc_risk_concept_count(lx), 36);
+    ck_assert_ptr_null(cc_risk_concept_name(lx, -1));
+    ck_assert_ptr_null(cc_risk_concept_name(lx, cc_risk_concept_count(lx)));
+    ck_assert_str_eq(cc_risk_concept_name(lx, 0), "breath");
     for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        int c = cc_risk_concept(ok[i].w, strlen(ok[i].w));
+        int c = cc_risk_concept(lx, ok[i].w, strlen(ok[i].w));
 
         ck_assert_msg(c >= 0, "%s: no concept", ok[i].w);
-        ck_assert_msg(strcmp(cc_risk_concept_name(c), ok[i].concept) == 0,
-                      "%s: %s, expected %s", ok[i].w,
-                      cc_risk_concept_name(c), ok[i].concept);
+        ck_assert_msg(strcmp(cc_risk_concept_name(lx, c), ok[i].concept)
+                      == 0, "%s: %s, expected %s", ok[i].w,
+                      cc_risk_concept_name(lx, c), ok[i].concept);
     }
     for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
-        int c = cc_risk_concept(none[i], strlen(none[i]));
+        int c = cc_risk_concept(lx, none[i], strlen(none[i]));
 
-        ck_assert_msg(c < 0, "%s: %s", none[i], cc_risk_concept_name(c));
+        ck_assert_msg(c < 0, "%s: %s", none[i],
+                      cc_risk_concept_name(lx, c));
     }
+    apr_pool_destroy(p);
 }
 END_TEST
 
@@ -685,6 +918,8 @@ Suite *suite_riskml(void)
     tcase_add_test(tc, test_riskml_train_predict);
     tcase_add_test(tc, test_riskml_refuses);
     tcase_add_test(tc, test_riskml_concepts);
+    tcase_add_test(tc, test_riskml_lexicon_refuses);
+    tcase_add_test(tc, test_riskml_lexicon_compile);
     tcase_add_test(tc, test_assess_combines);
     tcase_add_test(tc, test_assess_emergency_alone);
     tcase_add_test(tc, test_assess_veto);
