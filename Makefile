@@ -92,7 +92,7 @@ checksrc:
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-integration: deps $(MODULE) $(BUILD)/integration_tests
+integration: deps $(MODULE) risk-ml $(BUILD)/integration_tests
 	CC_BUILD=$(abspath $(BUILD)) $(BUILD)/integration_tests
 
 test: deps
@@ -105,14 +105,14 @@ san: deps
 	@scripts/test.sh $(abspath build-san) san
 
 run: deps
-	@$(MAKE) --no-print-directory purity $(MODULE)
+	@$(MAKE) --no-print-directory purity $(MODULE) risk-ml
 	@scripts/run.sh $(abspath $(BUILD))
 
 user: deps
 	@scripts/user.sh "$(NAME)" "$(ROLE)" "$(PASSWORD)"
 
 bench: deps
-	@$(MAKE) --no-print-directory purity $(MODULE) $(BUILD)/bench_index $(BUILD)/eval_risk \
+	@$(MAKE) --no-print-directory purity $(MODULE) risk-ml $(BUILD)/bench_index $(BUILD)/eval_risk \
 	    $(BUILD)/bench_core
 	@scripts/bench.sh $(abspath $(BUILD))
 
