@@ -1,12 +1,16 @@
 /* The test corpus shared by the index, sentence-table and answer unit
  * tests (corpus.h). */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <check.h>
 #include <apr_pools.h>
+#include <apr_strings.h>
 #include "cc_answer.h"
+#include "cc_chunk.h"
 #include "cc_index.h"
 #include "corpus.h"
 
@@ -188,4 +192,55 @@ char *corpus_slurp(apr_pool_t *p, const char *path, size_t *len)
     buf[*len] = '\0';
     fclose(f);
     return buf;
+}
+
+static int corpus_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+apr_array_header_t *corpus_knowledge(apr_pool_t *p, const char **root)
+{
+    static const char *const roots[] = { ".", "..", "../.." };
+    apr_array_header_t *names = apr_array_make(p, 16, sizeof(char *));
+    apr_array_header_t *all = apr_array_make(p, 256, sizeof(cc_chunk_t));
+    const char *top = NULL;
+    DIR *d = NULL;
+    struct dirent *e;
+    size_t i;
+    int k, j;
+
+    for (i = 0; i < sizeof(roots) / sizeof(roots[0]) && !d; i++) {
+        d = opendir(apr_pstrcat(p, roots[i], "/knowledge", NULL));
+        top = roots[i];
+    }
+    ck_assert_msg(d != NULL, "knowledge/ not found");
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+
+        if (n > 3 && strcmp(e->d_name + n - 3, ".md") == 0) {
+            APR_ARRAY_PUSH(names, char *) = apr_pstrdup(p, e->d_name);
+        }
+    }
+    closedir(d);
+    qsort(names->elts, (size_t)names->nelts, sizeof(char *),
+          corpus_cmp_names);
+    for (k = 0; k < names->nelts; k++) {
+        const char *name = APR_ARRAY_IDX(names, k, const char *);
+        apr_array_header_t *ch;
+        size_t len;
+        char *md = corpus_slurp(p, apr_pstrcat(p, top, "/knowledge/", name,
+                                               NULL), &len);
+
+        ck_assert_msg(md != NULL, "knowledge/%s unreadable", name);
+        ch = cc_chunk_markdown(p, name, md, len, 1200);
+        for (j = 0; j < ch->nelts; j++) {
+            *(cc_chunk_t *)apr_array_push(all) = APR_ARRAY_IDX(ch, j,
+                                                               cc_chunk_t);
+        }
+    }
+    if (root) {
+        *root = top;
+    }
+    return all;
 }

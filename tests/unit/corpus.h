@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include "cc_answer.h"
 #include "cc_index.h"
 
@@ -16,6 +17,13 @@ apr_pool_t *corpus_pool(void);
 /* The whole file at path in p, NUL-terminated, its length in *len; NULL
  * when it cannot be opened. */
 char *corpus_slurp(apr_pool_t *p, const char *path, size_t *len);
+
+/* Every section of the sample knowledge (the .md files of knowledge/, found from
+ * the working directory and up to two folders above it), chunked as the
+ * module does (1200 characters): cc_chunk_t, files in name order.  *root
+ * (may be NULL) is the folder holding knowledge/, for its sibling files.
+ * The test fails when the folder is missing or a file cannot be read. */
+apr_array_header_t *corpus_knowledge(apr_pool_t *p, const char **root);
 
 /* The next value of the linear congruential sequence in *s (24 bits). */
 uint32_t corpus_lcg(uint32_t *s);

@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, suite_tok());
     srunner_add_suite(sr, suite_stem());
     srunner_add_suite(sr, suite_answer());
+    srunner_add_suite(sr, suite_answer_kb());
     srunner_add_suite(sr, suite_llmwire());
     srunner_add_suite(sr, suite_sent());
     srunner_add_suite(sr, suite_risk());

@@ -14,6 +14,7 @@ Suite *suite_index_big(void);
 Suite *suite_tok(void);
 Suite *suite_stem(void);
 Suite *suite_answer(void);
+Suite *suite_answer_kb(void);
 Suite *suite_llmwire(void);
 Suite *suite_sent(void);
 Suite *suite_risk(void);

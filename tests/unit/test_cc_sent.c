@@ -1,7 +1,6 @@
 /* Unit tests: cc_sent sentence tables (layout, check, damaged and random
  * tables, the knowledge base's own texts), through the answers built on
  * them. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,47 +346,25 @@ END_TEST
  * tables is the answer computed without them. */
 START_TEST(test_sents_knowledge)
 {
-    static const char *const roots[] = { ".", "..", "../.." };
     apr_pool_t *p = corpus_pool();
     cc_index_builder_t *b = cc_index_builder_create(p, NULL);
-    apr_array_header_t *qs = apr_array_make(p, 256, sizeof(char *));
+    apr_array_header_t *qs = apr_array_make(p, 256, sizeof(char *)), *kb;
     const char *root = NULL;
     cc_problem_t prob;
     void *img = NULL;
-    size_t len, n, i;
+    size_t len, n;
     uint32_t nchunks = 0, c;
     char *tsv, *line, *save = NULL;
-    DIR *d = NULL;
-    struct dirent *e;
     int qi, compared = 0;
 
-    for (i = 0; i < sizeof(roots) / sizeof(roots[0]) && !d; i++) {
-        d = opendir(apr_pstrcat(p, roots[i], "/knowledge", NULL));
-        root = roots[i];
-    }
-    ck_assert_msg(d != NULL, "knowledge/ not found");
-    while ((e = readdir(d)) != NULL) {
-        apr_array_header_t *ch;
-        char *md;
-        int j;
+    kb = corpus_knowledge(p, &root);
+    for (c = 0; c < (uint32_t)kb->nelts; c++) {
+        const cc_chunk_t *k = &APR_ARRAY_IDX(kb, c, cc_chunk_t);
 
-        n = strlen(e->d_name);
-        if (n < 4 || strcmp(e->d_name + n - 3, ".md") != 0) {
-            continue;
-        }
-        md = corpus_slurp(p, apr_pstrcat(p, root, "/knowledge/", e->d_name, NULL),
-                   &n);
-        ck_assert_ptr_nonnull(md);
-        ch = cc_chunk_markdown(p, e->d_name, md, n, 1200);
-        for (j = 0; j < ch->nelts; j++) {
-            const cc_chunk_t *k = &APR_ARRAY_IDX(ch, j, cc_chunk_t);
-
-            cc_index_builder_add(b, apr_psprintf(p, "%s#%d", e->d_name, j),
-                                 k->title, k->text, k->len);
-            nchunks++;
-        }
+        cc_index_builder_add(b, apr_psprintf(p, "kb#%u", c), k->title,
+                             k->text, k->len);
+        nchunks++;
     }
-    closedir(d);
     ck_assert_uint_gt(nchunks, 50);
     memset(&prob, 0, sizeof(prob));
     ck_assert_int_eq(cc_index_build(&img, &len, b, p, &prob), APR_SUCCESS);
