@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include "cc_risk.h"
+#include "risktest.h"
 #include "suites.h"
 #include "corpus.h"
 
@@ -24,14 +25,6 @@
 #define MH  (1u << CC_RISK_MENTAL_HEALTH)
 #define E   (1u << CC_RISK_EMERGENCY)
 #define MA  (1u << CC_RISK_MEDICAL_ADVICE)
-
-static apr_pool_t *new_pool(void)
-{
-    apr_pool_t *p = NULL;
-
-    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
-    return p;
-}
 
 /* A small ruleset exercising every feature of the engine. */
 static const char mini_rules[] =
@@ -108,20 +101,6 @@ static unsigned check(const cc_ruleset_t *rs, apr_pool_t *p,
     return res->categories;
 }
 
-static void names(unsigned cats, char *buf, size_t n)
-{
-    int c;
-
-    buf[0] = '\0';
-    for (c = 0; c < CC_RISK_NCATEGORIES; c++) {
-        if (cats & (1u << c)) {
-            apr_cpystrn(buf + strlen(buf), cc_risk_category_names[c],
-                        n - strlen(buf));
-            apr_cpystrn(buf + strlen(buf), " ", n - strlen(buf));
-        }
-    }
-}
-
 typedef struct risk_case_t {
     const char *text;
     unsigned    want;
@@ -130,7 +109,7 @@ typedef struct risk_case_t {
 static void run_cases(const cc_ruleset_t *rs, const risk_case_t *cases,
                       size_t n)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t i;
 
     for (i = 0; i < n; i++) {
@@ -139,8 +118,8 @@ static void run_cases(const cc_ruleset_t *rs, const risk_case_t *cases,
                              &res);
         char g[256], w[256];
 
-        names(got, g, sizeof(g));
-        names(cases[i].want, w, sizeof(w));
+        risktest_names(got, g, sizeof(g));
+        risktest_names(cases[i].want, w, sizeof(w));
         ck_assert_msg(got == cases[i].want, "\"%s\": got [%s] want [%s]",
                       cases[i].text, g, w);
         apr_pool_clear(p);
@@ -253,7 +232,7 @@ static const risk_case_t mini_cases[] = {
 
 START_TEST(test_risk_mini_table)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = mini(p, NULL);
 
     run_cases(rs, mini_cases, sizeof(mini_cases) / sizeof(mini_cases[0]));
@@ -263,7 +242,7 @@ END_TEST
 
 START_TEST(test_risk_matches)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = mini(p, NULL);
     cc_risk_result_t res;
     const char *t = "I'm not pregnant. Im pregant!";
@@ -357,7 +336,7 @@ static const risk_case_t typo_cases[] = {
 
 START_TEST(test_risk_typo_thresholds)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_problem_t prob;
     cc_ruleset_t *rs;
 
@@ -371,7 +350,7 @@ END_TEST
 
 START_TEST(test_risk_langs)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *all = mini(p, NULL);
     cc_ruleset_t *en = mini(p, "en");
     cc_ruleset_t *esfr = mini(p, " es , fr ");
@@ -432,7 +411,7 @@ static const struct {
 
 START_TEST(test_risk_compile_errors)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t i;
 
     for (i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++) {
@@ -463,7 +442,7 @@ END_TEST
 
 START_TEST(test_risk_compile_ok)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_problem_t prob;
     cc_ruleset_t *rs;
     cc_risk_result_t res;
@@ -509,37 +488,6 @@ END_TEST
 
 /* ---- robustness ----------------------------------------------------------- */
 
-/* The shipped rules text; the test runner runs from the repository
- * root. */
-static char *shipped_text(apr_pool_t *p, size_t *len)
-{
-    static const char *const paths[] = {
-        "conf/risk-rules.txt", "../conf/risk-rules.txt",
-        "../../conf/risk-rules.txt"
-    };
-    char *text = NULL;
-    size_t i;
-
-    for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && !text; i++) {
-        text = corpus_slurp(p, paths[i], len);
-    }
-    ck_assert_msg(text != NULL, "conf/risk-rules.txt not found");
-    return text;
-}
-
-static cc_ruleset_t *shipped(apr_pool_t *p)
-{
-    cc_problem_t prob;
-    cc_ruleset_t *rs;
-    size_t len = 0;
-    char *text = shipped_text(p, &len);
-
-    memset(&prob, 0, sizeof(prob));
-    rs = cc_risk_compile(p, text, len, NULL, &prob);
-    ck_assert_msg(rs != NULL, "conf/risk-rules.txt: %s", prob.message);
-    return rs;
-}
-
 static uint64_t xorshift(uint64_t *s)
 {
     *s ^= *s << 13;
@@ -581,9 +529,9 @@ static void check_invariants(const cc_ruleset_t *rs, apr_pool_t *p,
 
 START_TEST(test_risk_garbage)
 {
-    apr_pool_t *rp = new_pool();
-    apr_pool_t *p = new_pool();
-    cc_ruleset_t *rs = shipped(rp);
+    apr_pool_t *rp = corpus_pool();
+    apr_pool_t *p = corpus_pool();
+    cc_ruleset_t *rs = risktest_shipped(rp, NULL);
     cc_risk_result_t res;
     static const char soup[] = "pregnant not  ~#|*..,;'\xc3\xa9";
     uint64_t seed = 0x9e3779b97f4a7c15ull;
@@ -742,9 +690,9 @@ static const risk_case_t shipped_cases[] = {
  * whole seed. */
 START_TEST(test_risk_shipped_fits_db)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t len = 0;
-    char *text = shipped_text(p, &len);
+    char *text = risktest_shipped_text(p, &len);
     char *line, *last = NULL;
     int n = 0, lineno = 0;
 
@@ -800,8 +748,8 @@ END_TEST
 
 START_TEST(test_risk_shipped)
 {
-    apr_pool_t *p = new_pool();
-    cc_ruleset_t *rs = shipped(p);
+    apr_pool_t *p = corpus_pool();
+    cc_ruleset_t *rs = risktest_shipped(p, NULL);
 
     ck_assert_int_ge(cc_risk_count(rs), 250);
     run_cases(rs, shipped_cases,
@@ -846,7 +794,7 @@ static void *thread_main(void *arg)
 
 START_TEST(test_risk_threads)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = mini(p, NULL);
     pthread_t th[8];
     thread_arg_t args[8];

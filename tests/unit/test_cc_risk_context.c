@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include "cc_risk.h"
+#include "risktest.h"
 #include "suites.h"
 #include "corpus.h"
 
@@ -29,14 +30,6 @@ typedef struct ctx_case_t {
     unsigned    want;
 } ctx_case_t;
 
-static apr_pool_t *new_pool(void)
-{
-    apr_pool_t *p = NULL;
-
-    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
-    return p;
-}
-
 static cc_ruleset_t *compile_or_fail(apr_pool_t *p, const char *text)
 {
     cc_problem_t prob;
@@ -48,25 +41,11 @@ static cc_ruleset_t *compile_or_fail(apr_pool_t *p, const char *text)
     return rs;
 }
 
-static void names(unsigned cats, char *buf, size_t n)
-{
-    int c;
-
-    buf[0] = '\0';
-    for (c = 0; c < CC_RISK_NCATEGORIES; c++) {
-        if (cats & (1u << c)) {
-            apr_cpystrn(buf + strlen(buf), cc_risk_category_names[c],
-                        n - strlen(buf));
-            apr_cpystrn(buf + strlen(buf), " ", n - strlen(buf));
-        }
-    }
-}
-
 /* Every case gives exactly its categories; an excused match is still
  * reported, negated, and an emergency match never is. */
 static void run(const cc_ruleset_t *rs, const ctx_case_t *cases, size_t n)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     const char *first = NULL;
     size_t i;
     int bad = 0;
@@ -78,8 +57,8 @@ static void run(const cc_ruleset_t *rs, const ctx_case_t *cases, size_t n)
 
         cc_risk_check(rs, cases[i].text, strlen(cases[i].text), p, &res);
         if (res.categories != cases[i].want) {
-            names(res.categories, g, sizeof(g));
-            names(cases[i].want, w, sizeof(w));
+            risktest_names(res.categories, g, sizeof(g));
+            risktest_names(cases[i].want, w, sizeof(w));
             fprintf(stderr, "risk_context: \"%s\": got [%s] want [%s]\n",
                     cases[i].text, g, w);
             if (!bad++) {
@@ -179,7 +158,7 @@ static const ctx_case_t ctx_cases[] = {
 
 START_TEST(test_ctx_scopes)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
     RUN(compile_or_fail(p, ctx_rules), ctx_cases);
     apr_pool_destroy(p);
@@ -189,7 +168,7 @@ END_TEST
 /* Excused matches are reported, negated, with their span. */
 START_TEST(test_ctx_reported)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = compile_or_fail(p, ctx_rules);
     cc_risk_result_t res;
     const char *t = "my husband is on warfarin";
@@ -212,7 +191,7 @@ END_TEST
 
 START_TEST(test_ctx_compile)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     static const struct {
         const char *text;
         const char *what;
@@ -305,7 +284,7 @@ static const ctx_case_t word_cases[] = {
 
 START_TEST(test_ctx_words)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
     RUN(compile_or_fail(p, word_rules), word_cases);
     apr_pool_destroy(p);
@@ -333,7 +312,7 @@ static const ctx_case_t data_word_cases[] = {
 
 START_TEST(test_ctx_data_words)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
     RUN(compile_or_fail(p, data_word_rules), data_word_cases);
     apr_pool_destroy(p);
@@ -341,35 +320,6 @@ START_TEST(test_ctx_data_words)
 END_TEST
 
 /* ---- the shipped rules, by class ---------------------------------------- */
-
-static char *shipped_text(apr_pool_t *p, size_t *len)
-{
-    static const char *const paths[] = {
-        "conf/risk-rules.txt", "../conf/risk-rules.txt",
-        "../../conf/risk-rules.txt"
-    };
-    char *text = NULL;
-    size_t i;
-
-    for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && !text; i++) {
-        text = corpus_slurp(p, paths[i], len);
-    }
-    ck_assert_msg(text != NULL, "conf/risk-rules.txt not found");
-    return text;
-}
-
-static cc_ruleset_t *shipped(apr_pool_t *p)
-{
-    cc_problem_t prob;
-    cc_ruleset_t *rs;
-    size_t len = 0;
-    char *text = shipped_text(p, &len);
-
-    memset(&prob, 0, sizeof(prob));
-    rs = cc_risk_compile(p, text, len, NULL, &prob);
-    ck_assert_msg(rs != NULL, "conf/risk-rules.txt: %s", prob.message);
-    return rs;
-}
 
 /* a. Third parties: excused when not the patient and not in danger. */
 static const ctx_case_t third_cases[] = {
@@ -651,36 +601,36 @@ static const ctx_case_t nobody_cases[] = {
 
 START_TEST(test_ctx_shipped_third_party)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
-    RUN(shipped(p), third_cases);
+    RUN(risktest_shipped(p, NULL), third_cases);
     apr_pool_destroy(p);
 }
 END_TEST
 
 START_TEST(test_ctx_shipped_past)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
-    RUN(shipped(p), past_cases);
+    RUN(risktest_shipped(p, NULL), past_cases);
     apr_pool_destroy(p);
 }
 END_TEST
 
 START_TEST(test_ctx_shipped_nobody)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
-    RUN(shipped(p), nobody_cases);
+    RUN(risktest_shipped(p, NULL), nobody_cases);
     apr_pool_destroy(p);
 }
 END_TEST
 
 START_TEST(test_ctx_shipped_minor)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
 
-    RUN(shipped(p), minor_cases);
+    RUN(risktest_shipped(p, NULL), minor_cases);
     apr_pool_destroy(p);
 }
 END_TEST

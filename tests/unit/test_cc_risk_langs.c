@@ -12,6 +12,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include "cc_risk.h"
+#include "risktest.h"
 #include "suites.h"
 #include "corpus.h"
 
@@ -335,46 +336,10 @@ static const char *const benign_cases[] = {
     "my twin has lupus, she's not coming though",
 };
 
-/* The shipped rules, compiled for langs (NULL: all). */
-static cc_ruleset_t *shipped(apr_pool_t *p, const char *langs)
-{
-    static const char *const paths[] = {
-        "conf/risk-rules.txt", "../conf/risk-rules.txt",
-        "../../conf/risk-rules.txt"
-    };
-    cc_problem_t prob;
-    cc_ruleset_t *rs;
-    char *text = NULL;
-    size_t i, len = 0;
-
-    for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && !text; i++) {
-        text = corpus_slurp(p, paths[i], &len);
-    }
-    ck_assert_msg(text != NULL, "conf/risk-rules.txt not found");
-    memset(&prob, 0, sizeof(prob));
-    rs = cc_risk_compile(p, text, len, langs, &prob);
-    ck_assert_msg(rs != NULL, "conf/risk-rules.txt: %s", prob.message);
-    return rs;
-}
-
-static void names(unsigned cats, char *buf, size_t n)
-{
-    int c;
-
-    buf[0] = '\0';
-    for (c = 0; c < CC_RISK_NCATEGORIES; c++) {
-        if (cats & (1u << c)) {
-            apr_cpystrn(buf + strlen(buf), cc_risk_category_names[c],
-                        n - strlen(buf));
-            apr_cpystrn(buf + strlen(buf), " ", n - strlen(buf));
-        }
-    }
-}
-
 START_TEST(test_langs_risky)
 {
     apr_pool_t *p = corpus_pool();
-    cc_ruleset_t *rs = shipped(p, NULL);
+    cc_ruleset_t *rs = risktest_shipped(p, NULL);
     apr_pool_t *sp = corpus_pool();
     size_t i;
 
@@ -384,8 +349,8 @@ START_TEST(test_langs_risky)
 
         cc_risk_check(rs, risky_cases[i].text, strlen(risky_cases[i].text),
                       sp, &res);
-        names(res.categories, g, sizeof(g));
-        names(risky_cases[i].want, w, sizeof(w));
+        risktest_names(res.categories, g, sizeof(g));
+        risktest_names(risky_cases[i].want, w, sizeof(w));
         ck_assert_msg((res.categories & risky_cases[i].want)
                       == risky_cases[i].want,
                       "\"%s\": got [%s] want at least [%s]",
@@ -400,7 +365,7 @@ END_TEST
 START_TEST(test_langs_benign)
 {
     apr_pool_t *p = corpus_pool();
-    cc_ruleset_t *rs = shipped(p, NULL);
+    cc_ruleset_t *rs = risktest_shipped(p, NULL);
     apr_pool_t *sp = corpus_pool();
     size_t i;
 
@@ -410,7 +375,7 @@ START_TEST(test_langs_benign)
 
         cc_risk_check(rs, benign_cases[i], strlen(benign_cases[i]), sp,
                       &res);
-        names(res.categories, g, sizeof(g));
+        risktest_names(res.categories, g, sizeof(g));
         ck_assert_msg(res.categories == 0, "\"%s\": got [%s] want none",
                       benign_cases[i], g);
         apr_pool_clear(sp);
@@ -445,7 +410,7 @@ START_TEST(test_langs_sections)
     size_t i;
 
     for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
-        cc_ruleset_t *rs = shipped(p, langs[i].lang);
+        cc_ruleset_t *rs = risktest_shipped(p, langs[i].lang);
         cc_risk_result_t res;
 
         ck_assert_int_ge(cc_risk_count(rs), 300);

@@ -25,14 +25,6 @@
 #define MED   (1u << CC_RISKML_MEDICATION)
 #define CHRON (1u << CC_RISKML_CHRONIC)
 
-static apr_pool_t *new_pool(void)
-{
-    apr_pool_t *p = NULL;
-
-    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
-    return p;
-}
-
 static const struct {
     const char *text;
     unsigned labels;
@@ -149,7 +141,7 @@ static void *tiny_model_img(apr_pool_t *p, const cc_vocab_t *v,
 
 START_TEST(test_riskml_train_predict)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_vocab_t *v = tiny_vocab(p);
     size_t len, len2, i;
     void *img = tiny_model_img(p, v, &len);
@@ -256,7 +248,7 @@ END_TEST
 
 START_TEST(test_riskml_refuses)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t len, i;
     char *img = tiny_model_img(p, NULL, &len), *copy;
     cc_problem_t prob;
@@ -329,7 +321,7 @@ static void reseal(char *img, size_t len)
  * out of bounds, unsorted, unfolded, a concept or index out of range. */
 START_TEST(test_riskml_lexicon_refuses)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t len, i;
     char *img = tiny_model_img(p, NULL, &len), *copy;
     cc_riskml_hdr_t *h;
@@ -416,7 +408,7 @@ START_TEST(test_riskml_lexicon_compile)
         {"head\n", "no form"},
         {"head kopf schmerz\n", "two forms"},
     };
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     const char *concepts = "# comment\nhead\n\nchest\n";
     cc_risk_lex_src_t src;
     cc_problem_t prob;
@@ -486,7 +478,7 @@ START_TEST(test_riskml_concepts)
         "glowing", "botox", "the", "pa", "", "lipstick", "headphone",
         "para", "die", "appointment", "zzzz",
     };
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t i, len;
     void *img = tiny_model_img(p, NULL, &len);
     cc_riskml_t *m = cc_riskml_attach(p, img, len, NULL);
@@ -551,7 +543,7 @@ static void assess(const cc_ruleset_t *rs, const cc_vocab_t *v,
 
 START_TEST(test_assess_combines)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
                                        NULL, NULL);
     cc_vocab_t *v = tiny_vocab(p);
@@ -702,7 +694,7 @@ static const char veto_rules[] =
  * when emergency_alone is 0. */
 START_TEST(test_assess_emergency_alone)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
                                        NULL, NULL);
     size_t len;
@@ -741,7 +733,7 @@ END_TEST
 
 START_TEST(test_assess_veto)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     cc_ruleset_t *rs = cc_risk_compile(p, veto_rules, strlen(veto_rules),
                                        NULL, NULL);
     cc_vocab_t *v = tiny_vocab(p);
@@ -791,7 +783,7 @@ END_TEST
 
 START_TEST(test_assess_garbage)
 {
-    apr_pool_t *p = new_pool(), *scratch;
+    apr_pool_t *p = corpus_pool(), *scratch;
     cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),
                                        NULL, NULL);
     cc_vocab_t *v = tiny_vocab(p);
@@ -873,7 +865,7 @@ static void *th_main(void *arg)
  * thread the single-threaded answers. */
 START_TEST(test_assess_threads)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     th_arg_t args[8];
     pthread_t th[8];
     cc_ruleset_t *rs = cc_risk_compile(p, mini_rules, strlen(mini_rules),

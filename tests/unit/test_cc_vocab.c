@@ -6,15 +6,8 @@
 #include <string.h>
 #include <apr_pools.h>
 #include "cc_vocab.h"
+#include "corpus.h"
 #include "suites.h"
-
-static apr_pool_t *new_pool(void)
-{
-    apr_pool_t *p = NULL;
-
-    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
-    return p;
-}
 
 static const char *const terms[] = {
     "warfarin", "adalimumab", "psoriasis", "appendectomy", "lupus",
@@ -39,7 +32,7 @@ static void *build(apr_pool_t *p, size_t *len)
 
 START_TEST(test_vocab_lookup)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t len;
     void *img = build(p, &len);
     cc_problem_t prob;
@@ -122,7 +115,7 @@ END_TEST
 
 START_TEST(test_vocab_refuses)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     size_t len, i;
     char *img = build(p, &len), *copy;
     cc_problem_t prob;
@@ -162,7 +155,7 @@ END_TEST
 
 START_TEST(test_vocab_garbage)
 {
-    apr_pool_t *p = new_pool();
+    apr_pool_t *p = corpus_pool();
     uint32_t s = 12345;
     int round;
     size_t len, i;
