@@ -409,6 +409,23 @@ static void tally(ev_tally_t *t, const ev_msg_t *m)
     }
 }
 
+/* The tally of the messages whose language (cls 0) or class (cls 1) is
+ * want. */
+static void tally_where(ev_tally_t *t, const apr_array_header_t *ms,
+                        int cls, const char *want)
+{
+    int i;
+
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < ms->nelts; i++) {
+        const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
+
+        if (strcmp(cls ? m->cls : m->lang, want) == 0) {
+            tally(t, m);
+        }
+    }
+}
+
 /* Score, time and report one set; returns 1 when every target is met. */
 static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
                    const char *langs, const char *rules_path)
@@ -590,14 +607,7 @@ static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
             const char *want = APR_ARRAY_IDX(vals, v, const char *);
             ev_tally_t t;
 
-            memset(&t, 0, sizeof(t));
-            for (i = 0; i < ms->nelts; i++) {
-                const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
-
-                if (strcmp(m->lang, want) == 0) {
-                    tally(&t, m);
-                }
-            }
+            tally_where(&t, ms, 0, want);
             printf("  %-4s recall %-30s emergency %-30s FP %s\n",
                    *want ? want : "-", wilson(pool, t.caught, t.n_risky),
                    wilson(pool, t.caught_emerg, t.n_emerg),
@@ -613,14 +623,7 @@ static int run_set(apr_pool_t *pool, const ev_gate_t *g, const char *path,
             const char *want = APR_ARRAY_IDX(vals, v, const char *);
             ev_tally_t t;
 
-            memset(&t, 0, sizeof(t));
-            for (i = 0; i < ms->nelts; i++) {
-                const ev_msg_t *m = &APR_ARRAY_IDX(ms, i, ev_msg_t);
-
-                if (strcmp(m->cls, want) == 0) {
-                    tally(&t, m);
-                }
-            }
+            tally_where(&t, ms, 1, want);
             printf("  %-28s", *want ? want : "-");
             if (t.n_risky) {
                 printf(" recall %-30s misses %d", wilson(pool, t.caught,
