@@ -61,85 +61,30 @@ static int out_index(const char *s, size_t n)
     return -1;
 }
 
+/* The messages of path (ev_load_labelled) as training examples: the risky
+ * output, and each category's output (the outputs after "risky" are named
+ * as the categories are). */
 static void load(apr_pool_t *p, const char *path, apr_array_header_t *ms)
 {
-    size_t len, pos = 0;
-    char *buf = ev_read_file(p, "riskml_train", path, &len);
-    int line = 0;
+    apr_array_header_t *ls = ev_load_labelled(p, "riskml_train", path);
+    int i, c;
 
-    while (pos < len) {
-        char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
-        char *f[5] = {0};
-        int nf = 0;
-        tr_msg_t *m;
-        char *c;
+    for (i = 0; i < ls->nelts; i++) {
+        const ev_labelled_t *l = &APR_ARRAY_IDX(ls, i, ev_labelled_t);
+        tr_msg_t *m = apr_array_push(ms);
 
-        line++;
-        if (nl) {
-            *nl = '\0';
-            pos = (size_t)(nl - buf) + 1;
-        }
-        else {
-            pos = len;
-        }
-        if (nl && nl > s && nl[-1] == '\r') {
-            nl[-1] = '\0';
-        }
-        if (*ev_trim(s) == '\0' || *ev_trim(s) == '#') {
-            continue;
-        }
-        f[nf++] = s;
-        while (nf < 5 && (c = strchr(f[nf - 1], '\t')) != NULL) {
-            *c = '\0';
-            f[nf++] = c + 1;
-        }
-        if (nf < 2) {
-            fprintf(stderr, "%s:%d: expected message<TAB>label...\n", path,
-                    line);
-            exit(2);
-        }
-        m = apr_array_push(ms);
         memset(m, 0, sizeof(*m));
-        m->ex.text = ev_trim(f[0]);
-        m->ex.len = strlen(m->ex.text);
-        m->lang = (nf >= 4 && *ev_trim(f[3])) ? ev_trim(f[3]) : "?";
+        m->ex.text = l->text;
+        m->ex.len = l->len;
+        m->lang = *l->lang ? l->lang : "?";
         m->set = path;
-        if (strcmp(ev_trim(f[1]), "risky") == 0) {
-            m->ex.labels |= 1u << CC_RISKML_RISKY;
-        }
-        else if (strcmp(ev_trim(f[1]), "benign") != 0) {
-            fprintf(stderr, "%s:%d: label must be risky or benign\n", path,
-                    line);
-            exit(2);
-        }
-        if (nf >= 3) {
-            char *s2 = f[2];
+        m->ex.labels = l->risky ? 1u << CC_RISKML_RISKY : 0;
+        for (c = 0; c < CC_RISK_NCATEGORIES; c++) {
+            const char *name = cc_risk_category_names[c];
+            int o = (l->cats & (1u << c)) ? out_index(name, strlen(name)) : -1;
 
-            while (*s2) {
-                char *e = strchr(s2, ',');
-                size_t n2 = e ? (size_t)(e - s2) : strlen(s2);
-                int o;
-
-                while (n2 > 0 && *s2 == ' ') {
-                    s2++;
-                    n2--;
-                }
-                while (n2 > 0 && s2[n2 - 1] == ' ') {
-                    n2--;
-                }
-                if (n2 > 0) {
-                    o = out_index(s2, n2);
-                    if (o < 0) {
-                        fprintf(stderr, "%s:%d: unknown category\n", path,
-                                line);
-                        exit(2);
-                    }
-                    m->ex.labels |= 1u << o;
-                }
-                if (!e) {
-                    break;
-                }
-                s2 = e + 1;
+            if (o > 0) {
+                m->ex.labels |= 1u << o;
             }
         }
     }

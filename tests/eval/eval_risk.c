@@ -122,51 +122,6 @@ static void gate_check(const ev_gate_t *g, const char *text, size_t len,
     }
 }
 
-static int cat_index(const char *name, size_t n)
-{
-    int c;
-
-    for (c = 0; c < EV_NCATS; c++) {
-        if (strlen(ev_cat_names[c]) == n
-            && memcmp(ev_cat_names[c], name, n) == 0) {
-            return c;
-        }
-    }
-    return -1;
-}
-
-/* "a,b,c" -> bits; -1 on an unknown name. */
-static long parse_cats(const char *s)
-{
-    unsigned bits = 0;
-
-    while (*s) {
-        const char *e = strchr(s, ',');
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        int c;
-
-        while (n > 0 && s[0] == ' ') {
-            s++;
-            n--;
-        }
-        while (n > 0 && s[n - 1] == ' ') {
-            n--;
-        }
-        if (n > 0) {
-            c = cat_index(s, n);
-            if (c < 0) {
-                return -1;
-            }
-            bits |= 1u << c;
-        }
-        if (!e) {
-            break;
-        }
-        s = e + 1;
-    }
-    return (long)bits;
-}
-
 static const char *cats_str(apr_pool_t *p, unsigned bits)
 {
     const char *s = "";
@@ -183,96 +138,22 @@ static const char *cats_str(apr_pool_t *p, unsigned bits)
 
 static apr_array_header_t *load_messages(apr_pool_t *p, const char *path)
 {
-    apr_array_header_t *ms = apr_array_make(p, 512, sizeof(ev_msg_t));
-    size_t len, pos = 0;
-    char *buf = ev_read_file(p, "eval_risk", path, &len);
-    int line = 0, bad = 0;
+    apr_array_header_t *ls = ev_load_labelled(p, "eval_risk", path);
+    apr_array_header_t *ms = apr_array_make(p, ls->nelts, sizeof(ev_msg_t));
+    int i;
 
-    while (pos < len) {
-        char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
-        char *f[6] = {0};
-        char *msg, *label, *cats, *c;
-        int nf = 0;
-        ev_msg_t *m;
-        long bits;
-        int risky;
+    for (i = 0; i < ls->nelts; i++) {
+        const ev_labelled_t *l = &APR_ARRAY_IDX(ls, i, ev_labelled_t);
+        ev_msg_t *m = apr_array_push(ms);
 
-        line++;
-        if (nl) {
-            *nl = '\0';
-            pos = (size_t)(nl - buf) + 1;
-        }
-        else {
-            pos = len;
-        }
-        if (nl && nl > s && nl[-1] == '\r') {
-            nl[-1] = '\0';
-        }
-        {
-            const char *q = s;
-
-            while (*q == ' ' || *q == '\t') {
-                q++;
-            }
-            if (*q == '\0' || *q == '#') {
-                continue;
-            }
-        }
-        f[nf++] = s;
-        while (nf < 6 && (c = strchr(f[nf - 1], '\t')) != NULL) {
-            *c = '\0';
-            f[nf++] = c + 1;
-        }
-        if (nf < 2 || nf > 5) {
-            fprintf(stderr, "%s:%d: expected message<TAB>label<TAB>"
-                    "categories[<TAB>lang[<TAB>class]]\n", path, line);
-            bad++;
-            continue;
-        }
-        msg = ev_trim(f[0]);
-        label = ev_trim(f[1]);
-        cats = nf >= 3 ? ev_trim(f[2]) : f[1] + strlen(f[1]);
-        if (strcmp(label, "risky") == 0) {
-            risky = 1;
-        }
-        else if (strcmp(label, "benign") == 0) {
-            risky = 0;
-        }
-        else {
-            fprintf(stderr, "%s:%d: label must be risky or benign, not "
-                    "\"%s\"\n", path, line, label);
-            bad++;
-            continue;
-        }
-        bits = parse_cats(cats);
-        if (bits < 0) {
-            fprintf(stderr, "%s:%d: unknown category in \"%s\"\n",
-                    path, line, cats);
-            bad++;
-            continue;
-        }
-        if (*msg == '\0' || (risky && bits == 0) || (!risky && bits != 0)) {
-            fprintf(stderr, "%s:%d: empty message, risky without a "
-                    "category or benign with one\n", path, line);
-            bad++;
-            continue;
-        }
-        m = apr_array_push(ms);
         memset(m, 0, sizeof(*m));
-        m->text = msg;
-        m->len = strlen(msg);
-        m->line = line;
-        m->risky = risky;
-        m->cats = (unsigned)bits;
-        m->lang = nf >= 4 ? ev_trim(f[3]) : "";
-        m->cls = nf >= 5 ? ev_trim(f[4]) : "";
-    }
-    if (bad) {
-        exit(2);
-    }
-    if (ms->nelts == 0) {
-        fprintf(stderr, "eval_risk: %s: no messages\n", path);
-        exit(2);
+        m->text = l->text;
+        m->len = l->len;
+        m->line = l->line;
+        m->risky = l->risky;
+        m->cats = l->cats;
+        m->lang = l->lang;
+        m->cls = l->cls;
     }
     return ms;
 }
