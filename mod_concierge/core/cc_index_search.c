@@ -37,6 +37,24 @@
 
 /* ---- search ------------------------------------------------------------ */
 
+/* The pool-allocated array arr of n elements of size bytes with room for
+ * one more: arr itself, or a copy twice as large (first when empty). */
+static void *cc_grow(apr_pool_t *pool, void *arr, size_t n, size_t *cap,
+                     size_t size, size_t first)
+{
+    void *na;
+
+    if (n < *cap) {
+        return arr;
+    }
+    *cap = *cap ? *cap * 2 : first;
+    na = apr_palloc(pool, *cap * size);
+    if (n > 0) {
+        memcpy(na, arr, n * size);
+    }
+    return na;
+}
+
 typedef struct cc_qterm_t {
     const char *s;
     size_t      n;
@@ -129,16 +147,8 @@ static int cc_query_term(void *baton, const char *term, size_t len,
     if (q->raw && q->rawn + 1 + len <= CC_TOK_MAX * 2 + 1) {
         cc_qphrase_t *ph;
 
-        if (q->nphr == q->phcap) {
-            size_t ncap = q->phcap ? q->phcap * 2 : 16;
-            cc_qphrase_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
-
-            if (q->nphr > 0) {
-                memcpy(n, q->phr, q->nphr * sizeof(*n));
-            }
-            q->phr = n;
-            q->phcap = ncap;
-        }
+        q->phr = cc_grow(q->pool, q->phr, q->nphr, &q->phcap,
+                         sizeof(*q->phr), 16);
         ph = &q->phr[q->nphr++];
         ph->a = q->raw;
         ph->an = q->rawn;
@@ -152,29 +162,13 @@ static int cc_query_term(void *baton, const char *term, size_t len,
     if (cc_is_chatter(term)) {
         return 0;
     }
-    if (q->n == q->cap) {
-        size_t ncap = q->cap ? q->cap * 2 : 32;
-        cc_qterm_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
-
-        if (q->n > 0) {
-            memcpy(n, q->terms, q->n * sizeof(*n));
-        }
-        q->terms = n;
-        q->cap = ncap;
-    }
+    q->terms = cc_grow(q->pool, q->terms, q->n, &q->cap, sizeof(*q->terms),
+                       32);
     q->terms[q->n].s = raw;
     q->terms[q->n].n = len;
     if (q->prev) {
-        if (q->npairs == q->pcap) {
-            size_t ncap = q->pcap ? q->pcap * 2 : 32;
-            uint32_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
-
-            if (q->npairs > 0) {
-                memcpy(n, q->pairs, q->npairs * sizeof(*n));
-            }
-            q->pairs = n;
-            q->pcap = ncap;
-        }
+        q->pairs = cc_grow(q->pool, q->pairs, q->npairs, &q->pcap,
+                           sizeof(*q->pairs), 32);
         q->pairs[q->npairs++] = cc_ix_pair_hash(q->prev, q->prevn, term, len);
     }
     q->prev = q->terms[q->n].s;
@@ -303,16 +297,7 @@ typedef struct cc_qents_t {
 
 static void cc_qents_push(cc_qents_t *q, uint32_t term, uint32_t expanded)
 {
-    if (q->n == q->cap) {
-        size_t ncap = q->cap ? q->cap * 2 : 32;
-        cc_qent_t *n = apr_palloc(q->pool, ncap * sizeof(*n));
-
-        if (q->n > 0) {
-            memcpy(n, q->e, q->n * sizeof(*n));
-        }
-        q->e = n;
-        q->cap = ncap;
-    }
+    q->e = cc_grow(q->pool, q->e, q->n, &q->cap, sizeof(*q->e), 32);
     q->e[q->n].term = term;
     q->e[q->n].expanded = expanded;
     q->n++;
