@@ -750,6 +750,47 @@ typedef struct rk_ctx_t {
                            third-party scopes of */
 } rk_ctx_t;
 
+/* A resolution ("fully recovered", "grew out of it", "nunca mais voltou":
+ * a past marker that excuses chronic conditions or mental health) most
+ * often closes the sentence about what it resolves, in the clause after
+ * it: "childhood asthma but grew out of it", "als Kind hatte ich Asthma,
+ * seit der Pubertaet komplett weg".  When the marker's own clause names
+ * nothing of its categories, it also excuses the clause before it in the
+ * same sentence.  A clause that names its own risk ("I'm on warfarin, but
+ * my eczema cleared up") keeps the resolution to itself. */
+#define RESOLVED_CATS ((1u << CC_RISK_CHRONIC) | (1u << CC_RISK_MENTAL_HEALTH))
+
+static void rk_resolved_back(const cc_ruleset_t *rs, const rk_text_t *tx,
+                             const apr_array_header_t *hits,
+                             const unsigned char *resolved, uint32_t *pastc)
+{
+    uint32_t maxcl = tx->t[tx->n - 1].clause;
+    uint32_t *named = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
+    uint32_t *sent = apr_palloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
+    uint32_t j, c;
+    int h;
+
+    for (j = 0; j < tx->n; j++) {
+        sent[tx->t[j].clause] = tx->t[j].sent;
+    }
+    for (h = 0; h < hits->nelts; h++) {
+        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
+        const rk_rule_t *r = &rs->rules[ht->rule];
+
+        if (r->kind == K_WORD || r->kind == K_PHRASE) {
+            named[tx->t[ht->first].clause] |= r->cats;
+        }
+    }
+    for (c = maxcl; c > 0; c--) {
+        uint32_t cats = pastc[c];
+
+        if (resolved[c] && (named[c] & cats) == 0
+            && sent[c - 1] == sent[c]) {
+            pastc[c - 1] |= cats;
+        }
+    }
+}
+
 /* The third-party and past scopes of a message (see the header comment).
  * neg[] holds the negator scopes and nega[] the term right after each
  * negator (a scope ends early at a subject word such as "my"): a marker
@@ -763,6 +804,7 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
     uint32_t maxcl = tx->t[tx->n - 1].clause;
     uint32_t *open = NULL, *pastc = NULL;
     unsigned char *cont = NULL, *self = NULL, *recent = NULL;
+    unsigned char *resolved = NULL;
     uint32_t j, cur = 0;
     int h, any_other = 0, any_past = 0;
 
@@ -823,11 +865,20 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             else {
                 pastc[tx->t[ht->first].clause] |= cats;
                 any_past = 1;
+                if (cats & RESOLVED_CATS) {
+                    if (!resolved) {
+                        resolved = apr_pcalloc(tx->p, maxcl + 1);
+                    }
+                    resolved[tx->t[ht->first].clause] = 1;
+                }
             }
             break;
         default:
             break;
         }
+    }
+    if (resolved) {
+        rk_resolved_back(rs, tx, hits, resolved, pastc);
     }
     if (any_past) {
         for (j = 0; j < tx->n; j++) {

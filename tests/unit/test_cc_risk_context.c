@@ -462,9 +462,15 @@ static const ctx_case_t past_cases[] = {
     { "I was on roaccutane as a teenager", 0 },
     { "I had cancer as a child, all clear now", 0 },
     { "I had depression, fully recovered now", 0 },
-    /* a resolution does not reach back over a clause break: when
-     * unsure, escalate */
-    { "I had depression but I'm fully recovered", MH },
+    /* a resolution whose own clause names nothing closes the sentence
+     * about the clause before it (rk_resolved_back) ... */
+    { "I had depression but I'm fully recovered", 0 },
+    { "childhood asthma but grew out of it", 0 },
+    /* ... not when its own clause names a risk of its categories, and
+     * never into another sentence */
+    { "I have epilepsy, but my eczema cleared up", C },
+    { "I have lupus but my depression is fully recovered", C },
+    { "I had depression. Fully recovered from the knee op", MH },
     { "tome roaccutan hace 5 anos", 0 },
     { "j'ai pris du roaccutane il y a 6 ans", 0 },
     { "ich hatte vor 6 Jahren eine Operation", 0 },
