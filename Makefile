@@ -193,7 +193,7 @@ risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
 # Rules + vocabulary + classifier on the training sets (in-sample: a sanity
 # check, not a measure) and on any set named in RISK_EVAL, each reported on
 # its own, e.g. the final fair test:
-#   make eval-risk-ml RISK_EVAL=tests/eval/risk3.tsv
+#   make eval-risk-ml RISK_EVAL=tests/eval/risk4_heldout.tsv
 RISK_EVAL   ?=
 eval-risk-ml: risk-ml $(BUILD)/eval_risk
 	-$(BUILD)/eval_risk conf/risk-rules.txt --vocab $(VOCAB_IMG) \
@@ -216,16 +216,20 @@ eval: deps risk-ml $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	-$(EVAL_BIN) knowledge tests/eval/retrieval_heldout.tsv | tail -n 8
 	@echo "== risk gate, rules alone"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt --quiet tests/eval/risk.tsv \
-	    tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv tests/eval/risk3.tsv
+	    tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv tests/eval/risk3.tsv \
+	    tests/eval/risk4_tune.tsv tests/eval/risk4_heldout.tsv
 	@echo "== risk gate, rules + vocabulary + classifier (as the module runs)"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt $(RISK_LAYERS) --quiet \
 	    tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv \
-	    tests/eval/risk3.tsv
+	    tests/eval/risk3.tsv tests/eval/risk4_tune.tsv \
+	    tests/eval/risk4_heldout.tsv
 	@echo "== answer or refuse"
 	-$(EVAL_ANSWER_BIN) knowledge --rules conf/risk-rules.txt $(RISK_LAYERS) \
 	    --quiet tests/eval/answerable_a.tsv tests/eval/unanswerable_a.tsv \
 	    tests/eval/answerable_b.tsv tests/eval/unanswerable_b.tsv \
-	    tests/eval/answerable3.tsv tests/eval/unanswerable3.tsv
+	    tests/eval/answerable3.tsv tests/eval/unanswerable3.tsv \
+	    tests/eval/answerable4_tune.tsv tests/eval/unanswerable4_tune.tsv \
+	    tests/eval/answerable4_heldout.tsv tests/eval/unanswerable4_heldout.tsv
 
 clean:
 	rm -rf build build-san
