@@ -507,8 +507,8 @@ static const char *rk_parse_line(apr_pool_t *sp, const char *s,
         if (*q == '!' && kind != K_NEGATOR && kind != K_PAST) {
             return "'!' is only for negator and past patterns";
         }
-        if (*q == '+' && kind != K_OTHER) {
-            return "'+' is only for other patterns";
+        if (*q == '+' && kind != K_OTHER && kind != K_PAST) {
+            return "'+' is only for other and past patterns";
         }
         r->anti = *q == '!';
         r->cont = *q == '+';

@@ -61,7 +61,13 @@
  *     "recently") cancels every past marker of its SENTENCE ("surgery 3
  *     weeks ago, C-section years ago" stays risky);
  *   - a past marker, recent or not, negated as above counts for nothing
- *     ("not fully recovered", "never again").
+ *     ("not fully recovered", "never again");
+ *   - a resolution (a past marker of chronic or mental_health) whose own
+ *     clause names nothing of its categories also excuses the clause
+ *     before it in the same sentence (rk_resolved_back);
+ *   - a "+" past match (a normal result: "all normal", "nella norma") is
+ *     not cancelled by a recent one, and excuses no match that follows a
+ *     first-person "I" in its clause (rk_i_before).
  * Emergency matches are never excused by either; the rules file decides
  * which categories each marker excuses (a long-ago time: treatment windows
  * only, never allergies).  Excused matches are reported with negated=1.
@@ -746,6 +752,9 @@ typedef struct rk_ctx_t {
                            excuses there (NULL: none) */
     uint32_t *past;     /* per clause: categories a past marker excuses
                            there (NULL: none) */
+    uint32_t *normal;   /* per clause: categories a normal result ("past
+                           +") excuses there, unless the writer says "I"
+                           before the match in the clause (NULL: none) */
     uint32_t  treated;  /* categories some treated marker cancels the
                            third-party scopes of */
 } rk_ctx_t;
@@ -791,6 +800,27 @@ static void rk_resolved_back(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
 }
 
+/* "I" (in any of the languages) before term i in its clause: "I have a
+ * thyroid problem, bloods otherwise all normal" is a history however
+ * normal the rest is. */
+static int rk_i_before(const rk_text_t *tx, uint32_t i)
+{
+    static const char *const first_person[] = {
+        "i", "im", "ive", "id", "yo", "je", "j", "ich", "io", "eu", "ik",
+        "ja", NULL
+    };
+    uint32_t k;
+
+    for (k = i; k > 0 && tx->t[k - 1].clause == tx->t[i].clause; k--) {
+        const rk_tok_t *tk = &tx->t[k - 1];
+
+        if (tk->len <= 3 && rk_word_in(tk->s, tk->len, first_person)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The third-party and past scopes of a message (see the header comment).
  * neg[] holds the negator scopes and nega[] the term right after each
  * negator (a scope ends early at a subject word such as "my"): a marker
@@ -805,6 +835,7 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
     uint32_t *open = NULL, *pastc = NULL;
     unsigned char *cont = NULL, *self = NULL, *recent = NULL;
     unsigned char *resolved = NULL;
+    uint32_t *normc = NULL;
     uint32_t j, cur = 0;
     int h, any_other = 0, any_past = 0;
 
@@ -862,6 +893,23 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             if (r->anti) {
                 recent[tx->t[ht->first].sent] = 1;
             }
+            else if (r->cont) {
+                /* "+": a normal result ("all normal", "nella norma"), not
+                 * a time: a recent time does not cancel it ("checked last
+                 * week, all normal") */
+                if (!normc) {
+                    normc = apr_pcalloc(tx->p,
+                                        sizeof(uint32_t) * (maxcl + 1));
+                }
+                normc[tx->t[ht->first].clause] |= cats;
+                any_past = 1;
+                if (cats & RESOLVED_CATS) {
+                    if (!resolved) {
+                        resolved = apr_pcalloc(tx->p, maxcl + 1);
+                    }
+                    resolved[tx->t[ht->first].clause] = 1;
+                }
+            }
             else {
                 pastc[tx->t[ht->first].clause] |= cats;
                 any_past = 1;
@@ -879,6 +927,9 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
     if (resolved) {
         rk_resolved_back(rs, tx, hits, resolved, pastc);
+        if (normc) {
+            rk_resolved_back(rs, tx, hits, resolved, normc);
+        }
     }
     if (any_past) {
         for (j = 0; j < tx->n; j++) {
@@ -887,6 +938,7 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             }
         }
         ctx->past = pastc;
+        ctx->normal = normc;
     }
     if (!any_other || (ctx->treated & CAT_ALL & ~CAT_EMERG)
                       == (CAT_ALL & ~CAT_EMERG)) {
@@ -1062,7 +1114,10 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
                          || (ctx.other && (ctx.other[ht->first] & bit
                                            & ~ctx.treated))
                          || (ctx.past && (ctx.past[tx.t[ht->first].clause]
-                                          & bit)));
+                                          & bit))
+                         || (ctx.normal
+                             && (ctx.normal[tx.t[ht->first].clause] & bit)
+                             && !rk_i_before(&tx, ht->first)));
         if (!m->negated) {
             out->categories |= bit;
         }

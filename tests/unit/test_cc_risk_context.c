@@ -198,7 +198,7 @@ START_TEST(test_ctx_compile)
     } bad[] = {
         { "pregnancy en other + ! she", "'!'" },
         { "pregnancy en treated ! so am i", "'!'" },
-        { "pregnancy en past + long ago", "'+'" },
+        { "pregnancy en negator + not", "'+'" },
         { "* en self + i", "'+'" },
         { "* en phrase past", "only for negator and unless" },
         { "pregnancy en others my friend", "unknown kind" },
@@ -217,6 +217,7 @@ START_TEST(test_ctx_compile)
         "* nl treated ook\n"
         "recent_procedure it past anni fa\n"
         "* pt past ! ontem\n"
+        "chronic en past + all normal\n"
         "emergency en other my friend\n"   /* compiles; never excuses */
         "* de clause und|aber\n"
         "* it list oppure\n"
@@ -233,7 +234,7 @@ START_TEST(test_ctx_compile)
                       "%s: \"%s\" lacks \"%s\"", bad[i].text, prob.message,
                       bad[i].what);
     }
-    ck_assert_int_eq(cc_risk_count(compile_or_fail(p, ok)), 10);
+    ck_assert_int_eq(cc_risk_count(compile_or_fail(p, ok)), 11);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -469,6 +470,13 @@ static const ctx_case_t past_cases[] = {
     /* ... not when its own clause names a risk of its categories, and
      * never into another sentence */
     { "I have epilepsy, but my eczema cleared up", C },
+    /* a normal result ("past +"): chronic only, and a recent time does
+     * not cancel it; never a condition named in the same clause of
+     * another category */
+    { "bloods checked last week, thyroid and iron all normal", 0 },
+    { "me hice analitica la semana pasada y todo normal, tiroides y glucosa", 0 },
+    { "thyroid all normal but I'm pregnant", P },
+    { "I have a thyroid problem, bloods otherwise all normal", C },
     { "I have lupus but my depression is fully recovered", C },
     { "I had depression. Fully recovered from the knee op", MH },
     { "tome roaccutan hace 5 anos", 0 },
