@@ -220,12 +220,20 @@ eval: deps risk-ml $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	@echo "== risk gate, rules alone"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt --quiet tests/eval/risk.tsv \
 	    tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv tests/eval/risk3.tsv \
-	    tests/eval/risk4_tune.tsv tests/eval/risk4_heldout.tsv
+	    tests/eval/risk5_en.tsv tests/eval/risk5_esfrdeit.tsv \
+	    tests/eval/risk5_ptnlpl.tsv tests/eval/risk6_en.tsv \
+	    tests/eval/risk6_esfrdeit.tsv tests/eval/risk6_ptnlpl.tsv \
+	    tests/eval/risk4_tune.tsv tests/eval/risk4_heldout.tsv \
+	    tests/eval/risk5_heldout.tsv tests/eval/risk6_heldout.tsv
 	@echo "== risk gate, rules + vocabulary + classifier (as the module runs)"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt $(RISK_LAYERS) --quiet \
 	    tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv \
-	    tests/eval/risk3.tsv tests/eval/risk4_tune.tsv \
-	    tests/eval/risk4_heldout.tsv
+	    tests/eval/risk3.tsv tests/eval/risk5_en.tsv \
+	    tests/eval/risk5_esfrdeit.tsv tests/eval/risk5_ptnlpl.tsv \
+	    tests/eval/risk6_en.tsv tests/eval/risk6_esfrdeit.tsv \
+	    tests/eval/risk6_ptnlpl.tsv tests/eval/risk4_tune.tsv \
+	    tests/eval/risk4_heldout.tsv tests/eval/risk5_heldout.tsv \
+	    tests/eval/risk6_heldout.tsv
 	@echo "== answer or refuse"
 	-$(EVAL_ANSWER_BIN) knowledge --rules conf/risk-rules.txt $(RISK_LAYERS) \
 	    --quiet tests/eval/answerable_a.tsv tests/eval/unanswerable_a.tsv \
