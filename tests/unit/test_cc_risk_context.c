@@ -570,6 +570,20 @@ static const ctx_case_t minor_cases[] = {
     { "chodze do liceum", MI },
     { "I'm 16 weeks pregnant", P },
     { "tengo 15 minutos", 0 },
+    /* ages in words, and their "ago" forms */
+    { "mia nipote ha quattordici anni e vuole le labbra", MI },
+    { "ho fatto il botox quindici anni fa", 0 },
+    { "mi hija tiene quince anos y quiere botox", MI },
+    { "hace quince anos tuve un bebe", 0 },
+    { "ma fille quatorze ans veut du laser", MI },
+    { "il y a quinze ans", 0 },
+    { "sie ist vierzehn und will Laser", MI },
+    { "vor funfzehn Jahren", 0 },
+    { "minha filha tem quinze anos e quer botox", MI },
+    { "ze is veertien", MI },
+    { "dat was vijftien jaar geleden", 0 },
+    { "corka ma czternascie lat i chce botoks", MI },
+    { "pietnascie lat temu", 0 },
 };
 
 
