@@ -893,25 +893,15 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
             if (r->anti) {
                 recent[tx->t[ht->first].sent] = 1;
             }
-            else if (r->cont) {
+            else {
                 /* "+": a normal result ("all normal", "nella norma"), not
                  * a time: a recent time does not cancel it ("checked last
                  * week, all normal") */
-                if (!normc) {
+                if (r->cont && !normc) {
                     normc = apr_pcalloc(tx->p,
                                         sizeof(uint32_t) * (maxcl + 1));
                 }
-                normc[tx->t[ht->first].clause] |= cats;
-                any_past = 1;
-                if (cats & RESOLVED_CATS) {
-                    if (!resolved) {
-                        resolved = apr_pcalloc(tx->p, maxcl + 1);
-                    }
-                    resolved[tx->t[ht->first].clause] = 1;
-                }
-            }
-            else {
-                pastc[tx->t[ht->first].clause] |= cats;
+                (r->cont ? normc : pastc)[tx->t[ht->first].clause] |= cats;
                 any_past = 1;
                 if (cats & RESOLVED_CATS) {
                     if (!resolved) {
