@@ -17,7 +17,8 @@
  *     --set NAME=X         an index parameter other than its default
  *                          (k1, b, title_weight, synonym_weight,
  *                          coverage_weight, pair_weight,
- *                          title_cover_weight, title_rank_weight), to
+ *                          title_cover_weight, title_rank_weight,
+ *                          context_weight), to
  *                          measure a choice before it becomes the default
  *     --cv K               instead of the report: the out-of-fold figures
  *                          of choosing the grounding decision on the sets
@@ -168,6 +169,7 @@ static int set_param(cc_index_params_t *pr, const char *arg)
           offsetof(cc_index_params_t, title_cover_weight) },
         { "title_rank_weight",
           offsetof(cc_index_params_t, title_rank_weight) },
+        { "context_weight", offsetof(cc_index_params_t, context_weight) },
     };
     const char *eq = strchr(arg, '=');
     size_t i;
