@@ -76,13 +76,25 @@
  * one it gained nothing measurable); the agreement of both directions
  * above is.  (Image version 4 carries its weight.)
  *
+ * context_weight (image version 6; default 1.0, which changes nothing)
+ * splits the words a chunk lacks in that coverage: one the knowledge uses
+ * elsewhere counts context_weight of its idf against the chunk, one the
+ * knowledge never uses counts all of it.  A patient's words the clinic
+ * writes in other sections are mostly context ("my husband", "calling");
+ * a word it never writes may be what it cannot answer.  On the tuning sets
+ * 0.75 gives more right answers than 1.0 at a strict threshold (about
+ * 0.65, unanswerable answered near 0.03) and none at 0.50, where it only
+ * trades refusals for answers; it is meant to change with the threshold
+ * (docs/INTERNALS.md, fourth cycle).  It applies to the grounding figure
+ * only: the re-rank's coverage counts every missing word alike.
+ *
  * Image layout (all integers little-endian as the host writes them; every
  * reference is a byte offset from the image start; every read in search is
  * bounds-checked against len, so a damaged image can give a wrong result
  * but never a crash):
  *
  *   +-----------------------+ 0
- *   | header                | magic "CCIX", version (5), total length,
+ *   | header                | magic "CCIX", version (6), total length,
  *   |                       | checksum (FNV-1a 64 of bytes after header),
  *   |                       | params, counts, section offsets
  *   +-----------------------+
@@ -106,7 +118,7 @@
 #include "cc_problem.h"
 
 #define CC_INDEX_MAGIC   0x58494343u   /* "CCIX" */
-#define CC_INDEX_VERSION 5u
+#define CC_INDEX_VERSION 6u
 
 typedef struct cc_index_params_t {
     double k1;            /* default 1.2 */
@@ -129,6 +141,12 @@ typedef struct cc_index_params_t {
                              1.0 (score * (1 + title_rank_weight * F),
                              F the title agreement below); 0 disables
                              it */
+    double context_weight;/* in cc_index_coverage, the weight of a
+                             question word the knowledge uses but the
+                             chunk lacks, against 1 for a word the
+                             knowledge never uses (below); 0..1, default
+                             1.0: every missing word alike.  (Image
+                             version 6.) */
 } cc_index_params_t;
 
 void cc_index_params_default(cc_index_params_t *params);
@@ -190,8 +208,10 @@ int cc_index_search(const void *img, size_t len, const char *query,
  * it is part of).  Terms the knowledge never uses weigh the most, so "who
  * won the football last night" scores low on an aftercare section that
  * only shares "last night"; a number the knowledge never uses weighs
- * nothing.  0 for a message with a word addressed to the assistant.  The
- * coverage alone (without the title) re-ranks search. */
+ * nothing; with context_weight below 1 a missing word the knowledge uses
+ * elsewhere weighs that much less (above).  0 for a message with a word
+ * addressed to the assistant.  The coverage alone (without the title and
+ * with every missing word alike) re-ranks search. */
 double cc_index_coverage(const void *img, size_t len, const char *query,
                          size_t qlen, uint32_t chunk, apr_pool_t *scratch);
 

@@ -35,6 +35,7 @@ void cc_index_params_default(cc_index_params_t *params)
     params->pair_weight = 0.5;
     params->title_cover_weight = 0.4;
     params->title_rank_weight = 1.0;
+    params->context_weight = 1.0;
 }
 
 /* ---- builder ----------------------------------------------------------- */
@@ -295,6 +296,11 @@ cc_index_builder_t *cc_index_builder_create(apr_pool_t *p,
           && b->params.title_rank_weight <= 16.0)) {
         /* negative, NaN, or more than search accepts */
         b->params.title_rank_weight = 1.0;
+    }
+    if (!(b->params.context_weight >= 0.0
+          && b->params.context_weight <= 1.0)) {
+        /* negative, NaN, or more than 1 (cc_index_coverage) */
+        b->params.context_weight = 1.0;
     }
     apr_pool_cleanup_register(p, b, cc_builder_cleanup,
                               apr_pool_cleanup_null);
@@ -981,6 +987,7 @@ apr_status_t cc_index_build(void **img, size_t *len, cc_index_builder_t *b,
     cc_std(out + H_PW, pr->pair_weight);
     cc_std(out + H_TCW, pr->title_cover_weight);
     cc_std(out + H_TRW, pr->title_rank_weight);
+    cc_std(out + H_CXW, pr->context_weight);
     cc_std(out + H_AVG, avg);
     cc_st32(out + H_NCHUNKS, (uint32_t)nchunks);
     cc_st32(out + H_NTERMS, (uint32_t)ndict);

@@ -13,7 +13,7 @@
  *           bytes after the header, it carries an FNV-1a 64 of its own
  *           fields so that check also catches a damaged parameter;
  *           version 4 added title_cover_weight, H_TCW, version 5
- *           title_rank_weight, H_TRW)
+ *           title_rank_weight, H_TRW, version 6 context_weight, H_CXW)
  *   terms        nterms x 16    str_off, str_len, post_first, df;
  *                               sorted by term bytes (memcmp, then length)
  *   postings     npostings x 8  chunk u32, tf_body u16, tf_title u16;
@@ -86,8 +86,9 @@
 #define H_NPAIRS       208     /* u32, then 4 bytes of zero */
 #define H_TCW          216     /* title_cover_weight (version 4) */
 #define H_TRW          224     /* title_rank_weight (version 5) */
-#define H_HDRSUM       232     /* FNV-1a 64 of header bytes [0, 232) */
-#define CC_IX_HDR      240
+#define H_CXW          232     /* context_weight (version 6) */
+#define H_HDRSUM       240     /* FNV-1a 64 of header bytes [0, 240) */
+#define CC_IX_HDR      248
 
 #define SZ_TERM        16
 #define SZ_POST        8
@@ -103,7 +104,7 @@
 typedef struct cc_ix_view_t {
     const unsigned char *img;
     size_t   len;
-    double   k1, tw, sw, cw, pw, tcw, trw;
+    double   k1, tw, sw, cw, pw, tcw, trw, cxw;
     uint32_t nchunks, nterms, npost, nsynt, nsyng, nsynm, npairs;
     uint64_t off_terms, off_post, off_chunks, off_norms;
     uint64_t off_synt, off_syng, off_synm, off_pairs, off_sents, sents_len;

@@ -48,6 +48,7 @@ int cc_ix_view(cc_ix_view_t *v, const void *img, size_t len)
     v->pw = cc_ldd(p + H_PW);
     v->tcw = cc_ldd(p + H_TCW);
     v->trw = cc_ldd(p + H_TRW);
+    v->cxw = cc_ldd(p + H_CXW);
     v->nchunks = cc_ld32(p + H_NCHUNKS);
     v->nterms = cc_ld32(p + H_NTERMS);
     v->npost = cc_ld32(p + H_NPOSTINGS);

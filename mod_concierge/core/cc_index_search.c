@@ -17,7 +17,8 @@
  * opens is searched as the clinic's words for it (cc_query_collect).
  * cc_index_coverage blends the coverage with the title match
  * ((coverage + title_cover_weight * title) / (1 + title_cover_weight)),
- * the figure the chat's grounding threshold is written in.
+ * the figure the chat's grounding threshold is written in; its coverage
+ * counts a missing word the knowledge uses elsewhere at context_weight.
  *
  * Search trusts nothing in the image: each value is read once into a local
  * and checked (sections against len, entries against their section, string
@@ -584,11 +585,14 @@ static void cc_qinfo_make(cc_qinfo_t *qi, const cc_ix_view_t *v,
     qi->first[qc->n] = qi->ents.n;
 }
 
-/* The idf-weighted share of the query's terms that chunk holds. */
+/* The idf-weighted share of the query's terms that chunk holds.  A term
+ * the chunk lacks counts cxw of its idf when the knowledge has it (its own
+ * entry or a synonym's: context the patient gave), all of it when not
+ * (cc_index.h, context_weight); cxw 1 is the plain share. */
 static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
-                             uint32_t chunk)
+                             uint32_t chunk, double cxw)
 {
-    double matched = 0.0;
+    double matched = 0.0, context = 0.0, total;
     size_t i, j;
 
     for (i = 0; i < qi->n; i++) {
@@ -598,8 +602,12 @@ static double cc_qinfo_cover(const cc_qinfo_t *qi, const cc_ix_view_t *v,
                 break;
             }
         }
+        if (j == qi->first[i + 1] && qi->first[i] < qi->first[i + 1]) {
+            context += qi->idf[i];
+        }
     }
-    return qi->total > 0.0 ? matched / qi->total : 0.0;
+    total = qi->total - (1.0 - cxw) * context;
+    return total > 0.0 ? matched / total : 0.0;
 }
 
 /* ---- title match --------------------------------------------------------- */
@@ -923,7 +931,8 @@ int cc_index_search(const void *img, size_t len, const char *query,
             double f = 1.0;
 
             if (v.cw > 0.0) {
-                f *= pow(cc_qinfo_cover(&qi, &v, cand[c].chunk), v.cw);
+                f *= pow(cc_qinfo_cover(&qi, &v, cand[c].chunk, 1.0),
+                         v.cw);
             }
             if (v.pw > 0.0) {
                 size_t j, has = 0;
@@ -999,7 +1008,10 @@ double cc_index_coverage(const void *img, size_t len, const char *query,
     }
     qc.n = u;
     cc_qinfo_make(&qi, &v, &qc, scratch);
-    cover = cc_qinfo_cover(&qi, &v, chunk);
+    if (!(v.cxw >= 0.0 && v.cxw <= 1.0)) {
+        v.cxw = 1.0;    /* a damaged header: every missing word alike */
+    }
+    cover = cc_qinfo_cover(&qi, &v, chunk, v.cxw);
     if (!(v.tcw > 0.0 && v.tcw <= 16.0)) {
         return cover;   /* off, or a damaged header */
     }

@@ -12,14 +12,21 @@
  *     --min-coverage X     ConciergeGroundingMinCoverage (default 0.50)
  *     --quiet              no per-question failure lists (held-out sets:
  *                          report the figure, do not read the misses)
+ *     --why                with each miss, the top hits (score, coverage)
+ *                          and where the expected section ranks (tuning)
  *     --set NAME=X         an index parameter other than its default
  *                          (k1, b, title_weight, synonym_weight,
  *                          coverage_weight, pair_weight,
- *                          title_cover_weight, title_rank_weight), to
+ *                          title_cover_weight, title_rank_weight,
+ *                          context_weight), to
  *                          measure a choice before it becomes the default
  *     --cv K               instead of the report: the out-of-fold figures
  *                          of choosing the grounding decision on the sets
  *                          given (below)
+ *     --cv-max-unans X     with --cv: choose by right source first among
+ *                          the decisions answering at most X of the
+ *                          unanswerable questions (the target is 0.03),
+ *                          instead of by the difference of the two
  *
  * The knowledge is chunked and indexed as the module does (eval_kb.h: the
  * shipped BM25 parameters, title field and synonyms.txt).  A question is
@@ -119,6 +126,32 @@ static void print_rate(const char *what, int k, int n)
            n ? (double)k / n : 0.0, lo, hi);
 }
 
+/* --why: the top hits of a miss and the expected section's place among
+ * the best 16 (for reading tuning misses; never with --quiet). */
+static void print_why(const void *img, size_t imglen, const ev_q_t *q,
+                      apr_pool_t *scratch)
+{
+    cc_hit_t hits[16];
+    size_t qlen = strlen(q->q);
+    int n = cc_index_search(img, imglen, q->q, qlen, hits, 16, scratch);
+    int h, found = 0;
+
+    for (h = 0; h < n; h++) {
+        const char *t = cc_index_chunk_title(img, imglen, hits[h].chunk);
+        int exp = q->answerable && t && strcmp(t, q->heading) == 0;
+
+        if (h < 3 || exp) {
+            printf("       %2d %6.2f cov %.2f %s%s\n", h + 1, hits[h].score,
+                   cc_index_coverage(img, imglen, q->q, qlen, hits[h].chunk,
+                                     scratch), t ? t : "?", exp ? "  <=" : "");
+        }
+        found |= exp;
+    }
+    if (q->answerable && !found) {
+        printf("       expected section not among the best %d\n", n);
+    }
+}
+
 /* "--set NAME=X": 0 when NAME is a parameter. */
 static int set_param(cc_index_params_t *pr, const char *arg)
 {
@@ -136,6 +169,7 @@ static int set_param(cc_index_params_t *pr, const char *arg)
           offsetof(cc_index_params_t, title_cover_weight) },
         { "title_rank_weight",
           offsetof(cc_index_params_t, title_rank_weight) },
+        { "context_weight", offsetof(cc_index_params_t, context_weight) },
     };
     const char *eq = strchr(arg, '=');
     size_t i;
@@ -201,6 +235,10 @@ static apr_array_header_t *load_set(apr_pool_t *p, const char *path)
 #define CV_NT 12
 static const double cv_beta[CV_NB] = { 0.0, 0.2, 0.3, 0.4 };
 
+/* --cv-max-unans X: choose by right source first subject to unanswerable
+ * answered <= X (on the folds chosen on); < 0: the difference. */
+static double cv_max_unans = -1.0;
+
 typedef struct cv_q_t {
     const ev_q_t *q;
     int           fold, escalated;
@@ -222,6 +260,15 @@ static double cv_obj(cv_counts_t *cnt, int b, int t, int k, int hold,
         u += cnt[f][b][t][2];
         a += na[f];
         n += nu[f];
+    }
+    if (cv_max_unans >= 0.0) {
+        /* Constrained: the most right answers among the decisions that
+         * answer at most cv_max_unans of the unanswerable questions
+         * (those that answer more rank below, fewest first). */
+        double ur = n ? (double)u / n : 0.0;
+
+        return ur <= cv_max_unans + 1e-12 ? (a ? (double)r / a : 0.0)
+                                          : -ur;
     }
     return (a ? (double)r / a : 0.0) - (n ? (double)u / n : 0.0);
 }
@@ -361,7 +408,7 @@ int main(int argc, const char *const *argv)
     size_t imglen, synlen = 0;
     char *syn;
     double min_score = 3.0, min_cov = 0.50;
-    int quiet = 0, cv = 0, ndocs, malformed, i, failed = 0;
+    int quiet = 0, why = 0, cv = 0, ndocs, malformed, i, failed = 0;
 
     apr_app_initialize(&argc, &argv, NULL);
     atexit(apr_terminate);
@@ -387,6 +434,12 @@ int main(int argc, const char *const *argv)
         }
         else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
+        }
+        else if (strcmp(argv[i], "--cv-max-unans") == 0 && i + 1 < argc) {
+            cv_max_unans = atof(argv[++i]);
+        }
+        else if (strcmp(argv[i], "--why") == 0) {
+            why = 1;
         }
         else if (strcmp(argv[i], "--cv") == 0 && i + 1 < argc) {
             cv = (int)strtol(argv[++i], NULL, 10);
@@ -415,8 +468,8 @@ int main(int argc, const char *const *argv)
     }
     if (!dir || files->nelts == 0) {
         fprintf(stderr, "usage: %s <knowledge dir> [--rules FILE] "
-                "[--vocab F] [--model F] [--min-score X] [--min-coverage X] [--set NAME=X] [--cv K] "
-                "[--quiet] <set.tsv>...\n",
+                "[--vocab F] [--model F] [--min-score X] [--min-coverage X] [--set NAME=X] [--cv K] [--cv-max-unans X] "
+                "[--quiet] [--why] <set.tsv>...\n",
                 PROG);
         return 2;
     }
@@ -532,6 +585,9 @@ int main(int argc, const char *const *argv)
                            : first ? "answered from \"" : "no answer",
                            first && !escalated ? first : "",
                            first && !escalated ? "\"" : "");
+                    if (why && !escalated) {
+                        print_why(img, imglen, q, scratch);
+                    }
                 }
                 continue;
             }
@@ -550,6 +606,9 @@ int main(int argc, const char *const *argv)
             if (first && !quiet) {
                 printf("  ANSWERED %s:%d [%s] %s\n       from \"%s\"\n", path,
                        q->line, q->cls, q->q, first);
+                if (why) {
+                    print_why(img, imglen, q, scratch);
+                }
             }
         }
         if (ans.n) {

@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(sr, suite_chunk());
     srunner_add_suite(sr, suite_index());
     srunner_add_suite(sr, suite_index_damage());
+    srunner_add_suite(sr, suite_index_context());
     srunner_add_suite(sr, suite_index_big());
     srunner_add_suite(sr, suite_tok());
     srunner_add_suite(sr, suite_stem());

@@ -10,6 +10,7 @@ Suite *suite_metrics(void);
 Suite *suite_chunk(void);
 Suite *suite_index(void);
 Suite *suite_index_damage(void);
+Suite *suite_index_context(void);
 Suite *suite_index_big(void);
 Suite *suite_tok(void);
 Suite *suite_stem(void);

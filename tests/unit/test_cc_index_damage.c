@@ -259,13 +259,14 @@ END_TEST
 
 /* Re-sign an image after damage, so that the checksums pass and only the
  * section checks can refuse it: the FNV-1a 64 of the bytes after the
- * header at offset 16, and of the header's own fields at 232 (the header
- * layout of cc_index_image.h, version 5). */
+ * header at offset 16, and of the header's own fields at 240 (the header
+ * layout of cc_index_image.h, version 6). */
 #define IX_CHECKSUM 16
 #define IX_TCW      216     /* title_cover_weight, a double */
 #define IX_TRW      224     /* title_rank_weight, a double */
-#define IX_HDRSUM   232
-#define IX_HDR      240
+#define IX_CXW      232     /* context_weight, a double */
+#define IX_HDRSUM   240
+#define IX_HDR      248
 
 static uint64_t fnv64(const unsigned char *p, size_t n)
 {
@@ -455,6 +456,52 @@ START_TEST(test_damaged_title_cover)
 }
 END_TEST
 
+/* A damaged context_weight in a re-signed header: coverage stays within
+ * 0..1 and counts every missing word alike, as the default does. */
+START_TEST(test_damaged_context_weight)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t pr;
+    size_t len, l0, k, c;
+    const unsigned char *img;
+    const void *plain;
+    unsigned char *w;
+    static const double bad[] = { -1.0, 1.5, 1e300 };
+    static const char *const q = "can I cancel my acne appointment tomorrow";
+    double cxw, nan_bits;
+
+    cc_index_params_default(&pr);
+    pr.context_weight = 0.5;
+    img = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &len);
+    plain = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS, &l0);
+    ck_assert_uint_eq(l0, len);
+    memcpy(&cxw, img + IX_CXW, 8);
+    ck_assert_double_eq(cxw, 0.5);     /* as built */
+    w = malloc(len);
+    ck_assert_ptr_nonnull(w);
+    nan_bits = NAN;
+    for (k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+        memcpy(w, img, len);
+        memcpy(w + IX_CXW, k < sizeof(bad) / sizeof(bad[0]) ? &bad[k]
+               : &nan_bits, 8);
+        resign(w, len);
+        ck_assert_int_eq(cc_index_check(w, len), 0);
+        for (c = 0; c < 8; c++) {
+            double v = cc_index_coverage(w, len, q, strlen(q), (uint32_t)c,
+                                         p);
+
+            ck_assert(v >= 0.0 && v <= 1.0);
+            ck_assert_double_eq_tol(v, cc_index_coverage(plain, l0, q,
+                                                         strlen(q),
+                                                         (uint32_t)c, p),
+                                    1e-12);
+        }
+    }
+    free(w);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 Suite *suite_index_damage(void)
 {
     Suite *s = suite_create("index_damage");
@@ -465,6 +512,7 @@ Suite *suite_index_damage(void)
     tcase_add_test(tc, test_damaged_images);
     tcase_add_test(tc, test_check_sentences);
     tcase_add_test(tc, test_damaged_title_cover);
+    tcase_add_test(tc, test_damaged_context_weight);
     tcase_add_test(tc, test_damaged_title_rank);
     suite_add_tcase(s, tc);
     return s;
