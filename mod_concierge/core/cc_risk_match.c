@@ -813,9 +813,13 @@ static int rk_i_before(const rk_text_t *tx, uint32_t i)
 
     for (k = i; k > 0 && tx->t[k - 1].clause == tx->t[i].clause; k--) {
         const rk_tok_t *tk = &tx->t[k - 1];
+        int w;
 
-        if (tk->len <= 3 && rk_word_in(tk->s, tk->len, first_person)) {
-            return 1;
+        for (w = 0; tk->len <= 3 && first_person[w]; w++) {
+            if (strlen(first_person[w]) == tk->len
+                && memcmp(first_person[w], tk->s, tk->len) == 0) {
+                return 1;
+            }
         }
     }
     return 0;
