@@ -584,6 +584,61 @@ static uint32_t *rk_flatten(apr_pool_t *p, const apr_array_header_t *a)
     return v;
 }
 
+/* The code a text term needs to match alternative a (rk_sig_*), or -1
+ * when any term might. */
+static int rk_alt_code(const rk_alt_t *a)
+{
+    if (a->type == T_NUM) {
+        return RK_SIG_CLASS + 27;
+    }
+    if (a->len == 0) {
+        return -1;
+    }
+    if (a->edits || (a->type == T_PREFIX && a->len < 2)) {
+        return RK_SIG_CLASS + (int)rk_first_class(a->s, a->len);
+    }
+    return (int)rk_sig_pair(a->s, a->type == T_PREFIX ? 2 : a->len);
+}
+
+/* rk_rule_t.need of a rule with terms t[0..nt): the codes of terms 2..,
+ * each term's once (the first term is what found the rule). */
+static const uint16_t *rk_build_need(apr_pool_t *p, const rk_pterm_t *t,
+                                     int nt)
+{
+    uint16_t v[RK_MAX_PTERMS * (RK_MAX_ALTS + 1) + 1];
+    size_t n = 0;
+    int i, a, j;
+
+    for (i = 1; i < nt; i++) {
+        size_t at = n++;
+        int any = 0;
+
+        v[at] = 0;
+        for (a = 0; a < t[i].nalt && !any; a++) {
+            int c = rk_alt_code(&t[i].alt[a]);
+
+            if (c < 0) {
+                any = 1;
+                break;
+            }
+            for (j = 0; j < v[at] && v[at + 1 + j] != c; j++) {
+            }
+            if (j == v[at]) {
+                v[n++] = (uint16_t)c;
+                v[at]++;
+            }
+        }
+        if (any) {
+            n = at;     /* this term: no condition */
+        }
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    v[n++] = 0;
+    return apr_pmemdup(p, v, sizeof(uint16_t) * n);
+}
+
 /* Copy the parsed rules into p. */
 static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
 {
@@ -611,6 +666,8 @@ static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
         }
         rules[r].text = apr_pstrdup(p, tr->text);
         rules[r].t = pt;
+        rules[r].need = RK_IS_WORDLIST(tr->kind) ? NULL
+                        : rk_build_need(p, pt, tr->nt);
         rules[r].nt = (uint16_t)tr->nt;
         rules[r].cats = tr->cats;
         rules[r].kind = (uint8_t)tr->kind;
@@ -620,47 +677,66 @@ static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
     return rules;
 }
 
-/* The words of the clause, list and subject rules: an open-addressing
- * table from word to the flags it sets (the same word in several rules
- * sets all their flags). */
+/* The words of the clause, list and subject rules and the engine's own
+ * (cc_risk_break_words ...): an open-addressing table from word to the
+ * flags it sets (a word in several lists or rules sets all their flags),
+ * one probe per alphabetic text term. */
+static void rk_wflag_add(rk_wflag_t *tab, uint32_t size, const char *s,
+                         uint16_t len, uint16_t flag)
+{
+    uint32_t h = rk_hash(s, len, T_LIT), i;
+
+    for (i = h & (size - 1); tab[i].s; i = (i + 1) & (size - 1)) {
+        if (tab[i].len == len && memcmp(tab[i].s, s, len) == 0) {
+            break;
+        }
+    }
+    tab[i].s = s;
+    tab[i].len = len;
+    tab[i].hash = h;
+    tab[i].flags |= flag;
+}
+
 static void rk_build_wflags(apr_pool_t *p, cc_ruleset_t *rs,
                             const rk_rule_t *rules)
 {
     static const uint16_t kflag[] = { F_BREAK, F_LIST, F_SUBJ };
+    const char *const *const own[] = {
+        cc_risk_break_words, cc_risk_list_words, cc_risk_subject_words
+    };
     rk_wflag_t *tab;
     uint32_t r, n = 0, size = 16;
-    int a;
+    int a, l;
 
+    for (l = 0; l < 3; l++) {
+        for (a = 0; own[l][a]; a++) {
+            n++;
+        }
+    }
     for (r = 0; r < rs->nrules; r++) {
         if (RK_IS_WORDLIST(rules[r].kind)) {
             n += rules[r].t[0].nalt;
         }
     }
-    if (n == 0) {
-        return;
-    }
     while (size < n * 2) {
         size *= 2;
     }
     tab = apr_pcalloc(p, sizeof(rk_wflag_t) * size);
+    for (l = 0; l < 3; l++) {
+        for (a = 0; own[l][a]; a++) {
+            rk_wflag_add(tab, size, own[l][a], (uint16_t)strlen(own[l][a]),
+                         kflag[l]);
+        }
+    }
     for (r = 0; r < rs->nrules; r++) {
         if (!RK_IS_WORDLIST(rules[r].kind)) {
             continue;
         }
         for (a = 0; a < rules[r].t[0].nalt; a++) {
             const rk_alt_t *al = &rules[r].t[0].alt[a];
-            uint32_t h = rk_hash(al->s, al->len, T_LIT), i;
 
-            for (i = h & (size - 1); tab[i].s; i = (i + 1) & (size - 1)) {
-                if (tab[i].len == al->len
-                    && memcmp(tab[i].s, al->s, al->len) == 0) {
-                    break;
-                }
-            }
-            tab[i].s = al->s;
-            tab[i].len = al->len;
-            tab[i].hash = h;
-            tab[i].flags |= kflag[rules[r].kind - K_CLAUSE];
+            rk_wflag_add(tab, size, al->s, al->len,
+                         kflag[rules[r].kind - K_CLAUSE]);
         }
     }
     rs->wflags = tab;

@@ -72,6 +72,10 @@ typedef struct rk_pterm_t {
 typedef struct rk_rule_t {
     const char       *text;     /* the pattern as written */
     const rk_pterm_t *t;
+    const uint16_t   *need;     /* what terms 2.. need in the message
+                                   (rk_sig_*): per term a count n, then n
+                                   codes, one of which must be present;
+                                   ends with 0; NULL: nothing to check */
     uint32_t          cats;     /* categories (bit mask) */
     uint16_t          nt;
     uint8_t           kind;
@@ -109,8 +113,8 @@ struct cc_ruleset_t {
     uint32_t         nnumrules;
     uint64_t         prefix_lens;  /* bit l: some prefix key has length l */
     int              context;   /* some other, self, treated or past rule */
-    const rk_wflag_t *wflags;   /* hash table of the word-list rules' words
-                                   (NULL: none) */
+    const rk_wflag_t *wflags;   /* hash table of the engine's and the
+                                   word-list rules' words */
     uint32_t          wflag_mask;
     /* typo candidates: key indices by first letter (and length for words) */
     const uint32_t  *fz_lit;
@@ -161,9 +165,49 @@ static inline uint32_t rk_first_bit(const char *s, size_t n)
     return 1u << rk_first_class(s, n);
 }
 
+/* Bits set (inline: without -mpopcnt, __builtin_popcount is a library
+ * call). */
 static inline int rk_popcount(uint32_t v)
 {
-    return __builtin_popcount(v);
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    v = (v + (v >> 4)) & 0x0F0F0F0Fu;
+    return (int)((v * 0x01010101u) >> 24);
+}
+
+/* A message's signature: which (first byte, second byte) pairs start its
+ * terms, and which first classes (rk_first_class, 27 for a number) occur.
+ * A pattern term can only match a text term whose code is among its
+ * alternatives' codes: an exact or prefix alternative of 2+ bytes needs
+ * its own pair, a one-letter word its letter and "end", a one-byte
+ * prefix, a number and a typo-tolerant alternative (same first letter)
+ * only the first class.  Rules whose later terms have none of their
+ * codes in the message are not tried (rk_rule_t.need). */
+#define RK_SIG_PAIRS   (27 * 28)            /* class 0-26, then 0-27 */
+#define RK_SIG_CLASS   RK_SIG_PAIRS         /* + first class 0-27 */
+#define RK_SIG_BITS    (RK_SIG_PAIRS + 28)
+#define RK_SIG_WORDS   ((RK_SIG_BITS + 63) / 64)
+
+static inline unsigned rk_sig_byte(char c)
+{
+    return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 26;
+}
+
+/* The pair code of a term s[0..n), n >= 1 (second class 27: no second
+ * byte). */
+static inline unsigned rk_sig_pair(const char *s, size_t n)
+{
+    return rk_sig_byte(s[0]) * 28 + (n >= 2 ? rk_sig_byte(s[1]) : 27);
+}
+
+static inline void rk_sig_set(uint64_t *sig, unsigned code)
+{
+    sig[code >> 6] |= (uint64_t)1 << (code & 63);
+}
+
+static inline int rk_sig_has(const uint64_t *sig, unsigned code)
+{
+    return (int)((sig[code >> 6] >> (code & 63)) & 1);
 }
 
 static inline int rk_is_alpha(const char *s, size_t n)
@@ -185,6 +229,13 @@ static inline int rk_key_eq(const rk_alt_t *a, const char *s, size_t n,
 }
 
 /* ---- between the files ------------------------------------------------- */
+
+/* The engine's own clause-break, list and subject words (NULL-terminated;
+ * cc_risk_match.c), put in every ruleset's word table (rk_wflag_t) with
+ * the words of its clause, list and subject rules. */
+extern const char *const cc_risk_break_words[];
+extern const char *const cc_risk_list_words[];
+extern const char *const cc_risk_subject_words[];
 
 typedef int rk_term_fn(void *baton, const char *term, size_t len,
                        size_t start, size_t end);

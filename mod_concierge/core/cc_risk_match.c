@@ -7,8 +7,8 @@
  * in patterns too.  Between terms the engine looks at the skipped bytes:
  *   sentence break  . ! ? ; newline, and … 。 ！ ？ ； ¿ ¡
  *   comma           , ， – — and a spaced " - "
- * Clauses end at a sentence break and at a clause-break word (rk_break_words
- * below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
+ * Clauses end at a sentence break and at a clause-break word
+ * (cc_risk_break_words below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
  * y, pero, porque; et, mais, parce; und, aber, weil; ma, perche, e; mas,
  * porem; maar, omdat, en; ale, bo, i, ...) and the words of "clause"
  * rules, except French "y" after a pronoun ("il y a") and a capital
@@ -85,19 +85,6 @@
 #include <apr_strings.h>
 #include "cc_risk_int.h"
 
-static int rk_word_in(const char *w, size_t n, const char *const *list)
-{
-    size_t i;
-
-    for (i = 0; list[i]; i++) {
-        if (list[i][0] == w[0] && strlen(list[i]) == n
-            && memcmp(list[i], w, n) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Folded forms, by language (en; es; fr; de; it; pt; nl; pl).  Left out
  * on purpose, because the same form is common in another language with a
  * different role: Dutch "of" (English "of": a list word would stretch
@@ -108,7 +95,7 @@ static int rk_word_in(const char *w, size_t n, const char *const *list)
  * French "en"), Italian and Portuguese "e" (also Portuguese "é"), Polish
  * "i" (also a lower-case English "i"; rk_not_break spares a capital "I"
  * and French "il y a"). */
-static const char *const rk_break_words[] = {
+const char *const cc_risk_break_words[] = {
     "and", "but", "however", "although", "though", "except", "apart",
     "besides", "because", "so", "whereas", "while",
     "y", "pero", "aunque", "excepto", "salvo", "porque",
@@ -122,13 +109,13 @@ static const char *const rk_break_words[] = {
     NULL
 };
 
-static const char *const rk_list_words[] = {
+const char *const cc_risk_list_words[] = {
     "or", "nor", "ni", "ou", "o", "oder", "noch", "ne", "nem", "lub",
     "albo", "ani",
     NULL
 };
 
-static const char *const rk_subject_words[] = {
+const char *const cc_risk_subject_words[] = {
     "i", "im", "ive", "id", "she", "shes", "he", "hes", "we", "they",
     "theyre", "my", "yo", "mi", "je", "j", "il", "elle",
     "ich", "mein", "meine", "er", "sie", "wir",
@@ -311,6 +298,8 @@ typedef struct rk_text_t {
     uint32_t             n, cap;
     size_t               prev_end;
     uint32_t             sent, clause, scl;
+    uint64_t            *sig;   /* per sentence, RK_SIG_WORDS words: what
+                                   its terms have (rk_sig_*) */
 } rk_text_t;
 
 /* Look at the bytes skipped between two terms. */
@@ -461,17 +450,8 @@ static int rk_text_cb(void *baton, const char *term, size_t len,
         if (len <= 10 && cc_tok_stopword(term, len)) {
             f |= F_STOP;
         }
-        if (len <= 9 && rk_word_in(term, len, rk_break_words)
-            && !rk_not_break(tx, term, len, start)) {
-            f |= F_BREAK;
-        }
-        if (len <= 6 && rk_word_in(term, len, rk_subject_words)) {
-            f |= F_SUBJ;
-        }
-        if (len <= 4 && rk_word_in(term, len, rk_list_words)) {
-            f |= F_LIST;
-        }
-        if (tx->rs->wflags && len <= 16) {
+        /* the engine's and the rules' clause, list and subject words */
+        if (len <= 16) {
             unsigned wf = rk_wflags(tx->rs, term, len);
 
             if ((wf & F_BREAK) && rk_not_break(tx, term, len, start)) {
@@ -528,34 +508,30 @@ static int rk_alt_fuzzy(const rk_alt_t *a, const rk_tok_t *tk)
 {
     int k = a->edits;
 
-    if (!k || tk->s[0] != a->s[0]
-        || rk_popcount(a->mask & ~tk->mask) > k) {
+    if (!k || tk->s[0] != a->s[0]) {
         return 0;
     }
     if (a->type == T_LIT) {
         char lp = a->s[a->len - 1], lt = tk->s[tk->len - 1];
 
-        if (abs((int)tk->len - (int)a->len) > k
-            || rk_popcount(tk->mask & ~a->mask) > k) {
+        /* the cheap tests first */
+        if (abs((int)tk->len - (int)a->len) > k) {
             return 0;
         }
         if (lp != lt && !(lt == 's' && tk->len == a->len + 1
                           && tk->s[tk->len - 2] == lp)) {
             return 0;
         }
+        if (rk_popcount(a->mask & ~tk->mask) > k
+            || rk_popcount(tk->mask & ~a->mask) > k) {
+            return 0;
+        }
         return rk_osa(a->s, a->len, tk->s, tk->len, k, 0) <= k;
     }
-    return rk_osa(a->s, a->len, tk->s, tk->len, k, 1) <= k;
-}
-
-/* 0: no, 1: exact, 2: through typo tolerance. */
-static int rk_alt_eq(const rk_alt_t *a, const rk_tok_t *tk, int fuzzy)
-{
-    if (rk_alt_exact(a, tk)) {
-        return 1;
+    if (rk_popcount(a->mask & ~tk->mask) > k) {
+        return 0;
     }
-    return fuzzy && (tk->flags & (F_ALPHA | F_STOP)) == F_ALPHA
-           && rk_alt_fuzzy(a, tk) ? 2 : 0;
+    return rk_osa(a->s, a->len, tk->s, tk->len, k, 1) <= k;
 }
 
 static int rk_term_eq(const rk_pterm_t *pt, const rk_tok_t *tk, int fuzzy)
@@ -617,6 +593,28 @@ static int rk_match(const rk_rule_t *r, int ti, const rk_text_t *tx,
     return 0;
 }
 
+/* The message has something each later term of a rule could match
+ * (rk_rule_t.need). */
+static int rk_need_met(const uint16_t *need, const uint64_t *sig)
+{
+    if (!need) {
+        return 1;
+    }
+    while (*need) {
+        uint16_t n = *need++, i;
+        int ok = 0;
+
+        for (i = 0; i < n && !ok; i++) {
+            ok = rk_sig_has(sig, need[i]);
+        }
+        if (!ok) {
+            return 0;
+        }
+        need += n;
+    }
+    return 1;
+}
+
 typedef struct rk_hit_t {
     uint32_t rule;
     uint32_t first, last;
@@ -637,7 +635,9 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
         uint32_t last = pos;
         int fz = 0, h, dup = 0;
 
-        if (!(KB(r->kind) & kinds)) {
+        if (!(KB(r->kind) & kinds)
+            || !rk_need_met(r->need,
+                            tx->sig + RK_SIG_WORDS * tx->t[pos].sent)) {
             continue;
         }
         /* a rule reached through two alternatives matches once */
@@ -663,10 +663,10 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
     }
 }
 
+/* The key of s[0..n) of that type, whose rk_hash is h. */
 static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
-                                 size_t n, unsigned type)
+                                 size_t n, unsigned type, uint32_t h)
 {
-    uint32_t h = rk_hash(s, n, type);
     uint32_t i;
 
     for (i = h & rs->slot_mask; rs->slots[i]; i = (i + 1) & rs->slot_mask) {
@@ -686,18 +686,22 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
     const rk_tok_t *tk = &tx->t[pos];
     const rk_key_t *k;
     int any = 0;
-    uint32_t l, i;
+    uint32_t l, i, h;
 
     if (tk->flags & F_NUM) {
         rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, kinds, hits);
     }
-    if ((k = rk_lookup(rs, tk->s, tk->len, T_LIT)) != NULL) {
+    k = rk_lookup(rs, tk->s, tk->len, T_LIT, rk_hash(tk->s, tk->len, T_LIT));
+    if (k) {
         rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
         any = 1;
     }
+    /* the prefixes' hashes one byte at a time (rk_hash, type T_PREFIX) */
+    h = 2166136261u ^ T_PREFIX;
     for (l = 1; l <= tk->len && l < 64; l++) {
+        h = (h ^ (unsigned char)tk->s[l - 1]) * 16777619u;
         if (((rs->prefix_lens >> l) & 1)
-            && (k = rk_lookup(rs, tk->s, l, T_PREFIX)) != NULL) {
+            && (k = rk_lookup(rs, tk->s, l, T_PREFIX, h)) != NULL) {
             rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
             any = 1;
         }
@@ -724,7 +728,7 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
             }
             for (i = b; i < e; i++) {
                 k = &rs->keys[rs->fz_lit[i]];
-                if (rk_alt_eq(k->alt, tk, 1) == 2) {
+                if (rk_alt_fuzzy(k->alt, tk) && !rk_alt_exact(k->alt, tk)) {
                     rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds,
                                  hits);
                 }
@@ -732,7 +736,7 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
         }
         for (i = rs->fz_pre_off[a]; i < rs->fz_pre_off[a + 1]; i++) {
             k = &rs->keys[rs->fz_pre[i]];
-            if (rk_alt_eq(k->alt, tk, 1) == 2) {
+            if (rk_alt_fuzzy(k->alt, tk) && !rk_alt_exact(k->alt, tk)) {
                 rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds, hits);
             }
         }
@@ -901,6 +905,18 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     cc_risk_tokenize(text, len, rk_text_cb, &tx);
     if (tx.n == 0) {
         return;
+    }
+    tx.sig = apr_pcalloc(p, sizeof(uint64_t) * RK_SIG_WORDS
+                            * (tx.t[tx.n - 1].sent + 1));
+    for (i = 0; i < tx.n; i++) {
+        const rk_tok_t *tk = &tx.t[i];
+        uint64_t *sig = tx.sig + RK_SIG_WORDS * tk->sent;
+
+        rk_sig_set(sig, rk_sig_pair(tk->s, tk->len));
+        rk_sig_set(sig, RK_SIG_CLASS + tk->fclass);
+        if (tk->flags & F_NUM) {
+            rk_sig_set(sig, RK_SIG_CLASS + 27);
+        }
     }
 
     /* Two passes: the rules that can make a message risky (and the third
