@@ -589,15 +589,20 @@ static uint32_t *rk_flatten(apr_pool_t *p, const apr_array_header_t *a)
 static int rk_alt_code(const rk_alt_t *a)
 {
     if (a->type == T_NUM) {
-        return RK_SIG_CLASS + 27;
+        return (int)rk_sig_class(27);
     }
     if (a->len == 0) {
         return -1;
     }
-    if (a->edits || (a->type == T_PREFIX && a->len < 2)) {
-        return RK_SIG_CLASS + (int)rk_first_class(a->s, a->len);
+    if (a->type == T_LIT) {
+        return (int)(a->edits ? rk_sig_ends(a->s[0], a->s[a->len - 1])
+                     : rk_sig_code(RK_SIG_EXACT, a->s, a->len));
     }
-    return (int)rk_sig_pair(a->s, a->type == T_PREFIX ? 2 : a->len);
+    if (a->edits || a->len == 1) {
+        return (int)rk_sig_class(rk_first_class(a->s, a->len));
+    }
+    return (int)(a->len == 2 ? rk_sig_code(RK_SIG_PAIR, a->s, 2)
+                 : rk_sig_code(RK_SIG_PRE3, a->s, 3));
 }
 
 /* rk_rule_t.need of a rule with terms t[0..nt): the codes of terms 2..,

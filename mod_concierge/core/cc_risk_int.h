@@ -175,29 +175,56 @@ static inline int rk_popcount(uint32_t v)
     return (int)((v * 0x01010101u) >> 24);
 }
 
-/* A message's signature: which (first byte, second byte) pairs start its
- * terms, and which first classes (rk_first_class, 27 for a number) occur.
- * A pattern term can only match a text term whose code is among its
- * alternatives' codes: an exact or prefix alternative of 2+ bytes needs
- * its own pair, a one-letter word its letter and "end", a one-byte
- * prefix, a number and a typo-tolerant alternative (same first letter)
- * only the first class.  Rules whose later terms have none of their
- * codes in the message are not tried (rk_rule_t.need). */
-#define RK_SIG_PAIRS   (27 * 28)            /* class 0-26, then 0-27 */
-#define RK_SIG_CLASS   RK_SIG_PAIRS         /* + first class 0-27 */
-#define RK_SIG_BITS    (RK_SIG_PAIRS + 28)
-#define RK_SIG_WORDS   ((RK_SIG_BITS + 63) / 64)
+/* A sentence's signature: a 2048-bit set of codes of its terms, each a
+ * hash of one property a pattern alternative may need:
+ *   RK_SIG_EXACT  the whole term          (a word, not typo-tolerant)
+ *   RK_SIG_PRE3   its first three bytes   (a prefix of 3+ bytes)
+ *   RK_SIG_PAIR   its first two bytes     (a prefix of 2)
+ *   RK_SIG_ENDS   first and last byte; for a term ending in "s" also the
+ *                 byte before it          (a typo-tolerant word: same
+ *                                          first and last letter, or plus
+ *                                          a plural "s")
+ *   RK_SIG_CLASS  rk_first_class, 27 for a number
+ *                                         (a one-byte or typo-tolerant
+ *                                          prefix, a number)
+ * A text term can only match an alternative whose code it has, so a rule
+ * is tried only when each of its later terms has one of its
+ * alternatives' codes in the sentence (rk_rule_t.need).  Two codes may
+ * share a bit: that only lets a rule through to rk_match. */
+#define RK_SIG_BITS    2048u
+#define RK_SIG_WORDS   (RK_SIG_BITS / 64)
+enum { RK_SIG_EXACT = 1, RK_SIG_PRE3, RK_SIG_PAIR, RK_SIG_ENDS,
+       RK_SIG_CLASS };
 
-static inline unsigned rk_sig_byte(char c)
+static inline unsigned rk_sig_code(unsigned kind, const char *s, size_t n)
 {
-    return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 26;
+    uint32_t h = (2166136261u ^ kind) * 16777619u;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h & (RK_SIG_BITS - 1);
 }
 
-/* The pair code of a term s[0..n), n >= 1 (second class 27: no second
- * byte). */
-static inline unsigned rk_sig_pair(const char *s, size_t n)
+static inline unsigned rk_sig_class(unsigned c)
 {
-    return rk_sig_byte(s[0]) * 28 + (n >= 2 ? rk_sig_byte(s[1]) : 27);
+    char b = (char)c;
+
+    return rk_sig_code(RK_SIG_CLASS, &b, 1);
+}
+
+static inline unsigned rk_sig_ends(char first, char last)
+{
+    char b[2];
+
+    b[0] = first;
+    b[1] = last;
+    return rk_sig_code(RK_SIG_ENDS, b, 2);
 }
 
 static inline void rk_sig_set(uint64_t *sig, unsigned code)

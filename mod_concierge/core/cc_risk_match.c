@@ -912,10 +912,20 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         const rk_tok_t *tk = &tx.t[i];
         uint64_t *sig = tx.sig + RK_SIG_WORDS * tk->sent;
 
-        rk_sig_set(sig, rk_sig_pair(tk->s, tk->len));
-        rk_sig_set(sig, RK_SIG_CLASS + tk->fclass);
+        rk_sig_set(sig, rk_sig_code(RK_SIG_EXACT, tk->s, tk->len));
+        if (tk->len >= 3) {
+            rk_sig_set(sig, rk_sig_code(RK_SIG_PRE3, tk->s, 3));
+        }
+        if (tk->len >= 2) {
+            rk_sig_set(sig, rk_sig_code(RK_SIG_PAIR, tk->s, 2));
+        }
+        rk_sig_set(sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 1]));
+        if (tk->len >= 2 && tk->s[tk->len - 1] == 's') {
+            rk_sig_set(sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 2]));
+        }
+        rk_sig_set(sig, rk_sig_class(tk->fclass));
         if (tk->flags & F_NUM) {
-            rk_sig_set(sig, RK_SIG_CLASS + 27);
+            rk_sig_set(sig, rk_sig_class(27));
         }
     }
 
