@@ -748,12 +748,21 @@ static void rk_build_wflags(apr_pool_t *p, cc_ruleset_t *rs,
     rs->wflag_mask = size - 1;
 }
 
+static void rk_fzkey_set(rk_fzkey_t *f, const rk_alt_t *al, uint32_t k)
+{
+    f->mask = al->mask;
+    f->key = k;
+    f->len = al->len;
+    f->last = al->s[al->len - 1];
+    f->edits = al->edits;
+}
+
 /* Typo candidates: counting sort of the keys by (first letter, length). */
 static void rk_build_fuzzy(apr_pool_t *p, cc_ruleset_t *rs, rk_key_t *keys)
 {
     uint32_t cnt_lit[26][CC_TOK_MAX + 2], cnt_pre[27];
     uint32_t total = 0, tpre = 0, k;
-    uint32_t *lit = NULL, *pre = NULL;
+    rk_fzkey_t *lit = NULL, *pre = NULL;
     int a, l, pass;
 
     for (pass = 0; pass < 2; pass++) {
@@ -770,14 +779,15 @@ static void rk_build_fuzzy(apr_pool_t *p, cc_ruleset_t *rs, rk_key_t *keys)
             c0 = al->s[0] - 'a';
             if (al->type == T_LIT) {
                 if (pass) {
-                    lit[rs->fz_lit_off[c0][al->len]
-                        + cnt_lit[c0][al->len]] = k;
+                    rk_fzkey_set(&lit[rs->fz_lit_off[c0][al->len]
+                                      + cnt_lit[c0][al->len]], al, k);
                 }
                 cnt_lit[c0][al->len]++;
             }
             else {
                 if (pass) {
-                    pre[rs->fz_pre_off[c0] + cnt_pre[c0]] = k;
+                    rk_fzkey_set(&pre[rs->fz_pre_off[c0] + cnt_pre[c0]], al,
+                                 k);
                 }
                 cnt_pre[c0]++;
             }
@@ -794,8 +804,8 @@ static void rk_build_fuzzy(apr_pool_t *p, cc_ruleset_t *rs, rk_key_t *keys)
             tpre += cnt_pre[a];
         }
         rs->fz_pre_off[26] = tpre;
-        lit = apr_pcalloc(p, sizeof(uint32_t) * (total + 1));
-        pre = apr_pcalloc(p, sizeof(uint32_t) * (tpre + 1));
+        lit = apr_pcalloc(p, sizeof(rk_fzkey_t) * (total + 1));
+        pre = apr_pcalloc(p, sizeof(rk_fzkey_t) * (tpre + 1));
     }
     rs->fz_lit = lit;
     rs->fz_pre = pre;

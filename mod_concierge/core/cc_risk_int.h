@@ -102,6 +102,16 @@ typedef struct rk_key_t {
     uint32_t        nrules, nfrules;
 } rk_key_t;
 
+/* A typo candidate: a key allowing a typo, with what rk_alt_fuzzy tests
+ * first, so that most candidates are refused without reading the key. */
+typedef struct rk_fzkey_t {
+    uint32_t mask;      /* its alternative's rk_mask */
+    uint32_t key;       /* index in keys */
+    uint16_t len;
+    char     last;      /* last byte */
+    uint8_t  edits;
+} rk_fzkey_t;
+
 struct cc_ruleset_t {
     const rk_rule_t *rules;
     uint32_t         nrules;
@@ -117,9 +127,9 @@ struct cc_ruleset_t {
                                    word-list rules' words */
     uint32_t          wflag_mask;
     /* typo candidates: key indices by first letter (and length for words) */
-    const uint32_t  *fz_lit;
+    const rk_fzkey_t *fz_lit;
     uint32_t         fz_lit_off[26][CC_TOK_MAX + 2];
-    const uint32_t  *fz_pre;
+    const rk_fzkey_t *fz_pre;
     uint32_t         fz_pre_off[27];
 };
 

@@ -679,6 +679,26 @@ static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
     return NULL;
 }
 
+/* What rk_alt_fuzzy would refuse first (its own tests, on the candidate's
+ * copy): 0 when the key cannot match tk through a typo. */
+static int rk_fz_maybe(const rk_fzkey_t *f, const rk_tok_t *tk, int prefix)
+{
+    int k = f->edits;
+
+    if (prefix) {
+        /* rk_osa (prefix): the term is at least the prefix minus k */
+        return (int)tk->len >= (int)f->len - k
+               && rk_popcount(f->mask & ~tk->mask) <= k;
+    }
+    if (f->last != tk->s[tk->len - 1]
+        && !(tk->s[tk->len - 1] == 's' && tk->len == f->len + 1
+             && tk->s[tk->len - 2] == f->last)) {
+        return 0;
+    }
+    return rk_popcount(f->mask & ~tk->mask) <= k
+           && rk_popcount(tk->mask & ~f->mask) <= k;
+}
+
 /* Every match starting at term pos of a rule of one of kinds. */
 static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
                        uint32_t pos, unsigned kinds, apr_array_header_t *hits)
@@ -727,7 +747,10 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
                 continue;
             }
             for (i = b; i < e; i++) {
-                k = &rs->keys[rs->fz_lit[i]];
+                if (!rk_fz_maybe(&rs->fz_lit[i], tk, 0)) {
+                    continue;
+                }
+                k = &rs->keys[rs->fz_lit[i].key];
                 if (rk_alt_fuzzy(k->alt, tk) && !rk_alt_exact(k->alt, tk)) {
                     rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds,
                                  hits);
@@ -735,7 +758,10 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
             }
         }
         for (i = rs->fz_pre_off[a]; i < rs->fz_pre_off[a + 1]; i++) {
-            k = &rs->keys[rs->fz_pre[i]];
+            if (!rk_fz_maybe(&rs->fz_pre[i], tk, 1)) {
+                continue;
+            }
+            k = &rs->keys[rs->fz_pre[i].key];
             if (rk_alt_fuzzy(k->alt, tk) && !rk_alt_exact(k->alt, tk)) {
                 rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds, hits);
             }
