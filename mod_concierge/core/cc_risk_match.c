@@ -300,6 +300,7 @@ typedef struct rk_text_t {
     uint32_t             sent, clause, scl;
     uint64_t            *sig;   /* per sentence, RK_SIG_WORDS words: what
                                    its terms have (rk_sig_*) */
+    int                  naive; /* cc_risk_check_naive */
 } rk_text_t;
 
 /* Look at the bytes skipped between two terms. */
@@ -769,6 +770,72 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
 }
 
+/* rk_find_at without the ruleset's indexes (cc_risk_check_naive): every
+ * rule of kinds is tried at pos when its first term matches the term
+ * exactly, or through a typo when no rule's first term matches it exactly
+ * (the rule of the header comment), in rule order. */
+static void rk_find_naive(const cc_ruleset_t *rs, const rk_text_t *tx,
+                          uint32_t pos, unsigned kinds,
+                          apr_array_header_t *hits)
+{
+    const rk_tok_t *tk = &tx->t[pos];
+    int any = 0, typo;
+    uint32_t r;
+    unsigned a;
+
+    for (r = 0; r < rs->nrules && !any; r++) {
+        const rk_pterm_t *f = &rs->rules[r].t[0];
+
+        for (a = 0; a < f->nalt && !RK_IS_WORDLIST(rs->rules[r].kind); a++) {
+            if (f->alt[a].type != T_NUM && rk_alt_exact(&f->alt[a], tk)) {
+                any = 1;
+                break;
+            }
+        }
+    }
+    typo = !any && (kinds & (KB(K_WORD) | KB(K_PHRASE)))
+           && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP) && tk->len >= 4;
+    for (r = 0; r < rs->nrules; r++) {
+        const rk_rule_t *ru = &rs->rules[r];
+        const rk_pterm_t *f = &ru->t[0];
+        uint32_t last = pos;
+        int fz = 0, ok = 0;
+
+        if (RK_IS_WORDLIST(ru->kind) || !(KB(ru->kind) & kinds)) {
+            continue;
+        }
+        for (a = 0; a < f->nalt && !ok; a++) {
+            const rk_alt_t *al = &f->alt[a];
+
+            ok = rk_alt_exact(al, tk)
+                 || (typo && al->type != T_NUM && al->edits
+                     && al->len <= CC_TOK_MAX && al->s[0] >= 'a'
+                     && al->s[0] <= 'z' && rk_alt_fuzzy(al, tk));
+        }
+        if (ok && rk_match(ru, 0, tx, pos, tk->sent, &fz, &last)) {
+            rk_hit_t *ht = apr_array_push(hits);
+
+            ht->rule = r;
+            ht->first = pos;
+            ht->last = last;
+            ht->fuzzy = fz;
+        }
+    }
+}
+
+/* Every match starting at term pos of a rule of one of kinds: through the
+ * indexes, or (tx->naive) the reference way. */
+static void rk_find(const cc_ruleset_t *rs, const rk_text_t *tx,
+                    uint32_t pos, unsigned kinds, apr_array_header_t *hits)
+{
+    if (tx->naive) {
+        rk_find_naive(rs, tx, pos, kinds, hits);
+    }
+    else {
+        rk_find_at(rs, tx, pos, kinds, hits);
+    }
+}
+
 /* ---- who and when: third-party and past scopes ------------------------ */
 
 typedef struct rk_ctx_t {
@@ -898,8 +965,8 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
 }
 
-void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
-                   apr_pool_t *p, cc_risk_result_t *out)
+static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
+                     apr_pool_t *p, cc_risk_result_t *out, int naive)
 {
     rk_text_t tx;
     apr_array_header_t *hits;
@@ -928,6 +995,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     tx.p = p;
     tx.text = (const unsigned char *)text;
     tx.len = len;
+    tx.naive = naive;
     cc_risk_tokenize(text, len, rk_text_cb, &tx);
     if (tx.n == 0) {
         return;
@@ -961,8 +1029,8 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
      * when a third party is named.  Most messages skip the second. */
     hits = apr_array_make(p, 16, sizeof(rk_hit_t));
     for (i = 0; i < tx.n; i++) {
-        rk_find_at(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
-                   | KB(K_UNLESS) | KB(K_OTHER), hits);
+        rk_find(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
+                | KB(K_UNLESS) | KB(K_OTHER), hits);
     }
     if (hits->nelts == 0) {
         return;
@@ -984,7 +1052,7 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         }
         if (more & KB(K_PAST)) {
             for (i = 0; i < tx.n; i++) {
-                rk_find_at(rs, &tx, i, more, hits);
+                rk_find(rs, &tx, i, more, hits);
             }
         }
     }
@@ -1070,4 +1138,16 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     }
     out->risk = out->categories != 0;
     out->emergency = (out->categories & CAT_EMERG) != 0;
+}
+
+void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
+                   apr_pool_t *p, cc_risk_result_t *out)
+{
+    rk_check(rs, text, len, p, out, 0);
+}
+
+void cc_risk_check_naive(const cc_ruleset_t *rs, const char *text,
+                         size_t len, apr_pool_t *p, cc_risk_result_t *out)
+{
+    rk_check(rs, text, len, p, out, 1);
 }
