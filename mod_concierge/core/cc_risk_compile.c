@@ -574,12 +574,31 @@ typedef struct rk_build_key_t {
     uint32_t            hash;
 } rk_build_key_t;
 
-static uint32_t *rk_flatten(apr_pool_t *p, const apr_array_header_t *a)
+/* The rule indices of a as rk_ref_t, each with its kind and the codes of
+ * its later term with the fewest (when it has at most two). */
+static rk_ref_t *rk_refs(apr_pool_t *p, const apr_array_header_t *a,
+                         const rk_rule_t *rules)
 {
-    uint32_t *v = apr_pcalloc(p, sizeof(uint32_t) * ((size_t)a->nelts + 1));
+    rk_ref_t *v = apr_pcalloc(p, sizeof(rk_ref_t) * ((size_t)a->nelts + 1));
+    int i;
 
-    if (a->nelts) {
-        memcpy(v, a->elts, sizeof(uint32_t) * (size_t)a->nelts);
+    for (i = 0; i < a->nelts; i++) {
+        const rk_rule_t *r = &rules[APR_ARRAY_IDX(a, i, uint32_t)];
+        const uint16_t *nd = r->need, *best = NULL;
+
+        v[i].rule = APR_ARRAY_IDX(a, i, uint32_t);
+        v[i].kind = r->kind;
+        while (nd && *nd) {
+            if (!best || *nd < *best) {
+                best = nd;
+            }
+            nd += 1 + *nd;
+        }
+        if (best && *best <= 2) {
+            v[i].ncode = (uint8_t)*best;
+            v[i].code[0] = best[1];
+            v[i].code[1] = best[*best];
+        }
     }
     return v;
 }
@@ -820,6 +839,7 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
     rk_rule_t *rules;
     rk_key_t *keys;
     uint32_t *slots;
+    uint64_t *kbloom;
     uint32_t r, k, nslots, nalts = 0;
     size_t i = 0;
     int line = 0;
@@ -930,21 +950,25 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
     rs->slot_mask = nslots - 1;
     rs->nkeys = (uint32_t)bkeys->nelts;
     keys = apr_pcalloc(p, sizeof(rk_key_t) * (rs->nkeys + 1));
+    kbloom = apr_pcalloc(p, RK_KBLOOM_BITS / 8);
     for (k = 0; k < rs->nkeys; k++) {
         const rk_build_key_t *bk = &APR_ARRAY_IDX(bkeys, k, rk_build_key_t);
 
+        kbloom[bk->hash >> 22] |= (uint64_t)1 << ((bk->hash >> 16) & 63);
+
         keys[k].alt = bk->alt;
         keys[k].hash = bk->hash;
-        keys[k].rules = rk_flatten(p, bk->rules);
+        keys[k].rules = rk_refs(p, bk->rules, rules);
         keys[k].nrules = (uint32_t)bk->rules->nelts;
-        keys[k].frules = rk_flatten(p, bk->frules);
+        keys[k].frules = rk_refs(p, bk->frules, rules);
         keys[k].nfrules = (uint32_t)bk->frules->nelts;
         if (bk->alt->type == T_PREFIX && bk->alt->len < 64) {
             rs->prefix_lens |= (uint64_t)1 << bk->alt->len;
         }
     }
     rs->keys = keys;
-    rs->numrules = rk_flatten(p, numrules);
+    rs->kbloom = kbloom;
+    rs->numrules = rk_refs(p, numrules, rules);
     rs->nnumrules = (uint32_t)numrules->nelts;
     rk_build_fuzzy(p, rs, keys);
     apr_pool_destroy(sp);

@@ -93,12 +93,22 @@ typedef struct rk_wflag_t {
     uint16_t    flags;      /* F_BREAK, F_LIST, F_SUBJ */
 } rk_wflag_t;
 
+/* A rule in a key's list, with what refuses most rules without reading
+ * them: its kind, and one or two codes of its most selective later term
+ * (one of them must be in the sentence's signature; none: no test). */
+typedef struct rk_ref_t {
+    uint32_t rule;
+    uint16_t code[2];
+    uint8_t  kind;
+    uint8_t  ncode;
+} rk_ref_t;
+
 /* A distinct first term (alternative): the rules that start with it. */
 typedef struct rk_key_t {
     const rk_alt_t *alt;
     uint32_t        hash;
-    const uint32_t *rules;      /* every rule starting with this term */
-    const uint32_t *frules;     /* those that allow a typo in it */
+    const rk_ref_t *rules;      /* every rule starting with this term */
+    const rk_ref_t *frules;     /* those that allow a typo in it */
     uint32_t        nrules, nfrules;
 } rk_key_t;
 
@@ -119,7 +129,9 @@ struct cc_ruleset_t {
     uint32_t         nkeys;
     const uint32_t  *slots;     /* hash table: key index + 1, 0 = empty */
     uint32_t         slot_mask;
-    const uint32_t  *numrules;  /* rules starting with a number term */
+    const uint64_t  *kbloom;    /* RK_KBLOOM_BITS: bit (hash >> 16) of every
+                                   key: most probes stop here */
+    const rk_ref_t  *numrules;  /* rules starting with a number term */
     uint32_t         nnumrules;
     uint64_t         prefix_lens;  /* bit l: some prefix key has length l */
     int              context;   /* some other, self, treated or past rule */
@@ -132,6 +144,8 @@ struct cc_ruleset_t {
     const rk_fzkey_t *fz_pre;
     uint32_t         fz_pre_off[27];
 };
+
+#define RK_KBLOOM_BITS 65536u
 
 /* ---- small helpers ------------------------------------------------------ */
 

@@ -625,20 +625,26 @@ typedef struct rk_hit_t {
 /* Rule kinds as a bit set, for the two passes of cc_risk_check. */
 #define KB(k) (1u << (k))
 
-static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
+static void rk_try_rules(const cc_ruleset_t *rs, const rk_ref_t *lst,
                          uint32_t n, const rk_text_t *tx, uint32_t pos,
                          unsigned kinds, apr_array_header_t *hits)
 {
+    const uint64_t *sig = tx->sig + RK_SIG_WORDS * tx->t[pos].sent;
     uint32_t i;
 
     for (i = 0; i < n; i++) {
-        const rk_rule_t *r = &rs->rules[lst[i]];
+        const rk_ref_t *e = &lst[i];
+        const rk_rule_t *r;
         uint32_t last = pos;
         int fz = 0, h, dup = 0;
 
-        if (!(KB(r->kind) & kinds)
-            || !rk_need_met(r->need,
-                            tx->sig + RK_SIG_WORDS * tx->t[pos].sent)) {
+        if (!(KB(e->kind) & kinds)
+            || (e->ncode && !rk_sig_has(sig, e->code[0])
+                && !rk_sig_has(sig, e->code[1]))) {
+            continue;
+        }
+        r = &rs->rules[e->rule];
+        if (!rk_need_met(r->need, sig)) {
             continue;
         }
         /* a rule reached through two alternatives matches once */
@@ -648,7 +654,7 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
             if (o->first != pos) {
                 break;
             }
-            if (o->rule == lst[i]) {
+            if (o->rule == e->rule) {
                 dup = 1;
                 break;
             }
@@ -656,7 +662,7 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
         if (!dup && rk_match(r, 0, tx, pos, tx->t[pos].sent, &fz, &last)) {
             rk_hit_t *ht = apr_array_push(hits);
 
-            ht->rule = lst[i];
+            ht->rule = e->rule;
             ht->first = pos;
             ht->last = last;
             ht->fuzzy = fz;
@@ -670,6 +676,9 @@ static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
 {
     uint32_t i;
 
+    if (!((rs->kbloom[h >> 22] >> ((h >> 16) & 63)) & 1)) {
+        return NULL;
+    }
     for (i = h & rs->slot_mask; rs->slots[i]; i = (i + 1) & rs->slot_mask) {
         const rk_key_t *k = &rs->keys[rs->slots[i] - 1];
 
