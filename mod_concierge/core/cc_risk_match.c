@@ -67,16 +67,24 @@
  * only, never allergies).  Excused matches are reported with negated=1.
  *
  * Cost: the terms of a message are looked up in a hash of the distinct
- * first terms of all rules (exact, and each prefix length in use); typo
- * candidates come from buckets by first letter and length, filtered by
- * letter sets before a banded edit distance.  Only rules whose first term
- * matched are tried.  Input is read up to 16 KiB; pattern backtracking is
- * bounded by the gap limits.  The excusing markers (past, self, treated)
- * are looked up in a second pass over the terms, only when something but
- * an emergency matched (self and treated only when a third party is
- * named); their scopes then cost one pass over the matches and one over
- * the terms.  The rules' clause, list and subject words cost one hash
- * probe per alphabetic term.
+ * first terms of all rules (exact, and each prefix length in use; a bloom
+ * of the keys answers most misses); typo candidates come from buckets by
+ * first letter and length, refused on length, last letter and letter sets
+ * before a banded edit distance.  Of the rules whose first term matched,
+ * only those whose every later term has a candidate in the sentence are
+ * tried: the sentence's signature (a 2048-bit set of codes of its terms,
+ * cc_risk_int.h) against the codes each rule needs, the most selective
+ * one or two kept in the key's list beside the rule's kind, so most rules
+ * are refused without being read.  All of it is built with the ruleset
+ * (cc_risk_compile.c); a check allocates nothing for it.
+ * cc_risk_check_naive tries every rule at every term instead: the
+ * reference the unit tests hold these indexes to.  Input is read up to
+ * 16 KiB; pattern backtracking is bounded by the gap limits.  The
+ * excusing markers (past, self, treated) are looked up in a second pass
+ * over the terms, only when something but an emergency matched (self and
+ * treated only when a third party is named); their scopes then cost one
+ * pass over the matches and one over the terms.  The engine's and the rules' clause, list and subject words
+ * cost one hash probe per alphabetic term.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -298,8 +306,8 @@ typedef struct rk_text_t {
     uint32_t             n, cap;
     size_t               prev_end;
     uint32_t             sent, clause, scl;
-    uint64_t            *sig;   /* per sentence, RK_SIG_WORDS words: what
-                                   its terms have (rk_sig_*) */
+    uint64_t             sig[RK_SIG_WORDS];    /* what the terms of the
+                                   current sentence have (rk_sig_at) */
     int                  naive; /* cc_risk_check_naive */
 } rk_text_t;
 
@@ -629,7 +637,7 @@ static void rk_try_rules(const cc_ruleset_t *rs, const rk_ref_t *lst,
                          uint32_t n, const rk_text_t *tx, uint32_t pos,
                          unsigned kinds, apr_array_header_t *hits)
 {
-    const uint64_t *sig = tx->sig + RK_SIG_WORDS * tx->t[pos].sent;
+    const uint64_t *sig = tx->sig;
     uint32_t i;
 
     for (i = 0; i < n; i++) {
@@ -845,6 +853,38 @@ static void rk_find(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
 }
 
+/* Before trying the rules at term pos: the signature of its sentence
+ * (made when pos is the sentence's first term; the passes go left to
+ * right, so one sentence's signature is kept at a time). */
+static void rk_sig_at(rk_text_t *tx, uint32_t pos)
+{
+    uint32_t sent = tx->t[pos].sent, i;
+
+    if (pos > 0 && tx->t[pos - 1].sent == sent) {
+        return;
+    }
+    memset(tx->sig, 0, sizeof(tx->sig));
+    for (i = pos; i < tx->n && tx->t[i].sent == sent; i++) {
+        const rk_tok_t *tk = &tx->t[i];
+
+        rk_sig_set(tx->sig, rk_sig_code(RK_SIG_EXACT, tk->s, tk->len));
+        if (tk->len >= 3) {
+            rk_sig_set(tx->sig, rk_sig_code(RK_SIG_PRE3, tk->s, 3));
+        }
+        if (tk->len >= 2) {
+            rk_sig_set(tx->sig, rk_sig_code(RK_SIG_PAIR, tk->s, 2));
+        }
+        rk_sig_set(tx->sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 1]));
+        if (tk->len >= 2 && tk->s[tk->len - 1] == 's') {
+            rk_sig_set(tx->sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 2]));
+        }
+        rk_sig_set(tx->sig, rk_sig_class(tk->fclass));
+        if (tk->flags & F_NUM) {
+            rk_sig_set(tx->sig, rk_sig_class(27));
+        }
+    }
+}
+
 /* ---- who and when: third-party and past scopes ------------------------ */
 
 typedef struct rk_ctx_t {
@@ -1009,35 +1049,13 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     if (tx.n == 0) {
         return;
     }
-    tx.sig = apr_pcalloc(p, sizeof(uint64_t) * RK_SIG_WORDS
-                            * (tx.t[tx.n - 1].sent + 1));
-    for (i = 0; i < tx.n; i++) {
-        const rk_tok_t *tk = &tx.t[i];
-        uint64_t *sig = tx.sig + RK_SIG_WORDS * tk->sent;
-
-        rk_sig_set(sig, rk_sig_code(RK_SIG_EXACT, tk->s, tk->len));
-        if (tk->len >= 3) {
-            rk_sig_set(sig, rk_sig_code(RK_SIG_PRE3, tk->s, 3));
-        }
-        if (tk->len >= 2) {
-            rk_sig_set(sig, rk_sig_code(RK_SIG_PAIR, tk->s, 2));
-        }
-        rk_sig_set(sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 1]));
-        if (tk->len >= 2 && tk->s[tk->len - 1] == 's') {
-            rk_sig_set(sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 2]));
-        }
-        rk_sig_set(sig, rk_sig_class(tk->fclass));
-        if (tk->flags & F_NUM) {
-            rk_sig_set(sig, rk_sig_class(27));
-        }
-    }
-
     /* Two passes: the rules that can make a message risky (and the third
      * parties), then - only when something but an emergency matched - the
      * markers that can excuse it: past ones, and self and treated ones
      * when a third party is named.  Most messages skip the second. */
     hits = apr_array_make(p, 16, sizeof(rk_hit_t));
     for (i = 0; i < tx.n; i++) {
+        rk_sig_at(&tx, i);
         rk_find(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
                 | KB(K_UNLESS) | KB(K_OTHER), hits);
     }
@@ -1061,6 +1079,7 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         }
         if (more & KB(K_PAST)) {
             for (i = 0; i < tx.n; i++) {
+                rk_sig_at(&tx, i);
                 rk_find(rs, &tx, i, more, hits);
             }
         }
