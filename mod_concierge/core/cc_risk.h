@@ -133,6 +133,14 @@ typedef struct cc_risk_result_t {
 void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
                    apr_pool_t *p, cc_risk_result_t *out);
 
+/* cc_risk_check without the ruleset's indexes (the first-term hash, the
+ * typo candidates and the sentence signature): every rule is tried at
+ * every term.  The same result, the matches possibly in another order;
+ * hundreds of times slower.  The reference the unit tests hold the
+ * indexed matcher to. */
+void cc_risk_check_naive(const cc_ruleset_t *rs, const char *text,
+                         size_t len, apr_pool_t *p, cc_risk_result_t *out);
+
 /* The whole gate: the rules (cc_risk_check), then the medical vocabulary
  * (a medical term in a sentence about the patient - "I'm on", "taking",
  * "diagnosed with", "my <condition>" - not negated, not in a question

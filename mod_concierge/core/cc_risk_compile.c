@@ -574,14 +574,93 @@ typedef struct rk_build_key_t {
     uint32_t            hash;
 } rk_build_key_t;
 
-static uint32_t *rk_flatten(apr_pool_t *p, const apr_array_header_t *a)
+/* The rule indices of a as rk_ref_t, each with its kind and the codes of
+ * its later term with the fewest (when it has at most two). */
+static rk_ref_t *rk_refs(apr_pool_t *p, const apr_array_header_t *a,
+                         const rk_rule_t *rules)
 {
-    uint32_t *v = apr_pcalloc(p, sizeof(uint32_t) * ((size_t)a->nelts + 1));
+    rk_ref_t *v = apr_pcalloc(p, sizeof(rk_ref_t) * ((size_t)a->nelts + 1));
+    int i;
 
-    if (a->nelts) {
-        memcpy(v, a->elts, sizeof(uint32_t) * (size_t)a->nelts);
+    for (i = 0; i < a->nelts; i++) {
+        const rk_rule_t *r = &rules[APR_ARRAY_IDX(a, i, uint32_t)];
+        const uint16_t *nd = r->need, *best = NULL;
+
+        v[i].rule = APR_ARRAY_IDX(a, i, uint32_t);
+        v[i].kind = r->kind;
+        while (nd && *nd) {
+            if (!best || *nd < *best) {
+                best = nd;
+            }
+            nd += 1 + *nd;
+        }
+        if (best && *best <= 2) {
+            v[i].ncode = (uint8_t)*best;
+            v[i].code[0] = best[1];
+            v[i].code[1] = best[*best];
+        }
     }
     return v;
+}
+
+/* The code a text term needs to match alternative a (rk_sig_*), or -1
+ * when any term might. */
+static int rk_alt_code(const rk_alt_t *a)
+{
+    if (a->type == T_NUM) {
+        return (int)rk_sig_class(27);
+    }
+    if (a->len == 0) {
+        return -1;
+    }
+    if (a->type == T_LIT) {
+        return (int)(a->edits ? rk_sig_ends(a->s[0], a->s[a->len - 1])
+                     : rk_sig_code(RK_SIG_EXACT, a->s, a->len));
+    }
+    if (a->edits || a->len == 1) {
+        return (int)rk_sig_class(rk_first_class(a->s, a->len));
+    }
+    return (int)(a->len == 2 ? rk_sig_code(RK_SIG_PAIR, a->s, 2)
+                 : rk_sig_code(RK_SIG_PRE3, a->s, 3));
+}
+
+/* rk_rule_t.need of a rule with terms t[0..nt): the codes of terms 2..,
+ * each term's once (the first term is what found the rule). */
+static const uint16_t *rk_build_need(apr_pool_t *p, const rk_pterm_t *t,
+                                     int nt)
+{
+    uint16_t v[RK_MAX_PTERMS * (RK_MAX_ALTS + 1) + 1];
+    size_t n = 0;
+    int i, a, j;
+
+    for (i = 1; i < nt; i++) {
+        size_t at = n++;
+        int any = 0;
+
+        v[at] = 0;
+        for (a = 0; a < t[i].nalt && !any; a++) {
+            int c = rk_alt_code(&t[i].alt[a]);
+
+            if (c < 0) {
+                any = 1;
+                break;
+            }
+            for (j = 0; j < v[at] && v[at + 1 + j] != c; j++) {
+            }
+            if (j == v[at]) {
+                v[n++] = (uint16_t)c;
+                v[at]++;
+            }
+        }
+        if (any) {
+            n = at;     /* this term: no condition */
+        }
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    v[n++] = 0;
+    return apr_pmemdup(p, v, sizeof(uint16_t) * n);
 }
 
 /* Copy the parsed rules into p. */
@@ -611,6 +690,8 @@ static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
         }
         rules[r].text = apr_pstrdup(p, tr->text);
         rules[r].t = pt;
+        rules[r].need = RK_IS_WORDLIST(tr->kind) ? NULL
+                        : rk_build_need(p, pt, tr->nt);
         rules[r].nt = (uint16_t)tr->nt;
         rules[r].cats = tr->cats;
         rules[r].kind = (uint8_t)tr->kind;
@@ -620,51 +701,79 @@ static rk_rule_t *rk_copy_rules(apr_pool_t *p, apr_array_header_t *tmp)
     return rules;
 }
 
-/* The words of the clause, list and subject rules: an open-addressing
- * table from word to the flags it sets (the same word in several rules
- * sets all their flags). */
+/* The words of the clause, list and subject rules and the engine's own
+ * (cc_risk_break_words ...): an open-addressing table from word to the
+ * flags it sets (a word in several lists or rules sets all their flags),
+ * one probe per alphabetic text term. */
+static void rk_wflag_add(rk_wflag_t *tab, uint32_t size, const char *s,
+                         uint16_t len, uint16_t flag)
+{
+    uint32_t h = rk_hash(s, len, T_LIT), i;
+
+    for (i = h & (size - 1); tab[i].s; i = (i + 1) & (size - 1)) {
+        if (tab[i].len == len && memcmp(tab[i].s, s, len) == 0) {
+            break;
+        }
+    }
+    tab[i].s = s;
+    tab[i].len = len;
+    tab[i].hash = h;
+    tab[i].flags |= flag;
+}
+
 static void rk_build_wflags(apr_pool_t *p, cc_ruleset_t *rs,
                             const rk_rule_t *rules)
 {
     static const uint16_t kflag[] = { F_BREAK, F_LIST, F_SUBJ };
+    const char *const *const own[] = {
+        cc_risk_break_words, cc_risk_list_words, cc_risk_subject_words
+    };
     rk_wflag_t *tab;
     uint32_t r, n = 0, size = 16;
-    int a;
+    int a, l;
 
+    for (l = 0; l < 3; l++) {
+        for (a = 0; own[l][a]; a++) {
+            n++;
+        }
+    }
     for (r = 0; r < rs->nrules; r++) {
         if (RK_IS_WORDLIST(rules[r].kind)) {
             n += rules[r].t[0].nalt;
         }
     }
-    if (n == 0) {
-        return;
-    }
     while (size < n * 2) {
         size *= 2;
     }
     tab = apr_pcalloc(p, sizeof(rk_wflag_t) * size);
+    for (l = 0; l < 3; l++) {
+        for (a = 0; own[l][a]; a++) {
+            rk_wflag_add(tab, size, own[l][a], (uint16_t)strlen(own[l][a]),
+                         kflag[l]);
+        }
+    }
     for (r = 0; r < rs->nrules; r++) {
         if (!RK_IS_WORDLIST(rules[r].kind)) {
             continue;
         }
         for (a = 0; a < rules[r].t[0].nalt; a++) {
             const rk_alt_t *al = &rules[r].t[0].alt[a];
-            uint32_t h = rk_hash(al->s, al->len, T_LIT), i;
 
-            for (i = h & (size - 1); tab[i].s; i = (i + 1) & (size - 1)) {
-                if (tab[i].len == al->len
-                    && memcmp(tab[i].s, al->s, al->len) == 0) {
-                    break;
-                }
-            }
-            tab[i].s = al->s;
-            tab[i].len = al->len;
-            tab[i].hash = h;
-            tab[i].flags |= kflag[rules[r].kind - K_CLAUSE];
+            rk_wflag_add(tab, size, al->s, al->len,
+                         kflag[rules[r].kind - K_CLAUSE]);
         }
     }
     rs->wflags = tab;
     rs->wflag_mask = size - 1;
+}
+
+static void rk_fzkey_set(rk_fzkey_t *f, const rk_alt_t *al, uint32_t k)
+{
+    f->mask = al->mask;
+    f->key = k;
+    f->len = al->len;
+    f->last = al->s[al->len - 1];
+    f->edits = al->edits;
 }
 
 /* Typo candidates: counting sort of the keys by (first letter, length). */
@@ -672,7 +781,7 @@ static void rk_build_fuzzy(apr_pool_t *p, cc_ruleset_t *rs, rk_key_t *keys)
 {
     uint32_t cnt_lit[26][CC_TOK_MAX + 2], cnt_pre[27];
     uint32_t total = 0, tpre = 0, k;
-    uint32_t *lit = NULL, *pre = NULL;
+    rk_fzkey_t *lit = NULL, *pre = NULL;
     int a, l, pass;
 
     for (pass = 0; pass < 2; pass++) {
@@ -689,14 +798,15 @@ static void rk_build_fuzzy(apr_pool_t *p, cc_ruleset_t *rs, rk_key_t *keys)
             c0 = al->s[0] - 'a';
             if (al->type == T_LIT) {
                 if (pass) {
-                    lit[rs->fz_lit_off[c0][al->len]
-                        + cnt_lit[c0][al->len]] = k;
+                    rk_fzkey_set(&lit[rs->fz_lit_off[c0][al->len]
+                                      + cnt_lit[c0][al->len]], al, k);
                 }
                 cnt_lit[c0][al->len]++;
             }
             else {
                 if (pass) {
-                    pre[rs->fz_pre_off[c0] + cnt_pre[c0]] = k;
+                    rk_fzkey_set(&pre[rs->fz_pre_off[c0] + cnt_pre[c0]], al,
+                                 k);
                 }
                 cnt_pre[c0]++;
             }
@@ -713,8 +823,8 @@ static void rk_build_fuzzy(apr_pool_t *p, cc_ruleset_t *rs, rk_key_t *keys)
             tpre += cnt_pre[a];
         }
         rs->fz_pre_off[26] = tpre;
-        lit = apr_pcalloc(p, sizeof(uint32_t) * (total + 1));
-        pre = apr_pcalloc(p, sizeof(uint32_t) * (tpre + 1));
+        lit = apr_pcalloc(p, sizeof(rk_fzkey_t) * (total + 1));
+        pre = apr_pcalloc(p, sizeof(rk_fzkey_t) * (tpre + 1));
     }
     rs->fz_lit = lit;
     rs->fz_pre = pre;
@@ -729,6 +839,7 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
     rk_rule_t *rules;
     rk_key_t *keys;
     uint32_t *slots;
+    uint64_t *kbloom;
     uint32_t r, k, nslots, nalts = 0;
     size_t i = 0;
     int line = 0;
@@ -839,21 +950,25 @@ cc_ruleset_t *cc_risk_compile(apr_pool_t *p, const char *text, size_t len,
     rs->slot_mask = nslots - 1;
     rs->nkeys = (uint32_t)bkeys->nelts;
     keys = apr_pcalloc(p, sizeof(rk_key_t) * (rs->nkeys + 1));
+    kbloom = apr_pcalloc(p, RK_KBLOOM_BITS / 8);
     for (k = 0; k < rs->nkeys; k++) {
         const rk_build_key_t *bk = &APR_ARRAY_IDX(bkeys, k, rk_build_key_t);
 
+        kbloom[bk->hash >> 22] |= (uint64_t)1 << ((bk->hash >> 16) & 63);
+
         keys[k].alt = bk->alt;
         keys[k].hash = bk->hash;
-        keys[k].rules = rk_flatten(p, bk->rules);
+        keys[k].rules = rk_refs(p, bk->rules, rules);
         keys[k].nrules = (uint32_t)bk->rules->nelts;
-        keys[k].frules = rk_flatten(p, bk->frules);
+        keys[k].frules = rk_refs(p, bk->frules, rules);
         keys[k].nfrules = (uint32_t)bk->frules->nelts;
         if (bk->alt->type == T_PREFIX && bk->alt->len < 64) {
             rs->prefix_lens |= (uint64_t)1 << bk->alt->len;
         }
     }
     rs->keys = keys;
-    rs->numrules = rk_flatten(p, numrules);
+    rs->kbloom = kbloom;
+    rs->numrules = rk_refs(p, numrules, rules);
     rs->nnumrules = (uint32_t)numrules->nelts;
     rk_build_fuzzy(p, rs, keys);
     apr_pool_destroy(sp);

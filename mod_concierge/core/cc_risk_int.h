@@ -72,6 +72,10 @@ typedef struct rk_pterm_t {
 typedef struct rk_rule_t {
     const char       *text;     /* the pattern as written */
     const rk_pterm_t *t;
+    const uint16_t   *need;     /* what terms 2.. need in the message
+                                   (rk_sig_*): per term a count n, then n
+                                   codes, one of which must be present;
+                                   ends with 0; NULL: nothing to check */
     uint32_t          cats;     /* categories (bit mask) */
     uint16_t          nt;
     uint8_t           kind;
@@ -89,14 +93,34 @@ typedef struct rk_wflag_t {
     uint16_t    flags;      /* F_BREAK, F_LIST, F_SUBJ */
 } rk_wflag_t;
 
+/* A rule in a key's list, with what refuses most rules without reading
+ * them: its kind, and one or two codes of its most selective later term
+ * (one of them must be in the sentence's signature; none: no test). */
+typedef struct rk_ref_t {
+    uint32_t rule;
+    uint16_t code[2];
+    uint8_t  kind;
+    uint8_t  ncode;
+} rk_ref_t;
+
 /* A distinct first term (alternative): the rules that start with it. */
 typedef struct rk_key_t {
     const rk_alt_t *alt;
     uint32_t        hash;
-    const uint32_t *rules;      /* every rule starting with this term */
-    const uint32_t *frules;     /* those that allow a typo in it */
+    const rk_ref_t *rules;      /* every rule starting with this term */
+    const rk_ref_t *frules;     /* those that allow a typo in it */
     uint32_t        nrules, nfrules;
 } rk_key_t;
+
+/* A typo candidate: a key allowing a typo, with what rk_alt_fuzzy tests
+ * first, so that most candidates are refused without reading the key. */
+typedef struct rk_fzkey_t {
+    uint32_t mask;      /* its alternative's rk_mask */
+    uint32_t key;       /* index in keys */
+    uint16_t len;
+    char     last;      /* last byte */
+    uint8_t  edits;
+} rk_fzkey_t;
 
 struct cc_ruleset_t {
     const rk_rule_t *rules;
@@ -105,19 +129,23 @@ struct cc_ruleset_t {
     uint32_t         nkeys;
     const uint32_t  *slots;     /* hash table: key index + 1, 0 = empty */
     uint32_t         slot_mask;
-    const uint32_t  *numrules;  /* rules starting with a number term */
+    const uint64_t  *kbloom;    /* RK_KBLOOM_BITS: bit (hash >> 16) of every
+                                   key: most probes stop here */
+    const rk_ref_t  *numrules;  /* rules starting with a number term */
     uint32_t         nnumrules;
     uint64_t         prefix_lens;  /* bit l: some prefix key has length l */
     int              context;   /* some other, self, treated or past rule */
-    const rk_wflag_t *wflags;   /* hash table of the word-list rules' words
-                                   (NULL: none) */
+    const rk_wflag_t *wflags;   /* hash table of the engine's and the
+                                   word-list rules' words */
     uint32_t          wflag_mask;
     /* typo candidates: key indices by first letter (and length for words) */
-    const uint32_t  *fz_lit;
+    const rk_fzkey_t *fz_lit;
     uint32_t         fz_lit_off[26][CC_TOK_MAX + 2];
-    const uint32_t  *fz_pre;
+    const rk_fzkey_t *fz_pre;
     uint32_t         fz_pre_off[27];
 };
+
+#define RK_KBLOOM_BITS 65536u
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -161,9 +189,76 @@ static inline uint32_t rk_first_bit(const char *s, size_t n)
     return 1u << rk_first_class(s, n);
 }
 
+/* Bits set (inline: without -mpopcnt, __builtin_popcount is a library
+ * call). */
 static inline int rk_popcount(uint32_t v)
 {
-    return __builtin_popcount(v);
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    v = (v + (v >> 4)) & 0x0F0F0F0Fu;
+    return (int)((v * 0x01010101u) >> 24);
+}
+
+/* A sentence's signature: a 2048-bit set of codes of its terms, each a
+ * hash of one property a pattern alternative may need:
+ *   RK_SIG_EXACT  the whole term          (a word, not typo-tolerant)
+ *   RK_SIG_PRE3   its first three bytes   (a prefix of 3+ bytes)
+ *   RK_SIG_PAIR   its first two bytes     (a prefix of 2)
+ *   RK_SIG_ENDS   first and last byte; for a term ending in "s" also the
+ *                 byte before it          (a typo-tolerant word: same
+ *                                          first and last letter, or plus
+ *                                          a plural "s")
+ *   RK_SIG_CLASS  rk_first_class, 27 for a number
+ *                                         (a one-byte or typo-tolerant
+ *                                          prefix, a number)
+ * A text term can only match an alternative whose code it has, so a rule
+ * is tried only when each of its later terms has one of its
+ * alternatives' codes in the sentence (rk_rule_t.need).  Two codes may
+ * share a bit: that only lets a rule through to rk_match. */
+#define RK_SIG_BITS    2048u
+#define RK_SIG_WORDS   (RK_SIG_BITS / 64)
+enum { RK_SIG_EXACT = 1, RK_SIG_PRE3, RK_SIG_PAIR, RK_SIG_ENDS,
+       RK_SIG_CLASS };
+
+static inline unsigned rk_sig_code(unsigned kind, const char *s, size_t n)
+{
+    uint32_t h = (2166136261u ^ kind) * 16777619u;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h & (RK_SIG_BITS - 1);
+}
+
+static inline unsigned rk_sig_class(unsigned c)
+{
+    char b = (char)c;
+
+    return rk_sig_code(RK_SIG_CLASS, &b, 1);
+}
+
+static inline unsigned rk_sig_ends(char first, char last)
+{
+    char b[2];
+
+    b[0] = first;
+    b[1] = last;
+    return rk_sig_code(RK_SIG_ENDS, b, 2);
+}
+
+static inline void rk_sig_set(uint64_t *sig, unsigned code)
+{
+    sig[code >> 6] |= (uint64_t)1 << (code & 63);
+}
+
+static inline int rk_sig_has(const uint64_t *sig, unsigned code)
+{
+    return (int)((sig[code >> 6] >> (code & 63)) & 1);
 }
 
 static inline int rk_is_alpha(const char *s, size_t n)
@@ -185,6 +280,13 @@ static inline int rk_key_eq(const rk_alt_t *a, const char *s, size_t n,
 }
 
 /* ---- between the files ------------------------------------------------- */
+
+/* The engine's own clause-break, list and subject words (NULL-terminated;
+ * cc_risk_match.c), put in every ruleset's word table (rk_wflag_t) with
+ * the words of its clause, list and subject rules. */
+extern const char *const cc_risk_break_words[];
+extern const char *const cc_risk_list_words[];
+extern const char *const cc_risk_subject_words[];
 
 typedef int rk_term_fn(void *baton, const char *term, size_t len,
                        size_t start, size_t end);

@@ -7,8 +7,8 @@
  * in patterns too.  Between terms the engine looks at the skipped bytes:
  *   sentence break  . ! ? ; newline, and … 。 ！ ？ ； ¿ ¡
  *   comma           , ， – — and a spaced " - "
- * Clauses end at a sentence break and at a clause-break word (rk_break_words
- * below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
+ * Clauses end at a sentence break and at a clause-break word
+ * (cc_risk_break_words below, in every language of CC_RISK_LANGS: and, but, because, so, ...;
  * y, pero, porque; et, mais, parce; und, aber, weil; ma, perche, e; mas,
  * porem; maar, omdat, en; ale, bo, i, ...) and the words of "clause"
  * rules, except French "y" after a pronoun ("il y a") and a capital
@@ -73,16 +73,24 @@
  * only, never allergies).  Excused matches are reported with negated=1.
  *
  * Cost: the terms of a message are looked up in a hash of the distinct
- * first terms of all rules (exact, and each prefix length in use); typo
- * candidates come from buckets by first letter and length, filtered by
- * letter sets before a banded edit distance.  Only rules whose first term
- * matched are tried.  Input is read up to 16 KiB; pattern backtracking is
- * bounded by the gap limits.  The excusing markers (past, self, treated)
- * are looked up in a second pass over the terms, only when something but
- * an emergency matched (self and treated only when a third party is
- * named); their scopes then cost one pass over the matches and one over
- * the terms.  The rules' clause, list and subject words cost one hash
- * probe per alphabetic term.
+ * first terms of all rules (exact, and each prefix length in use; a bloom
+ * of the keys answers most misses); typo candidates come from buckets by
+ * first letter and length, refused on length, last letter and letter sets
+ * before a banded edit distance.  Of the rules whose first term matched,
+ * only those whose every later term has a candidate in the sentence are
+ * tried: the sentence's signature (a 2048-bit set of codes of its terms,
+ * cc_risk_int.h) against the codes each rule needs, the most selective
+ * one or two kept in the key's list beside the rule's kind, so most rules
+ * are refused without being read.  All of it is built with the ruleset
+ * (cc_risk_compile.c); a check allocates nothing for it.
+ * cc_risk_check_naive tries every rule at every term instead: the
+ * reference the unit tests hold these indexes to.  Input is read up to
+ * 16 KiB; pattern backtracking is bounded by the gap limits.  The
+ * excusing markers (past, self, treated) are looked up in a second pass
+ * over the terms, only when something but an emergency matched (self and
+ * treated only when a third party is named); their scopes then cost one
+ * pass over the matches and one over the terms.  The engine's and the rules' clause, list and subject words
+ * cost one hash probe per alphabetic term.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -90,19 +98,6 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include "cc_risk_int.h"
-
-static int rk_word_in(const char *w, size_t n, const char *const *list)
-{
-    size_t i;
-
-    for (i = 0; list[i]; i++) {
-        if (list[i][0] == w[0] && strlen(list[i]) == n
-            && memcmp(list[i], w, n) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* Folded forms, by language (en; es; fr; de; it; pt; nl; pl).  Left out
  * on purpose, because the same form is common in another language with a
@@ -114,7 +109,7 @@ static int rk_word_in(const char *w, size_t n, const char *const *list)
  * French "en"), Italian and Portuguese "e" (also Portuguese "é"), Polish
  * "i" (also a lower-case English "i"; rk_not_break spares a capital "I"
  * and French "il y a"). */
-static const char *const rk_break_words[] = {
+const char *const cc_risk_break_words[] = {
     "and", "but", "however", "although", "though", "except", "apart",
     "besides", "because", "so", "whereas", "while",
     "y", "pero", "aunque", "excepto", "salvo", "porque",
@@ -128,13 +123,13 @@ static const char *const rk_break_words[] = {
     NULL
 };
 
-static const char *const rk_list_words[] = {
+const char *const cc_risk_list_words[] = {
     "or", "nor", "ni", "ou", "o", "oder", "noch", "ne", "nem", "lub",
     "albo", "ani",
     NULL
 };
 
-static const char *const rk_subject_words[] = {
+const char *const cc_risk_subject_words[] = {
     "i", "im", "ive", "id", "she", "shes", "he", "hes", "we", "they",
     "theyre", "my", "yo", "mi", "je", "j", "il", "elle",
     "ich", "mein", "meine", "er", "sie", "wir",
@@ -317,6 +312,9 @@ typedef struct rk_text_t {
     uint32_t             n, cap;
     size_t               prev_end;
     uint32_t             sent, clause, scl;
+    uint64_t             sig[RK_SIG_WORDS];    /* what the terms of the
+                                   current sentence have (rk_sig_at) */
+    int                  naive; /* cc_risk_check_naive */
 } rk_text_t;
 
 /* Look at the bytes skipped between two terms. */
@@ -467,17 +465,8 @@ static int rk_text_cb(void *baton, const char *term, size_t len,
         if (len <= 10 && cc_tok_stopword(term, len)) {
             f |= F_STOP;
         }
-        if (len <= 9 && rk_word_in(term, len, rk_break_words)
-            && !rk_not_break(tx, term, len, start)) {
-            f |= F_BREAK;
-        }
-        if (len <= 6 && rk_word_in(term, len, rk_subject_words)) {
-            f |= F_SUBJ;
-        }
-        if (len <= 4 && rk_word_in(term, len, rk_list_words)) {
-            f |= F_LIST;
-        }
-        if (tx->rs->wflags && len <= 16) {
+        /* the engine's and the rules' clause, list and subject words */
+        if (len <= 16) {
             unsigned wf = rk_wflags(tx->rs, term, len);
 
             if ((wf & F_BREAK) && rk_not_break(tx, term, len, start)) {
@@ -534,34 +523,30 @@ static int rk_alt_fuzzy(const rk_alt_t *a, const rk_tok_t *tk)
 {
     int k = a->edits;
 
-    if (!k || tk->s[0] != a->s[0]
-        || rk_popcount(a->mask & ~tk->mask) > k) {
+    if (!k || tk->s[0] != a->s[0]) {
         return 0;
     }
     if (a->type == T_LIT) {
         char lp = a->s[a->len - 1], lt = tk->s[tk->len - 1];
 
-        if (abs((int)tk->len - (int)a->len) > k
-            || rk_popcount(tk->mask & ~a->mask) > k) {
+        /* the cheap tests first */
+        if (abs((int)tk->len - (int)a->len) > k) {
             return 0;
         }
         if (lp != lt && !(lt == 's' && tk->len == a->len + 1
                           && tk->s[tk->len - 2] == lp)) {
             return 0;
         }
+        if (rk_popcount(a->mask & ~tk->mask) > k
+            || rk_popcount(tk->mask & ~a->mask) > k) {
+            return 0;
+        }
         return rk_osa(a->s, a->len, tk->s, tk->len, k, 0) <= k;
     }
-    return rk_osa(a->s, a->len, tk->s, tk->len, k, 1) <= k;
-}
-
-/* 0: no, 1: exact, 2: through typo tolerance. */
-static int rk_alt_eq(const rk_alt_t *a, const rk_tok_t *tk, int fuzzy)
-{
-    if (rk_alt_exact(a, tk)) {
-        return 1;
+    if (rk_popcount(a->mask & ~tk->mask) > k) {
+        return 0;
     }
-    return fuzzy && (tk->flags & (F_ALPHA | F_STOP)) == F_ALPHA
-           && rk_alt_fuzzy(a, tk) ? 2 : 0;
+    return rk_osa(a->s, a->len, tk->s, tk->len, k, 1) <= k;
 }
 
 static int rk_term_eq(const rk_pterm_t *pt, const rk_tok_t *tk, int fuzzy)
@@ -623,6 +608,28 @@ static int rk_match(const rk_rule_t *r, int ti, const rk_text_t *tx,
     return 0;
 }
 
+/* The message has something each later term of a rule could match
+ * (rk_rule_t.need). */
+static int rk_need_met(const uint16_t *need, const uint64_t *sig)
+{
+    if (!need) {
+        return 1;
+    }
+    while (*need) {
+        uint16_t n = *need++, i;
+        int ok = 0;
+
+        for (i = 0; i < n && !ok; i++) {
+            ok = rk_sig_has(sig, need[i]);
+        }
+        if (!ok) {
+            return 0;
+        }
+        need += n;
+    }
+    return 1;
+}
+
 typedef struct rk_hit_t {
     uint32_t rule;
     uint32_t first, last;
@@ -632,18 +639,26 @@ typedef struct rk_hit_t {
 /* Rule kinds as a bit set, for the two passes of cc_risk_check. */
 #define KB(k) (1u << (k))
 
-static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
+static void rk_try_rules(const cc_ruleset_t *rs, const rk_ref_t *lst,
                          uint32_t n, const rk_text_t *tx, uint32_t pos,
                          unsigned kinds, apr_array_header_t *hits)
 {
+    const uint64_t *sig = tx->sig;
     uint32_t i;
 
     for (i = 0; i < n; i++) {
-        const rk_rule_t *r = &rs->rules[lst[i]];
+        const rk_ref_t *e = &lst[i];
+        const rk_rule_t *r;
         uint32_t last = pos;
         int fz = 0, h, dup = 0;
 
-        if (!(KB(r->kind) & kinds)) {
+        if (!(KB(e->kind) & kinds)
+            || (e->ncode && !rk_sig_has(sig, e->code[0])
+                && !rk_sig_has(sig, e->code[1]))) {
+            continue;
+        }
+        r = &rs->rules[e->rule];
+        if (!rk_need_met(r->need, sig)) {
             continue;
         }
         /* a rule reached through two alternatives matches once */
@@ -653,7 +668,7 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
             if (o->first != pos) {
                 break;
             }
-            if (o->rule == lst[i]) {
+            if (o->rule == e->rule) {
                 dup = 1;
                 break;
             }
@@ -661,7 +676,7 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
         if (!dup && rk_match(r, 0, tx, pos, tx->t[pos].sent, &fz, &last)) {
             rk_hit_t *ht = apr_array_push(hits);
 
-            ht->rule = lst[i];
+            ht->rule = e->rule;
             ht->first = pos;
             ht->last = last;
             ht->fuzzy = fz;
@@ -669,12 +684,15 @@ static void rk_try_rules(const cc_ruleset_t *rs, const uint32_t *lst,
     }
 }
 
+/* The key of s[0..n) of that type, whose rk_hash is h. */
 static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
-                                 size_t n, unsigned type)
+                                 size_t n, unsigned type, uint32_t h)
 {
-    uint32_t h = rk_hash(s, n, type);
     uint32_t i;
 
+    if (!((rs->kbloom[h >> 22] >> ((h >> 16) & 63)) & 1)) {
+        return NULL;
+    }
     for (i = h & rs->slot_mask; rs->slots[i]; i = (i + 1) & rs->slot_mask) {
         const rk_key_t *k = &rs->keys[rs->slots[i] - 1];
 
@@ -685,6 +703,26 @@ static const rk_key_t *rk_lookup(const cc_ruleset_t *rs, const char *s,
     return NULL;
 }
 
+/* What rk_alt_fuzzy would refuse first (its own tests, on the candidate's
+ * copy): 0 when the key cannot match tk through a typo. */
+static int rk_fz_maybe(const rk_fzkey_t *f, const rk_tok_t *tk, int prefix)
+{
+    int k = f->edits;
+
+    if (prefix) {
+        /* rk_osa (prefix): the term is at least the prefix minus k */
+        return (int)tk->len >= (int)f->len - k
+               && rk_popcount(f->mask & ~tk->mask) <= k;
+    }
+    if (f->last != tk->s[tk->len - 1]
+        && !(tk->s[tk->len - 1] == 's' && tk->len == f->len + 1
+             && tk->s[tk->len - 2] == f->last)) {
+        return 0;
+    }
+    return rk_popcount(f->mask & ~tk->mask) <= k
+           && rk_popcount(tk->mask & ~f->mask) <= k;
+}
+
 /* Every match starting at term pos of a rule of one of kinds. */
 static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
                        uint32_t pos, unsigned kinds, apr_array_header_t *hits)
@@ -692,18 +730,22 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
     const rk_tok_t *tk = &tx->t[pos];
     const rk_key_t *k;
     int any = 0;
-    uint32_t l, i;
+    uint32_t l, i, h;
 
     if (tk->flags & F_NUM) {
         rk_try_rules(rs, rs->numrules, rs->nnumrules, tx, pos, kinds, hits);
     }
-    if ((k = rk_lookup(rs, tk->s, tk->len, T_LIT)) != NULL) {
+    k = rk_lookup(rs, tk->s, tk->len, T_LIT, rk_hash(tk->s, tk->len, T_LIT));
+    if (k) {
         rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
         any = 1;
     }
+    /* the prefixes' hashes one byte at a time (rk_hash, type T_PREFIX) */
+    h = 2166136261u ^ T_PREFIX;
     for (l = 1; l <= tk->len && l < 64; l++) {
+        h = (h ^ (unsigned char)tk->s[l - 1]) * 16777619u;
         if (((rs->prefix_lens >> l) & 1)
-            && (k = rk_lookup(rs, tk->s, l, T_PREFIX)) != NULL) {
+            && (k = rk_lookup(rs, tk->s, l, T_PREFIX, h)) != NULL) {
             rk_try_rules(rs, k->rules, k->nrules, tx, pos, kinds, hits);
             any = 1;
         }
@@ -729,18 +771,122 @@ static void rk_find_at(const cc_ruleset_t *rs, const rk_text_t *tx,
                 continue;
             }
             for (i = b; i < e; i++) {
-                k = &rs->keys[rs->fz_lit[i]];
-                if (rk_alt_eq(k->alt, tk, 1) == 2) {
+                if (!rk_fz_maybe(&rs->fz_lit[i], tk, 0)) {
+                    continue;
+                }
+                k = &rs->keys[rs->fz_lit[i].key];
+                if (rk_alt_fuzzy(k->alt, tk) && !rk_alt_exact(k->alt, tk)) {
                     rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds,
                                  hits);
                 }
             }
         }
         for (i = rs->fz_pre_off[a]; i < rs->fz_pre_off[a + 1]; i++) {
-            k = &rs->keys[rs->fz_pre[i]];
-            if (rk_alt_eq(k->alt, tk, 1) == 2) {
+            if (!rk_fz_maybe(&rs->fz_pre[i], tk, 1)) {
+                continue;
+            }
+            k = &rs->keys[rs->fz_pre[i].key];
+            if (rk_alt_fuzzy(k->alt, tk) && !rk_alt_exact(k->alt, tk)) {
                 rk_try_rules(rs, k->frules, k->nfrules, tx, pos, kinds, hits);
             }
+        }
+    }
+}
+
+/* rk_find_at without the ruleset's indexes (cc_risk_check_naive): every
+ * rule of kinds is tried at pos when its first term matches the term
+ * exactly, or through a typo when no rule's first term matches it exactly
+ * (the rule of the header comment), in rule order. */
+static void rk_find_naive(const cc_ruleset_t *rs, const rk_text_t *tx,
+                          uint32_t pos, unsigned kinds,
+                          apr_array_header_t *hits)
+{
+    const rk_tok_t *tk = &tx->t[pos];
+    int any = 0, typo;
+    uint32_t r;
+    unsigned a;
+
+    for (r = 0; r < rs->nrules && !any; r++) {
+        const rk_pterm_t *f = &rs->rules[r].t[0];
+
+        for (a = 0; a < f->nalt && !RK_IS_WORDLIST(rs->rules[r].kind); a++) {
+            if (f->alt[a].type != T_NUM && rk_alt_exact(&f->alt[a], tk)) {
+                any = 1;
+                break;
+            }
+        }
+    }
+    typo = !any && (kinds & (KB(K_WORD) | KB(K_PHRASE)))
+           && (tk->flags & F_ALPHA) && !(tk->flags & F_STOP) && tk->len >= 4;
+    for (r = 0; r < rs->nrules; r++) {
+        const rk_rule_t *ru = &rs->rules[r];
+        const rk_pterm_t *f = &ru->t[0];
+        uint32_t last = pos;
+        int fz = 0, ok = 0;
+
+        if (RK_IS_WORDLIST(ru->kind) || !(KB(ru->kind) & kinds)) {
+            continue;
+        }
+        for (a = 0; a < f->nalt && !ok; a++) {
+            const rk_alt_t *al = &f->alt[a];
+
+            ok = rk_alt_exact(al, tk)
+                 || (typo && al->type != T_NUM && al->edits
+                     && al->len <= CC_TOK_MAX && al->s[0] >= 'a'
+                     && al->s[0] <= 'z' && rk_alt_fuzzy(al, tk));
+        }
+        if (ok && rk_match(ru, 0, tx, pos, tk->sent, &fz, &last)) {
+            rk_hit_t *ht = apr_array_push(hits);
+
+            ht->rule = r;
+            ht->first = pos;
+            ht->last = last;
+            ht->fuzzy = fz;
+        }
+    }
+}
+
+/* Every match starting at term pos of a rule of one of kinds: through the
+ * indexes, or (tx->naive) the reference way. */
+static void rk_find(const cc_ruleset_t *rs, const rk_text_t *tx,
+                    uint32_t pos, unsigned kinds, apr_array_header_t *hits)
+{
+    if (tx->naive) {
+        rk_find_naive(rs, tx, pos, kinds, hits);
+    }
+    else {
+        rk_find_at(rs, tx, pos, kinds, hits);
+    }
+}
+
+/* Before trying the rules at term pos: the signature of its sentence
+ * (made when pos is the sentence's first term; the passes go left to
+ * right, so one sentence's signature is kept at a time). */
+static void rk_sig_at(rk_text_t *tx, uint32_t pos)
+{
+    uint32_t sent = tx->t[pos].sent, i;
+
+    if (pos > 0 && tx->t[pos - 1].sent == sent) {
+        return;
+    }
+    memset(tx->sig, 0, sizeof(tx->sig));
+    for (i = pos; i < tx->n && tx->t[i].sent == sent; i++) {
+        const rk_tok_t *tk = &tx->t[i];
+
+        rk_sig_set(tx->sig, rk_sig_code(RK_SIG_EXACT, tk->s, tk->len));
+        if (tk->len >= 3) {
+            rk_sig_set(tx->sig, rk_sig_code(RK_SIG_PRE3, tk->s, 3));
+        }
+        if (tk->len >= 2) {
+            rk_sig_set(tx->sig, rk_sig_code(RK_SIG_PAIR, tk->s, 2));
+        }
+        rk_sig_set(tx->sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 1]));
+        if (tk->len >= 2 && tk->s[tk->len - 1] == 's') {
+            rk_sig_set(tx->sig, rk_sig_ends(tk->s[0], tk->s[tk->len - 2]));
+        }
+        rk_sig_set(tx->sig, rk_sig_class(tk->fclass));
+        if (tk->flags & F_NUM) {
+            rk_sig_set(tx->sig, rk_sig_class(27));
         }
     }
 }
@@ -965,8 +1111,8 @@ static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
     }
 }
 
-void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
-                   apr_pool_t *p, cc_risk_result_t *out)
+static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
+                     apr_pool_t *p, cc_risk_result_t *out, int naive)
 {
     rk_text_t tx;
     apr_array_header_t *hits;
@@ -995,19 +1141,20 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     tx.p = p;
     tx.text = (const unsigned char *)text;
     tx.len = len;
+    tx.naive = naive;
     cc_risk_tokenize(text, len, rk_text_cb, &tx);
     if (tx.n == 0) {
         return;
     }
-
     /* Two passes: the rules that can make a message risky (and the third
      * parties), then - only when something but an emergency matched - the
      * markers that can excuse it: past ones, and self and treated ones
      * when a third party is named.  Most messages skip the second. */
     hits = apr_array_make(p, 16, sizeof(rk_hit_t));
     for (i = 0; i < tx.n; i++) {
-        rk_find_at(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
-                   | KB(K_UNLESS) | KB(K_OTHER), hits);
+        rk_sig_at(&tx, i);
+        rk_find(rs, &tx, i, KB(K_WORD) | KB(K_PHRASE) | KB(K_NEGATOR)
+                | KB(K_UNLESS) | KB(K_OTHER), hits);
     }
     if (hits->nelts == 0) {
         return;
@@ -1029,7 +1176,8 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         }
         if (more & KB(K_PAST)) {
             for (i = 0; i < tx.n; i++) {
-                rk_find_at(rs, &tx, i, more, hits);
+                rk_sig_at(&tx, i);
+                rk_find(rs, &tx, i, more, hits);
             }
         }
     }
@@ -1118,4 +1266,16 @@ void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     }
     out->risk = out->categories != 0;
     out->emergency = (out->categories & CAT_EMERG) != 0;
+}
+
+void cc_risk_check(const cc_ruleset_t *rs, const char *text, size_t len,
+                   apr_pool_t *p, cc_risk_result_t *out)
+{
+    rk_check(rs, text, len, p, out, 0);
+}
+
+void cc_risk_check_naive(const cc_ruleset_t *rs, const char *text,
+                         size_t len, apr_pool_t *p, cc_risk_result_t *out)
+{
+    rk_check(rs, text, len, p, out, 1);
 }

@@ -28,6 +28,7 @@ int main(void)
     srunner_add_suite(sr, suite_risk());
     srunner_add_suite(sr, suite_risk_langs());
     srunner_add_suite(sr, suite_risk_context());
+    srunner_add_suite(sr, suite_risk_index());
     srunner_add_suite(sr, suite_notify());
     srunner_add_suite(sr, suite_tz());
     srunner_add_suite(sr, suite_slots());

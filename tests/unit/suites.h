@@ -21,6 +21,7 @@ Suite *suite_sent(void);
 Suite *suite_risk(void);
 Suite *suite_risk_langs(void);
 Suite *suite_risk_context(void);
+Suite *suite_risk_index(void);
 Suite *suite_notify(void);
 Suite *suite_tz(void);
 Suite *suite_slots(void);
