@@ -411,79 +411,23 @@ START_TEST(test_damaged_title_rank)
 }
 END_TEST
 
-/* A damaged weight in a re-signed header (cc_index_check does not judge
- * parameters): coverage stays within 0..1 and falls back to the
- * question's coverage alone. */
-START_TEST(test_damaged_title_cover)
+/* Each value of bad[] (then NaN) written as the double at off of img,
+ * re-signed: the image still checks, and coverage of q stays within 0..1
+ * and equals that of plain (the image the damaged value falls back to). */
+static void damaged_double(const unsigned char *img, size_t len,
+                           const void *plain, size_t l0, size_t off,
+                           const double *bad, size_t nbad, const char *q,
+                           apr_pool_t *p)
 {
-    apr_pool_t *p = corpus_pool();
-    cc_index_params_t pr;
-    size_t len, l0, k, c;
-    const unsigned char *img = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS,
-                                                   &len);
-    const void *plain;
     unsigned char *w = malloc(len);
-    static const double bad[] = { 0.0, -1.0, 1e300, 17.0 };
-    static const char *const q = "can I cancel my appointment tomorrow";
-    double tcw, nan_bits;
+    double nan_bits = NAN;
+    size_t k, c;
 
     ck_assert_ptr_nonnull(w);
-    cc_index_params_default(&pr);
-    pr.title_cover_weight = 0.0;
-    plain = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &l0);
     ck_assert_uint_eq(l0, len);
-    memcpy(&tcw, img + IX_TCW, 8);
-    ck_assert_double_eq(tcw, 0.4);     /* the default, as built */
-    nan_bits = NAN;
-    for (k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+    for (k = 0; k <= nbad; k++) {
         memcpy(w, img, len);
-        memcpy(w + IX_TCW, k < sizeof(bad) / sizeof(bad[0]) ? &bad[k]
-               : &nan_bits, 8);
-        resign(w, len);
-        for (c = 0; c < 8; c++) {
-            double v = cc_index_coverage(w, len, q, strlen(q), (uint32_t)c,
-                                         p);
-
-            ck_assert(v >= 0.0 && v <= 1.0);
-            ck_assert_double_eq_tol(v, cc_index_coverage(plain, l0, q,
-                                                         strlen(q),
-                                                         (uint32_t)c, p),
-                                    1e-12);
-        }
-    }
-    free(w);
-    apr_pool_destroy(p);
-}
-END_TEST
-
-/* A damaged context_weight in a re-signed header: coverage stays within
- * 0..1 and counts every missing word alike, as the default does. */
-START_TEST(test_damaged_context_weight)
-{
-    apr_pool_t *p = corpus_pool();
-    cc_index_params_t pr;
-    size_t len, l0, k, c;
-    const unsigned char *img;
-    const void *plain;
-    unsigned char *w;
-    static const double bad[] = { -1.0, 1.5, 1e300 };
-    static const char *const q = "can I cancel my acne appointment tomorrow";
-    double cxw, nan_bits;
-
-    cc_index_params_default(&pr);
-    pr.context_weight = 0.5;
-    img = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &len);
-    plain = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS, &l0);
-    ck_assert_uint_eq(l0, len);
-    memcpy(&cxw, img + IX_CXW, 8);
-    ck_assert_double_eq(cxw, 0.5);     /* as built */
-    w = malloc(len);
-    ck_assert_ptr_nonnull(w);
-    nan_bits = NAN;
-    for (k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
-        memcpy(w, img, len);
-        memcpy(w + IX_CXW, k < sizeof(bad) / sizeof(bad[0]) ? &bad[k]
-               : &nan_bits, 8);
+        memcpy(w + off, k < nbad ? &bad[k] : &nan_bits, 8);
         resign(w, len);
         ck_assert_int_eq(cc_index_check(w, len), 0);
         for (c = 0; c < 8; c++) {
@@ -498,6 +442,55 @@ START_TEST(test_damaged_context_weight)
         }
     }
     free(w);
+}
+
+/* A damaged weight in a re-signed header (cc_index_check does not judge
+ * parameters): coverage stays within 0..1 and falls back to the
+ * question's coverage alone. */
+START_TEST(test_damaged_title_cover)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t pr;
+    size_t len, l0;
+    const unsigned char *img = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS,
+                                                   &len);
+    const void *plain;
+    static const double bad[] = { 0.0, -1.0, 1e300, 17.0 };
+    double tcw;
+
+    cc_index_params_default(&pr);
+    pr.title_cover_weight = 0.0;
+    plain = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &l0);
+    memcpy(&tcw, img + IX_TCW, 8);
+    ck_assert_double_eq(tcw, 0.4);     /* the default, as built */
+    damaged_double(img, len, plain, l0, IX_TCW, bad,
+                   sizeof(bad) / sizeof(bad[0]),
+                   "can I cancel my appointment tomorrow", p);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+/* A damaged context_weight in a re-signed header: coverage stays within
+ * 0..1 and counts every missing word alike, as the default does. */
+START_TEST(test_damaged_context_weight)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_index_params_t pr;
+    size_t len, l0;
+    const unsigned char *img;
+    const void *plain;
+    static const double bad[] = { -1.0, 1.5, 1e300 };
+    double cxw;
+
+    cc_index_params_default(&pr);
+    pr.context_weight = 0.5;
+    img = corpus_clinic_index(p, &pr, CORPUS_SYNONYMS, &len);
+    plain = corpus_clinic_index(p, NULL, CORPUS_SYNONYMS, &l0);
+    memcpy(&cxw, img + IX_CXW, 8);
+    ck_assert_double_eq(cxw, 0.5);     /* as built */
+    damaged_double(img, len, plain, l0, IX_CXW, bad,
+                   sizeof(bad) / sizeof(bad[0]),
+                   "can I cancel my acne appointment tomorrow", p);
     apr_pool_destroy(p);
 }
 END_TEST
