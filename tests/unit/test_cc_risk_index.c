@@ -1,8 +1,9 @@
 /* Unit tests: the risk matcher's indexes change no decision.
  * cc_risk_check (first-term hash, typo candidates, sentence signature)
  * is held to cc_risk_check_naive (every rule tried at every term) on
- * every message of the labelled risk sets (tests/eval/risk*.tsv), on
- * copies of them with typos, on the knowledge base (what replies are made
+ * every message of the labelled risk sets (tests/eval/risk*.tsv), every
+ * other one as written and the rest with typos, on the knowledge base
+ * (what replies are made
  * of) and on small rulesets built to reach the signature's corner cases:
  * one-letter words and prefixes, two-byte prefixes, numbers, bytes
  * outside a-z, typos in the second letter, plurals of typo-tolerant
@@ -190,15 +191,23 @@ START_TEST(test_index_eval_sets)
     uint32_t seed = 20261207u;
     int i;
 
+    /* Each message as written or (every other one) with typos: the sets
+     * hold some 8,000 messages, and the reference tries every rule at
+     * every term, so both forms of every message would cost minutes
+     * under the sanitizers. */
     apr_pool_create(&sp, p);
     for (i = 0; i < msgs->nelts; i++) {
         const char *m = APR_ARRAY_IDX(msgs, i, char *);
         size_t len = strlen(m), tl;
-        const char *t;
 
-        agree(rs, m, len, sp, &n);
-        t = typos(sp, m, len, &seed, &tl);
-        agree(rs, t, tl, sp, &n);
+        if (i % 2 == 0) {
+            agree(rs, m, len, sp, &n);
+        }
+        else {
+            const char *t = typos(sp, m, len, &seed, &tl);
+
+            agree(rs, t, tl, sp, &n);
+        }
         apr_pool_clear(sp);
     }
     ck_assert_int_ge(n.texts, 4000);
