@@ -161,6 +161,23 @@ RISK_TRAIN  := tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv
                tests/eval/risk6_en.tsv tests/eval/risk6_esfrdeit.tsv \
                tests/eval/risk6_ptnlpl.tsv tests/eval/risk7_en.tsv \
                tests/eval/risk7_esfrdeit.tsv tests/eval/risk7_ptnlpl.tsv
+# Questions patients ask about the clinic (the tuning halves of the answer
+# sets): benign examples that teach the classifier that asking how, when,
+# how much or whether the clinic does something is not a disclosure.  They
+# never choose a threshold and never train the emergency output, so the
+# trade-off on the patient messages above stays as chosen; questions the
+# rules flag and "medical-absent" ones are left out (riskml_train
+# --questions).  Weight 0.5, chosen 2026-12-07 (fourth cycle) with the
+# questions of the a/b halves only, scored on answerable3 and
+# answerable4_tune (not trained on): escalated 10 of 150 and 5 of 80
+# instead of 15 and 10 (weight 1: 9 and 5; 0.25: 11 and 7), out of fold on
+# the patient messages recall 3197 of 3296 as before and false positives
+# 444 against 434 of 3334 (weight 1: 468), emergency recall 1.000 in
+# every language.
+RISK_QUESTIONS := tests/eval/answerable_a.tsv tests/eval/answerable_b.tsv \
+                  tests/eval/answerable3.tsv tests/eval/answerable4_tune.tsv \
+                  tests/eval/unanswerable_a.tsv tests/eval/unanswerable_b.tsv \
+                  tests/eval/unanswerable3.tsv tests/eval/unanswerable4_tune.tsv
 # The classifier's concept lexicon (data, one file per language; compiled
 # into the model image by the trainer).
 RISK_LEXICON := $(wildcard conf/risk-lexicon/*.txt)
@@ -187,10 +204,11 @@ $(BUILD)/riskml_train: tools/riskml_train.c $(EVAL_UTIL) $(CORE_LIB)
 # messages and no emergency (out of fold on 6,630 messages: recall
 # 0.971 -> 0.970, false positives 0.183 -> 0.130).
 $(RISK_MODEL): $(BUILD)/riskml_train $(VOCAB_IMG) $(RISK_TRAIN) $(RISK_LEXICON) \
-               conf/risk-rules.txt
+               $(RISK_QUESTIONS) conf/risk-rules.txt
 	$(BUILD)/riskml_train $@ --concepts conf/risk-lexicon \
 	    --vocab $(VOCAB_IMG) --rules conf/risk-rules.txt \
-	    --budget-with-rules 0.04 --veto-budget 0.002 $(RISK_TRAIN)
+	    --budget-with-rules 0.04 --veto-budget 0.002 $(RISK_TRAIN) \
+	    --questions-weight 0.5 $(addprefix --questions ,$(RISK_QUESTIONS))
 
 risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
 

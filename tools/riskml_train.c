@@ -27,6 +27,12 @@
  * the classifier adds at most X false positives (a fraction of the
  * benign messages) to what the rules and the vocabulary flag, out of
  * fold.  --veto chooses the veto threshold (cc_riskml.h).
+ *
+ * --questions FILE (repeatable, with --rules): clinic questions in
+ * eval_answer's formats as benign training-only examples (weight
+ * --questions-weight X, default 1): they teach the risky and category
+ * outputs, never the emergency output, are never scored out of fold and
+ * never choose a threshold (load_questions below).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +94,79 @@ static void load(apr_pool_t *p, const char *path, apr_array_header_t *ms)
             }
         }
     }
+}
+
+/* --questions FILE: questions patients ask about the clinic, in
+ * eval_answer's formats (answerable "question TAB heading TAB kind",
+ * unanswerable "question TAB - TAB class"), as benign examples that teach
+ * the weights and nothing else: never scored out of fold, never counted
+ * when a threshold is chosen (train_only 2), so the thresholds keep the
+ * trade-off they had on the labelled patient messages.  Left out:
+ * unanswerable "medical-absent" questions (a question about an absent
+ * condition may disclose it) and, once the rules are compiled, every
+ * question the rules flag (the rules have the last word on those; they
+ * are taught neither way). */
+static int load_questions(apr_pool_t *p, const char *path,
+                          apr_array_header_t *ms, const cc_ruleset_t *rs,
+                          float weight)
+{
+    size_t len, pos = 0;
+    char *buf = ev_read_file(p, "riskml_train", path, &len);
+    apr_pool_t *sp;
+    int added = 0, flagged = 0;
+
+    apr_pool_create(&sp, p);
+    while (pos < len) {
+        char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
+        char *t1, *t2;
+        cc_risk_result_t r;
+        tr_msg_t *m;
+
+        if (nl) {
+            *nl = '\0';
+            pos = (size_t)(nl - buf) + 1;
+        }
+        else {
+            pos = len;
+        }
+        if (*s == '#' || *s == '\0') {
+            continue;
+        }
+        t1 = strchr(s, '\t');
+        if (!t1) {
+            continue;
+        }
+        *t1 = '\0';
+        t2 = strchr(t1 + 1, '\t');
+        if (t2 && strncmp(t2 + 1, "medical-absent", 14) == 0) {
+            continue;
+        }
+        s = ev_trim(s);
+        if (*s == '\0') {
+            continue;
+        }
+        memset(&r, 0, sizeof(r));
+        cc_risk_check(rs, s, strlen(s), sp, &r);
+        apr_pool_clear(sp);
+        if (r.risk) {
+            flagged++;
+            continue;
+        }
+        m = apr_array_push(ms);
+        memset(m, 0, sizeof(*m));
+        m->ex.text = s;
+        m->ex.len = strlen(s);
+        m->ex.labels = 0;
+        m->ex.train_only = 2;
+        m->ex.weight = weight;
+        m->lang = "q";
+        m->set = path;
+        added++;
+    }
+    apr_pool_destroy(sp);
+    printf("riskml_train: %d benign questions from %s (%d the rules flag "
+           "left out)\n", added, path, flagged);
+    return added;
 }
 
 /* Rules file lines "<cats> <lang> word|phrase <pattern>" as short
@@ -346,7 +425,9 @@ int main(int argc, char **argv)
     size_t len, i, n;
     int a, o, nsets = 0;
     double lang_weight = 1.0, budget_rules = -1.0, veto_budget = -1.0;
+    double q_weight = 1.0;
     const char *rules_path = NULL, *dump_path = NULL;
+    apr_array_header_t *qpaths;
     cc_ruleset_t *rs = NULL;
     int verbose = 0;
     FILE *fp;
@@ -366,6 +447,7 @@ int main(int argc, char **argv)
     memset(&opts, 0, sizeof(opts));
     memset(&prob, 0, sizeof(prob));
     ms = apr_array_make(p, 1024, sizeof(tr_msg_t));
+    qpaths = apr_array_make(p, 4, sizeof(const char *));
     for (a = 2; a < argc; a++) {
         if (strcmp(argv[a], "--concepts") == 0 && a + 1 < argc) {
             load_concepts(p, argv[++a], &opts);
@@ -452,6 +534,17 @@ int main(int argc, char **argv)
             veto_budget = strtod(argv[++a], NULL);
             opts.veto = 1;
         }
+        else if (strcmp(argv[a], "--questions") == 0 && a + 1 < argc) {
+            if (strstr(argv[a + 1], "heldout")) {
+                fprintf(stderr, "riskml_train: refusing %s: held-out sets "
+                        "are never trained on\n", argv[a + 1]);
+                return 2;
+            }
+            *(const char **)apr_array_push(qpaths) = argv[++a];
+        }
+        else if (strcmp(argv[a], "--questions-weight") == 0 && a + 1 < argc) {
+            q_weight = strtod(argv[++a], NULL);
+        }
         else if (strcmp(argv[a], "--dump-oof") == 0 && a + 1 < argc) {
             dump_path = argv[++a];
         }
@@ -471,6 +564,25 @@ int main(int argc, char **argv)
             nsets++;
         }
     }
+    if (rules_path) {
+        size_t rl;
+        char *rt = ev_read_file(p, "riskml_train", rules_path, &rl);
+
+        rs = cc_risk_compile(p, rt, rl, NULL, &prob);
+        if (!rs) {
+            fprintf(stderr, "riskml_train: %s: %s\n", rules_path,
+                    prob.message);
+            return 2;
+        }
+    }
+    if (qpaths->nelts > 0 && !rs) {
+        fprintf(stderr, "riskml_train: --questions needs --rules\n");
+        return 2;
+    }
+    for (a = 0; a < qpaths->nelts; a++) {
+        load_questions(p, APR_ARRAY_IDX(qpaths, a, const char *), ms, rs,
+                       (float)q_weight);
+    }
     n = (size_t)ms->nelts;
     if (nsets == 0 || n < 10) {
         fprintf(stderr, "riskml_train: no training data\n");
@@ -483,9 +595,11 @@ int main(int argc, char **argv)
         ex[i] = m->ex;
         /* Messages in a language other than English (or unmarked) count
          * lang_weight times: they are the minority of the data. */
-        ex[i].weight = (strcmp(m->lang, "en") != 0
-                        && strcmp(m->lang, "?") != 0
-                        && strcmp(m->lang, "lex") != 0)
+        ex[i].weight = m->ex.train_only == 2
+                       ? m->ex.weight
+                       : (strcmp(m->lang, "en") != 0
+                          && strcmp(m->lang, "?") != 0
+                          && strcmp(m->lang, "lex") != 0)
                        ? (float)lang_weight : 1.0f;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -511,17 +625,6 @@ int main(int argc, char **argv)
         }
         if (!df || fclose(df) != 0) {
             fprintf(stderr, "riskml_train: cannot write %s\n", dump_path);
-            return 2;
-        }
-    }
-    if (rules_path) {
-        size_t rl;
-        char *rt = ev_read_file(p, "riskml_train", rules_path, &rl);
-
-        rs = cc_risk_compile(p, rt, rl, NULL, &prob);
-        if (!rs) {
-            fprintf(stderr, "riskml_train: %s: %s\n", rules_path,
-                    prob.message);
             return 2;
         }
     }

@@ -176,9 +176,11 @@ typedef struct cc_riskml_example_t {
     const char *text;
     size_t      len;
     unsigned    labels;          /* bit per cc_riskml_out_e */
-    int         train_only;      /* lexicon entry: always in the training
-                                    folds, never scored out of fold nor
-                                    used to choose thresholds */
+    int         train_only;      /* 1: lexicon entry, 2: a clinic question
+                                    (weight 1, not lexicon_weight): always
+                                    in the training folds, never scored
+                                    out of fold nor used to choose
+                                    thresholds */
     float       weight;          /* of its gradient; 0 counts as 1 */
 } cc_riskml_example_t;
 

@@ -118,8 +118,15 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
             for (o = 0; o < CC_RISKML_NOUT; o++) {
                 int y = (e->labels >> o) & 1;
 
+                /* A clinic question (train_only 2) teaches the risky and
+                 * category outputs only: what an emergency looks like is
+                 * learned from patient messages alone. */
+                if (e->train_only == 2 && o == CC_RISKML_EMERGENCY) {
+                    gr[o] = 0.0f;
+                    continue;
+                }
                 gr[o] = (p[o] - (float)y) * (y ? c->posw[o] : c->negw[o])
-                        * (e->train_only ? c->lexw : 1.0f) * e->weight;
+                        * (e->train_only == 1 ? c->lexw : 1.0f) * e->weight;
                 c->gb[o] += gr[o] * gr[o];
                 c->bias[o] -= (float)(c->lr * 0.1) * gr[o]
                               / sqrtf(c->gb[o] + 1e-6f);
@@ -132,8 +139,9 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
                     float *w = &c->w[base + o];
                     float gg = gr[o] * v + (float)c->l2 * *w;
 
-                    if (gg == 0.0f) {
-                        continue;
+                    if (gg == 0.0f
+                        || (e->train_only == 2 && o == CC_RISKML_EMERGENCY)) {
+                        continue;   /* (nor its L2 step) */
                     }
                     c->g[base + o] += gg * gg;
                     *w -= (float)c->lr * gg / sqrtf(c->g[base + o] + 1e-6f);
@@ -259,7 +267,7 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     cc_riskml_hdr_t cfg, *h;
     tr_ctx_t c;
     cc_riskml_feat_t *fbuf;
-    size_t i, total, *perm, *idx;
+    size_t i, total, *perm, *idx, ns = 0, nt = 0;
     float *oof, *acc = NULL, accb[CC_RISKML_NOUT] = {0};
     int fold, out;
     uint64_t dig = CC_FNV64_INIT;
@@ -376,16 +384,26 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
     perm = apr_palloc(p, n * sizeof(*perm));
     idx = apr_palloc(p, n * sizeof(*idx));
     oof = apr_pcalloc(p, n * CC_RISKML_NOUT * sizeof(float));
-    for (i = 0; i < n; i++) {
-        perm[i] = i;
+    /* Folds over the scored examples alone, shuffled by the seed: adding
+     * training-only examples (lexicon entries, clinic questions) does not
+     * move a scored message to another fold, so out-of-fold figures with
+     * and without them compare the same splits. */
+    for (i = 0, ns = 0; i < n; i++) {
+        if (!c.ex[i].train_only) {
+            perm[ns++] = i;
+        }
     }
-    shuffle(perm, n, o.seed);
+    shuffle(perm, ns, o.seed);
+    for (i = 0; i < n; i++) {
+        if (c.ex[i].train_only) {
+            perm[ns + nt++] = i;
+        }
+    }
     for (fold = 0; fold < o.folds; fold++) {
         size_t m = 0;
 
         for (i = 0; i < n; i++) {
-            if ((int)(i % (size_t)o.folds) != fold
-                || c.ex[perm[i]].train_only) {
+            if (i >= ns || (int)(i % (size_t)o.folds) != fold) {
                 idx[m++] = perm[i];
             }
         }
@@ -403,9 +421,8 @@ apr_status_t cc_riskml_train(void **img, size_t *len, apr_pool_t *p,
                 accb[out] += c.bias[out];
             }
         }
-        for (i = 0; i < n; i++) {
-            if ((int)(i % (size_t)o.folds) == fold
-                && !c.ex[perm[i]].train_only) {
+        for (i = 0; i < ns; i++) {
+            if ((int)(i % (size_t)o.folds) == fold) {
                 predict_ex(&c, &c.ex[perm[i]],
                            &oof[perm[i] * CC_RISKML_NOUT]);
             }

@@ -246,6 +246,94 @@ START_TEST(test_riskml_train_predict)
 }
 END_TEST
 
+/* Clinic questions (train_only 2) teach the risky and category outputs
+ * that a question is benign, never the emergency output, and are never
+ * scored out of fold.  The contrast: the same benign copies of an
+ * emergency message as lexicon entries (train_only 1), which train every
+ * output, pull p(emergency) down; as questions they leave it alone. */
+static void q_model(apr_pool_t *p, const cc_vocab_t *v, int kind,
+                    float *pe, float *pr, cc_riskml_cv_t *cv)
+{
+    enum { NQ = 24 };
+    static const char q[] = "my lips are swelling and i cant breathe";
+    cc_riskml_example_t ex[NTRAIN + NQ];
+    cc_riskml_opts_t o;
+    cc_riskml_t *m;
+    float pp[CC_RISKML_NOUT];
+    void *img = NULL;
+    size_t len, i, n = kind ? NTRAIN + NQ : NTRAIN;
+
+    memset(ex, 0, sizeof(ex));
+    for (i = 0; i < NTRAIN; i++) {
+        ex[i].text = train_set[i].text;
+        ex[i].len = strlen(train_set[i].text);
+        ex[i].labels = train_set[i].labels;
+    }
+    for (; i < NTRAIN + NQ; i++) {
+        ex[i].text = q;
+        ex[i].len = sizeof(q) - 1;
+        ex[i].labels = 0;
+        ex[i].train_only = kind;
+        ex[i].weight = 1.0f;
+    }
+    memset(&o, 0, sizeof(o));
+    o.bits = 12;
+    o.folds = 4;
+    o.epochs = 20;
+    o.lexicon_weight = 1.0;
+    o.lexicon = shipped_lexicon(p, &o.lexicon_len);
+    ck_assert_int_eq(cc_riskml_train(&img, &len, p, ex, n, v, &o, cv),
+                     APR_SUCCESS);
+    m = cc_riskml_attach(p, img, len, NULL);
+    ck_assert_ptr_nonnull(m);
+    cc_riskml_predict(m, v, q, sizeof(q) - 1, pp);
+    *pe = pp[CC_RISKML_EMERGENCY];
+    *pr = pp[CC_RISKML_PREGNANCY] + pp[CC_RISKML_MEDICATION];
+    if (cv && kind) {
+        for (i = NTRAIN; i < n; i++) {
+            int out;
+
+            for (out = 0; out < CC_RISKML_NOUT; out++) {
+                ck_assert(cv->oof[i * CC_RISKML_NOUT + out] == 0.0f);
+            }
+        }
+    }
+}
+
+START_TEST(test_riskml_questions)
+{
+    apr_pool_t *p = corpus_pool();
+    cc_vocab_t *v = tiny_vocab(p);
+    cc_riskml_cv_t cv0, cv2;
+    float e0, e1, e2, r0, r1, r2;
+
+    (void)r0;
+    (void)r1;
+    (void)r2;
+    size_t i;
+
+    memset(&cv0, 0, sizeof(cv0));
+    memset(&cv2, 0, sizeof(cv2));
+    q_model(p, v, 0, &e0, &r0, &cv0);
+    q_model(p, v, 1, &e1, &r1, NULL);
+    q_model(p, v, 2, &e2, &r2, &cv2);
+    /* As lexicon entries the benign copies unteach the emergency; as
+     * questions they do not. */
+    ck_assert_msg(e1 < e0 - 0.2f, "lexicon copies: p(emergency) %.2f -> %.2f",
+                  e0, e1);
+    ck_assert_msg(e2 > e1 + 0.2f && e2 > e0 - 0.1f,
+                  "question copies: p(emergency) %.2f, lexicon %.2f, none "
+                  "%.2f", e2, e1, e0);
+    /* Every scored message is scored out of fold, with or without the
+     * questions (which join every fold's training data). */
+    for (i = 0; i < NTRAIN; i++) {
+        ck_assert(cv0.oof[i * CC_RISKML_NOUT] > 0.0f);
+        ck_assert(cv2.oof[i * CC_RISKML_NOUT] > 0.0f);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(test_riskml_refuses)
 {
     apr_pool_t *p = corpus_pool();
@@ -909,6 +997,7 @@ Suite *suite_riskml(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_riskml_train_predict);
     tcase_add_test(tc, test_riskml_refuses);
+    tcase_add_test(tc, test_riskml_questions);
     tcase_add_test(tc, test_riskml_concepts);
     tcase_add_test(tc, test_riskml_lexicon_refuses);
     tcase_add_test(tc, test_riskml_lexicon_compile);
