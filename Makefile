@@ -162,18 +162,22 @@ RISK_TRAIN  := tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv
                tests/eval/risk6_ptnlpl.tsv tests/eval/risk7_en.tsv \
                tests/eval/risk7_esfrdeit.tsv tests/eval/risk7_ptnlpl.tsv
 # Questions patients ask about the clinic (the tuning halves of the answer
-# sets): benign examples that teach the classifier that asking how, when,
-# how much or whether the clinic does something is not a disclosure.  They
-# never choose a threshold and never train the emergency output, so the
-# trade-off on the patient messages above stays as chosen; questions the
-# rules flag and "medical-absent" ones are left out (riskml_train
-# --questions).  Weight 0.5, chosen 2026-12-07 (fourth cycle) with the
-# questions of the a/b halves only, scored on answerable3 and
-# answerable4_tune (not trained on): escalated 10 of 150 and 5 of 80
-# instead of 15 and 10 (weight 1: 9 and 5; 0.25: 11 and 7), out of fold on
-# the patient messages recall 3197 of 3296 as before and false positives
-# 444 against 434 of 3334 (weight 1: 468), emergency recall 1.000 in
-# every language.
+# sets) as benign training-only examples (riskml_train --questions): tried
+# 2026-12-07 (fourth cycle) and NOT used by the build.  Chosen on tuning
+# data (the a/b halves' questions trained, answerable3 and answerable4_tune
+# scored), they cut answerable questions escalated from 15 to 10 of 150 and
+# 10 to 5 of 80, at the same out-of-fold recall on the patient messages;
+# but the model trained on every tuning half then answered "I have melasma
+# on both cheeks ... what should I put on it?" (a patient's own condition
+# and treatment: tests/integration/test_answers.c) and its lower p(risky)
+# on questions let the veto clear an admin's new rule in "Can I eat
+# marmalade before my appointment?" (test_safety_rules.c).  Leaving out
+# the questions that name a medical term or a have/take/child/age/other
+# cue fixed both but kept little of the gain (12 and 7) and moved one
+# emergency out of fold.  A question-shaped disclosure is the one message
+# this must never learn to answer, so the build trains on patient messages
+# only.  To repeat: make risk-ml RISK_QUESTIONS_FLAGS="--questions-weight
+# 0.5 $(addprefix --questions ,$(RISK_QUESTIONS))".
 RISK_QUESTIONS := tests/eval/answerable_a.tsv tests/eval/answerable_b.tsv \
                   tests/eval/answerable3.tsv tests/eval/answerable4_tune.tsv \
                   tests/eval/unanswerable_a.tsv tests/eval/unanswerable_b.tsv \
@@ -204,11 +208,11 @@ $(BUILD)/riskml_train: tools/riskml_train.c $(EVAL_UTIL) $(CORE_LIB)
 # messages and no emergency (out of fold on 6,630 messages: recall
 # 0.971 -> 0.970, false positives 0.183 -> 0.130).
 $(RISK_MODEL): $(BUILD)/riskml_train $(VOCAB_IMG) $(RISK_TRAIN) $(RISK_LEXICON) \
-               $(RISK_QUESTIONS) conf/risk-rules.txt
+               conf/risk-rules.txt
 	$(BUILD)/riskml_train $@ --concepts conf/risk-lexicon \
 	    --vocab $(VOCAB_IMG) --rules conf/risk-rules.txt \
 	    --budget-with-rules 0.04 --veto-budget 0.002 $(RISK_TRAIN) \
-	    --questions-weight 0.5 $(addprefix --questions ,$(RISK_QUESTIONS))
+	    $(RISK_QUESTIONS_FLAGS)
 
 risk-ml: $(VOCAB_IMG) $(RISK_MODEL)
 

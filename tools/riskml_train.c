@@ -32,7 +32,8 @@
  * eval_answer's formats as benign training-only examples (weight
  * --questions-weight X, default 1): they teach the risky and category
  * outputs, never the emergency output, are never scored out of fold and
- * never choose a threshold (load_questions below).
+ * never choose a threshold (load_questions below).  The build does not
+ * use it (Makefile, RISK_QUESTIONS: why).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
 #include "cc_riskml.h"
 #include "cc_riskml_int.h"
 #include "cc_vocab.h"
+#include "cc_risk_cues.h"
 #include "eval_util.h"
 
 typedef struct tr_msg_t {
@@ -103,12 +105,31 @@ static void load(apr_pool_t *p, const char *path, apr_array_header_t *ms)
  * when a threshold is chosen (train_only 2), so the thresholds keep the
  * trade-off they had on the labelled patient messages.  Left out:
  * unanswerable "medical-absent" questions (a question about an absent
- * condition may disclose it) and, once the rules are compiled, every
- * question the rules flag (the rules have the last word on those; they
- * are taught neither way). */
+ * condition may disclose it), every question the rules flag (the rules
+ * have the last word on those; they are taught neither way) and every
+ * question with a word of the medical vocabulary or a have / take /
+ * allergy / child / age / school / recent / sudden / someone-else cue
+ * (q_discloses: "I have melasma ... what should I put on it?" is a
+ * question too). */
+static int q_discloses(const char *s, const cc_vocab_t *vocab)
+{
+    cc_cue_term_t t[64];
+    size_t n = cc_risk_cue_terms(s, strlen(s), vocab, NULL, t, 64), i;
+
+    for (i = 0; i < n; i++) {
+        if (t[i].vcls >= 0
+            || (t[i].cue & (CC_CUE_HAVE | CC_CUE_TAKE | CC_CUE_ALLERGY
+                            | CC_CUE_CHILD | CC_CUE_AGE | CC_CUE_SCHOOL
+                            | CC_CUE_RECENT | CC_CUE_SUDDEN | CC_CUE_OTHER))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int load_questions(apr_pool_t *p, const char *path,
                           apr_array_header_t *ms, const cc_ruleset_t *rs,
-                          float weight)
+                          const cc_vocab_t *vocab, float weight)
 {
     size_t len, pos = 0;
     char *buf = ev_read_file(p, "riskml_train", path, &len);
@@ -148,7 +169,7 @@ static int load_questions(apr_pool_t *p, const char *path,
         memset(&r, 0, sizeof(r));
         cc_risk_check(rs, s, strlen(s), sp, &r);
         apr_pool_clear(sp);
-        if (r.risk) {
+        if (r.risk || q_discloses(s, vocab)) {
             flagged++;
             continue;
         }
@@ -581,7 +602,7 @@ int main(int argc, char **argv)
     }
     for (a = 0; a < qpaths->nelts; a++) {
         load_questions(p, APR_ARRAY_IDX(qpaths, a, const char *), ms, rs,
-                       (float)q_weight);
+                       vocab, (float)q_weight);
     }
     n = (size_t)ms->nelts;
     if (nsets == 0 || n < 10) {
