@@ -52,7 +52,13 @@
  *   - a match is excused when its first term lies in a scope of its
  *     category.  An "other" marker right after, or inside the scope of,
  *     negators covering all its categories opens nothing ("not my
- *     husband").
+ *     husband");
+ *   - except in a sentence with a counted emergency: someone else in
+ *     danger now, what the rules saw of that person counts too ("my 4
+ *     year old has eaten my tablets": minor and medication with the
+ *     emergency; "my mum is on warfarin. I can't breathe": not the
+ *     warfarin).  Only the categories change: the message is an
+ *     emergency either way.
  * When a risk is (kind past):
  *   - a "past" match (long ago: "years ago", "in 2019", "as a child";
  *     resolved: "fully recovered", "all clear", "no longer") excuses
@@ -1117,7 +1123,8 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
     rk_text_t tx;
     apr_array_header_t *hits;
     uint32_t *neg, *nega, *exc;
-    unsigned char *hedge;
+    unsigned char *hedge, *others, *esent;
+    uint32_t *msent;
     rk_ctx_t ctx;
     uint32_t i, maxscl;
     int h;
@@ -1235,11 +1242,18 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         memset(&ctx, 0, sizeof(ctx));
     }
 
+    /* others[k]: match k was excused only because it is about someone
+     * else who is not being treated; msent[k] its sentence; esent[s]:
+     * sentence s has a counted emergency. */
+    others = apr_pcalloc(p, (size_t)hits->nelts + 1);
+    msent = apr_pcalloc(p, sizeof(uint32_t) * ((size_t)hits->nelts + 1));
+    esent = apr_pcalloc(p, (size_t)tx.t[tx.n - 1].sent + 1);
     for (h = 0; h < hits->nelts; h++) {
         const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
         const rk_rule_t *r = &rs->rules[ht->rule];
         cc_risk_match_t *m;
         uint32_t bit = r->cats;
+        int by_other;
 
         if (r->kind != K_WORD && r->kind != K_PHRASE) {
             continue;
@@ -1260,8 +1274,35 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
                          || (ctx.normal
                              && (ctx.normal[tx.t[ht->first].clause] & bit)
                              && !rk_i_before(&tx, ht->first)));
+        by_other = m->negated
+                   && !(neg[ht->first] & bit)
+                   && !(exc[tx.t[ht->first].scl] & bit)
+                   && !(ctx.past && (ctx.past[tx.t[ht->first].clause] & bit))
+                   && !(ctx.normal
+                        && (ctx.normal[tx.t[ht->first].clause] & bit));
+        others[out->matches->nelts - 1] = (unsigned char)by_other;
+        msent[out->matches->nelts - 1] = tx.t[ht->first].sent;
         if (!m->negated) {
             out->categories |= bit;
+            if (bit == CAT_EMERG) {
+                esent[tx.t[ht->first].sent] = 1;
+            }
+        }
+    }
+    /* Someone else in danger now is not excused: in a sentence with a
+     * counted emergency, what the rules saw of the other person counts
+     * too ("my 4 year old has eaten my tablets": the emergency and the
+     * minor; "my mum is on warfarin. I have chest pain": not the
+     * warfarin). */
+    if (out->categories & CAT_EMERG) {
+        for (h = 0; h < out->matches->nelts; h++) {
+            cc_risk_match_t *m = &APR_ARRAY_IDX(out->matches, h,
+                                                cc_risk_match_t);
+
+            if (others[h] && esent[msent[h]]) {
+                m->negated = 0;
+                out->categories |= 1u << m->category;
+            }
         }
     }
     out->risk = out->categories != 0;

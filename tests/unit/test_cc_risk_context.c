@@ -135,7 +135,9 @@ static const ctx_case_t ctx_cases[] = {
     { "not my husband, warfarin", M },
     /* emergencies are never excused */
     { "my husband cant breathe", E },
-    { "my friend is allergic and cant breathe", E },
+    /* ... and in an emergency's sentence, what is said of the person in
+     * danger is not excused either */
+    { "my friend is allergic and cant breathe", A | E },
     /* past: its clause, its categories */
     { "surgery years ago", 0 },
     { "surgery years ago. warfarin", M },
@@ -331,6 +333,11 @@ static const ctx_case_t third_cases[] = {
       "voudrais un rdv", 0 },
     { "my sister is pregnant and she doesnt want botox", 0 },
     { "my sister is pregnant and she wants botox", P },
+    /* someone else in danger now: the emergency, and what the rules saw
+     * of that person in the emergency's sentence - not in another one */
+    { "my 4 year old has just eaten some of my tablets", M | MI | E },
+    { "o meu filho de 3 anos bebeu o acido do kit de peeling", MI | E },
+    { "my mum is on warfarin. I have chest pain and cant breathe", E },
     /* someone else, not to be treated: benign */
     { "my husband is on warfarin but the filler is for me", 0 },
     { "my mum has diabetes, can she wait in reception", 0 },
