@@ -101,9 +101,10 @@ static void load(apr_pool_t *p, const char *path, apr_array_header_t *ms)
 /* --questions FILE: questions patients ask about the clinic, in
  * eval_answer's formats (answerable "question TAB heading TAB kind",
  * unanswerable "question TAB - TAB class"), as benign examples that teach
- * the weights and nothing else: never scored out of fold, never counted
- * when a threshold is chosen (train_only 2), so the thresholds keep the
- * trade-off they had on the labelled patient messages.  Left out:
+ * the weights and nothing else (CC_RISKML_TRAIN_QUESTION): never scored
+ * out of fold, never counted when a threshold is chosen, so the
+ * thresholds keep the trade-off they had on the labelled patient
+ * messages.  Left out:
  * unanswerable "medical-absent" questions (a question about an absent
  * condition may disclose it), every question the rules flag (the rules
  * have the last word on those; they are taught neither way) and every
@@ -178,15 +179,16 @@ static int load_questions(apr_pool_t *p, const char *path,
         m->ex.text = s;
         m->ex.len = strlen(s);
         m->ex.labels = 0;
-        m->ex.train_only = 2;
+        m->ex.train_only = CC_RISKML_TRAIN_QUESTION;
         m->ex.weight = weight;
         m->lang = "q";
         m->set = path;
         added++;
     }
     apr_pool_destroy(sp);
-    printf("riskml_train: %d benign questions from %s (%d the rules flag "
-           "left out)\n", added, path, flagged);
+    printf("riskml_train: %d benign questions from %s (%d left out: the "
+           "rules flag them or they name something medical)\n", added, path,
+           flagged);
     return added;
 }
 
@@ -290,7 +292,7 @@ static void load_lexicon(apr_pool_t *p, const char *path,
             m->ex.text = out;
             m->ex.len = strlen(out);
             m->ex.labels = labels;
-            m->ex.train_only = 1;
+            m->ex.train_only = CC_RISKML_TRAIN_LEXICON;
             m->lang = "lex";
             added++;
         }
@@ -615,13 +617,14 @@ int main(int argc, char **argv)
 
         ex[i] = m->ex;
         /* Messages in a language other than English (or unmarked) count
-         * lang_weight times: they are the minority of the data. */
-        ex[i].weight = m->ex.train_only == 2
-                       ? m->ex.weight
-                       : (strcmp(m->lang, "en") != 0
-                          && strcmp(m->lang, "?") != 0
-                          && strcmp(m->lang, "lex") != 0)
-                       ? (float)lang_weight : 1.0f;
+         * lang_weight times: they are the minority of the data.  A clinic
+         * question keeps its --questions-weight. */
+        if (m->ex.train_only != CC_RISKML_TRAIN_QUESTION) {
+            ex[i].weight = (strcmp(m->lang, "en") != 0
+                            && strcmp(m->lang, "?") != 0
+                            && strcmp(m->lang, "lex") != 0)
+                           ? (float)lang_weight : 1.0f;
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (cc_riskml_train(&img, &len, p, ex, n, vocab, &opts, &cv)

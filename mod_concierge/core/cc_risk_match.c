@@ -30,53 +30,8 @@
  * is excused when an unless of its category matched in the clause of its
  * first term.  Emergency matches are never negated nor excused.
  *
- * Who a risk is about (kinds other, self, treated; rk_context):
- *   - an "other" match (a third party: "my husband", "ma fille", "mein
- *     Mann") opens a third-party scope at its FIRST term, so "my pregnant
- *     friend" is inside it, for the categories on its line;
- *   - the scope runs to the end of its clause; it goes on into the next
- *     clause of the same sentence only when that clause opens with a "+"
- *     other match (a pronoun or an "and": "... and he is diabetic"), its
- *     first term or the one after the clause-break word;
- *   - a "self" match (the writer: i, me, we, ich, yo, estoy, je, io, eu,
- *     ik, ja, ...; or the clinic addressed: you, vous, usted) ends every
- *     open scope at its first term ("my friend and I are both pregnant");
- *     a scope never reaches back before its marker;
- *   - a "treated" match anywhere in the message ("book my daughter in",
- *     "can she have", "for her", "she wants lip filler", "so am I", "me
- *     too", "my mum says it's ok", "swallowed") says the third party is
- *     the patient, the writer has it too, or someone is in danger now: no
- *     third-party scope excuses its categories in that message;
- *   - a treated match with a negated term in it ("il veut pas de
- *     botox", "she doesnt want filler") says nothing;
- *   - a match is excused when its first term lies in a scope of its
- *     category.  An "other" marker right after, or inside the scope of,
- *     negators covering all its categories opens nothing ("not my
- *     husband");
- *   - except in a sentence with a counted emergency: someone else in
- *     danger now, what the rules saw of that person counts too ("my 4
- *     year old has eaten my tablets": minor and medication with the
- *     emergency; "my mum is on warfarin. I can't breathe": not the
- *     warfarin).  Only the categories change: the message is an
- *     emergency either way.
- * When a risk is (kind past):
- *   - a "past" match (long ago: "years ago", "in 2019", "as a child";
- *     resolved: "fully recovered", "all clear", "no longer") excuses
- *     matches of its categories in its clause;
- *   - a "!" past match (recent: "3 weeks ago", "last month", "still",
- *     "recently") cancels every past marker of its SENTENCE ("surgery 3
- *     weeks ago, C-section years ago" stays risky);
- *   - a past marker, recent or not, negated as above counts for nothing
- *     ("not fully recovered", "never again");
- *   - a resolution (a past marker of chronic or mental_health) whose own
- *     clause names nothing of its categories also excuses the clause
- *     before it in the same sentence (rk_resolved_back);
- *   - a "+" past match (a normal result: "all normal", "nella norma") is
- *     not cancelled by a recent one, and excuses no match that follows a
- *     first-person "I" in its clause (rk_i_before).
- * Emergency matches are never excused by either; the rules file decides
- * which categories each marker excuses (a long-ago time: treatment windows
- * only, never allergies).  Excused matches are reported with negated=1.
+ * Who a risk is about and when (kinds other, self, treated, past): see
+ * cc_risk_context.c.
  *
  * Cost: the terms of a message are looked up in a hash of the distinct
  * first terms of all rules (exact, and each prefix length in use; a bloom
@@ -104,6 +59,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include "cc_risk_int.h"
+#include "cc_risk_match_int.h"
 
 /* Folded forms, by language (en; es; fr; de; it; pt; nl; pl).  Left out
  * on purpose, because the same form is common in another language with a
@@ -296,32 +252,7 @@ void cc_risk_tokenize(const char *text, size_t len, rk_term_fn *fn,
 
 /* ---- checking ------------------------------------------------------------ */
 
-typedef struct rk_tok_t {
-    const char *s;
-    size_t      start, end;
-    uint32_t    mask;
-    uint32_t    num;        /* F_NUM: integer part */
-    uint32_t    sent, clause, scl;
-    uint32_t    first;      /* rk_first_bit, | 1 << 27 for a number */
-    uint8_t     fclass;     /* rk_first_class */
-    uint16_t    len;
-    uint16_t    suffix;     /* F_NUM: offset of the attached letters */
-    uint16_t    flags;
-} rk_tok_t;
 
-typedef struct rk_text_t {
-    const cc_ruleset_t  *rs;
-    apr_pool_t          *p;
-    const unsigned char *text;
-    size_t               len;
-    rk_tok_t            *t;
-    uint32_t             n, cap;
-    size_t               prev_end;
-    uint32_t             sent, clause, scl;
-    uint64_t             sig[RK_SIG_WORDS];    /* what the terms of the
-                                   current sentence have (rk_sig_at) */
-    int                  naive; /* cc_risk_check_naive */
-} rk_text_t;
 
 /* Look at the bytes skipped between two terms. */
 static unsigned rk_gap_flags(const unsigned char *s, size_t a, size_t b)
@@ -636,14 +567,7 @@ static int rk_need_met(const uint16_t *need, const uint64_t *sig)
     return 1;
 }
 
-typedef struct rk_hit_t {
-    uint32_t rule;
-    uint32_t first, last;
-    int      fuzzy;
-} rk_hit_t;
 
-/* Rule kinds as a bit set, for the two passes of cc_risk_check. */
-#define KB(k) (1u << (k))
 
 static void rk_try_rules(const cc_ruleset_t *rs, const rk_ref_t *lst,
                          uint32_t n, const rk_text_t *tx, uint32_t pos,
@@ -897,234 +821,14 @@ static void rk_sig_at(rk_text_t *tx, uint32_t pos)
     }
 }
 
-/* ---- who and when: third-party and past scopes ------------------------ */
-
-typedef struct rk_ctx_t {
-    uint32_t *other;    /* per term: categories a third-party scope
-                           excuses there (NULL: none) */
-    uint32_t *past;     /* per clause: categories a past marker excuses
-                           there (NULL: none) */
-    uint32_t *normal;   /* per clause: categories a normal result ("past
-                           +") excuses there, unless the writer says "I"
-                           before the match in the clause (NULL: none) */
-    uint32_t  treated;  /* categories some treated marker cancels the
-                           third-party scopes of */
-} rk_ctx_t;
-
-/* A resolution ("fully recovered", "grew out of it", "nunca mais voltou":
- * a past marker that excuses chronic conditions or mental health) most
- * often closes the sentence about what it resolves, in the clause after
- * it: "childhood asthma but grew out of it", "als Kind hatte ich Asthma,
- * seit der Pubertaet komplett weg".  When the marker's own clause names
- * nothing of its categories, it also excuses the clause before it in the
- * same sentence.  A clause that names its own risk ("I'm on warfarin, but
- * my eczema cleared up") keeps the resolution to itself. */
-#define RESOLVED_CATS ((1u << CC_RISK_CHRONIC) | (1u << CC_RISK_MENTAL_HEALTH))
-
-static void rk_resolved_back(const cc_ruleset_t *rs, const rk_text_t *tx,
-                             const apr_array_header_t *hits,
-                             const unsigned char *resolved, uint32_t *pastc)
-{
-    uint32_t maxcl = tx->t[tx->n - 1].clause;
-    uint32_t *named = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
-    uint32_t *sent = apr_palloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
-    uint32_t j, c;
-    int h;
-
-    for (j = 0; j < tx->n; j++) {
-        sent[tx->t[j].clause] = tx->t[j].sent;
-    }
-    for (h = 0; h < hits->nelts; h++) {
-        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
-        const rk_rule_t *r = &rs->rules[ht->rule];
-
-        if (r->kind == K_WORD || r->kind == K_PHRASE) {
-            named[tx->t[ht->first].clause] |= r->cats;
-        }
-    }
-    for (c = maxcl; c > 0; c--) {
-        uint32_t cats = pastc[c];
-
-        if (resolved[c] && (named[c] & cats) == 0
-            && sent[c - 1] == sent[c]) {
-            pastc[c - 1] |= cats;
-        }
-    }
-}
-
-/* "I" (in any of the languages) before term i in its clause: "I have a
- * thyroid problem, bloods otherwise all normal" is a history however
- * normal the rest is. */
-static int rk_i_before(const rk_text_t *tx, uint32_t i)
-{
-    static const char *const first_person[] = {
-        "i", "im", "ive", "id", "yo", "je", "j", "ich", "io", "eu", "ik",
-        "ja", NULL
-    };
-    uint32_t k;
-
-    for (k = i; k > 0 && tx->t[k - 1].clause == tx->t[i].clause; k--) {
-        const rk_tok_t *tk = &tx->t[k - 1];
-        int w;
-
-        for (w = 0; tk->len <= 3 && first_person[w]; w++) {
-            if (strlen(first_person[w]) == tk->len
-                && memcmp(first_person[w], tk->s, tk->len) == 0) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* The third-party and past scopes of a message (see the header comment).
- * neg[] holds the negator scopes and nega[] the term right after each
- * negator (a scope ends early at a subject word such as "my"): a marker
- * there, for negators covering all its categories, opens nothing ("not
- * fully recovered", "not my husband"); the narrow "stopped" (pregnancy)
- * leaves "stopped roaccutane in 2019" past. */
-static void rk_context(const cc_ruleset_t *rs, const rk_text_t *tx,
-                       const apr_array_header_t *hits, const uint32_t *neg,
-                       const uint32_t *nega, rk_ctx_t *ctx)
-{
-    uint32_t maxcl = tx->t[tx->n - 1].clause;
-    uint32_t *open = NULL, *pastc = NULL;
-    unsigned char *cont = NULL, *self = NULL, *recent = NULL;
-    unsigned char *resolved = NULL;
-    uint32_t *normc = NULL;
-    uint32_t j, cur = 0;
-    int h, any_other = 0, any_past = 0;
-
-    memset(ctx, 0, sizeof(*ctx));
-    for (h = 0; h < hits->nelts; h++) {
-        const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
-        const rk_rule_t *r = &rs->rules[ht->rule];
-        uint32_t cats = r->cats & ~CAT_EMERG;
-        uint32_t pcats = cats & ~(1u << CC_RISK_MEDICAL_ADVICE);
-        int negated = pcats
-                      && ((neg[ht->first] | nega[ht->first]) & pcats) == pcats;
-
-        if (!open && (r->kind == K_OTHER || r->kind == K_SELF)) {
-            open = apr_pcalloc(tx->p, sizeof(uint32_t) * tx->n);
-            cont = apr_pcalloc(tx->p, tx->n);
-            self = apr_pcalloc(tx->p, tx->n);
-        }
-        switch (r->kind) {
-        case K_TREATED: {
-            /* negated anywhere in it, it says nothing: "il veut pas de
-             * botox", "she doesnt want filler" */
-            uint32_t k, all = CAT_ALL & ~CAT_EMERG
-                              & ~(1u << CC_RISK_MEDICAL_ADVICE);
-            int off = 0;
-
-            for (k = ht->first; k <= ht->last && k < tx->n && !off; k++) {
-                off = ((neg[k] | nega[k]) & all) == all;
-            }
-            if (!off) {
-                ctx->treated |= r->cats;
-            }
-            break;
-        }
-        case K_OTHER:
-            if (r->cont) {
-                cont[ht->first] = 1;
-            }
-            else if (!negated) {
-                open[ht->first] |= cats;
-                any_other = 1;
-            }
-            break;
-        case K_SELF:
-            self[ht->first] = 1;
-            break;
-        case K_PAST:
-            if (!pastc) {
-                /* per clause; recent per sentence (never more of them) */
-                pastc = apr_pcalloc(tx->p, sizeof(uint32_t) * (maxcl + 1));
-                recent = apr_pcalloc(tx->p, maxcl + 1);
-            }
-            if (negated) {
-                break;          /* "not fully recovered", "never again" */
-            }
-            if (r->anti) {
-                recent[tx->t[ht->first].sent] = 1;
-            }
-            else {
-                /* "+": a normal result ("all normal", "nella norma"), not
-                 * a time: a recent time does not cancel it ("checked last
-                 * week, all normal") */
-                if (r->cont && !normc) {
-                    normc = apr_pcalloc(tx->p,
-                                        sizeof(uint32_t) * (maxcl + 1));
-                }
-                (r->cont ? normc : pastc)[tx->t[ht->first].clause] |= cats;
-                any_past = 1;
-                if (cats & RESOLVED_CATS) {
-                    if (!resolved) {
-                        resolved = apr_pcalloc(tx->p, maxcl + 1);
-                    }
-                    resolved[tx->t[ht->first].clause] = 1;
-                }
-            }
-            break;
-        default:
-            break;
-        }
-    }
-    if (resolved) {
-        rk_resolved_back(rs, tx, hits, resolved, pastc);
-        if (normc) {
-            rk_resolved_back(rs, tx, hits, resolved, normc);
-        }
-    }
-    if (any_past) {
-        for (j = 0; j < tx->n; j++) {
-            if (recent[tx->t[j].sent]) {
-                pastc[tx->t[j].clause] = 0;
-            }
-        }
-        ctx->past = pastc;
-        ctx->normal = normc;
-    }
-    if (!any_other || (ctx->treated & CAT_ALL & ~CAT_EMERG)
-                      == (CAT_ALL & ~CAT_EMERG)) {
-        return;
-    }
-    /* Left to right: a scope opens at an other marker, ends at a self
-     * marker and at the end of its clause, unless the next clause of the
-     * same sentence opens with a "+" pronoun (its first term, or the one
-     * after a clause-break word). */
-    ctx->other = apr_palloc(tx->p, sizeof(uint32_t) * tx->n);
-    for (j = 0; j < tx->n; j++) {
-        const rk_tok_t *tk = &tx->t[j];
-
-        if (cur && j > 0 && tk->clause != tx->t[j - 1].clause) {
-            int carried = tk->sent == tx->t[j - 1].sent
-                          && (cont[j]
-                              || ((tk->flags & F_BREAK) && j + 1 < tx->n
-                                  && tx->t[j + 1].clause == tk->clause
-                                  && cont[j + 1]));
-
-            if (!carried) {
-                cur = 0;
-            }
-        }
-        if (self[j]) {
-            cur = 0;
-        }
-        cur |= open[j];
-        ctx->other[j] = cur;
-    }
-}
-
 static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
                      apr_pool_t *p, cc_risk_result_t *out, int naive)
 {
     rk_text_t tx;
     apr_array_header_t *hits;
     uint32_t *neg, *nega, *exc;
-    unsigned char *hedge, *others, *esent;
-    uint32_t *msent;
+    unsigned char *hedge, *esent;
+    uint32_t *lift;
     rk_ctx_t ctx;
     uint32_t i, maxscl;
     int h;
@@ -1242,50 +946,40 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
         memset(&ctx, 0, sizeof(ctx));
     }
 
-    /* others[k]: match k was excused only because it is about someone
-     * else who is not being treated; msent[k] its sentence; esent[s]:
-     * sentence s has a counted emergency. */
-    others = apr_pcalloc(p, (size_t)hits->nelts + 1);
-    msent = apr_pcalloc(p, sizeof(uint32_t) * ((size_t)hits->nelts + 1));
+    /* lift[k]: 1 + the sentence of match k when only a third-party scope
+     * excused it; esent[s]: sentence s has a counted emergency. */
+    lift = apr_pcalloc(p, sizeof(uint32_t) * ((size_t)hits->nelts + 1));
     esent = apr_pcalloc(p, (size_t)tx.t[tx.n - 1].sent + 1);
     for (h = 0; h < hits->nelts; h++) {
         const rk_hit_t *ht = &APR_ARRAY_IDX(hits, h, rk_hit_t);
         const rk_rule_t *r = &rs->rules[ht->rule];
+        const rk_tok_t *ft = &tx.t[ht->first];
         cc_risk_match_t *m;
         uint32_t bit = r->cats;
-        int by_other;
+        int scoped, other;
 
         if (r->kind != K_WORD && r->kind != K_PHRASE) {
             continue;
         }
+        scoped = (neg[ht->first] & bit) || (exc[ft->scl] & bit)
+                 || (ctx.past && (ctx.past[ft->clause] & bit))
+                 || (ctx.normal && (ctx.normal[ft->clause] & bit)
+                     && !rk_i_before(&tx, ht->first));
+        other = ctx.other && (ctx.other[ht->first] & bit & ~ctx.treated);
         m = apr_array_push(out->matches);
         m->category = (cc_risk_category_e)__builtin_ctz(bit);
         m->rule = r->text;
-        m->start = tx.t[ht->first].start;
+        m->start = ft->start;
         m->end = tx.t[ht->last].end;
         m->fuzzy = ht->fuzzy;
-        m->negated = bit != CAT_EMERG
-                     && ((neg[ht->first] & bit)
-                         || (exc[tx.t[ht->first].scl] & bit)
-                         || (ctx.other && (ctx.other[ht->first] & bit
-                                           & ~ctx.treated))
-                         || (ctx.past && (ctx.past[tx.t[ht->first].clause]
-                                          & bit))
-                         || (ctx.normal
-                             && (ctx.normal[tx.t[ht->first].clause] & bit)
-                             && !rk_i_before(&tx, ht->first)));
-        by_other = m->negated
-                   && !(neg[ht->first] & bit)
-                   && !(exc[tx.t[ht->first].scl] & bit)
-                   && !(ctx.past && (ctx.past[tx.t[ht->first].clause] & bit))
-                   && !(ctx.normal
-                        && (ctx.normal[tx.t[ht->first].clause] & bit));
-        others[out->matches->nelts - 1] = (unsigned char)by_other;
-        msent[out->matches->nelts - 1] = tx.t[ht->first].sent;
+        m->negated = bit != CAT_EMERG && (scoped || other);
+        if (m->negated && !scoped) {
+            lift[out->matches->nelts - 1] = ft->sent + 1;
+        }
         if (!m->negated) {
             out->categories |= bit;
             if (bit == CAT_EMERG) {
-                esent[tx.t[ht->first].sent] = 1;
+                esent[ft->sent] = 1;
             }
         }
     }
@@ -1294,15 +988,13 @@ static void rk_check(const cc_ruleset_t *rs, const char *text, size_t len,
      * too ("my 4 year old has eaten my tablets": the emergency and the
      * minor; "my mum is on warfarin. I have chest pain": not the
      * warfarin). */
-    if (out->categories & CAT_EMERG) {
-        for (h = 0; h < out->matches->nelts; h++) {
-            cc_risk_match_t *m = &APR_ARRAY_IDX(out->matches, h,
-                                                cc_risk_match_t);
+    for (h = 0; (out->categories & CAT_EMERG) && h < out->matches->nelts;
+         h++) {
+        cc_risk_match_t *m = &APR_ARRAY_IDX(out->matches, h, cc_risk_match_t);
 
-            if (others[h] && esent[msent[h]]) {
-                m->negated = 0;
-                out->categories |= 1u << m->category;
-            }
+        if (lift[h] && esent[lift[h] - 1]) {
+            m->negated = 0;
+            out->categories |= 1u << m->category;
         }
     }
     out->risk = out->categories != 0;

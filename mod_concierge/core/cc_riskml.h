@@ -172,15 +172,19 @@ void cc_riskml_predict(const cc_riskml_t *m, const cc_vocab_t *vocab,
 
 /* ---- training (tools/riskml_train.c and the unit tests) ---- */
 
+/* Training-only examples (cc_riskml_example_t.train_only; 0: a scored
+ * message): a lexicon entry counts lexicon_weight; a clinic question
+ * counts its weight and never trains the emergency output. */
+#define CC_RISKML_TRAIN_LEXICON  1
+#define CC_RISKML_TRAIN_QUESTION 2
+
 typedef struct cc_riskml_example_t {
     const char *text;
     size_t      len;
     unsigned    labels;          /* bit per cc_riskml_out_e */
-    int         train_only;      /* 1: lexicon entry, 2: a clinic question
-                                    (weight 1, not lexicon_weight): always
-                                    in the training folds, never scored
-                                    out of fold nor used to choose
-                                    thresholds */
+    int         train_only;      /* CC_RISKML_TRAIN_*: always in the
+                                    training folds, never scored out of
+                                    fold nor used to choose thresholds */
     float       weight;          /* of its gradient; 0 counts as 1 */
 } cc_riskml_example_t;
 

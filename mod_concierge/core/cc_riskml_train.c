@@ -114,19 +114,24 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
             const tr_ex_t *e = &c->ex[ord[k]];
             float p[CC_RISKML_NOUT], gr[CC_RISKML_NOUT];
 
+            /* A clinic question teaches the risky and category outputs
+             * only (neither the gradient nor the L2 step of the
+             * emergency): what an emergency looks like is learned from
+             * patient messages alone. */
+            int skip = e->train_only == CC_RISKML_TRAIN_QUESTION
+                       ? CC_RISKML_EMERGENCY : -1;
+
             predict_ex(c, e, p);
             for (o = 0; o < CC_RISKML_NOUT; o++) {
                 int y = (e->labels >> o) & 1;
 
-                /* A clinic question (train_only 2) teaches the risky and
-                 * category outputs only: what an emergency looks like is
-                 * learned from patient messages alone. */
-                if (e->train_only == 2 && o == CC_RISKML_EMERGENCY) {
+                if (o == skip) {
                     gr[o] = 0.0f;
                     continue;
                 }
                 gr[o] = (p[o] - (float)y) * (y ? c->posw[o] : c->negw[o])
-                        * (e->train_only == 1 ? c->lexw : 1.0f) * e->weight;
+                        * (e->train_only == CC_RISKML_TRAIN_LEXICON
+                           ? c->lexw : 1.0f) * e->weight;
                 c->gb[o] += gr[o] * gr[o];
                 c->bias[o] -= (float)(c->lr * 0.1) * gr[o]
                               / sqrtf(c->gb[o] + 1e-6f);
@@ -139,9 +144,8 @@ static void fit(tr_ctx_t *c, const size_t *idx, size_t m, uint32_t seed)
                     float *w = &c->w[base + o];
                     float gg = gr[o] * v + (float)c->l2 * *w;
 
-                    if (gg == 0.0f
-                        || (e->train_only == 2 && o == CC_RISKML_EMERGENCY)) {
-                        continue;   /* (nor its L2 step) */
+                    if (gg == 0.0f || o == skip) {
+                        continue;
                     }
                     c->g[base + o] += gg * gg;
                     *w -= (float)c->lr * gg / sqrtf(c->g[base + o] + 1e-6f);

@@ -246,13 +246,14 @@ START_TEST(test_riskml_train_predict)
 }
 END_TEST
 
-/* Clinic questions (train_only 2) teach the risky and category outputs
- * that a question is benign, never the emergency output, and are never
- * scored out of fold.  The contrast: the same benign copies of an
- * emergency message as lexicon entries (train_only 1), which train every
- * output, pull p(emergency) down; as questions they leave it alone. */
-static void q_model(apr_pool_t *p, const cc_vocab_t *v, int kind,
-                    float *pe, float *pr, cc_riskml_cv_t *cv)
+/* Clinic questions (CC_RISKML_TRAIN_QUESTION) teach the risky and
+ * category outputs that a question is benign, never the emergency output,
+ * and are never scored out of fold.  The contrast: the same benign copies
+ * of an emergency message as lexicon entries (CC_RISKML_TRAIN_LEXICON),
+ * which train every output, pull p(emergency) down; as questions they
+ * leave it alone.  Returns p(emergency) of that message. */
+static float q_model(apr_pool_t *p, const cc_vocab_t *v, int kind,
+                     cc_riskml_cv_t *cv)
 {
     enum { NQ = 24 };
     static const char q[] = "my lips are swelling and i cant breathe";
@@ -287,8 +288,6 @@ static void q_model(apr_pool_t *p, const cc_vocab_t *v, int kind,
     m = cc_riskml_attach(p, img, len, NULL);
     ck_assert_ptr_nonnull(m);
     cc_riskml_predict(m, v, q, sizeof(q) - 1, pp);
-    *pe = pp[CC_RISKML_EMERGENCY];
-    *pr = pp[CC_RISKML_PREGNANCY] + pp[CC_RISKML_MEDICATION];
     if (cv && kind) {
         for (i = NTRAIN; i < n; i++) {
             int out;
@@ -298,6 +297,7 @@ static void q_model(apr_pool_t *p, const cc_vocab_t *v, int kind,
             }
         }
     }
+    return pp[CC_RISKML_EMERGENCY];
 }
 
 START_TEST(test_riskml_questions)
@@ -305,18 +305,14 @@ START_TEST(test_riskml_questions)
     apr_pool_t *p = corpus_pool();
     cc_vocab_t *v = tiny_vocab(p);
     cc_riskml_cv_t cv0, cv2;
-    float e0, e1, e2, r0, r1, r2;
-
-    (void)r0;
-    (void)r1;
-    (void)r2;
+    float e0, e1, e2;
     size_t i;
 
     memset(&cv0, 0, sizeof(cv0));
     memset(&cv2, 0, sizeof(cv2));
-    q_model(p, v, 0, &e0, &r0, &cv0);
-    q_model(p, v, 1, &e1, &r1, NULL);
-    q_model(p, v, 2, &e2, &r2, &cv2);
+    e0 = q_model(p, v, 0, &cv0);
+    e1 = q_model(p, v, CC_RISKML_TRAIN_LEXICON, NULL);
+    e2 = q_model(p, v, CC_RISKML_TRAIN_QUESTION, &cv2);
     /* As lexicon entries the benign copies unteach the emergency; as
      * questions they do not. */
     ck_assert_msg(e1 < e0 - 0.2f, "lexicon copies: p(emergency) %.2f -> %.2f",
