@@ -14,10 +14,8 @@
 #include "mod_concierge_api.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
-#include "mod_concierge_audit.h"
 #include "mod_concierge_safety.h"
 #include "mod_concierge_escalation.h"
-#include "mod_concierge_events.h"
 #include "cc_json.h"
 
 /* '{a,b}' - category names are fixed identifiers, safe in an array
@@ -42,126 +40,57 @@ static const char *pg_text_array(apr_pool_t *p, json_t *cats)
     return apr_pstrcat(p, "{", apr_array_pstrcat(p, parts, 0), "}", NULL);
 }
 
-static apr_status_t queue_notifications(request_rec *r, ap_dbd_t *dbd,
-                                        apr_int64_t esc, const char *created,
-                                        const mc_screen *scr,
-                                        apr_int64_t conv)
+/* '{webhook,email}': the channels configured to alert staff. */
+static const char *alert_channels(request_rec *r)
 {
-    const char *staff = mc_config_gets(r->server, MC_CONFS_STAFF_URL);
-    json_t *payload;
-    const char *args[4], *text;
-    apr_status_t rv = APR_SUCCESS;
+    int hook = mc_config_gets(r->server, MC_CONFS_NOTIFY_WEBHOOK) != NULL;
+    int mail = mc_config_gets(r->server, MC_CONFS_NOTIFY_SMTP)
+               && mc_config_gets(r->server, MC_CONFS_NOTIFY_TO);
 
-    /* Ids, categories and priority only: never the patient's words. */
-    payload = cc_json_pool_own(r->pool, json_pack(
-        "{s:s, s:I, s:I, s:i, s:b, s:O, s:s}",
-        "event", "escalation.created", "escalation_id", (json_int_t)esc,
-        "conversation_id", (json_int_t)conv, "priority",
-        scr->emergency ? 1 : 2, "emergency", scr->emergency,
-        "categories", scr->categories, "created_at", created));
-    if (staff) {
-        json_object_set_new(payload, "link", json_string(apr_psprintf(
-            r->pool, "%s/api/admin/escalations/%" APR_INT64_T_FMT, staff,
-            esc)));
-    }
-    text = cc_json_dump(r->pool, payload, NULL);
-    args[0] = MC_I64(r->pool, esc);
-    args[2] = "escalation.created";
-    args[3] = text;
-    if (mc_config_gets(r->server, MC_CONFS_NOTIFY_WEBHOOK)) {
-        args[1] = "webhook";
-        rv = mc_db_query(r, dbd, "cc_outbox_add", NULL, 4, args);
-    }
-    if (rv == APR_SUCCESS && mc_config_gets(r->server, MC_CONFS_NOTIFY_SMTP)
-        && mc_config_gets(r->server, MC_CONFS_NOTIFY_TO)) {
-        args[1] = "email";
-        rv = mc_db_query(r, dbd, "cc_outbox_add", NULL, 4, args);
-    }
-    return rv;
+    return apr_pstrcat(r->pool, "{", hook ? "webhook" : "",
+                       hook && mail ? "," : "", mail ? "email" : "", "}",
+                       NULL);
 }
 
+/* One statement, one transaction (concierge_escalation_create,
+ * sql/functions/escalation.sql): conversation, both messages, the
+ * escalation, its outbox rows, its staged audit entry and its event.  It
+ * takes no chain lock, so escalations arriving together commit together
+ * rather than one WAL flush after another. */
 apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
                                   const char *message, const char *reply,
                                   const mc_screen *scr, const char *source,
                                   apr_int64_t *escalation_id)
 {
-    const char *status = scr->emergency ? "emergency" : "escalated";
-    const char *rid = mc_request_id(r), *args[7], *v, *cats, *created;
-    apr_dbd_transaction_t *tx = NULL;
+    const char *staff = mc_config_gets(r->server, MC_CONFS_STAFF_URL);
+    const char *args[10], *v, *cats;
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
-    apr_int64_t conv, msg, esc = 0;
-    ap_dbd_t *dbd = mc_db_acquire(r);
-    mc_event ev = { 0 };
-    apr_status_t rv;
-    json_t *detail;
+    ap_dbd_t *dbd;
+    json_t *ids;
+    apr_int64_t esc;
 
     cats = pg_text_array(r->pool, scr->categories);
-    if (!dbd || !cats || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
+    if (!cats || !(dbd = mc_db_acquire(r))) {
         return APR_EGENERAL;
     }
     args[0] = session_hash;
-    args[1] = status;
-    rv = mc_db_select(r, dbd, "cc_esc_conv", &res, 2, args);
-    v = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
-    if (!v) {
-        goto fail;
-    }
-    conv = apr_strtoi64(v, NULL, 10);
-    args[0] = MC_I64(r->pool, conv);
-    args[1] = "patient";
+    args[1] = scr->emergency ? "true" : "false";
     args[2] = message;
-    args[3] = "";
-    args[4] = "";
-    args[5] = rid;
-    args[6] = "";
-    if (mc_db_select(r, dbd, "cc_msg_insert", &res, 7, args) != APR_SUCCESS
+    args[3] = reply;
+    args[4] = mc_request_id(r);
+    args[5] = cats;
+    args[6] = cc_json_dump(r->pool, scr->matches, NULL);
+    args[7] = source;
+    args[8] = alert_channels(r);
+    args[9] = staff ? staff : "";
+    if (mc_db_select(r, dbd, "cc_esc_create", &res, 10, args) != APR_SUCCESS
         || !(v = mc_db_value(r, dbd, res, 0))) {
-        goto fail;
+        return APR_EGENERAL;
     }
-    msg = apr_strtoi64(v, NULL, 10);
-    args[1] = "bot";
-    args[2] = reply;
-    args[3] = status;
-    args[4] = "none";
-    if (mc_db_select(r, dbd, "cc_msg_insert", &res, 7, args) != APR_SUCCESS) {
-        goto fail;
-    }
-    args[0] = MC_I64(r->pool, conv);
-    args[1] = MC_I64(r->pool, msg);
-    args[2] = scr->emergency ? "1" : "2";
-    args[3] = cats;
-    args[4] = cc_json_dump(r->pool, scr->matches, NULL);
-    args[5] = source;
-    if (mc_db_select(r, dbd, "cc_esc_insert", &res, 6, args) != APR_SUCCESS
-        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        goto fail;
-    }
-    esc = apr_strtoi64(apr_dbd_get_entry(dbd->driver, row, 0), NULL, 10);
-    created = apr_dbd_get_entry(dbd->driver, row, 1);
-    if (queue_notifications(r, dbd, esc, created, scr, conv) != APR_SUCCESS) {
-        goto fail;
-    }
-    detail = cc_json_pool_own(r->pool, json_pack(
-        "{s:O, s:i, s:s, s:I}", "categories", scr->categories, "priority",
-        scr->emergency ? 1 : 2, "source", source, "conversation_id",
-        (json_int_t)conv));
-    if (mc_audit_append(r, dbd, "patient", "escalation.create",
-                        MC_I64(r->pool, esc), cc_json_dump(r->pool, detail, NULL))
-        != APR_SUCCESS) {
-        goto fail;
-    }
-    ev.kind = scr->emergency ? "chat_emergency" : "chat_escalated";
-    ev.source = "patient";
-    ev.conversation = conv;
-    ev.escalation = esc;
-    /* '{a,b}' without its braces: the same fixed category names. */
-    ev.category = *cats && cats[1] != '}'
-                  ? apr_pstrndup(r->pool, cats + 1, strlen(cats) - 2) : NULL;
-    if (mc_event_append(r, dbd, &ev) != APR_SUCCESS) {
-        goto fail;
-    }
-    if (mc_db_end(r, dbd, tx, 0) != APR_SUCCESS) {
+    ids = cc_json_pool_own(r->pool, json_loads(v, 0, NULL));
+    esc = (apr_int64_t)json_integer_value(json_object_get(ids,
+                                                          "escalation_id"));
+    if (esc <= 0) {
         return APR_EGENERAL;
     }
     *escalation_id = esc;
@@ -170,9 +99,6 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
                   " created (%s)", esc, scr->emergency ? "emergency"
                                                        : "risk");
     return APR_SUCCESS;
-fail:
-    mc_db_end(r, dbd, tx, 1);
-    return APR_EGENERAL;
 }
 
 apr_int64_t mc_escalation_open_for(request_rec *r, const char *session_hash)
@@ -278,24 +204,13 @@ char *mc_escalation_metrics(request_rec *r)
 /* ---- statements ------------------------------------------------------- */
 
 static const mc_stmt stmts[] = {
-    { "cc_esc_conv",
-      "INSERT INTO conversations (session_hash, status, messages, "
-      "last_status) VALUES (%s, 'escalated', 2, %s) ON CONFLICT "
-      "(session_hash) DO UPDATE SET status = 'escalated', messages = "
-      "conversations.messages + 2, last_message_at = now(), last_status = "
-      "excluded.last_status RETURNING id" },
+    { "cc_esc_create",
+      "SELECT concierge_escalation_create(%s, %s::boolean, %s, %s, %s, "
+      "%s::text[], %s::jsonb, %s, %s::text[], %s)" },
     { "cc_msg_insert",
       "INSERT INTO messages (conversation_id, role, body, status, mode, "
       "request_id, author) VALUES (%lld, %s, %s, nullif(%s, ''), "
       "nullif(%s, ''), %s, nullif(%s, '')) RETURNING id" },
-    { "cc_esc_insert",
-      "INSERT INTO escalations (conversation_id, message_id, priority, "
-      "categories, matches, source) VALUES (%lld, %lld, %d, %s::text[], "
-      "%s::jsonb, %s) RETURNING id, to_char(created_at AT TIME ZONE 'UTC', "
-      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" },
-    { "cc_outbox_add",
-      "INSERT INTO notification_outbox (escalation_id, channel, event, "
-      "payload) VALUES (%lld, %s, %s, %s::jsonb)" },
     { "cc_esc_open_for",
       "SELECT e.id FROM escalations e JOIN conversations c ON c.id = "
       "e.conversation_id WHERE c.session_hash = %s AND e.status <> "

@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <curl/curl.h>
 #include "harness.h"
 #include "safety.h"
@@ -496,6 +497,129 @@ START_TEST(safety_bot_silent)
 }
 END_TEST
 
+/* Risky messages arriving together, as in a busy evening: each one gets
+ * its own escalation with everything it must leave behind - both messages,
+ * one event, one outbox row per channel, its audit entry (with the request
+ * id the patient's reply carried) - and the audit chain still verifies.
+ * Escalations take no chain lock (their audit entries are staged), so this
+ * is the test that they still all reach the chain, once each. */
+#define SF_PAR_THREADS 8
+#define SF_PAR_EACH    4
+
+typedef struct sf_par_job {
+    int        t;
+    long       status[SF_PAR_EACH];
+    json_int_t esc[SF_PAR_EACH];
+    int        emergency[SF_PAR_EACH];
+    char       rid[SF_PAR_EACH][64];
+} sf_par_job;
+
+static void *sf_par_worker(void *arg)
+{
+    sf_par_job *j = arg;
+    int i;
+
+    for (i = 0; i < SF_PAR_EACH; i++) {
+        const char *body = (j->t + i) % 2
+            ? "{\"message\":\"" SF_M_EMERG1 "\"}"
+            : "{\"message\":\"" SF_M_PREG "\"}";
+        it_resp *r = it_req("POST", "/api/chat", NULL, "application/json",
+                            body, -1, NULL);
+        const char *rid = it_header(r, "X-Request-Id");
+
+        j->status[i] = r->status;
+        j->emergency[i] = (j->t + i) % 2;
+        j->esc[i] = json_integer_value(json_object_get(r->json,
+                                                       "escalation_id"));
+        snprintf(j->rid[i], sizeof(j->rid[i]), "%s", rid ? rid : "");
+        it_free(r);
+    }
+    return NULL;
+}
+
+START_TEST(safety_concurrent_escalations)
+{
+    static sf_par_job jobs[SF_PAR_THREADS];
+    pthread_t th[SF_PAR_THREADS];
+    it_resp *v;
+    int t, i;
+
+    sf_modes("ok", "ok");
+    for (t = 0; t < SF_PAR_THREADS; t++) {
+        memset(&jobs[t], 0, sizeof(jobs[t]));
+        jobs[t].t = t;
+        ck_assert_int_eq(pthread_create(&th[t], NULL, sf_par_worker,
+                                        &jobs[t]), 0);
+    }
+    for (t = 0; t < SF_PAR_THREADS; t++) {
+        pthread_join(th[t], NULL);
+    }
+    for (t = 0; t < SF_PAR_THREADS; t++) {
+        for (i = 0; i < SF_PAR_EACH; i++) {
+            json_int_t esc = jobs[t].esc[i];
+
+            ck_assert_msg(jobs[t].status[i] == 200 && esc > 0
+                          && jobs[t].rid[i][0], "chat %d.%d: status %ld, "
+                          "escalation %lld", t, i, jobs[t].status[i],
+                          (long long)esc);
+            ck_assert_msg(it_sql_num("SELECT count(*) FROM escalations e "
+                                     "JOIN messages m ON m.conversation_id "
+                                     "= e.conversation_id WHERE e.id = %lld "
+                                     "AND e.priority = %d AND m.request_id "
+                                     "= '%s'", (long long)esc,
+                                     jobs[t].emergency[i] ? 1 : 2,
+                                     jobs[t].rid[i]) == 2,
+                          "escalation %lld: not its two messages with "
+                          "request id %s", (long long)esc, jobs[t].rid[i]);
+            ck_assert_msg(it_sql_num("SELECT count(*) FROM events WHERE "
+                                     "escalation_id = %lld AND kind = '%s'",
+                                     (long long)esc, jobs[t].emergency[i]
+                                     ? "chat_emergency" : "chat_escalated")
+                          == 1, "escalation %lld: not one event",
+                          (long long)esc);
+            ck_assert_msg(it_sql_num("SELECT count(*) FROM "
+                                     "notification_outbox WHERE "
+                                     "escalation_id = %lld AND event = "
+                                     "'escalation.created'", (long long)esc)
+                          == 2, "escalation %lld: not one alert per "
+                          "channel", (long long)esc);
+        }
+    }
+    /* Reading the audit log seals staged entries first: every escalation
+     * is in the chain now, once, with its request's id. */
+    v = it_get("/api/admin/audit?action=escalation.create&limit=500",
+               IT_ADMIN);
+    ck_assert_msg(v->status == 200, "audit: %ld %s", v->status, v->body);
+    for (t = 0; t < SF_PAR_THREADS; t++) {
+        for (i = 0; i < SF_PAR_EACH; i++) {
+            char target[32];
+            json_t *e;
+            size_t k;
+            int n = 0;
+
+            snprintf(target, sizeof(target), "%lld",
+                     (long long)jobs[t].esc[i]);
+            json_array_foreach(json_object_get(v->json, "entries"), k, e) {
+                n += sf_streq(sf_str(e, "target"), target)
+                     && sf_streq(sf_str(e, "request_id"), jobs[t].rid[i])
+                     && sf_streq(sf_str(e, "actor"), "patient");
+            }
+            ck_assert_msg(n == 1, "escalation %s: %d audit entries with its "
+                          "request id %s, expected 1", target, n,
+                          jobs[t].rid[i]);
+        }
+    }
+    it_free(v);
+    v = it_get("/api/admin/audit/verify", IT_ADMIN);
+    ck_assert_msg(v->status == 200
+                  && json_is_true(json_object_get(v->json, "ok")),
+                  "the chain does not verify: %ld %s", v->status, v->body);
+    it_free(v);
+    ck_assert_msg(it_sql_num("SELECT count(*) FROM audit_pending") == 0,
+                  "audit entries left unsealed after a read");
+}
+END_TEST
+
 /* Regressions: a second risk in an escalated conversation joins the open
  * escalation (one alert, merged categories) instead of opening another;
  * staff replies respect the assignee and a resolved escalation. */
@@ -785,6 +909,7 @@ Suite *it_suite_safety(void)
     tcase_add_test(tc, safety_emergency);
     tcase_add_test(tc, safety_benign);
     tcase_add_test(tc, safety_bot_silent);
+    tcase_add_test(tc, safety_concurrent_escalations);
     tcase_add_test(tc, safety_one_escalation_per_conversation);
     tcase_add_test(tc, safety_reassign);
     sf_add_rule_tests(tc);
