@@ -39,7 +39,11 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 MOD_SRC     := $(wildcard mod_concierge/*.c mod_concierge/api/*.c)
 # Every MC_RESOURCE(...) of the glue, listed by make (scripts/resources.sh).
 RES_SRC     := $(BUILD)/gen/mc_resources.c
-MOD_OBJ     := $(MOD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/mc_resources.o
+# The locked risk rules (the emergency rules and "*" negators of
+# conf/risk-rules.txt), compiled into the module: scripts/risk-rules.sh.
+LOCKED_SRC  := $(BUILD)/gen/mc_locked_rules.c
+MOD_OBJ     := $(MOD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/mc_resources.o \
+               $(BUILD)/gen/mc_locked_rules.o
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC   := $(wildcard tests/integration/*.c)
@@ -65,6 +69,13 @@ $(RES_SRC): $(MOD_SRC) scripts/resources.sh
 	@scripts/resources.sh $@ $(MOD_SRC)
 
 $(BUILD)/gen/mc_resources.o: $(RES_SRC)
+	$(CC) $(MOD_CFLAGS) -c -o $@ $<
+
+$(LOCKED_SRC): conf/risk-rules.txt scripts/risk-rules.sh
+	@mkdir -p $(dir $@)
+	@scripts/risk-rules.sh c conf/risk-rules.txt > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/mc_locked_rules.o: $(LOCKED_SRC)
 	$(CC) $(MOD_CFLAGS) -c -o $@ $<
 
 $(CORE_LIB): $(CORE_OBJ)

@@ -11,6 +11,16 @@
  * database was never reachable) nothing is answered unscreened: the chat
  * answers 503.
  *
+ * The locked rules (the emergency rules and "*" negators of the shipped
+ * conf/risk-rules.txt, compiled into the module: scripts/risk-rules.sh)
+ * are part of every ruleset, whatever the database holds; a database row
+ * identical to a locked rule is skipped (the locked copy applies).  When
+ * no editable rule is enabled, or the editable rules do not compile, the
+ * ruleset is the locked rules alone and the gate is degraded: every
+ * patient message is handed to staff (category "unscreened"; emergencies
+ * still get the call instruction) and GET /api/health answers 503 with
+ * the reason, so a load balancer takes the host out.
+ *
  * Beside the rules, two data files read once at start-up and shared
  * read-only by every thread (cc_risk_assess): the medical vocabulary
  * (ConciergeRiskVocabulary) and the classifier's weights
@@ -39,9 +49,20 @@ typedef struct mc_rules {
     apr_pool_t   *pool;
     apr_int64_t   version;
     int           nrules;
+    int           editable; /* enabled database rules compiled */
+    const char   *degraded; /* why every message goes to staff, or NULL */
     int           refs;
     int           retired;
 } mc_rules;
+
+/* The locked rules (build/gen/mc_locked_rules.c), parsed once in
+ * post_config: read-only afterwards. */
+extern const char mc_locked_rules[];
+typedef struct mc_locked_rule {
+    const char *category, *lang, *kind, *pattern;
+} mc_locked_rule;
+static apr_array_header_t *lk_rules;    /* mc_locked_rule */
+static apr_hash_t         *lk_lines;    /* "category lang kind pattern" */
 
 /* Read-only after post_config (pconf). */
 static const cc_vocab_t  *sf_vocab;
@@ -69,6 +90,8 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
     cc_problem_t prob;
     mc_rules *m;
     const char *text;
+    const char *langs = mc_config_gets(r->server, MC_CONFS_RISK_LANGS);
+    int i;
 
     apr_pool_create(&p, NULL);
     apr_pool_tag(p, "concierge-risk-rules");
@@ -80,14 +103,33 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
     lines = apr_array_make(p, 512, sizeof(char *));
     m = apr_pcalloc(p, sizeof(*m));
     m->ids = apr_hash_make(p);
+    /* Locked rules first: ids -1, -2, ... in file order. */
+    for (i = 0; i < lk_rules->nelts; i++) {
+        const mc_locked_rule *lr = &APR_ARRAY_IDX(lk_rules, i,
+                                                  mc_locked_rule);
+        const char *key = apr_pstrcat(p, lr->category, "\t", lr->pattern,
+                                      NULL);
+
+        if (!apr_hash_get(m->ids, key, APR_HASH_KEY_STRING)) {
+            apr_hash_set(m->ids, key, APR_HASH_KEY_STRING,
+                         apr_psprintf(p, "%d", -(i + 1)));
+        }
+    }
     while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
         const char *cat = apr_dbd_get_entry(dbd->driver, row, 0);
         const char *pat = apr_dbd_get_entry(dbd->driver, row, 3);
         const char *key = apr_pstrcat(p, cat, "\t", pat, NULL);
-
-        APR_ARRAY_PUSH(lines, char *) = apr_pstrcat(p, cat, " ",
+        const char *line = apr_pstrcat(p, cat, " ",
             apr_dbd_get_entry(dbd->driver, row, 1), " ",
-            apr_dbd_get_entry(dbd->driver, row, 2), " ", pat, "\n", NULL);
+            apr_dbd_get_entry(dbd->driver, row, 2), " ", pat, NULL);
+
+        /* A database copy of a locked rule (a database seeded before
+         * rules were locked): the locked one applies. */
+        if (apr_hash_get(lk_lines, line, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        APR_ARRAY_PUSH(lines, char *) = apr_pstrcat(p, line, "\n", NULL);
+        m->editable++;
         /* The first (lowest) id of a pattern written in several
          * languages: what the rules editor opens. */
         if (!apr_hash_get(m->ids, key, APR_HASH_KEY_STRING)) {
@@ -96,17 +138,34 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
                                                           4)));
         }
     }
-    text = apr_array_pstrcat(p, lines, 0);
+    text = apr_pstrcat(p, mc_locked_rules, apr_array_pstrcat(p, lines, 0),
+                       NULL);
     memset(&prob, 0, sizeof(prob));
-    m->rs = cc_risk_compile(p, text, strlen(text),
-                            mc_config_gets(r->server, MC_CONFS_RISK_LANGS),
-                            &prob);
+    m->rs = cc_risk_compile(p, text, strlen(text), langs, &prob);
     if (!m->rs) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(01001)
                       "risk rules version %" APR_INT64_T_FMT " do not "
                       "compile: %s", version, prob.message);
-        apr_pool_destroy(p);
-        return NULL;
+        m->degraded = apr_psprintf(p, "the risk rules (version %"
+                                   APR_INT64_T_FMT ") do not compile: %s",
+                                   version, prob.message);
+        m->editable = 0;
+        /* Checked at start-up: compiles. */
+        m->rs = cc_risk_compile(p, mc_locked_rules, strlen(mc_locked_rules),
+                                langs, &prob);
+        if (!m->rs) {
+            apr_pool_destroy(p);
+            return NULL;
+        }
+    }
+    else if (m->editable == 0) {
+        m->degraded = "no editable risk rule is enabled";
+    }
+    if (m->degraded) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(01009)
+                      "risk rules version %" APR_INT64_T_FMT ": %s; only the "
+                      "locked emergency rules apply and every patient "
+                      "message is handed to staff", version, m->degraded);
     }
     m->pool = p;
     m->version = version;
@@ -196,10 +255,18 @@ json_t *mc_safety_health(void)
     json_t *o;
 
     pthread_mutex_lock(&rl_mu);
-    o = rl_current ? json_pack("{s:b, s:I, s:i}", "loaded", 1, "version",
+    o = rl_current ? json_pack("{s:b, s:I, s:i, s:i, s:i, s:b, s:s?}",
+                               "loaded", 1, "version",
                                (json_int_t)rl_current->version, "rules",
-                               rl_current->nrules)
-                   : json_pack("{s:b}", "loaded", 0);
+                               rl_current->nrules, "locked",
+                               lk_rules ? lk_rules->nelts : 0, "editable",
+                               rl_current->editable, "degraded",
+                               rl_current->degraded != NULL, "reason",
+                               rl_current->degraded)
+                   : json_pack("{s:b, s:i, s:b, s:s}", "loaded", 0, "locked",
+                               lk_rules ? lk_rules->nelts : 0, "degraded", 1,
+                               "reason", "the risk rules have not been "
+                               "loaded");
     pthread_mutex_unlock(&rl_mu);
     json_object_set_new(o, "vocabulary", sf_vocab
                         ? json_pack("{s:b, s:I}", "loaded", 1, "terms",
@@ -208,6 +275,56 @@ json_t *mc_safety_health(void)
     json_object_set_new(o, "classifier", json_pack("{s:b}", "loaded",
                                                    sf_model != NULL));
     return o;
+}
+
+const char *mc_safety_degraded(request_rec *r)
+{
+    const char *why = "the risk rules have not been loaded";
+
+    rules_refresh(r, 0);
+    pthread_mutex_lock(&rl_mu);
+    if (rl_current) {
+        why = rl_current->degraded
+              ? apr_pstrdup(r->pool, rl_current->degraded) : NULL;
+    }
+    pthread_mutex_unlock(&rl_mu);
+    return why;
+}
+
+json_t *mc_safety_locked_json(void)
+{
+    json_t *a = json_array();
+    int i;
+
+    for (i = 0; lk_rules && i < lk_rules->nelts; i++) {
+        const mc_locked_rule *lr = &APR_ARRAY_IDX(lk_rules, i,
+                                                  mc_locked_rule);
+
+        json_array_append_new(a, json_pack(
+            "{s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s}", "id", -(i + 1),
+            "category", lr->category, "lang", lr->lang, "kind", lr->kind,
+            "pattern", lr->pattern, "enabled", 1, "locked", 1, "note",
+            "built into the module", "updated_by", "module"));
+    }
+    return a;
+}
+
+int mc_safety_locked_count(void)
+{
+    return lk_rules ? lk_rules->nelts : 0;
+}
+
+int mc_safety_is_locked(const char *category, const char *lang,
+                        const char *kind, const char *pattern)
+{
+    char line[512];
+
+    if (!lk_lines || apr_snprintf(line, sizeof(line), "%s %s %s %s",
+                                  category, lang, kind, pattern)
+                     >= (int)sizeof(line) - 1) {
+        return 0;
+    }
+    return apr_hash_get(lk_lines, line, APR_HASH_KEY_STRING) != NULL;
 }
 
 /* ---- screening ------------------------------------------------------------ */
@@ -275,6 +392,11 @@ apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
         }
         json_array_append_new(out->matches, e);
     }
+    /* Degraded: the editable rules are missing, so no patient message
+     * can be judged safe to answer. */
+    if (m->degraded && !reply) {
+        json_array_append_new(out->categories, json_string("unscreened"));
+    }
     out->risky = json_array_size(out->categories) > 0;
     out->emergency = reply ? 0 : res.emergency;
     rules_release(m);
@@ -323,6 +445,43 @@ static void *read_image(apr_pool_t *p, server_rec *s, const char *what,
     return buf;
 }
 
+/* The locked rules: one "category lang kind pattern" per line, each
+ * checked by compiling the whole set with this server's languages. */
+static apr_status_t locked_parse(apr_pool_t *pconf, server_rec *s)
+{
+    char *text = apr_pstrdup(pconf, mc_locked_rules), *line, *last = NULL;
+    cc_problem_t prob;
+
+    lk_rules = apr_array_make(pconf, 2048, sizeof(mc_locked_rule));
+    lk_lines = apr_hash_make(pconf);
+    memset(&prob, 0, sizeof(prob));
+    if (!cc_risk_compile(pconf, mc_locked_rules, strlen(mc_locked_rules),
+                         mc_config_gets(s, MC_CONFS_RISK_LANGS), &prob)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01010)
+                     "the locked risk rules built into the module do not "
+                     "compile: %s", prob.message);
+        return APR_EGENERAL;
+    }
+    for (line = apr_strtok(text, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        mc_locked_rule *lr = apr_array_push(lk_rules);
+        char *f = apr_pstrdup(pconf, line), *rest = NULL;
+
+        apr_hash_set(lk_lines, line, APR_HASH_KEY_STRING, lr);
+        lr->category = apr_strtok(f, " ", &rest);
+        lr->lang = apr_strtok(NULL, " ", &rest);
+        lr->kind = apr_strtok(NULL, " ", &rest);
+        lr->pattern = rest;
+        if (!lr->category || !lr->lang || !lr->kind || !rest || !*rest) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01011)
+                         "locked risk rule %d is not 'category lang kind "
+                         "pattern'", lk_rules->nelts);
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t mc_safety_post_config(apr_pool_t *pconf, server_rec *s)
 {
     const char *vpath = mc_config_gets(s, MC_CONFS_RISK_VOCAB);
@@ -335,6 +494,9 @@ apr_status_t mc_safety_post_config(apr_pool_t *pconf, server_rec *s)
     sf_model = NULL;
     sf_vocab_terms = 0;
     memset(&prob, 0, sizeof(prob));
+    if (locked_parse(pconf, s) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     if (vpath) {
         cc_vocab_t *v;
 

@@ -19,6 +19,18 @@ typedef struct mc_screen {
 apr_status_t mc_safety_screen(request_rec *r, const char *text, int reply,
                               mc_screen *out);
 json_t *mc_safety_health(void);
+/* Why the gate is degraded (every patient message handed to staff: the
+ * editable rules are missing or do not compile, or none were ever
+ * loaded), or NULL when it is not.  Looks at the database at most once a
+ * second. */
+const char *mc_safety_degraded(request_rec *r);
+/* The locked rules (built into the module, never editable through the
+ * API) as the rules API lists them: ids -1, -2, ... */
+json_t *mc_safety_locked_json(void);
+int mc_safety_locked_count(void);
+/* Whether this rule is one of the locked ones. */
+int mc_safety_is_locked(const char *category, const char *lang,
+                        const char *kind, const char *pattern);
 /* Read and check the vocabulary and classifier files configured
  * (ConciergeRiskVocabulary, ConciergeRiskModel); an error (logged) when a
  * configured one cannot be used: httpd must not start. */

@@ -34,14 +34,16 @@ if [ "$docs" = 0 ] && ls "$CC_TOP"/knowledge/*.md >/dev/null 2>&1; then
     } | psql -X -q -v ON_ERROR_STOP=1 "$CONN" -f - >/dev/null
     echo "seed: loaded the sample clinic's knowledge ($(ls "$CC_TOP"/knowledge/*.md | wc -l) documents)"
 fi
-# The shipped risk rules, on first use only (admins edit them afterwards).
+# The shipped editable risk rules, on first use only (admins edit them
+# afterwards).  The locked ones (emergency rules, "*" negators) are built
+# into the module and never stored: scripts/risk-rules.sh.
 rules=$(psql -X -At "$CONN" -c "SELECT count(*) FROM risk_rules")
 if [ "$rules" = 0 ] && [ -f "$CC_TOP/conf/risk-rules.txt" ]; then
     {
         echo "BEGIN;"
-        # category lang kind pattern...  (comment lines and blank lines
-        # skipped; a '#' inside a pattern is the number wildcard)
-        grep -v -E '^[[:space:]]*(#|$)' "$CC_TOP/conf/risk-rules.txt" | sed -e 's/[[:space:]]*$//' \
+        # category lang kind pattern...  (a '#' inside a pattern is the
+        # number wildcard)
+        "$CC_TOP/scripts/risk-rules.sh" editable "$CC_TOP/conf/risk-rules.txt" \
             | awk 'NF >= 4 { pat = $4; for (i = 5; i <= NF; i++) pat = pat " " $i;
                              gsub(/\x27/, "\x27\x27", pat);
                              printf "INSERT INTO risk_rules (category, lang, kind, pattern, updated_by) VALUES (\x27%s\x27, \x27%s\x27, \x27%s\x27, \x27%s\x27, \x27seed\x27);\n", $1, $2, $3, pat }'

@@ -10,6 +10,11 @@
  *
  * Every change bumps safety_state.version in the same audited transaction;
  * every host recompiles within a second, this one at once.
+ *
+ * The locked rules (built into the module: the emergency rules and "*"
+ * negators) are listed first, with ids -1, -2, ... and "locked": true;
+ * changing or deleting one is refused (403 rule_locked), and so is adding
+ * or editing a rule into a copy of one (409 rule_locked).
  */
 #include "apr_strings.h"
 #include "mod_concierge_api.h"
@@ -67,6 +72,29 @@ static int rules_list(mc_ctx *c)
     if (!a) {
         return mc_error(c, 500, "internal_error", "rule rows unreadable");
     }
+    {
+        json_t *all = cc_json_pool_own(r->pool, mc_safety_locked_json());
+        json_t *rule;
+        size_t i;
+
+        json_array_foreach(a, i, rule) {
+            /* A copy of a locked rule (seeded before rules were locked):
+             * compiled once, as the locked rule. */
+            if (mc_safety_is_locked(json_string_value(json_object_get(
+                                        rule, "category")),
+                                    json_string_value(json_object_get(
+                                        rule, "lang")),
+                                    json_string_value(json_object_get(
+                                        rule, "kind")),
+                                    json_string_value(json_object_get(
+                                        rule, "pattern")))) {
+                json_object_set_new(rule, "shadowed_by_locked",
+                                    json_true());
+            }
+        }
+        json_array_extend(all, a);
+        a = all;
+    }
     return mc_reply(c, 200, json_pack("{s:I, s:o, s:o}", "version",
                                       (json_int_t)(version ? apr_strtoi64(
                                           version, NULL, 10) : 0),
@@ -103,6 +131,11 @@ static int parse_rule(mc_ctx *c, rule_body *b)
         || strlen(b->pattern) > 200 || strlen(b->note) > 500) {
         mc_error(c, 422, "invalid_rule", "a pattern is one line of at most "
                  "200 bytes; a note at most 500");
+        return DONE;
+    }
+    if (mc_safety_is_locked(b->cat, b->lang, b->kind, b->pattern)) {
+        mc_error(c, 409, "rule_locked", "this rule is built into the module "
+                 "and always applies");
         return DONE;
     }
     line = apr_pstrcat(c->r->pool, b->cat, " ", b->lang, " ", b->kind, " ",
@@ -173,6 +206,25 @@ static int rules_create(mc_ctx *c)
                         rule_json(apr_strtoi64(id, NULL, 10), &b), 201);
 }
 
+/* The {id} of a locked rule (-1 .. -n): refused with 403 (nonzero). */
+static int refuse_locked(mc_ctx *c)
+{
+    const char *s = cc_route_param(&c->params, "id");
+    char *end = NULL;
+    apr_int64_t n;
+
+    if (!s || *s != '-') {
+        return 0;
+    }
+    n = apr_strtoi64(s, &end, 10);
+    if (*end || n >= 0 || n < -(apr_int64_t)mc_safety_locked_count()) {
+        return 0;       /* mc_param_id answers 400 */
+    }
+    mc_error(c, 403, "rule_locked", "rule %s is built into the module: it "
+             "cannot be changed or deleted", s);
+    return 1;
+}
+
 /* Run a rule's UPDATE or DELETE in t: OK, or DONE after rolling back
  * and answering (503, or 404 when no rule has that id). */
 static int rule_change(mc_tx *t, const char *label, int nargs,
@@ -197,11 +249,15 @@ static int rule_change(mc_tx *t, const char *label, int nargs,
 static int rules_update(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
+    apr_int64_t id;
     const char *args[8];
     rule_body b;
     mc_tx t;
 
+    if (refuse_locked(c)) {
+        return OK;
+    }
+    id = mc_param_id(c, "id");
     if (id < 0 || parse_rule(c, &b) != OK || mc_tx_begin(c, &t) != OK) {
         return OK;
     }
@@ -217,10 +273,14 @@ static int rules_update(mc_ctx *c)
 static int rules_delete(mc_ctx *c)
 {
     request_rec *r = c->r;
-    apr_int64_t id = mc_param_id(c, "id");
+    apr_int64_t id;
     const char *args[1];
     mc_tx t;
 
+    if (refuse_locked(c)) {
+        return OK;
+    }
+    id = mc_param_id(c, "id");
     if (id < 0 || mc_tx_begin(c, &t) != OK) {
         return OK;
     }
@@ -264,8 +324,8 @@ static const mc_stmt stmts[] = {
     { "cc_rules_list",
       "SELECT coalesce(json_agg(json_build_object('id', id, 'category', "
       "category, 'lang', lang, 'kind', kind, 'pattern', pattern, 'enabled', "
-      "enabled, 'note', note, 'updated_by', updated_by, 'updated_at', "
-      "updated_at) ORDER BY id), '[]')::text, "
+      "enabled, 'locked', false, 'note', note, 'updated_by', updated_by, "
+      "'updated_at', updated_at) ORDER BY id), '[]')::text, "
       "(SELECT version FROM safety_state WHERE id = 1) FROM risk_rules" },
     { "cc_rule_insert",
       "INSERT INTO risk_rules (category, lang, kind, pattern, enabled, note, "

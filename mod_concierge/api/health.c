@@ -21,13 +21,26 @@
 #include "mod_concierge_notify.h"
 #include "cc_json.h"
 
-/* Public: liveness and database readiness; nothing else (no versions). */
+/* Public: liveness and readiness (the database, and the safety gate
+ * whole: without its editable rules every patient message is handed to
+ * staff, so the host must leave the load balancer); no versions. */
 static int mc_api_health(mc_ctx *c)
 {
     int cached = 0;
     int ok = mc_db_healthy(c->r, 0, &cached);
+    const char *degraded = ok ? mc_safety_degraded(c->r) : NULL;
     json_t *o;
 
+    if (ok && degraded) {
+        o = json_pack("{s:{s:s, s:s, s:s}, s:s, s:b, s:b, s:s, s:s}",
+                      "error", "code", "safety_degraded",
+                      "message", degraded,
+                      "request_id", c->rid,
+                      "status", "degraded", "live", 1, "ready", 0,
+                      "database", "ok", "reason", degraded);
+        apr_table_setn(c->r->err_headers_out, "Retry-After", "30");
+        return mc_reply(c, 503, o);
+    }
     if (ok) {
         static const char body[] =
             "{\"status\":\"ok\",\"live\":true,\"ready\":true,"
@@ -52,9 +65,11 @@ static int mc_api_admin_health(mc_ctx *c)
     apr_time_t t0 = apr_time_now();
     int cached = 0, ok, i, threads = 0, daemons = 0;
     json_t *o, *rates = json_object();
+    const char *degraded;
 
     /* Bypass the cache: staff asking want the truth now. */
     ok = mc_db_healthy(r, 1, &cached);
+    degraded = ok ? mc_safety_degraded(r) : "the database is unavailable";
     for (i = 0; i < MC_RL_NCLASSES; i++) {
         const cc_rate_t *rt = mc_config_rate(r->server, (mc_rl_class_e)i);
 
@@ -66,7 +81,7 @@ static int mc_api_admin_health(mc_ctx *c)
     ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
     o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s},"
                   " s:{s:b, s:f}, s:o, s:o, s:{s:s, s:i, s:i}, s:s}",
-                  "status", ok ? "ok" : "degraded",
+                  "status", degraded ? "degraded" : "ok",
                   "version", MC_VERSION,
                   "components",
                   "httpd", ap_get_server_description(),
@@ -82,6 +97,9 @@ static int mc_api_admin_health(mc_ctx *c)
                   "server", "mpm", ap_show_mpm(),
                   "processes", daemons, "threads_per_process", threads,
                   "timezone", mc_config_timezone(r->server));
+    if (degraded) {
+        json_object_set_new(o, "reason", json_string(degraded));
+    }
     json_object_set_new(o, "index", mc_index_health());
     json_object_set_new(o, "risk_rules", mc_safety_health());
     json_object_set_new(o, "notifications", mc_notify_health(r));

@@ -90,5 +90,7 @@ long sf_metric(const char *text, const char *name);
 
 /* The "safety" group's compliance-check and rules tests. */
 void sf_add_rule_tests(TCase *tc);
+void sf_add_locked_tests(TCase *tc);
+void sf_rules_restore(void);
 
 #endif

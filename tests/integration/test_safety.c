@@ -890,6 +890,7 @@ static void safety_setup(void)
 
 static void safety_teardown(void)
 {
+    sf_rules_restore();
     it_httpd_stop();
     it_fake_stop(&sf_wh_pid);
     it_fake_stop(&sf_smtp_pid);
@@ -916,6 +917,7 @@ Suite *it_suite_safety(void)
     tcase_add_test(tc, safety_sla_overdue);
     tcase_add_test(tc, safety_no_patient_text);
     tcase_add_test(tc, safety_log_clean);
+    sf_add_locked_tests(tc);
     suite_add_tcase(s, tc);
     return s;
 }

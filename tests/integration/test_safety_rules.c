@@ -334,3 +334,241 @@ void sf_add_rule_tests(TCase *tc)
     tcase_add_test(tc, safety_compliance_check);
     tcase_add_test(tc, safety_rules_admin);
 }
+
+/* ---- the locked rules and the degraded gate (issue 11) ------------------ */
+
+/* The locked rules: built into the module, listed with negative ids, never
+ * changed, deleted or copied through the API; they apply to every check. */
+START_TEST(safety_locked_rules)
+{
+    json_int_t v0, first = 0;
+    json_t *rule, *o, *m;
+    it_resp *r;
+    char path[96], *body;
+    size_t i;
+    int locked = 0, editable = 0, emergency_db = 0, hit = 0;
+
+    r = it_get("/api/admin/compliance/rules", IT_ADMIN);
+    ck_assert_msg(r->status == 200, "rules: %ld", r->status);
+    v0 = json_integer_value(json_object_get(r->json, "version"));
+    json_array_foreach(json_object_get(r->json, "rules"), i, rule) {
+        json_int_t id = json_integer_value(json_object_get(rule, "id"));
+
+        if (json_is_true(json_object_get(rule, "locked"))) {
+            ck_assert_msg(id == -(json_int_t)(locked + 1),
+                          "locked rule %zu has id %lld", i, (long long)id);
+            ck_assert_msg(sf_streq(sf_str(rule, "category"), "emergency")
+                          || (sf_streq(sf_str(rule, "category"), "*")
+                              && sf_streq(sf_str(rule, "kind"), "negator")),
+                          "a locked rule that is neither an emergency rule "
+                          "nor a '*' negator: %s",
+                          json_dumps(rule, JSON_COMPACT));
+            ck_assert_msg(locked == (int)i, "locked rules are not listed "
+                          "first");
+            locked++;
+        }
+        else {
+            ck_assert_msg(json_is_false(json_object_get(rule, "locked"))
+                          && id > 0, "an editable rule: %s",
+                          json_dumps(rule, JSON_COMPACT));
+            editable++;
+            emergency_db += sf_streq(sf_str(rule, "category"), "emergency");
+        }
+    }
+    ck_assert_msg(locked > 1000 && editable > 1000, "%d locked and %d "
+                  "editable rules listed", locked, editable);
+    /* The seed stores only the editable part. */
+    ck_assert_msg(emergency_db == 0, "%d emergency rules in the database",
+                  emergency_db);
+    rule = json_array_get(json_object_get(r->json, "rules"), 5);
+    first = json_integer_value(json_object_get(rule, "id"));
+    o = json_pack("{s:s, s:s, s:s, s:s}", "category",
+                  sf_str(rule, "category"), "lang", sf_str(rule, "lang"),
+                  "kind", sf_str(rule, "kind"), "pattern",
+                  sf_str(rule, "pattern"));
+    body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    it_free(r);
+
+    /* Neither changed nor deleted; an attacker's copy is refused too. */
+    snprintf(path, sizeof(path), "/api/admin/compliance/rules/%lld",
+             (long long)first);
+    r = it_put_json(path, IT_ADMIN, "{\"category\":\"emergency\",\"lang\":"
+                    "\"en\",\"kind\":\"word\",\"pattern\":\"zzzz\","
+                    "\"enabled\":false}");
+    it_assert_error(r, 403, "rule_locked");
+    it_free(r);
+    r = it_req("DELETE", path, IT_ADMIN, "application/json", NULL, -1,
+               NULL);
+    it_assert_error(r, 403, "rule_locked");
+    it_free(r);
+    r = sf_post("/api/admin/compliance/rules", IT_ADMIN, body);
+    it_assert_error(r, 409, "rule_locked");
+    it_free(r);
+    free(body);
+    /* Out of the locked range: the ordinary 400. */
+    r = it_req("DELETE", "/api/admin/compliance/rules/-999999", IT_ADMIN,
+               "application/json", NULL, -1, NULL);
+    it_assert_error(r, 400, "invalid_parameter");
+    it_free(r);
+    r = it_get("/api/admin/compliance/rules", IT_ADMIN);
+    ck_assert_msg(json_integer_value(json_object_get(r->json, "version"))
+                  == v0 && json_array_size(json_object_get(r->json, "rules"))
+                  == (size_t)(locked + editable), "a refused change "
+                  "changed the rules");
+    it_free(r);
+
+    /* A match of a locked rule names it. */
+    o = sf_check(SF_M_EMERG1);
+    ck_assert_msg(json_is_true(json_object_get(o, "emergency")), "%s",
+                  json_dumps(o, JSON_COMPACT));
+    json_array_foreach(json_object_get(o, "matches"), i, m) {
+        hit |= sf_streq(sf_str(m, "category"), "emergency")
+               && sf_streq(sf_str(m, "source"), "rule")
+               && json_integer_value(json_object_get(m, "rule_id")) < 0;
+    }
+    ck_assert_msg(hit, "no locked rule named in %s",
+                  json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+}
+END_TEST
+
+/* Puts the editable rules back if a test left them out (also the
+ * group's teardown, so that a failed test cannot leave the gate
+ * degraded for the groups after it). */
+void sf_rules_restore(void)
+{
+    int ok = 0;
+    char *out = it_sql_try(&ok, "SELECT to_regclass('it_rules_backup') IS "
+                           "NOT NULL");
+
+    if (ok && out && !strcmp(out, "t")) {
+        free(it_sql_try(NULL, "BEGIN; DELETE FROM risk_rules; INSERT INTO "
+                        "risk_rules SELECT * FROM it_rules_backup; DROP "
+                        "TABLE it_rules_backup; UPDATE safety_state SET "
+                        "version = version + 1; COMMIT;"));
+    }
+    free(out);
+}
+
+static it_resp *sf_health_after_change(long want)
+{
+    it_resp *r = NULL;
+    int i;
+
+    /* Each process looks at the rules' version at most once a second. */
+    usleep(1200 * 1000);
+    for (i = 0; i < 20; i++) {
+        r = it_get("/api/health", NULL);
+        if (r->status == want) {
+            return r;
+        }
+        it_free(r);
+        usleep(250 * 1000);
+    }
+    r = it_get("/api/health", NULL);
+    ck_assert_msg(r->status == want, "health: %ld, expected %ld: %s",
+                  r->status, want, r->body);
+    return r;
+}
+
+static void sf_expect_degraded(const char *why)
+{
+    it_resp *r = sf_health_after_change(503);
+    json_t *rr;
+
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "degraded")
+                  && sf_str(r->json, "reason")
+                  && strstr(sf_str(r->json, "reason"), why)
+                  && json_is_false(json_object_get(r->json, "ready"))
+                  && it_header(r, "Retry-After"),
+                  "degraded health: %s", r->body);
+    it_assert_error(r, 503, "safety_degraded");
+    it_free(r);
+    r = it_get("/api/admin/health", IT_ADMIN);
+    rr = json_object_get(r->json, "risk_rules");
+    ck_assert_msg(r->status == 200
+                  && sf_streq(sf_str(r->json, "status"), "degraded")
+                  && strstr(sf_str(r->json, "reason"), why)
+                  && json_is_true(json_object_get(rr, "degraded"))
+                  && json_integer_value(json_object_get(rr, "locked")) > 1000
+                  && json_integer_value(json_object_get(rr, "editable")) == 0,
+                  "admin health: %s", r->body);
+    it_free(r);
+}
+
+/* Every message to staff while degraded: the benign one escalated with
+ * the holding reply, the emergency with the call instruction first. */
+static void sf_expect_all_escalated(void)
+{
+    it_resp *r = sf_chat(NULL, SF_M_PARK2);
+    json_t *a;
+
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "escalated")
+                  && json_array_size(json_object_get(r->json, "sources")) == 0
+                  && sf_has_string(json_object_get(json_object_get(
+                         r->json, "risk"), "categories"), "unscreened"),
+                  "degraded gate answered a benign question: %s", r->body);
+    it_free(r);
+    r = sf_chat(NULL, "I have chest pain and cannot breathe");
+    a = json_array_get(json_object_get(r->json, "actions"), 0);
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "emergency")
+                  && sf_streq(sf_str(a, "type"), "call_emergency"),
+                  "degraded gate, emergency: %s", r->body);
+    it_free(r);
+}
+
+START_TEST(safety_degraded_without_rules)
+{
+    it_resp *r;
+    char *log;
+
+    r = sf_health_after_change(200);
+    it_free(r);
+
+    /* An install with no editable rules (the database seeded without
+     * them, or every one deleted). */
+    it_sql_exec("BEGIN; CREATE TABLE it_rules_backup AS SELECT * FROM "
+                "risk_rules; DELETE FROM risk_rules; UPDATE safety_state SET "
+                "version = version + 1; COMMIT;");
+    sf_expect_degraded("no editable risk rule is enabled");
+    sf_expect_all_escalated();
+    sf_rules_restore();
+    r = sf_health_after_change(200);
+    it_free(r);
+    r = sf_chat(NULL, SF_M_PARK2);
+    ck_assert_msg(sf_streq(sf_str(r->json, "status"), "answered"),
+                  "rules back, the question is not answered: %s", r->body);
+    it_free(r);
+
+    /* Editable rules that do not compile (written by SQL, past the API's
+     * check): the locked ones alone, degraded, until they are fixed. */
+    it_sql_exec("BEGIN; INSERT INTO risk_rules (category, lang, kind, "
+                "pattern, updated_by) VALUES ('no_such_category', 'en', "
+                "'word', 'zzzz', 'it'); UPDATE safety_state SET version = "
+                "version + 1; COMMIT;");
+    sf_expect_degraded("do not compile");
+    sf_expect_all_escalated();
+    it_sql_exec("BEGIN; DELETE FROM risk_rules WHERE category = "
+                "'no_such_category'; UPDATE safety_state SET version = "
+                "version + 1; COMMIT;");
+    r = sf_health_after_change(200);
+    it_free(r);
+
+    /* The operator is told, without any patient's words. */
+    log = it_log_read();
+    ck_assert_msg(log && strstr(log, "CC01009")
+                  && strstr(log, "no editable risk rule is enabled")
+                  && !strstr(log, "chest pain"),
+                  "error log: %.3000s", log ? log : "(none)");
+    free(log);
+}
+END_TEST
+
+/* After safety_log_clean: these log the degraded gate at error on
+ * purpose. */
+void sf_add_locked_tests(TCase *tc)
+{
+    tcase_add_test(tc, safety_locked_rules);
+    tcase_add_test(tc, safety_degraded_without_rules);
+}
