@@ -14,6 +14,7 @@
  */
 #define MC_MODULE_MAIN
 #include "apr_strings.h"
+#include "apr_hash.h"
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -58,8 +59,30 @@ static int mc_post_config_sql(apr_pool_t *pconf, apr_pool_t *plog,
                      "concierge_module");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    for (sp = s; sp; sp = sp->next) {
-        mc_db_register(pconf, sp);
+    /* Once per distinct mod_dbd configuration: a virtual host without DBD
+     * directives of its own shares the main server's, and preparing the
+     * same labels there again logged one AH02653 "conflicting SQL
+     * statements" warning per statement and vhost, on every start and
+     * graceful restart. */
+    {
+        module *dbd = ap_find_linked_module("mod_dbd.c");
+        apr_hash_t *seen = apr_hash_make(ptemp);
+
+        for (sp = s; sp; sp = sp->next) {
+            void *cfg = dbd ? ap_get_module_config(sp->module_config, dbd)
+                            : NULL;
+
+            if (cfg && apr_hash_get(seen, &cfg, sizeof(cfg))) {
+                continue;
+            }
+            if (cfg) {
+                void **key = apr_palloc(ptemp, sizeof(*key));
+
+                *key = cfg;
+                apr_hash_set(seen, key, sizeof(*key), sp);
+            }
+            mc_db_register(pconf, sp);
+        }
     }
     return OK;
 }

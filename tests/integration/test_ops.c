@@ -385,6 +385,39 @@ START_TEST(ops_request_id_in_log)
 }
 END_TEST
 
+/* A graceful restart (logrotate does one every night) prepares the
+ * statements again: still no warning (ops_log_clean, next), and the
+ * server answers afterwards. */
+START_TEST(ops_graceful_restart)
+{
+    char *log;
+    it_resp *r;
+    int i, ok = 0;
+
+    ck_assert_int_eq(it_sh("scripts/httpd.sh graceful"), 0);
+    for (i = 0; i < 50 && !ok; i++) {
+        const char *again;
+
+        usleep(100 * 1000);
+        log = it_log_read();
+        /* AH00489 once at start, once more when the restart is done. */
+        again = log ? strstr(log, "AH00489") : NULL;
+        ok = again && strstr(again + 1, "AH00489");
+        free(log);
+    }
+    ck_assert_msg(ok, "no graceful restart in the error log");
+    for (i = 0, ok = 0; i < 50 && !ok; i++) {
+        r = it_get("/api/health", NULL);
+        ok = r->status == 200;
+        it_free(r);
+        if (!ok) {
+            usleep(100 * 1000);
+        }
+    }
+    ck_assert_msg(ok, "no healthy answer after the graceful restart");
+}
+END_TEST
+
 START_TEST(ops_log_clean)
 {
     /* AH01617: the wrong password of ops_request_id_in_log. */
@@ -469,7 +502,15 @@ END_TEST
 
 static void ops_setup(void)
 {
-    it_httpd_start("ConciergeRateLimit admin 100000/min\n", 2, 8);
+    /* A virtual host without DBD directives of its own (it shares the
+     * main server's mod_dbd configuration; no connection reaches it):
+     * ops_log_clean then also shows that the module's statements are
+     * prepared once per database configuration, not once per vhost (each
+     * label again was an AH02653 warning per vhost and start). */
+    it_httpd_start("ConciergeRateLimit admin 100000/min\n"
+                   "<VirtualHost 127.0.0.2:${CC_PORT}>\n"
+                   " ServerName other-site.invalid\n"
+                   "</VirtualHost>\n", 2, 8);
 }
 
 static void core_errors_setup(void)
@@ -498,6 +539,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_metrics_across_processes);
     tcase_add_test(tc, ops_error_envelopes);
     tcase_add_test(tc, ops_request_id_in_log);
+    tcase_add_test(tc, ops_graceful_restart);
     tcase_add_test(tc, ops_log_clean);
     suite_add_tcase(s, tc);
 
