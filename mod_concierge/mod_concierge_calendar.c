@@ -11,9 +11,17 @@
  * Busy times (freeBusy) are cached per process for ConciergeFreeBusyCache
  * seconds.  A per-calendar error inside a 200 (the calendar is unknown or
  * not shared with the service account) makes that practitioner's
- * availability unknown: their slots are not offered.  An outage (no
- * answer, 429, 5xx) does not block booking: the last busy times seen for
- * that calendar are used, or none, and the event waits in the outbox.
+ * availability unknown: their slots are not offered.  So does a token
+ * that Google refuses (invalid_grant, a revoked or deleted key: every
+ * calendar's busy times are unknown then, and "none" would offer every
+ * slot of a practitioner whose real calendar is full); a refusal is asked
+ * again at most once a minute.  An outage (no answer, 429, 5xx, of the
+ * token endpoint or the API) does not block booking: the last busy times
+ * seen for that calendar are used, or none, and the event waits in the
+ * outbox.
+ *
+ * The JWT's iat is a minute in the past: Google refuses an iat in its
+ * future, and this host's clock may run ahead of Google's.
  *
  * Events: calendar_outbox rows are written in the transaction that changes
  * a booking (sql/functions/booking.sql).  One thread per process claims due rows (FOR UPDATE
@@ -213,6 +221,11 @@ static void set_state(server_rec *s, apr_pool_t *p, const char *cal,
 
 static int cal_fetching;             /* a token fetch is under way */
 static apr_thread_cond_t *cal_fetched;
+static apr_int64_t cal_refused_until;    /* s: Google refused the token */
+static char        cal_refused_why[256];
+
+#define CAL_REFUSAL_RETRY_S 60
+#define CAL_IAT_SKEW_S      60
 
 /* A valid access token (copied into p), fetching one when needed; NULL
  * with *why when none can be had.  One fetch at a time per process, done
@@ -220,7 +233,7 @@ static apr_thread_cond_t *cal_fetched;
  * if another thread is fetching, give up at once, so a hanging token
  * endpoint costs one request one timeout, not every request one each. */
 static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
-                         const char **why)
+                         const char **why, int *refused)
 {
     apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
     const char *url = mc_config_gets(s, MC_CONFS_GOOGLE_TOKEN_URL);
@@ -232,10 +245,18 @@ static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
     int64_t expires = 0;
     long status;
 
+    *refused = 0;
     apr_thread_mutex_lock(cal_mu);
     if (force && cal_token) {
         free(cal_token);
         cal_token = NULL;
+    }
+    /* Refused a moment ago: the same answer, without asking again. */
+    if (!cal_token && cal_refused_until > now) {
+        *why = apr_pstrdup(p, cal_refused_why);
+        *refused = 1;
+        apr_thread_mutex_unlock(cal_mu);
+        return NULL;
     }
     while (cal_fetching && wait) {
         apr_thread_cond_wait(cal_fetched, cal_mu);
@@ -253,7 +274,8 @@ static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
     cal_fetching = 1;
     apr_thread_mutex_unlock(cal_mu);
 
-    jwt = cc_gcal_jwt(p, cal_key, CC_GCAL_SCOPE_CALENDAR, url, now, 3600);
+    jwt = cc_gcal_jwt(p, cal_key, CC_GCAL_SCOPE_CALENDAR, url,
+                      now - CAL_IAT_SKEW_S, 3600);
     form = jwt ? cc_gcal_token_form(p, jwt) : NULL;
     status = form ? http(p, s, "POST", url,
                          "application/x-www-form-urlencoded", NULL, form,
@@ -270,28 +292,46 @@ static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
     else if (status > 0) {
         cc_gcal_token_parse(p, reply, rlen, &tok, &expires, &prob);
     }
-    cal_fetching = 0;
-    apr_thread_cond_broadcast(cal_fetched);
-    apr_thread_mutex_unlock(cal_mu);
     if (!out) {
         *why = status < 0 ? "cannot sign the token request"
                : status == 0 ? "token endpoint unreachable"
                : apr_psprintf(p, "token endpoint answered %ld (%s)", status,
                               prob.code[0] ? prob.code : "no usable token");
+        /* Refused, not unreachable: no busy times can be had until the
+         * key is fixed. */
+        *refused = status < 0
+                   || (status > 0 && status != 200
+                       && cc_gcal_classify(CC_GCAL_OP_TOKEN, status, reply,
+                                           rlen) == CC_GCAL_FAIL);
+        if (*refused) {
+            cal_refused_until = now + CAL_REFUSAL_RETRY_S;
+            apr_cpystrn(cal_refused_why, *why, sizeof(cal_refused_why));
+        }
     }
+    else {
+        cal_refused_until = 0;
+    }
+    cal_fetching = 0;
+    apr_thread_cond_broadcast(cal_fetched);
+    apr_thread_mutex_unlock(cal_mu);
     return out;
 }
 
 /* One authorised call, with one re-authorisation on 401. */
+/* -1 when no token could be had (*refused: Google refused it). */
 static long call(apr_pool_t *p, server_rec *s, int op, const char *method,
                  const char *url, const char *body, const char **reply,
-                 apr_size_t *rlen, const char **why, int wait)
+                 apr_size_t *rlen, const char **why, int wait, int *refused)
 {
-    int attempt;
+    int attempt, no = 0;
     long status = 0;
 
+    if (!refused) {
+        refused = &no;
+    }
+    *refused = 0;
     for (attempt = 0; attempt < 2; attempt++) {
-        const char *tok = token(p, s, attempt > 0, wait, why);
+        const char *tok = token(p, s, attempt > 0, wait, why, refused);
 
         if (!tok) {
             return -1;
@@ -355,7 +395,7 @@ static void freebusy(request_rec *r, const char *const *cals,
     apr_size_t rlen = 0;
     cc_problem_t prob;
     long status;
-    int i;
+    int i, refused = 0;
 
     for (i = 0; i < n; i++) {
         ids[i] = cals[idx[i]];
@@ -364,7 +404,10 @@ static void freebusy(request_rec *r, const char *const *cals,
     status = body ? call(r->pool, s, CC_GCAL_OP_FREEBUSY, "POST",
                          apr_pstrcat(r->pool, mc_config_gets(
                              s, MC_CONFS_GOOGLE_API_BASE), "/freeBusy", NULL),
-                         body, &reply, &rlen, &why, 0) : -2;
+                         body, &reply, &rlen, &why, 0, &refused) : -2;
+    if (refused) {
+        set_state(s, r->pool, "", 0, why);
+    }
     for (i = 0; i < n; i++) {
         const char *cal = cals[idx[i]];
         apr_array_header_t *got = NULL;
@@ -379,16 +422,20 @@ static void freebusy(request_rec *r, const char *const *cals,
             set_state(s, r->pool, cal, 1, NULL);
             set_state(s, r->pool, "", 1, NULL);
         }
-        else if (status == 200 || status == -2
+        else if (status == 200 || status == -2 || refused
                  || (status > 0 && cc_gcal_classify(CC_GCAL_OP_FREEBUSY,
                                                     status, reply, rlen)
                                    == CC_GCAL_FAIL)) {
-            /* The calendar itself is in error (inside a 200, or refused):
-             * its availability is unknown and nothing of it is offered. */
+            /* The calendar itself is in error (inside a 200, or refused),
+             * or Google refused the service account's token: its
+             * availability is unknown and nothing of it is offered. */
             ok[idx[i]] = 0;
             set_state(s, r->pool, cal, 0, status == 200
                       ? apr_psprintf(r->pool, "freeBusy: %s", prob.code[0]
                                      ? prob.code : "bad reply")
+                      : refused
+                      ? apr_psprintf(r->pool, "%s: availability unknown",
+                                     why)
                       : apr_psprintf(r->pool, "freeBusy refused (%ld)",
                                      status));
         }
@@ -490,7 +537,7 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
     if (!active || !strcmp(op, "delete")) {
         st = call(p, s, CC_GCAL_OP_DELETE, "DELETE", apr_pstrcat(
                       p, url, "?sendUpdates=none", NULL), NULL, &reply, &rlen,
-                  &why, 1);
+                  &why, 1, NULL);
         gop = CC_GCAL_OP_DELETE;
     }
     else {
@@ -516,12 +563,12 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
          * already (409: an earlier attempt, or a move) is updated. */
         st = call(p, s, CC_GCAL_OP_INSERT, "POST", apr_pstrcat(
                       p, base, "/calendars/", cal, "/events?sendUpdates=none",
-                      NULL), body, &reply, &rlen, &why, 1);
+                      NULL), body, &reply, &rlen, &why, 1, NULL);
         gop = CC_GCAL_OP_INSERT;
         if (st == 409) {
             st = call(p, s, CC_GCAL_OP_UPDATE, "PUT", apr_pstrcat(
                           p, url, "?sendUpdates=none", NULL), body, &reply,
-                      &rlen, &why, 1);
+                      &rlen, &why, 1, NULL);
             gop = CC_GCAL_OP_UPDATE;
         }
     }

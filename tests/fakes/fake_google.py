@@ -34,7 +34,9 @@ Token endpoint, checked as Google documents it (FIELD_NOTES D2):
   00 01 FF..FF 00 DigestInfo(SHA-256) hash); claims: iss = the client
   e-mail, aud = the token URL, scope a space-separated list containing
   --scope (default https://www.googleapis.com/auth/calendar), iat an
-  integer within +-300 s of now, exp an integer with iat < exp <= iat +
+  integer not in the future (Google refuses an iat ahead of its own clock:
+  signers date it a little in the past for skew) and at most 300 s in the
+  past, exp an integer with iat < exp <= iat +
   3600, no "sub" (no domain-wide delegation here); JSON without
   duplicate keys.
   Answers 200 {"access_token":"ya29.fake-...","expires_in":L,
@@ -608,7 +610,7 @@ class Handler(BaseHTTPRequestHandler):
         if type(iat) is not int or type(exp) is not int:
             bad("Invalid JWT: iat and exp must be integers")
         now = time.time()
-        if abs(iat - now) > IAT_SKEW or not iat < exp <= iat + \
+        if iat > now or now - iat > IAT_SKEW or not iat < exp <= iat + \
                 JWT_MAX_LIFETIME:
             bad("Invalid JWT: Token must be a short-lived token (60 "
                 "minutes) and in a reasonable timeframe. Check your iat and "

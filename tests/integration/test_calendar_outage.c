@@ -440,6 +440,36 @@ START_TEST(cal_token_cache)
 }
 END_TEST
 
+/* (8) The token endpoint unavailable (503) is an outage, not a refusal:
+ * booking goes on with the last known busy times (compare
+ * calendar_badkey, where Google refuses the token and the practitioners
+ * are hidden). */
+START_TEST(cal_token_unavailable)
+{
+    json_t *sl, *h;
+
+    cg_begin();     /* the cached token is unknown now: a new one is asked */
+    cg_ctlf("/__fail", "{\"status\":503,\"count\":1,\"path_prefix\":"
+            "\"/token\"}");
+    sl = cg_slots(D_TOKEN, 0, 1, NULL);
+    ck_assert_msg(cg_nslots(sl, cg_pa) > 0 && cg_nslots(sl, cg_pb) > 0
+                  && json_array_size(json_object_get(sl,
+                                                     "calendar_unavailable"))
+                     == 0,
+                  "a token endpoint outage hid practitioners: %.800s",
+                  cg_dump(sl));
+    json_decref(sl);
+    h = cg_health();
+    ck_assert_msg(strstr(cg_str(h, "last_error"), "503"), "health does not "
+                  "show the token outage: %s", cg_dump(h));
+    json_decref(h);
+    /* The next request gets a token: nothing of the outage is left. */
+    sl = cg_slots(D_TOKEN, 0, 1, NULL);
+    ck_assert_msg(cg_nslots(sl, cg_pa) > 0, "%.500s", cg_dump(sl));
+    json_decref(sl);
+}
+END_TEST
+
 /* The outage tests, in the order the group runs them. */
 void cg_add_outage_tests(TCase *tc)
 {
@@ -453,4 +483,5 @@ void cg_add_outage_tests(TCase *tc)
     tcase_add_test(tc, cal_hang_all_calendars);
     tcase_add_test(tc, cal_hang_token_concurrent);
     tcase_add_test(tc, cal_token_cache);
+    tcase_add_test(tc, cal_token_unavailable);
 }
