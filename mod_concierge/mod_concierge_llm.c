@@ -37,6 +37,7 @@ void mc_llm_answer(request_rec *r, const char *question,
     json_t *req;
     long status = -1;
     cc_problem_t prob;
+    int truncated = 0;
 
     memset(out, 0, sizeof(*out));
     if (!mc_config_llm_enabled(r->server)) {
@@ -101,9 +102,13 @@ void mc_llm_answer(request_rec *r, const char *question,
         out->answer = rs.len ? cc_llm_parse(r->pool, rs.body, rs.len, &prob)
                              : NULL;
         out->ok = out->answer != NULL;
-        out->error = out->ok ? NULL : "bad_response";
+        truncated = !out->ok && !strcmp(prob.code, "llm_truncated");
+        out->error = out->ok ? NULL : truncated ? "truncated"
+                                                : "bad_response";
     }
-    mc_shm_breaker_result(out->ok, threshold, cool);
+    /* A cut-off answer is no sign of an outage: it does not count
+     * towards opening the breaker. */
+    mc_shm_breaker_result(out->ok || truncated, threshold, cool);
     if (!out->ok) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00701)
                       "LLM call failed (%s) after %d attempt(s), %"

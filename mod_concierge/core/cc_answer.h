@@ -83,7 +83,7 @@ char *cc_answer_extract(apr_pool_t *p, const char *query,
                         int *used);
 
 /* The OpenAI-compatible chat-completions request body:
- *   {"model": model, "temperature": 0, "max_tokens": 400,
+ *   {"model": model, "temperature": 0, "max_completion_tokens": 400,
  *    "messages": [{"role":"system","content": <rules>},
  *                 {"role":"user","content": <sources + question>}]}
  * The system message tells the model to answer only from the numbered
@@ -96,7 +96,9 @@ json_t *cc_llm_request(const char *model, const char *question,
 
 /* The answer text of a chat-completions response (choices[0].message
  * .content), copied into p and trimmed, or NULL with prob set
- * ("llm_bad_response").  Bodies over 256 KiB are refused. */
+ * ("llm_bad_response"; "llm_truncated" when choices[0].finish_reason is
+ * not "stop": cut off at max_completion_tokens, or no answer).  Bodies
+ * over 256 KiB are refused. */
 const char *cc_llm_parse(apr_pool_t *p, const char *body, size_t len,
                          cc_problem_t *prob);
 

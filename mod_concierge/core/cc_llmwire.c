@@ -175,7 +175,8 @@ json_t *cc_llm_request(const char *model, const char *question,
     bad |= json_object_set_new(req, "model",
                                json_stringn(m.d ? m.d : "", m.n));
     bad |= json_object_set_new(req, "temperature", json_integer(0));
-    bad |= json_object_set_new(req, "max_tokens", json_integer(400));
+    bad |= json_object_set_new(req, "max_completion_tokens",
+                               json_integer(400));
     bad |= json_array_append_new(msgs,
                                  json_pack("{s:s, s:s}", "role", "system",
                                            "content", cc_system_prompt));
@@ -202,7 +203,7 @@ const char *cc_llm_parse(apr_pool_t *p, const char *body, size_t len,
     json_t *j = NULL;
     json_t *choice;
     json_t *content;
-    const char *s;
+    const char *s, *reason;
     const char *res = NULL;
     size_t n;
 
@@ -237,6 +238,16 @@ const char *cc_llm_parse(apr_pool_t *p, const char *body, size_t len,
     if (!json_is_string(content)) {
         cc_problem_set(prob, 502, "llm_bad_response",
                        "the LLM response has no message content");
+        goto done;
+    }
+    /* Only a finished answer: "length" is cut off mid-sentence (its last
+     * claim may be half of one), "tool_calls" and the rest are no answer
+     * at all. */
+    reason = json_string_value(json_object_get(choice, "finish_reason"));
+    if (!reason || strcmp(reason, "stop")) {
+        cc_problem_set(prob, 502, "llm_truncated", "the LLM did not finish "
+                       "its answer (finish_reason %.32s)",
+                       reason ? reason : "missing");
         goto done;
     }
     s = json_string_value(content);

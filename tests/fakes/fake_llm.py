@@ -12,7 +12,8 @@ an OpenAI-style error body and is recorded as a violation.
 
 Control endpoints (not counted as requests):
     POST /__mode   {"mode": "good" | "offcontext" | "noanswer" | "hang" |
-                    "429" | "429once" | "500" | "500once" | "badjson"}
+                    "429" | "429once" | "500" | "500once" | "badjson" |
+                    "length" | "401"}
     GET  /__stats  {"requests": n, "violations": [...], "last_request": {...},
                     "mode": "..."}
     POST /__reset  counters, violations and last request cleared, mode good
@@ -26,6 +27,13 @@ Modes:
     429once,    the first chat request after the mode was set gets 429/500,
     500once     later ones are answered as good
     badjson     200 with the body "not json"
+    length      the good answer cut off after its third word, with
+                finish_reason "length" (max_completion_tokens reached)
+    401         401 {"error": {"message": "Invalid API Key", "type":
+                "invalid_request_error", "code": "invalid_api_key"}}
+
+Requests must also carry "max_completion_tokens" (a positive integer; the
+older "max_tokens" is refused, as it is deprecated).
 
 With --port 0 a free port is chosen; --portfile receives it (written
 atomically once the socket listens).  Only the Python standard library.
@@ -44,7 +52,7 @@ import fakelib
 
 CHAT_PATH = "/openai/v1/chat/completions"
 MODES = ("good", "offcontext", "noanswer", "hang", "429", "429once",
-         "500", "500once", "badjson")
+         "500", "500once", "badjson", "length", "401")
 OFFCONTEXT = "You should take 400mg of ibuprofen twice a day [S1]."
 HANG_SECONDS = 30
 MAX_BODY = 4 * 1024 * 1024
@@ -180,6 +188,10 @@ class Handler(BaseHTTPRequestHandler):
             return "body is not a JSON object", req
         if req.get("model") != st.model:
             return "model %r is not %r" % (req.get("model"), st.model), req
+        mct = req.get("max_completion_tokens")
+        if type(mct) is not int or mct < 1 or "max_tokens" in req:
+            return ("max_completion_tokens must be a positive integer (and "
+                    "max_tokens absent)"), req
         msgs = req.get("messages")
         if not isinstance(msgs, list):
             return "messages is not a list", req
@@ -195,7 +207,7 @@ class Handler(BaseHTTPRequestHandler):
             return "user message does not contain [S1]", req
         return None, req
 
-    def completion(self, model, content, req):
+    def completion(self, model, content, req, finish="stop"):
         words = sum(len(m.get("content", "").split())
                     for m in req.get("messages", []))
         out_words = len(content.split())
@@ -208,7 +220,7 @@ class Handler(BaseHTTPRequestHandler):
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": finish,
             }],
             "usage": {"prompt_tokens": words,
                       "completion_tokens": out_words,
@@ -241,6 +253,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(500, "Internal server error",
                                  "internal_server_error")
             return
+        if mode == "401":
+            self.send_error_json(401, "Invalid API Key",
+                                 "invalid_request_error", "invalid_api_key")
+            return
         if mode == "badjson":
             self.send(200, None, raw=b"not json")
             return
@@ -253,6 +269,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             content = first_sentence_of_s1(req["messages"][1]["content"])
             content = (content + " [S1]").strip()
+        if mode == "length":
+            content = " ".join(content.split()[:3])
+            self.send(200, self.completion(st.model, content, req, "length"))
+            return
         self.send(200, self.completion(st.model, content, req))
 
     # --- dispatch ---------------------------------------------------------

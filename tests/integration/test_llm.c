@@ -531,6 +531,51 @@ START_TEST(llm_badjson)
 }
 END_TEST
 
+/* A completion cut off at max_completion_tokens (finish_reason "length")
+ * is not an answer: its last claim may be half of one.  The extractive
+ * answer is used; it is no sign of an outage, so even more of them than
+ * ConciergeLLMBreakerFailures leave the breaker closed. */
+START_TEST(llm_length)
+{
+    llm_turn t;
+    json_t *h;
+    int i;
+
+    llm_begin("length");
+    for (i = 0; i < 4; i++) {
+        t = llm_chat(i % 2 ? LLM_Q_LIPS : LLM_Q_PARK);
+        LLM_ASSERT_MODE(&t, "extractive");
+        LLM_ASSERT_ERROR(&t, "truncated");
+        ck_assert_msg(llm_attempts(&t) == 1, "a cut-off answer was retried: "
+                      "%s", json_dumps(t.timing, JSON_COMPACT));
+        llm_turn_free(&t);
+    }
+    ck_assert_msg(llm_requests() == 4, "the fake saw %lld requests",
+                  (long long)llm_requests());
+    h = llm_health();
+    ck_assert_msg(!strcmp(llm_brk_state(h), "closed"), "breaker %s after "
+                  "four cut-off answers", llm_brk_state(h));
+    json_decref(h);
+}
+END_TEST
+
+/* A key the provider refuses (401 invalid_api_key): not retried, answered
+ * extractively. */
+START_TEST(llm_401)
+{
+    llm_turn t;
+
+    llm_begin("401");
+    t = llm_chat(LLM_Q_PARK);
+    LLM_ASSERT_MODE(&t, "extractive");
+    LLM_ASSERT_ERROR(&t, "http_401");
+    ck_assert_msg(llm_attempts(&t) == 1 && llm_requests() == 1, "a refused "
+                  "key was retried: %s", json_dumps(t.timing, JSON_COMPACT));
+    ck_assert_msg(*llm_reply(&t) != '\0', "empty extractive reply");
+    llm_turn_free(&t);
+}
+END_TEST
+
 START_TEST(llm_429_once)
 {
     llm_turn t;
@@ -721,7 +766,8 @@ START_TEST(llm_log_clean)
 {
     /* CC00701 (warn): "LLM call failed (<error>) after <n> attempt(s),
      * <ms> ms: answering extractively", once per failed call that reached
-     * the fake - llm_badjson (bad_response), llm_429_always (http_429),
+     * the fake - llm_badjson (bad_response), llm_length (truncated),
+     * llm_401 (http_401), llm_429_always (http_429),
      * llm_500 and the three failing chats of llm_breaker (http_500),
      * llm_hang (timeout).  The chat the open breaker refused logs nothing
      * (mc_llm_answer returns before the warning), and retries that end in
@@ -788,6 +834,8 @@ Suite *it_suite_llm(void)
     tcase_add_test(tc, llm_offcontext);
     tcase_add_test(tc, llm_noanswer);
     tcase_add_test(tc, llm_badjson);
+    tcase_add_test(tc, llm_length);
+    tcase_add_test(tc, llm_401);
     tcase_add_test(tc, llm_429_once);
     tcase_add_test(tc, llm_429_always);
     tcase_add_test(tc, llm_500);

@@ -34,7 +34,7 @@ START_TEST(test_llm_request_shape)
                      "llama-3.1-8b-instant");
     ck_assert(json_is_number(json_object_get(req, "temperature")));
     ck_assert(json_number_value(json_object_get(req, "temperature")) == 0.0);
-    ck_assert_int_eq(json_integer_value(json_object_get(req, "max_tokens")),
+    ck_assert_int_eq(json_integer_value(json_object_get(req, "max_completion_tokens")),
                      400);
     msgs = json_object_get(req, "messages");
     ck_assert(json_is_array(msgs));
@@ -127,6 +127,7 @@ static const struct {
     const char *body;
     size_t      len;
     const char *want;       /* NULL: refused */
+    const char *code;       /* the refusal's code (NULL: llm_bad_response) */
 } parse_cases[] = {
     { "good", B("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","
                 "\"choices\":[{\"index\":0,\"message\":{\"role\":"
@@ -134,9 +135,21 @@ static const struct {
                 "\"finish_reason\":\"stop\"}],\"usage\":{}}"),
       "Open 9am to 4pm [S1]." },
     { "NO_ANSWER", B("{\"choices\":[{\"message\":{\"content\":"
-                     "\"NO_ANSWER\"}}]}"), "NO_ANSWER" },
-    { "empty content", B("{\"choices\":[{\"message\":{\"content\":\" \"}}]}"),
-      "" },
+                     "\"NO_ANSWER\"},\"finish_reason\":\"stop\"}]}"),
+      "NO_ANSWER", NULL },
+    { "empty content", B("{\"choices\":[{\"message\":{\"content\":\" \"},"
+                         "\"finish_reason\":\"stop\"}]}"), "", NULL },
+    { "cut off (length)", B("{\"choices\":[{\"message\":{\"content\":"
+                            "\"Open 9am to\"},\"finish_reason\":\"length\"}]}"),
+      NULL, "llm_truncated" },
+    { "tool call", B("{\"choices\":[{\"message\":{\"content\":\"\"},"
+                     "\"finish_reason\":\"tool_calls\"}]}"),
+      NULL, "llm_truncated" },
+    { "no finish_reason", B("{\"choices\":[{\"message\":{\"content\":"
+                            "\"Open [S1].\"}}]}"), NULL, "llm_truncated" },
+    { "finish_reason null", B("{\"choices\":[{\"message\":{\"content\":"
+                              "\"Open [S1].\"},\"finish_reason\":null}]}"),
+      NULL, "llm_truncated" },
     { "missing choices", B("{\"id\":\"x\",\"object\":\"chat.completion\"}"),
       NULL },
     { "empty choices", B("{\"choices\":[]}"), NULL },
@@ -175,7 +188,9 @@ START_TEST(test_llm_parse_table)
     }
     else {
         ck_assert_msg(a == NULL, "%s: accepted", parse_cases[_i].what);
-        ck_assert_str_eq(prob.code, "llm_bad_response");
+        ck_assert_str_eq(prob.code, parse_cases[_i].code
+                                    ? parse_cases[_i].code
+                                    : "llm_bad_response");
         ck_assert_int_ne(prob.status, 0);
         ck_assert_uint_gt(strlen(prob.message), 0);
     }
@@ -190,7 +205,8 @@ START_TEST(test_llm_parse_size)
 {
     apr_pool_t *p = corpus_pool();
     static const char head[] =
-        "{\"choices\":[{\"message\":{\"content\":\"ok\"}}],\"pad\":\"";
+        "{\"choices\":[{\"message\":{\"content\":\"ok\"},"
+        "\"finish_reason\":\"stop\"}],\"pad\":\"";
     size_t big = 300 * 1024;
     char *body = apr_palloc(p, big + 1);
     cc_problem_t prob;
