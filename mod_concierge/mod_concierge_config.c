@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "apr_hash.h"
+#include "apr_file_io.h"
 #include <math.h>
 #include <stdlib.h>
 #include "http_core.h"
@@ -627,6 +628,69 @@ static const char *set_llm_key(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The ...File form of a secret directive (ConciergeSecretFile,
+ * ConciergeLLMKeyFile, ConciergeNotifyWebhookSecretFile,
+ * ConciergeNotifySMTPPasswordFile): the secret is the file's content, one
+ * line (a final newline is dropped), read when the configuration is read
+ * - at start-up and on every graceful restart, by the parent process
+ * (root), so the environment need not hold it and a graceful restart
+ * never meets an unexpanded ${VAR}.  The file must be a regular file that
+ * others cannot read or write (0600 or 0640); it is checked as the
+ * directive would check the value, and no error quotes it. */
+#define MC_SECRET_FILE_MAX 4096
+
+static const char *set_secret_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int which = (int)(apr_uintptr_t)cmd->info;
+    const char *path = ap_server_root_relative(cmd->pool, arg), *err;
+    cmd_parms sub = *cmd;
+    apr_file_t *f;
+    apr_size_t n = 0;
+    struct stat st;
+    char *buf;
+
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file",
+                            cmd->cmd->name, arg);
+    }
+    if (st.st_mode & (S_IROTH | S_IWOTH)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is readable or writable by "
+                            "others (mode %04o); chmod o-rwx it",
+                            cmd->cmd->name, arg,
+                            (unsigned)(st.st_mode & 07777));
+    }
+    if (st.st_size <= 0 || st.st_size > MC_SECRET_FILE_MAX) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must hold one secret of at "
+                            "most %d bytes", cmd->cmd->name, arg,
+                            MC_SECRET_FILE_MAX);
+    }
+    buf = apr_palloc(cmd->temp_pool, (apr_size_t)st.st_size + 1);
+    if (apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                      APR_OS_DEFAULT, cmd->temp_pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file",
+                            cmd->cmd->name, arg);
+    }
+    apr_file_read_full(f, buf, (apr_size_t)st.st_size, &n);
+    apr_file_close(f);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        n--;
+    }
+    buf[n] = '\0';
+    if (n == 0 || memchr(buf, '\n', n) || memchr(buf, '\r', n)
+        || strlen(buf) != n) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must hold the secret on one "
+                            "line", cmd->cmd->name, arg);
+    }
+    sub.info = which == MC_CONFS_SMTP_PASSWORD ? (void *)1 : NULL;
+    err = which == MC_CONFS_SECRET ? set_secret(&sub, dc, buf)
+          : which == MC_CONFS_LLM_KEY ? set_llm_key(&sub, dc, buf)
+          : which == MC_CONFS_NOTIFY_SECRET ? set_notify_secret(&sub, dc, buf)
+          : set_smtp_auth(&sub, dc, buf);
+    /* The value's own check, named after the file (never the value). */
+    return err ? apr_psprintf(cmd->pool, "%s '%s': %s", cmd->cmd->name, arg,
+                              err) : NULL;
+}
+
 static const char *set_timezone(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *p;
@@ -706,6 +770,9 @@ const command_rec mc_cmds[] = {
                   "LLM model name"),
     AP_INIT_TAKE1("ConciergeLLMKey", set_llm_key, NULL, RSRC_CONF,
                   "LLM API key (from the environment: ${GROQ_API_KEY})"),
+    AP_INIT_TAKE1("ConciergeLLMKeyFile", set_secret_file,
+                  (void *)MC_CONFS_LLM_KEY, RSRC_CONF,
+                  "file holding the LLM API key (not readable by others)"),
     INT_CMD("ConciergeLLMConnectTimeout", d_llm_connect,
             "LLM connect timeout, milliseconds"),
     INT_CMD("ConciergeLLMTimeout", d_llm_timeout,
@@ -734,12 +801,18 @@ const command_rec mc_cmds[] = {
                   "URL staff notifications are POSTed to (HMAC-signed)"),
     AP_INIT_TAKE1("ConciergeNotifyWebhookSecret", set_notify_secret, NULL,
                   RSRC_CONF, "HMAC key of the webhook (from ${ENV})"),
+    AP_INIT_TAKE1("ConciergeNotifyWebhookSecretFile", set_secret_file,
+                  (void *)MC_CONFS_NOTIFY_SECRET, RSRC_CONF,
+                  "file holding the webhook's HMAC key"),
     AP_INIT_TAKE1("ConciergeNotifySMTP", set_notify_url, (void *)1,
                   RSRC_CONF, "smtps:// server staff e-mail goes through"),
     AP_INIT_TAKE1("ConciergeNotifySMTPUser", set_smtp_auth, NULL, RSRC_CONF,
                   "SMTP AUTH user"),
     AP_INIT_TAKE1("ConciergeNotifySMTPPassword", set_smtp_auth, (void *)1,
                   RSRC_CONF, "SMTP AUTH password (from ${ENV})"),
+    AP_INIT_TAKE1("ConciergeNotifySMTPPasswordFile", set_secret_file,
+                  (void *)MC_CONFS_SMTP_PASSWORD, RSRC_CONF,
+                  "file holding the SMTP AUTH password"),
     AP_INIT_TAKE1("ConciergeNotifyFrom", set_address, NULL, RSRC_CONF,
                   "sender address of staff e-mail"),
     AP_INIT_TAKE1("ConciergeNotifyTo", set_address, (void *)1, RSRC_CONF,
@@ -749,6 +822,9 @@ const command_rec mc_cmds[] = {
     AP_INIT_TAKE1("ConciergeSecret", set_secret, NULL, RSRC_CONF,
                   "key manage tokens are derived with (from ${ENV}, 32+ "
                   "characters)"),
+    AP_INIT_TAKE1("ConciergeSecretFile", set_secret_file,
+                  (void *)MC_CONFS_SECRET, RSRC_CONF,
+                  "file holding ConciergeSecret (not readable by others)"),
     AP_INIT_TAKE1("ConciergeGoogleKeyFile", set_google,
                   (void *)MC_CONFS_GOOGLE_KEY_FILE, RSRC_CONF,
                   "Google service-account JSON key file (enables calendar "

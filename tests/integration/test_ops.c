@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include "harness.h"
 
@@ -418,6 +419,80 @@ START_TEST(ops_graceful_restart)
 }
 END_TEST
 
+/* Secrets from files (ConciergeSecretFile and the other ...File forms):
+ * read when the configuration is, refused when others may read them or
+ * when the value fails the directive's own check, never quoted. */
+static int ops_conf_check(const char *var2, const char *directive,
+                          const char *file, const char *content, int mode,
+                          char **out)
+{
+    char conf[600], path[600];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", var2, file);
+    f = fopen(path, "w");
+    ck_assert(f != NULL);
+    fputs(content, f);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, (mode_t)mode), 0);
+    snprintf(conf, sizeof(conf), "%s/%s.conf", var2, file);
+    f = fopen(conf, "w");
+    ck_assert(f != NULL);
+    fprintf(f, "%s %s\n", directive, path);
+    fclose(f);
+    *out = it_sh_out("CC_VAR='%s' CC_EXTRA_CONF='%s' scripts/httpd.sh check "
+                     "2>&1; echo \"rc=$?\"", var2, conf);
+    return strstr(*out, "rc=0") != NULL;
+}
+
+START_TEST(ops_secret_files)
+{
+    static const char secret[] = "s3cret-from-a-file-0123456789-abcdefghij";
+    char var2[400], *out;
+
+    snprintf(var2, sizeof(var2), "%s/secretfiles", it_var);
+    ck_assert(it_sh("mkdir -p '%s/httpd' && ln -sfn '%s/pg' '%s/pg'", var2,
+                    it_var, var2) == 0);
+
+    ck_assert_msg(ops_conf_check(var2, "ConciergeSecretFile", "ok",
+                                 "s3cret-from-a-file-0123456789-abcdefghij\n",
+                                 0600, &out), "0600 secret file refused: %s",
+                  out);
+    free(out);
+    ck_assert_msg(ops_conf_check(var2, "ConciergeSecretFile", "group",
+                                 "s3cret-from-a-file-0123456789-abcdefghij\n",
+                                 0640, &out), "0640 secret file refused: %s",
+                  out);
+    free(out);
+    ck_assert_msg(ops_conf_check(var2, "ConciergeLLMKeyFile", "llm",
+                                 "gsk_fake_key_0123456789\n", 0600, &out),
+                  "LLM key file refused: %s", out);
+    free(out);
+
+    ck_assert_msg(!ops_conf_check(var2, "ConciergeSecretFile", "world",
+                                  "s3cret-from-a-file-0123456789-abcdefghij\n",
+                                  0644, &out)
+                  && strstr(out, "ConciergeSecretFile")
+                  && strstr(out, "readable or writable by others")
+                  && !strstr(out, secret),
+                  "a world-readable secret file: %s", out);
+    free(out);
+    ck_assert_msg(!ops_conf_check(var2, "ConciergeSecretFile", "short",
+                                  "too-short-s3cret\n", 0600, &out)
+                  && strstr(out, "ConciergeSecretFile")
+                  && strstr(out, "32..512")
+                  && !strstr(out, "too-short-s3cret"),
+                  "a secret file with a short secret: %s", out);
+    free(out);
+    ck_assert_msg(!ops_conf_check(var2, "ConciergeNotifyWebhookSecretFile",
+                                  "twolines", "line-one-0123456789\nline-two\n",
+                                  0600, &out)
+                  && strstr(out, "one line") && !strstr(out, "line-two"),
+                  "a two-line secret file: %s", out);
+    free(out);
+}
+END_TEST
+
 START_TEST(ops_log_clean)
 {
     /* AH01617: the wrong password of ops_request_id_in_log. */
@@ -540,6 +615,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_error_envelopes);
     tcase_add_test(tc, ops_request_id_in_log);
     tcase_add_test(tc, ops_graceful_restart);
+    tcase_add_test(tc, ops_secret_files);
     tcase_add_test(tc, ops_log_clean);
     suite_add_tcase(s, tc);
 
