@@ -120,7 +120,7 @@ run: deps
 	@scripts/run.sh $(abspath $(BUILD))
 
 user: deps
-	@scripts/user.sh "$(NAME)" "$(ROLE)" "$(PASSWORD)"
+	@scripts/user.sh "$(NAME)" "$(ROLE)"
 
 bench: deps
 	@$(MAKE) --no-print-directory purity $(MODULE) risk-ml $(BUILD)/bench_index $(BUILD)/eval_risk \

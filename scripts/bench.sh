@@ -20,7 +20,7 @@ cleanup() { "$CC_TOP/scripts/httpd.sh" stop; "$CC_TOP/scripts/pg.sh" stop; rm -r
 trap cleanup EXIT
 "$CC_TOP/scripts/pg.sh" start >/dev/null
 "$CC_TOP/scripts/seed.sh" >/dev/null
-"$CC_TOP/scripts/user.sh" bench admin bench-password-1 >/dev/null
+"$CC_TOP/scripts/user.sh" bench admin <<<bench-password-1 >/dev/null
 "$CC_TOP/scripts/httpd.sh" start
 BASE=http://127.0.0.1:$CC_PORT
 curl -fsS -o /dev/null -u bench:bench-password-1 "$BASE/api/admin/knowledge/search?q=parking"

@@ -9,7 +9,7 @@ has_admin=$(psql -X -At "$CONN" -c "SELECT count(*) FROM staff_users WHERE role 
 if [ "$has_admin" = 0 ]; then
     pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
     (umask 077; echo "$pw" > "$CC_VAR/admin-password")
-    CC_PASSWORD_STDIN=1 "$CC_TOP/scripts/user.sh" admin admin <<<"$pw" >/dev/null
+    "$CC_TOP/scripts/user.sh" admin admin <<<"$pw" >/dev/null
     echo "seed: created user 'admin'; password saved in $CC_VAR/admin-password"
 fi
 # The sample clinic's knowledge, on first use only: later changes belong

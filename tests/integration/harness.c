@@ -245,10 +245,11 @@ void it_global_setup(void)
         die("PostgreSQL did not start");
     }
     if (it_sh("scripts/seed.sh >/dev/null")
-        || it_sh("scripts/user.sh it-admin admin it-admin-password-1 >/dev/null")
-        || it_sh("scripts/user.sh it-staff staff it-staff-password-1 "
+        || it_sh("echo it-admin-password-1 | scripts/user.sh it-admin admin "
                  ">/dev/null")
-        || it_sh("scripts/user.sh it-probe staff it-probe-password-1 "
+        || it_sh("echo it-staff-password-1 | scripts/user.sh it-staff staff "
+                 ">/dev/null")
+        || it_sh("echo it-probe-password-1 | scripts/user.sh it-probe staff "
                  ">/dev/null")) {
         die("could not create test users");
     }

@@ -285,8 +285,8 @@ void sf_assert_esc(it_resp *r, json_int_t id, const char *status,
 
 void sf_make_staff2(void)
 {
-    ck_assert_msg(it_sh("scripts/user.sh it-staff2 staff "
-                        "it-staff2-password-1 >/dev/null 2>&1") == 0,
+    ck_assert_msg(it_sh("echo it-staff2-password-1 | scripts/user.sh "
+                        "it-staff2 staff >/dev/null 2>&1") == 0,
                   "scripts/user.sh it-staff2 failed");
 }
 

@@ -29,8 +29,8 @@ static const char *const limits_allowed_log[] = { NULL };
 
 static void ratelimit_setup(void)
 {
-    if (it_sh("scripts/user.sh it-rl-probe staff it-rl-probe-password-1 "
-              ">/dev/null")) {
+    if (it_sh("echo it-rl-probe-password-1 | scripts/user.sh it-rl-probe "
+              "staff >/dev/null")) {
         fprintf(stderr, "test_limits: could not create it-rl-probe\n");
         exit(2);
     }

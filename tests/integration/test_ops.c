@@ -493,6 +493,34 @@ START_TEST(ops_secret_files)
 }
 END_TEST
 
+/* scripts/user.sh (make user): the password comes from a prompt or stdin,
+ * never the command line, where every user of the machine can read it. */
+START_TEST(ops_user_password_not_argv)
+{
+    char *out;
+
+    out = it_sh_out("scripts/user.sh it-argv staff argv-password-123 2>&1; "
+                    "echo \"rc=$?\"");
+    ck_assert_msg(strstr(out, "rc=2") && strstr(out, "never from the "
+                  "command line"), "a password on the command line: %s", out);
+    free(out);
+    out = it_sh_out("PASSWORD=env-password-1234 scripts/user.sh it-argv "
+                    "staff </dev/null 2>&1; echo \"rc=$?\"");
+    ck_assert_msg(strstr(out, "rc=2"), "PASSWORD= (make user's old form): "
+                  "%s", out);
+    free(out);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM staff_users WHERE "
+                                "username = 'it-argv'"), 0);
+    out = it_sh_out("echo stdin-password-1234 | scripts/user.sh it-argv "
+                    "staff 2>&1; echo \"rc=$?\"");
+    ck_assert_msg(strstr(out, "rc=0"), "from stdin: %s", out);
+    free(out);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM staff_users WHERE "
+                                "username = 'it-argv' AND role = 'staff'"),
+                     1);
+}
+END_TEST
+
 START_TEST(ops_log_clean)
 {
     /* AH01617: the wrong password of ops_request_id_in_log. */
@@ -616,6 +644,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_request_id_in_log);
     tcase_add_test(tc, ops_graceful_restart);
     tcase_add_test(tc, ops_secret_files);
+    tcase_add_test(tc, ops_user_password_not_argv);
     tcase_add_test(tc, ops_log_clean);
     suite_add_tcase(s, tc);
 
