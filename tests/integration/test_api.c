@@ -65,15 +65,15 @@ START_TEST(make_user_roles)
 {
     it_resp *r;
 
-    ck_assert_int_eq(it_sh("make -s user NAME=it-cli ROLE=staff "
-                           "PASSWORD=it-cli-password-1 >/dev/null"), 0);
+    ck_assert_int_eq(it_sh("echo it-cli-password-1 | make -s user "
+                           "NAME=it-cli ROLE=staff >/dev/null"), 0);
     r = it_get("/api/admin/me", "it-cli:it-cli-password-1");
     ck_assert_msg(r->status == 200, "status %ld: %s", r->status, r->body);
     ck_assert_str_eq(json_string_value(json_object_get(r->json, "role")),
                      "staff");
     it_free(r);
-    ck_assert_int_eq(it_sh("make -s user NAME=it-cli ROLE=admin "
-                           "PASSWORD=it-cli-password-2 >/dev/null"), 0);
+    ck_assert_int_eq(it_sh("echo it-cli-password-2 | make -s user "
+                           "NAME=it-cli ROLE=admin >/dev/null"), 0);
     r = it_get("/api/admin/me", "it-cli:it-cli-password-1");
     ck_assert_int_eq(r->status, 401);
     it_free(r);
@@ -81,14 +81,18 @@ START_TEST(make_user_roles)
     ck_assert_str_eq(json_string_value(json_object_get(r->json, "role")),
                      "admin");
     it_free(r);
-    /* Bad input is refused and changes nothing. */
-    ck_assert_int_ne(it_sh("make -s user NAME=it-cli ROLE=root "
-                           "PASSWORD=it-cli-password-3 >/dev/null 2>&1"), 0);
-    ck_assert_int_ne(it_sh("make -s user NAME=\"x'; drop table x\" "
-                           "ROLE=staff PASSWORD=it-cli-password-3 "
+    /* Bad input is refused and changes nothing; so is a password on
+     * the command line (make user's old PASSWORD=). */
+    ck_assert_int_ne(it_sh("echo it-cli-password-3 | make -s user "
+                           "NAME=it-cli ROLE=root >/dev/null 2>&1"), 0);
+    ck_assert_int_ne(it_sh("echo it-cli-password-3 | make -s user "
+                           "NAME=\"x'; drop table x\" ROLE=staff "
                            ">/dev/null 2>&1"), 0);
+    ck_assert_int_ne(it_sh("echo short | make -s user NAME=it-cli "
+                           "ROLE=staff >/dev/null 2>&1"), 0);
     ck_assert_int_ne(it_sh("make -s user NAME=it-cli ROLE=staff "
-                           "PASSWORD=short >/dev/null 2>&1"), 0);
+                           "PASSWORD=it-cli-password-4 </dev/null "
+                           ">/dev/null 2>&1"), 0);
     r = it_get("/api/admin/me", "it-cli:it-cli-password-2");
     ck_assert_int_eq(r->status, 200);
     it_free(r);

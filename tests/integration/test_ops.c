@@ -521,6 +521,90 @@ START_TEST(ops_user_password_not_argv)
 }
 END_TEST
 
+/* scripts/concierge-admin against a PostgreSQL it did not start, as a
+ * hospital's admin runs it: roles and database from a superuser, the
+ * schema as the owner, the editable rules (no sample clinic), a folder of
+ * knowledge in one transaction, a staff account from stdin, status. */
+START_TEST(ops_admin_tool)
+{
+    char env[2048], appconn[256], *out, *port, *want_rules, *want_docs;
+
+    port = it_sh_out("cat '%s/pg/port'", it_var);
+    snprintf(appconn, sizeof(appconn), "host=127.0.0.1 port=%s "
+             "dbname=it_admin user=it_admin_app "
+             "password=app-password-0123456789", port);
+    snprintf(env, sizeof(env),
+             "CONCIERGE_ADMIN_CONF=/nonexistent "
+             "CONCIERGE_DB_SUPER_PARAMS='host=%s/pg/sock port=%s "
+             "user=postgres dbname=postgres' CONCIERGE_DB_NAME=it_admin "
+             "CONCIERGE_DB_OWNER_ROLE=it_admin_owner "
+             "CONCIERGE_DB_APP_ROLE=it_admin_app "
+             "CONCIERGE_DB_PARAMS='host=127.0.0.1 port=%s dbname=it_admin "
+             "user=it_admin_app password=app-password-0123456789' "
+             "CONCIERGE_DB_OWNER_PARAMS='host=127.0.0.1 port=%s "
+             "dbname=it_admin user=it_admin_owner "
+             "password=owner-password-0123456789'", it_var, port, port, port);
+    free(port);
+
+    /* A clean start (an earlier run that failed half way). */
+    it_sh("%s sh -c 'psql -X -q \"$CONCIERGE_DB_SUPER_PARAMS\" -c \"DROP "
+          "DATABASE IF EXISTS it_admin\" -c \"DROP ROLE IF EXISTS "
+          "it_admin_app\" -c \"DROP ROLE IF EXISTS it_admin_owner\"' "
+          ">/dev/null 2>&1", env);
+    /* Never a database of its own. */
+    out = it_sh_out("CONCIERGE_ADMIN_CONF=/nonexistent "
+                    "scripts/concierge-admin status 2>&1; echo \"rc=$?\"");
+    ck_assert_msg(strstr(out, "rc=2") && strstr(out, "CONCIERGE_DB_PARAMS"),
+                  "status without settings: %s", out);
+    free(out);
+
+    out = it_sh_out("printf 'owner-password-0123456789\\napp-password-"
+                    "0123456789\\n' | %s scripts/concierge-admin create-db "
+                    "2>&1 && %s scripts/concierge-admin migrate 2>&1 && %s "
+                    "scripts/concierge-admin load-rules 2>&1 && %s "
+                    "scripts/concierge-admin import-knowledge knowledge 2>&1 "
+                    "&& echo admin-password-0123 | %s scripts/concierge-admin "
+                    "user head-nurse admin 2>&1 && %s scripts/concierge-admin "
+                    "load-rules 2>&1 && %s scripts/concierge-admin status "
+                    "2>&1; echo \"rc=$?\"", env, env, env, env, env, env,
+                    env);
+    want_rules = it_sh_out("scripts/risk-rules.sh editable | wc -l");
+    want_docs = it_sh_out("ls knowledge/*.md | wc -l");
+    ck_assert_msg(strstr(out, "rc=0"), "the install failed: %s", out);
+    ck_assert_msg(strstr(out, "nothing loaded"), "load-rules twice: %s", out);
+    {
+        char line[128];
+
+        snprintf(line, sizeof(line), "editable risk rules enabled %s",
+                 want_rules);
+        ck_assert_msg(strstr(out, line), "status, want '%s': %s", line, out);
+        snprintf(line, sizeof(line), "knowledge documents %s", want_docs);
+        ck_assert_msg(strstr(out, line), "status, want '%s': %s", line, out);
+        ck_assert_msg(strstr(out, "staff accounts (admins) 1 (1)"), "%s",
+                      out);
+    }
+    free(out);
+    free(want_rules);
+    free(want_docs);
+    /* No sample clinic: no services; the audit chain holds what the tool
+     * did; the application role cannot change the audit log. */
+    out = it_sh_out("psql -X -At \"%s\" -c \"SELECT (SELECT count(*) FROM "
+                    "services) || ' ' || (SELECT count(*) FROM audit_log "
+                    "WHERE actor = 'cli:concierge-admin')\" 2>&1", appconn);
+    ck_assert_msg(!strncmp(out, "0 ", 2) && atoi(out + 2) >= 2,
+                  "services, and the tool's audit entries: %s", out);
+    free(out);
+    out = it_sh_out("psql -X -At \"%s\" -c \"DELETE FROM audit_log\" 2>&1",
+                    appconn);
+    ck_assert_msg(strstr(out, "permission denied"), "the application role "
+                  "may delete the audit log: %s", out);
+    free(out);
+    it_sh("%s sh -c 'psql -X -q \"$CONCIERGE_DB_SUPER_PARAMS\" -c \"DROP "
+          "DATABASE it_admin\" -c \"DROP ROLE it_admin_app\" -c \"DROP ROLE "
+          "it_admin_owner\"' >/dev/null 2>&1", env);
+}
+END_TEST
+
 START_TEST(ops_log_clean)
 {
     /* AH01617: the wrong password of ops_request_id_in_log. */
@@ -645,6 +729,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_graceful_restart);
     tcase_add_test(tc, ops_secret_files);
     tcase_add_test(tc, ops_user_password_not_argv);
+    tcase_add_test(tc, ops_admin_tool);
     tcase_add_test(tc, ops_log_clean);
     suite_add_tcase(s, tc);
 
