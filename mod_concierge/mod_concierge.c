@@ -139,6 +139,10 @@ static int mc_handler(request_rec *r)
 
 /* ---- httpd's own error answers under /api/ as JSON --------------------- */
 
+/* A request for the API: under /api/ on a server (or virtual host) that
+ * serves it (ConciergeAPI On, set by conf/vhost.conf).  Another site of
+ * the same httpd keeps its own /api/: its files, its error pages, its
+ * logins - none of them reach this module's filters or audit log. */
 static int is_api(const request_rec *r)
 {
     const char *uri = r->uri;
@@ -146,7 +150,8 @@ static int is_api(const request_rec *r)
     if (!uri && r->parsed_uri.path) {
         uri = r->parsed_uri.path;
     }
-    return uri && !strncmp(uri, "/api/", 5);
+    return uri && !strncmp(uri, "/api/", 5)
+           && mc_config_geti(r->server, MC_CONF_API);
 }
 
 /* /api/ names no file: skip the core's directory and file walk (stat

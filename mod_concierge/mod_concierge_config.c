@@ -44,6 +44,7 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     15,                 /* MC_CONF_ESCALATION_SLA_MIN */
     60,                 /* MC_CONF_FREEBUSY_CACHE_S */
     5000,               /* MC_CONF_GOOGLE_TIMEOUT_MS */
+    0,                  /* MC_CONF_API */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -261,6 +262,7 @@ static const mc_int_directive d_chat_chars = { MC_CONF_CHAT_MAX_CHARS, 10, 8000,
                                                MC_UNIT_PLAIN, 0 };
 static const mc_int_directive d_chat_log = { MC_CONF_CHAT_LOG, 0, 1,
                                              MC_UNIT_FLAG, 0 };
+static const mc_int_directive d_api = { MC_CONF_API, 0, 1, MC_UNIT_FLAG, 0 };
 static const mc_int_directive d_freebusy_cache = { MC_CONF_FREEBUSY_CACHE_S, 0,
                                                    3600, MC_UNIT_PLAIN };
 static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
@@ -783,6 +785,9 @@ const command_rec mc_cmds[] = {
             "seconds the breaker stays open before one trial call"),
     INT_CMD("ConciergeChatMaxChars", d_chat_chars,
             "longest patient message, in characters"),
+    INT_CMD("ConciergeAPI", d_api,
+            "On: this server (or virtual host) serves the API under /api/ "
+            "(conf/vhost.conf); elsewhere /api/ is left to the site"),
     INT_CMD("ConciergeChatLog", d_chat_log,
             "On: store every conversation and message (chat logs)"),
     AP_INIT_TAKE1("ConciergeRiskLanguages", set_risk_langs, NULL, RSRC_CONF,

@@ -27,6 +27,7 @@ typedef enum {
     MC_CONF_ESCALATION_SLA_MIN,
     MC_CONF_FREEBUSY_CACHE_S, /* seconds a freeBusy answer is reused */
     MC_CONF_GOOGLE_TIMEOUT_MS,
+    MC_CONF_API,             /* 0/1: this server answers /api/ (vhost.conf) */
     MC_CONF_NINTS
 } mc_conf_int_e;
 

@@ -42,6 +42,8 @@ fi
 export CONCIERGE_SECRET
 HTTPD="$HTTPD -DCONCIERGE_SECRET"
 if [ -n "${CONCIERGE_GOOGLE_KEY_FILE:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_GOOGLE"; fi
+# The API only where CC_EXTRA_CONF's virtual hosts include vhost.conf.
+if [ -n "${CC_SCOPED:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_SCOPED"; fi
 # The sanitizer build needs its runtimes preloaded into httpd.
 if [ -n "${CC_PRELOAD:-}" ]; then HTTPD="env LD_PRELOAD=${CC_PRELOAD// /:} $HTTPD"; fi
 PIDFILE=$CC_VAR/httpd/httpd.pid

@@ -605,6 +605,70 @@ START_TEST(ops_admin_tool)
 }
 END_TEST
 
+/* The API scoped to one virtual host, as conf/vhost.conf is meant to be
+ * used: a second httpd with two name-based sites on one port, the
+ * clinic's (vhost.conf included) and another with its own /api/ folder.
+ * The other site's /api/ stays its own: its files are served, its 404s
+ * are httpd's, nothing reaches the module; and no AH02653 for the two
+ * sites sharing the main server's DBD configuration. */
+START_TEST(ops_vhost_scoped)
+{
+    static const char *const other[] = { "Host: other.test", NULL };
+    static const char *const clinic[] = { "Host: clinic.test", NULL };
+    char site[400], extra[2000], *bad, *log;
+    it_resp *r;
+
+    snprintf(site, sizeof(site), "%s/othersite", it_var);
+    ck_assert_int_eq(it_sh("mkdir -p '%s/api' && echo hello-from-the-"
+                           "hospital-site > '%s/api/hello.txt'", site, site),
+                     0);
+    snprintf(extra, sizeof(extra),
+             "<VirtualHost 127.0.0.1:${CC_PORT}>\n"
+             " ServerName clinic.test\n"
+             " Include \"${CC_TOP}/conf/vhost.conf\"\n"
+             "</VirtualHost>\n"
+             "<VirtualHost 127.0.0.1:${CC_PORT}>\n"
+             " ServerName other.test\n"
+             " DocumentRoot \"%s\"\n"
+             " <Directory \"%s\">\n  Require all granted\n </Directory>\n"
+             "</VirtualHost>\n", site, site);
+    setenv("CC_SCOPED", "1", 1);
+    it_httpd2_start(extra, 1, 8);
+    unsetenv("CC_SCOPED");
+
+    r = it_req_at(it_port2, "GET", "/api/health", NULL, NULL, NULL, -1,
+                  clinic);
+    ck_assert_msg(r->status == 200 && json_is_object(r->json),
+                  "the clinic's site: %ld %s", r->status, r->body);
+    it_free(r);
+    r = it_req_at(it_port2, "GET", "/api/hello.txt", NULL, NULL, NULL, -1,
+                  other);
+    ck_assert_msg(r->status == 200 && strstr(r->body, "hello-from-the-"
+                                             "hospital-site"),
+                  "the other site's own /api/ file: %ld %s", r->status,
+                  r->body);
+    it_free(r);
+    r = it_req_at(it_port2, "GET", "/api/health", NULL, NULL, NULL, -1,
+                  other);
+    ck_assert_msg(r->status == 404 && !json_is_object(r->json),
+                  "the API answers on the other site: %ld %s", r->status,
+                  r->body);
+    it_free(r);
+    r = it_req_at(it_port2, "GET", "/api/admin/me", "it-admin:wrong-password",
+                  NULL, NULL, -1, other);
+    ck_assert_msg(r->status == 404, "the staff API on the other site: %ld "
+                  "%s", r->status, r->body);
+    it_free(r);
+
+    bad = it_log2_unexpected(NULL);
+    log = it_log2_read();
+    ck_assert_msg(bad == NULL, "second httpd's log: %.3000s", bad);
+    ck_assert_msg(log && !strstr(log, "AH02653"), "%.2000s", log);
+    free(log);
+    it_httpd2_stop();
+}
+END_TEST
+
 START_TEST(ops_log_clean)
 {
     /* AH01617: the wrong password of ops_request_id_in_log. */
@@ -730,6 +794,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_secret_files);
     tcase_add_test(tc, ops_user_password_not_argv);
     tcase_add_test(tc, ops_admin_tool);
+    tcase_add_test(tc, ops_vhost_scoped);
     tcase_add_test(tc, ops_log_clean);
     suite_add_tcase(s, tc);
 
