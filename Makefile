@@ -5,7 +5,7 @@
 #   make test    install what is missing, build, run every test
 #
 # Other targets: build, unit, integration, san (sanitizer build + tests),
-# bench, user, purity, checksrc, clean.  See README.md.
+# bench, user, install, purity, checksrc, clean.  See README.md.
 
 SHELL       := /bin/bash
 BUILD       ?= build
@@ -52,7 +52,7 @@ CORE_LIB    := $(BUILD)/libconcierge_core.a
 MODULE      := $(BUILD)/mod_concierge.so
 
 .PHONY: all build deps run test unit integration san bench user purity \
-        checksrc clean eval risk-ml eval-risk-ml
+        checksrc clean eval risk-ml eval-risk-ml install
 .DEFAULT_GOAL := build
 
 all build: purity $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests risk-ml
@@ -118,6 +118,14 @@ san: deps
 run: deps
 	@$(MAKE) --no-print-directory purity $(MODULE) risk-ml
 	@scripts/run.sh $(abspath $(BUILD))
+
+# The Debian layout (scripts/install.sh): make install DESTDIR=... PREFIX=/usr
+PREFIX      ?= /usr
+DESTDIR     ?=
+APACHE_ETC  ?= /etc/apache2
+install: $(MODULE) risk-ml
+	@scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(shell $(APXS) -q LIBEXECDIR)" \
+	    "$(APACHE_ETC)" "$(abspath $(BUILD))"
 
 user: deps
 	@scripts/user.sh "$(NAME)" "$(ROLE)"

@@ -55,6 +55,16 @@ if [ "$MODE" != san ]; then
         c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
         passed=$((passed + c - f)); failed=$((failed + f))
     fi
+    # The install a hospital's admin does: make install's layout in a copy
+    # of Debian's /etc/apache2, a database made by concierge-admin
+    # (tests/install.sh; never the system Apache).
+    echo "== install on a Debian-shaped Apache"
+    "$CC_TOP/tests/install.sh" "$BUILD" 2>&1 | tee "$LOGDIR/install.log"
+    line=$(grep -E '^install.sh: [0-9]+ checks, [0-9]+ failed' "$LOGDIR/install.log" | tail -n1)
+    if [ -z "$line" ]; then failed=$((failed + 1)); else
+        c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
+        passed=$((passed + c - f)); failed=$((failed + f))
+    fi
     # ... and the integration suite runs on such an upgraded database (the
     # sanitizer run, on a fresh one).
     mkdir -p "$LOGDIR/baseline"
