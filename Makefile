@@ -5,7 +5,7 @@
 #   make test    install what is missing, build, run every test
 #
 # Other targets: build, unit, integration, san (sanitizer build + tests),
-# bench, user, install, purity, checksrc, clean.  See README.md.
+# bench, user, install, deb, purity, checksrc, clean.  See README.md.
 
 SHELL       := /bin/bash
 BUILD       ?= build
@@ -52,7 +52,7 @@ CORE_LIB    := $(BUILD)/libconcierge_core.a
 MODULE      := $(BUILD)/mod_concierge.so
 
 .PHONY: all build deps run test unit integration san bench user purity \
-        checksrc clean eval risk-ml eval-risk-ml install
+        checksrc clean eval risk-ml eval-risk-ml install deb
 .DEFAULT_GOAL := build
 
 all build: purity $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests risk-ml
@@ -126,6 +126,10 @@ APACHE_ETC  ?= /etc/apache2
 install: $(MODULE) risk-ml
 	@scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(shell $(APXS) -q LIBEXECDIR)" \
 	    "$(APACHE_ETC)" "$(abspath $(BUILD))"
+
+# The Debian package, linted: build/deb/libapache2-mod-concierge_*.deb
+deb:
+	@scripts/deb.sh
 
 user: deps
 	@scripts/user.sh "$(NAME)" "$(ROLE)"

@@ -10,6 +10,7 @@
 #       sql/, scripts/ (concierge-admin and what it runs)
 #   PREFIX/sbin/concierge-admin                   -> the share copy
 #   PREFIX/share/doc/mod-concierge/               README.md, docs/
+#   PREFIX/share/man/man8/concierge-admin.8
 # The files carry their final paths (without DESTDIR), as a package does.
 #   scripts/install.sh <destdir> <prefix> <libexecdir> <apache etc> <build>
 set -euo pipefail
@@ -58,9 +59,12 @@ rm -rf "$dest$share/sql" "$dest$share/htdocs" "$dest$share/knowledge"
 cp -R "$top/sql" "$top/htdocs" "$top/knowledge" "$dest$share/"
 find "$dest$share/sql" "$dest$share/htdocs" "$dest$share/knowledge" -type d -exec chmod 755 {} +
 find "$dest$share/sql" "$dest$share/htdocs" "$dest$share/knowledge" -type f -exec chmod 644 {} +
-for s in env.sh migrate.sh risk-rules.sh user.sh concierge-admin; do
+for s in migrate.sh risk-rules.sh user.sh concierge-admin; do
     install -m 755 "$top/scripts/$s" "$dest$share/scripts/$s"
 done
+install -m 644 "$top/scripts/env.sh" "$dest$share/scripts/env.sh"   # sourced
+install -d "$dest$prefix/share/man/man8"
+install -m 644 "$top/docs/concierge-admin.8" "$dest$prefix/share/man/man8/concierge-admin.8"
 ln -sfn "../share/mod-concierge/scripts/concierge-admin" "$dest$prefix/sbin/concierge-admin"
 install -m 644 "$top/README.md" "$dest$doc/README.md"
 install -d "$dest$doc/docs"
