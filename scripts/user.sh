@@ -31,7 +31,7 @@ fi
 COST=${CC_BCRYPT_COST:-10}
 HASH=$(printf '%s' "$PASSWORD" | htpasswd -niB -C "$COST" "$NAME" 2>/dev/null | head -n1 | cut -d: -f2-)
 [[ "$HASH" == \$2y\$* ]] || { echo "user: hashing failed" >&2; exit 1; }
-psql -X -q -v ON_ERROR_STOP=1 -v name="$NAME" -v role="$ROLE" -v hash="$HASH" "$(app_conninfo)" <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -v name="$NAME" -v role="$ROLE" -v hash="$HASH" "$(app_conninfo)" >/dev/null <<'SQL'
 BEGIN;
 SELECT EXISTS (SELECT 1 FROM staff_users WHERE username = :'name') AS existed \gset
 INSERT INTO staff_users (username, password_hash, role, active)

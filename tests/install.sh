@@ -92,6 +92,19 @@ admin() {
 }
 if printf 'owner-password-0123456789\napp-password-0123456789\n' | admin create-db >"$T/admin.log" 2>&1; then
     ok "concierge-admin create-db"; else bad "concierge-admin create-db: $(cat "$T/admin.log")"; fi
+# From here on the settings come from the tool's own file, as on a server
+# (/etc/mod-concierge/admin.conf), not from the environment.
+cat > "$T/admin.conf" <<CONF
+CONCIERGE_DB_NAME=clinic
+CONCIERGE_DB_APP_ROLE=clinic_app
+CONCIERGE_DB_PARAMS="host=127.0.0.1 port=$pgport dbname=clinic user=clinic_app password=app-password-0123456789"
+CONCIERGE_DB_OWNER_PARAMS="host=127.0.0.1 port=$pgport dbname=clinic user=clinic_owner password=owner-password-0123456789"
+CONF
+chmod 644 "$T/admin.conf"
+out=$(CONCIERGE_ADMIN_CONF=$T/admin.conf "$D/usr/sbin/concierge-admin" status 2>&1)
+if grep -q "readable by others" <<<"$out"; then ok "an admin.conf others can read is refused"; else bad "a world-readable admin.conf: $out"; fi
+chmod 600 "$T/admin.conf"
+admin() { CONCIERGE_ADMIN_CONF=$T/admin.conf CONCIERGE_SHARE=$share "$D/usr/sbin/concierge-admin" "$@"; }
 check "concierge-admin migrate" admin migrate
 
 cat > "$E/conf-enabled/concierge-db.conf" <<EOF
