@@ -15,6 +15,7 @@ export CC_PORT=${CC_PORT:-8080}
 export CC_SERVERS=${CC_SERVERS:-2}
 export CC_THREADS=${CC_THREADS:-32}
 export CC_WORKERS=$(( CC_SERVERS * CC_THREADS ))
+export CC_SERVER_LIMIT=$(( CC_SERVERS * 2 ))   # room for a graceful restart
 export CC_DBD_POOL=${CC_DBD_POOL:-8}
 if [ "$(id -u)" -eq 0 ]; then
     export CC_USER=${CC_USER:-www-data} CC_GROUP=${CC_GROUP:-www-data}
