@@ -75,7 +75,9 @@ Calendar API (base /calendar/v3), every call needs "Authorization: Bearer
         of a deleted event -> 410 deleted; the body's id, if any, must be
         the path's.  Delete -> 204 with an empty body; again -> 410
         deleted; unknown -> 404 notFound.  A calendar marked "notFound"
-        by control answers 404 notFound to every event call.
+        by control, or not among --shared (the calendars shared with the
+        service account, when given), answers 404 notFound to every event
+        call and is never created; freeBusy lists it with that error.
   Every rejection uses Google's error shape
     {"error":{"code":C,"message":M,"errors":[{"domain":"global",
      "reason":R,"message":M}],"status":S}}
@@ -317,13 +319,26 @@ class Reject(Exception):
 class State:
     """Shared by all handler threads; every access holds the lock."""
 
-    def __init__(self, n, e, client_email, token_url, scope, lifetime):
+    def __init__(self, n, e, client_email, token_url, scope, lifetime,
+                 shared=None):
         self.n, self.e = n, e
+        # The calendars shared with the service account (None: every one).
+        self.shared = set(shared) if shared else None
         self.initial = {"client_email": client_email, "token_url": token_url,
                         "scope": scope, "token_lifetime": lifetime,
                         "events_busy": True}
         self.lock = threading.Lock()
         self.reset()
+
+    def calendar_error(self, cid):
+        """The reason a calendar is in error (lock held), or None.  One
+        not shared with the service account is "notFound", as Google
+        answers: it is never created by writing to it."""
+        if cid in self.cal_errors:
+            return self.cal_errors[cid]
+        if self.shared is not None and cid not in self.shared:
+            return "notFound"
+        return None
 
     def reset(self):
         self.config = dict(self.initial)
@@ -690,9 +705,10 @@ class Handler(BaseHTTPRequestHandler):
         cals = {}
         with st.lock:
             for cid in ids:
-                if cid in st.cal_errors:
+                reason = st.calendar_error(cid)
+                if reason:
                     cals[cid] = {"errors": [{"domain": "global",
-                                             "reason": st.cal_errors[cid]}],
+                                             "reason": reason}],
                                  "busy": []}
                     continue
                 spans = list(st.busy.get(cid, []))
@@ -771,7 +787,7 @@ class Handler(BaseHTTPRequestHandler):
         ctx["calendar"], ctx["event"] = cid, eid
         self.check_query()
         with st.lock:
-            cal_missing = st.cal_errors.get(cid) == "notFound"
+            cal_missing = st.calendar_error(cid) == "notFound"
         if cal_missing:
             raise Reject(404, "notFound", "Not Found (calendar %r)" % cid)
         now = utc_str(time.time(), True)
@@ -1103,6 +1119,9 @@ def main():
     ap.add_argument("--scope", default=DEFAULT_SCOPE)
     ap.add_argument("--token-lifetime", type=int, default=3600)
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--shared", default="",
+                    help="comma-separated calendars shared with the service "
+                         "account; any other is notFound (default: all)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -1128,7 +1147,8 @@ def main():
     cport = ctl.server_address[1]
     token_url = (args.token_url or "http://%s:{port}/token" % args.host)
     token_url = token_url.replace("{port}", str(port))
-    state = State(n, e, email, token_url, args.scope, args.token_lifetime)
+    state = State(n, e, email, token_url, args.scope, args.token_lifetime,
+                  [c for c in args.shared.split(",") if c])
     api.state = ctl.state = state
     api.verbose = ctl.verbose = args.verbose
 

@@ -577,7 +577,8 @@ void cg_fake_start(const char *group, const char *pub)
     const char *argv[] = { "python3", fake, "--port", "0", "--portfile",
                            portfile, "--control-port", "0",
                            "--control-portfile", cportfile, "--pubkey",
-                           pubpath, "--client-email", CG_EMAIL, NULL };
+                           pubpath, "--client-email", CG_EMAIL, "--shared",
+                           CG_CAL_A "," CG_CAL_B, NULL };
     const char *files[] = { portfile, cportfile, NULL };
     int ports[2] = { 0, 0 };
 
