@@ -18,6 +18,14 @@ count() {   # add the numbers of a Check summary line in file $1
     passed=$((passed + c - f - e)); failed=$((failed + f + e))
 }
 
+count_script() {   # add "$2: N checks, N failed" (the last one) of file $1
+    local line c f
+    line=$(grep -E "^$2: [0-9]+ checks, [0-9]+ failed" "$1" | tail -n1)
+    if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+    c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
+    passed=$((passed + c - f)); failed=$((failed + f))
+}
+
 if [ "$MODE" = san ]; then
     export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:log_path=$LOGDIR/asan"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$LOGDIR/ubsan"
@@ -34,11 +42,7 @@ if [ "$MODE" != san ]; then
     # calendar tests rely on it refusing what Google refuses.
     echo "== fake services self-check"
     python3 "$CC_TOP/tests/fakes/test_fake_google.py" 2>&1 | tee "$LOGDIR/fakes.log"
-    line=$(grep -E '^test_fake_google.py: [0-9]+ checks, [0-9]+ failed' "$LOGDIR/fakes.log" | tail -n1)
-    if [ -z "$line" ]; then failed=$((failed + 1)); else
-        c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
-        passed=$((passed + c - f)); failed=$((failed + f))
-    fi
+    count_script "$LOGDIR/fakes.log" test_fake_google.py
 fi
 
 # The release whose database an upgrade starts from (its functions still
@@ -50,21 +54,13 @@ if [ "$MODE" != san ]; then
     # of a fresh one (tests/upgrade.sh, a private cluster of its own).
     echo "== upgrade from $UPGRADE_FROM"
     "$CC_TOP/tests/upgrade.sh" "$UPGRADE_FROM" 2>&1 | tee "$LOGDIR/upgrade.log"
-    line=$(grep -E '^upgrade.sh: [0-9]+ checks, [0-9]+ failed' "$LOGDIR/upgrade.log" | tail -n1)
-    if [ -z "$line" ]; then failed=$((failed + 1)); else
-        c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
-        passed=$((passed + c - f)); failed=$((failed + f))
-    fi
+    count_script "$LOGDIR/upgrade.log" upgrade.sh
     # The install a hospital's admin does: make install's layout in a copy
     # of Debian's /etc/apache2, a database made by concierge-admin
     # (tests/install.sh; never the system Apache).
     echo "== install on a Debian-shaped Apache"
     "$CC_TOP/tests/install.sh" "$BUILD" 2>&1 | tee "$LOGDIR/install.log"
-    line=$(grep -E '^install.sh: [0-9]+ checks, [0-9]+ failed' "$LOGDIR/install.log" | tail -n1)
-    if [ -z "$line" ]; then failed=$((failed + 1)); else
-        c=$(sed -E 's/.*: ([0-9]+) checks.*/\1/' <<<"$line"); f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
-        passed=$((passed + c - f)); failed=$((failed + f))
-    fi
+    count_script "$LOGDIR/install.log" install.sh
     # ... and the integration suite runs on such an upgraded database (the
     # sanitizer run, on a fresh one).
     mkdir -p "$LOGDIR/baseline"
