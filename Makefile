@@ -89,8 +89,10 @@ $(MODULE): $(MOD_OBJ) $(CORE_LIB)
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(CORE_LIB)
 	$(CC) $(SANFLAGS) -o $@ $(UNIT_OBJ) $(CORE_LIB) $(TEST_LIBS)
 
-$(BUILD)/integration_tests: $(INTEG_OBJ) $(CORE_LIB)
-	$(CC) $(SANFLAGS) -o $@ $(INTEG_OBJ) $(CORE_LIB) $(TEST_LIBS)
+# The mail suite calls the module's SMTP client directly (APR and libcurl
+# only, no httpd symbol).
+$(BUILD)/integration_tests: $(INTEG_OBJ) $(BUILD)/mod_concierge/mod_concierge_http.o $(CORE_LIB)
+	$(CC) $(SANFLAGS) -o $@ $(INTEG_OBJ) $(BUILD)/mod_concierge/mod_concierge_http.o $(CORE_LIB) $(TEST_LIBS)
 
 # The core library must never include an httpd header.
 purity:

@@ -4,6 +4,7 @@
  *   pre_config        assemble the route and statement tables from the
  *                     resources (refusing duplicates); register the
  *                     shared-memory mutex type
+ *   check_config      settings that must agree (e-mail), for configtest too
  *   post_config       (FIRST) hand every SQL statement to mod_dbd;
  *                     (MIDDLE) create shared memory, init libraries
  *   child_init        attach the mutex
@@ -30,6 +31,7 @@
 #include "mod_concierge_calendar.h"
 #include "mod_concierge_chatlog.h"
 #include "mod_concierge_notify.h"
+#include "mod_concierge_http.h"
 #include "mod_concierge_auth.h"
 #include "mod_concierge_routes.h"
 #include "cc_json.h"
@@ -87,6 +89,15 @@ static int mc_post_config_sql(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* Settings that must agree with each other; runs for apachectl
+ * configtest too (which stops before post_config). */
+static int mc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    return mc_notify_check_config(pconf, s) == APR_SUCCESS
+           ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
 static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -110,6 +121,8 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void mc_child_init(apr_pool_t *p, server_rec *s)
 {
+    /* Before any thread that calls out. */
+    mc_http_set_cafile(mc_config_gets(s, MC_CONFS_OUTBOUND_CA));
     mc_shm_child_init(p, s);
     mc_index_child_init(p, s);
     mc_request_id_child_init();
@@ -292,6 +305,7 @@ static void mc_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(mc_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mc_post_config_sql, NULL, before_dbd,
                         APR_HOOK_REALLY_FIRST);
+    ap_hook_check_config(mc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_generate_log_id(mc_generate_log_id, NULL, NULL, APR_HOOK_FIRST);

@@ -12,6 +12,7 @@
 #include "http_core.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_http.h"
+#include "cc_http.h"
 #include "cc_risk.h"
 
 const char *const mc_rl_class_names[MC_RL_NCLASSES] = {
@@ -78,6 +79,9 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     "https://www.googleapis.com/calendar/v3", /* MC_CONFS_GOOGLE_API_BASE */
     NULL,                               /* MC_CONFS_RISK_VOCAB */
     NULL,                               /* MC_CONFS_RISK_MODEL */
+    NULL,                               /* MC_CONFS_SMTP_HELO */
+    NULL,                               /* MC_CONFS_SMTP_BEARER_FILE */
+    NULL,                               /* MC_CONFS_OUTBOUND_CA */
 };
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
@@ -406,9 +410,17 @@ static const char *set_notify_url(cmd_parms *cmd, void *dc, const char *arg)
     int smtp = cmd->info != NULL;
     const char *err = main_only(cmd);
 
-    if (!err) {
-        err = check_url(cmd, arg, smtp ? "smtps" : "https",
-                        smtp ? "smtp" : "http");
+    if (!err && smtp) {
+        err = mc_http_mail_url_check(cmd->temp_pool, arg)
+              ? NULL
+              : apr_psprintf(cmd->pool, "%s: must be smtps://host[:port] "
+                             "(port 465) or smtp://host[:port] (STARTTLS, "
+                             "required unless the host is loopback; port "
+                             "587), without a path or credentials",
+                             cmd->cmd->name);
+    }
+    else if (!err) {
+        err = check_url(cmd, arg, "https", "http");
     }
     if (err) {
         return err;
@@ -503,6 +515,49 @@ static const char *set_risk_file(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The EHLO name of mail submissions: a fully qualified domain name
+ * (submission servers refuse a bare host name). */
+static const char *set_smtp_helo(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (main_only(cmd)) {
+        return main_only(cmd);
+    }
+    if (!cc_http_fqdn(arg)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a fully qualified "
+                            "domain name (host.example.org)", cmd->cmd->name,
+                            arg);
+    }
+    srv_conf(cmd)->strs[MC_CONFS_SMTP_HELO] = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* A file read later, by the child processes (not the root parent): an
+ * XOAUTH2 token that a token job renews, or the trust anchors of outbound
+ * TLS.  It must exist; a token file must not be readable by others. */
+static const char *set_runtime_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int which = (int)(apr_uintptr_t)cmd->info;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    struct stat st;
+
+    if (main_only(cmd)) {
+        return main_only(cmd);     /* one notifier, one curl setup */
+    }
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file",
+                            cmd->cmd->name, arg);
+    }
+    if (which == MC_CONFS_SMTP_BEARER_FILE
+        && (st.st_mode & (S_IROTH | S_IWOTH))) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is readable or writable by "
+                            "others (mode %04o); chmod o-rwx it",
+                            cmd->cmd->name, arg,
+                            (unsigned)(st.st_mode & 07777));
+    }
+    srv_conf(cmd)->strs[which] = path;
+    return NULL;
+}
+
 /* SMTP AUTH: the user, and the password (a secret: from ${ENV}, never
  * echoed). */
 static const char *set_smtp_auth(cmd_parms *cmd, void *dc, const char *arg)
@@ -528,20 +583,15 @@ static const char *set_smtp_auth(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *set_address(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *at = strchr(arg, '@'), *p;
-
     if (main_only(cmd)) {
         return main_only(cmd);
     }
-    for (p = arg; *p; p++) {
-        if (*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == 0x7f) {
-            break;
-        }
-    }
-    if (!at || at == arg || !at[1] || strchr(at + 1, '@') || *p
-        || strlen(arg) > 254) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an e-mail address",
-                            cmd->cmd->name, arg);
+    /* local@fully.qualified.domain: mail servers refuse anything else
+     * (Postfix reject_non_fqdn_sender / _recipient). */
+    if (strlen(arg) > 254 || !cc_http_mail_address(arg)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an e-mail address "
+                            "with a fully qualified domain (name@host."
+                            "example)", cmd->cmd->name, arg);
     }
     srv_conf(cmd)->strs[cmd->info ? MC_CONFS_NOTIFY_TO : MC_CONFS_NOTIFY_FROM]
         = apr_pstrdup(cmd->pool, arg);
@@ -810,7 +860,18 @@ const command_rec mc_cmds[] = {
                   (void *)MC_CONFS_NOTIFY_SECRET, RSRC_CONF,
                   "file holding the webhook's HMAC key"),
     AP_INIT_TAKE1("ConciergeNotifySMTP", set_notify_url, (void *)1,
-                  RSRC_CONF, "smtps:// server staff e-mail goes through"),
+                  RSRC_CONF, "smtps:// or smtp:// (STARTTLS) server staff "
+                  "e-mail goes through"),
+    AP_INIT_TAKE1("ConciergeNotifySMTPHelo", set_smtp_helo, NULL, RSRC_CONF,
+                  "fully qualified name sent in EHLO (default: ServerName)"),
+    AP_INIT_TAKE1("ConciergeNotifySMTPBearerFile", set_runtime_file,
+                  (void *)MC_CONFS_SMTP_BEARER_FILE, RSRC_CONF,
+                  "file holding an OAuth 2.0 access token for SMTP AUTH "
+                  "XOAUTH2, re-read for each message"),
+    AP_INIT_TAKE1("ConciergeOutboundCAFile", set_runtime_file,
+                  (void *)MC_CONFS_OUTBOUND_CA, RSRC_CONF,
+                  "PEM bundle outbound TLS is verified against (instead of "
+                  "the system's)"),
     AP_INIT_TAKE1("ConciergeNotifySMTPUser", set_smtp_auth, NULL, RSRC_CONF,
                   "SMTP AUTH user"),
     AP_INIT_TAKE1("ConciergeNotifySMTPPassword", set_smtp_auth, (void *)1,

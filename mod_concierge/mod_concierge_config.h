@@ -65,6 +65,9 @@ typedef enum {
     MC_CONFS_GOOGLE_API_BASE,
     MC_CONFS_RISK_VOCAB,     /* file: the medical vocabulary image */
     MC_CONFS_RISK_MODEL,     /* file: the risk classifier's weights */
+    MC_CONFS_SMTP_HELO,      /* EHLO name (FQDN); default: ServerName */
+    MC_CONFS_SMTP_BEARER_FILE, /* file: XOAUTH2 token, read at each send */
+    MC_CONFS_OUTBOUND_CA,    /* file: PEM trust anchors of outbound TLS */
     MC_CONF_NSTRS
 } mc_conf_str_e;
 

@@ -149,6 +149,7 @@ static cc_http_err curl_err(CURLcode rc, int over)
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_USE_SSL_FAILED:          /* STARTTLS required, not offered */
         return CC_HTTP_E_TLS;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
@@ -158,6 +159,13 @@ static cc_http_err curl_err(CURLcode rc, int over)
     default:
         return CC_HTTP_E_TRANSPORT;
     }
+}
+
+static const char *http_cafile;
+
+void mc_http_set_cafile(const char *path)
+{
+    http_cafile = path;
 }
 
 /* A handle for url with the options every call shares; 0, or the error. */
@@ -190,6 +198,9 @@ static cc_http_err easy_new(mc_call *c, apr_pool_t *p, const char *url,
     curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c->h, CURLOPT_USERAGENT, "mod_concierge/" MC_VERSION);
+    if (http_cafile) {
+        curl_easy_setopt(c->h, CURLOPT_CAINFO, http_cafile);
+    }
     return CC_HTTP_OK;
 }
 
@@ -353,16 +364,74 @@ static size_t read_upload(char *buf, size_t sz, size_t nm, void *ud)
     return n;
 }
 
+/* How url's submission is protected; CC_MAIL_REFUSED for a URL that is
+ * not scheme://host[:port][/] (credentials, a query or fragment, a path:
+ * the EHLO name is ours to set). */
+static cc_mail_tls mail_tls(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *path = NULL, *x = NULL;
+    cc_mail_tls tls = CC_MAIL_REFUSED;
+
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK
+        && (!*path || !strcmp(path, "/"))
+        && curl_url_get(u, CURLUPART_USER, &x, 0) == CURLUE_NO_USER
+        && curl_url_get(u, CURLUPART_QUERY, &x, 0) == CURLUE_NO_QUERY
+        && curl_url_get(u, CURLUPART_FRAGMENT, &x, 0)
+           == CURLUE_NO_FRAGMENT) {
+        tls = cc_http_mail_security(scheme, host);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(path);
+    if (u) {
+        curl_url_cleanup(u);
+    }
+    return tls;
+}
+
+int mc_http_mail_url_check(apr_pool_t *p, const char *url)
+{
+    return strlen(url) < 1024 && mail_tls(url) != CC_MAIL_REFUSED;
+}
+
 const char *mc_http_mail_send(apr_pool_t *p, const mc_http_mail *m)
 {
     mc_upload up;
     mc_call c;
     cc_http_err e;
+    cc_mail_tls tls = CC_MAIL_REFUSED;
+    const char *url;
+    long code = 0;
 
-    e = easy_new(&c, p, m->url, "smtps", "smtp", m->connect_ms,
-                 m->timeout_ms);
+    /* The scheme decides how TLS is used; the EHLO name rides in the
+     * path (libcurl's convention: smtp://host/<ehlo-name>). */
+    if (!m->helo || !cc_http_fqdn(m->helo)) {
+        return cc_http_err_code(p, CC_HTTP_E_PROTOCOL, 0);
+    }
+    tls = mail_tls(m->url);
+    if (tls == CC_MAIL_REFUSED) {
+        return cc_http_err_code(p, CC_HTTP_E_PROTOCOL, 0);
+    }
+    url = m->url;
+    if (url[strlen(url) - 1] == '/') {
+        url = apr_pstrndup(p, url, strlen(url) - 1);
+    }
+    url = apr_pstrcat(p, url, "/", m->helo, NULL);
+    e = tls == CC_MAIL_IMPLICIT
+        ? easy_new(&c, p, url, "smtps", NULL, m->connect_ms, m->timeout_ms)
+        : easy_new(&c, p, url, "smtp", NULL, m->connect_ms, m->timeout_ms);
     if (e != CC_HTTP_OK) {
         return cc_http_err_code(p, e, 0);
+    }
+    if (tls == CC_MAIL_STARTTLS) {
+        curl_easy_setopt(c.h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    }
+    else if (tls == CC_MAIL_STARTTLS_IF_OFFERED) {
+        curl_easy_setopt(c.h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     }
     if (!list_add(&c, apr_pstrcat(p, "<", m->to, ">", NULL))) {
         call_done(&c);
@@ -376,13 +445,28 @@ const char *mc_http_mail_send(apr_pool_t *p, const mc_http_mail *m)
     curl_easy_setopt(c.h, CURLOPT_MAIL_RCPT, c.l);
     if (m->user) {
         curl_easy_setopt(c.h, CURLOPT_USERNAME, m->user);
-        curl_easy_setopt(c.h, CURLOPT_PASSWORD,
-                         m->password ? m->password : "");
+        if (m->bearer) {
+            /* AUTH XOAUTH2 (Microsoft 365, Gmail): a token, no password. */
+            curl_easy_setopt(c.h, CURLOPT_XOAUTH2_BEARER, m->bearer);
+            curl_easy_setopt(c.h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+        }
+        else {
+            curl_easy_setopt(c.h, CURLOPT_PASSWORD,
+                             m->password ? m->password : "");
+        }
     }
     curl_easy_setopt(c.h, CURLOPT_READFUNCTION, read_upload);
     curl_easy_setopt(c.h, CURLOPT_READDATA, &up);
     curl_easy_setopt(c.h, CURLOPT_UPLOAD, 1L);
     e = curl_err(curl_easy_perform(c.h), 0);
+    if (e == CC_HTTP_E_TRANSPORT) {
+        /* A command the server refused (530 before AUTH, 504 for a name
+         * it wants fully qualified, 550 ...): its reply code says why. */
+        curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &code);
+        if (code >= 400 && code <= 599) {
+            e = CC_HTTP_E_SMTP;
+        }
+    }
     call_done(&c);
-    return cc_http_err_code(p, e, 0);
+    return cc_http_err_code(p, e, code);
 }

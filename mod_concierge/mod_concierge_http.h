@@ -11,7 +11,9 @@
  * the protocol is restricted to https, or to http only when the host is a
  * loopback address (127.0.0.0/8, ::1, localhost: local fakes in tests),
  * the same rule the directives are checked with at start-up
- * (cc_http_scheme_allow).  SMTP follows it with smtps / smtp.
+ * (cc_http_scheme_allow).  SMTP has its own rule: smtps, or smtp with
+ * STARTTLS required (optional only towards loopback): see
+ * cc_http_mail_security.
  *
  * Errors are the short codes of cc_http.h ("timeout", "connect", "tls",
  * "response_too_large", "protocol", "http_<status>" ...): they never
@@ -51,17 +53,31 @@ apr_status_t mc_http_request(apr_pool_t *p, const mc_http_req *req,
                              mc_http_resp *resp);
 
 typedef struct mc_http_mail {
-    const char *url;            /* smtps://host[:port], or smtp:// loopback */
+    const char *url;            /* smtps://host[:port] or smtp://host[:port]
+                                   (cc_http_mail_security says how TLS is
+                                   used); no path */
+    const char *helo;           /* the EHLO name: a fully qualified domain */
     const char *user;           /* SMTP AUTH, or NULL */
-    const char *password;
+    const char *password;       /* AUTH PLAIN / LOGIN, or NULL */
+    const char *bearer;         /* AUTH XOAUTH2 token (instead), or NULL */
     const char *from, *to;      /* bare addresses */
     const char *msg;            /* the RFC 5322 message, CRLF line ends */
     long        connect_ms, timeout_ms;
 } mc_http_mail;
 
 /* Send one message.  NULL when the server accepted it, else a cc_http
- * error code. */
+ * error code ("tls" also when STARTTLS is required and not offered,
+ * "auth" when the login was refused). */
 const char *mc_http_mail_send(apr_pool_t *p, const mc_http_mail *m);
+
+/* 1 when url is one mc_http_mail_send accepts (scheme, host, no path,
+ * no credentials, query or fragment). */
+int mc_http_mail_url_check(apr_pool_t *p, const char *url);
+
+/* The trust anchors of every outbound TLS connection: a PEM bundle
+ * (ConciergeOutboundCAFile) instead of the system's, or NULL for the
+ * system's.  Set once per process before any call. */
+void mc_http_set_cafile(const char *path);
 
 /* The URL rule, for requests and for the directives at start-up. */
 typedef enum {

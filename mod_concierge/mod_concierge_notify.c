@@ -14,18 +14,27 @@
  *   webhook: JSON POST, X-Concierge-Signature: t=..,v1=HMAC-SHA256
  *   e-mail : SMTP(S), no message text (ids and a link)
  *
- * Both go through the outbound layer (mod_concierge_http.c: https or
- * smtps, plain only to loopback); last_error is "webhook: <code>" or
+ * Both go through the outbound layer (mod_concierge_http.c: https, plain
+ * http only to loopback; smtps, or smtp with STARTTLS required except
+ * towards loopback).  E-mail is submitted the way Microsoft 365, Gmail
+ * and Postfix's submission service want it: a fully qualified EHLO name
+ * (ConciergeNotifySMTPHelo, else ServerName), AUTH with a password or an
+ * XOAUTH2 token (ConciergeNotifySMTPBearerFile, re-read for each message
+ * so a token job can renew it), and ConciergeNotifyFrom - required - as
+ * the sender: the authenticated mailbox.  last_error is "webhook: <code>" or
  * "smtp: <code>" with its error codes, never a URL or a header.
  */
 #include <stdlib.h>
 #include "apr_strings.h"
+#include "apr_file_info.h"
+#include "apr_file_io.h"
 #include "mod_concierge_api.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
 #include "mod_concierge_http.h"
 #include "mod_concierge_ticker.h"
 #include "mod_concierge_notify.h"
+#include "cc_http.h"
 #include "cc_json.h"
 #include "cc_notify.h"
 
@@ -34,6 +43,47 @@
 #define MC_NOTIFY_CONNECT  2000L            /* ms */
 
 static server_rec   *nt_server;
+static const char   *nt_helo;          /* EHLO name, checked at start */
+
+#define MC_BEARER_MAX 8192
+
+/* The XOAUTH2 token: the file's one line, read now (a token job renews
+ * it); NULL with *why set when it cannot be used. */
+static const char *read_bearer(apr_pool_t *p, const char *path,
+                               const char **why)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t n = 0;
+    char *buf;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                      APR_OS_DEFAULT, p) != APR_SUCCESS
+        || apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_PROT | APR_FINFO_TYPE, f)
+           != APR_SUCCESS) {
+        *why = "bearer_file_unreadable";
+        return NULL;
+    }
+    if (fi.filetype != APR_REG || (fi.protection & (APR_WREAD | APR_WWRITE))
+        || fi.size <= 0 || fi.size > MC_BEARER_MAX) {
+        apr_file_close(f);
+        *why = "bearer_file_refused";   /* others may read it, or size */
+        return NULL;
+    }
+    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+    apr_file_read_full(f, buf, (apr_size_t)fi.size, &n);
+    apr_file_close(f);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ')) {
+        n--;
+    }
+    buf[n] = '\0';
+    if (n == 0 || strlen(buf) != n || strpbrk(buf, "\r\n")) {
+        *why = "bearer_file_refused";
+        return NULL;
+    }
+    return buf;
+}
 
 /* NULL when delivered, else why not (for last_error: no secrets). */
 static const char *deliver_webhook(apr_pool_t *p, const char *id,
@@ -86,10 +136,9 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
     const char *err;
     int emergency;
 
-    if (!url || !to) {
+    if (!url || !to || !from || !nt_helo) {
         return "e-mail not configured";
     }
-    from = from ? from : "concierge@localhost";
     j = json_loads(payload, 0, &jerr);
     if (!j) {
         return "unreadable payload";
@@ -116,14 +165,25 @@ static const char *deliver_email(apr_pool_t *p, const char *id,
     json_decref(j);
     msg = cc_notify_email(p, from, to, subject, body,
                           apr_pstrcat(p, "escalation-", id, NULL),
-                          "concierge.invalid", (int64_t)apr_time_now());
+                          nt_helo, (int64_t)apr_time_now());
     if (!msg) {
         return "ConciergeNotifyFrom/To is not a valid address";
     }
     memset(&m, 0, sizeof(m));
     m.url = url;
+    m.helo = nt_helo;
     m.user = mc_config_gets(s, MC_CONFS_SMTP_USER);
     m.password = mc_config_gets(s, MC_CONFS_SMTP_PASSWORD);
+    if (mc_config_gets(s, MC_CONFS_SMTP_BEARER_FILE)) {
+        const char *why = NULL;
+
+        m.bearer = read_bearer(p, mc_config_gets(s,
+                                                 MC_CONFS_SMTP_BEARER_FILE),
+                               &why);
+        if (!m.bearer) {
+            return apr_pstrcat(p, "smtp: ", why, NULL);
+        }
+    }
     m.from = from;
     m.to = to;
     m.msg = msg;
@@ -179,9 +239,54 @@ static void tick(apr_pool_t *p, server_rec *s, void *baton)
     }
 }
 
+/* E-mail settings that only make sense together: refused when the
+ * configuration is checked (apachectl configtest too), rather than
+ * failing at the first escalation. */
+apr_status_t mc_notify_check_config(apr_pool_t *pconf, server_rec *s)
+{
+    const char *helo = mc_config_gets(s, MC_CONFS_SMTP_HELO);
+
+    if (!mc_config_gets(s, MC_CONFS_NOTIFY_SMTP)) {
+        return APR_SUCCESS;
+    }
+    if (!mc_config_gets(s, MC_CONFS_NOTIFY_FROM)
+        || !mc_config_gets(s, MC_CONFS_NOTIFY_TO)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01203)
+                     "ConciergeNotifySMTP needs ConciergeNotifyFrom (the "
+                     "mailbox the SMTP login may send as) and "
+                     "ConciergeNotifyTo");
+        return APR_EGENERAL;
+    }
+    if (!helo && s->server_hostname && cc_http_fqdn(s->server_hostname)) {
+        helo = s->server_hostname;
+    }
+    if (!helo) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01204)
+                     "ConciergeNotifySMTP: ServerName '%s' is not a fully "
+                     "qualified domain name, which mail servers require in "
+                     "EHLO; set ConciergeNotifySMTPHelo host.example.org",
+                     s->server_hostname ? s->server_hostname : "");
+        return APR_EGENERAL;
+    }
+    if (mc_config_gets(s, MC_CONFS_SMTP_BEARER_FILE)
+        && !mc_config_gets(s, MC_CONFS_SMTP_USER)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(01205)
+                     "ConciergeNotifySMTPBearerFile needs "
+                     "ConciergeNotifySMTPUser (the mailbox the token is "
+                     "for)");
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
 void mc_notify_child_init(apr_pool_t *p, server_rec *s)
 {
+    const char *helo = mc_config_gets(s, MC_CONFS_SMTP_HELO);
+
     nt_server = s;
+    nt_helo = helo ? helo : (s->server_hostname
+                             && cc_http_fqdn(s->server_hostname)
+                             ? s->server_hostname : NULL);
     if (!mc_config_gets(s, MC_CONFS_NOTIFY_WEBHOOK)
         && !mc_config_gets(s, MC_CONFS_NOTIFY_SMTP)) {
         return;         /* nothing to deliver to */

@@ -7,6 +7,7 @@
 
 #include "mc_private.h"
 
+apr_status_t mc_notify_check_config(apr_pool_t *pconf, server_rec *s);
 void mc_notify_child_init(apr_pool_t *p, server_rec *s);
 json_t *mc_notify_health(request_rec *r);
 

@@ -38,11 +38,15 @@ echo "== unit tests ($BUILD)"
 count "$LOGDIR/unit.log"
 
 if [ "$MODE" != san ]; then
-    # The fake Google checks itself (JWT verification, failure modes): the
-    # calendar tests rely on it refusing what Google refuses.
+    # The fakes check themselves (JWT verification, failure modes; SMTP
+    # STARTTLS and AUTH): the tests rely on them refusing what the real
+    # services refuse.
     echo "== fake services self-check"
     python3 "$CC_TOP/tests/fakes/test_fake_google.py" 2>&1 | tee "$LOGDIR/fakes.log"
     count_script "$LOGDIR/fakes.log" test_fake_google.py
+    # The fake SMTP server refuses what Postfix's submission service does.
+    python3 "$CC_TOP/tests/fakes/test_fake_smtp.py" 2>&1 | tee "$LOGDIR/fakes-smtp.log"
+    count_script "$LOGDIR/fakes-smtp.log" test_fake_smtp.py
 fi
 
 # The release whose database an upgrade starts from (its functions still

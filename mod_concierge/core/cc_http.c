@@ -25,6 +25,7 @@ const char *cc_http_err_code(apr_pool_t *p, cc_http_err e, long status)
     case CC_HTTP_E_WRITE:       return "write";
     case CC_HTTP_E_AUTH:        return "auth";
     case CC_HTTP_E_STATUS:      return apr_psprintf(p, "http_%ld", status);
+    case CC_HTTP_E_SMTP:        return apr_psprintf(p, "smtp_%ld", status);
     case CC_HTTP_E_TRANSPORT:
     default:                    return "transport";
     }
@@ -78,6 +79,77 @@ const char *cc_http_scheme_allow(const char *scheme, const char *host,
         return plain;
     }
     return NULL;
+}
+
+cc_mail_tls cc_http_mail_security(const char *scheme, const char *host)
+{
+    if (!scheme || !host || !*host) {
+        return CC_MAIL_REFUSED;
+    }
+    if (!strcasecmp(scheme, "smtps")) {
+        return CC_MAIL_IMPLICIT;
+    }
+    if (!strcasecmp(scheme, "smtp")) {
+        return cc_http_host_is_loopback(host) ? CC_MAIL_STARTTLS_IF_OFFERED
+                                              : CC_MAIL_STARTTLS;
+    }
+    return CC_MAIL_REFUSED;
+}
+
+int cc_http_fqdn(const char *name)
+{
+    size_t len, label = 0, labels = 0;
+    int digits_only = 1;
+    const char *p;
+
+    if (!name || (len = strlen(name)) == 0 || len > 253) {
+        return 0;
+    }
+    for (p = name; ; p++) {
+        if (*p == '.' || *p == '\0') {
+            if (label == 0 || p[-1] == '-') {
+                return 0;       /* empty label, or ends with '-' */
+            }
+            labels++;
+            if (*p == '\0') {
+                break;
+            }
+            label = 0;
+            digits_only = 1;
+            continue;
+        }
+        if (label == 0 && *p == '-') {
+            return 0;
+        }
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-')) {
+            return 0;
+        }
+        if (!(*p >= '0' && *p <= '9')) {
+            digits_only = 0;
+        }
+        if (++label > 63) {
+            return 0;
+        }
+    }
+    return labels >= 2 && !digits_only;
+}
+
+int cc_http_mail_address(const char *addr)
+{
+    const char *at, *p;
+
+    if (!addr || !(at = strchr(addr, '@')) || at == addr || at - addr > 64
+        || strchr(at + 1, '@')) {
+        return 0;
+    }
+    for (p = addr; p < at; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>'
+            || *p == ',' || *p == '"' || *p == '\\') {
+            return 0;
+        }
+    }
+    return cc_http_fqdn(at + 1);
 }
 
 long cc_http_retry_after(const char *line, size_t len)

@@ -31,7 +31,9 @@ typedef enum cc_http_err {
     CC_HTTP_E_WRITE,        /* "write": the body could not be stored */
     CC_HTTP_E_AUTH,         /* "auth": login refused (SMTP AUTH) */
     CC_HTTP_E_TRANSPORT,    /* "transport": any other transfer failure */
-    CC_HTTP_E_STATUS        /* "http_<status>": an answer outside 2xx */
+    CC_HTTP_E_STATUS,       /* "http_<status>": an answer outside 2xx */
+    CC_HTTP_E_SMTP          /* "smtp_<code>": a mail server refused a
+                               command with this reply code (4xx, 5xx) */
 } cc_http_err;
 
 /* The code of e: a static string, or for CC_HTTP_E_STATUS "http_<status>"
@@ -52,6 +54,35 @@ int cc_http_host_is_loopback(const char *host);
  * CURLOPT_PROTOCOLS_STR is then restricted to), or NULL. */
 const char *cc_http_scheme_allow(const char *scheme, const char *host,
                                  const char *secure, const char *plain);
+
+/* How a mail submission URL is protected (cc_http_mail_security):
+ *   smtps://any host            TLS from the first byte (port 465);
+ *   smtp:// to another host     STARTTLS required: the submission is
+ *                               refused when the server does not offer it
+ *                               (port 587: Microsoft 365, Gmail, Postfix
+ *                               submission);
+ *   smtp:// to a loopback host  STARTTLS when offered (a local relay);
+ * anything else is refused. */
+typedef enum cc_mail_tls {
+    CC_MAIL_REFUSED = 0,
+    CC_MAIL_IMPLICIT,
+    CC_MAIL_STARTTLS,
+    CC_MAIL_STARTTLS_IF_OFFERED
+} cc_mail_tls;
+
+cc_mail_tls cc_http_mail_security(const char *scheme, const char *host);
+
+/* 1 when name is a fully qualified domain name as an SMTP server's
+ * reject_non_fqdn_* checks want it (RFC 1035 letters, digits and hyphens;
+ * two or more labels of 1..63, none starting or ending with a hyphen;
+ * at most 253 characters; the last label not all digits, so no IPv4
+ * address passes).  A trailing dot is refused. */
+int cc_http_fqdn(const char *name);
+
+/* 1 when addr is local@fqdn: a mailbox an SMTP server's
+ * reject_non_fqdn_sender / _recipient accepts (the local part 1..64
+ * printable characters without blanks, '<', '>', ',', '@'). */
+int cc_http_mail_address(const char *addr);
 
 /* Seconds of a "Retry-After: <delta-seconds>" header line as libcurl
  * passes it (not NUL-terminated, with CRLF), 0..3599; -1 for another

@@ -118,6 +118,7 @@ Suite *it_suite_outage(void);
 Suite *it_suite_chat(void);
 Suite *it_suite_answers(void);
 Suite *it_suite_knowledge(void);
+Suite *it_suite_mail(void);
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
 Suite *it_suite_booking(void);

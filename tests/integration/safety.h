@@ -14,6 +14,8 @@
 #define SF_SECRET   "test-webhook-secret-0123"
 #define SF_TEAM     "team@clinic.example"
 #define SF_FROM     "concierge@clinic.example"
+#define SF_HELO     "concierge.clinic.example"
+#define SF_SMTP_PASS "submission-password-1"
 #define SF_STAFF2   "it-staff2:it-staff2-password-1"
 
 /* Patient messages (every one of them is checked against the error log at

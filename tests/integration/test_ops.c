@@ -549,6 +549,93 @@ START_TEST(ops_secret_files)
 }
 END_TEST
 
+/* httpd -t with `text` as the extra configuration; 1 when it passes. */
+static int ops_conf_text(const char *var2, const char *name,
+                         const char *text, char **out)
+{
+    char conf[600];
+    FILE *f;
+
+    snprintf(conf, sizeof(conf), "%s/%s.conf", var2, name);
+    f = fopen(conf, "w");
+    ck_assert(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    *out = it_sh_out("CC_VAR='%s' CC_EXTRA_CONF='%s' scripts/httpd.sh check "
+                     "2>&1; echo \"rc=$?\"", var2, conf);
+    return strstr(*out, "rc=0") != NULL;
+}
+
+/* E-mail settings are checked when the configuration is (apachectl
+ * configtest included), not at the first escalation: smtp:// to a real
+ * host (STARTTLS) is accepted; a sender or EHLO name mail servers refuse,
+ * a missing sender, a URL with a path and a token file others can read
+ * are refused, naming the directive. */
+START_TEST(ops_mail_config)
+{
+    char var2[400], text[2000], *out;
+    const char *base = "ConciergeNotifySMTP smtp://smtp.office365.com:587\n"
+                       "ConciergeNotifyTo team@clinic.example\n";
+
+    snprintf(var2, sizeof(var2), "%s/mailconf", it_var);
+    ck_assert(it_sh("mkdir -p '%s/httpd' && ln -sfn '%s/pg' '%s/pg'", var2,
+                    it_var, var2) == 0);
+
+    snprintf(text, sizeof(text), "%sConciergeNotifyFrom concierge@clinic."
+             "example\nConciergeNotifySMTPHelo concierge.clinic.example\n"
+             "ConciergeNotifySMTPUser concierge@clinic.example\n"
+             "ConciergeNotifySMTPPassword pw\n", base);
+    ck_assert_msg(ops_conf_text(var2, "ok", text, &out),
+                  "smtp:// on 587 with STARTTLS refused: %s", out);
+    free(out);
+
+    /* No sender: the login's mailbox must be named. */
+    snprintf(text, sizeof(text), "%sConciergeNotifySMTPHelo concierge."
+             "clinic.example\n", base);
+    ck_assert_msg(!ops_conf_text(var2, "nofrom", text, &out)
+                  && strstr(out, "needs ConciergeNotifyFrom"),
+                  "SMTP without ConciergeNotifyFrom: %s", out);
+    free(out);
+    /* ServerName 127.0.0.1 is no EHLO name, and none is set. */
+    snprintf(text, sizeof(text), "%sConciergeNotifyFrom concierge@clinic."
+             "example\n", base);
+    ck_assert_msg(!ops_conf_text(var2, "nohelo", text, &out)
+                  && strstr(out, "ConciergeNotifySMTPHelo"),
+                  "SMTP without a fully qualified EHLO name: %s", out);
+    free(out);
+    ck_assert_msg(!ops_conf_text(var2, "badhelo",
+                                 "ConciergeNotifySMTPHelo web01\n", &out)
+                  && strstr(out, "not a fully qualified domain name"),
+                  "EHLO web01: %s", out);
+    free(out);
+    ck_assert_msg(!ops_conf_text(var2, "badfrom",
+                                 "ConciergeNotifyFrom concierge@localhost\n",
+                                 &out)
+                  && strstr(out, "ConciergeNotifyFrom")
+                  && strstr(out, "fully qualified domain"),
+                  "sender @localhost: %s", out);
+    free(out);
+    ck_assert_msg(!ops_conf_text(var2, "path",
+                                 "ConciergeNotifySMTP smtp://mail.example."
+                                 "org:587/web01\n", &out)
+                  && strstr(out, "ConciergeNotifySMTP: must be smtps://"),
+                  "an SMTP URL with a path: %s", out);
+    free(out);
+    ck_assert_msg(!ops_conf_text(var2, "creds",
+                                 "ConciergeNotifySMTP smtp://u:secret-pw@mail"
+                                 ".example.org:587\n", &out)
+                  && !strstr(out, "secret-pw"),
+                  "an SMTP URL with credentials: %s", out);
+    free(out);
+    /* The XOAUTH2 token file: others must not read it. */
+    ck_assert_msg(!ops_conf_check(var2, "ConciergeNotifySMTPBearerFile",
+                                  "token", "ya29.token\n", 0644, &out)
+                  && strstr(out, "readable or writable by others"),
+                  "a world-readable token file: %s", out);
+    free(out);
+}
+END_TEST
+
 /* scripts/user.sh (make user): the password comes from a prompt or stdin,
  * never the command line, where every user of the machine can read it. */
 START_TEST(ops_user_password_not_argv)
@@ -848,6 +935,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_request_id_in_log);
     tcase_add_test(tc, ops_graceful_restart);
     tcase_add_test(tc, ops_secret_files);
+    tcase_add_test(tc, ops_mail_config);
     tcase_add_test(tc, ops_user_password_not_argv);
     tcase_add_test(tc, ops_admin_tool);
     tcase_add_test(tc, ops_vhost_scoped);

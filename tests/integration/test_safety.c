@@ -181,6 +181,15 @@ START_TEST(safety_notifications)
                   && sf_has_string(json_object_get(m, "rcpt_to"), SF_TEAM)
                   && sf_streq(sf_str(m, "mail_from"), SF_FROM),
                   "envelope: %s", json_dumps(m, JSON_COMPACT));
+    /* Submitted the way Microsoft 365 or Postfix's submission service
+     * takes it: STARTTLS (the fake refuses MAIL before it), AUTH as the
+     * sending mailbox, and a fully qualified EHLO name. */
+    ck_assert_msg(json_is_true(json_object_get(m, "tls"))
+                  && sf_streq(sf_str(m, "auth_user"), SF_FROM)
+                  && sf_streq(sf_str(m, "helo"), SF_HELO),
+                  "submission: %s", json_dumps(m, JSON_COMPACT));
+    ck_assert_msg(data && strstr(data, "@" SF_HELO ">"), "Message-ID not "
+                  "in the sending host's domain: %.600s", data);
     snprintf(idtag, sizeof(idtag), "Escalation: %lld\r\n", (long long)esc);
     ck_assert_msg(data && strstr(data, "Subject: Escalation")
                   && strstr(data, idtag), "the e-mail does not name the "
@@ -840,7 +849,7 @@ END_TEST
 static void safety_setup(void)
 {
     char wh[1200], smtp[1200], whport[512], whlog[512], smport[512],
-         smcport[512], smlog[512], extra[2048];
+         smcport[512], smlog[512], smtls[512], extra[3072];
     const char *top = getenv("CC_TOP");
     int ports[2];
 
@@ -853,6 +862,7 @@ static void safety_setup(void)
     snprintf(smport, sizeof(smport), "%s/fake_smtp.port", it_var);
     snprintf(smcport, sizeof(smcport), "%s/fake_smtp.control.port", it_var);
     snprintf(smlog, sizeof(smlog), "%s/fake_smtp.log", it_var);
+    snprintf(smtls, sizeof(smtls), "%s/smtp-tls", it_var);
     {
         const char *argv[] = { "python3", wh, "--port", "0", "--portfile",
                                whport, "--secret", SF_SECRET, NULL };
@@ -862,8 +872,13 @@ static void safety_setup(void)
         sf_wh_port = ports[0];
     }
     {
+        /* Postfix's submission service: STARTTLS required, AUTH only
+         * under TLS, MAIL refused before AUTH, FQDNs required. */
         const char *argv[] = { "python3", smtp, "--port", "0", "--portfile",
-                               smport, "--control-portfile", smcport, NULL };
+                               smport, "--control-portfile", smcport,
+                               "--tls-dir", smtls, "--require-tls",
+                               "--user", SF_FROM, "--password", SF_SMTP_PASS,
+                               NULL };
         const char *files[] = { smport, smcport, NULL };
 
         sf_smtp_pid = it_fake_spawn(argv, smlog, files, ports);
@@ -878,13 +893,17 @@ static void safety_setup(void)
              "ConciergeNotifyWebhook http://127.0.0.1:%d/hook\n"
              "ConciergeNotifyWebhookSecret " SF_SECRET "\n"
              "ConciergeNotifySMTP smtp://127.0.0.1:%d\n"
+             "ConciergeNotifySMTPHelo " SF_HELO "\n"
+             "ConciergeNotifySMTPUser " SF_FROM "\n"
+             "ConciergeNotifySMTPPassword " SF_SMTP_PASS "\n"
+             "ConciergeOutboundCAFile %s/ca.pem\n"
              "ConciergeNotifyFrom " SF_FROM "\n"
              "ConciergeNotifyTo " SF_TEAM "\n"
              "ConciergeStaffURL https://clinic.example\n"
              "ConciergeEmergencyNumber 999\n"
              "ConciergeEscalationSLA 1\n",
              sf_wh_port > 0 ? sf_wh_port : 9,
-             sf_smtp_port > 0 ? sf_smtp_port : 9);
+             sf_smtp_port > 0 ? sf_smtp_port : 9, smtls);
     it_httpd_start(extra, 2, 8);
 }
 

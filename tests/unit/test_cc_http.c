@@ -1,5 +1,6 @@
 /* Unit tests: cc_http (the outbound URL rule, the error codes, Retry-After).
  */
+#include <stdio.h>
 #include <string.h>
 #include <apr_pools.h>
 #include "cc_http.h"
@@ -138,6 +139,7 @@ static const err_case_t err_cases[] = {
     { CC_HTTP_E_STATUS,     429, "http_429" },
     { CC_HTTP_E_STATUS,     500, "http_500" },
     { CC_HTTP_E_STATUS,     301, "http_301" },
+    { CC_HTTP_E_SMTP,       530, "smtp_530" },
     { (cc_http_err)99,      0,   "transport" },
 };
 
@@ -207,6 +209,138 @@ START_TEST(test_retry_after_bounds)
 }
 END_TEST
 
+/* ---- mail: TLS by URL, FQDN names, addresses ---------------------------- */
+
+static const struct {
+    const char *scheme, *host;
+    cc_mail_tls want;
+} mail_cases[] = {
+    { "smtps", "smtp.office365.com", CC_MAIL_IMPLICIT },
+    { "SMTPS", "127.0.0.1", CC_MAIL_IMPLICIT },
+    { "smtp", "smtp.office365.com", CC_MAIL_STARTTLS },
+    { "smtp", "10.0.0.25", CC_MAIL_STARTTLS },
+    { "smtp", "127.0.0.1", CC_MAIL_STARTTLS_IF_OFFERED },
+    { "smtp", "[::1]", CC_MAIL_STARTTLS_IF_OFFERED },
+    { "smtp", "localhost", CC_MAIL_STARTTLS_IF_OFFERED },
+    { "smtp", "127.1", CC_MAIL_STARTTLS },      /* not loopback's spelling */
+    { "https", "smtp.example.org", CC_MAIL_REFUSED },
+    { "http", "127.0.0.1", CC_MAIL_REFUSED },
+    { "smtp", "", CC_MAIL_REFUSED },
+    { NULL, "smtp.example.org", CC_MAIL_REFUSED },
+    { "smtp", NULL, CC_MAIL_REFUSED },
+};
+
+START_TEST(test_mail_security)
+{
+    ck_assert_msg(cc_http_mail_security(mail_cases[_i].scheme,
+                                        mail_cases[_i].host)
+                  == mail_cases[_i].want, "%s://%s",
+                  mail_cases[_i].scheme ? mail_cases[_i].scheme : "(null)",
+                  mail_cases[_i].host ? mail_cases[_i].host : "(null)");
+}
+END_TEST
+
+static const struct {
+    const char *name;
+    int fqdn;
+} fqdn_cases[] = {
+    { "concierge.clinic.example", 1 },
+    { "web01.hospital.nhs.uk", 1 },
+    { "a.b", 1 },
+    { "x-1.example", 1 },
+    { "123.example", 1 },
+    { "Mail.Example.ORG", 1 },
+    { "localhost", 0 },                 /* one label */
+    { "web01", 0 },
+    { "127.0.0.1", 0 },                 /* an address, not a name */
+    { "10.1.2.3", 0 },
+    { "example.", 0 },                  /* trailing dot */
+    { ".example.org", 0 },
+    { "a..example", 0 },
+    { "-a.example", 0 },
+    { "a-.example", 0 },
+    { "a_b.example", 0 },
+    { "a b.example", 0 },
+    { "a.example\r\nMAIL", 0 },
+    { "[127.0.0.1]", 0 },
+    { "", 0 },
+    { NULL, 0 },
+};
+
+START_TEST(test_fqdn)
+{
+    ck_assert_msg(cc_http_fqdn(fqdn_cases[_i].name) == fqdn_cases[_i].fqdn,
+                  "%s", fqdn_cases[_i].name ? fqdn_cases[_i].name : "(null)");
+}
+END_TEST
+
+START_TEST(test_fqdn_lengths)
+{
+    char label[80], name[300];
+
+    memset(label, 'a', 63);
+    label[63] = '\0';
+    snprintf(name, sizeof(name), "%s.example", label);
+    ck_assert_int_eq(cc_http_fqdn(name), 1);
+    memset(label, 'a', 64);
+    label[64] = '\0';
+    snprintf(name, sizeof(name), "%s.example", label);
+    ck_assert_int_eq(cc_http_fqdn(name), 0);
+    /* 253 characters pass, 254 do not. */
+    memset(name, 'a', 253);
+    name[253] = '\0';
+    for (int i = 50; i < 253; i += 50) {
+        name[i] = '.';
+    }
+    ck_assert_int_eq(cc_http_fqdn(name), 1);
+    name[253] = 'a';
+    name[254] = '\0';
+    ck_assert_int_eq(cc_http_fqdn(name), 0);
+}
+END_TEST
+
+static const struct {
+    const char *addr;
+    int ok;
+} addr_cases[] = {
+    { "concierge@clinic.example", 1 },
+    { "first.last+tag@mail.hospital.org", 1 },
+    { "concierge@localhost", 0 },       /* what Postfix's
+                                           reject_non_fqdn_sender refuses */
+    { "concierge@web01", 0 },
+    { "concierge@127.0.0.1", 0 },
+    { "@clinic.example", 0 },
+    { "concierge@", 0 },
+    { "concierge", 0 },
+    { "a@b@clinic.example", 0 },
+    { "con cierge@clinic.example", 0 },
+    { "<x>@clinic.example", 0 },
+    { "x@clinic.example>", 0 },
+    { "x\r\nRCPT@clinic.example", 0 },
+    { NULL, 0 },
+};
+
+START_TEST(test_mail_address)
+{
+    ck_assert_msg(cc_http_mail_address(addr_cases[_i].addr)
+                  == addr_cases[_i].ok, "%s",
+                  addr_cases[_i].addr ? addr_cases[_i].addr : "(null)");
+}
+END_TEST
+
+START_TEST(test_mail_address_local_part)
+{
+    char a[100];
+
+    memset(a, 'x', 64);
+    strcpy(a + 64, "@clinic.example");
+    ck_assert_int_eq(cc_http_mail_address(a), 1);
+    memset(a, 'x', 65);
+    strcpy(a + 65, "@clinic.example");
+    ck_assert_int_eq(cc_http_mail_address(a), 0);
+}
+END_TEST
+
 Suite *suite_http(void)
 {
     Suite *s = suite_create("http");
@@ -227,6 +361,14 @@ Suite *suite_http(void)
     tc = tcase_create("retry_after");
     tcase_add_loop_test(tc, test_retry_after, 0, N(ra_cases));
     tcase_add_test(tc, test_retry_after_bounds);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("mail");
+    tcase_add_loop_test(tc, test_mail_security, 0, N(mail_cases));
+    tcase_add_loop_test(tc, test_fqdn, 0, N(fqdn_cases));
+    tcase_add_test(tc, test_fqdn_lengths);
+    tcase_add_loop_test(tc, test_mail_address, 0, N(addr_cases));
+    tcase_add_test(tc, test_mail_address_local_part);
     suite_add_tcase(s, tc);
     return s;
 }
