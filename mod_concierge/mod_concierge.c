@@ -7,7 +7,8 @@
  *   check_config      settings that must agree (e-mail), for configtest too
  *   post_config       (FIRST) hand every SQL statement to mod_dbd;
  *                     (MIDDLE) create shared memory, init libraries
- *   child_init        attach the mutex
+ *   child_init        attach the mutex; start the warm-up thread (index
+ *                     and risk rules ready before the first request)
  *   generate_log_id   the request id, so error-log lines carry it (%L)
  *   handler           "concierge-api": the route table (routes.c)
  *   insert_error_filter  httpd's own error pages under /api/ become JSON
@@ -32,6 +33,7 @@
 #include "mod_concierge_chatlog.h"
 #include "mod_concierge_notify.h"
 #include "mod_concierge_http.h"
+#include "mod_concierge_ticker.h"
 #include "mod_concierge_auth.h"
 #include "mod_concierge_routes.h"
 #include "cc_json.h"
@@ -119,8 +121,21 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* The warm-up thread: the index and the risk rules are built as soon as a
+ * process starts (and after every graceful restart, which empties the
+ * index), not by the first patient's request; then, once a second, it
+ * notices knowledge or rules changed by another process or host, so
+ * requests seldom ask the database for versions themselves. */
+static void warm_tick(apr_pool_t *p, server_rec *s, void *baton)
+{
+    mc_index_warm(s, p);
+    mc_safety_warm(s, p);
+}
+
 static void mc_child_init(apr_pool_t *p, server_rec *s)
 {
+    server_rec *v;
+
     /* Before any thread that calls out. */
     mc_http_set_cafile(mc_config_gets(s, MC_CONFS_OUTBOUND_CA));
     mc_shm_child_init(p, s);
@@ -130,6 +145,13 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
     mc_notify_child_init(p, s);
     mc_booking_child_init(p, s);
     mc_calendar_child_init(p, s);
+    /* The first site that serves the API (its database settings). */
+    for (v = s; v && !mc_config_geti(v, MC_CONF_API); v = v->next) {
+    }
+    if (v) {
+        mc_ticker_start(p, v, "concierge-warm", apr_time_from_sec(1),
+                        warm_tick, NULL);
+    }
 }
 
 static int mc_generate_log_id(const conn_rec *c, const request_rec *r,

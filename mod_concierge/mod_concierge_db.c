@@ -83,23 +83,7 @@ void mc_db_close(request_rec *r, ap_dbd_t *dbd)
     }
 }
 
-/* Where a statement runs: a request, or (r == NULL) a background thread
- * of the server s with its own pool. */
-typedef struct mc_dbx {
-    request_rec *r;
-    server_rec  *s;
-    apr_pool_t  *p;
-} mc_dbx;
-
-#define DBX_LOG(x, lvl, ...)                                              \
-    do {                                                                  \
-        if ((x)->r) {                                                     \
-            ap_log_rerror(APLOG_MARK, lvl, 0, (x)->r, __VA_ARGS__);      \
-        }                                                                 \
-        else {                                                            \
-            ap_log_error(APLOG_MARK, lvl, 0, (x)->s, __VA_ARGS__);       \
-        }                                                                 \
-    } while (0)
+#define DBX_LOG(x, lvl, ...) MC_DBX_LOG(x, lvl, __VA_ARGS__)
 
 static apr_dbd_prepared_t *stmt(const mc_dbx *x, ap_dbd_t *dbd,
                                 const char *label)
@@ -185,31 +169,51 @@ static int recover(const mc_dbx *x, ap_dbd_t *dbd, int rv)
     return 1;
 }
 
-apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
-                          apr_dbd_results_t **res, int nargs,
-                          const char **args)
+apr_status_t mc_db_select_x(const mc_dbx *x, ap_dbd_t *dbd,
+                            const char *label, apr_dbd_results_t **res,
+                            int nargs, const char **args)
 {
-    mc_dbx x = { r, r->server, r->pool };
-    apr_dbd_prepared_t *st = stmt(&x, dbd, label);
+    apr_dbd_prepared_t *st = stmt(x, dbd, label);
     int rv;
 
     *res = NULL;
     if (!st) {
         return APR_EGENERAL;
     }
-    rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
+    rv = apr_dbd_pselect(dbd->driver, x->p, dbd->handle, res, st, 1,
                          nargs, args);
-    if (rv != 0 && recover(&x, dbd, rv)) {
-        st = stmt(&x, dbd, label);
-        rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1,
+    if (rv != 0 && recover(x, dbd, rv)) {
+        st = stmt(x, dbd, label);
+        rv = apr_dbd_pselect(dbd->driver, x->p, dbd->handle, res, st, 1,
                              nargs, args);
     }
     if (rv != 0) {
-        log_db_error(&x, dbd, label, rv);
-        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
+        log_db_error(x, dbd, label, rv);
+        if (x->r) {
+            apr_table_setn(x->r->notes, MC_NOTE_DB_FAILED, "1");
+        }
         return APR_EGENERAL;
     }
     return APR_SUCCESS;
+}
+
+apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
+                          apr_dbd_results_t **res, int nargs,
+                          const char **args)
+{
+    mc_dbx x = { r, r->server, r->pool };
+
+    return mc_db_select_x(&x, dbd, label, res, nargs, args);
+}
+
+ap_dbd_t *mc_db_open_x(const mc_dbx *x)
+{
+    return x->r ? mc_db_open(x->r) : mc_db_open_s(x->s, x->p);
+}
+
+void mc_db_close_x(const mc_dbx *x, ap_dbd_t *dbd)
+{
+    mc_db_close_s(x->s, dbd);
 }
 
 static apr_status_t query(const mc_dbx *x, ap_dbd_t *dbd, const char *label,

@@ -33,6 +33,32 @@ apr_status_t mc_db_query_s(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
  * before returning; NULL when the database could not be asked. */
 apr_array_header_t *mc_db_rows_s(server_rec *s, apr_pool_t *p,
                                  const char *label, int ncols);
+/* Where database work runs: a request, or (r == NULL) a background
+ * thread of server s with its own pool p.  Code that serves both (the
+ * index and the risk rules, built by the first request or by the warm-up
+ * thread at child start) takes one of these. */
+typedef struct mc_dbx {
+    request_rec *r;
+    server_rec  *s;
+    apr_pool_t  *p;
+} mc_dbx;
+
+#define MC_DBX_LOG(x, lvl, ...)                                           \
+    do {                                                                  \
+        if ((x)->r) {                                                     \
+            ap_log_rerror(APLOG_MARK, lvl, 0, (x)->r, __VA_ARGS__);      \
+        }                                                                 \
+        else {                                                            \
+            ap_log_error(APLOG_MARK, lvl, 0, (x)->s, __VA_ARGS__);       \
+        }                                                                 \
+    } while (0)
+
+apr_status_t mc_db_select_x(const mc_dbx *x, ap_dbd_t *dbd,
+                            const char *label, apr_dbd_results_t **res,
+                            int nargs, const char **args);
+ap_dbd_t *mc_db_open_x(const mc_dbx *x);
+void mc_db_close_x(const mc_dbx *x, ap_dbd_t *dbd);
+
 /* Run a prepared select; on success *res is the result (random access). */
 apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                           apr_dbd_results_t **res, int nargs,

@@ -115,15 +115,15 @@ void mc_index_child_init(apr_pool_t *p, server_rec *s)
 
 /* ---- building ---------------------------------------------------------- */
 
-static apr_status_t load_version(request_rec *r, ap_dbd_t *dbd,
+static apr_status_t load_version(const mc_dbx *x, ap_dbd_t *dbd,
                                  apr_int64_t *version, const char **synonyms)
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     const char *v;
 
-    if (mc_db_select(r, dbd, "cc_kn_state", &res, 0, NULL) != APR_SUCCESS
-        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+    if (mc_db_select_x(x, dbd, "cc_kn_state", &res, 0, NULL) != APR_SUCCESS
+        || apr_dbd_get_row(dbd->driver, x->p, res, &row, 1) != 0) {
         return APR_EGENERAL;
     }
     v = apr_dbd_get_entry(dbd->driver, row, 0);
@@ -135,7 +135,7 @@ static apr_status_t load_version(request_rec *r, ap_dbd_t *dbd,
 }
 
 /* Build the image for the knowledge in the database, in private memory. */
-static apr_status_t build_image(request_rec *r, ap_dbd_t *dbd, apr_pool_t *p,
+static apr_status_t build_image(const mc_dbx *x, ap_dbd_t *dbd, apr_pool_t *p,
                                 apr_int64_t *version, void **img,
                                 apr_size_t *len, apr_uint32_t *nchunks)
 {
@@ -144,22 +144,23 @@ static apr_status_t build_image(request_rec *r, ap_dbd_t *dbd, apr_pool_t *p,
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     const char *synonyms = NULL;
-    apr_size_t max_chars = (apr_size_t)mc_config_geti(r->server,
+    apr_size_t max_chars = (apr_size_t)mc_config_geti(x->s,
                                                       MC_CONF_CHUNK_CHARS);
     cc_problem_t prob;
     apr_uint32_t n = 0;
 
     /* The version first: if the documents change while we read them, the
      * next check sees a newer version and builds again. */
-    if (load_version(r, dbd, version, &synonyms) != APR_SUCCESS
-        || mc_db_select(r, dbd, "cc_kn_all", &res, 0, NULL) != APR_SUCCESS) {
+    if (load_version(x, dbd, version, &synonyms) != APR_SUCCESS
+        || mc_db_select_x(x, dbd, "cc_kn_all", &res, 0, NULL)
+           != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     cc_index_params_default(&params);
-    params.k1 = mc_config_getd(r->server, MC_CONFD_BM25_K1);
-    params.b = mc_config_getd(r->server, MC_CONFD_BM25_B);
-    params.title_weight = mc_config_getd(r->server, MC_CONFD_TITLE_WEIGHT);
-    params.synonym_weight = mc_config_getd(r->server, MC_CONFD_SYNONYM_WEIGHT);
+    params.k1 = mc_config_getd(x->s, MC_CONFD_BM25_K1);
+    params.b = mc_config_getd(x->s, MC_CONFD_BM25_B);
+    params.title_weight = mc_config_getd(x->s, MC_CONFD_TITLE_WEIGHT);
+    params.synonym_weight = mc_config_getd(x->s, MC_CONFD_SYNONYM_WEIGHT);
     b = cc_index_builder_create(p, &params);
     while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
         const char *slug = apr_dbd_get_entry(dbd->driver, row, 0);
@@ -185,8 +186,8 @@ static apr_status_t build_image(request_rec *r, ap_dbd_t *dbd, apr_pool_t *p,
     }
     memset(&prob, 0, sizeof(prob));
     if (cc_index_build(img, len, b, p, &prob) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00604)
-                      "index build failed: %s", prob.message);
+        MC_DBX_LOG(x, APLOG_ERR, CCLOGNO(00604) "index build failed: %s",
+                   prob.message);
         return APR_EGENERAL;
     }
     *nchunks = n;
@@ -195,7 +196,7 @@ static apr_status_t build_image(request_rec *r, ap_dbd_t *dbd, apr_pool_t *p,
 
 /* Copy img into the inactive slot and publish it.  Caller holds the
  * index mutex. */
-static apr_status_t publish(request_rec *r, const void *img, apr_size_t len,
+static apr_status_t publish(const mc_dbx *x, const void *img, apr_size_t len,
                             apr_int64_t version, apr_uint32_t nchunks)
 {
     apr_uint32_t gen = apr_atomic_read32(&idx->generation);
@@ -203,10 +204,10 @@ static apr_status_t publish(request_rec *r, const void *img, apr_size_t len,
     apr_time_t until = apr_time_now() + apr_time_from_sec(1);
 
     if (len > idx->slot_size) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00605)
-                      "the knowledge index needs %" APR_SIZE_T_FMT " bytes; "
-                      "ConciergeIndexSize is %" APR_UINT64_T_FMT
-                      ": keeping the previous index", len, idx->slot_size);
+        MC_DBX_LOG(x, APLOG_ERR, CCLOGNO(00605)
+                   "the knowledge index needs %" APR_SIZE_T_FMT " bytes; "
+                   "ConciergeIndexSize is %" APR_UINT64_T_FMT
+                   ": keeping the previous index", len, idx->slot_size);
         return APR_ENOSPC;
     }
     while (apr_atomic_read32(&idx->readers[slot]) != 0
@@ -214,9 +215,9 @@ static apr_status_t publish(request_rec *r, const void *img, apr_size_t len,
         apr_sleep(100);
     }
     if (apr_atomic_read32(&idx->readers[slot]) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00606)
-                      "index slot %u still has readers after 1 s; "
-                      "overwriting it", slot);
+        MC_DBX_LOG(x, APLOG_WARNING, CCLOGNO(00606)
+                   "index slot %u still has readers after 1 s; "
+                   "overwriting it", slot);
     }
     memcpy((char *)idx + idx->off_slot[slot], img, len);
     idx->len[slot] = len;
@@ -229,7 +230,7 @@ static apr_status_t publish(request_rec *r, const void *img, apr_size_t len,
     return APR_SUCCESS;
 }
 
-apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force)
+static apr_status_t rebuild(const mc_dbx *x, ap_dbd_t *dbd, int force)
 {
     apr_pool_t *p;
     apr_int64_t version = 0, current;
@@ -253,42 +254,49 @@ apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force)
         }
     }
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, CCLOGNO(00607)
-                      "index lock failed");
+        MC_DBX_LOG(x, APLOG_ERR, CCLOGNO(00607) "index lock failed (%d)",
+                   rv);
         return rv;
     }
     /* Built by another thread or process while we waited? */
     if (!force && apr_atomic_read32(&idx->generation) != 0
-        && load_version(r, dbd, &current, NULL) == APR_SUCCESS
+        && load_version(x, dbd, &current, NULL) == APR_SUCCESS
         && (apr_uint64_t)current
            == idx->kversion[apr_atomic_read32(&idx->active)]) {
         apr_global_mutex_unlock(idx_mutex);
         return APR_SUCCESS;
     }
-    apr_pool_create(&p, r->pool);
+    apr_pool_create(&p, x->p);
     apr_pool_tag(p, "concierge-index-build");
-    rv = build_image(r, dbd, p, &version, &img, &len, &nchunks);
+    rv = build_image(x, dbd, p, &version, &img, &len, &nchunks);
     if (rv == APR_SUCCESS) {
-        rv = publish(r, img, len, version, nchunks);
+        rv = publish(x, img, len, version, nchunks);
     }
     if (rv != APR_SUCCESS) {
         apr_atomic_inc32(&idx->failures);
     }
     else {
         apr_atomic_set64(&idx->build_us, (apr_uint64_t)(apr_time_now() - t0));
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(00608)
-                      "index generation %u: knowledge version %"
-                      APR_INT64_T_FMT ", %u chunks, %" APR_SIZE_T_FMT
-                      " bytes", apr_atomic_read32(&idx->generation), version,
-                      nchunks, len);
+        MC_DBX_LOG(x, APLOG_INFO, CCLOGNO(00608)
+                   "index generation %u: knowledge version %" APR_INT64_T_FMT
+                   ", %u chunks, %" APR_SIZE_T_FMT " bytes",
+                   apr_atomic_read32(&idx->generation), version, nchunks,
+                   len);
     }
     apr_global_mutex_unlock(idx_mutex);
     apr_pool_destroy(p);
     return rv;
 }
 
+apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force)
+{
+    mc_dbx x = { r, r->server, r->pool };
+
+    return rebuild(&x, dbd, force);
+}
+
 /* At most once per second per host: has the knowledge moved? */
-static void refresh(request_rec *r)
+static void refresh(const mc_dbx *x)
 {
     apr_uint64_t now = (apr_uint64_t)apr_time_now();
     apr_uint64_t last = apr_atomic_read64(&idx->checked_us);
@@ -306,17 +314,26 @@ static void refresh(request_rec *r)
     apr_atomic_set64(&idx->checked_us, now);
     /* A connection of its own, given back at once: the chat calls the LLM
      * after this and must not hold one meanwhile. */
-    dbd = mc_db_open(r);
+    dbd = mc_db_open_x(x);
     if (!dbd) {
         return;     /* serve what we have */
     }
-    if (load_version(r, dbd, &version, NULL) == APR_SUCCESS
+    if (load_version(x, dbd, &version, NULL) == APR_SUCCESS
         && (apr_atomic_read32(&idx->generation) == 0
             || (apr_uint64_t)version
                != idx->kversion[apr_atomic_read32(&idx->active)])) {
-        mc_index_rebuild(r, dbd, 0);
+        rebuild(x, dbd, 0);
     }
-    mc_db_close(r, dbd);
+    mc_db_close_x(x, dbd);
+}
+
+void mc_index_warm(server_rec *s, apr_pool_t *p)
+{
+    mc_dbx x = { NULL, s, p };
+
+    if (idx) {
+        refresh(&x);
+    }
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -328,7 +345,11 @@ apr_status_t mc_index_acquire(request_rec *r, mc_index_ref *ref)
     if (!idx) {
         return APR_EINIT;
     }
-    refresh(r);
+    {
+        mc_dbx x = { r, r->server, r->pool };
+
+        refresh(&x);
+    }
     for (tries = 0; tries < 8; tries++) {
         apr_uint32_t gen = apr_atomic_read32(&idx->generation);
         apr_uint32_t slot = apr_atomic_read32(&idx->active);
@@ -421,18 +442,27 @@ apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
     return APR_SUCCESS;
 }
 
-json_t *mc_index_health(void)
+json_t *mc_index_health(request_rec *r)
 {
     apr_uint32_t gen, slot;
 
     if (!idx) {
         return json_pack("{s:b}", "attached", 0);
     }
+    /* Normally built already by the warm-up thread; a health probe that
+     * comes first builds it rather than report an empty index. */
+    if (r) {
+        mc_dbx x = { r, r->server, r->pool };
+
+        refresh(&x);
+    }
     gen = apr_atomic_read32(&idx->generation);
     slot = apr_atomic_read32(&idx->active);
-    return json_pack("{s:b, s:i, s:I, s:i, s:I, s:I, s:I, s:i, s:I}",
+    return json_pack("{s:b, s:i, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:I}",
                      "attached", 1,
                      "generation", (int)gen,
+                     "built_ago_ms", gen ? (json_int_t)((apr_time_now()
+                         - (apr_time_t)idx->built_us[slot]) / 1000) : 0,
                      "knowledge_version", gen ? (json_int_t)idx->kversion[slot] : 0,
                      "chunks", gen ? (int)idx->nchunks[slot] : 0,
                      "bytes", gen ? (json_int_t)idx->len[slot] : 0,

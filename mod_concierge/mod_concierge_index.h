@@ -34,11 +34,16 @@ void mc_index_child_init(apr_pool_t *p, server_rec *s);
 /* Rebuild from the database now (force: even if the version is the one
  * served).  Returns once the new generation is live on this host. */
 apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force);
+/* From a background thread (the warm-up at child start): build the index
+ * when none is, or when the knowledge moved (at most once a second). */
+void mc_index_warm(server_rec *s, apr_pool_t *p);
 apr_status_t mc_index_acquire(request_rec *r, mc_index_ref *ref);
 void mc_index_release(mc_index_ref *ref);
 /* Search; hits are copied into r->pool (hits has room for k). */
 apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
                             int k, mc_hit *hits, int *nhits,
                             apr_uint32_t *generation);
-json_t *mc_index_health(void);
+/* The index's state; with r (holding no database connection), built
+ * first if it is not yet. */
+json_t *mc_index_health(request_rec *r);
 #endif

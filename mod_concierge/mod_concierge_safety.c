@@ -51,6 +51,7 @@ typedef struct mc_rules {
     int           nrules;
     int           editable; /* enabled database rules compiled */
     const char   *degraded; /* why every message goes to staff, or NULL */
+    apr_time_t    loaded_at;
     int           refs;
     int           retired;
 } mc_rules;
@@ -81,7 +82,8 @@ static void rules_unref_locked(mc_rules *m)
 }
 
 /* Compile the enabled rules; NULL on failure (logged). */
-static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
+static mc_rules *rules_load(const mc_dbx *x, ap_dbd_t *dbd,
+                            apr_int64_t version)
 {
     apr_pool_t *p;
     apr_dbd_results_t *res;
@@ -90,12 +92,12 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
     cc_problem_t prob;
     mc_rules *m;
     const char *text;
-    const char *langs = mc_config_gets(r->server, MC_CONFS_RISK_LANGS);
+    const char *langs = mc_config_gets(x->s, MC_CONFS_RISK_LANGS);
     int i;
 
     apr_pool_create(&p, NULL);
     apr_pool_tag(p, "concierge-risk-rules");
-    if (mc_db_select(r, dbd, "cc_rules_enabled", &res, 0, NULL)
+    if (mc_db_select_x(x, dbd, "cc_rules_enabled", &res, 0, NULL)
         != APR_SUCCESS) {
         apr_pool_destroy(p);
         return NULL;
@@ -143,9 +145,9 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
     memset(&prob, 0, sizeof(prob));
     m->rs = cc_risk_compile(p, text, strlen(text), langs, &prob);
     if (!m->rs) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(01001)
-                      "risk rules version %" APR_INT64_T_FMT " do not "
-                      "compile: %s", version, prob.message);
+        MC_DBX_LOG(x, APLOG_ERR, CCLOGNO(01001)
+                   "risk rules version %" APR_INT64_T_FMT " do not "
+                   "compile: %s", version, prob.message);
         m->degraded = apr_psprintf(p, "the risk rules (version %"
                                    APR_INT64_T_FMT ") do not compile: %s",
                                    version, prob.message);
@@ -162,29 +164,47 @@ static mc_rules *rules_load(request_rec *r, ap_dbd_t *dbd, apr_int64_t version)
         m->degraded = "no editable risk rule is enabled";
     }
     if (m->degraded) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(01009)
-                      "risk rules version %" APR_INT64_T_FMT ": %s; only the "
-                      "locked emergency rules apply and every patient "
-                      "message is handed to staff", version, m->degraded);
+        MC_DBX_LOG(x, APLOG_ERR, CCLOGNO(01009)
+                   "risk rules version %" APR_INT64_T_FMT ": %s; only the "
+                   "locked emergency rules apply and every patient "
+                   "message is handed to staff", version, m->degraded);
     }
     m->pool = p;
     m->version = version;
+    m->loaded_at = apr_time_now();
     m->nrules = cc_risk_count(m->rs);
     return m;
 }
 
-static void rules_refresh(request_rec *r, int force);
+static void rules_refresh(const mc_dbx *x, int force);
 
 void mc_safety_reload(request_rec *r)
 {
-    rules_refresh(r, 1);
+    mc_dbx x = { r, r->server, r->pool };
+
+    rules_refresh(&x, 1);
 }
 
-static void rules_refresh(request_rec *r, int force)
+void mc_safety_warm(server_rec *s, apr_pool_t *p)
+{
+    mc_dbx x = { NULL, s, p };
+
+    rules_refresh(&x, 0);
+}
+
+static void rules_refresh_r(request_rec *r)
+{
+    mc_dbx x = { r, r->server, r->pool };
+
+    rules_refresh(&x, 0);
+}
+
+static void rules_refresh(const mc_dbx *x, int force)
 {
     apr_uint64_t now = (apr_uint64_t)apr_time_now();
     apr_uint64_t last = apr_atomic_read64(&rl_checked_us);
     apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
     const char *v;
     apr_int64_t version;
     ap_dbd_t *dbd;
@@ -202,17 +222,19 @@ static void rules_refresh(request_rec *r, int force)
         return;
     }
     apr_atomic_set64(&rl_checked_us, now);
-    dbd = mc_db_open(r);
+    dbd = mc_db_open_x(x);
     if (!dbd) {
         return;
     }
-    if (mc_db_select(r, dbd, "cc_safety_version", &res, 0, NULL)
-        == APR_SUCCESS && (v = mc_db_value(r, dbd, res, 0))) {
+    if (mc_db_select_x(x, dbd, "cc_safety_version", &res, 0, NULL)
+        == APR_SUCCESS
+        && apr_dbd_get_row(dbd->driver, x->p, res, &row, 1) == 0
+        && (v = apr_dbd_get_entry(dbd->driver, row, 0))) {
         version = apr_strtoi64(v, NULL, 10);
         pthread_mutex_lock(&rl_mu);
         have = rl_current && rl_current->version == version;
         pthread_mutex_unlock(&rl_mu);
-        if (!have && (m = rules_load(r, dbd, version))) {
+        if (!have && (m = rules_load(x, dbd, version))) {
             pthread_mutex_lock(&rl_mu);
             if (rl_current) {
                 rl_current->retired = 1;
@@ -221,19 +243,19 @@ static void rules_refresh(request_rec *r, int force)
             m->refs = 1;
             rl_current = m;
             pthread_mutex_unlock(&rl_mu);
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(01002)
-                          "risk rules version %" APR_INT64_T_FMT ": %d "
-                          "rules", version, m->nrules);
+            MC_DBX_LOG(x, APLOG_INFO, CCLOGNO(01002)
+                       "risk rules version %" APR_INT64_T_FMT ": %d rules",
+                       version, m->nrules);
         }
     }
-    mc_db_close(r, dbd);
+    mc_db_close_x(x, dbd);
 }
 
 static mc_rules *rules_acquire(request_rec *r)
 {
     mc_rules *m;
 
-    rules_refresh(r, 0);
+    rules_refresh_r(r);
     pthread_mutex_lock(&rl_mu);
     m = rl_current;
     if (m) {
@@ -255,8 +277,11 @@ json_t *mc_safety_health(void)
     json_t *o;
 
     pthread_mutex_lock(&rl_mu);
-    o = rl_current ? json_pack("{s:b, s:I, s:i, s:i, s:i, s:b, s:s?}",
-                               "loaded", 1, "version",
+    o = rl_current ? json_pack("{s:b, s:I, s:I, s:i, s:i, s:i, s:b, s:s?}",
+                               "loaded", 1, "loaded_ago_ms",
+                               (json_int_t)apr_time_as_msec(
+                                   apr_time_now() - rl_current->loaded_at),
+                               "version",
                                (json_int_t)rl_current->version, "rules",
                                rl_current->nrules, "locked",
                                lk_rules ? lk_rules->nelts : 0, "editable",
@@ -281,7 +306,7 @@ const char *mc_safety_degraded(request_rec *r)
 {
     const char *why = "the risk rules have not been loaded";
 
-    rules_refresh(r, 0);
+    rules_refresh_r(r);
     pthread_mutex_lock(&rl_mu);
     if (rl_current) {
         why = rl_current->degraded

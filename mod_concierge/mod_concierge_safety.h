@@ -37,4 +37,7 @@ int mc_safety_is_locked(const char *category, const char *lang,
 apr_status_t mc_safety_post_config(apr_pool_t *pconf, server_rec *s);
 /* Load the rules now (after a change): this host uses them from now on. */
 void mc_safety_reload(request_rec *r);
+/* From a background thread (the warm-up at child start): load the rules
+ * when none are, or when their version moved (at most once a second). */
+void mc_safety_warm(server_rec *s, apr_pool_t *p);
 #endif

@@ -100,7 +100,7 @@ static int mc_api_admin_health(mc_ctx *c)
     if (degraded) {
         json_object_set_new(o, "reason", json_string(degraded));
     }
-    json_object_set_new(o, "index", mc_index_health());
+    json_object_set_new(o, "index", mc_index_health(r));
     json_object_set_new(o, "risk_rules", mc_safety_health());
     json_object_set_new(o, "notifications", mc_notify_health(r));
     json_object_set_new(o, "calendar", mc_calendar_health(r));

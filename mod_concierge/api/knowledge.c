@@ -71,7 +71,7 @@ static int mc_api_admin_knowledge_list(mc_ctx *c)
                                       (json_int_t)(version ? apr_strtoi64(
                                           version, NULL, 10) : 0),
                                       "documents", json_incref(docs),
-                                      "index", mc_index_health()));
+                                      "index", mc_index_health(NULL)));
 }
 
 static int mc_api_admin_knowledge_get(mc_ctx *c)

@@ -475,6 +475,70 @@ START_TEST(ops_graceful_restart)
 }
 END_TEST
 
+static int ops_count(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    while (hay && (hay = strstr(hay, needle))) {
+        n++;
+        hay++;
+    }
+    return n;
+}
+
+/* After a graceful restart (logrotate's nightly reload) the index and the
+ * risk rules are built by each new process's warm-up thread, not by the
+ * first patient.  The new processes start within about a second of the
+ * restart (the MPM replaces the old ones as they finish); three seconds
+ * after it, before any request, the first request finds both built at
+ * least half a second earlier (one built by the request itself would be
+ * a few milliseconds old). */
+START_TEST(ops_warm_after_graceful)
+{
+    char *log, *kids;
+    int before, i, done = 0;
+    it_resp *r;
+    json_t *ix, *rr;
+
+    log = it_log_read();
+    before = ops_count(log, "AH00489");
+    free(log);
+    ck_assert_int_eq(it_sh("scripts/httpd.sh graceful"), 0);
+    for (i = 0; i < 100 && !done; i++) {
+        usleep(100 * 1000);
+        log = it_log_read();
+        done = ops_count(log, "AH00489") > before;
+        free(log);
+    }
+    ck_assert_msg(done, "no graceful restart in the error log");
+    sleep(3);
+    r = it_get("/api/admin/health", IT_ADMIN);
+    ck_assert_int_eq(r->status, 200);
+    ix = json_object_get(r->json, "index");
+    rr = json_object_get(r->json, "risk_rules");
+    ck_assert_msg(json_integer_value(json_object_get(ix, "generation")) >= 1
+                  && json_integer_value(json_object_get(ix, "built_ago_ms"))
+                     >= 500,
+                  "index not built ahead of the first request: %s", r->body);
+    ck_assert_msg(json_is_true(json_object_get(rr, "loaded"))
+                  && json_integer_value(json_object_get(rr, "loaded_ago_ms"))
+                     >= 500
+                  && json_is_false(json_object_get(rr, "degraded")),
+                  "risk rules not loaded ahead of the first request: %s",
+                  r->body);
+    /* A quiet host comes back with as many processes as it started with
+     * (StartServers), not one. */
+    kids = it_sh_out("pgrep -P \"$(cat '%s/httpd/httpd.pid')\" | wc -l",
+                     it_var);
+    ck_assert_msg(atoi(kids) == json_integer_value(json_object_get(
+                      json_object_get(r->json, "server"), "processes")),
+                  "%d processes after a quiet graceful restart, configured "
+                  "%s", atoi(kids), r->body);
+    free(kids);
+    it_free(r);
+}
+END_TEST
+
 /* Secrets from files (ConciergeSecretFile and the other ...File forms):
  * read when the configuration is, refused when others may read them or
  * when the value fails the directive's own check, never quoted. */
@@ -934,6 +998,7 @@ Suite *it_suite_ops(void)
     tcase_add_test(tc, ops_error_envelopes);
     tcase_add_test(tc, ops_request_id_in_log);
     tcase_add_test(tc, ops_graceful_restart);
+    tcase_add_test(tc, ops_warm_after_graceful);
     tcase_add_test(tc, ops_secret_files);
     tcase_add_test(tc, ops_mail_config);
     tcase_add_test(tc, ops_user_password_not_argv);
