@@ -217,6 +217,56 @@ static void set_state(server_rec *s, apr_pool_t *p, const char *cal,
     mc_db_close_s(s, dbd);
 }
 
+/* A calendar in error that no active practitioner uses any more (its id
+ * was corrected, the practitioner deactivated) must not keep the
+ * connection in error until a restart: every few seconds, while some
+ * calendar is in error, the ids in use are read and the others dropped. */
+#define CAL_PRUNE_EVERY apr_time_from_sec(5)
+static apr_time_t cal_pruned;
+
+static void prune_state(apr_pool_t *p, server_rec *s)
+{
+    apr_time_t now = apr_time_now();
+    apr_array_header_t *rows, *stale;
+    apr_hash_t *used;
+    apr_hash_index_t *hi;
+    int i, n;
+
+    if (now - cal_pruned < CAL_PRUNE_EVERY) {
+        return;
+    }
+    cal_pruned = now;
+    apr_thread_mutex_lock(cal_mu);
+    n = (int)apr_hash_count(cal_errs)
+        - (apr_hash_get(cal_errs, "", APR_HASH_KEY_STRING) != NULL);
+    apr_thread_mutex_unlock(cal_mu);
+    if (n <= 0 || !(rows = mc_db_rows_s(s, p, "cc_cal_ids", 1))) {
+        return;
+    }
+    used = apr_hash_make(p);
+    for (i = 0; i < rows->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(rows, i, const char **)[0];
+
+        apr_hash_set(used, id, APR_HASH_KEY_STRING, "");
+    }
+    stale = apr_array_make(p, 4, sizeof(const char *));
+    apr_thread_mutex_lock(cal_mu);
+    for (hi = apr_hash_first(p, cal_errs); hi; hi = apr_hash_next(hi)) {
+        const char *cal = apr_hash_this_key(hi);
+
+        if (*cal && !apr_hash_get(used, cal, APR_HASH_KEY_STRING)) {
+            APR_ARRAY_PUSH(stale, const char *) = apr_pstrdup(p, cal);
+        }
+    }
+    apr_thread_mutex_unlock(cal_mu);
+    for (i = 0; i < stale->nelts; i++) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(01406)
+                     "Google Calendar %s is no longer used: its error is "
+                     "forgotten", APR_ARRAY_IDX(stale, i, const char *));
+        set_state(s, p, APR_ARRAY_IDX(stale, i, const char *), 1, NULL);
+    }
+}
+
 /* ---- the access token ------------------------------------------------------------ */
 
 static int cal_fetching;             /* a token fetch is under way */
@@ -588,12 +638,14 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
 
 static void tick(apr_pool_t *p, server_rec *s, void *baton)
 {
-    apr_array_header_t *due = mc_db_rows_s(s, p, "cc_cal_claim", 7);
+    apr_array_header_t *due;
     const char *salt;
     ap_dbd_t *dbd;
     int i, any_ok = 0, any_fail = 0;
     const char *last_err = NULL;
 
+    prune_state(p, s);
+    due = mc_db_rows_s(s, p, "cc_cal_claim", 7);
     if (!due) {
         return;
     }
@@ -723,6 +775,9 @@ static const mc_stmt stmts[] = {
     { "cc_cal_retry",
       "UPDATE calendar_outbox SET next_at = now() + make_interval(secs => "
       "%s::int), locked_until = NULL, last_error = %s WHERE id = %lld" },
+    { "cc_cal_ids",
+      "SELECT DISTINCT calendar_id FROM practitioners WHERE calendar_id IS "
+      "NOT NULL AND active" },
     { "cc_cal_state",
       "UPDATE calendar_status SET ok = v.ok, last_ok_at = CASE WHEN v.ok THEN "
       "now() ELSE last_ok_at END, last_error = CASE WHEN v.ok THEN last_error "
