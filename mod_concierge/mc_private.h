@@ -16,7 +16,7 @@
 #include "cc_route.h"
 #include "cc_problem.h"
 
-#define MC_VERSION  "0.1.0"
+#define MC_VERSION  "0.12.0"
 #define MC_HANDLER  "concierge-api"
 
 /* Our log tags: CCnnnnn, unique per call site (scripts/checksrc.sh). */

@@ -6,6 +6,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 CC_EXTRA_PKGS="debhelper dpkg-dev fakeroot lintian" "$top/scripts/deps.sh"
 ver=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
+# One version: the module reports MC_VERSION in /api/admin/health.
+modver=$(sed -nE 's/^#define MC_VERSION +"([^"]+)".*/\1/p' "$top/mod_concierge/mc_private.h")
+if [ "${ver%%-*}" != "$modver" ]; then
+    echo "deb: debian/changelog says $ver, mc_private.h MC_VERSION $modver" >&2
+    exit 1
+fi
 work=$(mktemp -d /tmp/cc-deb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 src=$work/mod-concierge-$ver
