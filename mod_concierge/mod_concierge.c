@@ -138,6 +138,7 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
 
     /* Before any thread that calls out. */
     mc_http_set_cafile(mc_config_gets(s, MC_CONFS_OUTBOUND_CA));
+    mc_db_child_init(p);
     mc_shm_child_init(p, s);
     mc_index_child_init(p, s);
     mc_request_id_child_init();

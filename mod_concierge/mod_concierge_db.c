@@ -249,9 +249,60 @@ apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
     return query(&x, dbd, label, nrows, nargs, args);
 }
 
+/* Background threads (the warm-up, outbox, sweep and chat-log threads of
+ * every process) back off together while the database cannot be
+ * reached: 1, 2, 4, then every 5 s, instead of each asking mod_dbd (which
+ * logs two lines per failed connection) several times a second.
+ * Requests are not held back: they try every time. */
+#define MC_DB_BG_BACKOFF_MAX apr_time_from_sec(5)
+static apr_thread_mutex_t *bg_mu;
+static apr_time_t bg_retry_at;
+static int bg_fails;
+
+void mc_db_child_init(apr_pool_t *p)
+{
+    apr_thread_mutex_create(&bg_mu, APR_THREAD_MUTEX_DEFAULT, p);
+}
+
 ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p)
 {
-    return dbd_open(p, s);
+    apr_time_t now = apr_time_now(), wait;
+    ap_dbd_t *dbd;
+
+    if (bg_mu) {
+        apr_thread_mutex_lock(bg_mu);
+        wait = bg_retry_at - now;
+        apr_thread_mutex_unlock(bg_mu);
+        if (wait > 0) {
+            return NULL;
+        }
+    }
+    dbd = dbd_open(p, s);
+    if (bg_mu) {
+        apr_thread_mutex_lock(bg_mu);
+        if (dbd) {
+            if (bg_fails > 0) {
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, CCLOGNO(00209)
+                             "database reachable again from background "
+                             "work");
+            }
+            bg_fails = 0;
+            bg_retry_at = 0;
+        }
+        else {
+            wait = apr_time_from_sec(1) << (bg_fails < 3 ? bg_fails : 3);
+            wait = wait < MC_DB_BG_BACKOFF_MAX ? wait : MC_DB_BG_BACKOFF_MAX;
+            if (bg_fails++ == 0) {
+                mc_shm_db_health_set(0);
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(00208)
+                             "database unavailable to background work; "
+                             "retrying every few seconds");
+            }
+            bg_retry_at = now + wait;
+        }
+        apr_thread_mutex_unlock(bg_mu);
+    }
+    return dbd;
 }
 
 void mc_db_close_s(server_rec *s, ap_dbd_t *dbd)

@@ -22,7 +22,10 @@ ap_dbd_t *mc_db_acquire(request_rec *r);
  * such as the LLM, which must never hold a database connection). */
 ap_dbd_t *mc_db_open(request_rec *r);
 void mc_db_close(request_rec *r, ap_dbd_t *dbd);
-/* The same for background threads (no request): server s, pool p. */
+/* The same for background threads (no request): server s, pool p.  While
+ * the database cannot be reached these back off together (1 to 5 s),
+ * returning NULL without trying.  mc_db_child_init sets that up. */
+void mc_db_child_init(apr_pool_t *p);
 ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p);
 void mc_db_close_s(server_rec *s, ap_dbd_t *dbd);
 apr_status_t mc_db_query_s(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,

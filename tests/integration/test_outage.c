@@ -220,6 +220,58 @@ START_TEST(outage_db_down_and_back)
 }
 END_TEST
 
+static int out_count(const char *needle)
+{
+    char *log = it_log_read();
+    const char *p = log;
+    int n = 0;
+
+    while (p && (p = strstr(p, needle))) {
+        n++;
+        p++;
+    }
+    free(log);
+    return n;
+}
+
+/* The database down while no one is asking: the background threads of
+ * every process (warm-up, outbox, booking sweep, chat-log writer) back
+ * off together instead of each trying several times a second, which
+ * filled the error log with two mod_dbd lines per attempt (about 16 a
+ * second on this two-process server); and they resume on their own. */
+START_TEST(outage_background_backoff)
+{
+    int before, during, i, ok = 0;
+    it_resp *r;
+
+    before = out_count("AH00629");
+    ck_assert_int_eq(it_sh("scripts/pg.sh stop >/dev/null 2>&1"), 0);
+    sleep(6);
+    during = out_count("AH00629") - before;
+    ck_assert_int_eq(it_sh("scripts/pg.sh start >/dev/null 2>&1"), 0);
+    ck_assert_msg(during <= 20, "%d failed connection attempts logged in 6 "
+                  "idle seconds", during);
+    ck_assert_msg(out_count("CC00208") >= 1, "background work did not say "
+                  "the database was down");
+    /* Back: the warm-up and the outbox threads reconnect by themselves. */
+    for (i = 0; i < 100 && !ok; i++) {
+        usleep(100 * 1000);
+        ok = out_count("CC00209") >= 1;
+    }
+    ck_assert_msg(ok, "background work did not reconnect within 10 s");
+    for (i = 0; i < 50; i++) {
+        r = it_get("/api/health", NULL);
+        ok = r->status == 200;
+        it_free(r);
+        if (ok) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    ck_assert_msg(ok, "health did not recover");
+}
+END_TEST
+
 START_TEST(outage_log_clean)
 {
     /* What the outage legitimately logs:
@@ -230,10 +282,12 @@ START_TEST(outage_log_clean)
      *   CC00201  database unavailable (a request found no connection)
      *   CC00203  our statement failed on a dead pooled connection
      *   CC00206  a reset connection had its statements prepared again
+     *   CC00208  background work found the database down (once, then it
+     *            backs off)
      *   CC00003  our note for the 503s answered for the auth provider's 500 */
     static const char *const allowed[] = {
         "AH00629", "AH00639", "AH02655", "CC00201", "CC00203", "CC00206",
-        "CC00003", NULL
+        "CC00208", "CC00003", NULL
     };
     char *bad = it_log_unexpected(allowed);
     char path[512], pw[256] = "";
@@ -309,6 +363,7 @@ Suite *it_suite_outage(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, outage_db_down_and_back);
     tcase_add_test(tc, outage_quiet_restart);
+    tcase_add_test(tc, outage_background_backoff);
     tcase_add_test(tc, outage_log_clean);
     suite_add_tcase(s, tc);
     return s;
