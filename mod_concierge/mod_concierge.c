@@ -323,6 +323,7 @@ static int mc_log_transaction(request_rec *r)
 static void mc_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
+    static const char *const after_dbd[] = { "mod_dbd.c", NULL };
 
     mc_auth_register(p);
     ap_hook_pre_config(mc_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -330,7 +331,9 @@ static void mc_register_hooks(apr_pool_t *p)
                         APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(mc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(mc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* After mod_dbd's: the background threads started here open
+     * connections at once. */
+    ap_hook_child_init(mc_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_generate_log_id(mc_generate_log_id, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(mc_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(mc_handler, NULL, NULL, APR_HOOK_MIDDLE);
