@@ -300,7 +300,9 @@ static int mc_log_transaction(request_rec *r)
                 json_pack("{s:s, s:s, s:s}", "client", r->useragent_ip,
                           "method", r->method, "uri", r->uri));
             const char *action = r->status == HTTP_UNAUTHORIZED
-                                 ? "auth.login_failed" : "auth.forbidden";
+                                 ? "auth.login_failed"
+                                 : apr_table_get(r->notes, MC_NOTE_CROSS_SITE)
+                                 ? "auth.cross_site" : "auth.forbidden";
 
             const char *who = cc_utf8_valid(r->user, strlen(r->user))
                               && strlen(r->user) <= 128

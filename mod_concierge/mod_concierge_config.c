@@ -96,6 +96,7 @@ void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
         c->dbls[i] = NAN;
     }
     c->user_roles = apr_hash_make(p);
+    c->allowed_origins = apr_hash_make(p);
     return c;
 }
 
@@ -119,6 +120,8 @@ void *mc_config_merge_srv(apr_pool_t *p, void *basev, void *addv)
         c->strs[i] = add->strs[i] ? add->strs[i] : base->strs[i];
     }
     c->user_roles = apr_hash_overlay(p, add->user_roles, base->user_roles);
+    c->allowed_origins = apr_hash_overlay(p, add->allowed_origins,
+                                          base->allowed_origins);
     return c;
 }
 
@@ -783,6 +786,43 @@ static const char *set_user_role(cmd_parms *cmd, void *dc, const char *user,
     return NULL;
 }
 
+/* ConciergeAllowedOrigin https://www.clinic.example ...: another origin
+ * whose pages may send state-changing requests (and staff reads) to this
+ * API, as browsers write an Origin header: scheme://host[:port], no path. */
+static const char *add_allowed_origin(cmd_parms *cmd, void *dc,
+                                      const char *arg)
+{
+    const char *host, *p;
+
+    if (!strncasecmp(arg, "https://", 8)) {
+        host = arg + 8;
+    }
+    else if (!strncasecmp(arg, "http://", 7)) {
+        host = arg + 7;
+    }
+    else {
+        host = NULL;
+    }
+    for (p = host; p && *p; p++) {
+        if (!apr_isalnum(*p) && *p != '.' && *p != '-' && *p != ':'
+            && *p != '[' && *p != ']') {
+            break;
+        }
+    }
+    if (!host || !*host || (p && *p) || strlen(arg) > 300) {
+        return apr_psprintf(cmd->pool, "ConciergeAllowedOrigin: '%s' is not "
+                            "an origin (https://host[:port], no path)", arg);
+    }
+    {
+        char *low = apr_pstrdup(cmd->pool, arg);
+
+        ap_str_tolower(low);
+        apr_hash_set(srv_conf(cmd)->allowed_origins, low,
+                     APR_HASH_KEY_STRING, "");
+    }
+    return NULL;
+}
+
 #define INT_CMD(name, d, help) \
     AP_INIT_TAKE1(name, set_int, (void *)&(d), RSRC_CONF, help)
 #define DBL_CMD(name, d, help) \
@@ -859,6 +899,9 @@ const command_rec mc_cmds[] = {
     AP_INIT_TAKE1("ConciergeNotifyWebhookSecretFile", set_secret_file,
                   (void *)MC_CONFS_NOTIFY_SECRET, RSRC_CONF,
                   "file holding the webhook's HMAC key"),
+    AP_INIT_ITERATE("ConciergeAllowedOrigin", add_allowed_origin, NULL,
+                    RSRC_CONF, "origins (https://host[:port]) whose pages "
+                    "may call this API besides its own"),
     AP_INIT_TAKE1("ConciergeNotifySMTP", set_notify_url, (void *)1,
                   RSRC_CONF, "smtps:// or smtp:// (STARTTLS) server staff "
                   "e-mail goes through"),

@@ -77,6 +77,8 @@ typedef struct mc_srv_conf {
     apr_int64_t  ints[MC_CONF_NINTS];
     double       dbls[MC_CONF_NDBLS];
     const char  *strs[MC_CONF_NSTRS];
+    apr_hash_t  *allowed_origins;  /* ConciergeAllowedOrigin: lower-case
+                                      "scheme://host[:port]" -> "" */
     apr_hash_t  *user_roles;       /* ConciergeUserRole, case-sensitive
                                       as user names are; never NULL */
 } mc_srv_conf;

@@ -414,6 +414,105 @@ static int content_type_is_text(const char *ct)
     return !strncasecmp(p, "utf-8", 5);
 }
 
+/* ---- cross-site requests ------------------------------------------------ *
+ *
+ * A hostile page can make a staff member's browser send, with the staff
+ * credentials the browser holds: a form POST (urlencoded, multipart or
+ * text/plain), a GET by <img> or link, and a no-cors fetch limited to
+ * those same content types.  So:
+ *   1. Sec-Fetch-Site, when the browser sends it, must be same-origin (or
+ *      none: typed by the user), and Origin, when sent, must be this host
+ *      or a ConciergeAllowedOrigin; else 403 cross_site.  For every
+ *      state-changing request, and for every request under /api/admin/
+ *      (a staff read writes an audit entry).
+ *   2. A state-changing request must carry a content type no cross-site
+ *      form or simple request can: application/json - even with no body
+ *      - or, on the Markdown routes, text/markdown (text/plain too on a
+ *      PUT, which no form can send).  Else 415.
+ * Clients that are not browsers (curl, the staff's scripts) send neither
+ * header and pass 1. */
+
+static int is_state_changing(const request_rec *r)
+{
+    return r->method_number != M_GET && r->method_number != M_OPTIONS
+           && strcmp(r->method, "HEAD");
+}
+
+/* 1 when origin (as browsers send it) is this request's own host. */
+static int origin_is_self(request_rec *r, const char *origin)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *sep = ap_strstr_c(origin, "://");
+
+    return sep && host && *host && !strcasecmp(sep + 3, host);
+}
+
+static int check_cross_site(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *sfs = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const mc_srv_conf *conf = mc_config_get(r->server);
+    int ok = 1;
+
+    if (!is_state_changing(r) && !is_admin_path(r->uri)) {
+        return OK;
+    }
+    if (origin && strcmp(origin, "null")) {
+        char *low = apr_pstrdup(r->pool, origin);
+
+        ap_str_tolower(low);
+        if (apr_hash_get(conf->allowed_origins, low, APR_HASH_KEY_STRING)) {
+            return OK;              /* a site the clinic named */
+        }
+        ok = origin_is_self(r, origin);
+    }
+    else if (origin) {
+        ok = 0;                     /* "null": a sandboxed or file page */
+    }
+    if (sfs && strcasecmp(sfs, "same-origin") && strcasecmp(sfs, "none")) {
+        ok = 0;
+    }
+    if (ok) {
+        return OK;
+    }
+    apr_table_setn(r->notes, MC_NOTE_CROSS_SITE, "1");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(00306)
+                  "cross-site %s refused (Sec-Fetch-Site %s)", r->method,
+                  sfs ? sfs : "absent");
+    mc_error(c, 403, "cross_site", "requests from another site are not "
+             "accepted here");
+    return DONE;
+}
+
+static int check_form_proof(mc_ctx *c)
+{
+    request_rec *r = c->r;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+
+    if (!is_state_changing(r)) {
+        return OK;
+    }
+    if (c->route->body == MC_BODY_TEXT) {
+        if (ct && (!strncasecmp(ct, "text/markdown", 13)
+                   || (r->method_number != M_POST
+                       && !strncasecmp(ct, "text/plain", 10)))
+            && content_type_is_text(ct)) {
+            return OK;
+        }
+        mc_error(c, 415, "unsupported_media_type",
+                 "send the body as text/markdown (UTF-8)");
+        return DONE;
+    }
+    if (content_type_is_json(ct)) {
+        return OK;
+    }
+    mc_error(c, 415, "unsupported_media_type",
+             "send Content-Type: application/json (UTF-8), also when the "
+             "request has no body");
+    return DONE;
+}
+
 static int read_body(mc_ctx *c)
 {
     request_rec *r = c->r;
@@ -617,7 +716,8 @@ int mc_dispatch(request_rec *r)
                         "a path parameter holds characters that are not "
                         "allowed");
     }
-    if (check_identity(c) != OK || check_rate(c) != OK
+    if (check_cross_site(c) != OK || check_form_proof(c) != OK
+        || check_identity(c) != OK || check_rate(c) != OK
         || read_body(c) != OK) {
         return OK;
     }

@@ -29,5 +29,8 @@ void mc_request_id_child_init(void);
 int mc_dispatch(request_rec *r);
 /* Route index of r for metrics (mc_routes_count() when none matches). */
 int mc_route_index(request_rec *r);
+/* r->notes key set when the request was refused as cross-site (audited
+ * as auth.cross_site, not auth.forbidden). */
+#define MC_NOTE_CROSS_SITE "concierge-cross-site"
 
 #endif

@@ -45,7 +45,9 @@ void it_httpd2_start(const char *extra, int servers, int threads);
 void it_httpd2_stop(void);
 
 /* One HTTP request on a fresh connection.  auth "user:pass" or NULL;
- * body may be NULL; len < 0 means strlen(body); hdrs NULL-terminated. */
+ * body may be NULL; len < 0 means strlen(body); hdrs NULL-terminated.
+ * ctype NULL on a bodyless POST/PUT/DELETE/PATCH sends application/json
+ * (as the dashboard does); ctype "" sends no Content-Type at all. */
 it_resp *it_req(const char *method, const char *path, const char *auth,
                 const char *ctype, const char *body, long len,
                 const char *const *hdrs);
@@ -119,6 +121,7 @@ Suite *it_suite_chat(void);
 Suite *it_suite_answers(void);
 Suite *it_suite_knowledge(void);
 Suite *it_suite_mail(void);
+Suite *it_suite_security(void);
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
 Suite *it_suite_booking(void);

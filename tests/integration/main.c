@@ -27,6 +27,7 @@ int main(void)
     srunner_add_suite(sr, it_suite_calendar_keys());
     srunner_add_suite(sr, it_suite_events());
     srunner_add_suite(sr, it_suite_mail());
+    srunner_add_suite(sr, it_suite_security());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
