@@ -71,6 +71,7 @@ static const cc_riskml_t *sf_model;
 static uint32_t           sf_vocab_terms;
 
 static pthread_mutex_t       rl_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t       rl_load_mu = PTHREAD_MUTEX_INITIALIZER;
 static mc_rules             *rl_current;
 static volatile apr_uint64_t rl_checked_us;
 
@@ -231,6 +232,11 @@ static void rules_refresh(const mc_dbx *x, int force)
         && apr_dbd_get_row(dbd->driver, x->p, res, &row, 1) == 0
         && (v = apr_dbd_get_entry(dbd->driver, row, 0))) {
         version = apr_strtoi64(v, NULL, 10);
+        /* One compile at a time per process: the warm-up thread and the
+         * first requests of a new process must not each compile the same
+         * rules (seconds of CPU on a busy host); the others wait for it
+         * and find the rules loaded. */
+        pthread_mutex_lock(&rl_load_mu);
         pthread_mutex_lock(&rl_mu);
         have = rl_current && rl_current->version == version;
         pthread_mutex_unlock(&rl_mu);
@@ -247,6 +253,7 @@ static void rules_refresh(const mc_dbx *x, int force)
                        "risk rules version %" APR_INT64_T_FMT ": %d rules",
                        version, m->nrules);
         }
+        pthread_mutex_unlock(&rl_load_mu);
     }
     mc_db_close_x(x, dbd);
 }

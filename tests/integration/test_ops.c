@@ -464,6 +464,8 @@ START_TEST(ops_graceful_restart)
         worst = load[i].worst > worst ? load[i].worst : worst;
     }
     ck_assert_msg(ok, "no graceful restart in the error log");
+    fprintf(stderr, "ops_graceful_restart: %ld requests, longest wait "
+            "%.2f s\n", requests, worst);
     ck_assert_msg(requests > 20 && failed == 0, "%ld of %ld requests failed "
                   "across the graceful restart", failed, requests);
     ck_assert_msg(worst < 1.8, "a request waited %.2f s across the graceful "
