@@ -15,6 +15,10 @@
  *   log_transaction   metrics; audit of refused staff logins
  */
 #define MC_MODULE_MAIN
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "apr_strings.h"
 #include "apr_hash.h"
 #include "http_core.h"
@@ -128,6 +132,18 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * requests seldom ask the database for versions themselves. */
 static void warm_tick(apr_pool_t *p, server_rec *s, void *baton)
 {
+    static __thread int niced;
+
+    /* Below the request threads: building the index and compiling the
+     * rules must not take the cores from requests a graceful restart has
+     * kept waiting (Linux: the nice value of this thread only). */
+    if (!niced) {
+        niced = 1;
+        if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, errno, s, CCLOGNO(00007)
+                         "warm-up thread keeps its priority");
+        }
+    }
     mc_index_warm(s, p);
     mc_safety_warm(s, p);
 }
@@ -139,6 +155,7 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
     /* Before any thread that calls out. */
     mc_http_set_cafile(mc_config_gets(s, MC_CONFS_OUTBOUND_CA));
     mc_db_child_init(p);
+    mc_auth_child_init(p, s);
     mc_shm_child_init(p, s);
     mc_index_child_init(p, s);
     mc_request_id_child_init();
@@ -190,6 +207,11 @@ static int is_api(const request_rec *r)
            && mc_config_geti(r->server, MC_CONF_API);
 }
 
+int mc_is_api(const request_rec *r)
+{
+    return is_api(r);
+}
+
 /* /api/ names no file: skip the core's directory and file walk (stat
  * calls, <Directory> merging) for it.  <Location> sections, where the
  * handler and the staff authentication are configured, still apply: the
@@ -232,9 +254,12 @@ static apr_status_t mc_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         if (APR_BUCKET_IS_EOS(b)) {
             const char *rid = mc_request_id(r);
             const char *msg = ap_get_status_line(r->status);
+            const char *code = apr_table_get(r->notes, MC_NOTE_ERROR_CODE);
             const char *body = cc_json_error_body(
-                r->pool, status_code_name(r->status),
-                msg ? msg + 4 : "error", rid);
+                r->pool, code ? code : status_code_name(r->status),
+                code && !strcmp(code, "login_locked")
+                ? "too many failed logins; retry after the time in "
+                  "Retry-After" : msg ? msg + 4 : "error", rid);
             apr_bucket *j = apr_bucket_pool_create(body, strlen(body), r->pool,
                                                    f->c->bucket_alloc);
 
@@ -287,7 +312,9 @@ static int mc_log_transaction(request_rec *r)
     mc_shm_observe(route, r->status, (apr_int64_t)(apr_time_now() -
                                                    r->request_time));
     /* A staff login that Apache refused: audit it (by address, within the
-     * "login" rate so a password-guessing flood cannot flood the log). */
+     * "login" rate so a password-guessing flood cannot flood the log).  A
+     * typed name that matches no account is not kept: it is often a
+     * mistyped password. */
     if ((r->status == HTTP_UNAUTHORIZED
          && apr_table_get(r->headers_in, "Authorization") && r->user)
         || (r->status == HTTP_FORBIDDEN && r->user
@@ -303,10 +330,10 @@ static int mc_log_transaction(request_rec *r)
                                  ? "auth.login_failed"
                                  : apr_table_get(r->notes, MC_NOTE_CROSS_SITE)
                                  ? "auth.cross_site" : "auth.forbidden";
-
-            const char *who = cc_utf8_valid(r->user, strlen(r->user))
-                              && strlen(r->user) <= 128
-                              ? r->user : "(unprintable user name)";
+            const char *who = apr_table_get(r->notes, MC_NOTE_UNKNOWN_USER)
+                              || !cc_utf8_valid(r->user, strlen(r->user))
+                              || strlen(r->user) > 128
+                              ? "(unknown user)" : r->user;
 
             if (mc_audit_append_tx(r, who, action, r->uri,
                                    cc_json_dump(r->pool, d, NULL))
@@ -317,6 +344,27 @@ static int mc_log_transaction(request_rec *r)
         }
         else {
             mc_shm_ratelimited(MC_RL_LOGIN);
+        }
+    }
+    /* The failure that locked an address or an account: once, always. */
+    if (apr_table_get(r->notes, MC_NOTE_LOCKED_OUT)) {
+        const cc_rate_t lock = mc_config_lockout(r->server);
+        const char *what = apr_table_get(r->notes, MC_NOTE_LOCKED_OUT);
+        json_t *d = cc_json_pool_own(r->pool,
+            json_pack("{s:s, s:s, s:i, s:i}", "client", r->useragent_ip,
+                      "locked", what, "failures", (int)lock.limit,
+                      "seconds", (int)lock.period_s));
+        const char *who = apr_table_get(r->notes, MC_NOTE_UNKNOWN_USER)
+                          || !r->user ? "(unknown user)" : r->user;
+
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00005)
+                      "staff logins locked out for this %s after %u "
+                      "failures", what, lock.limit);
+        if (mc_audit_append_tx(r, who, "auth.locked_out", r->useragent_ip,
+                               cc_json_dump(r->pool, d, NULL))
+            != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00006)
+                          "could not audit a lock-out");
         }
     }
     return OK;

@@ -46,6 +46,8 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     60,                 /* MC_CONF_FREEBUSY_CACHE_S */
     5000,               /* MC_CONF_GOOGLE_TIMEOUT_MS */
     0,                  /* MC_CONF_API */
+    10,                 /* MC_CONF_LOCKOUT_FAILS */
+    900,                /* MC_CONF_LOCKOUT_SECS */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -823,6 +825,34 @@ static const char *add_allowed_origin(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+/* ConciergeLoginLockout <failures> <seconds> */
+static const char *set_lockout(cmd_parms *cmd, void *dc, const char *n,
+                               const char *secs)
+{
+    char *end;
+    apr_int64_t f = apr_strtoi64(n, &end, 10), t;
+
+    if (*end || f < 1 || f > 1000) {
+        return "ConciergeLoginLockout: failures must be 1..1000";
+    }
+    t = apr_strtoi64(secs, &end, 10);
+    if (*end || t < 1 || t > 86400) {
+        return "ConciergeLoginLockout: seconds must be 1..86400";
+    }
+    srv_conf(cmd)->ints[MC_CONF_LOCKOUT_FAILS] = f;
+    srv_conf(cmd)->ints[MC_CONF_LOCKOUT_SECS] = t;
+    return NULL;
+}
+
+cc_rate_t mc_config_lockout(const server_rec *s)
+{
+    cc_rate_t r;
+
+    r.limit = (uint32_t)mc_config_geti(s, MC_CONF_LOCKOUT_FAILS);
+    r.period_s = (uint32_t)mc_config_geti(s, MC_CONF_LOCKOUT_SECS);
+    return r;
+}
+
 #define INT_CMD(name, d, help) \
     AP_INIT_TAKE1(name, set_int, (void *)&(d), RSRC_CONF, help)
 #define DBL_CMD(name, d, help) \
@@ -899,6 +929,10 @@ const command_rec mc_cmds[] = {
     AP_INIT_TAKE1("ConciergeNotifyWebhookSecretFile", set_secret_file,
                   (void *)MC_CONFS_NOTIFY_SECRET, RSRC_CONF,
                   "file holding the webhook's HMAC key"),
+    AP_INIT_TAKE2("ConciergeLoginLockout", set_lockout, NULL, RSRC_CONF,
+                  "<failures> <seconds>: failed staff logins per client "
+                  "address and per user name before further attempts get "
+                  "429 (default 10 900)"),
     AP_INIT_ITERATE("ConciergeAllowedOrigin", add_allowed_origin, NULL,
                     RSRC_CONF, "origins (https://host[:port]) whose pages "
                     "may call this API besides its own"),

@@ -28,6 +28,8 @@ typedef enum {
     MC_CONF_FREEBUSY_CACHE_S, /* seconds a freeBusy answer is reused */
     MC_CONF_GOOGLE_TIMEOUT_MS,
     MC_CONF_API,             /* 0/1: this server answers /api/ (vhost.conf) */
+    MC_CONF_LOCKOUT_FAILS,   /* failed logins before a lock-out */
+    MC_CONF_LOCKOUT_SECS,    /* ... within this many seconds */
     MC_CONF_NINTS
 } mc_conf_int_e;
 
@@ -91,6 +93,9 @@ apr_int64_t mc_config_geti(const server_rec *s, mc_conf_int_e which);
 double mc_config_getd(const server_rec *s, mc_conf_dbl_e which);
 const char *mc_config_gets(const server_rec *s, mc_conf_str_e which);
 const cc_rate_t *mc_config_rate(const server_rec *s, mc_rl_class_e cls);
+/* ConciergeLoginLockout as a rate: failures per period (a bucket that
+ * refills one failure every period/failures seconds). */
+cc_rate_t mc_config_lockout(const server_rec *s);
 const char *mc_config_timezone(const server_rec *s);
 /* The LLM is configured (base URL, model and key all set). */
 int mc_config_llm_enabled(const server_rec *s);

@@ -18,6 +18,7 @@
 #include "http_request.h"
 #include "util_filter.h"
 #include "mod_concierge_routes.h"
+#include "mod_concierge_auth.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
 #include "mod_concierge_shm.h"
@@ -279,6 +280,10 @@ static int check_identity(mc_ctx *c)
         return DONE;
     }
     role = apr_hash_get(conf->user_roles, r->user, APR_HASH_KEY_STRING);
+    if (!role) {
+        /* Read with the password by our authn provider, this request. */
+        role = apr_table_get(r->notes, MC_NOTE_ROLE);
+    }
     if (!role) {
         ap_dbd_t *dbd = mc_db_acquire(r);
         apr_dbd_results_t *res;
@@ -716,8 +721,11 @@ int mc_dispatch(request_rec *r)
                         "a path parameter holds characters that are not "
                         "allowed");
     }
-    if (check_cross_site(c) != OK || check_form_proof(c) != OK
-        || check_identity(c) != OK || check_rate(c) != OK
+    /* Cross-site first: a hostile page's request goes no further (no
+     * role lookup, no rate-limit token); then who, how often, and what
+     * the body is. */
+    if (check_cross_site(c) != OK || check_identity(c) != OK
+        || check_rate(c) != OK || check_form_proof(c) != OK
         || read_body(c) != OK) {
         return OK;
     }

@@ -51,6 +51,8 @@ typedef struct mc_shm_hdr {
     volatile apr_uint64_t llm_ok;
     volatile apr_uint64_t llm_failed;
     volatile apr_uint64_t llm_opened;       /* times the breaker opened */
+    volatile apr_uint64_t auth_cached;      /* logins from the cache */
+    volatile apr_uint64_t auth_hashed;      /* logins checked by bcrypt */
 } mc_shm_hdr;
 
 /* Process-wide, written only in post_config/child_init (before threads). */
@@ -203,6 +205,58 @@ int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
         apr_atomic_inc64(&mc_hdr->rl_refused);
     }
     return res->allowed;
+}
+
+static void bucket_op(request_rec *r, int take, int cls, const char *key,
+                      const cc_rate_t *rate, cc_bucket_result_t *res)
+{
+    apr_status_t rv;
+
+    memset(res, 0, sizeof(*res));
+    res->allowed = 1;
+    if (!mc_hdr || !rate) {
+        return;
+    }
+    rv = apr_global_mutex_lock(mc_mutex);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, CCLOGNO(00106)
+                      "lock-out table lock failed");
+        return;
+    }
+    if (take) {
+        cc_buckets_take(section(mc_hdr->off_buckets), cls, key, rate,
+                        (int64_t)apr_time_now(), res);
+    }
+    else {
+        cc_buckets_peek(section(mc_hdr->off_buckets), cls, key, rate,
+                        (int64_t)apr_time_now(), res);
+    }
+    apr_global_mutex_unlock(mc_mutex);
+}
+
+void mc_shm_bucket_peek(request_rec *r, int cls, const char *key,
+                        const cc_rate_t *rate, cc_bucket_result_t *res)
+{
+    bucket_op(r, 0, cls, key, rate, res);
+}
+
+void mc_shm_bucket_take(request_rec *r, int cls, const char *key,
+                        const cc_rate_t *rate, cc_bucket_result_t *res)
+{
+    bucket_op(r, 1, cls, key, rate, res);
+}
+
+void mc_shm_auth_count(int cached)
+{
+    if (mc_hdr) {
+        apr_atomic_inc64(cached ? &mc_hdr->auth_cached : &mc_hdr->auth_hashed);
+    }
+}
+
+void mc_shm_auth_stats(apr_uint64_t *cached, apr_uint64_t *hashed)
+{
+    *cached = mc_hdr ? apr_atomic_read64(&mc_hdr->auth_cached) : 0;
+    *hashed = mc_hdr ? apr_atomic_read64(&mc_hdr->auth_hashed) : 0;
 }
 
 void mc_shm_observe(int route, int status, apr_int64_t dur_us)

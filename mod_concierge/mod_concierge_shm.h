@@ -30,6 +30,18 @@ int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
                      cc_bucket_result_t *res);
 void mc_shm_observe(int route, int status, apr_int64_t dur_us);
 void mc_shm_ratelimited(mc_rl_class_e cls);
+/* The bucket table with an explicit rate and a class id of the caller's
+ * (MC_SHM_CLS_*, beyond the rate-limit classes): the login lock-out.
+ * peek never changes anything; both fail open on a broken lock. */
+#define MC_SHM_CLS_LOGIN_IP   (MC_RL_NCLASSES + 0)
+#define MC_SHM_CLS_LOGIN_USER (MC_RL_NCLASSES + 1)
+void mc_shm_bucket_peek(request_rec *r, int cls, const char *key,
+                        const cc_rate_t *rate, cc_bucket_result_t *res);
+void mc_shm_bucket_take(request_rec *r, int cls, const char *key,
+                        const cc_rate_t *rate, cc_bucket_result_t *res);
+/* Verified staff credentials: answered from the cache, or by bcrypt. */
+void mc_shm_auth_count(int cached);
+void mc_shm_auth_stats(apr_uint64_t *cached, apr_uint64_t *hashed);
 char *mc_shm_metrics_text(apr_pool_t *p, const char *extra);
 json_t *mc_shm_health(apr_pool_t *p);
 /* Cached database health: returns 1 ok / 0 down / -1 stale. */

@@ -100,6 +100,16 @@ static int mc_api_admin_health(mc_ctx *c)
     if (degraded) {
         json_object_set_new(o, "reason", json_string(degraded));
     }
+    {
+        apr_uint64_t from_cache, hashed;
+        cc_rate_t lock = mc_config_lockout(r->server);
+
+        mc_shm_auth_stats(&from_cache, &hashed);
+        json_object_set_new(o, "staff_logins", json_pack(
+            "{s:I, s:I, s:{s:i, s:i}}", "from_cache", (json_int_t)from_cache,
+            "password_checked", (json_int_t)hashed, "lockout", "failures",
+            (int)lock.limit, "seconds", (int)lock.period_s));
+    }
     json_object_set_new(o, "index", mc_index_health(r));
     json_object_set_new(o, "risk_rules", mc_safety_health());
     json_object_set_new(o, "notifications", mc_notify_health(r));

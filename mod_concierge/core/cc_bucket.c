@@ -395,6 +395,51 @@ void cc_buckets_take(void *region, int cls, const char *key,
     cc_bucket_take(&found->bucket, rate, now_us, res);
 }
 
+void cc_buckets_peek(const void *region, int cls, const char *key,
+                     const cc_rate_t *rate, int64_t now_us,
+                     cc_bucket_result_t *res)
+{
+    const cc_buckets_hdr_t *h = region;
+    const cc_buckets_slot_t *slots, *s;
+    cc_bucket_t copy;
+    uint32_t window, start, i;
+    size_t keylen;
+    uint64_t hash;
+
+    memset(res, 0, sizeof(*res));
+    res->limit = rate->limit;
+    res->allowed = 1;
+    res->remaining = rate->limit;
+    if (!cc_hdr_ok(h)) {
+        return;
+    }
+    if (!key) {
+        key = "";
+    }
+    keylen = strnlen(key, CC_BUCKET_KEY_MAX);
+    hash = cc_key_hash(cls, key, keylen);
+    slots = cc_slots_const(region);
+    window = h->nslots < CC_BUCKETS_WINDOW ? h->nslots : CC_BUCKETS_WINDOW;
+    start = (uint32_t)(hash % h->nslots);
+    for (i = 0; i < window; i++) {
+        s = &slots[((uint64_t)start + i) % h->nslots];
+        if (s->in_use && s->hash == hash && s->cls == cls
+            && s->keylen == keylen && memcmp(s->key, key, keylen) == 0) {
+            if (cc_slot_expired(s, now_us)) {
+                return;                 /* as good as full */
+            }
+            /* A take on a copy: the answer without the side effect.  The
+             * token it takes is put back by looking at the result. */
+            copy = s->bucket;
+            cc_bucket_take(&copy, rate, now_us, res);
+            if (res->allowed) {
+                res->remaining++;
+            }
+            return;
+        }
+    }
+}
+
 void cc_buckets_stats(const void *region, int64_t now_us,
                       cc_buckets_stats_t *st)
 {

@@ -77,6 +77,15 @@ void cc_buckets_take(void *region, int cls, const char *key,
                      const cc_rate_t *rate, int64_t now_us,
                      cc_bucket_result_t *res);
 
+/* Would a take for (cls, key) be allowed now?  Fills res as a take would
+ * (allowed, remaining, retry_after_s) without taking a token, creating a
+ * slot or changing anything: an unknown key has a full bucket.  Used to
+ * refuse a locked-out login before any work is done; the failures are
+ * then counted with cc_buckets_take. */
+void cc_buckets_peek(const void *region, int cls, const char *key,
+                     const cc_rate_t *rate, int64_t now_us,
+                     cc_bucket_result_t *res);
+
 typedef struct cc_buckets_stats_t {
     uint32_t nslots;
     uint32_t used;        /* slots holding a live bucket */

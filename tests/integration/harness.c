@@ -314,6 +314,10 @@ void it_httpd_start(const char *extra, int servers, int threads)
         die("cannot write extra.conf");
     }
     fputs("# written by the integration harness\n", f);
+    /* Suites fail logins on purpose, all from 127.0.0.1: the lock-out
+     * (tested on its own in the security suite, which sets it lower
+     * below this line) must not lock them out of each other's tests. */
+    fputs("ConciergeLoginLockout 1000 60\n", f);
     if (extra) {
         fputs(extra, f);
     }
@@ -365,6 +369,10 @@ void it_httpd2_start(const char *extra, int servers, int threads)
         die("cannot prepare the second httpd's folder");
     }
     fputs("# written by the integration harness (second httpd)\n", f);
+    /* Suites fail logins on purpose, all from 127.0.0.1: the lock-out
+     * (tested on its own in the security suite, which sets it lower
+     * below this line) must not lock them out of each other's tests. */
+    fputs("ConciergeLoginLockout 1000 60\n", f);
     if (extra) {
         fputs(extra, f);
     }
@@ -425,6 +433,8 @@ it_resp *it_req(const char *method, const char *path, const char *auth,
     return it_req_at(it_port, method, path, auth, ctype, body, len, hdrs);
 }
 
+const char *it_source_ip;
+
 it_resp *it_req_at(int port, const char *method, const char *path,
                    const char *auth, const char *ctype, const char *body,
                    long len, const char *const *hdrs)
@@ -450,6 +460,9 @@ it_resp *it_req_at(int port, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
     curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    if (it_source_ip) {
+        curl_easy_setopt(c, CURLOPT_INTERFACE, it_source_ip);
+    }
     if (!strcmp(method, "HEAD")) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     }

@@ -51,6 +51,10 @@ void it_httpd2_stop(void);
 it_resp *it_req(const char *method, const char *path, const char *auth,
                 const char *ctype, const char *body, long len,
                 const char *const *hdrs);
+/* When set, requests leave from this local address (e.g. "127.0.0.2":
+ * any of 127.0.0.0/8 reaches the server on 127.0.0.1), so a test can be
+ * several clients. */
+extern const char *it_source_ip;
 /* The same, to another port (e.g. it_port2). */
 it_resp *it_req_at(int port, const char *method, const char *path,
                    const char *auth, const char *ctype, const char *body,

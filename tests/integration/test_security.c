@@ -9,6 +9,13 @@
  *          with 403 cross_site or 415 before anything changes or is
  *          audited; the same requests from the page's own origin, from an
  *          allowed origin, and from non-browser clients work.
+ *   login  failed staff logins counted per address and per account
+ *          (ConciergeLoginLockout 4 8 here): 429 with Retry-After before
+ *          any password check, decay, no reset by another address's
+ *          success, the lock-out audited without a mistyped name; and the
+ *          cache of verified credentials: used, and dropped at once when
+ *          the password, role or active flag changes (API or SQL).
+ *          Requests leave from several 127.0.0.x addresses.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "harness.h"
 
 #define SEC_ALLOWED "https://www.clinic.example"
@@ -297,6 +305,211 @@ START_TEST(csrf_every_route)
 }
 END_TEST
 
+/* ---- logins -------------------------------------------------------------- */
+
+#define LK_FAILS 4              /* ConciergeLoginLockout 4 8 */
+
+static long lk_status(const char *src, const char *auth, const char *path)
+{
+    it_resp *r;
+    long st;
+
+    it_source_ip = src;
+    r = it_get(path, auth);
+    it_source_ip = NULL;
+    st = r->status;
+    if (st == 429) {
+        ck_assert_msg(it_header(r, "Retry-After")
+                      && atoi(it_header(r, "Retry-After")) >= 1,
+                      "429 without Retry-After");
+        it_assert_error(r, 429, "login_locked");
+    }
+    it_free(r);
+    return st;
+}
+
+static void lk_user(const char *name, const char *role, const char *pw)
+{
+    char path[128], body[200];
+    it_resp *r;
+
+    snprintf(path, sizeof(path), "/api/admin/users/%s", name);
+    snprintf(body, sizeof(body), "{\"role\":\"%s\",\"password\":\"%s\"}",
+             role, pw);
+    r = it_put_json(path, IT_ADMIN, body);
+    ck_assert_msg(r->status == 200 || r->status == 201, "user %s: %ld %s",
+                  name, r->status, r->body);
+    it_free(r);
+}
+
+static long lk_audit(const char *where)
+{
+    return it_sql_num("SELECT count(*) FROM (SELECT actor, action, target, "
+                      "detail FROM audit_log UNION ALL SELECT actor, action, "
+                      "target, detail FROM audit_pending) a WHERE %s", where);
+}
+
+START_TEST(login_lockout_by_address)
+{
+    int i;
+
+    for (i = 0; i < LK_FAILS; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.2", "nobody-typo:Secret-guess-1",
+                                   "/api/admin/me"), 401);
+    }
+    /* Locked: even the right password of a real account gets 429 from
+     * this address, with no password checked. */
+    ck_assert_int_eq(lk_status("127.0.0.2", IT_ADMIN, "/api/admin/me"), 429);
+    /* Another address is not affected, nor is the account. */
+    ck_assert_int_eq(lk_status("127.0.0.1", IT_ADMIN, "/api/admin/me"), 200);
+    /* The lock-out is on record; the mistyped name is not, anywhere. */
+    it_free(it_get("/api/admin/audit?limit=1", IT_ADMIN));
+    ck_assert_msg(lk_audit("action = 'auth.locked_out' AND target = "
+                           "'127.0.0.2' AND actor = '(unknown user)'") == 1,
+                  "lock-out not audited once");
+    ck_assert_msg(lk_audit("actor || target || detail LIKE "
+                           "'%%nobody-typo%%'") == 0,
+                  "a typed name that matches no account was audited");
+    /* The count decays: one failure back every 8/4 = 2 s. */
+    sleep(3);
+    ck_assert_int_eq(lk_status("127.0.0.2", IT_ADMIN, "/api/admin/me"), 200);
+}
+END_TEST
+
+START_TEST(login_lockout_by_account)
+{
+    lk_user("lock-me", "staff", "lock-me-password-1");
+    /* Two addresses, two failures each: the account is locked... */
+    ck_assert_int_eq(lk_status("127.0.0.3", "lock-me:wrong-1",
+                               "/api/admin/me"), 401);
+    ck_assert_int_eq(lk_status("127.0.0.3", "lock-me:wrong-2",
+                               "/api/admin/me"), 401);
+    ck_assert_int_eq(lk_status("127.0.0.4", "lock-me:wrong-3",
+                               "/api/admin/me"), 401);
+    ck_assert_int_eq(lk_status("127.0.0.4", "lock-me:wrong-4",
+                               "/api/admin/me"), 401);
+    /* ...from every address, the right password too... */
+    ck_assert_int_eq(lk_status("127.0.0.5", "lock-me:lock-me-password-1",
+                               "/api/admin/me"), 429);
+    /* ...while those addresses still serve other accounts. */
+    ck_assert_int_eq(lk_status("127.0.0.5", IT_STAFF, "/api/admin/me"), 200);
+    ck_assert_int_eq(lk_status("127.0.0.4", IT_STAFF, "/api/admin/me"), 200);
+    it_free(it_get("/api/admin/audit?limit=1", IT_ADMIN));
+    ck_assert_msg(lk_audit("action = 'auth.locked_out' AND actor = "
+                           "'lock-me'") == 1, "account lock-out not audited");
+    /* The password guesses themselves are never stored. */
+    ck_assert_msg(lk_audit("detail LIKE '%%wrong-%%'") == 0,
+                  "a password guess is in the audit log");
+}
+END_TEST
+
+START_TEST(login_success_does_not_reset)
+{
+    int i;
+
+    lk_user("reset-me", "staff", "reset-me-password-1");
+    for (i = 0; i < LK_FAILS - 1; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.6", "reset-me:wrong",
+                                   "/api/admin/me"), 401);
+    }
+    /* The real user signs in from elsewhere... */
+    ck_assert_int_eq(lk_status("127.0.0.7", "reset-me:reset-me-password-1",
+                               "/api/admin/me"), 200);
+    /* ...which does not clear the attacker's address: one more failure
+     * there locks it. */
+    ck_assert_int_eq(lk_status("127.0.0.6", "someone-else:wrong",
+                               "/api/admin/me"), 401);
+    ck_assert_int_eq(lk_status("127.0.0.6", IT_STAFF, "/api/admin/me"), 429);
+}
+END_TEST
+
+static json_t *lk_logins(void)
+{
+    it_resp *r = it_get("/api/admin/health", IT_ADMIN);
+    json_t *o;
+
+    ck_assert_int_eq(r->status, 200);
+    o = json_incref(json_object_get(r->json, "staff_logins"));
+    it_free(r);
+    return o;
+}
+
+/* A verified password is not hashed again on every request. */
+START_TEST(login_cache_used)
+{
+    json_t *a, *b;
+    long hashed, cached;
+    int i;
+
+    a = lk_logins();
+    for (i = 0; i < 10; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.1", IT_ADMIN, "/api/admin/me"),
+                         200);
+    }
+    b = lk_logins();
+    hashed = (long)(json_integer_value(json_object_get(b,
+                                                       "password_checked"))
+                    - json_integer_value(json_object_get(a,
+                                                         "password_checked")));
+    cached = (long)(json_integer_value(json_object_get(b, "from_cache"))
+                    - json_integer_value(json_object_get(a, "from_cache")));
+    /* 11 requests (10 + health) over two processes: at most one bcrypt
+     * each. */
+    ck_assert_msg(hashed <= 2 && cached >= 9, "password checked %ld times, "
+                  "from the cache %ld times", hashed, cached);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+/* A cached credential is dropped as soon as the account changes, by the
+ * API or by SQL behind the module's back. */
+START_TEST(login_cache_dropped_on_change)
+{
+    int i;
+
+    lk_user("cache-me", "admin", "cache-me-password-1");
+    for (i = 0; i < 4; i++) {       /* cached in both processes */
+        ck_assert_int_eq(lk_status("127.0.0.8", "cache-me:cache-me-password-1",
+                                   "/api/admin/audit?limit=1"), 200);
+    }
+    /* Password changed through the API: the old one fails at once. */
+    lk_user("cache-me", "admin", "cache-me-password-2");
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.8",
+                                   "cache-me:cache-me-password-1",
+                                   "/api/admin/audit?limit=1"), 401);
+    }
+    for (i = 0; i < 4; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.9",
+                                   "cache-me:cache-me-password-2",
+                                   "/api/admin/audit?limit=1"), 200);
+    }
+    /* Demoted by SQL: an admin route refuses at once. */
+    it_sql_exec("UPDATE staff_users SET role = 'staff' WHERE username = "
+                "'cache-me'");
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.9",
+                                   "cache-me:cache-me-password-2",
+                                   "/api/admin/audit?limit=1"), 403);
+    }
+    /* Switched off by SQL: refused at once. */
+    it_sql_exec("UPDATE staff_users SET active = false WHERE username = "
+                "'cache-me'");
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(lk_status("127.0.0.10",
+                                   "cache-me:cache-me-password-2",
+                                   "/api/admin/me"), 401);
+    }
+    /* A change that proves nothing new keeps the version. */
+    ck_assert_int_eq(it_sql_num("WITH u AS (UPDATE staff_users SET "
+                                "updated_at = now(), cred_version = 1 "
+                                "WHERE username = 'cache-me' RETURNING "
+                                "cred_version) SELECT cred_version FROM u"),
+                     4);
+}
+END_TEST
+
 static void sec_setup(void)
 {
     it_httpd_start("ConciergeRateLimit chat 100000/min\n"
@@ -311,6 +524,13 @@ static void sec_teardown(void)
     it_httpd_stop();
 }
 
+static void login_setup(void)
+{
+    it_httpd_start("ConciergeRateLimit admin 100000/min\n"
+                   "ConciergeRateLimit login 100000/min\n"
+                   "ConciergeLoginLockout 4 8\n", 2, 8);
+}
+
 Suite *it_suite_security(void)
 {
     Suite *s = suite_create("security");
@@ -323,6 +543,16 @@ Suite *it_suite_security(void)
     tcase_add_test(tc, csrf_img_read_refused);
     tcase_add_test(tc, csrf_allowed_origin);
     tcase_add_test(tc, csrf_every_route);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("login");
+    tcase_add_unchecked_fixture(tc, login_setup, sec_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, login_lockout_by_address);
+    tcase_add_test(tc, login_lockout_by_account);
+    tcase_add_test(tc, login_success_does_not_reset);
+    tcase_add_test(tc, login_cache_used);
+    tcase_add_test(tc, login_cache_dropped_on_change);
     suite_add_tcase(s, tc);
     return s;
 }

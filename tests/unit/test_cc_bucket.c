@@ -483,6 +483,57 @@ START_TEST(test_table_eviction)
 }
 END_TEST
 
+/* Peek: the answer a take would give, with no side effect - the login
+ * lock-out asks before any password work and counts failures with take. */
+START_TEST(test_table_peek)
+{
+    apr_pool_t *p = new_pool();
+    cc_rate_t lock = { 3, 30 };          /* 3 failures, 1 back per 10 s */
+    void *t = new_table(p, 16, NULL);
+    cc_buckets_stats_t st;
+    cc_bucket_result_t res;
+    int i;
+
+    /* Unknown key: allowed, full, and no slot is created. */
+    cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    ck_assert_uint_eq(res.remaining, 3);
+    cc_buckets_stats(t, T0, &st);
+    ck_assert_uint_eq(st.used, 0);
+    /* Peeking does not spend: a hundred peeks, still three tokens. */
+    for (i = 0; i < 100; i++) {
+        cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    }
+    cc_buckets_take(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    ck_assert_uint_eq(res.remaining, 2);
+    cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    ck_assert_uint_eq(res.remaining, 2);
+    cc_buckets_take(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    cc_buckets_take(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    ck_assert_uint_eq(res.remaining, 0);
+    /* Locked: refused with the wait for one token, as take says. */
+    cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0, &res);
+    ck_assert_int_eq(res.allowed, 0);
+    ck_assert_uint_eq(res.retry_after_s, 10);
+    cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0 + 4 * SEC, &res);
+    ck_assert_uint_eq(res.retry_after_s, 6);
+    /* Another class or key is not affected. */
+    cc_buckets_peek(t, 8, "ip:10.0.0.1", &lock, T0, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    cc_buckets_peek(t, 7, "ip:10.0.0.2", &lock, T0, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    /* The count decays: one attempt back after 10 s. */
+    cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0 + 10 * SEC, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    ck_assert_uint_eq(res.remaining, 1);
+    /* Idle longer than the period: expired, as good as full. */
+    cc_buckets_peek(t, 7, "ip:10.0.0.1", &lock, T0 + 31 * SEC, &res);
+    ck_assert_int_eq(res.allowed, 1);
+    ck_assert_uint_eq(res.remaining, 3);
+}
+END_TEST
+
 START_TEST(test_table_expiry)
 {
     apr_pool_t *p = new_pool();
@@ -614,6 +665,7 @@ Suite *suite_bucket(void)
     tcase_add_test(tc, test_table_key_truncation);
     tcase_add_test(tc, test_table_eviction);
     tcase_add_test(tc, test_table_expiry);
+    tcase_add_test(tc, test_table_peek);
     tcase_add_test(tc, test_table_check);
     tcase_add_test(tc, test_table_stats_fresh);
     suite_add_tcase(s, tc);
