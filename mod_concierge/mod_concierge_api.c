@@ -19,12 +19,37 @@ int mc_reply_page(mc_ctx *c, const char *key, const char *rows,
     if (!json_is_array(list)) {
         return mc_error(c, 500, "internal_error", "%s rows unreadable", key);
     }
+
     o = json_pack("{s:O}", key, list);
     json_object_set_new(o, "next_before",
                         min && (apr_int64_t)json_array_size(list) == limit
                         ? json_integer(apr_strtoi64(min, NULL, 10))
                         : json_null());
     return mc_reply(c, 200, o);
+}
+
+int mc_audit_read(mc_ctx *c, const char *action, const char *target,
+                  json_t *list)
+{
+    json_t *ids = json_array(), *e;
+    size_t i;
+    mc_tx t;
+
+    json_array_foreach(list, i, e) {
+        json_t *id = json_object_get(e, "id");
+
+        if (json_is_integer(id)) {
+            json_array_append(ids, id);
+        }
+    }
+    if (mc_tx_begin(c, &t) != OK) {
+        json_decref(ids);
+        return DONE;
+    }
+    return mc_tx_commit(&t, NULL, NULL, action, target ? target : "",
+                        json_pack("{s:I, s:o}", "count",
+                                  (json_int_t)json_array_size(ids), "ids",
+                                  ids));
 }
 
 apr_int64_t mc_param_id(mc_ctx *c, const char *name)

@@ -109,6 +109,12 @@ int mc_tx_commit(mc_tx *t, const char *bump, apr_int64_t *version,
                  const char *action, const char *target, json_t *detail);
 /* Roll back (the handler answers). */
 void mc_tx_abort(mc_tx *t);
+/* A staff read of patient data, audited before it is shown: action (e.g.
+ * "conversation.list_read"), the filter as target, and the ids of the
+ * rows (each row's "id" in list, a JSON array) in the detail.  OK, or
+ * DONE after answering 503. */
+int mc_audit_read(mc_ctx *c, const char *action, const char *target,
+                  json_t *list);
 
 /* ---- replies ---------------------------------------------------------- */
 

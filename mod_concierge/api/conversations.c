@@ -94,6 +94,12 @@ static int mc_api_admin_conversations(mc_ctx *c)
     }
     rows = apr_dbd_get_entry(dbd->driver, row, 0);
     min = apr_dbd_get_entry(dbd->driver, row, 1);
+    /* The list shows each conversation's first message: who saw which
+     * patients' words is on record, as for one conversation. */
+    if (mc_audit_read(c, "conversation.list_read", r->args,
+                      mc_pg_json(r, rows)) != OK) {
+        return OK;
+    }
     return mc_reply_page(c, "conversations", rows, min, limit);
 }
 

@@ -67,6 +67,10 @@ static int escalations_list(mc_ctx *c)
     if (!a) {
         return mc_error(c, 500, "internal_error", "rows unreadable");
     }
+    /* The queue shows each escalation's first message: audited. */
+    if (mc_audit_read(c, "escalation.list_read", r->args, a) != OK) {
+        return OK;
+    }
     return mc_reply(c, 200, json_pack("{s:O, s:I}", "escalations", a,
                                       "sla_minutes", (json_int_t)sla_min));
 }
@@ -82,6 +86,36 @@ static int escalation_get(mc_ctx *c)
     args[0] = MC_I64(c->r->pool, id);
     return mc_reply_select(c, "cc_esc_get", 1, args, NULL,
                            "no such escalation");
+}
+
+/* GET /api/admin/escalations/{id}: it returns the conversation, so the
+ * read is audited like GET /api/admin/conversations/{id}, before it is
+ * shown.  (After a change, finish() answers with escalation_get: that
+ * change's own audit entry covers it.) */
+static int escalation_read(mc_ctx *c)
+{
+    apr_int64_t id = mc_param_id(c, "id");
+    const char *args[1], *text;
+    int dbfail = 0;
+    mc_tx t;
+
+    if (id < 0) {
+        return OK;
+    }
+    args[0] = MC_I64(c->r->pool, id);
+    text = mc_db_text(c->r, "cc_esc_get", 1, args, &dbfail);
+    if (dbfail) {
+        return mc_error_db(c);
+    }
+    if (!text) {
+        return mc_error(c, 404, "not_found", "no such escalation");
+    }
+    if (mc_tx_begin(c, &t) != OK
+        || mc_tx_commit(&t, NULL, NULL, "escalation.read", args[0],
+                        json_object()) != OK) {
+        return OK;
+    }
+    return mc_reply_pg(c, 200, NULL, text);
 }
 
 /* Begin, and lock the escalation row; fill status, assignee,
@@ -287,6 +321,12 @@ static int escalation_resolve(mc_ctx *c)
         return conflict(&t, 409, "already_resolved", "this escalation is "
                         "resolved");
     }
+    /* As for a reply: the staff member handling it, or an admin. */
+    if (*assignee && strcmp(assignee, c->user) && c->role != MC_ROLE_ADMIN) {
+        return conflict(&t, 409, "claimed_by_other", apr_psprintf(r->pool,
+                        "%s is handling this escalation; ask them or an "
+                        "admin to reassign it", assignee));
+    }
     args[0] = outcome;
     args[1] = c->user;
     args[2] = MC_I64(r->pool, id);
@@ -311,9 +351,10 @@ static const mc_route routes[] = {
       MC_RL_ADMIN, 0, MC_BODY_JSON,
       "The escalation queue, most urgent first",
       NULL, MC_SHAPE("escalation_list") },
-    { "GET", "/api/admin/escalations/{id}", escalation_get, MC_ROLE_STAFF,
+    { "GET", "/api/admin/escalations/{id}", escalation_read, MC_ROLE_STAFF,
       MC_RL_ADMIN, 0, MC_BODY_JSON,
-      "One escalation with its conversation", NULL, MC_SHAPE("escalation") },
+      "One escalation with its conversation (the read is audited)", NULL,
+      MC_SHAPE("escalation") },
     { "POST", "/api/admin/escalations/{id}/claim", escalation_claim,
       MC_ROLE_STAFF, MC_RL_ADMIN, 0, MC_BODY_JSON,
       "Take an escalation (the patient is told staff are on it)",

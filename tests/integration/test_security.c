@@ -305,6 +305,81 @@ START_TEST(csrf_every_route)
 }
 END_TEST
 
+/* ---- reads of patient data, and who may resolve ---------------------------- */
+
+static long sec_audited(const char *action, const char *actor,
+                        const char *target, long id_in_detail)
+{
+    it_free(it_get("/api/admin/audit?limit=1", IT_ADMIN));  /* seal */
+    return it_sql_num("SELECT count(*) FROM audit_log WHERE action = '%s' "
+                      "AND actor = '%s' AND ('%s' = '' OR target = '%s') "
+                      "AND (%ld = 0 OR (detail::jsonb -> 'ids') @> "
+                      "to_jsonb(%ld))", action, actor, target, target,
+                      id_in_detail, id_in_detail);
+}
+
+START_TEST(audit_staff_reads)
+{
+    long esc = sec_escalation(), conv;
+    char path[128], target[32];
+    it_resp *r;
+
+    conv = it_sql_num("SELECT conversation_id FROM escalations WHERE id = "
+                      "%ld", esc);
+    snprintf(target, sizeof(target), "%ld", esc);
+    /* One escalation: it carries the conversation. */
+    snprintf(path, sizeof(path), "/api/admin/escalations/%ld", esc);
+    r = it_get(path, IT_STAFF);
+    ck_assert_int_eq(r->status, 200);
+    it_free(r);
+    ck_assert_msg(sec_audited("escalation.read", "it-staff", target, 0) == 1,
+                  "GET escalation not audited");
+    /* The queue and the conversation list show first messages. */
+    r = it_get("/api/admin/escalations?limit=50", IT_STAFF);
+    ck_assert_int_eq(r->status, 200);
+    it_free(r);
+    ck_assert_msg(sec_audited("escalation.list_read", "it-staff", "", esc)
+                  >= 1, "the queue read is not audited with its ids");
+    r = it_get("/api/admin/conversations?limit=50", IT_STAFF);
+    ck_assert_int_eq(r->status, 200);
+    it_free(r);
+    ck_assert_msg(sec_audited("conversation.list_read", "it-staff", "", conv)
+                  >= 1, "the conversation list read is not audited");
+}
+END_TEST
+
+START_TEST(resolve_claimed_by_other)
+{
+    long esc = sec_escalation();
+    char path[128], claim[128];
+    it_resp *r;
+
+    r = it_put_json("/api/admin/users/sec-staff-2", IT_ADMIN,
+                    "{\"role\":\"staff\",\"password\":"
+                    "\"sec-staff-2-password\"}");
+    ck_assert_msg(r->status == 200 || r->status == 201, "%s", r->body);
+    it_free(r);
+    snprintf(claim, sizeof(claim), "/api/admin/escalations/%ld/claim", esc);
+    snprintf(path, sizeof(path), "/api/admin/escalations/%ld/resolve", esc);
+    r = it_req("POST", claim, IT_STAFF, NULL, NULL, -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    it_free(r);
+    /* Another staff member may not close what a colleague handles... */
+    r = it_req("POST", path, "sec-staff-2:sec-staff-2-password",
+               "application/json", "{\"outcome\":\"done\"}", -1, NULL);
+    it_assert_error(r, 409, "claimed_by_other");
+    it_free(r);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM escalations WHERE id "
+                                "= %ld AND status = 'resolved'", esc), 0);
+    /* ...an admin may. */
+    r = it_req("POST", path, IT_ADMIN, "application/json",
+               "{\"outcome\":\"called the patient back\"}", -1, NULL);
+    ck_assert_msg(r->status == 200, "admin resolve: %ld %s", r->status,
+                  r->body);
+    it_free(r);
+}
+END_TEST
+
 /* ---- logins -------------------------------------------------------------- */
 
 #define LK_FAILS 4              /* ConciergeLoginLockout 4 8 */
@@ -543,6 +618,8 @@ Suite *it_suite_security(void)
     tcase_add_test(tc, csrf_img_read_refused);
     tcase_add_test(tc, csrf_allowed_origin);
     tcase_add_test(tc, csrf_every_route);
+    tcase_add_test(tc, audit_staff_reads);
+    tcase_add_test(tc, resolve_claimed_by_other);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("login");
