@@ -74,7 +74,7 @@ void mc_auth_child_init(apr_pool_t *p, server_rec *s)
         || apr_thread_mutex_create(&cred_mu, APR_THREAD_MUTEX_DEFAULT, p)
            != APR_SUCCESS
         || apr_pool_create(&cred_pool, p) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(00801)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(01601)
                      "no credential cache in this process: every staff "
                      "request checks the password");
         return;
@@ -225,7 +225,7 @@ static int login_gate(request_rec *r)
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_psprintf(r->pool, "%u", wait));
     apr_table_setn(r->notes, MC_NOTE_ERROR_CODE, "login_locked");
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(00802)
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(01602)
                   "login refused: too many failures from this %s",
                   a.allowed ? "account" : "address");
     return HTTP_TOO_MANY_REQUESTS;
