@@ -309,12 +309,40 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
         out->unavailable = cc_json_pool_own(r->pool, json_array());
         return APR_SUCCESS;
     }
-    /* The calendars of everyone asked about, in one freeBusy query. */
-    cc_clinic_calendars(&cals, &ncal, r->pool, m->clinic, service, pract);
-    calbusy = apr_pcalloc(r->pool, sizeof(*calbusy) * (size_t)(ncal + 1));
-    calok = apr_pcalloc(r->pool, sizeof(int) * (size_t)(ncal + 1));
-    if (ncal) {
-        mc_calendar_busy(r, cals, ncal, busy_from, busy_to, calbusy, calok);
+    /* Only days that can have slots reach Google: a client must not make
+     * the server ask about arbitrary windows.  Days before today or past
+     * the horizon have no slots whatever the calendars say, so for a
+     * window wholly outside them nothing is asked (and no calendar is
+     * reported unavailable); one partly outside is asked about its part
+     * inside. */
+    {
+        int64_t today = cc_clinic_local_day(mc_booking_tz(r->server),
+                                            (int64_t)apr_time_sec(
+                                                apr_time_now()));
+        json_int_t horizon = json_integer_value(
+            json_object_get(out->settings, "horizon_days"));
+        int i, outside = from + days <= today || from > today + horizon;
+
+        out->window = from < today ? -1 : from > today + horizon ? 1 : 0;
+        if (from + days > today + horizon + 1) {
+            busy_to = (today + horizon + 1 + 2) * 86400;
+        }
+        if (from < today) {
+            busy_from = (today - 2) * 86400;
+        }
+        /* The calendars of everyone asked about, in one freeBusy query. */
+        cc_clinic_calendars(&cals, &ncal, r->pool, m->clinic, service,
+                            pract);
+        calbusy = apr_pcalloc(r->pool,
+                              sizeof(*calbusy) * (size_t)(ncal + 1));
+        calok = apr_pcalloc(r->pool, sizeof(int) * (size_t)(ncal + 1));
+        if (ncal && !outside) {
+            mc_calendar_busy(r, cals, ncal, busy_from, busy_to, calbusy,
+                             calok);
+        }
+        for (i = 0; outside && i < ncal; i++) {
+            calok[i] = 1;
+        }
     }
     q.tz = mc_booking_tz(r->server);
     q.now = (int64_t)apr_time_sec(apr_time_now());

@@ -28,6 +28,11 @@ typedef struct mc_avail {
                                         practitioner */
     json_t             *unavailable; /* practitioner ids: calendar unknown */
     int                 npract;
+    int                 window;      /* the days asked for: 0 within
+                                        today .. today + horizon, -1
+                                        before today, 1 beyond the
+                                        horizon (no slots, and Google was
+                                        not asked) */
 } mc_avail;
 
 /* A booking being moved: its own time is not busy, in the database nor in

@@ -122,6 +122,13 @@ static int mc_api_slots(mc_ctx *c)
         return mc_error(c, 404, "unknown_service", "no active service with "
                         "that id");
     }
+    if (av.window) {
+        return mc_error(c, 400, "invalid_parameter", av.window < 0
+                        ? "from is before today (in the clinic's time zone)"
+                        : "from is beyond the booking horizon of %d days",
+                        (int)json_integer_value(json_object_get(
+                            av.settings, "horizon_days")));
+    }
     {
         const char *unavail = cc_json_dump(r->pool, av.unavailable, NULL);
         const char *text = apr_pstrcat(r->pool, "{\"timezone\":\"",

@@ -394,6 +394,54 @@ START_TEST(cal_calendar_not_shared)
 }
 END_TEST
 
+/* Availability outside today .. the horizon (365 days here) never reaches
+ * Google: /api/slots refuses it, and a booking for such a day is refused
+ * without a freeBusy query. */
+START_TEST(cal_no_google_outside_window)
+{
+    json_t *st, *body;
+    char path[200], *js;
+    it_resp *r;
+    int before;
+
+    cg_begin();
+    st = cg_state();
+    before = cg_count_req(st, NULL, "freeBusy", 0, -1);
+    json_decref(st);
+    snprintf(path, sizeof(path), "/api/slots?service_id=%lld&from=2031-01-06"
+             "&days=7", (long long)cg_service);
+    r = it_get(path, NULL);
+    it_assert_error(r, 400, "invalid_parameter");
+    it_free(r);
+    snprintf(path, sizeof(path), "/api/slots?service_id=%lld&from=2021-01-06"
+             "&days=7", (long long)cg_service);
+    r = it_get(path, NULL);
+    it_assert_error(r, 400, "invalid_parameter");
+    it_free(r);
+    body = json_pack("{s:I, s:s, s:I, s:{s:s, s:s}}", "service_id",
+                     cg_service, "start", "2031-01-07T10:00:00Z",
+                     "practitioner_id", cg_pa, "patient", "name", "Far Away",
+                     "email", "far@example.org");
+    js = json_dumps(body, JSON_COMPACT);
+    r = it_req("POST", "/api/bookings", NULL, "application/json", js, -1,
+               NULL);
+    it_assert_error(r, 422, "too_far_ahead");
+    it_free(r);
+    free(js);
+    json_decref(body);
+    st = cg_state();
+    ck_assert_msg(cg_count_req(st, NULL, "freeBusy", 0, -1) == before,
+                  "Google was asked about days no slot can be on");
+    json_decref(st);
+    /* The control: a day inside the window is asked about. */
+    json_decref(cg_slots(D_NDAYS + 7, 0, 1, NULL));
+    st = cg_state();
+    ck_assert_msg(cg_count_req(st, NULL, "freeBusy", 0, -1) > before,
+                  "no freeBusy query for a day inside the window");
+    json_decref(st);
+}
+END_TEST
+
 Suite *it_suite_calendar(void)
 {
     Suite *s = suite_create("calendar");
@@ -404,6 +452,7 @@ Suite *it_suite_calendar(void)
     tcase_add_test(tc, cal_health_configured);
     tcase_add_test(tc, cal_busy_removed);
     tcase_add_test(tc, cal_calendar_error);
+    tcase_add_test(tc, cal_no_google_outside_window);
     cg_add_event_tests(tc);
     cg_add_outage_tests(tc);
     tcase_add_test(tc, cal_log_clean);
