@@ -195,13 +195,14 @@ static bk_model *model_parse(const char *text)
     return m;
 }
 
-/* The model at version (or newer), referenced for the request. */
-static bk_model *model_get(mc_ctx *c, apr_int64_t version)
+/* The model at version (or newer), referenced for the request; read on
+ * dbd when it must be loaded. */
+static bk_model *model_get(mc_ctx *c, ap_dbd_t *dbd, apr_int64_t version)
 {
     request_rec *r = c->r;
     bk_model *m, *old = NULL;
+    apr_dbd_results_t *res;
     const char *text;
-    int dbfail;
 
     apr_thread_mutex_lock(bk_mu);
     m = bk_current;
@@ -215,8 +216,9 @@ static bk_model *model_get(mc_ctx *c, apr_int64_t version)
     apr_thread_mutex_unlock(bk_mu);
     /* Load outside the lock (a few requests may load at once; the newest
      * wins). */
-    text = mc_db_text(c->r, "cc_bk_model", 0, NULL, &dbfail);
-    if (dbfail || !(m = model_parse(text))) {
+    if (mc_db_select(r, dbd, "cc_bk_model", &res, 0, NULL) != APR_SUCCESS
+        || !(text = mc_db_value(r, dbd, res, 0))
+        || !(m = model_parse(text))) {
         return NULL;
     }
     m->refs = 1;
@@ -290,15 +292,20 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
     args[2] = cc_rfc3339_utc(r->pool, busy_from);
     args[3] = cc_rfc3339_utc(r->pool, busy_to);
     args[4] = MC_I64(r->pool, own ? own->id : 0);
-    dbd = mc_db_acquire(r);
+    /* A connection of its own, given back before Google is asked: a slow
+     * calendar must not keep the pool's connections from everyone else
+     * (the chat-log writer among them). */
+    dbd = mc_db_open(r);
     if (!dbd || mc_db_select(r, dbd, "cc_bk_busy", &res, 5, args)
                 != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        mc_db_close(r, dbd);
         return APR_EGENERAL;
     }
-    q.busy = apr_dbd_get_entry(dbd->driver, row, 1);
-    m = model_get(c, apr_strtoi64(apr_dbd_get_entry(dbd->driver, row, 0),
-                                  NULL, 10));
+    q.busy = apr_pstrdup(r->pool, apr_dbd_get_entry(dbd->driver, row, 1));
+    m = model_get(c, dbd, apr_strtoi64(apr_dbd_get_entry(dbd->driver, row,
+                                                         0), NULL, 10));
+    mc_db_close(r, dbd);
     if (!m) {
         return APR_EGENERAL;
     }

@@ -742,7 +742,21 @@ void cg_clinic_leave(void)
                     CG_CAL_B "')"));
 }
 
+static void cg_httpd_only(int with_calendar);
+
 void cg_httpd(int with_calendar)
+{
+    cg_httpd_only(with_calendar);
+    cg_clinic();
+}
+
+void cg_httpd_restart(int with_calendar)
+{
+    it_httpd_stop();
+    cg_httpd_only(with_calendar);
+}
+
+static void cg_httpd_only(int with_calendar)
 {
     char extra[2048], sa[700];
     int n;
@@ -767,7 +781,6 @@ void cg_httpd(int with_calendar)
     free(it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
                     "done_at IS NULL"));
     it_httpd_start(extra, 1, 16);
-    cg_clinic();
 }
 
 void cg_teardown(void)

@@ -139,6 +139,9 @@ void cg_clinic(void);
  * practitioners inactive, the settings as they were. */
 void cg_clinic_leave(void);
 void cg_httpd(int with_calendar);
+/* httpd stopped and started again with the same settings (the clinic
+ * already set up); the environment (e.g. CC_DBD_POOL) as it is now. */
+void cg_httpd_restart(int with_calendar);
 void cg_teardown(void);
 
 /* The "calendar" group's tests, one theme per file. */

@@ -381,6 +381,48 @@ START_TEST(cal_hang_token_concurrent)
 }
 END_TEST
 
+/* A slow Google must not hold the database pool: with two connections
+ * (DBDMax 2) and freeBusy hanging past the timeout, ten patients asking
+ * for slots at once are each answered within about the timeout.  When
+ * availability kept its pooled connection through the Google call, they
+ * queued two at a time behind it (about five timeouts for the last). */
+START_TEST(cal_pool_not_held)
+{
+    enum { N = 10 };
+    pthread_t th[N];
+    cg_par par[N];
+    double worst = 0;
+    int i, ok = 0;
+
+    setenv("CC_DBD_POOL", "2", 1);
+    cg_httpd_restart(1);
+    unsetenv("CC_DBD_POOL");
+    cg_begin();
+    cg_ctlf("/__hang", "{\"seconds\":2,\"count\":40,\"path_prefix\":"
+            "\"/calendar/v3/freeBusy\"}");
+    for (i = 0; i < N; i++) {
+        par[i].day = D_NDAYS + 6;
+        par[i].secs = 0;
+        par[i].status = 0;
+        ck_assert(pthread_create(&th[i], NULL, cg_par_slots, &par[i]) == 0);
+    }
+    for (i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        ok += par[i].status == 200;
+        worst = par[i].secs > worst ? par[i].secs : worst;
+    }
+    cg_drain_hangs();
+    cg_httpd_restart(1);
+    ck_assert_msg(ok == N, "%d of %d slot requests answered with 2 database "
+                  "connections and Google hanging", ok, N);
+    ck_assert_msg(worst < 2 * CG_TIMEOUT_MS / 1000.0 + 0.8, "with 2 "
+                  "database connections and freeBusy hanging, %d concurrent "
+                  "GET /api/slots took up to %.2f s (ConciergeGoogleTimeout "
+                  "%d ms): the pool was held across the Google call", N,
+                  worst, CG_TIMEOUT_MS);
+}
+END_TEST
+
 /* (7) The access token is cached across requests, refreshed once after a
  * 401, and the fake accepted every JWT (RS256, iss, aud, scope, times). */
 START_TEST(cal_token_cache)
@@ -482,6 +524,7 @@ void cg_add_outage_tests(TCase *tc)
     tcase_add_test(tc, cal_hang_booking);
     tcase_add_test(tc, cal_hang_all_calendars);
     tcase_add_test(tc, cal_hang_token_concurrent);
+    tcase_add_test(tc, cal_pool_not_held);
     tcase_add_test(tc, cal_token_cache);
     tcase_add_test(tc, cal_token_unavailable);
 }
