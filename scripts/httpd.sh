@@ -29,7 +29,16 @@ if [ -n "$EXTRA" ]; then
 else
     export CC_EXTRA_CONF=$CC_TOP/conf/empty.conf
 fi
-CC_DB_PARAMS=$(app_conninfo); export CC_DB_PARAMS
+# Bounds on every wait of the module's database sessions (README, "Database
+# timeouts"): a statement, a lock, a forgotten transaction, a dead peer.
+# Unless the given parameters set options= themselves.
+CC_DB_SESSION=${CC_DB_SESSION:-"options='-c statement_timeout=10s -c lock_timeout=3s -c idle_in_transaction_session_timeout=30s' keepalives=1 keepalives_idle=30 keepalives_interval=10 keepalives_count=3"}
+CC_DB_PARAMS=$(app_conninfo)
+case "$CC_DB_PARAMS" in
+    *options=*) ;;
+    *) CC_DB_PARAMS="$CC_DB_PARAMS $CC_DB_SESSION" ;;
+esac
+export CC_DB_PARAMS
 mkdir -p "$CC_VAR/httpd"
 CONF=$CC_TOP/conf/httpd.conf
 # The LLM key block in concierge.conf is read only when there is a key.

@@ -40,7 +40,7 @@ printf '# Depends: dbd\nLoadModule concierge_module %s/mod_concierge.so\n' "$lib
 # mod_dbd (a2enmod enabled it) needs the database in the server config, e.g.
 # in /etc/apache2/conf-available/concierge-db.conf (a2enconf):
 #   DBDriver pgsql
-#   DBDParams "host=... dbname=concierge user=concierge password=\${CONCIERGE_DB_PASSWORD}"
+#   DBDParams "host=... dbname=concierge user=concierge password=\${CONCIERGE_DB_PASSWORD} options='-c statement_timeout=10s -c lock_timeout=3s -c idle_in_transaction_session_timeout=30s' keepalives=1 keepalives_idle=30"
 #   DBDMin 4
 #   DBDKeep 4
 #   DBDMax 8

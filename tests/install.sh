@@ -109,7 +109,7 @@ check "concierge-admin migrate" admin migrate
 
 cat > "$E/conf-enabled/concierge-db.conf" <<EOF
 DBDriver pgsql
-DBDParams "host=127.0.0.1 port=$pgport dbname=clinic user=clinic_app password=\${CLINIC_DB_PASSWORD}"
+DBDParams "host=127.0.0.1 port=$pgport dbname=clinic user=clinic_app password=\${CLINIC_DB_PASSWORD} options='-c statement_timeout=10s -c lock_timeout=3s -c idle_in_transaction_session_timeout=30s' keepalives=1 keepalives_idle=30"
 DBDMin 2
 DBDKeep 2
 DBDMax 4
