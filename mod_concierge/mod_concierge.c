@@ -320,7 +320,7 @@ static int mc_log_transaction(request_rec *r)
         || (r->status == HTTP_FORBIDDEN && r->user
             && !strncmp(r->uri, "/api/admin/", 11))) {
         cc_bucket_result_t res;
-        const char *key = apr_pstrcat(r->pool, "ip:", r->useragent_ip, NULL);
+        const char *key = mc_client_key(r);
 
         if (mc_shm_rate_take(r, MC_RL_LOGIN, key, &res)) {
             json_t *d = cc_json_pool_own(r->pool,

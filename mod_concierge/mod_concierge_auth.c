@@ -164,7 +164,7 @@ static void cred_store(const char *id, apr_int64_t version)
 
 static const char *ip_key(request_rec *r)
 {
-    return apr_pstrcat(r->pool, "ip:", r->useragent_ip, NULL);
+    return mc_client_key(r);
 }
 
 /* A failed login: counted for the address and the name; a note for the

@@ -327,7 +327,7 @@ static int check_rate(mc_ctx *c)
     }
     rate = mc_config_rate(r->server, cls);
     key = c->user ? apr_pstrcat(r->pool, "u:", c->user, NULL)
-                  : apr_pstrcat(r->pool, "ip:", r->useragent_ip, NULL);
+                  : mc_client_key(r);
     mc_shm_rate_take(r, cls, key, &res);
     apr_table_setn(r->err_headers_out, "RateLimit-Policy",
                    apr_psprintf(r->pool, "%u;w=%u", rate->limit,

@@ -246,6 +246,14 @@ void mc_shm_bucket_take(request_rec *r, int cls, const char *key,
     bucket_op(r, 1, cls, key, rate, res);
 }
 
+const char *mc_client_key(request_rec *r)
+{
+    char *k = apr_palloc(r->pool, CC_BUCKET_KEY_MAX);
+
+    cc_client_key(r->useragent_ip, k, CC_BUCKET_KEY_MAX);
+    return k;
+}
+
 void mc_shm_auth_count(int cached)
 {
     if (mc_hdr) {

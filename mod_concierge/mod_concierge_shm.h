@@ -39,6 +39,8 @@ void mc_shm_bucket_peek(request_rec *r, int cls, const char *key,
                         const cc_rate_t *rate, cc_bucket_result_t *res);
 void mc_shm_bucket_take(request_rec *r, int cls, const char *key,
                         const cc_rate_t *rate, cc_bucket_result_t *res);
+/* The bucket key of r's client (cc_client_key: IPv6 by /64), in r->pool. */
+const char *mc_client_key(request_rec *r);
 /* Verified staff credentials: answered from the cache, or by bcrypt. */
 void mc_shm_auth_count(int cached);
 void mc_shm_auth_stats(apr_uint64_t *cached, apr_uint64_t *hashed);

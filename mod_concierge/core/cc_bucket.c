@@ -14,6 +14,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "cc_bucket.h"
 
 #define CC_MICRO            INT64_C(1000000)
@@ -461,3 +464,35 @@ void cc_buckets_stats(const void *region, int64_t now_us,
         }
     }
 }
+
+int cc_client_key(const char *addr, char *out, size_t n)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    char buf[INET6_ADDRSTRLEN];
+
+    if (!out || n == 0) {
+        return -1;
+    }
+    if (addr && inet_pton(AF_INET, addr, &a4) == 1) {
+        snprintf(out, n, "ip:%s", addr);
+        return 0;
+    }
+    if (addr && inet_pton(AF_INET6, addr, &a6) == 1) {
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            memcpy(&a4, &a6.s6_addr[12], 4);
+            if (inet_ntop(AF_INET, &a4, buf, sizeof(buf))) {
+                snprintf(out, n, "ip:%s", buf);
+                return 0;
+            }
+        }
+        memset(&a6.s6_addr[8], 0, 8);
+        if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf))) {
+            snprintf(out, n, "ip6:%s/64", buf);
+            return 0;
+        }
+    }
+    snprintf(out, n, "ip:?%.40s", addr ? addr : "");
+    return -1;
+}
+

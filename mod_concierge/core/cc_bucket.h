@@ -86,6 +86,14 @@ void cc_buckets_peek(const void *region, int cls, const char *key,
                      const cc_rate_t *rate, int64_t now_us,
                      cc_bucket_result_t *res);
 
+/* The bucket key of a client address: "ip:<a.b.c.d>" for IPv4 (and an
+ * IPv4-mapped IPv6 address), "ip6:<first 64 bits>/64" for IPv6 - one
+ * subscriber usually holds a whole /64, so keying each address would
+ * give it 2^64 fresh buckets.  Writes at most n bytes (NUL included);
+ * returns 0, or -1 for a string that is no address (the key is then
+ * "ip:?" + the text cut to fit, so such clients still share limits). */
+int cc_client_key(const char *addr, char *out, size_t n);
+
 typedef struct cc_buckets_stats_t {
     uint32_t nslots;
     uint32_t used;        /* slots holding a live bucket */

@@ -585,6 +585,64 @@ START_TEST(login_cache_dropped_on_change)
 }
 END_TEST
 
+/* ---- behind a reverse proxy ---------------------------------------------- */
+
+/* GET /api/services from src with X-Forwarded-For xff (NULL: none). */
+static long px_get(const char *src, const char *xff)
+{
+    char h[128];
+    const char *hdrs[] = { h, NULL };
+    it_resp *r;
+    long st;
+
+    snprintf(h, sizeof(h), "X-Forwarded-For: %s", xff ? xff : "");
+    it_source_ip = src;
+    r = it_req("GET", "/api/services", NULL, NULL, NULL, -1,
+               xff ? hdrs : NULL);
+    it_source_ip = NULL;
+    st = r->status;
+    it_free(r);
+    return st;
+}
+
+/* mod_remoteip with the proxy at 127.0.0.2 (README, "Behind a reverse
+ * proxy"): a forged X-Forwarded-For from anyone else changes nothing, the
+ * proxy's is the client, and IPv6 clients share a bucket per /64. */
+START_TEST(proxy_forwarded_for)
+{
+    char xff[64];
+    int i;
+
+    /* Not the proxy: the header is ignored, every request is 127.0.0.3's. */
+    for (i = 0; i < 3; i++) {
+        snprintf(xff, sizeof(xff), "198.51.100.%d", i + 1);
+        ck_assert_int_eq(px_get("127.0.0.3", xff), 200);
+    }
+    ck_assert_int_eq(px_get("127.0.0.3", "198.51.100.99"), 429);
+    /* Through the proxy: each forwarded client has its own bucket. */
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(px_get("127.0.0.2", "198.51.100.10"), 200);
+    }
+    ck_assert_int_eq(px_get("127.0.0.2", "198.51.100.10"), 429);
+    ck_assert_int_eq(px_get("127.0.0.2", "198.51.100.11"), 200);
+    /* IPv6: one bucket for the /64. */
+    ck_assert_int_eq(px_get("127.0.0.2", "2001:db8:1:2::1"), 200);
+    ck_assert_int_eq(px_get("127.0.0.2", "2001:db8:1:2::2"), 200);
+    ck_assert_int_eq(px_get("127.0.0.2", "2001:db8:1:2:ffff::3"), 200);
+    ck_assert_int_eq(px_get("127.0.0.2", "2001:db8:1:2::4"), 429);
+    ck_assert_int_eq(px_get("127.0.0.2", "2001:db8:1:3::1"), 200);
+}
+END_TEST
+
+static void proxy_setup(void)
+{
+    it_httpd_start("LoadModule remoteip_module "
+                   "/usr/lib/apache2/modules/mod_remoteip.so\n"
+                   "RemoteIPHeader X-Forwarded-For\n"
+                   "RemoteIPInternalProxy 127.0.0.2\n"
+                   "ConciergeRateLimit browse 3/min\n", 1, 8);
+}
+
 static void sec_setup(void)
 {
     it_httpd_start("ConciergeRateLimit chat 100000/min\n"
@@ -630,6 +688,12 @@ Suite *it_suite_security(void)
     tcase_add_test(tc, login_success_does_not_reset);
     tcase_add_test(tc, login_cache_used);
     tcase_add_test(tc, login_cache_dropped_on_change);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("proxy");
+    tcase_add_unchecked_fixture(tc, proxy_setup, sec_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, proxy_forwarded_for);
     suite_add_tcase(s, tc);
     return s;
 }

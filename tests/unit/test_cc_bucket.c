@@ -534,6 +534,42 @@ START_TEST(test_table_peek)
 }
 END_TEST
 
+static const struct {
+    const char *addr, *key;
+    int rc;
+} client_cases[] = {
+    { "192.0.2.7", "ip:192.0.2.7", 0 },
+    { "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "ip6:2001:db8:1:2::/64", 0 },
+    { "2001:db8:1:2::1", "ip6:2001:db8:1:2::/64", 0 },      /* same /64 */
+    { "2001:DB8:1:2:0:0:0:ffff", "ip6:2001:db8:1:2::/64", 0 },
+    { "2001:db8:1:3::1", "ip6:2001:db8:1:3::/64", 0 },      /* next /64 */
+    { "::ffff:192.0.2.7", "ip:192.0.2.7", 0 },              /* mapped v4 */
+    { "::1", "ip6:::/64", 0 },
+    { "not-an-address", "ip:?not-an-address", -1 },
+    { "", "ip:?", -1 },
+};
+
+START_TEST(test_client_key)
+{
+    char out[CC_BUCKET_KEY_MAX];
+
+    ck_assert_int_eq(cc_client_key(client_cases[_i].addr, out, sizeof(out)),
+                     client_cases[_i].rc);
+    ck_assert_str_eq(out, client_cases[_i].key);
+}
+END_TEST
+
+START_TEST(test_client_key_bounds)
+{
+    char out[8];
+
+    ck_assert_int_eq(cc_client_key("2001:db8:1:2::1", out, sizeof(out)), 0);
+    ck_assert_uint_eq(strlen(out), 7);      /* cut, terminated */
+    ck_assert_int_eq(cc_client_key(NULL, out, sizeof(out)), -1);
+    ck_assert_int_eq(cc_client_key("192.0.2.1", NULL, 0), -1);
+}
+END_TEST
+
 START_TEST(test_table_expiry)
 {
     apr_pool_t *p = new_pool();
@@ -666,6 +702,9 @@ Suite *suite_bucket(void)
     tcase_add_test(tc, test_table_eviction);
     tcase_add_test(tc, test_table_expiry);
     tcase_add_test(tc, test_table_peek);
+    tcase_add_loop_test(tc, test_client_key, 0,
+                        sizeof(client_cases) / sizeof(client_cases[0]));
+    tcase_add_test(tc, test_client_key_bounds);
     tcase_add_test(tc, test_table_check);
     tcase_add_test(tc, test_table_stats_fresh);
     suite_add_tcase(s, tc);
