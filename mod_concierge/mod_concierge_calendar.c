@@ -591,10 +591,15 @@ static cc_gcal_outcome sync_one(apr_pool_t *p, server_rec *s,
         gop = CC_GCAL_OP_DELETE;
     }
     else {
+        /* The calendar is Google's copy: by default it learns the
+         * service and a booking number, not who the patient is. */
+        const char *who = mc_config_geti(s, MC_CONF_CAL_NAMES)
+            ? json_string_value(json_object_get(json_object_get(b,
+                                                                "patient"),
+                                                "name"))
+            : apr_psprintf(p, "booking %" APR_INT64_T_FMT, id);
         const char *summary = apr_psprintf(p, "%s - %s%s",
-            json_string_value(json_object_get(b, "service_name")),
-            json_string_value(json_object_get(json_object_get(b, "patient"),
-                                              "name")),
+            json_string_value(json_object_get(b, "service_name")), who,
             !strcmp(status, "pending_payment") ? " (awaiting payment)" : "");
 
         body = cc_gcal_event_body(p, eid, summary, apr_psprintf(

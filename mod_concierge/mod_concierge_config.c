@@ -48,6 +48,7 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     0,                  /* MC_CONF_API */
     10,                 /* MC_CONF_LOCKOUT_FAILS */
     900,                /* MC_CONF_LOCKOUT_SECS */
+    0,                  /* MC_CONF_CAL_NAMES */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -272,6 +273,8 @@ static const mc_int_directive d_chat_chars = { MC_CONF_CHAT_MAX_CHARS, 10, 8000,
 static const mc_int_directive d_chat_log = { MC_CONF_CHAT_LOG, 0, 1,
                                              MC_UNIT_FLAG, 0 };
 static const mc_int_directive d_api = { MC_CONF_API, 0, 1, MC_UNIT_FLAG, 0 };
+static const mc_int_directive d_cal_names = { MC_CONF_CAL_NAMES, 0, 1,
+                                              MC_UNIT_FLAG, 0 };
 static const mc_int_directive d_freebusy_cache = { MC_CONF_FREEBUSY_CACHE_S, 0,
                                                    3600, MC_UNIT_PLAIN };
 static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
@@ -905,6 +908,9 @@ const command_rec mc_cmds[] = {
             "seconds the breaker stays open before one trial call"),
     INT_CMD("ConciergeChatMaxChars", d_chat_chars,
             "longest patient message, in characters"),
+    INT_CMD("ConciergeCalendarPatientNames", d_cal_names,
+            "On: Google Calendar events carry the patient's name (default "
+            "Off: the service and the booking number only)"),
     INT_CMD("ConciergeAPI", d_api,
             "On: this server (or virtual host) serves the API under /api/ "
             "(conf/vhost.conf); elsewhere /api/ is left to the site"),

@@ -780,6 +780,12 @@ static void cg_httpd_only(int with_calendar)
     /* Changes earlier suites queued for calendars are not ours to send. */
     free(it_sql_try(NULL, "UPDATE calendar_outbox SET done_at = now() WHERE "
                     "done_at IS NULL"));
+    /* A test's own settings on top (cg_httpd_restart). */
+    if (getenv("CG_EXTRA_CONF")) {
+        n = (int)strlen(extra);
+        snprintf(extra + n, sizeof(extra) - (size_t)n, "%s",
+                 getenv("CG_EXTRA_CONF"));
+    }
     it_httpd_start(extra, 1, 16);
 }
 

@@ -442,6 +442,33 @@ START_TEST(cal_no_google_outside_window)
 }
 END_TEST
 
+/* ConciergeCalendarPatientNames On: a clinic that wants names in its
+ * calendar opts back in. */
+START_TEST(cal_patient_names_opt_in)
+{
+    char *s, eid[33], want[128];
+    cg_booking b;
+    json_t *ev;
+
+    setenv("CG_EXTRA_CONF", "ConciergeCalendarPatientNames On\n", 1);
+    cg_httpd_restart(1);
+    unsetenv("CG_EXTRA_CONF");
+    cg_begin();
+    s = cg_pick(D_NDAYS + 5, cg_pa, "10:00:00");
+    b = cg_book(cg_pa, s, "Grace Hopper");
+    cg_event_id(b.id, eid);
+    ev = cg_wait_event(CG_CAL_A, eid, "confirmed", 0, 10);
+    ck_assert_msg(ev != NULL, "no event");
+    snprintf(want, sizeof(want), CG_SERVICE " - Grace Hopper");
+    ck_assert_msg(!strcmp(cg_str(ev, "summary"), want), "summary '%s'",
+                  cg_str(ev, "summary"));
+    json_decref(ev);
+    cg_booking_free(&b);
+    free(s);
+    cg_httpd_restart(1);
+}
+END_TEST
+
 Suite *it_suite_calendar(void)
 {
     Suite *s = suite_create("calendar");
@@ -453,6 +480,7 @@ Suite *it_suite_calendar(void)
     tcase_add_test(tc, cal_busy_removed);
     tcase_add_test(tc, cal_calendar_error);
     tcase_add_test(tc, cal_no_google_outside_window);
+    tcase_add_test(tc, cal_patient_names_opt_in);
     cg_add_event_tests(tc);
     cg_add_outage_tests(tc);
     tcase_add_test(tc, cal_log_clean);
