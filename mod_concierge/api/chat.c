@@ -430,17 +430,33 @@ static int mc_api_chat_post(mc_ctx *c)
     return mc_reply(c, 200, out);
 }
 
-/* ---- GET /api/chat/{session_id} -------------------------------------------- */
+/* ---- GET /api/chat (X-Chat-Token) --------------------------------------------- *
+ *
+ * The conversation token is a bearer secret: in a URL it would reach
+ * access logs, proxies and the browser's history, so it travels in a
+ * header.  The old form, GET /api/chat/{token}, answers 410 without
+ * looking the token up. */
+
+static int mc_api_chat_moved(mc_ctx *c)
+{
+    return mc_error(c, 410, "moved", "send the conversation token in the "
+                    "X-Chat-Token header of GET /api/chat");
+}
 
 static int mc_api_chat_get(mc_ctx *c)
 {
     request_rec *r = c->r;
-    const char *session = cc_route_param(&c->params, "session_id");
+    const char *session = apr_table_get(r->headers_in, "X-Chat-Token");
     const char *args[1], *id, *rows;
     apr_dbd_results_t *res;
     ap_dbd_t *dbd;
     json_t *msgs;
 
+    if (!session) {
+        return mc_error(c, 400, "chat_token_required", "send the "
+                        "conversation token (session_id) in the X-Chat-Token "
+                        "header");
+    }
     if (!cc_token_valid(session)) {
         return mc_error(c, 404, "session_not_found", "no such conversation");
     }
@@ -477,10 +493,14 @@ static const mc_route routes[] = {
       "A patient message: a grounded answer, a booking offer or a hand-over "
       "to staff",
       MC_SHAPE("chat_message"), MC_SHAPE("chat_reply") },
-    { "GET", "/api/chat/{session_id}", mc_api_chat_get, MC_ROLE_PUBLIC,
+    { "GET", "/api/chat", mc_api_chat_get, MC_ROLE_PUBLIC,
+      MC_RL_BROWSE, 0, MC_BODY_JSON,
+      "The patient's own conversation, with staff replies (token in "
+      "X-Chat-Token)", NULL, MC_SHAPE("conversation") },
+    { "GET", "/api/chat/{session_id}", mc_api_chat_moved, MC_ROLE_PUBLIC,
       MC_RL_NONE, 0, MC_BODY_JSON,
-      "The patient's own conversation, with staff replies",
-      NULL, MC_SHAPE("conversation") },
+      "Gone: the token is sent in X-Chat-Token to GET /api/chat (410)",
+      NULL, NULL },
     { NULL }
 };
 

@@ -270,10 +270,15 @@ START_TEST(chat_session_continuity)
                   "the session changed: %s then %s", sid,
                   ch_str(r2->json, "session_id"));
 
-    snprintf(path, sizeof(path), "/api/chat/%s", sid);
-    g = it_get(path, NULL);
+    /* The token travels in a header, never in the URL. */
+    snprintf(path, sizeof(path), "X-Chat-Token: %s", sid);
+    {
+        const char *hdrs[] = { path, NULL };
+
+        g = it_req("GET", "/api/chat", NULL, NULL, NULL, -1, hdrs);
+    }
     ck_assert_msg(g->status == 200 && json_is_object(g->json),
-                  "GET %s: status %ld, body %s", path, g->status, g->body);
+                  "GET /api/chat: status %ld, body %s", g->status, g->body);
     ck_assert_msg(ch_str(g->json, "session_id")
                   && !strcmp(ch_str(g->json, "session_id"), sid),
                   "GET: session_id not echoed: %s", g->body);
@@ -416,12 +421,26 @@ START_TEST(chat_bad_input)
     it_free(r);
     free(body);
 
-    r = it_get("/api/chat/not-a-session", NULL);
-    it_assert_error(r, 404, "session_not_found");
-    it_free(r);
-    r = it_get("/api/chat/" CH_UNKNOWN_SID, NULL);
-    it_assert_error(r, 404, "session_not_found");
-    it_free(r);
+    {
+        static const char *const bad[] = { "X-Chat-Token: not-a-session",
+                                            NULL };
+        static const char *const unknown[] = { "X-Chat-Token: "
+                                               CH_UNKNOWN_SID, NULL };
+
+        r = it_req("GET", "/api/chat", NULL, NULL, NULL, -1, bad);
+        it_assert_error(r, 404, "session_not_found");
+        it_free(r);
+        r = it_req("GET", "/api/chat", NULL, NULL, NULL, -1, unknown);
+        it_assert_error(r, 404, "session_not_found");
+        it_free(r);
+        r = it_get("/api/chat", NULL);
+        it_assert_error(r, 400, "chat_token_required");
+        it_free(r);
+        /* The old form, token in the path: gone, and not looked up. */
+        r = it_get("/api/chat/" CH_UNKNOWN_SID, NULL);
+        it_assert_error(r, 410, "moved");
+        it_free(r);
+    }
 
     after = ch_snapshot();
     ck_assert_msg(!strcmp(before, after), "a refused request stored "

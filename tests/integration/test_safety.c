@@ -461,9 +461,13 @@ START_TEST(safety_bot_silent)
     }
     sf_assert_esc(r, esc, "claimed", "it-staff", "reply");
     it_free(r);
-    snprintf(path, sizeof(path), "/api/chat/%s", session);
-    r = it_get(path, NULL);
-    ck_assert_msg(r->status == 200, "GET %s: %ld %s", path, r->status,
+    snprintf(path, sizeof(path), "X-Chat-Token: %s", session);
+    {
+        const char *hdrs[] = { path, NULL };
+
+        r = it_req("GET", "/api/chat", NULL, NULL, NULL, -1, hdrs);
+    }
+    ck_assert_msg(r->status == 200, "GET /api/chat: %ld %s", r->status,
                   r->body);
     json_array_foreach(json_object_get(r->json, "messages"), i, m) {
         staff += sf_streq(sf_str(m, "role"), "staff")
