@@ -63,6 +63,8 @@ static apr_int64_t           cal_token_exp; /* epoch s */
 static apr_hash_t           *cal_cache;     /* "cal\nfrom\nto" -> entry */
 static apr_pool_t           *cal_cache_pool;
 static apr_hash_t           *cal_last;      /* cal -> last good entry */
+static apr_pool_t           *cal_last_pool, *cal_last_parent;
+static int                   cal_last_writes;
 static int                   cal_state = -1; /* last state written: 1 ok */
 
 typedef struct cal_entry {
@@ -311,6 +313,19 @@ static const char *token(apr_pool_t *p, server_rec *s, int force, int wait,
     while (cal_fetching && wait) {
         apr_thread_cond_wait(cal_fetched, cal_mu);
     }
+    /* A request finding another thread's fetch under way waits for it,
+     * at most one Google timeout: giving up at once would read as an
+     * outage and offer slots on stale (or no) busy times. */
+    if (cal_fetching && !wait) {
+        apr_time_t until = apr_time_now() + apr_time_from_msec(
+            mc_config_geti(s, MC_CONF_GOOGLE_TIMEOUT_MS));
+
+        while (cal_fetching && apr_time_now() < until) {
+            apr_thread_cond_timedwait(cal_fetched, cal_mu,
+                                      until - apr_time_now());
+        }
+        now = (apr_int64_t)apr_time_sec(apr_time_now());
+    }
     if (cal_token && cal_token_exp - CAL_TOKEN_MARGIN > now) {
         out = apr_pstrdup(p, cal_token);
         apr_thread_mutex_unlock(cal_mu);
@@ -415,10 +430,11 @@ static void cache_put(apr_int64_t now, const char *key, const char *cal,
 {
     cal_entry *e;
 
+    cal_entry *last;
+
     apr_thread_mutex_lock(cal_mu);
     if (apr_hash_count(cal_cache) >= CAL_CACHE_MAX) {
         apr_hash_clear(cal_cache);
-        apr_hash_clear(cal_last);
         apr_pool_clear(cal_cache_pool);
     }
     e = apr_palloc(cal_cache_pool, sizeof(*e));
@@ -426,8 +442,37 @@ static void cache_put(apr_int64_t now, const char *key, const char *cal,
     e->busy = copy_busy(cal_cache_pool, busy);
     apr_hash_set(cal_cache, apr_pstrdup(cal_cache_pool, key),
                  APR_HASH_KEY_STRING, e);
-    apr_hash_set(cal_last, apr_pstrdup(cal_cache_pool, cal),
-                 APR_HASH_KEY_STRING, e);
+    /* The last known busy times per calendar live apart from the cache,
+     * so evicting the cache never forgets them (they are what an outage
+     * falls back on).  Their pool is compacted now and then: one entry
+     * per calendar is kept. */
+    if (++cal_last_writes > CAL_CACHE_MAX) {
+        apr_pool_t *np;
+        apr_hash_t *nh;
+        apr_hash_index_t *hi;
+
+        apr_pool_create(&np, cal_last_parent);
+        nh = apr_hash_make(np);
+        for (hi = apr_hash_first(NULL, cal_last); hi;
+             hi = apr_hash_next(hi)) {
+            const cal_entry *o = apr_hash_this_val(hi);
+            cal_entry *c = apr_palloc(np, sizeof(*c));
+
+            c->at = o->at;
+            c->busy = copy_busy(np, o->busy);
+            apr_hash_set(nh, apr_pstrdup(np, apr_hash_this_key(hi)),
+                         APR_HASH_KEY_STRING, c);
+        }
+        apr_pool_destroy(cal_last_pool);
+        cal_last_pool = np;
+        cal_last = nh;
+        cal_last_writes = 0;
+    }
+    last = apr_palloc(cal_last_pool, sizeof(*last));
+    last->at = now;
+    last->busy = copy_busy(cal_last_pool, busy);
+    apr_hash_set(cal_last, apr_pstrdup(cal_last_pool, cal),
+                 APR_HASH_KEY_STRING, last);
     apr_thread_mutex_unlock(cal_mu);
 }
 
@@ -490,8 +535,10 @@ static void freebusy(request_rec *r, const char *const *cals,
                                      status));
         }
         else {
-            /* An outage: the last busy times seen, or none; booking goes
-             * on (the events wait in the outbox). */
+            /* An outage: the last busy times seen; booking goes on (the
+             * events wait in the outbox).  With none seen since start,
+             * nothing is known about that calendar: its practitioner is
+             * not offered (never slots over real appointments). */
             cal_entry *e;
 
             set_state(s, r->pool, "", 0, why ? why : apr_psprintf(
@@ -501,6 +548,9 @@ static void freebusy(request_rec *r, const char *const *cals,
             e = apr_hash_get(cal_last, cal, APR_HASH_KEY_STRING);
             busy[idx[i]] = e ? copy_busy(r->pool, e->busy) : NULL;
             apr_thread_mutex_unlock(cal_mu);
+            if (!e) {
+                ok[idx[i]] = 0;
+            }
         }
     }
 }
@@ -725,7 +775,10 @@ void mc_calendar_child_init(apr_pool_t *p, server_rec *s)
     apr_pool_create(&cal_errs_pool, p);
     cal_errs = apr_hash_make(cal_errs_pool);
     cal_cache = apr_hash_make(cal_cache_pool);
-    cal_last = apr_hash_make(cal_cache_pool);
+    cal_last_parent = p;
+    apr_pool_create(&cal_last_pool, p);
+    cal_last = apr_hash_make(cal_last_pool);
+    cal_last_writes = 0;
     if (!cal_key) {
         return;
     }

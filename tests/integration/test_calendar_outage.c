@@ -423,6 +423,84 @@ START_TEST(cal_pool_not_held)
 }
 END_TEST
 
+/* freeBusy failing (503) right after a restart, before any busy times of
+ * the calendar were seen: nothing is known about it, so its practitioner
+ * is not offered (the other, asked about while Google answered, is
+ * offered from the last busy times it had). */
+START_TEST(cal_outage_nothing_known)
+{
+    json_t *sl;
+
+    cg_httpd_restart(1);
+    cg_begin();
+    cg_ctlf("/__fail", "{\"status\":503,\"count\":50,\"method\":\"POST\","
+            "\"path_prefix\":\"/calendar/v3/freeBusy\"}");
+    sl = cg_slots(D_NDAYS + 4, 0, 1, NULL);
+    ck_assert_msg(cg_nslots(sl, cg_pa) == 0 && cg_nslots(sl, cg_pb) == 0
+                  && cg_listed(json_object_get(sl, "calendar_unavailable"),
+                               cg_pa),
+                  "slots offered with Google down and no busy times known: "
+                  "%.800s", cg_dump(sl));
+    json_decref(sl);
+    json_decref(cg_ctl("POST", "/__reset", "{}"));
+    /* Known once Google answers; then an outage uses what was known. */
+    sl = cg_slots(D_NDAYS + 4, 0, 1, NULL);
+    ck_assert_msg(cg_nslots(sl, cg_pa) > 0, "not offered once Google "
+                  "answered: %.500s", cg_dump(sl));
+    json_decref(sl);
+    cg_ctlf("/__fail", "{\"status\":503,\"count\":50,\"method\":\"POST\","
+            "\"path_prefix\":\"/calendar/v3/freeBusy\"}");
+    sl = cg_slots(D_NDAYS + 4, 0, 1, NULL);
+    ck_assert_msg(cg_nslots(sl, cg_pa) > 0, "the last known busy times "
+                  "were not used in an outage: %.500s", cg_dump(sl));
+    json_decref(sl);
+    json_decref(cg_ctl("POST", "/__reset", "{}"));
+}
+END_TEST
+
+/* Several patients at once while the first token is being fetched (a
+ * slow but working token endpoint): the others wait for that fetch and
+ * see the calendar, instead of reading "a token request is under way"
+ * as an outage (which, with nothing known yet, hides the practitioner). */
+static void *cg_par_slots_all(void *arg)
+{
+    cg_par *p = arg;
+    json_t *sl = cg_slots(p->day, 0, 1, NULL);
+
+    p->status = cg_nslots(sl, cg_pa);
+    json_decref(sl);
+    return NULL;
+}
+
+START_TEST(cal_token_fetch_waited_for)
+{
+    enum { N = 4 };
+    pthread_t th[N];
+    cg_par par[N];
+    int i;
+
+    cg_httpd_restart(1);
+    cg_begin();
+    cg_ctlf("/__hang", "{\"seconds\":0.5,\"count\":1,\"path_prefix\":"
+            "\"/token\"}");
+    for (i = 0; i < N; i++) {
+        par[i].day = D_NDAYS + 3;
+        par[i].status = 0;
+        ck_assert(pthread_create(&th[i], NULL, cg_par_slots_all, &par[i])
+                  == 0);
+    }
+    for (i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+    }
+    cg_drain_hangs();
+    for (i = 0; i < N; i++) {
+        ck_assert_msg(par[i].status > 0, "request %d saw no slots of the "
+                      "calendar practitioner while the token was fetched",
+                      i);
+    }
+}
+END_TEST
+
 /* (7) The access token is cached across requests, refreshed once after a
  * 401, and the fake accepted every JWT (RS256, iss, aud, scope, times). */
 START_TEST(cal_token_cache)
@@ -525,6 +603,8 @@ void cg_add_outage_tests(TCase *tc)
     tcase_add_test(tc, cal_hang_all_calendars);
     tcase_add_test(tc, cal_hang_token_concurrent);
     tcase_add_test(tc, cal_pool_not_held);
+    tcase_add_test(tc, cal_outage_nothing_known);
+    tcase_add_test(tc, cal_token_fetch_waited_for);
     tcase_add_test(tc, cal_token_cache);
     tcase_add_test(tc, cal_token_unavailable);
 }
