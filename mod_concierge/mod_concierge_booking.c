@@ -280,7 +280,7 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
     cc_clinic_avail_t a;
     ap_dbd_t *dbd;
     bk_model *m;
-    int ncal, *calok;
+    int ncal, *calok, held;
 
     memset(out, 0, sizeof(*out));
     memset(&q, 0, sizeof(q));
@@ -294,18 +294,25 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
     args[4] = MC_I64(r->pool, own ? own->id : 0);
     /* A connection of its own, given back before Google is asked: a slow
      * calendar must not keep the pool's connections from everyone else
-     * (the chat-log writer among them). */
-    dbd = mc_db_open(r);
+     * (the chat-log writer among them).  A request that already holds
+     * one (a booking: its idempotency check) uses that one: waiting for
+     * a second while holding the first deadlocks a busy pool. */
+    held = apr_table_get(r->notes, MC_NOTE_DB_HELD) != NULL;
+    dbd = held ? mc_db_acquire(r) : mc_db_open(r);
     if (!dbd || mc_db_select(r, dbd, "cc_bk_busy", &res, 5, args)
                 != APR_SUCCESS
         || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        mc_db_close(r, dbd);
+        if (!held) {
+            mc_db_close(r, dbd);
+        }
         return APR_EGENERAL;
     }
     q.busy = apr_pstrdup(r->pool, apr_dbd_get_entry(dbd->driver, row, 1));
     m = model_get(c, dbd, apr_strtoi64(apr_dbd_get_entry(dbd->driver, row,
                                                          0), NULL, 10));
-    mc_db_close(r, dbd);
+    if (!held) {
+        mc_db_close(r, dbd);
+    }
     if (!m) {
         return APR_EGENERAL;
     }

@@ -54,7 +54,10 @@ ap_dbd_t *mc_db_acquire(request_rec *r)
 {
     ap_dbd_t *dbd = dbd_acquire(r);
 
-    if (!dbd) {
+    if (dbd) {
+        apr_table_setn(r->notes, MC_NOTE_DB_HELD, "1");
+    }
+    else {
         mc_shm_db_health_set(0);
         apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00201)
@@ -206,13 +209,21 @@ apr_status_t mc_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
     return mc_db_select_x(&x, dbd, label, res, nargs, args);
 }
 
+/* A request that holds a pooled connection already uses it (see
+ * MC_NOTE_DB_HELD); close is then a no-op. */
 ap_dbd_t *mc_db_open_x(const mc_dbx *x)
 {
+    if (x->r && apr_table_get(x->r->notes, MC_NOTE_DB_HELD)) {
+        return mc_db_acquire(x->r);
+    }
     return x->r ? mc_db_open(x->r) : mc_db_open_s(x->s, x->p);
 }
 
 void mc_db_close_x(const mc_dbx *x, ap_dbd_t *dbd)
 {
+    if (x->r && apr_table_get(x->r->notes, MC_NOTE_DB_HELD)) {
+        return;
+    }
     mc_db_close_s(x->s, dbd);
 }
 

@@ -12,6 +12,11 @@
 
 /* r->notes key set when a database call of this request failed. */
 #define MC_NOTE_DB_FAILED "concierge-db-failed"
+/* r->notes key set once the request holds a pooled connection
+ * (mc_db_acquire): code that would otherwise open a second one of its own
+ * uses that one, since waiting for a second connection while holding one
+ * deadlocks a busy pool. */
+#define MC_NOTE_DB_HELD "concierge-db-held"
 
 void mc_db_register(apr_pool_t *pconf, server_rec *s);
 int  mc_db_ready(void);    /* mod_dbd optional functions present */
