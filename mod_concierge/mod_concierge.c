@@ -301,6 +301,17 @@ static void mc_insert_error_filter(request_rec *r)
 
 /* ---- after the response ------------------------------------------------ */
 
+/* Who a refused login is recorded as: the typed name only when it is an
+ * account's (MC_NOTE_UNKNOWN_USER: often a mistyped password) and
+ * printable. */
+static const char *audit_actor(const request_rec *r)
+{
+    return !r->user || apr_table_get(r->notes, MC_NOTE_UNKNOWN_USER)
+           || strlen(r->user) > 128
+           || !cc_utf8_valid(r->user, strlen(r->user))
+           ? "(unknown user)" : r->user;
+}
+
 static int mc_log_transaction(request_rec *r)
 {
     int route;
@@ -330,10 +341,7 @@ static int mc_log_transaction(request_rec *r)
                                  ? "auth.login_failed"
                                  : apr_table_get(r->notes, MC_NOTE_CROSS_SITE)
                                  ? "auth.cross_site" : "auth.forbidden";
-            const char *who = apr_table_get(r->notes, MC_NOTE_UNKNOWN_USER)
-                              || !cc_utf8_valid(r->user, strlen(r->user))
-                              || strlen(r->user) > 128
-                              ? "(unknown user)" : r->user;
+            const char *who = audit_actor(r);
 
             if (mc_audit_append_tx(r, who, action, r->uri,
                                    cc_json_dump(r->pool, d, NULL))
@@ -354,8 +362,7 @@ static int mc_log_transaction(request_rec *r)
             json_pack("{s:s, s:s, s:i, s:i}", "client", r->useragent_ip,
                       "locked", what, "failures", (int)lock.limit,
                       "seconds", (int)lock.period_s));
-        const char *who = apr_table_get(r->notes, MC_NOTE_UNKNOWN_USER)
-                          || !r->user ? "(unknown user)" : r->user;
+        const char *who = audit_actor(r);
 
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00005)
                       "staff logins locked out for this %s after %u "

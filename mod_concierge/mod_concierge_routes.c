@@ -544,20 +544,8 @@ static int read_body(mc_ctx *c)
         && (!cl || !strcmp(cl, "0"))) {
         return OK;      /* an optional body, not sent */
     }
-    if (c->route->body == MC_BODY_TEXT) {
-        if (!content_type_is_text(apr_table_get(r->headers_in,
-                                                "Content-Type"))) {
-            mc_error(c, 415, "unsupported_media_type",
-                     "send the body as text/markdown or text/plain (UTF-8)");
-            return DONE;
-        }
-    }
-    else if (!content_type_is_json(apr_table_get(r->headers_in,
-                                                  "Content-Type"))) {
-        mc_error(c, 415, "unsupported_media_type",
-                 "send the body as application/json (UTF-8)");
-        return DONE;
-    }
+    /* The content type was checked by check_form_proof: every route that
+     * takes a body is a POST, PUT or DELETE. */
     if (cl) {
         char *end = NULL;
         apr_off_t n = 0;
