@@ -17,8 +17,14 @@
  *          └──── rv + sem_post ─────┘
  *
  * The writer holds a database connection only while it writes and never
- * holds the queue lock while it does.  A turn not written within 10 s
- * answers 503 (the patient is told to try again).
+ * holds the queue lock while it does.
+ *
+ * The patient is told what really happened.  A turn still queued after
+ * 10 s is withdrawn (the writer skips it): "not saved" is then true.  A
+ * turn the writer has already taken is waited for until its statement
+ * ends - bounded by the connection's statement_timeout / lock_timeout -
+ * and only past a further bound is the answer "not confirmed"
+ * (APR_INCOMPLETE), never "not saved" for a turn stored a moment later.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +40,8 @@
 #include "cc_json.h"
 
 #define MC_CHATLOG_MAX_BATCH 256
-#define MC_CHATLOG_WAIT      apr_time_from_sec(10)
+#define MC_CHATLOG_WAIT      apr_time_from_sec(10)   /* queued */
+#define MC_CHATLOG_INFLIGHT  apr_time_from_sec(30)   /* then taken */
 #define MC_CHATLOG_GATHER       1000    /* us: see writer() */
 #define MC_CHATLOG_GATHER_FROM  4
 #define MC_CHATLOG_GATHER_ENOUGH 48
@@ -44,10 +51,12 @@
  * wake-up that had to re-take one shared lock made every batch a lock
  * convoy).  A request that gives up waiting marks its item abandoned and
  * the writer frees it; the state changes atomically, so exactly one of
- * them frees each item. */
-#define IT_WAITING   0
+ * them frees each item.  An item withdrawn while still queued is never
+ * written. */
+#define IT_WAITING   0          /* queued */
 #define IT_DONE      1
-#define IT_ABANDONED 2
+#define IT_ABANDONED 2          /* its request gave up: freed by the writer */
+#define IT_TAKEN     3          /* in a batch being written */
 
 typedef struct mc_turn_item {
     char                *row;       /* the turn as one JSON object */
@@ -141,30 +150,47 @@ static void *APR_THREAD_FUNC writer(apr_thread_t *th, void *data)
             }
             cl_gathering = 0;
         }
-        /* Take up to MC_CHATLOG_MAX_BATCH turns from the head. */
-        batch = cl_head;
-        for (it = cl_head; it && n < MC_CHATLOG_MAX_BATCH; it = it->next) {
+        /* Take up to MC_CHATLOG_MAX_BATCH turns from the head; a turn
+         * whose request gave up while it waited here is dropped, unwritten
+         * (its request answered "not saved"). */
+        batch = NULL;
+        while (cl_head && n < MC_CHATLOG_MAX_BATCH) {
+            int waiting = IT_WAITING;
+
+            it = cl_head;
+            cl_head = it->next;
+            cl_queued--;
+            it->next = NULL;
+            if (!__atomic_compare_exchange_n(&it->state, &waiting, IT_TAKEN,
+                                             0, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_ACQUIRE)) {
+                item_free(it);
+                continue;
+            }
+            if (last) {
+                last->next = it;
+            }
+            else {
+                batch = it;
+            }
             last = it;
             n++;
         }
-        cl_head = last->next;
         if (!cl_head) {
             cl_tail = NULL;
         }
-        last->next = NULL;
-        cl_queued -= n;
         last_n = n;
         pthread_mutex_unlock(cl_mu);
 
-        rv = write_batch(p, batch, n);
+        rv = n ? write_batch(p, batch, n) : APR_SUCCESS;
         apr_pool_clear(p);
 
         for (it = batch; it; it = last) {
-            int waiting = IT_WAITING;
+            int taken = IT_TAKEN;
 
             last = it->next;        /* before the post: it may be freed */
             it->rv = rv;
-            if (__atomic_compare_exchange_n(&it->state, &waiting, IT_DONE, 0,
+            if (__atomic_compare_exchange_n(&it->state, &taken, IT_DONE, 0,
                                             __ATOMIC_ACQ_REL,
                                             __ATOMIC_ACQUIRE)) {
                 sem_post(&it->sem);
@@ -265,13 +291,35 @@ apr_status_t mc_chatlog_store(request_rec *r, const char *row)
     if (!got && __atomic_compare_exchange_n(&it->state, &waiting,
                                             IT_ABANDONED, 0, __ATOMIC_ACQ_REL,
                                             __ATOMIC_ACQUIRE)) {
-        /* Still queued or being written: the writer frees it later. */
+        /* Still queued: withdrawn, the writer drops it unwritten. */
         rv = APR_TIMEUP;
     }
     else {
         if (!got) {
-            /* Written just as we gave up: its post is on the way. */
-            while (sem_wait(&it->sem) != 0 && errno == EINTR) {
+            /* Taken into a batch: its statement is bounded by the
+             * connection's timeouts; wait for its outcome. */
+            int taken = IT_TAKEN;
+
+            deadline = apr_time_now() + MC_CHATLOG_INFLIGHT;
+            ts.tv_sec = (time_t)apr_time_sec(deadline);
+            ts.tv_nsec = (long)apr_time_usec(deadline) * 1000;
+            while (!(got = sem_timedwait(&it->sem, &ts) == 0)
+                   && errno == EINTR) {
+            }
+            if (!got && __atomic_compare_exchange_n(&it->state, &taken,
+                                                    IT_ABANDONED, 0,
+                                                    __ATOMIC_ACQ_REL,
+                                                    __ATOMIC_ACQUIRE)) {
+                /* Outcome unknown: the writer frees it. */
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00904)
+                              "chat turn: storing it did not finish in time; "
+                              "outcome unknown");
+                return APR_INCOMPLETE;
+            }
+            if (!got) {
+                /* Written just as we gave up: its post is on the way. */
+                while (sem_wait(&it->sem) != 0 && errno == EINTR) {
+                }
             }
         }
         rv = it->rv;
@@ -293,13 +341,15 @@ static const mc_stmt stmts[] = {
      * PostgreSQL crashes (asynchronous commit for this statement's own
      * transaction only); bookings, payments and audit entries never do. */
     /* Turns and their events; a "nolog" turn (ConciergeChatLog off) is
-     * an event alone, without conversation or text. */
+     * an event alone, without conversation or text.  A turn whose
+     * client_message_id (cid) is already stored - a retry racing the
+     * first copy - adds no message (sql/013). */
     { "cc_chat_store_batch",
       "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
       "t AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(ord int, "
       "hash text, status text, rid text, message text, reply text, mode "
       "text, sources jsonb, timing jsonb, at_us bigint, nolog boolean, "
-      "service bigint)), "
+      "service bigint, cid uuid)), "
       "conv AS (INSERT INTO conversations (session_hash, messages, "
       "last_status) SELECT hash, 2 * count(*), (array_agg(nullif(status, '') "
       "ORDER BY ord DESC))[1] FROM t WHERE nolog IS NOT TRUE GROUP BY hash "
@@ -314,15 +364,17 @@ static const mc_stmt stmts[] = {
       "'patient', conv.id, nullif(t.service, 0) FROM t LEFT JOIN conv ON "
       "conv.session_hash = t.hash AND t.nolog IS NOT TRUE) "
       "INSERT INTO messages (conversation_id, role, body, status, mode, "
-      "sources, timing, request_id, created_at) "
+      "sources, timing, request_id, created_at, client_id) "
       "SELECT conv.id, v.role, v.body, v.status, v.mode, v.sources, v.timing, "
-      "t.rid, to_timestamp((t.at_us + v.o) / 1000000.0) "
+      "t.rid, to_timestamp((t.at_us + v.o) / 1000000.0), t.cid "
       "FROM cfg, t JOIN conv ON conv.session_hash = t.hash AND t.nolog IS "
       "NOT TRUE, LATERAL (VALUES "
       "(0, 'patient', t.message, NULL::text, NULL::text, '[]'::jsonb, "
       "'{}'::jsonb), (1, 'bot', t.reply, nullif(t.status, ''), "
       "nullif(t.mode, ''), t.sources, t.timing)) AS v(o, role, body, status, "
-      "mode, sources, timing) ORDER BY t.at_us, t.ord, v.o" },
+      "mode, sources, timing) ORDER BY t.at_us, t.ord, v.o "
+      "ON CONFLICT (client_id, role) WHERE client_id IS NOT NULL "
+      "DO NOTHING" },
     { NULL, NULL }
 };
 MC_RESOURCE(chatlog, NULL, stmts);

@@ -60,10 +60,11 @@ static const char *alert_channels(request_rec *r)
 apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
                                   const char *message, const char *reply,
                                   const mc_screen *scr, const char *source,
+                                  const char *client_id,
                                   apr_int64_t *escalation_id)
 {
     const char *staff = mc_config_gets(r->server, MC_CONFS_STAFF_URL);
-    const char *args[10], *v, *cats;
+    const char *args[11], *v, *cats;
     apr_dbd_results_t *res;
     ap_dbd_t *dbd;
     json_t *ids;
@@ -83,7 +84,8 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
     args[7] = source;
     args[8] = alert_channels(r);
     args[9] = staff ? staff : "";
-    if (mc_db_select(r, dbd, "cc_esc_create", &res, 10, args) != APR_SUCCESS
+    args[10] = client_id ? client_id : "";
+    if (mc_db_select(r, dbd, "cc_esc_create", &res, 11, args) != APR_SUCCESS
         || !(v = mc_db_value(r, dbd, res, 0))) {
         return APR_EGENERAL;
     }
@@ -123,12 +125,13 @@ apr_status_t mc_escalation_add_patient_message(request_rec *r,
                                                const char *session_hash,
                                                const char *message,
                                                apr_int64_t escalation_id,
-                                               const mc_screen *scr)
+                                               const mc_screen *scr,
+                                               const char *client_id)
 {
     ap_dbd_t *dbd = mc_db_acquire(r);
     apr_dbd_transaction_t *tx = NULL;
     apr_dbd_results_t *res;
-    const char *args[7], *v;
+    const char *args[8], *v;
 
     if (!dbd || mc_db_begin(r, dbd, &tx) != APR_SUCCESS) {
         return APR_EGENERAL;
@@ -161,7 +164,8 @@ apr_status_t mc_escalation_add_patient_message(request_rec *r,
     args[4] = "";
     args[5] = mc_request_id(r);
     args[6] = "";
-    if (mc_db_select(r, dbd, "cc_msg_insert", &res, 7, args) != APR_SUCCESS) {
+    args[7] = client_id ? client_id : "";
+    if (mc_db_select(r, dbd, "cc_msg_insert", &res, 8, args) != APR_SUCCESS) {
         mc_db_end(r, dbd, tx, 1);
         return APR_EGENERAL;
     }
@@ -206,11 +210,12 @@ char *mc_escalation_metrics(request_rec *r)
 static const mc_stmt stmts[] = {
     { "cc_esc_create",
       "SELECT concierge_escalation_create(%s, %s::boolean, %s, %s, %s, "
-      "%s::text[], %s::jsonb, %s, %s::text[], %s)" },
+      "%s::text[], %s::jsonb, %s, %s::text[], %s, nullif(%s, '')::uuid)" },
     { "cc_msg_insert",
       "INSERT INTO messages (conversation_id, role, body, status, mode, "
-      "request_id, author) VALUES (%lld, %s, %s, nullif(%s, ''), "
-      "nullif(%s, ''), %s, nullif(%s, '')) RETURNING id" },
+      "request_id, author, client_id) VALUES (%lld, %s, %s, nullif(%s, ''), "
+      "nullif(%s, ''), %s, nullif(%s, ''), nullif(%s, '')::uuid) "
+      "RETURNING id" },
     { "cc_esc_open_for",
       "SELECT e.id FROM escalations e JOIN conversations c ON c.id = "
       "e.conversation_id WHERE c.session_hash = %s AND e.status <> "

@@ -13,16 +13,19 @@
 apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
                                   const char *message, const char *reply,
                                   const mc_screen *scr, const char *source,
+                                  const char *client_id,
                                   apr_int64_t *escalation_id);
 /* The open escalation of a conversation (bot silent), or 0. */
 apr_int64_t mc_escalation_open_for(request_rec *r, const char *session_hash);
 /* Add a patient message to an escalated conversation (no bot reply);
  * with scr (a risky message), merge its categories into the open
- * escalation escalation_id. */
+ * escalation escalation_id.  client_id: the patient's client_message_id
+ * (NULL for none): a retry finds the stored turn (sql/013). */
 apr_status_t mc_escalation_add_patient_message(request_rec *r,
                                                const char *session_hash,
                                                const char *message,
                                                apr_int64_t escalation_id,
-                                               const mc_screen *scr);
+                                               const mc_screen *scr,
+                                               const char *client_id);
 char *mc_escalation_metrics(request_rec *r);
 #endif

@@ -11,6 +11,7 @@
  * are 256-bit random tokens; only their SHA-256 is stored.
  */
 #include "apr_strings.h"
+#include "apr_lib.h"
 #include "mod_concierge_api.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
@@ -38,6 +39,7 @@ static const char mc_no_answer_reply[] =
 typedef struct chat_turn_ids {
     const char *session;
     const char *hash;
+    const char *cid;         /* client_message_id or NULL */
 } chat_turn_ids;
 
 typedef struct chat_turn {
@@ -45,6 +47,7 @@ typedef struct chat_turn {
     const char *hash;
     int         known;       /* the session exists */
     const char *message;
+    const char *cid;         /* client_message_id, lower case, or NULL */
     const char *reply;
     const char *status;
     const char *mode;
@@ -92,8 +95,24 @@ static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid,
                       ",\"reply\":", t->reply_q, ",\"mode\":\"", t->mode,
                       "\",\"sources\":", t->sources_txt, ",\"timing\":",
                       cc_json_dump(r->pool, t->timing, NULL), ",\"service\":",
-                      MC_I64(r->pool, service), ",\"at_us\":", at, "}", NULL);
+                      MC_I64(r->pool, service), ",\"at_us\":", at,
+                      t->cid ? ",\"cid\":\"" : "", t->cid ? t->cid : "",
+                      t->cid ? "\"" : "", "}", NULL);
     return mc_chatlog_store(r, row);
+}
+
+/* A turn that was not stored, or whose storing did not finish in time
+ * (APR_INCOMPLETE): the patient is told which. */
+static int not_stored(mc_ctx *c, apr_status_t rv)
+{
+    if (rv == APR_INCOMPLETE) {
+        return mc_error(c, 503, "save_unconfirmed", "we could not confirm "
+                        "that your message was saved; send it again with the "
+                        "same client_message_id and it will not be stored "
+                        "twice");
+    }
+    return mc_error(c, 503, "db_unavailable", "your message was not saved; "
+                    "please send it again");
 }
 
 /* The service a booking offer is for (its "book" action), or 0. */
@@ -143,8 +162,8 @@ static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
     apr_int64_t esc = 0;
     json_t *out;
 
-    if (mc_escalation_create(r, ids->hash, message, reply, scr, source, &esc)
-        != APR_SUCCESS) {
+    if (mc_escalation_create(r, ids->hash, message, reply, scr, source,
+                             ids->cid, &esc) != APR_SUCCESS) {
         return mc_error(c, 503, "db_unavailable", "your message could not be "
                         "passed to our team; please call the clinic");
     }
@@ -162,12 +181,129 @@ static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
     return mc_reply(c, 200, out);
 }
 
+/* ---- retries (client_message_id) ------------------------------------------ *
+ *
+ * A client that got no answer - a timeout, a dropped connection, a 503 -
+ * sends the same message again with the same client_message_id.  When the
+ * first copy was stored, the retry gets its reply instead of a second
+ * turn.  Within a conversation the id must come with that conversation's
+ * token.  A first message has no token yet (the answer carrying it was
+ * lost), so its retry is given a fresh token for the new conversation -
+ * only while that conversation holds nothing but this one turn, and only
+ * for an hour: the id is then a short-lived bearer secret for what the
+ * patient just typed, and no more. */
+
+#define MC_CHAT_REPLAY_NEW_S 3600
+
+/* 1 when s is a UUID (8-4-4-4-12 hex digits); copied to lower case. */
+static const char *client_id_parse(apr_pool_t *p, const char *s)
+{
+    char *out;
+    int i;
+
+    if (strlen(s) != 36) {
+        return NULL;
+    }
+    out = apr_pstrdup(p, s);
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (out[i] != '-') {
+                return NULL;
+            }
+        }
+        else if (!apr_isxdigit(out[i])) {
+            return NULL;
+        }
+        else {
+            out[i] = (char)apr_tolower(out[i]);
+        }
+    }
+    return out;
+}
+
+/* Answer a retry of a stored turn (returns the handler's status), or
+ * return DECLINED when the id is new. */
+static int replay(mc_ctx *c, chat_turn *t, const char *session)
+{
+    request_rec *r = c->r;
+    const char *args[2], *v, *hash, *status, *reply, *token = session;
+    ap_dbd_t *dbd = mc_db_open(r);
+    apr_dbd_results_t *res;
+    json_t *row, *out;
+    int fresh;
+
+    if (!dbd) {
+        return mc_error_db(c);
+    }
+    args[0] = t->cid;
+    if (mc_db_select(r, dbd, "cc_chat_replay", &res, 1, args)
+        != APR_SUCCESS) {
+        mc_db_close(r, dbd);
+        return mc_error_db(c);
+    }
+    v = mc_db_value(r, dbd, res, 0);
+    if (!v || !(row = mc_pg_json(r, v))) {
+        mc_db_close(r, dbd);
+        return DECLINED;
+    }
+    hash = json_string_value(json_object_get(row, "hash"));
+    fresh = json_is_true(json_object_get(row, "fresh"));
+    if (session ? strcmp(hash ? hash : "", t->hash) != 0 : !fresh) {
+        mc_db_close(r, dbd);
+        return mc_error(c, 409, "client_message_id_used", "that "
+                        "client_message_id belongs to another message; use "
+                        "a new one for each message");
+    }
+    if (!session) {
+        /* The lost answer's token is replaced: nobody holds it. */
+        int n = 0;
+
+        token = cc_token_new(r->pool);
+        if (!token) {
+            mc_db_close(r, dbd);
+            return mc_error(c, 500, "internal_error", "no random source");
+        }
+        args[0] = cc_sha256_hex(r->pool, token, strlen(token));
+        args[1] = hash;
+        if (mc_db_query(r, dbd, "cc_chat_replay_token", &n, 2, args)
+            != APR_SUCCESS) {
+            mc_db_close(r, dbd);
+            return mc_error_db(c);
+        }
+        if (n != 1) {
+            mc_db_close(r, dbd);
+            return mc_error(c, 409, "client_message_id_used", "that "
+                            "client_message_id belongs to another message; "
+                            "use a new one for each message");
+        }
+    }
+    mc_db_close(r, dbd);
+    status = json_string_value(json_object_get(row, "status"));
+    reply = json_string_value(json_object_get(row, "reply"));
+    if (!reply) {
+        /* A message added to a conversation staff hold: no bot reply. */
+        status = "escalated";
+        reply = mc_waiting_reply;
+    }
+    out = json_pack("{s:s, s:s, s:s, s:O, s:b}", "session_id", token,
+                    "status", status ? status : "answered", "reply", reply,
+                    "sources", json_is_array(json_object_get(row, "sources"))
+                               ? json_object_get(row, "sources")
+                               : json_array(),
+                    "replayed", 1);
+    if (json_is_integer(json_object_get(row, "escalation_id"))) {
+        json_object_set(out, "escalation_id",
+                        json_object_get(row, "escalation_id"));
+    }
+    return mc_reply(c, 200, out);
+}
+
 /* ---- POST /api/chat ----------------------------------------------------- */
 
 static int mc_api_chat_post(mc_ctx *c)
 {
     request_rec *r = c->r;
-    const char *session = NULL, *message = NULL;
+    const char *session = NULL, *message = NULL, *cid = NULL;
     apr_size_t max_chars = (apr_size_t)mc_config_geti(r->server,
                                                       MC_CONF_CHAT_MAX_CHARS);
     double min_score = mc_config_getd(r->server, MC_CONFD_MIN_SCORE);
@@ -189,10 +325,17 @@ static int mc_api_chat_post(mc_ctx *c)
 
     memset(&t, 0, sizeof(t));
     memset(&llm, 0, sizeof(llm));
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s?s, s:s}",
-                       "session_id", &session, "message", &message) != 0) {
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s?s, s:s, s?s}",
+                       "session_id", &session, "message", &message,
+                       "client_message_id", &cid) != 0) {
         return mc_error(c, 400, "invalid_body", "expected {\"session_id\"?: "
-                        "string, \"message\": string}: %s", jerr.text);
+                        "string, \"message\": string, "
+                        "\"client_message_id\"?: UUID}: %s", jerr.text);
+    }
+    if (cid && !(t.cid = client_id_parse(r->pool, cid))) {
+        return mc_error(c, 400, "invalid_client_message_id",
+                        "client_message_id must be a UUID "
+                        "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
     }
     while (*message == ' ' || *message == '\n' || *message == '\t'
            || *message == '\r') {
@@ -244,8 +387,21 @@ static int mc_api_chat_post(mc_ctx *c)
         t.hash = cc_sha256_hex(r->pool, t.session, strlen(t.session));
     }
 
+    /* A retry of a stored turn gets that turn's reply.  (With the chat
+     * log off nothing is stored to find: the id is not kept.) */
+    if (t.cid && logging) {
+        int st = replay(c, &t, t.known ? t.session : NULL);
+
+        if (st != DECLINED) {
+            return st;
+        }
+    }
+    else {
+        t.cid = NULL;
+    }
     ids.session = t.session;
     ids.hash = t.hash;
+    ids.cid = t.cid;
     /* Every message is screened before retrieval or the LLM see it. */
     if (mc_safety_screen(r, message, 0, &scr) != APR_SUCCESS) {
         return mc_error(c, 503, "rules_unavailable", "our safety checks are "
@@ -257,7 +413,7 @@ static int mc_api_chat_post(mc_ctx *c)
     if (t.known && !scr.emergency
         && (esc_open = mc_escalation_open_for(r, t.hash)) != 0) {
         if (mc_escalation_add_patient_message(r, t.hash, message, esc_open,
-                                              &scr) != APR_SUCCESS) {
+                                              &scr, t.cid) != APR_SUCCESS) {
             return mc_error(c, 503, "db_unavailable", "your message could "
                             "not be saved; please try again");
         }
@@ -286,10 +442,9 @@ static int mc_api_chat_post(mc_ctx *c)
             t.timing = cc_json_pool_own(r->pool, json_pack(
                 "{s:I}", "total_ms", (json_int_t)((apr_time_now() - t0)
                                                   / 1000)));
-            if (store_turn(r, &t, c->rid, logging, offered_service(actions))
-                != APR_SUCCESS) {
-                return mc_error(c, 503, "db_unavailable", "the conversation "
-                                "could not be saved; please try again");
+            if ((rv = store_turn(r, &t, c->rid, logging,
+                                 offered_service(actions))) != APR_SUCCESS) {
+                return not_stored(c, rv);
             }
             return mc_reply(c, 200, json_pack(
                 "{s:s, s:s, s:s, s:[], s:O}", "session_id", t.session,
@@ -394,9 +549,8 @@ static int mc_api_chat_post(mc_ctx *c)
     cc_json_pool_own(r->pool, t.timing);
     json_object_set_new(t.timing, "total_ms",
                         json_integer((apr_time_now() - t0) / 1000));
-    if (store_turn(r, &t, c->rid, logging, 0) != APR_SUCCESS) {
-        return mc_error(c, 503, "db_unavailable", "the conversation could "
-                        "not be saved; please try again");
+    if ((rv = store_turn(r, &t, c->rid, logging, 0)) != APR_SUCCESS) {
+        return not_stored(c, rv);
     }
     if (APLOGrdebug(r)) {
         /* Lengths and ids only: never the text. */
@@ -507,6 +661,22 @@ static const mc_route routes[] = {
 static const mc_stmt stmts[] = {
     { "cc_conv_find",
       "SELECT id FROM conversations WHERE session_hash = %s" },
+    /* A stored turn by its client_message_id: the conversation (its token
+     * hash; "fresh" when it holds only this turn and is under an hour
+     * old), the reply, and the conversation's latest escalation. */
+    { "cc_chat_replay",
+      "SELECT json_build_object('hash', c.session_hash, 'fresh', c.messages "
+      "<= 2 AND c.created_at > now() - interval '" 
+      APR_STRINGIFY(MC_CHAT_REPLAY_NEW_S) " seconds', "
+      "'status', b.status, 'reply', b.body, 'sources', b.sources, "
+      "'escalation_id', (SELECT max(e.id) FROM escalations e WHERE "
+      "e.conversation_id = c.id))::text FROM messages p JOIN conversations c "
+      "ON c.id = p.conversation_id LEFT JOIN messages b ON b.client_id = "
+      "p.client_id AND b.role = 'bot' WHERE p.client_id = %s::uuid AND "
+      "p.role = 'patient'" },
+    { "cc_chat_replay_token",
+      "UPDATE conversations SET session_hash = %s WHERE session_hash = %s "
+      "AND messages <= 2" },
     { "cc_conv_messages",
       "SELECT coalesce(json_agg(json_build_object('id', id, 'role', role, "
       "'body', body, 'status', status, 'sources', sources, 'at', created_at) "

@@ -206,7 +206,7 @@ static int escalation_reply(mc_ctx *c)
 {
     request_rec *r = c->r;
     apr_int64_t id = mc_param_id(c, "id");
-    const char *status, *assignee, *conv, *message = NULL, *args[7];
+    const char *status, *assignee, *conv, *message = NULL, *args[8];
     apr_dbd_results_t *res;
     apr_size_t len = 0;
     mc_tx t;
@@ -232,7 +232,8 @@ static int escalation_reply(mc_ctx *c)
     args[4] = "";
     args[5] = c->rid;
     args[6] = c->user;
-    if (mc_db_select(r, t.dbd, "cc_msg_insert", &res, 7, args)
+    args[7] = "";
+    if (mc_db_select(r, t.dbd, "cc_msg_insert", &res, 8, args)
         != APR_SUCCESS) {
         return failed(&t);
     }

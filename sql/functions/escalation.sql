@@ -16,11 +16,12 @@
 --
 -- The notification payload names ids, categories and priority, never the
 -- patient's words; p_link_base ('' for none) is ConciergeStaffURL.
+-- p_client_id: the patient's client_message_id (NULL for none; sql/013).
 -- Returns {"escalation_id", "conversation_id"}.
 CREATE OR REPLACE FUNCTION concierge_escalation_create(
     p_session text, p_emergency boolean, p_message text, p_reply text,
     p_rid text, p_categories text[], p_matches jsonb, p_source text,
-    p_channels text[], p_link_base text)
+    p_channels text[], p_link_base text, p_client_id uuid)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     v_status   text := CASE WHEN p_emergency THEN 'emergency'
@@ -41,12 +42,13 @@ BEGIN
                 last_message_at = now(),
                 last_status = excluded.last_status
     RETURNING id INTO v_conv;
-    INSERT INTO messages (conversation_id, role, body, request_id)
-         VALUES (v_conv, 'patient', p_message, p_rid)
+    INSERT INTO messages (conversation_id, role, body, request_id, client_id)
+         VALUES (v_conv, 'patient', p_message, p_rid, p_client_id)
     RETURNING id INTO v_msg;
     INSERT INTO messages (conversation_id, role, body, status, mode,
-                          request_id)
-         VALUES (v_conv, 'bot', p_reply, v_status, 'none', p_rid);
+                          request_id, client_id)
+         VALUES (v_conv, 'bot', p_reply, v_status, 'none', p_rid,
+                 p_client_id);
     INSERT INTO escalations (conversation_id, message_id, priority,
                              categories, matches, source)
          VALUES (v_conv, v_msg, v_priority, p_categories, p_matches, p_source)

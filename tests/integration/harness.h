@@ -126,6 +126,7 @@ Suite *it_suite_answers(void);
 Suite *it_suite_knowledge(void);
 Suite *it_suite_mail(void);
 Suite *it_suite_security(void);
+void it_security_chat_tcases(Suite *s);    /* test_security_chat.c */
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
 Suite *it_suite_booking(void);

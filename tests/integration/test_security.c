@@ -695,5 +695,6 @@ Suite *it_suite_security(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, proxy_forwarded_for);
     suite_add_tcase(s, tc);
+    it_security_chat_tcases(s);
     return s;
 }
