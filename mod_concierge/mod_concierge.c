@@ -292,8 +292,15 @@ static void mc_insert_error_filter(request_rec *r)
             }
         }
         if (r->status >= 500) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00003)
-                          "answering %d", r->status);
+            static mc_lograte lr;
+            apr_uint32_t dropped = 0;
+
+            if (mc_lograte_ok(&lr, &dropped)) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CCLOGNO(00003)
+                              "answering %d (%u more such answer%s since the "
+                              "last such line, not logged)", r->status,
+                              dropped, dropped == 1 ? "" : "s");
+            }
         }
         ap_add_output_filter(MC_ERROR_FILTER, NULL, r, r->connection);
     }

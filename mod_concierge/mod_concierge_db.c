@@ -50,31 +50,84 @@ void mc_db_register(apr_pool_t *pconf, server_rec *s)
     }
 }
 
+/* ---- an outage is logged, not echoed ------------------------------------ *
+ *
+ * A 10 s PostgreSQL outage under load once wrote 224,523 error-log lines:
+ * every request asked mod_dbd for a connection (two lines per failed
+ * connect) and logged its own refusal.  Now, per process:
+ *   - after a request finds no connection, requests in the next
+ *     MC_DB_REQ_GATE answer 503 without asking mod_dbd (one probe per
+ *     gate interval still finds the database back);
+ *   - each of our repeated errors is logged at most once per
+ *     MC_LOG_INTERVAL, with the count of those not logged since. */
+#define MC_DB_REQ_GATE  apr_time_from_msec(250)
+#define MC_LOG_INTERVAL apr_time_from_sec(10)
+
+int mc_lograte_ok(mc_lograte *lr, apr_uint32_t *dropped)
+{
+    apr_time_t now = apr_time_now();
+    apr_time_t next = __atomic_load_n(&lr->next, __ATOMIC_ACQUIRE);
+
+    if (now < next
+        || !__atomic_compare_exchange_n(&lr->next, &next,
+                                        now + MC_LOG_INTERVAL, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        __atomic_add_fetch(&lr->dropped, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    *dropped = __atomic_exchange_n(&lr->dropped, 0, __ATOMIC_ACQ_REL);
+    return 1;
+}
+
+static apr_time_t req_gate_until;   /* atomic */
+
+static int req_gated(void)
+{
+    return apr_time_now() < __atomic_load_n(&req_gate_until,
+                                            __ATOMIC_ACQUIRE);
+}
+
+static void req_failed(request_rec *r, mc_lograte *lr, int gated)
+{
+    apr_uint32_t dropped = 0;
+
+    if (!gated) {
+        __atomic_store_n(&req_gate_until, apr_time_now() + MC_DB_REQ_GATE,
+                         __ATOMIC_RELEASE);
+    }
+    mc_shm_db_health_set(0);
+    apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
+    if (mc_lograte_ok(lr, &dropped)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00201)
+                      "database unavailable (%u more request%s refused "
+                      "since the last such line, not logged)", dropped,
+                      dropped == 1 ? "" : "s");
+    }
+}
+
+static mc_lograte lr_acquire, lr_open, lr_stmt;
+
 ap_dbd_t *mc_db_acquire(request_rec *r)
 {
-    ap_dbd_t *dbd = dbd_acquire(r);
+    int gated = req_gated();
+    ap_dbd_t *dbd = gated ? NULL : dbd_acquire(r);
 
     if (dbd) {
         apr_table_setn(r->notes, MC_NOTE_DB_HELD, "1");
     }
     else {
-        mc_shm_db_health_set(0);
-        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00201)
-                      "database unavailable");
+        req_failed(r, &lr_acquire, gated);
     }
     return dbd;
 }
 
 ap_dbd_t *mc_db_open(request_rec *r)
 {
-    ap_dbd_t *dbd = dbd_open(r->pool, r->server);
+    int gated = req_gated();
+    ap_dbd_t *dbd = gated ? NULL : dbd_open(r->pool, r->server);
 
     if (!dbd) {
-        mc_shm_db_health_set(0);
-        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00207)
-                      "database unavailable");
+        req_failed(r, &lr_open, gated);
     }
     return dbd;
 }
@@ -106,9 +159,14 @@ static void log_db_error(const mc_dbx *x, ap_dbd_t *dbd, const char *label,
 {
     const char *msg = apr_dbd_error(dbd->driver, dbd->handle, rv);
 
+    apr_uint32_t dropped = 0;
+
     /* The driver's message can quote values (PHI): only at DEBUG. */
-    DBX_LOG(x, APLOG_ERR, CCLOGNO(00203) "statement %s failed (%d)", label,
-            rv);
+    if (mc_lograte_ok(&lr_stmt, &dropped)) {
+        DBX_LOG(x, APLOG_ERR, CCLOGNO(00203) "statement %s failed (%d; %u "
+                "more failed statement%s since the last such line, not "
+                "logged)", label, rv, dropped, dropped == 1 ? "" : "s");
+    }
     if (x->r ? APLOGrdebug(x->r) : APLOGdebug(x->s)) {
         DBX_LOG(x, APLOG_DEBUG, CCLOGNO(00204) "statement %s: %s", label,
                 msg ? msg : "");

@@ -87,6 +87,15 @@ apr_status_t mc_db_begin(request_rec *r, ap_dbd_t *dbd,
 /* Commits unless a statement failed or rollback is asked. */
 apr_status_t mc_db_end(request_rec *r, ap_dbd_t *dbd,
                        apr_dbd_transaction_t *tx, int rollback);
+/* A repeated error logged at most once per 10 s per process, with the
+ * count of those not logged (a static mc_lograte per call site, zeroed). */
+typedef struct mc_lograte {
+    apr_time_t   next;          /* atomic */
+    apr_uint32_t dropped;       /* atomic */
+} mc_lograte;
+/* 1 when this call site may log now; *dropped: how many it did not log
+ * since it last did. */
+int mc_lograte_ok(mc_lograte *lr, apr_uint32_t *dropped);
 /* Readiness with caching in shared memory (ConciergeHealthCache). */
 int mc_db_healthy(request_rec *r, int force, int *cached);
 #endif

@@ -236,8 +236,18 @@ int mc_error(mc_ctx *c, int status, const char *code, const char *fmt, ...)
         apr_table_setn(c->r->err_headers_out, "Retry-After", "5");
     }
     if (status >= 500) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, CCLOGNO(00301)
-                      "%d %s", status, code);
+        /* An outage answers every request 503: logged once per 10 s with
+         * a count (mc_lograte), apart from other server errors. */
+        static mc_lograte lr_503, lr_5xx;
+        apr_uint32_t dropped = 0;
+
+        if (mc_lograte_ok(status == 503 ? &lr_503 : &lr_5xx, &dropped)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, CCLOGNO(00301)
+                          "%d %s (%u more %s answer%s since the last such "
+                          "line, not logged)", status, code, dropped,
+                          status == 503 ? "503" : "5xx",
+                          dropped == 1 ? "" : "s");
+        }
     }
     return send_error_raw(c->r, status, code, msg);
 }
