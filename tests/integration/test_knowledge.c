@@ -817,6 +817,95 @@ static void kn_teardown(void)
     it_httpd_stop();
 }
 
+/* ---- body sizes: the upload's buffer grows with the body ------------------ */
+
+#define KN_DOC_CAP (2 * 1024 * 1024)   /* the documents route's body cap */
+
+/* A document body of exactly `len` bytes of JSON, slug `slug`. */
+static char *kn_doc_of_len(const char *slug, size_t len)
+{
+    char head[128];
+    size_t hn, i;
+    char *s = malloc(len + 1);
+
+    ck_assert(s != NULL);
+    hn = (size_t)snprintf(head, sizeof(head), "{\"title\":\"Sized\",\"slug\":"
+                          "\"%s\",\"body\":\"# Sized\\n\\n## Words\\n\\n",
+                          slug);
+    ck_assert(len > hn + 2);
+    memcpy(s, head, hn);
+    for (i = hn; i < len - 2; i++) {
+        size_t k = (i - hn) % 12;
+
+        s[i] = k == 11 ? ' ' : (char)('a' + ((i - hn) / 12 / (k + 1)) % 26);
+    }
+    memcpy(s + len - 2, "\"}", 2);
+    s[len] = '\0';
+    return s;
+}
+
+/* Small and cap-sized bodies, announced (Content-Length) or chunked, are
+ * read whole; one byte over the cap is 413 either way with nothing
+ * changed.  (The buffer that now grows with the body is unit-tested in
+ * test_cc_limbuf.c; here the reads it serves.) */
+START_TEST(kn_upload_sizes)
+{
+    static const char *const chunked[] = { "Transfer-Encoding: chunked",
+                                           NULL };
+    static const struct { const char *slug; size_t len; int chunk; } ok[] = {
+        { "size-small-cl", 200, 0 },
+        { "size-small-ch", 200, 1 },
+        { "size-cap-cl", KN_DOC_CAP, 0 },
+        { "size-cap-ch", KN_DOC_CAP, 1 },
+    };
+    json_int_t v0;
+    long docs0;
+    size_t i;
+    it_resp *r;
+    char *body;
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        body = kn_doc_of_len(ok[i].slug, ok[i].len);
+        r = it_req("POST", "/api/admin/knowledge/documents", IT_ADMIN,
+                   "application/json", body, (long)ok[i].len,
+                   ok[i].chunk ? chunked : NULL);
+        ck_assert_msg(r->status == 201, "%s (%zu bytes%s): %ld %.300s",
+                      ok[i].slug, ok[i].len, ok[i].chunk ? ", chunked" : "",
+                      r->status, r->body);
+        it_free(r);
+        free(body);
+        ck_assert_int_eq(it_sql_num("SELECT octet_length(body) FROM "
+                                    "knowledge_documents WHERE slug = '%s'",
+                                    ok[i].slug),
+                         (long)ok[i].len - (long)strlen(ok[i].slug) - 41);
+    }
+    v0 = kn_version();
+    docs0 = it_sql_num("SELECT count(*) FROM knowledge_documents");
+    for (i = 0; i < 2; i++) {
+        body = kn_doc_of_len("size-over", KN_DOC_CAP + 1);
+        r = it_req("POST", "/api/admin/knowledge/documents", IT_ADMIN,
+                   "application/json", body, KN_DOC_CAP + 1,
+                   i ? chunked : NULL);
+        it_assert_error(r, 413, "body_too_large");
+        it_free(r);
+        free(body);
+    }
+    ck_assert_msg(kn_version() == v0, "an over-cap body moved the version");
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM knowledge_documents"),
+                     docs0);
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char path[128];
+
+        snprintf(path, sizeof(path), "/api/admin/knowledge/documents/%s",
+                 ok[i].slug);
+        r = it_req("DELETE", path, IT_ADMIN, NULL, NULL, -1, NULL);
+        ck_assert_msg(r->status == 200, "DELETE %s: %ld", ok[i].slug,
+                      r->status);
+        it_free(r);
+    }
+}
+END_TEST
+
 /* ---- index size bounds (their own server: ConciergeIndexSize 1M) -------- */
 
 /* A Markdown body of n distinct words (~12 bytes each): its index image
@@ -1030,6 +1119,7 @@ Suite *it_suite_knowledge(void)
     tcase_add_test(tc, kn_synonyms);
     tcase_add_test(tc, kn_concurrent_rebuilds);
     tcase_add_test(tc, kn_other_host);
+    tcase_add_test(tc, kn_upload_sizes);
     tcase_add_test(tc, kn_replace_whole);
     tcase_add_test(tc, kn_log_clean);
     suite_add_tcase(s, tc);
