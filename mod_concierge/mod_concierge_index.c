@@ -25,7 +25,14 @@
  * Freshness: at most once per second per host a request compares the
  * database's knowledge version with the one the active slot holds and
  * rebuilds when it moved (another host, or psql, changed the knowledge).
- * A knowledge change made through this host rebuilds before it answers.
+ * A knowledge change made through this host builds its image inside its
+ * transaction, before COMMIT (mc_index_prepare: an image larger than a
+ * slot refuses the change), and installs that image after it.
+ *
+ * A build that fails (an image larger than a slot can only come from a
+ * change made outside the API) is not tried again for the same knowledge
+ * version until a back-off (5 s doubling to 5 min) has passed; a new
+ * version is tried at once.  /api/admin/health shows the failure.
  */
 #include "apr_shm.h"
 #include "apr_global_mutex.h"
@@ -44,6 +51,14 @@
 #define MC_IDX_MAGIC   0x43434953u   /* "CCIS" */
 #define MC_IDX_MUTEX   "concierge-index"
 #define MC_IDX_CHECK_US APR_USEC_PER_SEC
+/* Back-off after a failed build of one knowledge version. */
+#define MC_IDX_RETRY_MIN_US (5 * APR_USEC_PER_SEC)
+#define MC_IDX_RETRY_MAX_US (300 * APR_USEC_PER_SEC)
+
+/* Why the last build failed (mc_idx_hdr.fail_code). */
+#define MC_IDX_FAIL_NONE      0
+#define MC_IDX_FAIL_TOO_LARGE 1
+#define MC_IDX_FAIL_BUILD     2
 
 typedef struct mc_idx_hdr {
     apr_uint32_t          magic;
@@ -60,7 +75,24 @@ typedef struct mc_idx_hdr {
     volatile apr_uint64_t build_us;        /* last build duration */
     volatile apr_uint64_t checked_us;      /* last version check */
     volatile apr_uint32_t failures;        /* builds that failed */
+    /* The last failed build, written under the mutex; cleared by a
+     * successful one.  Health reads it without the lock. */
+    volatile apr_uint32_t fail_code;       /* MC_IDX_FAIL_* */
+    volatile apr_uint32_t fail_streak;     /* failures of fail_kversion */
+    volatile apr_uint64_t fail_kversion;
+    volatile apr_uint64_t fail_needed;     /* image bytes (too large) */
+    volatile apr_uint64_t retry_us;        /* no new try before */
 } mc_idx_hdr;
+
+/* An image built in private memory, not yet published (mc_index_prepare,
+ * mc_index_install). */
+struct mc_index_image {
+    apr_pool_t   *pool;
+    void         *img;
+    apr_size_t    len;
+    apr_int64_t   version;
+    apr_uint32_t  nchunks;
+};
 
 static apr_shm_t          *idx_shm;
 static mc_idx_hdr         *idx;
@@ -230,6 +262,42 @@ static apr_status_t publish(const mc_dbx *x, const void *img, apr_size_t len,
     return APR_SUCCESS;
 }
 
+/* A build of knowledge version `version` failed (code, and the bytes the
+ * image needed when it was too large): no new try of that version before
+ * the back-off.  Caller holds the index mutex. */
+static void note_failure(apr_int64_t version, apr_uint32_t code,
+                         apr_size_t needed)
+{
+    apr_uint64_t delay = MC_IDX_RETRY_MIN_US;
+    apr_uint32_t streak = 1, i;
+
+    apr_atomic_inc32(&idx->failures);
+    if (idx->fail_code != MC_IDX_FAIL_NONE
+        && idx->fail_kversion == (apr_uint64_t)version) {
+        streak = idx->fail_streak + 1;
+    }
+    for (i = 1; i < streak && delay < MC_IDX_RETRY_MAX_US; i++) {
+        delay *= 2;
+    }
+    if (delay > MC_IDX_RETRY_MAX_US) {
+        delay = MC_IDX_RETRY_MAX_US;
+    }
+    idx->fail_streak = streak;
+    idx->fail_kversion = (apr_uint64_t)version;
+    idx->fail_needed = needed;
+    idx->retry_us = (apr_uint64_t)apr_time_now() + delay;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    apr_atomic_set32(&idx->fail_code, code);
+}
+
+/* Is version's build known to fail, and its back-off not over? */
+static int backing_off(apr_int64_t version)
+{
+    return apr_atomic_read32(&idx->fail_code) != MC_IDX_FAIL_NONE
+           && idx->fail_kversion == (apr_uint64_t)version
+           && (apr_uint64_t)apr_time_now() < idx->retry_us;
+}
+
 static apr_status_t rebuild(const mc_dbx *x, ap_dbd_t *dbd, int force)
 {
     apr_pool_t *p;
@@ -258,13 +326,15 @@ static apr_status_t rebuild(const mc_dbx *x, ap_dbd_t *dbd, int force)
                    rv);
         return rv;
     }
-    /* Built by another thread or process while we waited? */
-    if (!force && apr_atomic_read32(&idx->generation) != 0
-        && load_version(x, dbd, &current, NULL) == APR_SUCCESS
-        && (apr_uint64_t)current
-           == idx->kversion[apr_atomic_read32(&idx->active)]) {
+    /* Built by another thread or process while we waited, or failed
+     * there and backing off? */
+    if (!force && load_version(x, dbd, &current, NULL) == APR_SUCCESS
+        && ((apr_atomic_read32(&idx->generation) != 0
+             && (apr_uint64_t)current
+                == idx->kversion[apr_atomic_read32(&idx->active)])
+            || backing_off(current))) {
         apr_global_mutex_unlock(idx_mutex);
-        return APR_SUCCESS;
+        return backing_off(current) ? APR_EAGAIN : APR_SUCCESS;
     }
     apr_pool_create(&p, x->p);
     apr_pool_tag(p, "concierge-index-build");
@@ -273,9 +343,13 @@ static apr_status_t rebuild(const mc_dbx *x, ap_dbd_t *dbd, int force)
         rv = publish(x, img, len, version, nchunks);
     }
     if (rv != APR_SUCCESS) {
-        apr_atomic_inc32(&idx->failures);
+        note_failure(version, rv == APR_ENOSPC ? MC_IDX_FAIL_TOO_LARGE
+                                               : MC_IDX_FAIL_BUILD,
+                     rv == APR_ENOSPC ? len : 0);
     }
     else {
+        apr_atomic_set32(&idx->fail_code, MC_IDX_FAIL_NONE);
+        idx->fail_streak = 0;
         apr_atomic_set64(&idx->build_us, (apr_uint64_t)(apr_time_now() - t0));
         MC_DBX_LOG(x, APLOG_INFO, CCLOGNO(00608)
                    "index generation %u: knowledge version %" APR_INT64_T_FMT
@@ -295,6 +369,82 @@ apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force)
     return rebuild(&x, dbd, force);
 }
 
+apr_status_t mc_index_prepare(request_rec *r, ap_dbd_t *dbd,
+                              mc_index_image **out, apr_size_t *needed,
+                              apr_size_t *available)
+{
+    mc_dbx x = { r, r->server, r->pool };
+    mc_index_image *im;
+    apr_status_t rv;
+
+    *out = NULL;
+    *needed = 0;
+    *available = idx ? (apr_size_t)idx->slot_size : 0;
+    if (!idx) {
+        return APR_EINIT;
+    }
+    im = apr_pcalloc(r->pool, sizeof(*im));
+    apr_pool_create(&im->pool, r->pool);
+    apr_pool_tag(im->pool, "concierge-index-prepare");
+    /* The same connection, inside the change's transaction: the reads see
+     * its uncommitted writes and its version bump. */
+    rv = build_image(&x, dbd, im->pool, &im->version, &im->img, &im->len,
+                     &im->nchunks);
+    if (rv != APR_SUCCESS) {
+        apr_pool_destroy(im->pool);
+        return rv;
+    }
+    *needed = im->len;
+    if (im->len > idx->slot_size) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CCLOGNO(01800)
+                      "knowledge change refused: its index needs %"
+                      APR_SIZE_T_FMT " bytes, ConciergeIndexSize is %"
+                      APR_UINT64_T_FMT, im->len, idx->slot_size);
+        apr_pool_destroy(im->pool);
+        return APR_ENOSPC;
+    }
+    *out = im;
+    return APR_SUCCESS;
+}
+
+apr_status_t mc_index_install(request_rec *r, mc_index_image *im)
+{
+    mc_dbx x = { r, r->server, r->pool };
+    apr_status_t rv;
+    apr_uint32_t gen;
+
+    if (!idx || !im) {
+        return APR_EINIT;
+    }
+    rv = apr_global_mutex_lock(idx_mutex);
+    if (rv != APR_SUCCESS) {
+        MC_DBX_LOG(&x, APLOG_ERR, CCLOGNO(01801) "index lock failed (%d)",
+                   rv);
+        apr_pool_destroy(im->pool);
+        return rv;
+    }
+    /* A newer change (or this one, rebuilt by a request that saw the
+     * commit first) may be live already: never go back. */
+    gen = apr_atomic_read32(&idx->generation);
+    if (gen == 0 || idx->kversion[apr_atomic_read32(&idx->active)]
+                    < (apr_uint64_t)im->version) {
+        rv = publish(&x, im->img, im->len, im->version, im->nchunks);
+        if (rv == APR_SUCCESS) {
+            apr_atomic_set32(&idx->fail_code, MC_IDX_FAIL_NONE);
+            idx->fail_streak = 0;
+            MC_DBX_LOG(&x, APLOG_INFO, CCLOGNO(01802)
+                       "index generation %u: knowledge version %"
+                       APR_INT64_T_FMT " (built before commit), %u chunks, %"
+                       APR_SIZE_T_FMT " bytes",
+                       apr_atomic_read32(&idx->generation), im->version,
+                       im->nchunks, im->len);
+        }
+    }
+    apr_global_mutex_unlock(idx_mutex);
+    apr_pool_destroy(im->pool);
+    return rv;
+}
+
 /* At most once per second per host: has the knowledge moved? */
 static void refresh(const mc_dbx *x)
 {
@@ -303,11 +453,15 @@ static void refresh(const mc_dbx *x)
     apr_int64_t version;
     ap_dbd_t *dbd;
 
-    if (apr_atomic_read32(&idx->generation) != 0
+    /* Without an image every request would ask; once a build has failed
+     * they ask once a second like the rest. */
+    if ((apr_atomic_read32(&idx->generation) != 0
+         || apr_atomic_read32(&idx->fail_code) != MC_IDX_FAIL_NONE)
         && now - last < MC_IDX_CHECK_US) {
         return;
     }
-    if (apr_atomic_read32(&idx->generation) != 0
+    if ((apr_atomic_read32(&idx->generation) != 0
+         || apr_atomic_read32(&idx->fail_code) != MC_IDX_FAIL_NONE)
         && apr_atomic_cas64(&idx->checked_us, now, last) != last) {
         return;     /* another thread is checking */
     }
@@ -321,7 +475,8 @@ static void refresh(const mc_dbx *x)
     if (load_version(x, dbd, &version, NULL) == APR_SUCCESS
         && (apr_atomic_read32(&idx->generation) == 0
             || (apr_uint64_t)version
-               != idx->kversion[apr_atomic_read32(&idx->active)])) {
+               != idx->kversion[apr_atomic_read32(&idx->active)])
+        && !backing_off(version)) {
         rebuild(x, dbd, 0);
     }
     mc_db_close_x(x, dbd);
@@ -444,7 +599,8 @@ apr_status_t mc_index_query(request_rec *r, const char *q, apr_size_t qlen,
 
 json_t *mc_index_health(request_rec *r)
 {
-    apr_uint32_t gen, slot;
+    apr_uint32_t gen, slot, code;
+    json_t *o, *error = NULL;
 
     if (!idx) {
         return json_pack("{s:b}", "attached", 0);
@@ -458,7 +614,22 @@ json_t *mc_index_health(request_rec *r)
     }
     gen = apr_atomic_read32(&idx->generation);
     slot = apr_atomic_read32(&idx->active);
-    return json_pack("{s:b, s:i, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:I}",
+    code = apr_atomic_read32(&idx->fail_code);
+    if (code != MC_IDX_FAIL_NONE) {
+        apr_uint64_t now = (apr_uint64_t)apr_time_now();
+
+        error = json_pack("{s:s, s:I, s:I, s:I, s:I}",
+                          "code", code == MC_IDX_FAIL_TOO_LARGE
+                                  ? "index_too_large" : "build_failed",
+                          "knowledge_version",
+                          (json_int_t)idx->fail_kversion,
+                          "needed_bytes", (json_int_t)idx->fail_needed,
+                          "failures_in_a_row",
+                          (json_int_t)idx->fail_streak,
+                          "retry_in_ms", (json_int_t)(idx->retry_us > now
+                              ? (idx->retry_us - now) / 1000 : 0));
+    }
+    o = json_pack("{s:b, s:i, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:I}",
                      "attached", 1,
                      "generation", (int)gen,
                      "built_ago_ms", gen ? (json_int_t)((apr_time_now()
@@ -471,6 +642,9 @@ json_t *mc_index_health(request_rec *r)
                      "failed_builds", (int)apr_atomic_read32(&idx->failures),
                      "readers", (json_int_t)(apr_atomic_read32(&idx->readers[0])
                                              + apr_atomic_read32(&idx->readers[1])));
+    /* The last build's failure, or null once a build succeeded. */
+    json_object_set_new(o, "error", error ? error : json_null());
+    return o;
 }
 
 /* ---- statements ------------------------------------------------------- */

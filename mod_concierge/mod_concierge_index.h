@@ -34,6 +34,20 @@ void mc_index_child_init(apr_pool_t *p, server_rec *s);
 /* Rebuild from the database now (force: even if the version is the one
  * served).  Returns once the new generation is live on this host. */
 apr_status_t mc_index_rebuild(request_rec *r, ap_dbd_t *dbd, int force);
+/* A knowledge change, inside its transaction and after its statements
+ * (the version bump first, so concurrent changes queue on its row lock and
+ * each sees the one before): build the index image of the knowledge as
+ * the transaction sees it, in private memory.  APR_SUCCESS with *out;
+ * APR_ENOSPC when the image (*needed bytes) does not fit a slot
+ * (*available bytes, ConciergeIndexSize): refuse the change; anything else
+ * when the database failed. */
+typedef struct mc_index_image mc_index_image;
+apr_status_t mc_index_prepare(request_rec *r, ap_dbd_t *dbd,
+                              mc_index_image **out, apr_size_t *needed,
+                              apr_size_t *available);
+/* After COMMIT: publish the prepared image on this host (unless a newer
+ * version is live already) and free it. */
+apr_status_t mc_index_install(request_rec *r, mc_index_image *im);
 /* From a background thread (the warm-up at child start): build the index
  * when none is, or when the knowledge moved (at most once a second). */
 void mc_index_warm(server_rec *s, apr_pool_t *p);

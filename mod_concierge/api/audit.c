@@ -10,6 +10,9 @@
 #include "cc_json.h"
 #include "cc_audit.h"
 
+/* Entries per read of the verify: one batch's rows are all it holds. */
+#define MC_AUDIT_VERIFY_BATCH 1000
+
 static int mc_api_admin_audit(mc_ctx *c)
 {
     request_rec *r = c->r;
@@ -57,6 +60,7 @@ static int mc_api_admin_audit_verify(mc_ctx *c)
     ap_dbd_t *dbd = mc_api_db(c);
     apr_int64_t after = 0;
     apr_pool_t *scratch;
+    mc_dbx x = { r, r->server, NULL };
     json_t *o;
 
     if (!dbd) {
@@ -66,14 +70,22 @@ static int mc_api_admin_audit_verify(mc_ctx *c)
     cc_audit_verify_init(&v);
     apr_pool_create(&scratch, r->pool);
     apr_pool_tag(scratch, "concierge-audit-verify");
+    /* Bounded memory for any chain length: a batch at a time (keyset,
+     * seq > the last one seen); only the verifier's running hash carries
+     * over.  apr_dbd_pgsql frees a batch's PGresult when its rows are read
+     * to the end; the result, rows and arguments are read into scratch,
+     * cleared before the next batch, so nothing at all is left in r->pool
+     * per batch (before, a small result struct was). */
+    x.p = scratch;
     for (;;) {
         apr_dbd_results_t *res;
         apr_dbd_row_t *row = NULL;
-        const char *argv[1];
+        const char *argv[2];
         int n = 0;
 
         argv[0] = apr_psprintf(scratch, "%" APR_INT64_T_FMT, after);
-        if (mc_db_select(r, dbd, "cc_audit_batch", &res, 1, argv)
+        argv[1] = apr_psprintf(scratch, "%d", MC_AUDIT_VERIFY_BATCH);
+        if (mc_db_select_x(&x, dbd, "cc_audit_batch", &res, 2, argv)
             != APR_SUCCESS) {
             return mc_error_db(c);
         }
@@ -96,7 +108,7 @@ static int mc_api_admin_audit_verify(mc_ctx *c)
             after = e.seq;
             n++;
         }
-        if (n < 1000 || v.first_bad_seq) {
+        if (n < MC_AUDIT_VERIFY_BATCH || v.first_bad_seq) {
             break;
         }
         apr_pool_clear(scratch);
@@ -145,7 +157,7 @@ static const mc_stmt stmts[] = {
     { "cc_audit_batch",
       "SELECT seq, created_us, actor, action, target, request_id, detail, "
       "prev_hash, hash FROM audit_log WHERE seq > %lld ORDER BY seq "
-      "LIMIT 1000" },
+      "LIMIT %d" },
     { NULL, NULL }
 };
 MC_RESOURCE(audit_log, routes, stmts);

@@ -3,9 +3,11 @@
  * whole-base replacement, synonyms, and the search the bot would run.
  *
  * Every change runs in one transaction with the knowledge version bump
- * and its audit entry; after the commit this host rebuilds its index and
- * answers once the new generation is live.  Other hosts notice the
- * version within a second (mod_concierge_index.c).
+ * (first) and its audit entry; before COMMIT it builds the index image of
+ * the knowledge as changed, and a change whose image does not fit
+ * ConciergeIndexSize is refused (413 index_too_large, rolled back).  After
+ * the commit this host installs that image and answers once it is live.
+ * Other hosts notice the version within a second (mod_concierge_index.c).
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
@@ -18,21 +20,86 @@
 
 #define MC_TITLE_MAX 200
 
-/* Bump the version, audit, commit, rebuild this host's index, reply. */
-static int commit_change(mc_tx *t, const char *action, const char *target,
-                         json_t *detail, int status, json_t *reply)
+/* BEGIN and bump the knowledge version first (bump: a one-value select,
+ * cc_kn_bump or cc_kn_syn_set with its nargs args): its row lock queues
+ * concurrent changes (on any host) behind this one, so the index image this
+ * transaction builds before COMMIT holds every change committed before it
+ * and is the one for the version it commits.  OK with *version, or DONE
+ * after answering 503. */
+static int kn_begin(mc_ctx *c, mc_tx *t, const char *bump, int nargs,
+                    const char **args, apr_int64_t *version)
+{
+    request_rec *r = c->r;
+    apr_dbd_results_t *res;
+    const char *v = NULL;
+
+    if (mc_tx_begin(c, t) != OK) {
+        return DONE;
+    }
+    if (mc_db_select(r, t->dbd, bump, &res, nargs, args) == APR_SUCCESS) {
+        v = mc_db_value(r, t->dbd, res, 0);
+    }
+    if (!v) {
+        mc_tx_abort(t);
+        mc_error_db(c);
+        return DONE;
+    }
+    *version = apr_strtoi64(v, NULL, 10);
+    return OK;
+}
+
+/* After the change's statements: build the index image of the knowledge
+ * as it will be, refuse the change (roll back: no version, no audit entry)
+ * when the image does not fit ConciergeIndexSize, else audit, commit,
+ * install the image on this host (no second build) and reply.  A delete
+ * (may_overflow) always goes through: it never grows the index, and when
+ * a base written around the API is already too large, deleting is the
+ * way back. */
+static int commit_change(mc_tx *t, apr_int64_t version, const char *action,
+                         const char *target, json_t *detail, int status,
+                         json_t *reply, int may_overflow)
 {
     request_rec *r = t->c->r;
-    apr_int64_t version = 0;
+    mc_index_image *im = NULL;
+    apr_size_t needed = 0, available = 0;
+    apr_status_t rv;
     mc_index_ref ref;
 
     cc_json_pool_own(r->pool, reply);
-    if (mc_tx_commit(t, "cc_kn_bump", &version, action, target, detail)
+    cc_json_pool_own(r->pool, detail);
+    rv = mc_index_prepare(r, t->dbd, &im, &needed, &available);
+    if (rv == APR_ENOSPC && !may_overflow) {
+        mc_tx_abort(t);
+        return mc_error(t->c, 413, "index_too_large", "the knowledge index "
+                        "would need %" APR_SIZE_T_FMT " bytes and "
+                        "ConciergeIndexSize is %" APR_SIZE_T_FMT ": nothing "
+                        "was changed", needed, available);
+    }
+    if (rv != APR_SUCCESS && rv != APR_ENOSPC) {
+        mc_tx_abort(t);
+        if (rv == APR_EINIT) {
+            return mc_error(t->c, 503, "index_unavailable", "the knowledge "
+                            "index is not attached");
+        }
+        if (apr_table_get(r->notes, MC_NOTE_DB_FAILED)) {
+            return mc_error_db(t->c);
+        }
+        return mc_error(t->c, 422, "index_build_failed", "the knowledge "
+                        "index could not be built from this change: "
+                        "nothing was changed");
+    }
+    if (mc_tx_commit(t, NULL, NULL, action, target, json_incref(detail))
         != OK) {
         return OK;
     }
     json_object_set_new(reply, "version", json_integer(version));
-    if (mc_index_rebuild(r, t->dbd, 1) != APR_SUCCESS) {
+    if (!im) {
+        /* A delete that leaves the base still too large (see above). */
+        json_object_set_new(reply, "index", json_pack(
+            "{s:s, s:I, s:I}", "error", "index_too_large", "needed_bytes",
+            (json_int_t)needed, "slot_bytes", (json_int_t)available));
+    }
+    else if (mc_index_install(r, im) != APR_SUCCESS) {
         /* Saved, but this host still serves the previous index. */
         json_object_set_new(reply, "index", json_string("rebuild_failed"));
     }
@@ -163,6 +230,7 @@ static int save_doc(mc_ctx *c, const char *slug, int create_only)
     request_rec *r = c->r;
     const char *title, *format, *body, *given, *args[5], *created;
     apr_dbd_results_t *res;
+    apr_int64_t version;
     int is_new;
     mc_tx t;
 
@@ -180,7 +248,7 @@ static int save_doc(mc_ctx *c, const char *slug, int create_only)
         return mc_error(c, 400, "invalid_parameter", "slugs are 1 to 64 of "
                         "a-z 0-9 . _ - starting with a letter or digit");
     }
-    if (mc_tx_begin(c, &t) != OK) {
+    if (kn_begin(c, &t, "cc_kn_bump", 0, NULL, &version) != OK) {
         return OK;
     }
     args[0] = slug;
@@ -200,14 +268,15 @@ static int save_doc(mc_ctx *c, const char *slug, int create_only)
                         "exists; PUT it to replace it", slug);
     }
     is_new = create_only || (created && !strcmp(created, "true"));
-    return commit_change(&t, is_new ? "knowledge.create" : "knowledge.update",
+    return commit_change(&t, version,
+                         is_new ? "knowledge.create" : "knowledge.update",
                          slug,
                          json_pack("{s:s, s:s, s:I}", "title", title,
                                    "format", format, "bytes",
                                    (json_int_t)strlen(body)),
                          is_new ? 201 : 200,
                          json_pack("{s:s, s:b}", "slug", slug,
-                                   "created", is_new));
+                                   "created", is_new), 0);
 }
 
 static int mc_api_admin_knowledge_create(mc_ctx *c)
@@ -224,10 +293,11 @@ static int mc_api_admin_knowledge_delete(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *args[1] = { cc_route_param(&c->params, "slug") };
+    apr_int64_t version;
     int n = 0;
     mc_tx t;
 
-    if (mc_tx_begin(c, &t) != OK) {
+    if (kn_begin(c, &t, "cc_kn_bump", 0, NULL, &version) != OK) {
         return OK;
     }
     if (mc_db_query(r, t.dbd, "cc_kn_delete", &n, 1, args) != APR_SUCCESS) {
@@ -238,10 +308,10 @@ static int mc_api_admin_knowledge_delete(mc_ctx *c)
         mc_tx_abort(&t);
         return mc_error(c, 404, "not_found", "no document with that slug");
     }
-    return commit_change(&t, "knowledge.delete", args[0],
+    return commit_change(&t, version, "knowledge.delete", args[0],
                          json_object(), 200,
                          json_pack("{s:s, s:b}", "slug", args[0],
-                                   "deleted", 1));
+                                   "deleted", 1), 1);
 }
 
 /* PUT /api/admin/knowledge: a Markdown body replaces the whole knowledge
@@ -252,6 +322,7 @@ static int mc_api_admin_knowledge_replace(mc_ctx *c)
     request_rec *r = c->r;
     const char *args[5], *title = "Clinic handbook", *p;
     apr_dbd_results_t *res;
+    apr_int64_t version;
     apr_size_t n;
     mc_tx t;
 
@@ -272,7 +343,7 @@ static int mc_api_admin_knowledge_replace(mc_ctx *c)
             break;
         }
     }
-    if (mc_tx_begin(c, &t) != OK) {
+    if (kn_begin(c, &t, "cc_kn_bump", 0, NULL, &version) != OK) {
         return OK;
     }
     args[0] = "handbook";
@@ -287,11 +358,11 @@ static int mc_api_admin_knowledge_replace(mc_ctx *c)
         mc_tx_abort(&t);
         return mc_error_db(c);
     }
-    return commit_change(&t, "knowledge.replace", "knowledge",
+    return commit_change(&t, version, "knowledge.replace", "knowledge",
                          json_pack("{s:s, s:I}", "title", title, "bytes",
                                    (json_int_t)c->raw_len),
                          200, json_pack("{s:s, s:s}", "slug", "handbook",
-                                        "title", title));
+                                        "title", title), 0);
 }
 
 static int mc_api_admin_synonyms_get(mc_ctx *c)
@@ -316,39 +387,17 @@ static int mc_api_admin_synonyms_get(mc_ctx *c)
 
 static int mc_api_admin_synonyms_put(mc_ctx *c)
 {
-    request_rec *r = c->r;
     const char *args[1] = { c->raw };
-    apr_dbd_results_t *res;
-    const char *version = NULL;
-    json_t *reply;
-    mc_index_ref ref;
+    apr_int64_t version;
     mc_tx t;
 
-    if (mc_tx_begin(c, &t) != OK) {
-        return OK;
-    }
     /* cc_kn_syn_set bumps the knowledge version itself. */
-    if (mc_db_select(r, t.dbd, "cc_kn_syn_set", &res, 1, args)
-        == APR_SUCCESS) {
-        version = mc_db_value(r, t.dbd, res, 0);
-    }
-    if (!version) {
-        mc_tx_abort(&t);
-        return mc_error_db(c);
-    }
-    if (mc_tx_commit(&t, NULL, NULL, "knowledge.synonyms", "synonyms",
-                     json_pack("{s:I}", "bytes", (json_int_t)c->raw_len))
-        != OK) {
+    if (kn_begin(c, &t, "cc_kn_syn_set", 1, args, &version) != OK) {
         return OK;
     }
-    reply = json_pack("{s:I}", "version",
-                      (json_int_t)apr_strtoi64(version, NULL, 10));
-    if (mc_index_rebuild(r, t.dbd, 1) == APR_SUCCESS
-        && mc_index_acquire(r, &ref) == APR_SUCCESS) {
-        json_object_set_new(reply, "generation", json_integer(ref.generation));
-        mc_index_release(&ref);
-    }
-    return mc_reply(c, 200, reply);
+    return commit_change(&t, version, "knowledge.synonyms", "synonyms",
+                         json_pack("{s:I}", "bytes", (json_int_t)c->raw_len),
+                         200, json_object(), 0);
 }
 
 /* GET /api/admin/knowledge/search?q=&k= -> what the bot would retrieve. */
