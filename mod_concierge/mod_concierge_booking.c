@@ -426,7 +426,10 @@ json_t *mc_booking_offer(mc_ctx *c, const char *message, const char **reply)
                                   today, &in)) {
         return NULL;
     }
-    text = mc_db_text(c->r, "cc_bk_offer_services", 0, NULL, &dbfail);
+    /* Nothing held after this read: availability may wait for Google,
+     * and the chat then waits for the chat-log writer, which needs a
+     * connection from the same pool (issue 12 item 3). */
+    text = mc_db_text_brief(c->r, "cc_bk_offer_services", 0, NULL, &dbfail);
     if (dbfail || !(list = mc_pg_json(c->r, text)) || !json_array_size(list)) {
         return NULL;            /* no services: the knowledge answers */
     }

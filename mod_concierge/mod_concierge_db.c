@@ -11,6 +11,8 @@
  */
 #include "apr_strings.h"
 #include "http_core.h"
+#include "http_config.h"
+#include "apr_thread_cond.h"
 #include "mod_concierge_db.h"
 #include "mod_concierge_routes.h"
 #include "mod_concierge_shm.h"
@@ -105,17 +107,129 @@ static void req_failed(request_rec *r, mc_lograte *lr, int gated)
     }
 }
 
-static mc_lograte lr_acquire, lr_open, lr_stmt;
+static mc_lograte lr_acquire, lr_open, lr_stmt, lr_busy;
+
+/* ---- a bounded wait for a pooled connection ------------------------------ *
+ *
+ * mod_dbd's pool (apr_reslist, no timeout) makes a request wait for a
+ * free connection for as long as it takes: when slow statements held every
+ * connection (a lock on bookings), every worker thread queued behind them
+ * and even /api/health stopped answering.  Here each process counts the
+ * connections it has out - requests' and background threads' - against
+ * DBDMax (read from the configuration), and a request that finds none
+ * free within MC_DB_ACQUIRE_WAIT is answered 503 instead.  (Background
+ * threads wait without bound: they are few and always give theirs back.) */
+#define MC_DB_ACQUIRE_WAIT apr_time_from_sec(5)
+
+static apr_thread_mutex_t *slot_mu;
+static apr_thread_cond_t  *slot_cv;
+static int slot_max = 10;           /* mod_dbd's DEFAULT_NMAX */
+static int slot_used;
+
+/* DBDMax as configured (the smallest, if several servers set one). */
+static void slot_max_from_config(const ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "DBDMax") && d->args) {
+            int n = (int)apr_strtoi64(d->args, NULL, 10);
+
+            if (n > 0 && (slot_max == 10 || n < slot_max)) {
+                slot_max = n;
+            }
+        }
+        if (d->first_child) {
+            slot_max_from_config(d->first_child);
+        }
+    }
+}
+
+/* 1 when a slot was taken; bounded only when r is given. */
+static int slot_take(request_rec *r)
+{
+    apr_time_t until = apr_time_now() + MC_DB_ACQUIRE_WAIT;
+    int ok = 1;
+
+    if (!slot_mu) {
+        return 1;
+    }
+    apr_thread_mutex_lock(slot_mu);
+    while (slot_used >= slot_max) {
+        apr_time_t left = until - apr_time_now();
+
+        if (r && left <= 0) {
+            ok = 0;
+            break;
+        }
+        if (r) {
+            apr_thread_cond_timedwait(slot_cv, slot_mu, left);
+        }
+        else {
+            apr_thread_cond_wait(slot_cv, slot_mu);
+        }
+    }
+    if (ok) {
+        slot_used++;
+    }
+    apr_thread_mutex_unlock(slot_mu);
+    if (!ok) {
+        apr_uint32_t dropped = 0;
+
+        apr_table_setn(r->notes, MC_NOTE_DB_FAILED, "1");
+        if (mc_lograte_ok(&lr_busy, &dropped)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CCLOGNO(00210)
+                          "no database connection free within %d s (all %d "
+                          "of DBDMax in use): answering 503 (%u more since "
+                          "the last such line, not logged)",
+                          (int)apr_time_sec(MC_DB_ACQUIRE_WAIT), slot_max,
+                          dropped);
+        }
+    }
+    return ok;
+}
+
+static void slot_give(void)
+{
+    if (slot_mu) {
+        apr_thread_mutex_lock(slot_mu);
+        slot_used--;
+        apr_thread_cond_signal(slot_cv);
+        apr_thread_mutex_unlock(slot_mu);
+    }
+}
+
+static apr_status_t slot_give_cleanup(void *data)
+{
+    slot_give();
+    return APR_SUCCESS;
+}
 
 ap_dbd_t *mc_db_acquire(request_rec *r)
 {
-    int gated = req_gated();
-    ap_dbd_t *dbd = gated ? NULL : dbd_acquire(r);
+    int gated = req_gated(), first;
+    ap_dbd_t *dbd;
 
+    if (gated) {
+        req_failed(r, &lr_acquire, gated);
+        return NULL;
+    }
+    /* The request keeps its connection until it ends (mod_dbd's cleanup
+     * on r->pool gives it back); so does its slot. */
+    first = !apr_table_get(r->notes, MC_NOTE_DB_HELD);
+    if (first && !slot_take(r)) {
+        return NULL;
+    }
+    dbd = dbd_acquire(r);
     if (dbd) {
+        if (first) {
+            apr_pool_cleanup_register(r->pool, NULL, slot_give_cleanup,
+                                      apr_pool_cleanup_null);
+        }
         apr_table_setn(r->notes, MC_NOTE_DB_HELD, "1");
     }
     else {
+        if (first) {
+            slot_give();
+        }
         req_failed(r, &lr_acquire, gated);
     }
     return dbd;
@@ -124,9 +238,18 @@ ap_dbd_t *mc_db_acquire(request_rec *r)
 ap_dbd_t *mc_db_open(request_rec *r)
 {
     int gated = req_gated();
-    ap_dbd_t *dbd = gated ? NULL : dbd_open(r->pool, r->server);
+    ap_dbd_t *dbd = NULL;
 
+    if (gated) {
+        req_failed(r, &lr_open, gated);
+        return NULL;
+    }
+    if (!slot_take(r)) {
+        return NULL;
+    }
+    dbd = dbd_open(r->pool, r->server);
     if (!dbd) {
+        slot_give();
         req_failed(r, &lr_open, gated);
     }
     return dbd;
@@ -136,6 +259,7 @@ void mc_db_close(request_rec *r, ap_dbd_t *dbd)
 {
     if (dbd) {
         dbd_close(r->server, dbd);
+        slot_give();
     }
 }
 
@@ -331,6 +455,13 @@ static int bg_fails;
 void mc_db_child_init(apr_pool_t *p)
 {
     apr_thread_mutex_create(&bg_mu, APR_THREAD_MUTEX_DEFAULT, p);
+    slot_max_from_config(ap_conftree);
+    if (apr_thread_mutex_create(&slot_mu, APR_THREAD_MUTEX_DEFAULT, p)
+        != APR_SUCCESS
+        || apr_thread_cond_create(&slot_cv, p) != APR_SUCCESS) {
+        slot_mu = NULL;         /* unbounded, as mod_dbd alone */
+    }
+    slot_used = 0;
 }
 
 ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p)
@@ -346,7 +477,11 @@ ap_dbd_t *mc_db_open_s(server_rec *s, apr_pool_t *p)
             return NULL;
         }
     }
+    slot_take(NULL);
     dbd = dbd_open(p, s);
+    if (!dbd) {
+        slot_give();
+    }
     if (bg_mu) {
         apr_thread_mutex_lock(bg_mu);
         if (dbd) {
@@ -378,6 +513,7 @@ void mc_db_close_s(server_rec *s, ap_dbd_t *dbd)
 {
     if (dbd) {
         dbd_close(s, dbd);
+        slot_give();
     }
 }
 
@@ -465,6 +601,31 @@ const char *mc_db_text(request_rec *r, const char *label, int nargs,
     }
     *dbfail = 0;
     return mc_db_value(r, dbd, res, 0);
+}
+
+const char *mc_db_text_brief(request_rec *r, const char *label, int nargs,
+                             const char **args, int *dbfail)
+{
+    ap_dbd_t *dbd;
+    apr_dbd_results_t *res;
+    const char *v;
+
+    if (apr_table_get(r->notes, MC_NOTE_DB_HELD)) {
+        return mc_db_text(r, label, nargs, args, dbfail);
+    }
+    *dbfail = 1;
+    if (!(dbd = mc_db_open(r))) {
+        return NULL;
+    }
+    if (mc_db_select(r, dbd, label, &res, nargs, args) != APR_SUCCESS) {
+        mc_db_close(r, dbd);
+        return NULL;
+    }
+    *dbfail = 0;
+    v = mc_db_value(r, dbd, res, 0);
+    v = v ? apr_pstrdup(r->pool, v) : NULL;
+    mc_db_close(r, dbd);
+    return v;
 }
 
 apr_array_header_t *mc_db_rows_s(server_rec *s, apr_pool_t *p,

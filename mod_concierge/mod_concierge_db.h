@@ -79,6 +79,11 @@ apr_status_t mc_db_query(request_rec *r, ap_dbd_t *dbd, const char *label,
  * could not be asked. */
 const char *mc_db_text(request_rec *r, const char *label, int nargs,
                        const char **args, int *dbfail);
+/* The same on a connection given back at once (or the one the request
+ * already holds): for reads before a slow call - Google, or waiting for
+ * the chat-log writer, which needs a connection from the same pool. */
+const char *mc_db_text_brief(request_rec *r, const char *label, int nargs,
+                             const char **args, int *dbfail);
 /* First column of first row, or NULL when no row. */
 const char *mc_db_value(request_rec *r, ap_dbd_t *dbd, apr_dbd_results_t *res,
                         int col);

@@ -236,7 +236,9 @@ static int idem_replay(mc_ctx *c, const char *key, const char *req_hash,
     int dbfail;
 
     kargs[0] = key;
-    text = mc_db_text(c->r, "cc_bk_idem_get", 1, kargs, &dbfail);
+    /* Given back at once: availability (Google) comes next, and the
+     * booking's own statement acquires after it (issue 12 item 3). */
+    text = mc_db_text_brief(c->r, "cc_bk_idem_get", 1, kargs, &dbfail);
     if (dbfail) {
         return mc_error(c, 503, "db_unavailable", "bookings cannot be made "
                         "right now; please try again");

@@ -13,6 +13,8 @@
  *           defaults of item 4, so a locked table holds a write longer than
  *           the request's wait - the drill that answered 176 turns "could
  *           not be saved" and stored them afterwards.
+ *   pool    (item 3) with two connections both held behind a lock, a
+ *           request waits at most 5 s for one, then gets 503.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -243,6 +245,77 @@ START_TEST(chat_slow_save_tells_truth)
 }
 END_TEST
 
+/* ---- a bounded wait for a pooled connection (item 3) --------------------- */
+
+typedef struct pool_req {
+    const char *path;
+    long        status;
+    double      secs;
+} pool_req;
+
+static void *pool_run(void *arg)
+{
+    pool_req *p = arg;
+    double t0 = now_s();
+    it_resp *r = it_get(p->path, NULL);
+
+    p->status = r->status;
+    p->secs = now_s() - t0;
+    it_free(r);
+    return NULL;
+}
+
+/* Two connections (DBDMax 2), both held by statements waiting behind a
+ * lock the test holds for 10 s (no lock_timeout here): further requests
+ * that need the database are answered 503 after the 5 s bound instead of
+ * queueing until the lock goes; the two behind the lock finish after it. */
+START_TEST(pool_acquire_bounded)
+{
+    enum { N = 5 };
+    pthread_t th[N];
+    pool_req req[N];
+    char path[160];
+    long svc = it_sql_num("SELECT min(id) FROM services WHERE active");
+    int i, n503 = 0, n200 = 0;
+
+    snprintf(path, sizeof(path), "/api/slots?service_id=%ld&days=2", svc);
+    ck_assert_int_eq(it_sh("(echo 'BEGIN; LOCK TABLE bookings IN ACCESS "
+                           "EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;' | "
+                           "scripts/pg.sh psql -q >/dev/null 2>&1 &)"), 0);
+    usleep(700 * 1000);
+    for (i = 0; i < N; i++) {
+        req[i].path = path;
+        req[i].status = 0;
+        pthread_create(&th[i], NULL, pool_run, &req[i]);
+        usleep(100 * 1000);
+    }
+    for (i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        if (req[i].status == 503) {
+            n503++;
+            ck_assert_msg(req[i].secs > 4.0 && req[i].secs < 7.0, "a 503 for "
+                          "no free connection came after %.1f s (bound 5 s)",
+                          req[i].secs);
+        }
+        else {
+            ck_assert_msg(req[i].status == 200, "slots: %ld", req[i].status);
+            n200++;
+        }
+    }
+    ck_assert_msg(n503 >= 1 && n200 >= 1, "%d answered 503 and %d 200 with "
+                  "both connections behind a lock", n503, n200);
+}
+END_TEST
+
+static void pool_setup(void)
+{
+    setenv("CC_DB_SESSION", "options='-c statement_timeout=25s'", 1);
+    setenv("CC_DBD_POOL", "2", 1);
+    it_httpd_start("ConciergeRateLimit browse 100000/min\n", 1, 16);
+    unsetenv("CC_DB_SESSION");
+    unsetenv("CC_DBD_POOL");
+}
+
 static void chatdb_setup(void)
 {
     /* No lock_timeout: a locked table holds a write longer than the
@@ -265,5 +338,11 @@ void it_security_chat_tcases(Suite *s)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, chat_retry_same_turn);
     tcase_add_test(tc, chat_slow_save_tells_truth);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("pool");
+    tcase_add_unchecked_fixture(tc, pool_setup, chatdb_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, pool_acquire_bounded);
     suite_add_tcase(s, tc);
 }
