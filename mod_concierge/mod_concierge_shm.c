@@ -305,13 +305,14 @@ json_t *mc_shm_health(apr_pool_t *p)
                          (int64_t)apr_time_now(), &st);
         apr_global_mutex_unlock(mc_mutex);
     }
-    o = json_pack("{s:b, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s}}",
+    o = json_pack("{s:b, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}}",
                   "attached", 1,
                   "bytes", (json_int_t)mc_hdr->size,
                   "rate_limiter",
                   "slots", (json_int_t)st.nslots,
                   "used", (json_int_t)st.used,
                   "evictions", (json_int_t)st.evictions,
+                  "overflows", (json_int_t)st.overflows,
                   "expirations", (json_int_t)st.expirations,
                   "allowed", (json_int_t)apr_atomic_read64(&mc_hdr->rl_allowed),
                   "refused", (json_int_t)apr_atomic_read64(&mc_hdr->rl_refused),

@@ -23,7 +23,8 @@
 #define CC_RATE_COUNT_MAX   1000000u
 
 #define CC_BUCKETS_MAGIC    0x4343424bu     /* "CCBK" */
-#define CC_BUCKETS_VERSION  1u
+#define CC_BUCKETS_VERSION  2u
+#define CC_BUCKETS_OVERFLOW 16      /* classes with an overflow bucket */
 #define CC_BUCKETS_WINDOW   16u
 
 typedef unsigned __int128 cc_u128;
@@ -224,6 +225,10 @@ typedef struct cc_buckets_hdr_t {
     uint64_t total_size;
     uint64_t evictions;
     uint64_t expirations;
+    uint64_t overflows;
+    /* Per class: the one bucket every new key shares while its probe
+     * window holds only live buckets (zeroed = full at first use). */
+    cc_bucket_t overflow[CC_BUCKETS_OVERFLOW];
 } cc_buckets_hdr_t;
 
 typedef struct cc_buckets_slot_t {
@@ -378,6 +383,16 @@ void cc_buckets_take(void *region, int cls, const char *key,
             }
             found = free_slot;
         }
+        else if (cls >= 0 && cls < CC_BUCKETS_OVERFLOW) {
+            /* Every slot in reach holds a live bucket.  Evicting one would
+             * hand the newcomer a fresh, full bucket - and a client with
+             * many addresses could wipe its own history the same way.
+             * Instead every new key of the class shares one bucket until
+             * slots expire (issue 12 item 7). */
+            h->overflows++;
+            cc_bucket_take(&h->overflow[cls], rate, now_us, res);
+            return;
+        }
         else {
             h->evictions++;
             found = lru;
@@ -406,6 +421,7 @@ void cc_buckets_peek(const void *region, int cls, const char *key,
     const cc_buckets_slot_t *slots, *s;
     cc_bucket_t copy;
     uint32_t window, start, i;
+    int64_t live;
     size_t keylen;
     uint64_t hash;
 
@@ -424,8 +440,12 @@ void cc_buckets_peek(const void *region, int cls, const char *key,
     slots = cc_slots_const(region);
     window = h->nslots < CC_BUCKETS_WINDOW ? h->nslots : CC_BUCKETS_WINDOW;
     start = (uint32_t)(hash % h->nslots);
+    live = window;
     for (i = 0; i < window; i++) {
         s = &slots[((uint64_t)start + i) % h->nslots];
+        if (!s->in_use || cc_slot_expired(s, now_us)) {
+            live--;             /* a take would find room here */
+        }
         if (s->in_use && s->hash == hash && s->cls == cls
             && s->keylen == keylen && memcmp(s->key, key, keylen) == 0) {
             if (cc_slot_expired(s, now_us)) {
@@ -439,6 +459,14 @@ void cc_buckets_peek(const void *region, int cls, const char *key,
                 res->remaining++;
             }
             return;
+        }
+    }
+    if (live == window && cls >= 0 && cls < CC_BUCKETS_OVERFLOW) {
+        /* No room: a take would use the class's overflow bucket. */
+        copy = h->overflow[cls];
+        cc_bucket_take(&copy, rate, now_us, res);
+        if (res->allowed) {
+            res->remaining++;
         }
     }
 }
@@ -457,6 +485,7 @@ void cc_buckets_stats(const void *region, int64_t now_us,
     st->nslots = h->nslots;
     st->evictions = h->evictions;
     st->expirations = h->expirations;
+    st->overflows = h->overflows;
     slots = cc_slots_const(region);
     for (i = 0; i < h->nslots; i++) {
         if (slots[i].in_use && !cc_slot_expired(&slots[i], now_us)) {

@@ -57,8 +57,10 @@ void cc_bucket_take(cc_bucket_t *b, const cc_rate_t *rate, int64_t now_us,
  *   | slot[nslots-1]     |
  *   +--------------------+
  *
- * Open addressing with a bounded probe window; when the window is full the
- * least recently used slot in it is evicted.  A slot idle for longer than
+ * Open addressing with a bounded probe window.  When the window holds
+ * only live buckets, a new key is given no slot: it takes from its class's
+ * overflow bucket (in the header), shared by every such key, until slots
+ * expire - evicting a live bucket would hand out a fresh, full one.  A slot idle for longer than
  * its rate's period is expired (a full bucket holds no state worth keeping).
  * No pointers are stored, so every process may map it at any address.
  * NOT thread-safe: the caller holds a lock around cc_buckets_take.
@@ -97,8 +99,12 @@ int cc_client_key(const char *addr, char *out, size_t n);
 typedef struct cc_buckets_stats_t {
     uint32_t nslots;
     uint32_t used;        /* slots holding a live bucket */
-    uint64_t evictions;   /* LRU evictions because the window was full */
+    uint64_t evictions;   /* LRU evictions because the window was full
+                             (only for classes >= 16; others overflow) */
     uint64_t expirations; /* idle slots reused */
+    uint64_t overflows;   /* takes by new keys on their class's shared
+                             bucket because the window held only live
+                             buckets */
 } cc_buckets_stats_t;
 
 void cc_buckets_stats(const void *region, int64_t now_us,

@@ -440,7 +440,7 @@ START_TEST(test_table_eviction)
     void *t = new_table(p, 4, NULL);
     cc_buckets_stats_t st;
     cc_bucket_result_t res;
-    static const char *const keys[] = { "k0", "k1", "k2", "k3", "k4" };
+    static const char *const keys[] = { "k0", "k1", "k2", "k3", "k4", "k5" };
     int i;
 
     /* Fill all four slots (the window covers the whole tiny table). */
@@ -452,33 +452,37 @@ START_TEST(test_table_eviction)
     ck_assert_uint_eq(st.used, 4);
     ck_assert_uint_eq(st.evictions, 0);
 
-    /* A fifth key evicts the least recently used one: k0. */
+    /* A fifth key finds only live buckets: nothing is evicted (that would
+     * hand out a fresh, full bucket); it takes from the class's shared
+     * overflow bucket, and so does a sixth - which finds it empty. */
     cc_buckets_take(t, 0, keys[4], &rate, T0 + 10, &res);
     ck_assert_int_eq(res.allowed, 1);
-    cc_buckets_stats(t, T0 + 10, &st);
-    ck_assert_uint_eq(st.evictions, 1);
+    cc_buckets_take(t, 0, keys[5], &rate, T0 + 11, &res);
+    ck_assert_int_eq(res.allowed, 0);
+    cc_buckets_take(t, 0, keys[4], &rate, T0 + 12, &res);
+    ck_assert_int_eq(res.allowed, 0);
+    cc_buckets_stats(t, T0 + 12, &st);
+    ck_assert_uint_eq(st.evictions, 0);
+    ck_assert_uint_eq(st.overflows, 3);
     ck_assert_uint_eq(st.used, 4);
-
-    /* k1 kept its (empty) bucket; using it makes it most recent. */
-    cc_buckets_take(t, 0, keys[1], &rate, T0 + 11, &res);
-    ck_assert_int_eq(res.allowed, 0);
-    /* k0 was forgotten: a fresh, full bucket, evicting k2. */
-    cc_buckets_take(t, 0, keys[0], &rate, T0 + 12, &res);
+    /* The keys that have slots kept their (empty) buckets. */
+    for (i = 0; i < 4; i++) {
+        cc_buckets_take(t, 0, keys[i], &rate, T0 + 13 + i, &res);
+        ck_assert_int_eq(res.allowed, 0);
+    }
+    /* Another class has its own overflow bucket. */
+    cc_buckets_take(t, 1, keys[4], &rate, T0 + 20, &res);
     ck_assert_int_eq(res.allowed, 1);
-    cc_buckets_take(t, 0, keys[3], &rate, T0 + 13, &res);
+    /* peek sees what a take would: k5 of class 0 is refused. */
+    cc_buckets_peek(t, 0, keys[5], &rate, T0 + 21, &res);
     ck_assert_int_eq(res.allowed, 0);
-    cc_buckets_take(t, 0, keys[4], &rate, T0 + 14, &res);
-    ck_assert_int_eq(res.allowed, 0);
-    cc_buckets_take(t, 0, keys[1], &rate, T0 + 15, &res);
-    ck_assert_int_eq(res.allowed, 0);
-    cc_buckets_stats(t, T0 + 15, &st);
-    ck_assert_uint_eq(st.evictions, 2);
-    /* k2 is the one that went. */
-    cc_buckets_take(t, 0, keys[2], &rate, T0 + 16, &res);
+    /* Once the slots expire (idle a whole period), new keys get slots of
+     * their own again. */
+    cc_buckets_take(t, 0, keys[5], &rate, T0 + 61 * 1000000LL, &res);
     ck_assert_int_eq(res.allowed, 1);
-    cc_buckets_stats(t, T0 + 16, &st);
-    ck_assert_uint_eq(st.evictions, 3);
-    ck_assert_uint_eq(st.expirations, 0);
+    cc_buckets_stats(t, T0 + 61 * 1000000LL, &st);
+    ck_assert_uint_eq(st.expirations, 1);
+    ck_assert_uint_eq(st.evictions, 0);
     apr_pool_destroy(p);
 }
 END_TEST
