@@ -2,7 +2,8 @@
  * mod_concierge_shm.c - the host-wide shared-memory segment and its lock.
  *
  * One segment, created in post_config (second pass) on pconf, inherited by
- * every child; one global mutex guards the rate-limit table.  Metrics are
+ * every child; the rate-limit table is a second, retained segment (below)
+ * guarded by one global mutex.  Metrics are
  * updated with atomic adds and need no lock.  Nothing in the segment is a
  * pointer: every section is found by an offset from the segment base, so
  * it means the same in every process.
@@ -10,16 +11,23 @@
  *   +---------------------------+ 0
  *   | mc_shm_hdr                |  magic, version, size, section offsets,
  *   |                           |  cached database health
- *   +---------------------------+ off_buckets (APR_ALIGN_DEFAULT)
- *   | cc_buckets table          |  cc_bucket.h: header + nslots slots
- *   +---------------------------+ off_metrics
+ *   +---------------------------+ off_metrics (APR_ALIGN_DEFAULT)
  *   | cc_metrics region         |  cc_metrics.h: per-route counters,
  *   |                           |  histograms, 429s per class
  *   +---------------------------+ size
  *
  * The segment lives as long as one generation of the server: a restart
- * (graceful or not) builds a new one, so counters restart from zero;
- * anything that must survive a restart belongs in PostgreSQL.
+ * (graceful or not) builds a new one, so counters restart from zero.
+ *
+ * The rate-limit and login lock-out buckets are the exception: they live in
+ * a segment of their own, with their mutex, kept across restarts in the
+ * parent's retained data (ap_retained_data_get/create, as the MPMs keep
+ * their scoreboard state).  A restart reuses it when its layout (magic,
+ * version, size) still matches ConciergeRateLimitSlots; otherwise it is
+ * made anew.  So a graceful restart - logrotate does one every night - no
+ * longer gives every client a full bucket and every locked-out password
+ * guesser ten more tries.  (A Mutex directive change for concierge-shm
+ * takes effect at the next full stop and start.)
  */
 #include "apr_shm.h"
 #include "apr_global_mutex.h"
@@ -27,6 +35,7 @@
 #include "apr_strings.h"
 #include "http_core.h"
 #include "util_mutex.h"
+#include "ap_mpm.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_shm.h"
 #include "mod_concierge_routes.h"
@@ -58,8 +67,17 @@ typedef struct mc_shm_hdr {
 /* Process-wide, written only in post_config/child_init (before threads). */
 static apr_shm_t           *mc_shm;
 static mc_shm_hdr          *mc_hdr;
-static apr_global_mutex_t  *mc_mutex;
+static apr_global_mutex_t  *mc_mutex;       /* the buckets' (retained) */
+static void                *mc_buckets;     /* the retained table */
 static apr_size_t           mc_rl_slots;
+
+/* Kept by the parent across restarts. */
+#define MC_RETAINED_KEY "mod_concierge-buckets"
+typedef struct mc_retained {
+    apr_shm_t          *shm;
+    apr_size_t          size;
+    apr_global_mutex_t *mutex;
+} mc_retained;
 
 apr_status_t mc_shm_pre_config(apr_pool_t *pconf)
 {
@@ -71,6 +89,7 @@ static apr_status_t shm_cleanup(void *unused)
     mc_shm = NULL;
     mc_hdr = NULL;
     mc_mutex = NULL;
+    mc_buckets = NULL;
     return APR_SUCCESS;
 }
 
@@ -128,6 +147,57 @@ static void *section(apr_uint64_t off)
     return (char *)mc_hdr + off;
 }
 
+/* The bucket table and its mutex: this generation's, or the ones kept
+ * from the last (same layout). */
+static apr_status_t buckets_attach(server_rec *s)
+{
+    apr_pool_t *pp = s->process->pool;
+    mc_retained *rt = ap_retained_data_get(MC_RETAINED_KEY);
+    apr_size_t need = cc_buckets_size((uint32_t)mc_rl_slots);
+    apr_status_t rv;
+
+    if (!rt) {
+        rt = ap_retained_data_create(MC_RETAINED_KEY, sizeof(*rt));
+    }
+    if (rt->shm && rt->size == need
+        && cc_buckets_check(apr_shm_baseaddr_get(rt->shm), need) == 0) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, CCLOGNO(00107)
+                     "rate-limit and lock-out buckets kept across the "
+                     "restart");
+    }
+    else {
+        if (rt->shm) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, CCLOGNO(00108)
+                         "ConciergeRateLimitSlots changed: rate-limit and "
+                         "lock-out buckets start afresh");
+            apr_shm_destroy(rt->shm);
+            rt->shm = NULL;
+        }
+        rv = mc_shm_segment(&rt->shm, need, "concierge-buckets.shm", pp, s);
+        if (rv != APR_SUCCESS) {
+            rt->shm = NULL;
+            return rv;
+        }
+        if (cc_buckets_init(apr_shm_baseaddr_get(rt->shm), need,
+                            (uint32_t)mc_rl_slots) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00109)
+                         "cannot lay out the rate-limit table");
+            return APR_EGENERAL;
+        }
+        rt->size = need;
+    }
+    if (!rt->mutex) {
+        rv = mc_shm_mutex_create(&rt->mutex, MC_MUTEX_TYPE, pp, s);
+        if (rv != APR_SUCCESS) {
+            rt->mutex = NULL;
+            return rv;
+        }
+    }
+    mc_buckets = apr_shm_baseaddr_get(rt->shm);
+    mc_mutex = rt->mutex;
+    return APR_SUCCESS;
+}
+
 apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
 {
     apr_size_t off_b, len_b, off_m, len_m, total;
@@ -135,7 +205,7 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
 
     mc_rl_slots = (apr_size_t)mc_config_geti(s, MC_CONF_RL_SLOTS);
     off_b = APR_ALIGN_DEFAULT(sizeof(mc_shm_hdr));
-    len_b = APR_ALIGN_DEFAULT(cc_buckets_size((uint32_t)mc_rl_slots));
+    len_b = 0;                  /* the buckets: a segment of their own */
     off_m = off_b + len_b;
     len_m = APR_ALIGN_DEFAULT(cc_metrics_size((uint32_t)mc_routes_count() + 1,
                                               MC_RL_NCLASSES));
@@ -154,14 +224,13 @@ apr_status_t mc_shm_post_config(apr_pool_t *pconf, server_rec *s)
     mc_hdr->len_buckets = len_b;
     mc_hdr->off_metrics = off_m;
     mc_hdr->len_metrics = len_m;
-    if (cc_buckets_init(section(off_b), len_b, (uint32_t)mc_rl_slots) != 0
-        || cc_metrics_init(section(off_m), len_m, (uint32_t)mc_routes_count() + 1,
-                           MC_RL_NCLASSES) != 0) {
+    if (cc_metrics_init(section(off_m), len_m, (uint32_t)mc_routes_count() + 1,
+                        MC_RL_NCLASSES) != 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CCLOGNO(00102)
                      "cannot lay out shared memory");
         return APR_EGENERAL;
     }
-    rv = mc_shm_mutex_create(&mc_mutex, MC_MUTEX_TYPE, pconf, s);
+    rv = buckets_attach(s);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -195,7 +264,7 @@ int mc_shm_rate_take(request_rec *r, mc_rl_class_e cls, const char *key,
         res->allowed = 1;
         return 1;
     }
-    cc_buckets_take(section(mc_hdr->off_buckets), cls, key, rate,
+    cc_buckets_take(mc_buckets, cls, key, rate,
                     (int64_t)apr_time_now(), res);
     apr_global_mutex_unlock(mc_mutex);
     if (res->allowed) {
@@ -224,11 +293,11 @@ static void bucket_op(request_rec *r, int take, int cls, const char *key,
         return;
     }
     if (take) {
-        cc_buckets_take(section(mc_hdr->off_buckets), cls, key, rate,
+        cc_buckets_take(mc_buckets, cls, key, rate,
                         (int64_t)apr_time_now(), res);
     }
     else {
-        cc_buckets_peek(section(mc_hdr->off_buckets), cls, key, rate,
+        cc_buckets_peek(mc_buckets, cls, key, rate,
                         (int64_t)apr_time_now(), res);
     }
     apr_global_mutex_unlock(mc_mutex);
@@ -301,7 +370,7 @@ json_t *mc_shm_health(apr_pool_t *p)
     }
     memset(&st, 0, sizeof(st));
     if (apr_global_mutex_lock(mc_mutex) == APR_SUCCESS) {
-        cc_buckets_stats(section(mc_hdr->off_buckets),
+        cc_buckets_stats(mc_buckets,
                          (int64_t)apr_time_now(), &st);
         apr_global_mutex_unlock(mc_mutex);
     }
