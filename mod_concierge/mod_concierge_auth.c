@@ -24,17 +24,29 @@
  * bcrypt costs ~50 ms of CPU.  A verified (user, password) is remembered
  * per process under HMAC-SHA256(per-process random key, user NUL
  * password) - never the password, never a reusable hash - for
- * MC_CRED_TTL seconds, with the account's cred_version.  Each request
- * still reads the account (version and role, one indexed row, the query
- * the role check made anyway); a different version (password, role or
- * active changed by any path: the column is bumped by a trigger, sql/010)
- * drops the entry and the password is checked again.
+ * MC_CRED_TTL seconds, with the account's cred_version and role.
+ *
+ * While nothing changes, a cached credential needs no database read: each
+ * process LISTENs on concierge_credentials on a connection of its own (not
+ * one of mod_dbd's), and every change of a password, role or active flag
+ * - by any path: triggers, sql/010 and sql/014 - notifies it when it
+ * commits; the process then bumps its epoch, which every entry carries, so
+ * all its entries stop answering.  Whenever the listener is not connected
+ * (or was not when an entry was made), requests read the account as
+ * before (version and role, one indexed row): a different version drops
+ * the entry and the password is checked again.  An entry's epoch is taken
+ * before that read, so a change committed between the read and the store
+ * is never cached as current.
  */
 #include "apr_strings.h"
 #include "apr_md5.h"
 #include "apr_lib.h"
 #include "apr_hash.h"
 #include "apr_thread_mutex.h"
+#include "apr_thread_proc.h"
+#include "apr_atomic.h"
+#include <poll.h>
+#include <libpq-fe.h>
 #include "http_request.h"
 #include "http_protocol.h"
 #include "mod_auth.h"
@@ -57,9 +69,24 @@ static const char mc_dummy_hash[] =
     "$2y$10$C/JT68aUESwIAA1mPn888OM4OtPzPN6f284EuqwClujGCVLmzxj42";
 
 typedef struct cred_entry {
-    apr_int64_t version;
-    apr_time_t  expires;
+    apr_int64_t  version;
+    apr_time_t   expires;
+    apr_uint32_t epoch;         /* cred_epoch before the account was read */
+    char         role[16];
 } cred_entry;
+
+/* Pushed changes (see the top): bumped on every notification and on every
+ * (re)connection of the listener; cred_listening is 1 while it listens. */
+static volatile apr_uint32_t cred_epoch;
+static volatile apr_uint32_t cred_listening;
+static const char           *listen_params;     /* DBDParams */
+static apr_thread_t         *listen_thread;
+static volatile apr_uint32_t listen_stop;
+
+static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data);
+static apr_status_t listener_stop(void *data);
+static const char *dbd_params(apr_pool_t *p, const ap_directive_t *d,
+                              int *pgsql);
 
 static apr_thread_mutex_t *cred_mu;
 static apr_pool_t         *cred_pool;     /* holds the table; recycled */
@@ -81,6 +108,21 @@ void mc_auth_child_init(apr_pool_t *p, server_rec *s)
     }
     cred_table = apr_hash_make(cred_pool);
     cred_ready = 1;
+    {
+        int pgsql = 0;
+
+        listen_params = dbd_params(p, ap_conftree, &pgsql);
+        apr_atomic_set32(&listen_stop, 0);
+        if (listen_params && pgsql
+            && apr_thread_create(&listen_thread, NULL, cred_listener, s, p)
+               == APR_SUCCESS) {
+            /* Before the child pool's own cleanups. */
+            apr_pool_pre_cleanup_register(p, NULL, listener_stop);
+        }
+        else {
+            listen_thread = NULL;
+        }
+    }
 }
 
 static int valid_user_name(const char *user)
@@ -121,8 +163,30 @@ static const char *cred_id(apr_pool_t *p, const char *user,
     return hex;
 }
 
-/* 1 when id is cached with this version and not expired. */
-static int cred_lookup(const char *id, apr_int64_t version)
+/* 1 when id was cached in this epoch, not expired, and the listener is
+ * on: no database read needed.  role (16 bytes) receives its role. */
+static int cred_lookup_pushed(const char *id, apr_uint32_t epoch, char *role)
+{
+    cred_entry *e;
+    int hit = 0;
+
+    if (!apr_atomic_read32(&cred_listening)) {
+        return 0;
+    }
+    apr_thread_mutex_lock(cred_mu);
+    e = apr_hash_get(cred_table, id, APR_HASH_KEY_STRING);
+    if (e && e->epoch == epoch && e->expires > apr_time_now() && e->role[0]) {
+        memcpy(role, e->role, sizeof(e->role));
+        hit = 1;
+    }
+    apr_thread_mutex_unlock(cred_mu);
+    return hit;
+}
+
+/* 1 when id is cached with this version and not expired; a hit is then
+ * current as of epoch (taken before the account was read), with role. */
+static int cred_lookup(const char *id, apr_int64_t version,
+                       apr_uint32_t epoch, const char *role)
 {
     cred_entry *e;
     int hit = 0;
@@ -134,12 +198,17 @@ static int cred_lookup(const char *id, apr_int64_t version)
         if (!hit) {
             apr_hash_set(cred_table, id, APR_HASH_KEY_STRING, NULL);
         }
+        else if (role && strlen(role) < sizeof(e->role)) {
+            e->epoch = epoch;
+            memcpy(e->role, role, strlen(role) + 1);
+        }
     }
     apr_thread_mutex_unlock(cred_mu);
     return hit;
 }
 
-static void cred_store(const char *id, apr_int64_t version)
+static void cred_store(const char *id, apr_int64_t version,
+                       apr_uint32_t epoch, const char *role)
 {
     cred_entry *e;
 
@@ -157,7 +226,133 @@ static void cred_store(const char *id, apr_int64_t version)
     }
     e->version = version;
     e->expires = apr_time_now() + MC_CRED_TTL;
+    e->epoch = epoch;
+    if (role && strlen(role) < sizeof(e->role)) {
+        memcpy(e->role, role, strlen(role) + 1);
+    }
+    else {
+        e->role[0] = '\0';      /* never answered without the database */
+    }
     apr_thread_mutex_unlock(cred_mu);
+}
+
+/* ---- the listener -------------------------------------------------------- */
+
+int mc_auth_listening(void)
+{
+    return apr_atomic_read32(&cred_listening) != 0;
+}
+
+static int listen_start(PGconn *pc)
+{
+    PGresult *res = PQexec(pc, "LISTEN concierge_credentials");
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    PQclear(res);
+    return ok;
+}
+
+static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
+{
+    server_rec *s = data;
+    PGconn *pc = NULL;
+    int fails = 0;
+
+    while (!apr_atomic_read32(&listen_stop)) {
+        struct pollfd pfd;
+        PGnotify *n;
+        int lost = 0;
+
+        if (!pc) {
+            pc = PQconnectdb(listen_params);
+            if (PQstatus(pc) != CONNECTION_OK || !listen_start(pc)) {
+                int i, wait = 10 << (fails < 3 ? fails : 3);   /* x 100 ms */
+
+                PQfinish(pc);
+                pc = NULL;
+                if (fails++ == 0) {
+                    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                                 CCLOGNO(01603) "credential changes: cannot "
+                                 "listen (database unavailable); staff "
+                                 "requests read their account meanwhile");
+                }
+                for (i = 0; i < (wait > 50 ? 50 : wait)
+                            && !apr_atomic_read32(&listen_stop); i++) {
+                    apr_sleep(apr_time_from_msec(100));
+                }
+                continue;
+            }
+            if (fails) {
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, CCLOGNO(01604)
+                             "credential changes: listening again");
+            }
+            fails = 0;
+            /* Anything cached so far may have missed a change. */
+            apr_atomic_inc32(&cred_epoch);
+            apr_atomic_set32(&cred_listening, 1);
+        }
+        pfd.fd = PQsocket(pc);
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, 200) > 0) {
+            if (!PQconsumeInput(pc)) {
+                lost = 1;
+            }
+            while ((n = PQnotifies(pc)) != NULL) {
+                apr_atomic_inc32(&cred_epoch);
+                PQfreemem(n);
+            }
+        }
+        if (lost || PQstatus(pc) != CONNECTION_OK) {
+            apr_atomic_set32(&cred_listening, 0);
+            apr_atomic_inc32(&cred_epoch);
+            PQfinish(pc);
+            pc = NULL;
+        }
+    }
+    apr_atomic_set32(&cred_listening, 0);
+    if (pc) {
+        PQfinish(pc);
+    }
+    apr_thread_exit(th, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t listener_stop(void *data)
+{
+    apr_status_t trv;
+
+    if (listen_thread) {
+        apr_atomic_set32(&listen_stop, 1);
+        apr_thread_join(&trv, listen_thread);
+        listen_thread = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* DBDParams as configured (the first), unquoted; NULL without one or when
+ * the driver is not pgsql. */
+static const char *dbd_params(apr_pool_t *p, const ap_directive_t *d,
+                              int *pgsql)
+{
+    const char *found = NULL;
+
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "DBDriver") && d->args) {
+            *pgsql = !strcasecmp(d->args, "pgsql");
+        }
+        if (!found && !strcasecmp(d->directive, "DBDParams") && d->args) {
+            const char *a = d->args;
+
+            found = ap_getword_conf(p, &a);
+        }
+        if (d->first_child) {
+            const char *c = dbd_params(p, d->first_child, pgsql);
+
+            found = found ? found : c;
+        }
+    }
+    return found;
 }
 
 /* ---- lock-out ------------------------------------------------------------ */
@@ -240,6 +435,7 @@ static authn_status check_password(request_rec *r, const char *user,
     apr_dbd_row_t *row = NULL;
     const char *args[1], *hash, *id = NULL, *v;
     apr_int64_t version;
+    apr_uint32_t epoch;
     ap_dbd_t *dbd;
     int ok;
 
@@ -247,6 +443,19 @@ static authn_status check_password(request_rec *r, const char *user,
         apr_password_validate(password, mc_dummy_hash);
         count_failure(r, NULL, 0);
         return AUTH_USER_NOT_FOUND;
+    }
+    /* Taken before anything is read: see the top. */
+    epoch = apr_atomic_read32(&cred_epoch);
+    if (cred_ready) {
+        char role[16];
+
+        id = cred_id(r->pool, user, password);
+        if (id && cred_lookup_pushed(id, epoch, role)) {
+            apr_table_setn(r->notes, MC_NOTE_ROLE,
+                           apr_pstrdup(r->pool, role));
+            mc_shm_auth_count(1);
+            return AUTH_GRANTED;
+        }
     }
     dbd = mc_db_acquire(r);
     if (!dbd) {
@@ -269,8 +478,8 @@ static authn_status check_password(request_rec *r, const char *user,
                    apr_pstrdup(r->pool, apr_dbd_get_entry(dbd->driver,
                                                           row, 2)));
     if (cred_ready) {
-        id = cred_id(r->pool, user, password);
-        if (id && cred_lookup(id, version)) {
+        if (id && cred_lookup(id, version, epoch,
+                              apr_table_get(r->notes, MC_NOTE_ROLE))) {
             mc_shm_auth_count(1);
             return AUTH_GRANTED;
         }
@@ -283,7 +492,8 @@ static authn_status check_password(request_rec *r, const char *user,
         return AUTH_DENIED;
     }
     if (id) {
-        cred_store(id, version);
+        cred_store(id, version, epoch,
+                   apr_table_get(r->notes, MC_NOTE_ROLE));
     }
     return AUTH_GRANTED;
 }

@@ -9,6 +9,9 @@
 
 void mc_auth_register(apr_pool_t *p);
 void mc_auth_child_init(apr_pool_t *p, server_rec *s);
+/* 1 while this process hears credential changes from PostgreSQL (a
+ * cached staff credential then needs no database read). */
+int mc_auth_listening(void);
 
 /* r->notes keys the provider sets for the rest of the request:
  *   MC_NOTE_ROLE          the account's role, read with the password (the

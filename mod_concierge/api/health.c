@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include "mod_concierge_api.h"
+#include "mod_concierge_auth.h"
 #include "mod_concierge_routes.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
@@ -106,8 +107,9 @@ static int mc_api_admin_health(mc_ctx *c)
 
         mc_shm_auth_stats(&from_cache, &hashed);
         json_object_set_new(o, "staff_logins", json_pack(
-            "{s:I, s:I, s:{s:i, s:i}}", "from_cache", (json_int_t)from_cache,
-            "password_checked", (json_int_t)hashed, "lockout", "failures",
+            "{s:I, s:I, s:b, s:{s:i, s:i}}", "from_cache",
+            (json_int_t)from_cache, "password_checked", (json_int_t)hashed,
+            "changes_pushed", mc_auth_listening(), "lockout", "failures",
             (int)lock.limit, "seconds", (int)lock.period_s));
     }
     json_object_set_new(o, "index", mc_index_health(r));
