@@ -50,6 +50,7 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     900,                /* MC_CONF_LOCKOUT_SECS */
     0,                  /* MC_CONF_CAL_NAMES */
     86400,              /* MC_CONF_CHAT_IDLE_S */
+    0,                  /* MC_CONF_RETENTION_DAYS (off) */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -239,8 +240,8 @@ static const char *set_rate_limit(cmd_parms *cmd, void *dc, const char *cls,
 }
 
 /* Integer directives: one table row each (cmd->info points at it). */
-typedef enum { MC_UNIT_PLAIN, MC_UNIT_BYTES, MC_UNIT_FLAG,
-               MC_UNIT_SECONDS } mc_unit_e;
+typedef enum { MC_UNIT_PLAIN, MC_UNIT_BYTES, MC_UNIT_FLAG, MC_UNIT_SECONDS,
+               MC_UNIT_OFF } mc_unit_e;
 
 typedef struct mc_int_directive {
     mc_conf_int_e which;
@@ -285,6 +286,9 @@ static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
 static const mc_int_directive d_chat_idle = { MC_CONF_CHAT_IDLE_S, 1,
                                               365 * 86400, MC_UNIT_SECONDS,
                                               0 };
+/* Days, or Off (0); one retention job per host: main server only. */
+static const mc_int_directive d_retention = { MC_CONF_RETENTION_DAYS, 1,
+                                              36500, MC_UNIT_OFF, 1 };
 static const mc_int_directive d_sla = { MC_CONF_ESCALATION_SLA_MIN, 1, 10080,
                                         MC_UNIT_PLAIN, 0 };
 
@@ -298,8 +302,14 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
 
     if (d->main_only && cmd->server->is_virtual) {
         return apr_psprintf(cmd->pool, "%s: only valid in the main server "
-                            "(shared memory is sized once per host)",
-                            cmd->cmd->name);
+                            "(%s)", cmd->cmd->name,
+                            d->unit == MC_UNIT_OFF
+                            ? "one retention job per host"
+                            : "shared memory is sized once per host");
+    }
+    if (d->unit == MC_UNIT_OFF && !strcasecmp(arg, "off")) {
+        srv_conf(cmd)->ints[d->which] = 0;
+        return NULL;
     }
     if (d->unit == MC_UNIT_FLAG) {
         if (!strcasecmp(arg, "on")) {
@@ -939,6 +949,10 @@ const command_rec mc_cmds[] = {
             "how long a conversation may stay idle before its token "
             "expires (seconds, or with s, m, h or d; default 24h); never "
             "while an escalation of it is unresolved"),
+    INT_CMD("ConciergeRetentionDays", d_retention,
+            "days chat logs are kept after a conversation's last message "
+            "(then deleted, or emptied of text where an escalation refers "
+            "to them); Off (default) keeps them"),
     AP_INIT_TAKE1("ConciergeRiskLanguages", set_risk_langs, NULL, RSRC_CONF,
                   "languages whose risk rules are used (" CC_RISK_LANGS ")"),
     AP_INIT_TAKE1("ConciergeRiskVocabulary", set_risk_file,

@@ -19,7 +19,10 @@
  *   privacy less patient data kept (item 8): a conversation idle past
  *          ConciergeChatIdleExpiry (2h here; rows are backdated in SQL)
  *          reads 404 and a new message starts a new conversation, unless
- *          an escalation of it is unresolved; with ConciergeChatLog Off the bot stays silent in an escalated
+ *          an escalation of it is unresolved; ConciergeRetentionDays
+ *          deletes old chat logs, or empties them of text where an
+ *          escalation refers to them, with the audit chain intact; with
+ *          ConciergeChatLog Off the bot stays silent in an escalated
  *          conversation, which keeps the escalating message and every
  *          later one, and nothing before it.
  */
@@ -705,6 +708,15 @@ static void pv_idle(long conv, const char *ago)
                 "interval '%s' WHERE id = %ld", ago, conv);
 }
 
+/* Everything of a conversation `ago` old. */
+static void pv_age(long conv, const char *ago)
+{
+    it_sql_exec("UPDATE conversations SET created_at = now() - interval "
+                "'%s', last_message_at = now() - interval '%s' WHERE id = "
+                "%ld; UPDATE messages SET created_at = now() - interval '%s' "
+                "WHERE conversation_id = %ld", ago, ago, conv, ago, conv);
+}
+
 static void pv_resolve(long esc)
 {
     char path[96];
@@ -807,6 +819,172 @@ START_TEST(privacy_escalated_not_expired)
 }
 END_TEST
 
+static long pv_retention_audits(void)
+{
+    return it_sql_num("SELECT (SELECT count(*) FROM audit_log WHERE action = "
+                      "'chat.retention') + (SELECT count(*) FROM "
+                      "audit_pending WHERE action = 'chat.retention')");
+}
+
+/* ConciergeRetentionDays 30: the job (a ticker in every child) deletes a
+ * routine conversation older than that with its messages; empties one an
+ * escalation refers to (the escalation, its message reference and its
+ * audit entries stay; the risk matches lose the words); leaves a recent
+ * one and an old one whose escalation is still open; audits its counts;
+ * and the audit chain still verifies. */
+START_TEST(privacy_retention)
+{
+    char msg[256], *old_tok, *esc_tok, *open_tok, *new_tok;
+    long old_conv, esc_conv, open_conv, new_conv, esc, n_esc_msgs;
+    it_resp *r;
+    int i;
+
+    snprintf(msg, sizeof(msg), "Where can I park? %s", pv_canary);
+    r = pv_chat(NULL, msg);
+    old_tok = pv_token(r);
+    it_free(r);
+    r = pv_chat(old_tok, PV_HOURS);
+    it_free(r);
+    snprintf(msg, sizeof(msg), "%s %s", PV_RISKY, pv_canary);
+    r = pv_chat(NULL, msg);
+    esc_tok = pv_token(r);
+    esc = (long)json_integer_value(json_object_get(r->json, "escalation_id"));
+    it_free(r);
+    ck_assert_msg(esc > 0, "no escalation");
+    r = pv_chat(esc_tok, PV_PARK);
+    it_free(r);
+    pv_resolve(esc);
+    r = pv_chat(NULL, PV_RISKY);
+    open_tok = pv_token(r);
+    it_free(r);
+    r = pv_chat(NULL, PV_PARK);
+    new_tok = pv_token(r);
+    it_free(r);
+    old_conv = pv_conv(old_tok);
+    esc_conv = pv_conv(esc_tok);
+    open_conv = pv_conv(open_tok);
+    new_conv = pv_conv(new_tok);
+    ck_assert_msg(old_conv > 0 && esc_conv > 0 && open_conv > 0
+                  && new_conv > 0, "conversations not stored");
+    n_esc_msgs = it_sql_num("SELECT count(*) FROM messages WHERE "
+                            "conversation_id = %ld", esc_conv);
+    ck_assert_msg(it_sql_num("SELECT count(*) FROM escalations, "
+                             "jsonb_array_elements(matches) m WHERE id = %ld "
+                             "AND m ? 'text'", esc) > 0,
+                  "the risk matches hold no words to remove");
+
+    pv_age(old_conv, "40 days");
+    pv_age(esc_conv, "40 days");
+    pv_age(open_conv, "40 days");
+    for (i = 0; i < 60; i++) {
+        if (it_sql_num("SELECT count(*) FROM conversations WHERE id = %ld",
+                       old_conv) == 0
+            && it_sql_num("SELECT count(*) FROM conversations WHERE id = %ld "
+                          "AND purged_at IS NOT NULL", esc_conv) == 1) {
+            break;
+        }
+        usleep(500 * 1000);
+    }
+    /* The routine conversation is gone, messages and all. */
+    ck_assert_msg(i < 60, "the retention job did not run within 30 s");
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM messages WHERE "
+                                "conversation_id = %ld", old_conv), 0);
+    /* The escalated one is a shell without text. */
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM messages WHERE "
+                                "conversation_id = %ld AND body = ''",
+                                esc_conv), n_esc_msgs);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM messages WHERE body "
+                                "LIKE '%%%s%%'", pv_canary), 0);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM escalations e JOIN "
+                                "messages m ON m.id = e.message_id AND "
+                                "m.conversation_id = e.conversation_id "
+                                "WHERE e.id = %ld", esc), 1);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM escalations, "
+                                "jsonb_array_elements(matches) m WHERE id = "
+                                "%ld AND m ? 'text'", esc), 0);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM escalations WHERE "
+                                "matches::text LIKE '%%%s%%'", pv_canary), 0);
+    /* Neither token finds anything. */
+    r = pv_read(old_tok);
+    it_assert_error(r, 404, "session_not_found");
+    it_free(r);
+    r = pv_read(esc_tok);
+    it_assert_error(r, 404, "session_not_found");
+    it_free(r);
+    /* Staff still see the escalation. */
+    snprintf(msg, sizeof(msg), "/api/admin/escalations/%ld", esc);
+    r = it_get(msg, IT_ADMIN);
+    ck_assert_msg(r->status == 200, "escalation read: %ld %s", r->status,
+                  r->body);
+    it_free(r);
+    /* Open escalation and recent conversation untouched. */
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM messages WHERE "
+                                "conversation_id = %ld AND body <> ''",
+                                open_conv), 2);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM messages WHERE "
+                                "conversation_id = %ld AND body <> ''",
+                                new_conv), 2);
+    r = pv_read(new_tok);
+    ck_assert_int_eq(pv_messages(r), 2);
+    it_free(r);
+
+    /* Audited with counts, no text; the chain verifies. */
+    ck_assert_msg(pv_retention_audits() >= 1, "the retention run is not "
+                  "audited");
+    ck_assert_int_eq(it_sql_num("SELECT (SELECT count(*) FROM audit_log "
+                                "WHERE detail LIKE '%%%s%%') + (SELECT "
+                                "count(*) FROM audit_pending WHERE detail "
+                                "LIKE '%%%s%%')", pv_canary, pv_canary), 0);
+    r = it_get("/api/admin/audit/verify", IT_ADMIN);
+    ck_assert_msg(r->status == 200 && json_is_true(json_object_get(r->json,
+                                                                   "ok")),
+                  "audit verify after retention: %ld %s", r->status,
+                  r->body);
+    it_free(r);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM audit_log WHERE action "
+                                "= 'chat.retention' AND (detail::jsonb ->> "
+                                "'deleted')::int + (detail::jsonb ->> "
+                                "'emptied')::int > 0"),
+                     pv_retention_audits());
+    free(old_tok);
+    free(esc_tok);
+    free(open_tok);
+    free(new_tok);
+}
+END_TEST
+
+/* A step takes at most its limit, a second run changes nothing, and a run
+ * that changed nothing is not audited (retention is Off in this group, so
+ * no ticker runs alongside). */
+START_TEST(privacy_retention_bounded)
+{
+    long audits = pv_retention_audits(), i;
+    char *out;
+
+    for (i = 0; i < 3; i++) {
+        it_sql_exec("WITH c AS (INSERT INTO conversations (session_hash, "
+                    "created_at, last_message_at, messages) VALUES "
+                    "(encode(sha256(convert_to('pv-bounded-%ld-%ld', "
+                    "'UTF8')), 'hex'), now() - interval '50 days', now() - "
+                    "interval '50 days', 1) RETURNING id) INSERT INTO "
+                    "messages (conversation_id, role, body) SELECT id, "
+                    "'patient', 'old text' FROM c", (long)getpid(), i);
+    }
+    out = it_sql("SELECT concierge_chat_retention(45, 2)->>'deleted'");
+    ck_assert_str_eq(out, "2");
+    free(out);
+    out = it_sql("SELECT concierge_chat_retention(45, 2)->>'deleted'");
+    ck_assert_str_eq(out, "1");
+    free(out);
+    out = it_sql("SELECT concierge_chat_retention(45, 2)->>'deleted'");
+    ck_assert_str_eq(out, "0");
+    free(out);
+    ck_assert_int_eq(pv_retention_audits(), audits + 2);
+    ck_assert_int_eq(it_sql_num("SELECT count(*) FROM messages WHERE body = "
+                                "'old text'"), 0);
+}
+END_TEST
+
 /* ConciergeChatLog Off: nothing of a routine turn is kept, but once a
  * message is escalated the conversation is stored from that message on;
  * the bot stays silent in it until staff resolve it, and the later
@@ -879,7 +1057,8 @@ static void privacy_setup(void)
     snprintf(pv_canary, sizeof(pv_canary), "PVCANARY%ldXQ", (long)getpid());
     it_httpd_start("ConciergeRateLimit chat 100000/min\n"
                    "ConciergeRateLimit admin 100000/min\n"
-                   "ConciergeChatIdleExpiry 2h\n", 2, 8);
+                   "ConciergeChatIdleExpiry 2h\n"
+                   "ConciergeRetentionDays 30\n", 2, 8);
 }
 
 static void privacy_nolog_setup(void)
@@ -957,6 +1136,7 @@ Suite *it_suite_security(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, privacy_idle_expiry);
     tcase_add_test(tc, privacy_escalated_not_expired);
+    tcase_add_test(tc, privacy_retention);
     tcase_add_test(tc, privacy_log_clean);
     suite_add_tcase(s, tc);
 
@@ -964,6 +1144,7 @@ Suite *it_suite_security(void)
     tcase_add_unchecked_fixture(tc, privacy_nolog_setup, sec_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, privacy_nolog_escalated_silent);
+    tcase_add_test(tc, privacy_retention_bounded);
     tcase_add_test(tc, privacy_log_clean);
     suite_add_tcase(s, tc);
     return s;
