@@ -35,6 +35,7 @@
 #include "mod_concierge_booking.h"
 #include "mod_concierge_calendar.h"
 #include "mod_concierge_chatlog.h"
+#include "mod_concierge_retention.h"
 #include "mod_concierge_notify.h"
 #include "mod_concierge_http.h"
 #include "mod_concierge_ticker.h"
@@ -169,6 +170,7 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
     if (v) {
         mc_ticker_start(p, v, "concierge-warm", apr_time_from_sec(1),
                         warm_tick, NULL);
+        mc_retention_child_init(p, v);
     }
 }
 

@@ -29,7 +29,7 @@
  * While nothing changes, a cached credential needs no database read: each
  * process LISTENs on concierge_credentials on a connection of its own (not
  * one of mod_dbd's), and every change of a password, role or active flag
- * - by any path: triggers, sql/010 and sql/014 - notifies it when it
+ * - by any path: triggers, sql/010 and sql/013 - notifies it when it
  * commits; the process then bumps its epoch, which every entry carries, so
  * all its entries stop answering.  Whenever the listener is not connected
  * (or was not when an entry was made), requests read the account as

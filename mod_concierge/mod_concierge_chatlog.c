@@ -343,7 +343,7 @@ static const mc_stmt stmts[] = {
     /* Turns and their events; a "nolog" turn (ConciergeChatLog off) is
      * an event alone, without conversation or text.  A turn whose
      * client_message_id (cid) is already stored - a retry racing the
-     * first copy - adds no message (sql/013). */
+     * first copy - adds no message (sql/012). */
     { "cc_chat_store_batch",
       "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
       "t AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(ord int, "

@@ -49,6 +49,8 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     10,                 /* MC_CONF_LOCKOUT_FAILS */
     900,                /* MC_CONF_LOCKOUT_SECS */
     0,                  /* MC_CONF_CAL_NAMES */
+    86400,              /* MC_CONF_CHAT_IDLE_S */
+    0,                  /* MC_CONF_RETENTION_DAYS (off) */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -238,7 +240,8 @@ static const char *set_rate_limit(cmd_parms *cmd, void *dc, const char *cls,
 }
 
 /* Integer directives: one table row each (cmd->info points at it). */
-typedef enum { MC_UNIT_PLAIN, MC_UNIT_BYTES, MC_UNIT_FLAG } mc_unit_e;
+typedef enum { MC_UNIT_PLAIN, MC_UNIT_BYTES, MC_UNIT_FLAG, MC_UNIT_SECONDS,
+               MC_UNIT_OFF } mc_unit_e;
 
 typedef struct mc_int_directive {
     mc_conf_int_e which;
@@ -279,6 +282,13 @@ static const mc_int_directive d_freebusy_cache = { MC_CONF_FREEBUSY_CACHE_S, 0,
                                                    3600, MC_UNIT_PLAIN };
 static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
                                                    500, 60000, MC_UNIT_PLAIN };
+/* Seconds, with an optional unit: 90, 90s, 15m, 24h, 7d. */
+static const mc_int_directive d_chat_idle = { MC_CONF_CHAT_IDLE_S, 1,
+                                              365 * 86400, MC_UNIT_SECONDS,
+                                              0 };
+/* Days, or Off (0); one retention job per host: main server only. */
+static const mc_int_directive d_retention = { MC_CONF_RETENTION_DAYS, 1,
+                                              36500, MC_UNIT_OFF, 1 };
 static const mc_int_directive d_sla = { MC_CONF_ESCALATION_SLA_MIN, 1, 10080,
                                         MC_UNIT_PLAIN, 0 };
 
@@ -292,8 +302,14 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
 
     if (d->main_only && cmd->server->is_virtual) {
         return apr_psprintf(cmd->pool, "%s: only valid in the main server "
-                            "(shared memory is sized once per host)",
-                            cmd->cmd->name);
+                            "(%s)", cmd->cmd->name,
+                            d->unit == MC_UNIT_OFF
+                            ? "one retention job per host"
+                            : "shared memory is sized once per host");
+    }
+    if (d->unit == MC_UNIT_OFF && !strcasecmp(arg, "off")) {
+        srv_conf(cmd)->ints[d->which] = 0;
+        return NULL;
     }
     if (d->unit == MC_UNIT_FLAG) {
         if (!strcasecmp(arg, "on")) {
@@ -318,6 +334,16 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
             num[n - 1] = '\0';
         }
     }
+    if (d->unit == MC_UNIT_SECONDS && n > 1) {
+        static const char units[] = "smhd";
+        static const apr_int64_t secs[] = { 1, 60, 3600, 86400 };
+        const char *u = strchr(units, num[n - 1]);
+
+        if (u && *u) {
+            mult = secs[u - units];
+            num[n - 1] = '\0';
+        }
+    }
     err = parse_int(cmd, num, 0, d->max, &v);
     if (err) {
         return err;
@@ -326,7 +352,8 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "%s: '%s' is out of range %"
                             APR_INT64_T_FMT "..%" APR_INT64_T_FMT "%s",
                             cmd->cmd->name, arg, d->min, d->max,
-                            d->unit == MC_UNIT_BYTES ? " bytes" : "");
+                            d->unit == MC_UNIT_BYTES ? " bytes"
+                            : d->unit == MC_UNIT_SECONDS ? " seconds" : "");
     }
     srv_conf(cmd)->ints[d->which] = v * mult;
     return NULL;
@@ -915,7 +942,17 @@ const command_rec mc_cmds[] = {
             "On: this server (or virtual host) serves the API under /api/ "
             "(conf/vhost.conf); elsewhere /api/ is left to the site"),
     INT_CMD("ConciergeChatLog", d_chat_log,
-            "On: store every conversation and message (chat logs)"),
+            "On: store every conversation and message (chat logs); Off: "
+            "no routine chat text, but an escalated conversation keeps its "
+            "escalating message and every later message for staff"),
+    INT_CMD("ConciergeChatIdleExpiry", d_chat_idle,
+            "how long a conversation may stay idle before its token "
+            "expires (seconds, or with s, m, h or d; default 24h); never "
+            "while an escalation of it is unresolved"),
+    INT_CMD("ConciergeRetentionDays", d_retention,
+            "days chat logs are kept after a conversation's last message "
+            "(then deleted, or emptied of text where an escalation refers "
+            "to them); Off (default) keeps them"),
     AP_INIT_TAKE1("ConciergeRiskLanguages", set_risk_langs, NULL, RSRC_CONF,
                   "languages whose risk rules are used (" CC_RISK_LANGS ")"),
     AP_INIT_TAKE1("ConciergeRiskVocabulary", set_risk_file,

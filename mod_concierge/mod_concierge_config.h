@@ -31,6 +31,8 @@ typedef enum {
     MC_CONF_LOCKOUT_FAILS,   /* failed logins before a lock-out */
     MC_CONF_LOCKOUT_SECS,    /* ... within this many seconds */
     MC_CONF_CAL_NAMES,       /* 0/1: patient names in calendar events */
+    MC_CONF_CHAT_IDLE_S,     /* seconds idle before a conversation expires */
+    MC_CONF_RETENTION_DAYS,  /* chat logs kept this many days; 0: forever */
     MC_CONF_NINTS
 } mc_conf_int_e;
 

@@ -20,7 +20,7 @@ apr_int64_t mc_escalation_open_for(request_rec *r, const char *session_hash);
 /* Add a patient message to an escalated conversation (no bot reply);
  * with scr (a risky message), merge its categories into the open
  * escalation escalation_id.  client_id: the patient's client_message_id
- * (NULL for none): a retry finds the stored turn (sql/013). */
+ * (NULL for none): a retry finds the stored turn (sql/012). */
 apr_status_t mc_escalation_add_patient_message(request_rec *r,
                                                const char *session_hash,
                                                const char *message,

@@ -34,6 +34,53 @@ static const char mc_no_answer_reply[] =
 
 /* ---- sessions ------------------------------------------------------------ */
 
+/* What the database knows of a conversation token (its SHA-256). */
+typedef struct conv_state {
+    int         found;
+    int         expired;    /* idle past ConciergeChatIdleExpiry */
+    int         escalated;  /* an escalation refers to it */
+    const char *id;
+} conv_state;
+
+/* Look the conversation up, on dbd or (NULL) on a connection given back
+ * at once.  Expiry is decided by PostgreSQL from the last message's time
+ * (one clock for every host): idle longer than ConciergeChatIdleExpiry,
+ * and no unresolved escalation - a conversation staff are working on
+ * never expires under the patient. */
+static apr_status_t conv_lookup(request_rec *r, ap_dbd_t *dbd,
+                                const char *hash, conv_state *cs)
+{
+    ap_dbd_t *own = dbd ? NULL : mc_db_open(r);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *args[2];
+    apr_status_t rv;
+
+    memset(cs, 0, sizeof(*cs));
+    if (!dbd && !(dbd = own)) {
+        return APR_EGENERAL;
+    }
+    args[0] = MC_I64(r->pool, mc_config_geti(r->server,
+                                             MC_CONF_CHAT_IDLE_S));
+    args[1] = hash;
+    rv = mc_db_select(r, dbd, "cc_conv_find", &res, 2, args);
+    if (rv == APR_SUCCESS
+        && apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1) == 0) {
+        const char *e = apr_dbd_get_entry(dbd->driver, row, 1);
+        const char *x = apr_dbd_get_entry(dbd->driver, row, 2);
+
+        cs->found = 1;
+        cs->id = apr_pstrdup(r->pool, apr_dbd_get_entry(dbd->driver, row,
+                                                        0));
+        cs->expired = e && *e == 't';
+        cs->escalated = x && *x == 't';
+    }
+    if (own) {
+        mc_db_close(r, own);
+    }
+    return rv;
+}
+
 /* ---- storing ---------------------------------------------------------------- */
 
 typedef struct chat_turn_ids {
@@ -60,16 +107,17 @@ typedef struct chat_turn {
 /* The turn as the row the chat log writer stores (group commit), written
  * by hand: the message and reply texts are quoted once, and the reply's
  * quoted text is reused for the answer.  The writer also appends the
- * turn's event (chat_answered, chat_no_answer, booking_offered).  With
- * ConciergeChatLog off only the event is stored: no text, no session;
- * failing to store it does not fail the answer. */
+ * turn's event (chat_answered, chat_no_answer, booking_offered).  A turn
+ * not kept (ConciergeChatLog off, in a conversation never escalated) is
+ * its event alone: no text, no session; failing to store it does not fail
+ * the answer. */
 static apr_status_t store_turn(request_rec *r, chat_turn *t, const char *rid,
-                               int logging, apr_int64_t service)
+                               int keep, apr_int64_t service)
 {
     const char *row, *at = MC_I64(r->pool, r->request_time);
     apr_status_t rv;
 
-    if (!logging) {
+    if (!keep) {
         row = apr_pstrcat(r->pool, "{\"ord\":0,\"hash\":\"\",\"nolog\":true,"
                           "\"status\":\"", t->status, "\",\"mode\":\"",
                           t->mode, "\",\"service\":",
@@ -309,6 +357,7 @@ static int mc_api_chat_post(mc_ctx *c)
     double min_score = mc_config_getd(r->server, MC_CONFD_MIN_SCORE);
     double min_cov = mc_config_getd(r->server, MC_CONFD_MIN_COVERAGE);
     int logging = (int)mc_config_geti(r->server, MC_CONF_CHAT_LOG);
+    int keep = logging;
     apr_time_t t0 = apr_time_now(), t1;
     cc_source_t src[MC_CHAT_K];
     int used[MC_CHAT_K] = { 0 };
@@ -354,29 +403,32 @@ static int mc_api_chat_post(mc_ctx *c)
     }
     t.message = message;
 
-    /* An existing session must exist; looked up on a connection that is
-     * given back before the LLM is called. */
-    if (session && logging) {
-        ap_dbd_t *dbd = mc_db_open(r);
-        apr_dbd_results_t *res;
-        const char *args[1], *id;
+    /* A stored conversation is looked up on a connection that is given
+     * back before the LLM is called.  With logging on it must exist; with
+     * it off, only escalated conversations are stored, and one that is
+     * must be found (staff have it: the bot stays silent in it, and its
+     * turns are kept).  An expired one is not continued: the message
+     * starts a new conversation under a new token. */
+    if (session) {
+        conv_state cs;
 
-        if (!dbd) {
-            return mc_error_db(c);
-        }
         t.hash = cc_sha256_hex(r->pool, session, strlen(session));
-        args[0] = t.hash;
-        rv = mc_db_select(r, dbd, "cc_conv_find", &res, 1, args);
-        id = rv == APR_SUCCESS ? mc_db_value(r, dbd, res, 0) : NULL;
-        mc_db_close(r, dbd);
-        if (rv != APR_SUCCESS) {
+        if (conv_lookup(r, NULL, t.hash, &cs) != APR_SUCCESS) {
             return mc_error_db(c);
         }
-        if (!id) {
+        if (cs.found && !cs.expired) {
+            t.known = 1;
+            keep = keep || cs.escalated;
+        }
+        else if (cs.expired) {
+            session = NULL;     /* a new conversation, a new token */
+        }
+        else if (logging) {
             return mc_error(c, 404, "session_not_found", "no conversation "
                             "with that session_id; start a new one");
         }
-        t.known = 1;
+    }
+    if (t.known) {
         t.session = session;
     }
     else {
@@ -442,7 +494,7 @@ static int mc_api_chat_post(mc_ctx *c)
             t.timing = cc_json_pool_own(r->pool, json_pack(
                 "{s:I}", "total_ms", (json_int_t)((apr_time_now() - t0)
                                                   / 1000)));
-            if ((rv = store_turn(r, &t, c->rid, logging,
+            if ((rv = store_turn(r, &t, c->rid, keep,
                                  offered_service(actions))) != APR_SUCCESS) {
                 return not_stored(c, rv);
             }
@@ -549,7 +601,7 @@ static int mc_api_chat_post(mc_ctx *c)
     cc_json_pool_own(r->pool, t.timing);
     json_object_set_new(t.timing, "total_ms",
                         json_integer((apr_time_now() - t0) / 1000));
-    if ((rv = store_turn(r, &t, c->rid, logging, 0)) != APR_SUCCESS) {
+    if ((rv = store_turn(r, &t, c->rid, keep, 0)) != APR_SUCCESS) {
         return not_stored(c, rv);
     }
     if (APLOGrdebug(r)) {
@@ -601,8 +653,9 @@ static int mc_api_chat_get(mc_ctx *c)
 {
     request_rec *r = c->r;
     const char *session = apr_table_get(r->headers_in, "X-Chat-Token");
-    const char *args[1], *id, *rows;
+    const char *args[1], *rows;
     apr_dbd_results_t *res;
+    conv_state cs;
     ap_dbd_t *dbd;
     json_t *msgs;
 
@@ -618,15 +671,15 @@ static int mc_api_chat_get(mc_ctx *c)
     if (!dbd) {
         return OK;
     }
-    args[0] = cc_sha256_hex(r->pool, session, strlen(session));
-    if (mc_db_select(r, dbd, "cc_conv_find", &res, 1, args) != APR_SUCCESS) {
+    if (conv_lookup(r, dbd, cc_sha256_hex(r->pool, session, strlen(session)),
+                    &cs) != APR_SUCCESS) {
         return mc_error_db(c);
     }
-    id = mc_db_value(r, dbd, res, 0);
-    if (!id) {
+    /* An expired conversation is not the patient's to read any more. */
+    if (!cs.found || cs.expired) {
         return mc_error(c, 404, "session_not_found", "no such conversation");
     }
-    args[0] = id;
+    args[0] = cs.id;
     if (mc_db_select(r, dbd, "cc_conv_messages", &res, 1, args) != APR_SUCCESS
         || !(rows = mc_db_value(r, dbd, res, 0))) {
         return mc_error_db(c);
@@ -659,8 +712,13 @@ static const mc_route routes[] = {
 };
 
 static const mc_stmt stmts[] = {
+    /* id, expired, escalated ever: see conv_lookup */
     { "cc_conv_find",
-      "SELECT id FROM conversations WHERE session_hash = %s" },
+      "SELECT c.id, c.last_message_at < now() - make_interval(secs => %lld) "
+      "AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.conversation_id "
+      "= c.id AND e.status <> 'resolved'), EXISTS (SELECT 1 FROM "
+      "escalations e WHERE e.conversation_id = c.id) FROM conversations c "
+      "WHERE c.session_hash = %s" },
     /* A stored turn by its client_message_id: the conversation (its token
      * hash; "fresh" when it holds only this turn and is under an hour
      * old), the reply, and the conversation's latest escalation. */

@@ -16,7 +16,7 @@
 --
 -- The notification payload names ids, categories and priority, never the
 -- patient's words; p_link_base ('' for none) is ConciergeStaffURL.
--- p_client_id: the patient's client_message_id (NULL for none; sql/013).
+-- p_client_id: the patient's client_message_id (NULL for none; sql/012).
 -- Returns {"escalation_id", "conversation_id"}.
 CREATE OR REPLACE FUNCTION concierge_escalation_create(
     p_session text, p_emergency boolean, p_message text, p_reply text,

@@ -334,11 +334,20 @@ static const struct {
     { "ConciergeTimeZone ../../etc/passwd", "../../etc/passwd" },
     { "ConciergeUserRole bob superuser", "superuser" },
     { "ConciergeRateLimitSlots 1", "'1' is out of range" },
+    { "ConciergeChatIdleExpiry 5x", "5x" },
+    { "ConciergeChatIdleExpiry 0", "'0' is out of range" },
+    { "ConciergeChatIdleExpiry 400d", "'400d' is out of range" },
+    { "ConciergeRetentionDays 0", "'0' is out of range" },
+    { "ConciergeRetentionDays never", "never" },
 };
 
 static const char *const good_lines[] = {
     "ConciergeRateLimit chat 100/hour",
     "ConciergeTimeZone America/New_York",
+    "ConciergeChatIdleExpiry 90",
+    "ConciergeChatIdleExpiry 15m",
+    "ConciergeRetentionDays Off",
+    "ConciergeRetentionDays 365",
 };
 
 /* Write `line` as an extra conf file; run `httpd.sh check` on it. */
