@@ -254,8 +254,10 @@ static int listen_start(PGconn *pc)
 
 static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
 {
+    static mc_lograte lr_listen, lr_again;
     server_rec *s = data;
     PGconn *pc = NULL;
+    apr_uint32_t dropped = 0;
     int fails = 0;
 
     while (!apr_atomic_read32(&listen_stop)) {
@@ -270,11 +272,12 @@ static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
 
                 PQfinish(pc);
                 pc = NULL;
-                if (fails++ == 0) {
+                if (fails++ == 0 && mc_lograte_ok(&lr_listen, &dropped)) {
                     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                                  CCLOGNO(01603) "credential changes: cannot "
                                  "listen (database unavailable); staff "
-                                 "requests read their account meanwhile");
+                                 "requests read their account meanwhile (%u "
+                                 "more since the last such line)", dropped);
                 }
                 for (i = 0; i < (wait > 50 ? 50 : wait)
                             && !apr_atomic_read32(&listen_stop); i++) {
@@ -282,7 +285,7 @@ static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
                 }
                 continue;
             }
-            if (fails) {
+            if (fails && mc_lograte_ok(&lr_again, &dropped)) {
                 ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, CCLOGNO(01604)
                              "credential changes: listening again");
             }
