@@ -37,6 +37,9 @@
  * the entry and the password is checked again.  An entry's epoch is taken
  * before that read, so a change committed between the read and the store
  * is never cached as current.
+ *
+ * The same connection listens on concierge_availability (sql/014) for the
+ * booking service's cache of busy intervals (mc_avail_epoch).
  */
 #include "apr_strings.h"
 #include "apr_md5.h"
@@ -79,6 +82,7 @@ typedef struct cred_entry {
  * (re)connection of the listener; cred_listening is 1 while it listens. */
 static volatile apr_uint32_t cred_epoch;
 static volatile apr_uint32_t cred_listening;
+static volatile apr_uint32_t avail_epoch;   /* concierge_availability */
 static const char           *listen_params;     /* DBDParams */
 static apr_thread_t         *listen_thread;
 static volatile apr_uint32_t listen_stop;
@@ -245,11 +249,18 @@ int mc_auth_listening(void)
 
 static int listen_start(PGconn *pc)
 {
-    PGresult *res = PQexec(pc, "LISTEN concierge_credentials");
+    PGresult *res = PQexec(pc, "LISTEN concierge_credentials; "
+                           "LISTEN concierge_availability");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
     PQclear(res);
     return ok;
+}
+
+int mc_avail_epoch(apr_uint32_t *epoch)
+{
+    *epoch = apr_atomic_read32(&avail_epoch);
+    return apr_atomic_read32(&cred_listening) != 0;
 }
 
 static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
@@ -292,6 +303,7 @@ static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
             fails = 0;
             /* Anything cached so far may have missed a change. */
             apr_atomic_inc32(&cred_epoch);
+            apr_atomic_inc32(&avail_epoch);
             apr_atomic_set32(&cred_listening, 1);
         }
         pfd.fd = PQsocket(pc);
@@ -302,13 +314,19 @@ static void *APR_THREAD_FUNC cred_listener(apr_thread_t *th, void *data)
                 lost = 1;
             }
             while ((n = PQnotifies(pc)) != NULL) {
-                apr_atomic_inc32(&cred_epoch);
+                if (!strcmp(n->relname, "concierge_availability")) {
+                    apr_atomic_inc32(&avail_epoch);
+                }
+                else {
+                    apr_atomic_inc32(&cred_epoch);
+                }
                 PQfreemem(n);
             }
         }
         if (lost || PQstatus(pc) != CONNECTION_OK) {
             apr_atomic_set32(&cred_listening, 0);
             apr_atomic_inc32(&cred_epoch);
+            apr_atomic_inc32(&avail_epoch);
             PQfinish(pc);
             pc = NULL;
         }

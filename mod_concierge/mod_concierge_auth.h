@@ -12,6 +12,10 @@ void mc_auth_child_init(apr_pool_t *p, server_rec *s);
 /* 1 while this process hears credential changes from PostgreSQL (a
  * cached staff credential then needs no database read). */
 int mc_auth_listening(void);
+/* The availability epoch: it moves whenever bookings or the clinic model
+ * change (sql/014) and whenever the listener (re)connects.  Returns 1 while
+ * the listener listens (only then may busy intervals be cached). */
+int mc_avail_epoch(apr_uint32_t *epoch);
 
 /* r->notes keys the provider sets for the rest of the request:
  *   MC_NOTE_ROLE          the account's role, read with the password (the

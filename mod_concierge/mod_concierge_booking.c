@@ -23,6 +23,7 @@
 #include "mod_concierge_config.h"
 #include "mod_concierge_db.h"
 #include "mod_concierge_booking.h"
+#include "mod_concierge_auth.h"
 #include "mod_concierge_calendar.h"
 #include "mod_concierge_ticker.h"
 #include "cc_clinic.h"
@@ -38,6 +39,7 @@ static cc_manage_key_t *bk_key;
 static apr_hash_t   *bk_zones;      /* zone name -> const cc_tz_t * */
 struct bk_model;
 static apr_thread_mutex_t *bk_mu;
+static void busy_init(apr_pool_t *p);
 static struct bk_model    *bk_current;
 static apr_status_t model_exit(void *data);
 
@@ -116,6 +118,7 @@ void mc_booking_child_init(apr_pool_t *p, server_rec *s)
 
     bk_current = NULL;
     apr_thread_mutex_create(&bk_mu, APR_THREAD_MUTEX_DEFAULT, p);
+    busy_init(p);
     apr_pool_cleanup_register(p, NULL, model_exit, apr_pool_cleanup_null);
     mc_ticker_start(p, s, "concierge-bookings", BK_SWEEP_TICK, sweep, n);
 }
@@ -259,7 +262,136 @@ static apr_status_t model_exit(void *data)
     }
     return APR_SUCCESS;
 }
-/* ---- availability --------------------------------------------------------- */
+/* ---- availability --------------------------------------------------------- *
+ *
+ * The busy intervals of a query (service, practitioner, window) are kept
+ * per process for up to MC_BUSY_TTL, and only while the credential
+ * listener also hears concierge_availability (sql/014): every change to
+ * bookings or to the clinic model moves the epoch each entry carries (read
+ * before the query, so a change during it is never cached as current).
+ * The TTL bounds what no row change announces - a hold lapsing at its
+ * time, until the sweeper marks it - and that can only hide a free slot
+ * for a moment, never offer a taken one; the exclusion constraint has the
+ * last word on every booking anyway. */
+#define MC_BUSY_TTL apr_time_from_sec(2)
+#define MC_BUSY_MAX 512
+
+typedef struct busy_entry {
+    apr_uint32_t epoch;
+    apr_time_t   expires;
+    apr_int64_t  version;
+    char        *key;        /* malloc'd, as the entry and busy */
+    char        *busy;
+} busy_entry;
+
+/* In the child pool; entries malloc'd, so clearing the table frees them
+ * and the table itself recycles its nodes. */
+static apr_thread_mutex_t *busy_mu;
+static apr_hash_t         *busy_table;
+
+static void busy_clear(void)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, busy_table); hi; hi = apr_hash_next(hi)) {
+        busy_entry *e = apr_hash_this_val(hi);
+
+        free(e->key);
+        free(e->busy);
+        free(e);
+    }
+    apr_hash_clear(busy_table);
+}
+
+static apr_status_t busy_exit(void *data)
+{
+    if (busy_table) {
+        busy_clear();
+        busy_table = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static void busy_init(apr_pool_t *p)
+{
+    if (apr_thread_mutex_create(&busy_mu, APR_THREAD_MUTEX_DEFAULT, p)
+        == APR_SUCCESS) {
+        busy_table = apr_hash_make(p);
+        apr_pool_cleanup_register(p, NULL, busy_exit, apr_pool_cleanup_null);
+    }
+}
+
+/* The cached busy intervals of key in epoch, copied to p, or NULL. */
+static const char *busy_get(apr_pool_t *p, const char *key,
+                            apr_uint32_t epoch, apr_int64_t *version)
+{
+    const char *v = NULL;
+    busy_entry *e;
+
+    if (!busy_table) {
+        return NULL;
+    }
+    apr_thread_mutex_lock(busy_mu);
+    e = apr_hash_get(busy_table, key, APR_HASH_KEY_STRING);
+    if (e && e->epoch == epoch && e->expires > apr_time_now()) {
+        v = apr_pstrdup(p, e->busy);
+        *version = e->version;
+    }
+    apr_thread_mutex_unlock(busy_mu);
+    return v;
+}
+
+static void busy_put(const char *key, apr_uint32_t epoch,
+                     apr_int64_t version, const char *busy)
+{
+    busy_entry *e;
+    char *copy;
+
+    if (!busy_table || !(copy = strdup(busy))) {
+        return;
+    }
+    apr_thread_mutex_lock(busy_mu);
+    if (apr_hash_count(busy_table) >= MC_BUSY_MAX) {
+        busy_clear();
+    }
+    e = apr_hash_get(busy_table, key, APR_HASH_KEY_STRING);
+    if (!e) {
+        if (!(e = calloc(1, sizeof(*e))) || !(e->key = strdup(key))) {
+            apr_thread_mutex_unlock(busy_mu);
+            free(e);
+            free(copy);
+            return;
+        }
+        apr_hash_set(busy_table, e->key, APR_HASH_KEY_STRING, e);
+    }
+    free(e->busy);
+    e->busy = copy;
+    e->epoch = epoch;
+    e->version = version;
+    e->expires = apr_time_now() + MC_BUSY_TTL;
+    apr_thread_mutex_unlock(busy_mu);
+}
+
+/* The model at version when this process already has it (no database). */
+static bk_model *model_have(mc_ctx *c, apr_int64_t version)
+{
+    bk_model *m;
+
+    apr_thread_mutex_lock(bk_mu);
+    m = bk_current;
+    if (m && m->version == version) {
+        m->refs++;
+    }
+    else {
+        m = NULL;
+    }
+    apr_thread_mutex_unlock(bk_mu);
+    if (m) {
+        apr_pool_cleanup_register(c->r->pool, m, model_release,
+                                  apr_pool_cleanup_null);
+    }
+    return m;
+}
 
 /* Free slots of service for local days [from, from + days).  pract 0: all
  * who do it; own: a booking whose own time does not count as busy (a
@@ -280,7 +412,9 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
     cc_clinic_avail_t a;
     ap_dbd_t *dbd;
     bk_model *m;
-    int ncal, *calok, held;
+    const char *key = NULL;
+    apr_uint32_t epoch = 0;
+    int ncal, *calok, held, cache;
 
     memset(out, 0, sizeof(*out));
     memset(&q, 0, sizeof(q));
@@ -297,24 +431,44 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
      * (the chat-log writer among them).  A request that already holds
      * one (a booking: its idempotency check) uses that one: waiting for
      * a second while holding the first deadlocks a busy pool. */
-    held = apr_table_get(r->notes, MC_NOTE_DB_HELD) != NULL;
-    dbd = held ? mc_db_acquire(r) : mc_db_open(r);
-    if (!dbd || mc_db_select(r, dbd, "cc_bk_busy", &res, 5, args)
-                != APR_SUCCESS
-        || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+    m = NULL;
+    cache = !own && mc_avail_epoch(&epoch);
+    if (cache) {
+        apr_int64_t version = 0;
+
+        key = apr_pstrcat(r->pool, args[0], " ", args[1], " ", args[2], " ",
+                          args[3], NULL);
+        if ((q.busy = busy_get(r->pool, key, epoch, &version)) != NULL) {
+            m = model_have(c, version);
+        }
+    }
+    if (!m) {
+        apr_int64_t version;
+
+        held = apr_table_get(r->notes, MC_NOTE_DB_HELD) != NULL;
+        dbd = held ? mc_db_acquire(r) : mc_db_open(r);
+        if (!dbd || mc_db_select(r, dbd, "cc_bk_busy", &res, 5, args)
+                    != APR_SUCCESS
+            || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+            if (!held) {
+                mc_db_close(r, dbd);
+            }
+            return APR_EGENERAL;
+        }
+        q.busy = apr_pstrdup(r->pool, apr_dbd_get_entry(dbd->driver, row,
+                                                        1));
+        version = apr_strtoi64(apr_dbd_get_entry(dbd->driver, row, 0), NULL,
+                               10);
+        m = model_get(c, dbd, version);
         if (!held) {
             mc_db_close(r, dbd);
         }
-        return APR_EGENERAL;
-    }
-    q.busy = apr_pstrdup(r->pool, apr_dbd_get_entry(dbd->driver, row, 1));
-    m = model_get(c, dbd, apr_strtoi64(apr_dbd_get_entry(dbd->driver, row,
-                                                         0), NULL, 10));
-    if (!held) {
-        mc_db_close(r, dbd);
-    }
-    if (!m) {
-        return APR_EGENERAL;
+        if (!m) {
+            return APR_EGENERAL;
+        }
+        if (cache && m->version == version) {
+            busy_put(key, epoch, version, q.busy);
+        }
     }
     out->service = cc_clinic_service(m->clinic, service);
     out->settings = cc_clinic_settings(m->clinic);

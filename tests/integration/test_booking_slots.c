@@ -187,6 +187,36 @@ START_TEST(booking_slots_buffers)
 }
 END_TEST
 
+/* Slots are cached per process for a moment (mod_concierge_booking.c),
+ * forgotten on every change PostgreSQL announces (sql/014) - also a change
+ * made by SQL behind the module's back, and at once. */
+START_TEST(booking_slots_cache_follows_sql)
+{
+    const char *day = bk_day(1);
+    char *s15 = bk_start(sv_buf, day, "15:00", pr_carol);
+    it_resp *r;
+    long id;
+    int i;
+
+    it_free(bk_book_r(sv_buf, s15, pr_carol, &id, NULL));
+    for (i = 0; i < 6; i++) {       /* seen (and cached) by both processes */
+        r = bk_slots(sv_buf, day, 1, pr_carol);
+        ck_assert_msg(bk_count_at(r, "15:00", pr_carol) == 0, "booked 15:00 "
+                      "offered: %.2000s", r->body);
+        it_free(r);
+    }
+    it_sql_exec("UPDATE bookings SET status = 'cancelled' WHERE id = %ld", id);
+    for (i = 0; i < 4; i++) {
+        r = bk_slots(sv_buf, day, 1, pr_carol);
+        ck_assert_msg(bk_count_at(r, "15:00", pr_carol) == 1, "15:00 not "
+                      "offered again right after a cancellation by SQL "
+                      "(request %d): %.2000s", i, r->body);
+        it_free(r);
+    }
+    free(s15);
+}
+END_TEST
+
 START_TEST(booking_slots_notice_horizon)
 {
     double now;
@@ -513,6 +543,7 @@ void bk_add_slot_tests(TCase *tc)
     tcase_add_test(tc, booking_chat_offer);
     tcase_add_test(tc, booking_slots_basic);
     tcase_add_test(tc, booking_slots_buffers);
+    tcase_add_test(tc, booking_slots_cache_follows_sql);
     tcase_add_test(tc, booking_slots_notice_horizon);
     tcase_add_test(tc, booking_slots_exceptions);
     tcase_add_test(tc, booking_slots_bad_params);
