@@ -1145,6 +1145,46 @@ static void privacy_nolog_setup(void)
                    "ConciergeChatLog Off\n", 2, 8);
 }
 
+/* A full bucket table (ConciergeRateLimitSlots 64, the least allowed):
+ * a hundred addresses, one request each.  Those that find no room share
+ * their class's overflow bucket (3 requests a minute, like one client)
+ * instead of evicting a live bucket and starting with a full one; the
+ * client that had used up its own bucket is still refused. */
+START_TEST(buckets_full_table)
+{
+    char ip[32];
+    int i, n429 = 0;
+    it_resp *h;
+    long overflows;
+
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(px_get("127.0.1.1", NULL), 200);
+    }
+    ck_assert_int_eq(px_get("127.0.1.1", NULL), 429);
+    for (i = 2; i <= 101; i++) {
+        snprintf(ip, sizeof(ip), "127.0.1.%d", i);
+        n429 += px_get(ip, NULL) == 429;
+    }
+    ck_assert_msg(n429 >= 30, "only %d of 100 new addresses were refused "
+                  "with a 64-slot table: new keys got fresh buckets", n429);
+    ck_assert_int_eq(px_get("127.0.1.1", NULL), 429);
+    h = it_get("/api/admin/health", IT_ADMIN);
+    overflows = (long)json_integer_value(json_object_get(json_object_get(
+        json_object_get(h->json, "shared_memory"), "rate_limiter"),
+        "overflows"));
+    ck_assert_msg(overflows >= n429, "health counts %ld overflows for %d "
+                  "refused newcomers: %.600s", overflows, n429, h->body);
+    it_free(h);
+}
+END_TEST
+
+static void buckets_setup(void)
+{
+    it_httpd_start("ConciergeRateLimitSlots 64\n"
+                   "ConciergeRateLimit browse 3/min\n"
+                   "ConciergeRateLimit admin 100000/min\n", 1, 8);
+}
+
 static void proxy_setup(void)
 {
     it_httpd_start("LoadModule remoteip_module "
@@ -1207,6 +1247,12 @@ Suite *it_suite_security(void)
     tcase_add_unchecked_fixture(tc, proxy_setup, sec_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, proxy_forwarded_for);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("buckets");
+    tcase_add_unchecked_fixture(tc, buckets_setup, sec_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, buckets_full_table);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("privacy");
