@@ -35,6 +35,7 @@ int main(void)
     srunner_add_suite(sr, suite_valid());
     srunner_add_suite(sr, suite_token());
     srunner_add_suite(sr, suite_limbuf());
+    srunner_add_suite(sr, suite_stripe());
     srunner_add_suite(sr, suite_time());
     srunner_add_suite(sr, suite_gcal());
     srunner_add_suite(sr, suite_gcal_auth());
