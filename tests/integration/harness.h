@@ -127,6 +127,7 @@ Suite *it_suite_knowledge(void);
 Suite *it_suite_mail(void);
 Suite *it_suite_security(void);
 void it_security_chat_tcases(Suite *s);    /* test_security_chat.c */
+void it_security_privacy_tcases(Suite *s); /* test_security_privacy.c */
 Suite *it_suite_llm(void);
 Suite *it_suite_safety(void);
 Suite *it_suite_booking(void);
