@@ -10,6 +10,9 @@ PKGS=(apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
       make gcc
       # the risk gate's medical vocabulary (docs/VOCABULARY.md)
       hunspell-en-med hunspell-de-med wgerman-medical wamerican)
+# Node for tests/node (Stripe's own library signs the test webhooks): Debian's
+# only when no node is on PATH, so a newer Node installed otherwise stays.
+command -v node >/dev/null || PKGS+=(nodejs npm)
 [ -n "${CC_EXTRA_PKGS:-}" ] && read -r -a extra <<<"$CC_EXTRA_PKGS" && PKGS+=("${extra[@]}")
 
 missing=()
