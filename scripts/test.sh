@@ -47,6 +47,19 @@ if [ "$MODE" != san ]; then
     # The fake SMTP server refuses what Postfix's submission service does.
     python3 "$CC_TOP/tests/fakes/test_fake_smtp.py" 2>&1 | tee "$LOGDIR/fakes-smtp.log"
     count_script "$LOGDIR/fakes-smtp.log" test_fake_smtp.py
+    # The fake Stripe refuses what Stripe refuses (auth, form notation,
+    # Idempotency-Key replay and conflicts, refund amounts).
+    python3 "$CC_TOP/tests/fakes/test_fake_stripe.py" 2>&1 | tee "$LOGDIR/fakes-stripe.log"
+    count_script "$LOGDIR/fakes-stripe.log" test_fake_stripe.py
+    # Stripe-Signature headers come from Stripe's own npm library; its
+    # self-check verifies them with constructEvent and openssl.
+    echo "== Stripe signatures (tests/node)"
+    if "$CC_TOP/scripts/npm.sh"; then
+        node "$CC_TOP/tests/node/stripe_sign_check.js" 2>&1 | tee "$LOGDIR/stripe-sign.log"
+        count_script "$LOGDIR/stripe-sign.log" stripe_sign
+    else
+        failed=$((failed + 1))
+    fi
 fi
 
 # The release whose database an upgrade starts from (its functions still

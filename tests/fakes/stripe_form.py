@@ -145,9 +145,11 @@ def get_int(value, name, lo=None, hi=None):
 
 
 def required(form, *path):
-    node, name = form, ""
+    """form[path[0]][path[1]]..., or 400 parameter_missing naming the
+    whole path (also when a hash on the way is absent)."""
+    name = path[0] + "".join("[%s]" % p for p in path[1:])
+    node = form
     for p in path:
-        name = "%s[%s]" % (name, p) if name else str(p)
         try:
             node = node[p]
         except (KeyError, IndexError, TypeError):
