@@ -175,9 +175,10 @@ function post(port, urlPath, obj) {
 async function checkServer() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-sign-check.'));
     const portfile = path.join(dir, 'port');
-    const child = spawn(process.execPath, [SIGN, '--serve', '--portfile',
-                                           portfile], {stdio: ['ignore', 'ignore',
-                                   verbose ? 'inherit' : 'ignore']});
+    const child = spawn(process.execPath,
+                        [SIGN, '--serve', '--portfile', portfile],
+                        {stdio: ['ignore', 'ignore',
+                                 verbose ? 'inherit' : 'ignore']});
     const exited = new Promise((resolve) => child.on('exit',
         (code, sig) => resolve({code, sig})));
     try {
