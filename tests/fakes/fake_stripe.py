@@ -60,8 +60,9 @@ Every API call (base /v1), checked as Stripe documents it (FIELD_NOTES D1):
         cancel_url, payment_intent null, created, livemode false, mode
         "payment").  An open session past expires_at reads as expired.
     GET  /v1/checkout/sessions/{id}          404 resource_missing if unknown
-    POST /v1/checkout/sessions/{id}/expire   only while open (else 400
-        session_expired_or_completed... as code "checkout_session_not_open")
+    POST /v1/checkout/sessions/{id}/expire   no parameters; only while
+        open (else 400, code "checkout_session_not_open"; this code is the
+        fake's own), then status "expired" and url null
     POST /v1/refunds
         payment_intent=pi_... or charge=ch_... (one required; both must
         agree), of a paid session (unknown -> 404 resource_missing;
