@@ -34,6 +34,7 @@
 #include "mod_concierge_index.h"
 #include "mod_concierge_booking.h"
 #include "mod_concierge_calendar.h"
+#include "mod_concierge_stripe.h"
 #include "mod_concierge_chatlog.h"
 #include "mod_concierge_retention.h"
 #include "mod_concierge_notify.h"
@@ -118,6 +119,7 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         || mc_index_post_config(pconf, s) != APR_SUCCESS
         || mc_booking_post_config(pconf, s) != APR_SUCCESS
         || mc_calendar_post_config(pconf, s) != APR_SUCCESS
+        || mc_stripe_post_config(pconf, s) != APR_SUCCESS
         || mc_safety_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -164,6 +166,7 @@ static void mc_child_init(apr_pool_t *p, server_rec *s)
     mc_notify_child_init(p, s);
     mc_booking_child_init(p, s);
     mc_calendar_child_init(p, s);
+    mc_stripe_child_init(p, s);
     /* The first site that serves the API (its database settings). */
     for (v = s; v && !mc_config_geti(v, MC_CONF_API); v = v->next) {
     }

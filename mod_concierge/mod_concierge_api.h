@@ -31,9 +31,12 @@ typedef enum {
                            by min(max_body, ConciergeMaxBody) */
     MC_BODY_TEXT,       /* text/markdown or text/plain, UTF-8, in ctx->raw;
                            capped by max_body */
-    MC_BODY_JSON_OPT    /* as MC_BODY_JSON, but an empty request (no
+    MC_BODY_JSON_OPT,   /* as MC_BODY_JSON, but an empty request (no
                            Content-Length or 0, not chunked) leaves
                            ctx->body NULL */
+    MC_BODY_RAW_JSON    /* application/json kept as bytes in ctx->raw, not
+                           decoded (a signed body is verified first: the
+                           Stripe webhook); capped by max_body alone */
 } mc_body_e;
 
 typedef struct mc_route {

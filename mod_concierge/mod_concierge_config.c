@@ -12,6 +12,7 @@
 #include "http_core.h"
 #include "mod_concierge_config.h"
 #include "mod_concierge_http.h"
+#include "mod_concierge_stripe.h"
 #include "cc_http.h"
 #include "cc_risk.h"
 
@@ -51,6 +52,7 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     0,                  /* MC_CONF_CAL_NAMES */
     86400,              /* MC_CONF_CHAT_IDLE_S */
     0,                  /* MC_CONF_RETENTION_DAYS (off) */
+    10000,              /* MC_CONF_STRIPE_TIMEOUT_MS */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -87,6 +89,10 @@ static const char *const mc_str_defaults[MC_CONF_NSTRS] = {
     NULL,                               /* MC_CONFS_SMTP_HELO */
     NULL,                               /* MC_CONFS_SMTP_BEARER_FILE */
     NULL,                               /* MC_CONFS_OUTBOUND_CA */
+    NULL,                               /* MC_CONFS_STRIPE_KEY */
+    NULL,                               /* MC_CONFS_STRIPE_WHSEC */
+    "https://api.stripe.com",           /* MC_CONFS_STRIPE_API_BASE */
+    NULL,                               /* MC_CONFS_PUBLIC_URL */
 };
 
 void *mc_config_create_srv(apr_pool_t *p, server_rec *s)
@@ -185,6 +191,11 @@ static mc_srv_conf *srv_conf(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &concierge_module);
 }
 
+mc_srv_conf *mc_config_for(cmd_parms *cmd)
+{
+    return srv_conf(cmd);
+}
+
 /* Parse a decimal integer in [min, max]; NULL on success, else an error. */
 static const char *parse_int(cmd_parms *cmd, const char *arg, apr_int64_t min,
                              apr_int64_t max, apr_int64_t *out)
@@ -281,6 +292,8 @@ static const mc_int_directive d_cal_names = { MC_CONF_CAL_NAMES, 0, 1,
 static const mc_int_directive d_freebusy_cache = { MC_CONF_FREEBUSY_CACHE_S, 0,
                                                    3600, MC_UNIT_PLAIN };
 static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
+                                                   500, 60000, MC_UNIT_PLAIN };
+static const mc_int_directive d_stripe_timeout = { MC_CONF_STRIPE_TIMEOUT_MS,
                                                    500, 60000, MC_UNIT_PLAIN };
 /* Seconds, with an optional unit: 90, 90s, 15m, 24h, 7d. */
 static const mc_int_directive d_chat_idle = { MC_CONF_CHAT_IDLE_S, 1,
@@ -401,6 +414,12 @@ static const char *set_dbl(cmd_parms *cmd, void *dc, const char *arg)
 static const char *check_url(cmd_parms *cmd, const char *arg,
                              const char *secure, const char *plain)
 {
+    return mc_config_check_url(cmd, arg, secure, plain);
+}
+
+const char *mc_config_check_url(cmd_parms *cmd, const char *arg,
+                                const char *secure, const char *plain)
+{
     switch (mc_http_url_check(cmd->temp_pool, arg, secure, plain,
                               MC_HTTP_URL_BASE)) {
     case MC_HTTP_URL_OK:
@@ -433,6 +452,11 @@ static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)
 /* Notifications are delivered by one thread per process with the main
  * server's settings: they are main-server directives. */
 static const char *main_only(cmd_parms *cmd)
+{
+    return mc_config_main_only(cmd);
+}
+
+const char *mc_config_main_only(cmd_parms *cmd)
 {
     return cmd->server->is_virtual
            ? apr_psprintf(cmd->pool, "%s: only valid in the main server "
@@ -769,7 +793,10 @@ static const char *set_secret_file(cmd_parms *cmd, void *dc, const char *arg)
                             "line", cmd->cmd->name, arg);
     }
     sub.info = which == MC_CONFS_SMTP_PASSWORD ? (void *)1 : NULL;
-    err = which == MC_CONFS_SECRET ? set_secret(&sub, dc, buf)
+    err = which == MC_CONFS_STRIPE_KEY ? mc_stripe_set_key(&sub, dc, buf)
+          : which == MC_CONFS_STRIPE_WHSEC ? mc_stripe_set_whsec(&sub, dc,
+                                                                 buf)
+          : which == MC_CONFS_SECRET ? set_secret(&sub, dc, buf)
           : which == MC_CONFS_LLM_KEY ? set_llm_key(&sub, dc, buf)
           : which == MC_CONFS_NOTIFY_SECRET ? set_notify_secret(&sub, dc, buf)
           : set_smtp_auth(&sub, dc, buf);
@@ -1023,6 +1050,25 @@ const command_rec mc_cmds[] = {
                   "Calendar API v3 base URL (default Google's)"),
     INT_CMD("ConciergeGoogleTimeout", d_google_timeout,
             "Google request timeout, milliseconds"),
+    AP_INIT_TAKE1("ConciergeStripeSecretKey", mc_stripe_set_key, NULL,
+                  RSRC_CONF, "Stripe secret key (${STRIPE_SECRET_KEY})"),
+    AP_INIT_TAKE1("ConciergeStripeSecretKeyFile", set_secret_file,
+                  (void *)MC_CONFS_STRIPE_KEY, RSRC_CONF,
+                  "file holding the Stripe secret key"),
+    AP_INIT_ITERATE("ConciergeStripeWebhookSecret", mc_stripe_set_whsec, NULL,
+                    RSRC_CONF, "Stripe webhook signing secrets (whsec_...; "
+                    "several, or repeated, while a secret is rolled)"),
+    AP_INIT_TAKE1("ConciergeStripeWebhookSecretFile", set_secret_file,
+                  (void *)MC_CONFS_STRIPE_WHSEC, RSRC_CONF,
+                  "file holding the webhook signing secrets (one line)"),
+    AP_INIT_TAKE1("ConciergeStripeAPIBase", mc_stripe_set_url,
+                  (void *)MC_CONFS_STRIPE_API_BASE, RSRC_CONF,
+                  "Stripe API base URL (default https://api.stripe.com)"),
+    AP_INIT_TAKE1("ConciergePublicURL", mc_stripe_set_url,
+                  (void *)MC_CONFS_PUBLIC_URL, RSRC_CONF,
+                  "the public base URL of this site (payment return pages)"),
+    INT_CMD("ConciergeStripeTimeout", d_stripe_timeout,
+            "Stripe request timeout, milliseconds"),
     INT_CMD("ConciergeFreeBusyCache", d_freebusy_cache,
             "seconds a calendar's busy times are reused"),
     AP_INIT_TAKE1("ConciergeTimeZone", set_timezone, NULL, RSRC_CONF,

@@ -33,6 +33,7 @@ typedef enum {
     MC_CONF_CAL_NAMES,       /* 0/1: patient names in calendar events */
     MC_CONF_CHAT_IDLE_S,     /* seconds idle before a conversation expires */
     MC_CONF_RETENTION_DAYS,  /* chat logs kept this many days; 0: forever */
+    MC_CONF_STRIPE_TIMEOUT_MS, /* one Stripe call, milliseconds */
     MC_CONF_NINTS
 } mc_conf_int_e;
 
@@ -73,6 +74,11 @@ typedef enum {
     MC_CONFS_SMTP_HELO,      /* EHLO name (FQDN); default: ServerName */
     MC_CONFS_SMTP_BEARER_FILE, /* file: XOAUTH2 token, read at each send */
     MC_CONFS_OUTBOUND_CA,    /* file: PEM trust anchors of outbound TLS */
+    MC_CONFS_STRIPE_KEY,     /* secret: sk_... / rk_... */
+    MC_CONFS_STRIPE_WHSEC,   /* secrets: the webhook signing secrets,
+                                space-separated (rotation) */
+    MC_CONFS_STRIPE_API_BASE,
+    MC_CONFS_PUBLIC_URL,     /* base of the pages patients return to */
     MC_CONF_NSTRS
 } mc_conf_str_e;
 
@@ -100,6 +106,13 @@ const cc_rate_t *mc_config_rate(const server_rec *s, mc_rl_class_e cls);
  * refills one failure every period/failures seconds). */
 cc_rate_t mc_config_lockout(const server_rec *s);
 const char *mc_config_timezone(const server_rec *s);
+/* For directive handlers in other files (mod_concierge_stripe.c): the
+ * server's configuration being built, the main-server rule and the URL
+ * rule of the other directives. */
+mc_srv_conf *mc_config_for(cmd_parms *cmd);
+const char *mc_config_main_only(cmd_parms *cmd);
+const char *mc_config_check_url(cmd_parms *cmd, const char *arg,
+                                const char *secure, const char *plain);
 /* The LLM is configured (base URL, model and key all set). */
 int mc_config_llm_enabled(const server_rec *s);
 

@@ -41,13 +41,13 @@ static const char *pg_text_array(apr_pool_t *p, json_t *cats)
 }
 
 /* '{webhook,email}': the channels configured to alert staff. */
-static const char *alert_channels(request_rec *r)
+const char *mc_escalation_channels(server_rec *s, apr_pool_t *p)
 {
-    int hook = mc_config_gets(r->server, MC_CONFS_NOTIFY_WEBHOOK) != NULL;
-    int mail = mc_config_gets(r->server, MC_CONFS_NOTIFY_SMTP)
-               && mc_config_gets(r->server, MC_CONFS_NOTIFY_TO);
+    int hook = mc_config_gets(s, MC_CONFS_NOTIFY_WEBHOOK) != NULL;
+    int mail = mc_config_gets(s, MC_CONFS_NOTIFY_SMTP)
+               && mc_config_gets(s, MC_CONFS_NOTIFY_TO);
 
-    return apr_pstrcat(r->pool, "{", hook ? "webhook" : "",
+    return apr_pstrcat(p, "{", hook ? "webhook" : "",
                        hook && mail ? "," : "", mail ? "email" : "", "}",
                        NULL);
 }
@@ -82,7 +82,7 @@ apr_status_t mc_escalation_create(request_rec *r, const char *session_hash,
     args[5] = cats;
     args[6] = cc_json_dump(r->pool, scr->matches, NULL);
     args[7] = source;
-    args[8] = alert_channels(r);
+    args[8] = mc_escalation_channels(r->server, r->pool);
     args[9] = staff ? staff : "";
     args[10] = client_id ? client_id : "";
     if (mc_db_select(r, dbd, "cc_esc_create", &res, 11, args) != APR_SUCCESS

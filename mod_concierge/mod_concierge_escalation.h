@@ -28,4 +28,7 @@ apr_status_t mc_escalation_add_patient_message(request_rec *r,
                                                const mc_screen *scr,
                                                const char *client_id);
 char *mc_escalation_metrics(request_rec *r);
+/* '{webhook,email}': the channels configured to alert staff (a PostgreSQL
+ * text[] literal, in p). */
+const char *mc_escalation_channels(server_rec *s, apr_pool_t *p);
 #endif

@@ -545,7 +545,8 @@ static int read_body(mc_ctx *c)
 
     /* ConciergeMaxBody caps what the public may send; staff routes keep
      * their own caps (a knowledge document may be megabytes). */
-    if (c->route->role == MC_ROLE_PUBLIC && (apr_int64_t)cap > conf_cap) {
+    if (c->route->role == MC_ROLE_PUBLIC && c->route->body != MC_BODY_RAW_JSON
+        && (apr_int64_t)cap > conf_cap) {
         cap = (apr_size_t)conf_cap;
     }
     if (c->route->max_body == 0) {
@@ -642,6 +643,9 @@ static int read_body(mc_ctx *c)
             return DONE;
         }
         return OK;
+    }
+    if (c->route->body == MC_BODY_RAW_JSON) {
+        return OK;      /* the handler checks and decodes it */
     }
     lim.max_bytes = cap;
     lim.max_depth = (int)mc_config_geti(r->server, MC_CONF_JSON_DEPTH);

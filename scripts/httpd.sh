@@ -52,6 +52,12 @@ fi
 export CONCIERGE_SECRET
 HTTPD="$HTTPD -DCONCIERGE_SECRET"
 if [ -n "${CONCIERGE_GOOGLE_KEY_FILE:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_GOOGLE"; fi
+# Payments: the Stripe block of concierge.conf only with a key.
+if [ -n "${STRIPE_SECRET_KEY:-}" ]; then
+    export CONCIERGE_PUBLIC_URL=${CONCIERGE_PUBLIC_URL:-http://127.0.0.1:$CC_PORT}
+    HTTPD="$HTTPD -DCONCIERGE_STRIPE"
+fi
+if [ -n "${STRIPE_WEBHOOK_SECRET:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_STRIPE_WEBHOOK"; fi
 # The API only where CC_EXTRA_CONF's virtual hosts include vhost.conf.
 if [ -n "${CC_SCOPED:-}" ]; then HTTPD="$HTTPD -DCONCIERGE_SCOPED"; fi
 # The sanitizer build needs its runtimes preloaded into httpd.

@@ -24,6 +24,7 @@
 #include "mod_concierge_db.h"
 #include "mod_concierge_audit.h"
 #include "mod_concierge_booking.h"
+#include "mod_concierge_stripe.h"
 #include "util_script.h"
 #include "cc_clinic.h"
 #include "cc_manage.h"
@@ -196,6 +197,46 @@ static int reply_no_slot(mc_ctx *c, const mc_avail *av, apr_int64_t service,
     return reply_slot_taken(c, service, pract, start);
 }
 
+/* A booking waiting for payment: its Checkout Session at once (the chat
+ * offers it as a "pay" action).  Stripe down, slow or not configured
+ * changes nothing: the booking stands, its hold is kept, and
+ * POST /api/payments tries again. */
+static void add_payment(mc_ctx *c, json_t *view, json_t *b)
+{
+    const char *st = json_string_value(json_object_get(b, "status"));
+    json_t *pay;
+    mc_pay_out out;
+
+    if (!st || strcmp(st, "pending_payment")) {
+        return;
+    }
+    switch (mc_stripe_checkout(c->r, jint(b, "id"), &out)) {
+    case MC_PAY_OPEN:
+        pay = mc_stripe_payment_view(c->r, out.payment);
+        json_object_set_new(view, "actions", json_pack(
+            "[{s:s, s:s, s:O}]", "type", "pay", "label", "Pay now", "url",
+            json_object_get(pay, "url")));
+        json_object_set_new(view, "payment", pay);
+        return;
+    case MC_PAY_NOT_CONFIGURED:
+        json_object_set_new(view, "payment", json_pack(
+            "{s:s, s:s}", "status", "not_configured", "message", "online "
+            "payment is not set up at this clinic; please call the clinic "
+            "to pay"));
+        return;
+    case MC_PAY_NOTHING:
+        json_object_set_new(view, "payment", json_pack(
+            "{s:s}", "status", out.outcome ? out.outcome : "none"));
+        return;
+    default:
+        json_object_set_new(view, "payment", json_pack(
+            "{s:s, s:s}", "status", "unavailable", "message", "the payment "
+            "service is not answering; your booking is held - pay with "
+            "POST /api/payments in a minute"));
+        return;
+    }
+}
+
 /* 201 with the booking and its manage token: tok when the caller just made
  * it, else derived again from the stored nonce, so a replay gets it too
  * (unless the key changed since, e.g. no ConciergeSecret and a restart:
@@ -220,6 +261,7 @@ static int reply_created(mc_ctx *c, json_t *b, json_t *settings, int replay,
     if (replay) {
         apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
     }
+    add_payment(c, view, b);
     apr_table_setn(r->headers_out, "Location",
                    apr_psprintf(r->pool, "/api/bookings/%" APR_INT64_T_FMT,
                                 jint(b, "id")));
@@ -389,7 +431,8 @@ static int mc_api_bookings_create(mc_ctx *c)
     args[13] = nonce;
     args[14] = c->rid;
     args[15] = session ? "chat" : "api";
-    text = mc_db_text(c->r, "cc_bk_book", 16, args, &dbfail);
+    /* Given back at once: a paid service calls Stripe next. */
+    text = mc_db_text_brief(c->r, "cc_bk_book", 16, args, &dbfail);
     if (dbfail || !(res = mc_pg_json(c->r, text))) {
         return mc_error(c, 503, "db_unavailable", "the booking could not be "
                         "saved; nothing was booked - please try again");

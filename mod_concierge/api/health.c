@@ -17,6 +17,7 @@
 #include "mod_concierge_shm.h"
 #include "mod_concierge_index.h"
 #include "mod_concierge_calendar.h"
+#include "mod_concierge_stripe.h"
 #include "mod_concierge_safety.h"
 #include "mod_concierge_escalation.h"
 #include "mod_concierge_notify.h"
@@ -116,6 +117,7 @@ static int mc_api_admin_health(mc_ctx *c)
     json_object_set_new(o, "risk_rules", mc_safety_health());
     json_object_set_new(o, "notifications", mc_notify_health(r));
     json_object_set_new(o, "calendar", mc_calendar_health(r));
+    json_object_set_new(o, "stripe", mc_stripe_health(r));
     {
         json_t *llm = json_pack("{s:b, s:s, s:s}", "configured",
                                 mc_config_llm_enabled(r->server),

@@ -194,6 +194,12 @@ BEGIN
                             p_practitioner => b.practitioner_id,
                             p_category => CASE WHEN v_late THEN 'late' END);
     PERFORM concierge_calendar_queue(p_id, b.practitioner_id, 'sync');
+    IF v_pay = 'refund_due' THEN
+        -- within the rules: the refund outbox gives the money back
+        -- (functions/payments.sql)
+        PERFORM concierge_refund_booking(p_id, CASE WHEN p_staff THEN 'staff'
+                                               ELSE 'cancellation' END, p_actor);
+    END IF;
     RETURN jsonb_build_object('outcome', 'cancelled', 'late', v_late,
                               'booking', concierge_booking_json(p_id));
 END $$;

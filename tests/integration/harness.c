@@ -740,7 +740,7 @@ pid_t it_fake_spawn(const char *const *argv, const char *logfile,
         if (nul >= 0) {
             dup2(nul, 0);
         }
-        execvp("python3", (char *const *)argv);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     for (i = 0; pid > 0 && i < 200; i++) {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <check.h>
 #include "harness.h"
+#include "payments.h"
 
 int main(void)
 {
@@ -28,6 +29,7 @@ int main(void)
     srunner_add_suite(sr, it_suite_events());
     srunner_add_suite(sr, it_suite_mail());
     srunner_add_suite(sr, it_suite_security());
+    srunner_add_suite(sr, it_suite_payments());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
