@@ -14,6 +14,7 @@ ConciergeRateLimit admin 1000000/sec
 ConciergeRateLimit chat 1000000/sec
 ConciergeRateLimit booking 1000000/sec
 ConciergeRateLimit browse 1000000/sec
+ConciergeStripeWebhookSecret whsec_bench_0123456789abcdefghijklmnop
 CONF
 D=${BENCH_SECONDS:-10}; C=${BENCH_CONNS:-64}; T=${BENCH_THREADS:-2}
 cleanup() { "$CC_TOP/scripts/httpd.sh" stop; "$CC_TOP/scripts/pg.sh" stop; rm -rf "$CC_VAR"; }
@@ -87,9 +88,43 @@ read -r b_rps b_p50 b_p99 b_err b_n2 < <(BENCH_DAY0=$((midnight + 180 * 86400)) 
 printf '%-34s %10s %9s %9s %8s %7s\n' "POST /api/bookings (distinct slots)" "$b_rps" "$b_p50" "$b_p99" \
     "$(awk -v a="$b_rps" -v b="$s_rps" 'BEGIN { printf "%.2f", a / b }')" "$((b_err + b_n2))"
 echo "bookings stored: $(psql -X -At "$(app_conninfo)" -c "SELECT count(*) FROM bookings WHERE status = 'confirmed'")"
+# Signed Stripe webhooks (issue 13): distinct checkout.session.completed
+# events, each verified (HMAC-SHA256 by Stripe's rules) and applied in its
+# own transaction - event id stored, payment paid, booking confirmed,
+# audit entry and analytics event - for N pending bookings made here
+# (sessions cs_bench_<i>), signed by Stripe's npm library just before the
+# run (tests/node/stripe_events.js; signatures are good for 300 s).
+"$CC_TOP/scripts/npm.sh" >/dev/null
+WH_N=${BENCH_WEBHOOKS:-60000}
+psql -X -q -v ON_ERROR_STOP=1 "$(app_conninfo)" >/dev/null <<SQL
+INSERT INTO bookings (service_id, practitioner_id, status, start_at, end_at, blocked,
+                      patient_name, patient_email, token_hash, token_nonce, hold_until,
+                      price_cents, currency, payment_status)
+SELECT $BENCH_SERVICE, $BENCH_PFIRST + g % 20, 'pending_payment', t, t + interval '5 minutes',
+       tstzrange(t, t + interval '5 minutes'), 'Bench patient', 'bench@example.org',
+       encode(sha256(('wh' || g)::bytea), 'hex'), 'n' || g, now() + interval '1 day', 4500, 'GBP',
+       'unpaid'
+  FROM generate_series(0, $WH_N - 1) g,
+       LATERAL (SELECT to_timestamp($midnight + 300 * 86400) + (g / 20) * interval '5 minutes' AS t) x;
+INSERT INTO payments (booking_id, attempt, status, amount_cents, currency, expires_at, session_id, url)
+SELECT b.id, 1, 'open', 4500, 'GBP', now() + interval '1 day',
+       'cs_bench_' || (b.id - (SELECT min(id) FROM bookings WHERE patient_name = 'Bench patient')),
+       'https://checkout.stripe.com/c/pay/bench'
+  FROM bookings b WHERE b.patient_name = 'Bench patient';
+SQL
+node "$CC_TOP/tests/node/stripe_events.js" --secret whsec_bench_0123456789abcdefghijklmnop \
+    --count "$WH_N" --out "$CC_VAR/webhooks.txt"
+read -r w_rps w_p50 w_p99 w_err w_n2 < <(WEBHOOK_FILE=$CC_VAR/webhooks.txt WEBHOOK_THREADS=$T \
+    wrk -t"$T" -c"$C" -d"${D}s" --latency -s "$CC_TOP/bench/webhooks.lua" "$BASE/api/webhooks/stripe" \
+    | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                     print v["rps"], v["p50_ms"], v["p99_ms"], v["errors"], v["non2xx"] }')
+printf '%-34s %10s %9s %9s %8s %7s\n' "POST /api/webhooks/stripe (signed)" "$w_rps" "$w_p50" "$w_p99" \
+    "$(awk -v a="$w_rps" -v b="$s_rps" 'BEGIN { printf "%.2f", a / b }')" "$((w_err + w_n2))"
+echo "webhook events: $(psql -X -At "$(app_conninfo)" -c "SELECT count(*) || ' applied, ' || count(*) FILTER (WHERE outcome = 'confirmed') || ' confirmed a booking' FROM stripe_events")"
 echo "targets: /api/health >= 0.80 of static; /api/chat >= 0.25 of static with p99 < 20 ms;"
 echo "         GET /api/admin/me with valid credentials >= 0.30 of static;"
-echo "         /api/slots >= 0.30 of static; POST /api/bookings >= 1,000 req/s"
+echo "         /api/slots >= 0.30 of static; POST /api/bookings >= 1,000 req/s;"
+echo "         signed webhooks (verified, applied) >= 1,000 events/s"
 
 echo
 echo "== risk check alone (in process, the messages of tests/eval/risk.tsv and both halves of"

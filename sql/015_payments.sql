@@ -102,8 +102,7 @@ CREATE TABLE stripe_status (
     ok              boolean,
     last_ok_at      timestamptz,
     last_error      text,
-    last_error_at   timestamptz,
-    last_webhook_at timestamptz
+    last_error_at   timestamptz
 );
 INSERT INTO stripe_status (id) VALUES (1);
 

@@ -364,7 +364,7 @@ DECLARE
     b bookings%ROWTYPE;
     v_lost boolean := false;
     v_cause text;
-    r record;
+    v_pending bigint;
 BEGIN
     SELECT * INTO p FROM payments WHERE id = p_payment FOR UPDATE;
     IF p.status IN ('paid', 'partially_refunded', 'refunded') THEN
@@ -401,19 +401,26 @@ BEGIN
     ELSE
         v_cause := 'booking_inactive';
     END IF;
-    -- refund events that came before this one
-    FOR r IN SELECT id, pending_amount FROM stripe_events
-              WHERE pending_intent = p_intent AND p_intent <> '' LOOP
-        UPDATE stripe_events SET pending_intent = NULL, payment_id = p_payment
-         WHERE id = r.id;
-    END LOOP;
+    -- refund events that came before this one (the partial index
+    -- stripe_events_pending: no scan of the events)
+    IF coalesce(p_intent, '') <> '' THEN
+        SELECT max(pending_amount) INTO v_pending FROM stripe_events
+         WHERE pending_intent = p_intent;
+        IF v_pending IS NOT NULL THEN
+            UPDATE stripe_events SET pending_intent = NULL,
+                   pending_amount = NULL, payment_id = p_payment
+             WHERE pending_intent = p_intent;
+        END IF;
+    END IF;
     IF v_cause IS NULL THEN
         PERFORM concierge_audit_stage('stripe', 'booking.paid',
             'booking/' || b.id, '', jsonb_build_object(
                 'payment_id', p_payment, 'amount_cents', p.amount_cents,
                 'late', b.status = 'expired')::text);
         PERFORM concierge_calendar_queue(b.id, b.practitioner_id, 'sync');
-        PERFORM concierge_payment_pending_refunds(p_payment, p_intent);
+        IF v_pending IS NOT NULL THEN
+            PERFORM concierge_payment_refunded(p_payment, v_pending);
+        END IF;
         RETURN CASE WHEN b.status = 'expired' THEN 'confirmed_late'
                     ELSE 'confirmed' END;
     END IF;
@@ -432,24 +439,10 @@ BEGIN
         PERFORM concierge_payment_escalate(b.id, 'payment_' || v_cause,
                                            p_channels, p_link);
     END IF;
-    PERFORM concierge_payment_pending_refunds(p_payment, p_intent);
-    RETURN 'refunding_' || v_cause;
-END $$;
-
--- Apply refund events that arrived before their payment was known.
-CREATE OR REPLACE FUNCTION concierge_payment_pending_refunds(p_payment bigint,
-                                                             p_intent text)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    v_max bigint;
-BEGIN
-    SELECT max(pending_amount) INTO v_max FROM stripe_events
-     WHERE payment_id = p_payment AND pending_amount IS NOT NULL;
-    IF v_max IS NOT NULL THEN
-        UPDATE stripe_events SET pending_amount = NULL
-         WHERE payment_id = p_payment AND pending_amount IS NOT NULL;
-        PERFORM concierge_payment_refunded(p_payment, v_max);
+    IF v_pending IS NOT NULL THEN
+        PERFORM concierge_payment_refunded(p_payment, v_pending);
     END IF;
+    RETURN 'refunding_' || v_cause;
 END $$;
 
 -- One Stripe event (verified by the module), applied once: its id is
@@ -473,7 +466,6 @@ BEGIN
     IF NOT FOUND THEN
         RETURN jsonb_build_object('outcome', 'duplicate');
     END IF;
-    UPDATE stripe_status SET last_webhook_at = now() WHERE id = 1;
     IF p_type LIKE 'checkout.session.%' THEN
         SELECT * INTO p FROM payments WHERE session_id = p_object FOR UPDATE;
         IF NOT FOUND AND p_payment > 0 THEN

@@ -397,6 +397,36 @@ START_TEST(pay_health)
 }
 END_TEST
 
+/* Where Stripe sends the patient back: pages that exist (the patient
+ * pages issue gives them their state). */
+START_TEST(pay_return_pages)
+{
+    const char *pages[] = { "/book/done", "Thank you", "/book/cancelled",
+                            "No payment was taken", NULL };
+    int i;
+
+    for (i = 0; pages[i]; i += 2) {
+        char path[128];
+        it_resp *r;
+
+        snprintf(path, sizeof(path), "%s?booking=12", pages[i]);
+        r = it_get(path, NULL);
+        ck_assert_msg(r->status == 301 && it_header(r, "Location")
+                      && strstr(it_header(r, "Location"), "/?booking=12"),
+                      "%s: %ld %s", path, r->status,
+                      it_header(r, "Location"));
+        it_free(r);
+        snprintf(path, sizeof(path), "%s/?booking=12", pages[i]);
+        r = it_get(path, NULL);
+        ck_assert_msg(r->status == 200 && strstr(r->body, pages[i + 1]),
+                      "%s: %ld", path, r->status);
+        ck_assert_msg(strstr(it_header(r, "Content-Type"), "text/html"),
+                      "%s: %s", path, it_header(r, "Content-Type"));
+        it_free(r);
+    }
+}
+END_TEST
+
 START_TEST(pay_log_clean)
 {
     const char *allowed[] = { "not created", "not sent", "refused by Stripe",
@@ -428,6 +458,7 @@ Suite *it_suite_payments(void)
     tcase_add_test(tc, pay_stripe_hung);
     tcase_add_test(tc, pay_refusals);
     tcase_add_test(tc, pay_health);
+    tcase_add_test(tc, pay_return_pages);
     py_add_webhook_tests(tc);
     py_add_refund_tests(tc);
     tcase_add_test(tc, pay_log_clean);

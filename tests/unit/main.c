@@ -36,6 +36,7 @@ int main(void)
     srunner_add_suite(sr, suite_token());
     srunner_add_suite(sr, suite_limbuf());
     srunner_add_suite(sr, suite_stripe());
+    srunner_add_suite(sr, suite_stripe_wire());
     srunner_add_suite(sr, suite_time());
     srunner_add_suite(sr, suite_gcal());
     srunner_add_suite(sr, suite_gcal_auth());

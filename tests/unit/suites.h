@@ -29,6 +29,7 @@ Suite *suite_valid(void);
 Suite *suite_token(void);
 Suite *suite_limbuf(void);
 Suite *suite_stripe(void);
+Suite *suite_stripe_wire(void);
 Suite *suite_time(void);
 Suite *suite_gcal(void);
 Suite *suite_gcal_auth(void);
