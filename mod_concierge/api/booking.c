@@ -151,10 +151,18 @@ static int mc_api_slots(mc_ctx *c)
 static json_t *booking_view(mc_ctx *c, json_t *b, json_t *settings)
 {
     request_rec *r = c->r;
+    json_t *v = cc_clinic_booking_view(r->pool, mc_booking_tz(r->server),
+                                       mc_config_timezone(r->server), b,
+                                       settings);
+    json_t *pay = json_object_get(v, "payment");
 
-    return cc_clinic_booking_view(r->pool, mc_booking_tz(r->server),
-                                  mc_config_timezone(r->server), b,
-                                  settings);
+    if (json_is_object(pay) && mc_stripe_configured(r->server)) {
+        json_object_set_new(pay, "message", json_string(
+            "This treatment is paid when booking: pay with POST "
+            "/api/payments (the booking's pay link) before hold_until, or "
+            "the slot is released."));
+    }
+    return v;
 }
 
 static int reply_slot_taken(mc_ctx *c, apr_int64_t service,
@@ -204,35 +212,37 @@ static int reply_no_slot(mc_ctx *c, const mc_avail *av, apr_int64_t service,
 static void add_payment(mc_ctx *c, json_t *view, json_t *b)
 {
     const char *st = json_string_value(json_object_get(b, "status"));
-    json_t *pay;
+    json_t *pay = json_object_get(view, "payment"), *v;
     mc_pay_out out;
 
-    if (!st || strcmp(st, "pending_payment")) {
+    if (!st || strcmp(st, "pending_payment") || !json_is_object(pay)) {
         return;
     }
     switch (mc_stripe_checkout(c->r, jint(b, "id"), &out)) {
     case MC_PAY_OPEN:
-        pay = mc_stripe_payment_view(c->r, out.payment);
+        v = mc_stripe_payment_view(c->r, out.payment);
+        json_object_update(pay, v);
+        json_decref(v);
+        json_object_set_new(pay, "message", json_string(
+            "Pay with the link to confirm the booking; the slot is held "
+            "until expires_at."));
         json_object_set_new(view, "actions", json_pack(
             "[{s:s, s:s, s:O}]", "type", "pay", "label", "Pay now", "url",
             json_object_get(pay, "url")));
-        json_object_set_new(view, "payment", pay);
         return;
     case MC_PAY_NOT_CONFIGURED:
-        json_object_set_new(view, "payment", json_pack(
-            "{s:s, s:s}", "status", "not_configured", "message", "online "
-            "payment is not set up at this clinic; please call the clinic "
-            "to pay"));
+        json_object_set_new(pay, "status", json_string("not_configured"));
         return;
     case MC_PAY_NOTHING:
-        json_object_set_new(view, "payment", json_pack(
-            "{s:s}", "status", out.outcome ? out.outcome : "none"));
+        json_object_set_new(pay, "status", json_string(out.outcome
+                                                       ? out.outcome
+                                                       : "none"));
         return;
     default:
-        json_object_set_new(view, "payment", json_pack(
-            "{s:s, s:s}", "status", "unavailable", "message", "the payment "
-            "service is not answering; your booking is held - pay with "
-            "POST /api/payments in a minute"));
+        json_object_set_new(pay, "status", json_string("unavailable"));
+        json_object_set_new(pay, "message", json_string(
+            "The payment service is not answering. Your booking is held "
+            "until hold_until: pay with POST /api/payments in a minute."));
         return;
     }
 }

@@ -392,9 +392,11 @@ START_TEST(booking_reschedule_keeps_payment)
     ck_assert_str_eq(jstr(r->json, "payment_status"), "unpaid");
     ck_assert_int_eq(jint(r->json, "price_cents"), 12000);
     pay = json_object_get(r->json, "payment");
+    /* No Stripe in this group: the booking says online payment is not
+     * configured (issue 13; with Stripe: test_payments.c). */
     ck_assert_msg(json_is_true(json_object_get(pay, "required"))
                   && jstr(pay, "status") && !strcmp(jstr(pay, "status"),
-                  "unpaid") && json_is_null(json_object_get(pay, "url"))
+                  "not_configured") && json_is_null(json_object_get(pay, "url"))
                   && jstr(pay, "message"), "payment block: %s", r->body);
     ck_assert_msg(jstr(r->json, "hold_until")
                   && bk_t(jstr(r->json, "hold_until")) >= (long long)now
