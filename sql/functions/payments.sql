@@ -140,8 +140,23 @@ BEGIN
      WHERE id = p_payment AND status = 'creating';
 END $$;
 
--- The booking's paid payment refunded in full (a cancellation within the
--- rules, or staff); NULL when nothing is left to refund.
+-- What can still be refunded of a payment: its amount less what Stripe
+-- has refunded (the larger of its cumulative total and our refunds that
+-- succeeded) and what is on its way.
+CREATE OR REPLACE FUNCTION concierge_refund_left(p payments)
+RETURNS integer LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT p.amount_cents - greatest(p.refunded_cents,
+                coalesce(sum(amount_cents) FILTER (WHERE status = 'succeeded'),
+                         0))
+            - coalesce(sum(amount_cents) FILTER (WHERE status IN
+                      ('queued', 'pending', 'requires_action')), 0)
+              FROM refunds WHERE payment_id = p.id);
+END $$;
+
+-- Queue a refund of a paid payment in the refund outbox: p_amount, or all
+-- that is left when NULL.  NULL when the payment is not paid or the
+-- amount is more than is left.
 CREATE OR REPLACE FUNCTION concierge_refund_queue(p_payment bigint,
                                                   p_amount integer,
                                                   p_reason text,
@@ -157,11 +172,7 @@ BEGIN
     IF NOT FOUND OR p.status NOT IN ('paid', 'partially_refunded') THEN
         RETURN NULL;
     END IF;
-    SELECT p.amount_cents - greatest(p.refunded_cents,
-               coalesce(sum(amount_cents) FILTER (WHERE status = 'succeeded'), 0))
-           - coalesce(sum(amount_cents) FILTER (WHERE status IN
-                     ('queued', 'pending', 'requires_action')), 0)
-      INTO v_left FROM refunds WHERE payment_id = p_payment;
+    v_left := concierge_refund_left(p);
     IF v_left <= 0 OR (p_amount IS NOT NULL AND p_amount > v_left) THEN
         RETURN NULL;
     END IF;
@@ -178,6 +189,8 @@ BEGIN
     RETURN v_id;
 END $$;
 
+-- The booking's paid payment refunded in full (a cancellation within the
+-- rules, or by staff).
 CREATE OR REPLACE FUNCTION concierge_refund_booking(p_booking bigint,
                                                     p_cause text, p_by text)
 RETURNS bigint LANGUAGE plpgsql AS $$
@@ -571,11 +584,7 @@ BEGIN
         RETURN jsonb_build_object('outcome', 'not_refundable', 'status',
                                   p.status);
     END IF;
-    SELECT p.amount_cents - greatest(p.refunded_cents,
-               coalesce(sum(amount_cents) FILTER (WHERE status = 'succeeded'), 0))
-           - coalesce(sum(amount_cents) FILTER (WHERE status IN
-                     ('queued', 'pending', 'requires_action')), 0)
-      INTO v_left FROM refunds WHERE payment_id = p_payment;
+    v_left := concierge_refund_left(p);
     IF v_left <= 0 THEN
         RETURN jsonb_build_object('outcome', 'nothing_left');
     END IF;

@@ -18,6 +18,41 @@ long py_svc, py_pract;
 static int py_sport;                    /* the signer */
 static pid_t py_fake_pid = -1, py_sign_pid = -1;
 static int py_seq;
+static char py_days[PY_NDAYS][11];
+
+const char *py_day(int n)
+{
+    ck_assert_msg(n >= 0 && n < PY_NDAYS && py_days[n][0], "py_day(%d)", n);
+    return py_days[n];
+}
+
+/* The suite's days: from the day after tomorrow, without a closure of
+ * the whole clinic or of PY Dana as the suite starts (suites before it
+ * add clinic closures on days of their own). */
+static void choose_days(void)
+{
+    char *out, *line, *save = NULL;
+    int n = 0;
+
+    out = it_sql_try(NULL, "SELECT to_char(d, 'YYYY-MM-DD') FROM "
+                     "generate_series((now() AT TIME ZONE 'Europe/London')"
+                     "::date + 2, (now() AT TIME ZONE 'Europe/London')::date "
+                     "+ 80, interval '1 day') d WHERE NOT EXISTS (SELECT 1 "
+                     "FROM schedule_exceptions e WHERE e.day = d::date AND "
+                     "(e.practitioner_id IS NULL OR e.practitioner_id = %ld))"
+                     " ORDER BY d LIMIT %d", py_pract, PY_NDAYS);
+    for (line = strtok_r(out, "\n", &save); line && n < PY_NDAYS;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (strlen(line) == 10) {
+            snprintf(py_days[n++], 11, "%s", line);
+        }
+    }
+    free(out);
+    if (n != PY_NDAYS) {
+        fprintf(stderr, "test_payments: could not choose test days\n");
+        exit(2);
+    }
+}
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -106,6 +141,7 @@ void py_setup(void)
                      "'PY Radiance facial'");
     py_svc = strtol(out, NULL, 10);
     free(out);
+    choose_days();
     bk_settings_parent(BK_SETTINGS);
     py_httpd(NULL);
 }
@@ -132,7 +168,7 @@ void py_fake_reset(void)
 
 it_resp *py_book_raw(int day, const char *hhmm, const char *session_id)
 {
-    char *start = bk_start(py_svc, bk_day(day), hhmm, py_pract), *text;
+    char *start = bk_start(py_svc, py_day(day), hhmm, py_pract), *text;
     char name[64], email[96];
     json_t *o;
     it_resp *r;

@@ -21,6 +21,7 @@
 #define PY_WHSEC_X  "whsec_itXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"   /* unknown */
 #define PY_PRICE    4500
 #define PY_SECRET   "it-payments-secret-0123456789-abcdefghijklmnopqrstuv"
+#define PY_NDAYS    16
 
 extern int py_port, py_cport;   /* the fake Stripe: API, control */
 extern long py_svc, py_pract;
@@ -41,6 +42,10 @@ void py_teardown(void);
 /* (Re)start httpd with the suite's Stripe configuration plus extra. */
 void py_httpd(const char *extra);
 void py_fake_reset(void);
+
+/* The nth day of the suite (YYYY-MM-DD, London): chosen as it starts,
+ * free of closures of the clinic and of its practitioner. */
+const char *py_day(int n);
 
 /* ---- patient ------------------------------------------------------------- */
 /* Book the paid service on test day `day` at hh:mm (London); asserted

@@ -155,7 +155,7 @@ START_TEST(pay_expired_releases)
     char which[200], path[200], *ev, *o, *s;
     it_resp *r;
 
-    r = bk_slots(py_svc, bk_day(1), 1, py_pract);
+    r = bk_slots(py_svc, py_day(1), 1, py_pract);
     ck_assert_int_eq(bk_count_at(r, "09:00", py_pract), 0);
     it_free(r);
     snprintf(path, sizeof(path), "/sessions/%s/expire", b.session);
@@ -171,7 +171,7 @@ START_TEST(pay_expired_releases)
                               "'booking.expire' AND a.target = "
                               "'booking/%ld')", bk_audit, b.id),
                   "no audit entry booking.expire");
-    r = bk_slots(py_svc, bk_day(1), 1, py_pract);
+    r = bk_slots(py_svc, py_day(1), 1, py_pract);
     ck_assert_int_eq(bk_count_at(r, "09:00", py_pract), 1);
     it_free(r);
     /* Paying for it now is refused, clearly. */
@@ -194,7 +194,7 @@ START_TEST(pay_from_chat_offer)
     const char *tok, *start;
 
     snprintf(msg, sizeof(msg), "{\"message\":\"Can I book a radiance "
-             "facial on %s?\"}", bk_day(2));
+             "facial on %s?\"}", py_day(2));
     r = it_req("POST", "/api/chat", NULL, "application/json", msg, -1,
                NULL);
     ck_assert_msg(r->status == 200, "chat: %ld %s", r->status, r->body);

@@ -97,6 +97,43 @@ START_TEST(refund_on_cancel)
 }
 END_TEST
 
+/* A refund Stripe takes as pending: refund.updated marks it succeeded. */
+START_TEST(refund_pending_then_updated)
+{
+    char pi[128], which[200], path[200], *ev, *o, *re;
+    py_booking b = paid_booking(8, "12:00", pi);
+    it_resp *r;
+    long rid;
+
+    json_decref(py_ctl("POST", "/refunds_pending", "{\"on\":true}"));
+    r = bk_manage("POST", b.id, "cancel", b.token, "{}");
+    ck_assert_int_eq(r->status, 200);
+    it_free(r);
+    rid = it_sql_num("SELECT f.id FROM refunds f JOIN payments p ON p.id = "
+                     "f.payment_id WHERE p.booking_id = %ld", b.id);
+    ck_assert_msg(py_wait_sql(10, "(SELECT status FROM refunds WHERE id = "
+                              "%ld) = 'pending'", rid), "refund not pending");
+    json_decref(py_ctl("POST", "/refunds_pending", "{\"on\":false}"));
+    re = it_sql("SELECT stripe_refund_id FROM refunds WHERE id = %ld", rid);
+    o = py_booking_field(b.id, "payment_status");
+    ck_assert_str_eq(o, "refund_due");
+    free(o);
+    snprintf(path, sizeof(path), "/refunds/%s/status", re);
+    json_decref(py_ctl("POST", path, "{\"status\":\"succeeded\"}"));
+    snprintf(which, sizeof(which), "refund=%s", re);
+    ev = py_event("refund.updated", which);
+    o = py_deliver(ev);
+    ck_assert_str_eq(o, "refund_succeeded");
+    free(o);
+    o = py_booking_field(b.id, "payment_status");
+    ck_assert_str_eq(o, "refunded");
+    free(o);
+    free(ev);
+    free(re);
+    py_booking_free(&b);
+}
+END_TEST
+
 /* A late cancellation keeps the payment (late_cancel = forfeit). */
 START_TEST(refund_late_cancel_keeps)
 {
@@ -350,6 +387,7 @@ END_TEST
 void py_add_refund_tests(TCase *tc)
 {
     tcase_add_test(tc, refund_on_cancel);
+    tcase_add_test(tc, refund_pending_then_updated);
     tcase_add_test(tc, refund_late_cancel_keeps);
     tcase_add_test(tc, refund_stripe_down);
     tcase_add_test(tc, refund_slot_lost);

@@ -118,6 +118,15 @@ START_TEST(hook_signatures)
     ck_assert_int_eq(it_sql_num("SELECT count(*) FROM stripe_events WHERE "
                                 "payment_id = %ld", b.payment_id), 2);
     free(ev);
+    /* A type this product does not use: acknowledged, ignored. */
+    {
+        char *o = py_deliver("{\"id\":\"evt_other_1\",\"object\":\"event\","
+                             "\"type\":\"customer.created\",\"data\":"
+                             "{\"object\":{\"id\":\"cus_1\"}}}");
+
+        ck_assert_str_eq(o, "ignored");
+        free(o);
+    }
     free(ev2);
     py_booking_free(&b);
 }
