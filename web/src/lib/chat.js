@@ -53,8 +53,11 @@ export function mountChat(main, opts = {}) {
     const emergency = h('div', { class: 'emergency', id: 'emergency', role: 'alert', hidden: true });
     const hours = h('p', { class: 'hours', id: 'hours', hidden: true });
     const intro = h('p', { class: 'intro' });
-    const log = h('ol', { class: 'log', id: 'chat-log', role: 'log', 'aria-live': 'polite',
-                          'aria-labelledby': 'chat-title' });
+    // The messages are a list inside a live region (role log): new ones are
+    // announced.
+    const log = h('ol', { class: 'log' });
+    const logBox = h('div', { class: 'log-box', id: 'chat-log', role: 'log', 'aria-live': 'polite',
+                              'aria-labelledby': 'chat-title' }, log);
     const typing = h('p', { class: 'typing', hidden: true });
     const notice = h('p', { class: 'notice', id: 'chat-notice', role: 'status' });
     const input = h('textarea', { id: 'chat-input', name: 'message', rows: 2, maxlength: 2000,
@@ -67,7 +70,7 @@ export function mountChat(main, opts = {}) {
 
     clear(main);
     main.appendChild(h('section', { class: embed ? 'chat chat-embed' : 'chat', 'aria-labelledby': 'chat-title' },
-                       bar, emergency, hours, intro, log, typing, notice, form, again));
+                       bar, emergency, hours, intro, logBox, typing, notice, form, again));
 
     function drawChrome() {
         title.textContent = t('chatTitle');
