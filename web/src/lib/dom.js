@@ -42,6 +42,12 @@ export function append(el, children) {
     return el;
 }
 
+// Append children, skipping null/undefined/false (Element.append would
+// write "null").
+export function add(el, ...children) {
+    return append(el, children);
+}
+
 export function clear(el) {
     while (el.firstChild) {
         el.removeChild(el.firstChild);

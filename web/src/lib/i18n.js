@@ -76,6 +76,8 @@ const STRINGS = {
         badLink: 'This link is not complete. Use the manage link from your confirmation.',
         notFound: 'We could not find this booking. Check that you used the whole link.',
         practitioner: 'With', holdUntil: 'Held until',
+        refusedMoveCutoff: 'The time can be changed online until {hours} hours before the appointment. Please call the clinic.',
+        refusedMoveLimit: 'This booking has been moved the most times allowed ({max}). Please call the clinic.',
     },
     es: {
         appName: 'Conserje de la clínica', language: 'Idioma', skip: 'Saltar al contenido',
@@ -148,6 +150,8 @@ const STRINGS = {
         badLink: 'Este enlace no está completo. Use el enlace de gestión de su confirmación.',
         notFound: 'No encontramos esta cita. Compruebe que ha usado el enlace completo.',
         practitioner: 'Con', holdUntil: 'Reservada hasta',
+        refusedMoveCutoff: 'La hora se puede cambiar en línea hasta {hours} horas antes de la cita. Llame a la clínica, por favor.',
+        refusedMoveLimit: 'Esta cita ya se ha cambiado el máximo de veces permitido ({max}). Llame a la clínica, por favor.',
     },
     fr: {
         appName: 'Concierge de la clinique', language: 'Langue', skip: 'Aller au contenu',
@@ -220,6 +224,8 @@ const STRINGS = {
         badLink: 'Ce lien est incomplet. Utilisez le lien de gestion de votre confirmation.',
         notFound: 'Rendez-vous introuvable. Vérifiez que vous avez utilisé le lien complet.',
         practitioner: 'Avec', holdUntil: "Retenu jusqu'à",
+        refusedMoveCutoff: "L'heure peut être changée en ligne jusqu'à {hours} heures avant le rendez-vous. Merci d'appeler la clinique.",
+        refusedMoveLimit: "Ce rendez-vous a déjà été déplacé le nombre maximal de fois ({max}). Merci d'appeler la clinique.",
     },
 };
 
@@ -284,21 +290,32 @@ export function t(key, vars) {
 
 // ---- dates, times and money in the clinic's zone -------------------------
 
+// The visitor's own variant of the chosen language (en-GB: 24-hour
+// times, day before month), else the language itself.
+function locale() {
+    for (const l of navigator.languages || [navigator.language]) {
+        if (String(l || '').toLowerCase().split('-')[0] === lang) {
+            return l;
+        }
+    }
+    return lang;
+}
+
 function fmt(iso, tz, opts) {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) {
         return String(iso);
     }
     try {
-        return new Intl.DateTimeFormat(lang, { ...opts, timeZone: tz || undefined }).format(d);
+        return new Intl.DateTimeFormat(locale(), { ...opts, timeZone: tz || undefined }).format(d);
     } catch (e) {
-        return new Intl.DateTimeFormat(lang, opts).format(d);
+        return new Intl.DateTimeFormat(locale(), opts).format(d);
     }
 }
 
 export function fmtWhen(iso, tz) {
     return fmt(iso, tz, { weekday: 'long', day: 'numeric', month: 'long',
-                          hour: '2-digit', minute: '2-digit' });
+                          hour: 'numeric', minute: '2-digit' });
 }
 
 export function fmtDay(iso, tz) {
@@ -310,7 +327,7 @@ export function fmtDayShort(iso, tz) {
 }
 
 export function fmtTime(iso, tz) {
-    return fmt(iso, tz, { hour: '2-digit', minute: '2-digit' });
+    return fmt(iso, tz, { hour: 'numeric', minute: '2-digit' });
 }
 
 // "Europe/London (GMT)": the zone's name and its abbreviation on that day.
@@ -335,7 +352,7 @@ export function fmtMoney(cents, currency) {
         return t('free');
     }
     try {
-        return new Intl.NumberFormat(lang, { style: 'currency', currency: currency || 'GBP' })
+        return new Intl.NumberFormat(locale(), { style: 'currency', currency: currency || 'GBP' })
             .format(cents / 100);
     } catch (e) {
         return `${(cents / 100).toFixed(2)} ${currency || ''}`;

@@ -1,7 +1,7 @@
 // /book/: service -> day and time -> name, e-mail, phone -> confirm.
 import '../css/base.css';
 import '../css/book.css';
-import { h, clear, focusEl } from '../lib/dom.js';
+import { h, clear, focusEl, add } from '../lib/dom.js';
 import { api, uuid, clinicStatus, saveBookingToken } from '../lib/api.js';
 import { t, fmtWhen, fmtMoney, zoneLabel, onLang } from '../lib/i18n.js';
 import { startPage, errorBox } from '../lib/chrome.js';
@@ -56,13 +56,13 @@ function render(focus) {
     const body = h('div', { class: 'page book', id: 'book' });
     main.appendChild(body);
     if (st.loadError) {
-        body.append(heading('bookTitle'), h('p', { class: 'error-text', role: 'alert', text: st.loadError }),
+        add(body, heading('bookTitle'), h('p', { class: 'error-text', role: 'alert', text: st.loadError }),
                     h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => location.reload() },
                       t('tryAgain')));
         return;
     }
     if (!st.services) {
-        body.append(heading('bookTitle'), h('p', { role: 'status', text: t('loading') }));
+        add(body, heading('bookTitle'), h('p', { role: 'status', text: t('loading') }));
         return;
     }
     ({ service: drawService, time: drawTime, details: drawDetails, confirm: drawConfirm,
@@ -109,11 +109,11 @@ function drawService(body) {
         st.service = svc;
         go('time');
     });
-    body.appendChild(form);
+    add(body, form);
 }
 
 function drawTime(body) {
-    body.append(backBtn('service'), ...stepHeader('stepTime'),
+    add(body, backBtn('service'), ...stepHeader('stepTime'),
                 h('p', { class: 'lead', text: `${st.service.name} · ${serviceHint(st.service)}` }));
     if (!picker) {
         picker = slotPicker({ serviceId: st.service.id, tz: st.tz, initial: st.slot,
@@ -139,7 +139,7 @@ function drawTime(body) {
         st.key = null;
         go(st.patient.name && st.patient.email ? 'confirm' : 'details');
     });
-    body.appendChild(form);
+    add(body, form);
 }
 
 function field(id, label, input, hint, error) {
@@ -190,7 +190,7 @@ function drawDetails(body) {
         st.key = null;
         go('confirm');
     });
-    body.append(backBtn('time'), ...stepHeader('stepDetails'), form);
+    add(body, backBtn('time'), ...stepHeader('stepDetails'), form);
 }
 
 function changeBtn(step, what) {
@@ -208,7 +208,7 @@ function drawConfirm(body) {
         ev.preventDefault();
         submit(btn);
     });
-    body.append(backBtn('details'), ...stepHeader('stepConfirm'), errors(),
+    add(body, backBtn('details'), ...stepHeader('stepConfirm'), errors(),
         summaryList([
             [t('treatment'), s.name, changeBtn('service', t('treatment'))],
             [t('when'), `${fmtWhen(st.slot.start, st.tz)} (${zoneLabel(st.tz, st.slot.start)})`,
@@ -314,24 +314,24 @@ async function payAgain(btn, note) {
 function drawResult(body) {
     const b = st.result;
     if (st.redirecting) {
-        body.append(heading('booked'), h('p', { role: 'status', class: 'lead', text: t('redirecting') }),
+        add(body, heading('booked'), h('p', { role: 'status', class: 'lead', text: t('redirecting') }),
                     bookingSummary(b), manageLinkBlock(b.id, b.manage_token));
         return;
     }
     const pay = b.payment || {};
     const note = h('p', { class: 'hint', role: 'status' });
-    body.append(heading('booked'), bookingSummary(b));
+    add(body, heading('booked'), bookingSummary(b));
     if (b.status === 'pending_payment') {
         if (pay.status === 'not_configured' || pay.url === null && pay.status === 'unpaid') {
-            body.append(h('p', { class: 'panel warn', text: t('payNotConfigured') }));
+            add(body, h('p', { class: 'panel warn', text: t('payNotConfigured') }));
         } else {
             const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'pay' }, t('pay'));
             btn.addEventListener('click', () => payAgain(btn, note));
-            body.append(h('p', { class: 'panel warn', text: t('payFailed', { until: fmtWhen(b.hold_until, b.timezone) }) }),
+            add(body, h('p', { class: 'panel warn', text: t('payFailed', { until: fmtWhen(b.hold_until, b.timezone) }) }),
                         btn, note);
         }
     }
-    body.append(manageLinkBlock(b.id, b.manage_token));
+    add(body, manageLinkBlock(b.id, b.manage_token));
 }
 
 async function init() {

@@ -2,7 +2,7 @@
 // paying.  The booking is held until hold_until: offer to pay again.
 import '../css/base.css';
 import '../css/book.css';
-import { h, clear, focusEl } from '../lib/dom.js';
+import { h, clear, focusEl, add } from '../lib/dom.js';
 import { api, bookingToken } from '../lib/api.js';
 import { t, fmtWhen, onLang } from '../lib/i18n.js';
 import { startPage } from '../lib/chrome.js';
@@ -19,35 +19,35 @@ function render() {
                    h('h1', { id: 'page-title', text: t('cancelledTitle') }));
     main.appendChild(body);
     if (!id || !/^[0-9]+$/.test(id)) {
-        body.appendChild(h('p', { class: 'panel warn', text: t('noBooking') }));
+        add(body, h('p', { class: 'panel warn', text: t('noBooking') }));
         return;
     }
     if (!token) {
-        body.appendChild(h('p', { class: 'panel warn', text: t('noToken') }));
+        add(body, h('p', { class: 'panel warn', text: t('noToken') }));
         return;
     }
     const note = h('p', { class: 'hint', role: 'status', id: 'pay-note' });
     if (st.error) {
-        body.appendChild(h('p', { class: 'error-text', role: 'alert', text: st.error }));
+        add(body, h('p', { class: 'error-text', role: 'alert', text: st.error }));
     }
     const b = st.booking;
     if (!b) {
-        body.appendChild(h('p', { text: st.error ? '' : t('loading') }));
+        add(body, h('p', { text: st.error ? '' : t('loading') }));
         return;
     }
     if (b.status === 'pending_payment') {
         const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'pay' }, t('pay'));
         btn.disabled = st.paying;
         btn.addEventListener('click', () => pay(btn, note));
-        body.append(h('p', { class: 'lead', text: t('cancelledText', { until: fmtWhen(b.hold_until, b.timezone) }) }),
+        add(body, h('p', { class: 'lead', text: t('cancelledText', { until: fmtWhen(b.hold_until, b.timezone) }) }),
                     btn, note);
     } else if (b.status === 'confirmed') {
-        body.append(h('p', { class: 'panel ok', text: t('doneConfirmed') }));
+        add(body, h('p', { class: 'panel ok', text: t('doneConfirmed') }));
     } else {
-        body.append(h('p', { class: 'panel warn', text: t('cancelledGone') }),
+        add(body, h('p', { class: 'panel warn', text: t('cancelledGone') }),
                     h('p', null, h('a', { href: '/book/', class: 'btn btn-secondary' }, t('bookAgain'))));
     }
-    body.append(bookingSummary(b), manageLinkBlock(b.id, token));
+    add(body, bookingSummary(b), manageLinkBlock(b.id, token));
 }
 
 async function pay(btn, note) {

@@ -3,7 +3,7 @@
 // (polling GET /api/bookings/{id} with the token kept in this browser).
 import '../css/base.css';
 import '../css/book.css';
-import { h, clear, focusEl } from '../lib/dom.js';
+import { h, clear, focusEl, add } from '../lib/dom.js';
 import { api, bookingToken } from '../lib/api.js';
 import { t, onLang } from '../lib/i18n.js';
 import { startPage } from '../lib/chrome.js';
@@ -20,33 +20,33 @@ function render() {
     const body = h('div', { class: 'page done', id: 'done' }, h('h1', { id: 'page-title', text: t('doneTitle') }));
     main.appendChild(body);
     if (!id || !/^[0-9]+$/.test(id)) {
-        body.appendChild(h('p', { class: 'panel warn', text: t('noBooking') }));
+        add(body, h('p', { class: 'panel warn', text: t('noBooking') }));
         return;
     }
     if (!token) {
-        body.appendChild(h('p', { class: 'panel warn', text: t('noToken') }));
+        add(body, h('p', { class: 'panel warn', text: t('noToken') }));
         return;
     }
     const live = h('div', { class: 'live', role: 'status', 'aria-live': 'polite', id: 'done-state' });
-    body.appendChild(live);
+    add(body, live);
     if (st.error) {
-        live.appendChild(h('p', { class: 'error-text', text: st.error }));
+        add(live, h('p', { class: 'error-text', text: st.error }));
         return;
     }
     const b = st.booking;
     if (!b) {
-        live.appendChild(h('p', { text: t('loading') }));
+        add(live, h('p', { text: t('loading') }));
         return;
     }
     if (b.status === 'confirmed') {
-        live.appendChild(h('p', { class: 'panel ok', text: t('doneConfirmed') }));
+        add(live, h('p', { class: 'panel ok', text: t('doneConfirmed') }));
     } else if (b.status === 'pending_payment') {
-        live.appendChild(h('p', { class: 'panel pending', text: t('donePending') }));
+        add(live, h('p', { class: 'panel pending', text: t('donePending') }));
         if (Date.now() - st.started > 120000) {
-            live.appendChild(h('p', { class: 'hint', text: t('doneSlow') }));
+            add(live, h('p', { class: 'hint', text: t('doneSlow') }));
         }
     }
-    body.append(bookingSummary(b), manageLinkBlock(b.id, token));
+    add(body, bookingSummary(b), manageLinkBlock(b.id, token));
 }
 
 async function poll() {

@@ -3,7 +3,7 @@
 // server in a URL) and sent as X-Manage-Token.
 import '../css/base.css';
 import '../css/book.css';
-import { h, clear, focusEl } from '../lib/dom.js';
+import { h, clear, focusEl, add } from '../lib/dom.js';
 import { api, saveBookingToken } from '../lib/api.js';
 import { t, onLang } from '../lib/i18n.js';
 import { startPage } from '../lib/chrome.js';
@@ -41,34 +41,34 @@ function render(focusSel) {
     const body = h('div', { class: 'page manage', id: 'manage' }, h('h1', { id: 'page-title', text: t('manageTitle') }));
     main.appendChild(body);
     if (!st.id) {
-        body.appendChild(h('p', { class: 'panel warn', text: t('badLink') }));
+        add(body, h('p', { class: 'panel warn', text: t('badLink') }));
         return;
     }
     const live = h('div', { id: 'manage-live', role: 'status', 'aria-live': 'polite' },
                    st.message ? h('p', { class: 'panel ok', id: 'manage-message', text: st.message }) : null);
-    body.appendChild(live);
+    add(body, live);
     if (st.refusal) {
-        body.appendChild(h('div', { class: 'error-summary', role: 'alert', id: 'refusal', tabindex: '-1' },
+        add(body, h('div', { class: 'error-summary', role: 'alert', id: 'refusal', tabindex: '-1' },
             h('h2', { class: 'error-title', text: t('refused') }),
             h('p', { id: 'refusal-text', text: st.refusal })));
     }
     if (st.error) {
-        body.appendChild(h('p', { class: 'error-text', role: 'alert', text: st.error }));
+        add(body, h('p', { class: 'error-text', role: 'alert', text: st.error }));
     }
     const b = st.booking;
     if (!b) {
         if (!st.error) {
-            body.appendChild(h('p', { text: t('loading') }));
+            add(body, h('p', { text: t('loading') }));
         }
         return;
     }
-    body.appendChild(bookingSummary(b));
+    add(body, bookingSummary(b));
     if (st.view === 'cancel') {
         const yes = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-yes' }, t('cancelYes'));
         yes.disabled = st.busy;
         yes.addEventListener('click', doCancel);
         const hours = b.policy ? Math.round(b.policy.cancel_cutoff_min / 6) / 10 : 0;
-        body.append(h('div', { class: 'panel confirm-box' },
+        add(body, h('div', { class: 'panel confirm-box' },
             h('h2', { id: 'cancel-ask', text: t('cancelAsk') }),
             lateNow(b) && b.policy.late_cancel !== 'refuse' && b.price_cents > 0
                 ? h('p', { class: 'warn-text', id: 'late-warning', text: t('lateWarn', { hours }) }) : null,
@@ -92,9 +92,9 @@ function render(focusSel) {
             ev.preventDefault();
             doMove();
         });
-        body.appendChild(form);
+        add(body, form);
     } else if (active(b)) {
-        body.appendChild(h('div', { class: 'button-row' },
+        add(body, h('div', { class: 'button-row' },
             b.status === 'pending_payment'
                 ? h('button', { type: 'button', class: 'btn btn-primary', id: 'pay', onclick: doPay }, t('pay')) : null,
             h('button', { type: 'button', class: 'btn btn-secondary', id: 'move', onclick: () => setView('move') },
@@ -102,7 +102,7 @@ function render(focusSel) {
             h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel', onclick: () => setView('cancel') },
               t('cancelBooking'))));
     }
-    body.appendChild(policyBlock(b));
+    add(body, policyBlock(b));
     if (focusSel) {
         focusEl(body.querySelector(focusSel));
     }
@@ -120,9 +120,22 @@ function setView(v) {
     render(v === 'cancel' ? '#cancel-ask' : v === 'move' ? '#move-form h2' : '#page-title');
 }
 
+// The rule that refused it, in the page's language; the server's own
+// text for anything else.
 function refusalText(e) {
-    // The server's rule text (cut-off, late cancellation, reschedule limit).
-    return e.message || e.code;
+    const p = (st.booking && st.booking.policy) || {};
+    const hours = (m) => Math.round((m || 0) / 6) / 10;
+    if (e.code === 'cancellation_cutoff') {
+        return `${t('ruleCancel', { hours: hours(p.cancel_cutoff_min) })} ${t('ruleLate_refuse')}`;
+    }
+    if (e.code === 'reschedule_cutoff') {
+        return t('refusedMoveCutoff', { hours: hours(p.reschedule_cutoff_min) });
+    }
+    if (e.code === 'reschedule_limit') {
+        return t('refusedMoveLimit', { max: p.max_reschedules });
+    }
+    const m = e.message || e.code || '';
+    return m.charAt(0).toUpperCase() + m.slice(1);
 }
 
 async function doCancel() {
