@@ -138,7 +138,7 @@ export function mountChat(main, opts = {}) {
         return embed ? { href, target: '_blank', rel: 'noopener' } : { href };
     }
 
-    function renderActions(actions, tz) {
+    function renderActions(actions, tz, question) {
         const out = [];
         for (const a of actions || []) {
             if (a.type === 'book' && a.service) {
@@ -158,7 +158,8 @@ export function mountChat(main, opts = {}) {
                 out.push(h('button', { type: 'button', class: 'btn btn-secondary contact-btn',
                                        onclick: (ev) => {
                                            ev.currentTarget.disabled = true;
-                                           send(t('contactStaffMsg'));
+                                           // The question goes along, so the team sees it.
+                                           send(question ? `${t("contactStaffMsg")} “${question}”` : t("contactStaffMsg"));
                                        } }, t('contactStaff')));
             } else if (a.type === 'pay' && a.url) {
                 out.push(h('a', { class: 'btn btn-primary pay-btn', href: a.url,
@@ -190,7 +191,7 @@ export function mountChat(main, opts = {}) {
             h('p', { class: 'who', text: who(m.role) }),
             h('p', { class: 'body', text: m.text || '' }),
             m.role === 'bot' ? renderSources(m.sources) : null,
-            m.role === 'bot' ? renderActions(m.actions, tz) : null,
+            m.role === 'bot' ? renderActions(m.actions, tz, m.question) : null,
             (m.status === 'escalated' || m.status === 'emergency') && m.staff_available === false &&
                 m.staff_next_available_at
                 ? h('p', { class: 'note', text: t('staffNext', {
@@ -346,7 +347,7 @@ export function mountChat(main, opts = {}) {
                 callLink = showEmergency(num);
             }
             addMessage({ role: 'bot', text: d.reply, status: d.status, sources: d.sources,
-                         actions: d.actions, staff_available: d.staff_available,
+                         actions: d.actions, question: text, staff_available: d.staff_available,
                          staff_next_available_at: d.staff_next_available_at });
             if (d.status === 'escalated' || d.status === 'emergency') {
                 setWaiting(true);
