@@ -717,7 +717,7 @@ async function run() {
         await page.locator('#cancel-yes').click();
         await page.locator('#refusal').waitFor();
         const text = await page.locator('#refusal-text').textContent();
-        assert(/cancel online until \d+ hours/.test(text), `refusal text: ${text}`);
+        assert(/cancel online until \d+ (hours|days)/.test(text), `refusal text: ${text}`);
         assert(/Confirmed/.test(await page.locator('#booking-status').textContent()), 'booking changed');
         await shot(page, 'manage-4-late-refused');
         await axe(page, 'manage: refused');
@@ -751,9 +751,26 @@ async function run() {
         await frame.locator('#chat-input').waitFor();
         await ask(page, 'How much is a chemical peel?', 'answered', frame);
         await shot(page, 'widget-2-open-answer');
+        // A question for staff, the panel closed: their reply shows on the launcher.
+        await ask(page, 'I am on roaccutane, can I have a chemical peel next month?', 'escalated', frame);
         await frame.locator('.close-btn').click();
         await waitFor(async () => !(await frameEl.isVisible()), 5000, 'the panel to close');
         assert(await launcher.getAttribute('aria-expanded') === 'false', 'launcher still expanded');
+        assert(await page.evaluate(() => document.activeElement.tagName) === 'CONCIERGE-WIDGET', 'focus did not return to the launcher');
+        const list = await call('GET', '/api/admin/escalations', { auth: STAFF });
+        const esc = list.json.escalations.reduce((a, b) => (a && a.id > b.id ? a : b), null);
+        const r = await call('POST', `/api/admin/escalations/${esc.id}/reply`, { auth: STAFF,
+                                                                                 body: { message: 'Please call us before booking.' } });
+        assert(r.status === 200 || r.status === 201, `staff reply: ${r.status}`);
+        const badge = page.locator('concierge-widget >> .badge');
+        await badge.waitFor({ state: 'visible', timeout: 20000 });
+        assert(/1 new replies/.test(await badge.textContent()), 'no unread count');
+        await shot(page, 'widget-3-unread');
+        await launcher.click();
+        await frame.locator('.msg-staff').filter({ hasText: 'Please call us' }).waitFor();
+        assert(!(await badge.isVisible()), 'the unread count stayed after opening');
+        await page.keyboard.press('Escape');
+        await waitFor(async () => !(await frameEl.isVisible()), 5000, 'Escape to close the panel');
         await done(ctx, page);
         // The panel's own page, checked by axe.
         const o = await open({ viewport: { width: 400, height: 640 } });

@@ -14,9 +14,9 @@
     var origin = new URL(script.src, window.location.href).origin;
     var data = script.dataset || {};
     var WORDS = {
-        en: ['Chat with us', 'Close chat', 'Clinic chat'],
-        es: ['Hable con nosotros', 'Cerrar el chat', 'Chat de la clínica'],
-        fr: ['Discutez avec nous', 'Fermer la discussion', 'Discussion avec la clinique'],
+        en: ['Chat with us', 'Close chat', 'Clinic chat', 'new replies'],
+        es: ['Hable con nosotros', 'Cerrar el chat', 'Chat de la clínica', 'respuestas nuevas'],
+        fr: ['Discutez avec nous', 'Fermer la discussion', 'Discussion avec la clinique', 'nouvelles réponses'],
     };
     var langs = [data.lang].concat(navigator.languages || [navigator.language]);
     var lang = 'en';
@@ -36,6 +36,9 @@
         'letter-spacing:normal;word-spacing:normal;text-transform:none;' +
         'font-family:inherit;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}' +
         '.launcher:hover{background:#084a63}' +
+        '.badge{display:inline-block;min-width:22px;padding:1px 6px;border-radius:999px;background:#fff;' +
+        'color:#a4161a;font-size:14px;font-weight:700;line-height:20px;text-align:center}' +
+        '.badge[hidden]{display:none}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
         '.launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:2px;box-shadow:0 0 0 6px #1d2a33}' +
         '.panel{position:fixed;bottom:80px;' + side + ':16px;width:min(400px,calc(100vw - 32px));' +
         'height:min(640px,calc(100vh - 112px));border-radius:12px;overflow:hidden;background:#fff;' +
@@ -65,7 +68,14 @@
     button.className = 'launcher';
     button.setAttribute('aria-expanded', 'false');
     button.setAttribute('aria-controls', 'concierge-panel');
-    button.textContent = words[0];
+    var label = document.createElement('span');
+    label.textContent = words[0];
+    var badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.hidden = true;
+    var unread = 0;
+    button.appendChild(label);
+    button.appendChild(badge);
     root.appendChild(panel);
     root.appendChild(button);
     var frame = null;
@@ -85,7 +95,8 @@
         }
         panel.hidden = false;
         button.setAttribute('aria-expanded', 'true');
-        button.textContent = words[1];
+        label.textContent = words[1];
+        setUnread(0);
         frame.focus();
         frame.contentWindow.postMessage({ type: 'concierge:focus' }, origin);
     }
@@ -93,8 +104,26 @@
     function close() {
         panel.hidden = true;
         button.setAttribute('aria-expanded', 'false');
-        button.textContent = words[0];
+        label.textContent = words[0];
         button.focus();
+    }
+
+    // Staff replies that came while the panel was closed (Chatwoot's
+    // unread state): a count on the launcher, read out with its name.
+    function setUnread(n) {
+        unread = n;
+        badge.hidden = !n;
+        badge.textContent = '';
+        if (n) {
+            var num = document.createElement('span');
+            num.setAttribute('aria-hidden', 'true');
+            num.textContent = String(n);
+            var sr = document.createElement('span');
+            sr.className = 'sr';
+            sr.textContent = n + ' ' + words[3];
+            badge.appendChild(num);
+            badge.appendChild(sr);
+        }
     }
 
     button.addEventListener('click', function () {
@@ -105,8 +134,17 @@
         }
     });
     window.addEventListener('message', function (ev) {
-        if (ev.origin === origin && frame && ev.source === frame.contentWindow && ev.data &&
-            ev.data.type === 'concierge:close') {
+        if (ev.origin !== origin || !frame || ev.source !== frame.contentWindow || !ev.data) {
+            return;
+        }
+        if (ev.data.type === 'concierge:close') {
+            close();
+        } else if (ev.data.type === 'concierge:unread' && panel.hidden) {
+            setUnread(unread + (Number(ev.data.count) || 1));
+        }
+    });
+    root.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Escape' && !panel.hidden) {
             close();
         }
     });

@@ -1,6 +1,6 @@
 // Pieces the booking, confirmation and manage pages share.
 import { h } from './dom.js';
-import { t, fmtWhen, fmtMoney, zoneLabel } from './i18n.js';
+import { t, fmtWhen, fmtMoney, zoneLabel, span } from './i18n.js';
 
 export function statusText(status) {
     const k = `status_${status}`;
@@ -50,12 +50,11 @@ export function policyBlock(b) {
     if (!p) {
         return null;
     }
-    const hours = (m) => Math.round((m / 60) * 10) / 10;
     const left = Math.max(0, (p.max_reschedules || 0) - (b.reschedules || 0));
     return h('div', { class: 'panel policy', id: 'policy' },
         h('h2', { text: t('rulesTitle') }),
         h('ul', null,
-          h('li', null, `${t('ruleCancel', { hours: hours(p.cancel_cutoff_min) })} ${
+          h('li', null, `${t('ruleCancel', { span: span(p.cancel_cutoff_min) })} ${
               p.late_cancel === 'refuse' ? t('ruleLate_refuse') : t('ruleLate_forfeit')}`),
-          h('li', null, t('ruleMove', { hours: hours(p.reschedule_cutoff_min), max: p.max_reschedules, left }))));
+          h('li', null, t('ruleMove', { span: span(p.reschedule_cutoff_min), max: p.max_reschedules, left }))));
 }

@@ -258,6 +258,10 @@ export function mountChat(main, opts = {}) {
             }
             if (fresh) {
                 notice.textContent = t('staffReplied');
+                if (embed) {
+                    // The launcher shows it while the panel is closed.
+                    window.parent.postMessage({ type: 'concierge:unread', count: fresh }, '*');
+                }
                 st.pollStep = 0;
                 next = BACKOFF[0];
             }

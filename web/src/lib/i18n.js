@@ -63,20 +63,20 @@ const STRINGS = {
         bookAgain: 'Book again', manageTitle: 'Your booking',
         cancelBooking: 'Cancel appointment', moveBooking: 'Change date or time',
         cancelAsk: 'Do you want to cancel this appointment?', cancelYes: 'Yes, cancel it', keep: 'No, keep it',
-        lateWarn: 'It is less than {hours} hours before your appointment: if you cancel now, the payment is kept.',
+        lateWarn: 'It is less than {span} before your appointment: if you cancel now, the payment is kept.',
         cancelledOk: 'Your appointment is cancelled.',
         cancelledLate: 'Your appointment is cancelled. Because it was cancelled late, the payment is kept.',
         moved: 'Your appointment has been moved.', moveConfirm: 'Move to this time',
         rulesTitle: "The clinic's rules",
-        ruleCancel: 'You can cancel online until {hours} hours before the appointment.',
+        ruleCancel: 'You can cancel online until {span} before the appointment.',
         ruleLate_forfeit: 'After that you can still cancel, but the payment is kept.',
         ruleLate_refuse: 'After that, please call the clinic.',
-        ruleMove: 'You can change the time online until {hours} hours before the appointment, up to {max} times ({left} left).',
+        ruleMove: 'You can change the time online until {span} before the appointment, up to {max} times ({left} left).',
         refused: 'This cannot be done online',
         badLink: 'This link is not complete. Use the manage link from your confirmation.',
         notFound: 'We could not find this booking. Check that you used the whole link.',
-        practitioner: 'With', holdUntil: 'Held until',
-        refusedMoveCutoff: 'The time can be changed online until {hours} hours before the appointment. Please call the clinic.',
+        practitioner: 'With', holdUntil: 'Held until', nHours: '{n} hours', nDays: '{n} days',
+        refusedMoveCutoff: 'The time can be changed online until {span} before the appointment. Please call the clinic.',
         refusedMoveLimit: 'This booking has been moved the most times allowed ({max}). Please call the clinic.',
     },
     es: {
@@ -137,20 +137,20 @@ const STRINGS = {
         bookAgain: 'Reservar de nuevo', manageTitle: 'Su cita',
         cancelBooking: 'Cancelar la cita', moveBooking: 'Cambiar fecha u hora',
         cancelAsk: '¿Desea cancelar esta cita?', cancelYes: 'Sí, cancelarla', keep: 'No, mantenerla',
-        lateWarn: 'Faltan menos de {hours} horas para su cita: si la cancela ahora, no se devuelve el pago.',
+        lateWarn: 'Faltan menos de {span} para su cita: si la cancela ahora, no se devuelve el pago.',
         cancelledOk: 'Su cita está cancelada.',
         cancelledLate: 'Su cita está cancelada. Como se ha cancelado tarde, no se devuelve el pago.',
         moved: 'Su cita se ha cambiado.', moveConfirm: 'Cambiar a esta hora',
         rulesTitle: 'Normas de la clínica',
-        ruleCancel: 'Puede cancelar en línea hasta {hours} horas antes de la cita.',
+        ruleCancel: 'Puede cancelar en línea hasta {span} antes de la cita.',
         ruleLate_forfeit: 'Después aún puede cancelar, pero no se devuelve el pago.',
         ruleLate_refuse: 'Después, llame a la clínica.',
-        ruleMove: 'Puede cambiar la hora en línea hasta {hours} horas antes de la cita, hasta {max} veces (le quedan {left}).',
+        ruleMove: 'Puede cambiar la hora en línea hasta {span} antes de la cita, hasta {max} veces (le quedan {left}).',
         refused: 'No se puede hacer en línea',
         badLink: 'Este enlace no está completo. Use el enlace de gestión de su confirmación.',
         notFound: 'No encontramos esta cita. Compruebe que ha usado el enlace completo.',
-        practitioner: 'Con', holdUntil: 'Reservada hasta',
-        refusedMoveCutoff: 'La hora se puede cambiar en línea hasta {hours} horas antes de la cita. Llame a la clínica, por favor.',
+        practitioner: 'Con', holdUntil: 'Reservada hasta', nHours: '{n} horas', nDays: '{n} días',
+        refusedMoveCutoff: 'La hora se puede cambiar en línea hasta {span} antes de la cita. Llame a la clínica, por favor.',
         refusedMoveLimit: 'Esta cita ya se ha cambiado el máximo de veces permitido ({max}). Llame a la clínica, por favor.',
     },
     fr: {
@@ -211,20 +211,20 @@ const STRINGS = {
         bookAgain: 'Réserver à nouveau', manageTitle: 'Votre rendez-vous',
         cancelBooking: 'Annuler le rendez-vous', moveBooking: 'Changer la date ou l’heure',
         cancelAsk: 'Voulez-vous annuler ce rendez-vous ?', cancelYes: 'Oui, l’annuler', keep: 'Non, le garder',
-        lateWarn: 'Il reste moins de {hours} heures avant votre rendez-vous : si vous annulez maintenant, le paiement est conservé.',
+        lateWarn: 'Il reste moins de {span} avant votre rendez-vous : si vous annulez maintenant, le paiement est conservé.',
         cancelledOk: 'Votre rendez-vous est annulé.',
         cancelledLate: 'Votre rendez-vous est annulé. Comme l’annulation est tardive, le paiement est conservé.',
         moved: 'Votre rendez-vous a été déplacé.', moveConfirm: 'Déplacer à cette heure',
         rulesTitle: 'Les règles de la clinique',
-        ruleCancel: "Vous pouvez annuler en ligne jusqu'à {hours} heures avant le rendez-vous.",
+        ruleCancel: "Vous pouvez annuler en ligne jusqu'à {span} avant le rendez-vous.",
         ruleLate_forfeit: 'Ensuite, vous pouvez encore annuler, mais le paiement est conservé.',
         ruleLate_refuse: 'Ensuite, appelez la clinique.',
-        ruleMove: "Vous pouvez changer l'heure en ligne jusqu'à {hours} heures avant le rendez-vous, {max} fois au plus (encore {left}).",
+        ruleMove: "Vous pouvez changer l'heure en ligne jusqu'à {span} avant le rendez-vous, {max} fois au plus (encore {left}).",
         refused: 'Impossible en ligne',
         badLink: 'Ce lien est incomplet. Utilisez le lien de gestion de votre confirmation.',
         notFound: 'Rendez-vous introuvable. Vérifiez que vous avez utilisé le lien complet.',
-        practitioner: 'Avec', holdUntil: "Retenu jusqu'à",
-        refusedMoveCutoff: "L'heure peut être changée en ligne jusqu'à {hours} heures avant le rendez-vous. Merci d'appeler la clinique.",
+        practitioner: 'Avec', holdUntil: "Retenu jusqu'à", nHours: '{n} heures', nDays: '{n} jours',
+        refusedMoveCutoff: "L'heure peut être changée en ligne jusqu'à {span} avant le rendez-vous. Merci d'appeler la clinique.",
         refusedMoveLimit: "Ce rendez-vous a déjà été déplacé le nombre maximal de fois ({max}). Merci d'appeler la clinique.",
     },
 };
@@ -372,4 +372,13 @@ export function addDays(ymd, n) {
     const d = new Date(`${ymd}T12:00:00Z`);
     d.setUTCDate(d.getUTCDate() + n);
     return d.toISOString().slice(0, 10);
+}
+
+// A cut-off in minutes as words: "48 hours", "30 days".
+export function span(min) {
+    const m = Number(min) || 0;
+    if (m >= 2880 && m % 1440 === 0) {
+        return t('nDays', { n: m / 1440 });
+    }
+    return t('nHours', { n: Math.round((m / 60) * 10) / 10 });
 }

@@ -5,7 +5,7 @@ import '../css/base.css';
 import '../css/book.css';
 import { h, clear, focusEl, add } from '../lib/dom.js';
 import { api, saveBookingToken } from '../lib/api.js';
-import { t, onLang } from '../lib/i18n.js';
+import { t, onLang, span } from '../lib/i18n.js';
 import { startPage } from '../lib/chrome.js';
 import { bookingSummary, policyBlock } from '../lib/bookview.js';
 import { slotPicker } from '../lib/slots.js';
@@ -67,11 +67,10 @@ function render(focusSel) {
         const yes = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-yes' }, t('cancelYes'));
         yes.disabled = st.busy;
         yes.addEventListener('click', doCancel);
-        const hours = b.policy ? Math.round(b.policy.cancel_cutoff_min / 6) / 10 : 0;
         add(body, h('div', { class: 'panel confirm-box' },
             h('h2', { id: 'cancel-ask', text: t('cancelAsk') }),
             lateNow(b) && b.policy.late_cancel !== 'refuse' && b.price_cents > 0
-                ? h('p', { class: 'warn-text', id: 'late-warning', text: t('lateWarn', { hours }) }) : null,
+                ? h('p', { class: 'warn-text', id: 'late-warning', text: t('lateWarn', { span: span(b.policy.cancel_cutoff_min) }) }) : null,
             h('div', { class: 'button-row' }, yes,
               h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => setView('view') }, t('keep')))));
     } else if (st.view === 'move') {
@@ -124,12 +123,11 @@ function setView(v) {
 // text for anything else.
 function refusalText(e) {
     const p = (st.booking && st.booking.policy) || {};
-    const hours = (m) => Math.round((m || 0) / 6) / 10;
     if (e.code === 'cancellation_cutoff') {
-        return `${t('ruleCancel', { hours: hours(p.cancel_cutoff_min) })} ${t('ruleLate_refuse')}`;
+        return `${t('ruleCancel', { span: span(p.cancel_cutoff_min) })} ${t('ruleLate_refuse')}`;
     }
     if (e.code === 'reschedule_cutoff') {
-        return t('refusedMoveCutoff', { hours: hours(p.reschedule_cutoff_min) });
+        return t('refusedMoveCutoff', { span: span(p.reschedule_cutoff_min) });
     }
     if (e.code === 'reschedule_limit') {
         return t('refusedMoveLimit', { max: p.max_reschedules });
