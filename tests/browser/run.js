@@ -269,6 +269,7 @@ function assert(cond, msg) {
 async function open(opts = {}) {
     const ctx = await browser.newContext({ viewport: opts.viewport || { width: 1280, height: 900 },
                                            locale: opts.locale || 'en-GB',
+                                           timezoneId: opts.timezoneId || undefined,
                                            isMobile: !!opts.mobile, hasTouch: !!opts.mobile,
                                            deviceScaleFactor: 1 });
     const page = await ctx.newPage();
@@ -605,6 +606,32 @@ async function run() {
         await page.locator('#continue').click();
         await page.locator('#confirm').click();
         await page.locator('#manage-link').waitFor();
+        await done(ctx, page);
+    });
+
+    // The clinic's clock change (Europe/London, 28 March 2027: 01:00 GMT
+    // becomes 02:00 BST): the times are the API's, labelled in the clinic's
+    // zone whatever the browser's (here New York).  The slots are answered
+    // by the test, so the day need not be bookable.
+    await check('book: a DST day shows its real hours in the clinic zone (slots routed)', async () => {
+        const { ctx, page } = await open({ timezoneId: 'America/New_York' });
+        await page.route('**/api/slots?*', (r) => r.fulfill({
+            status: 200, contentType: 'application/json',
+            body: JSON.stringify({ timezone: 'Europe/London', calendar_unavailable: false, slots: [
+                { start: '2027-03-28T00:30:00+00:00', end: '2027-03-28T02:00:00+01:00', practitioner_id: 1 },
+                { start: '2027-03-28T02:00:00+01:00', end: '2027-03-28T02:30:00+01:00', practitioner_id: 1 },
+                { start: '2027-03-28T09:00:00+01:00', end: '2027-03-28T09:30:00+01:00', practitioner_id: 1 },
+                { start: '2027-03-29T09:00:00+01:00', end: '2027-03-29T09:30:00+01:00', practitioner_id: 1 },
+            ] }) }));
+        await page.goto(`${base}/book/`);
+        await pickService(page, 'Chemical peel');
+        await page.locator('#time-group').waitFor();
+        const times = await page.locator('#time-group .chip-label').allTextContents();
+        assert(JSON.stringify(times) === JSON.stringify(['00:30', '02:00', '09:00']), `times ${times}`);
+        const zone = await page.locator('#zone-hint').textContent();
+        assert(/Europe\/London \(GMT\/BST\)/.test(zone), `zone ${zone}`);
+        assert(/Sunday 28 March/.test(await page.locator('#time-group legend').textContent()), 'day label');
+        await shot(page, 'book-dst-day');
         await done(ctx, page);
     });
 

@@ -301,6 +301,12 @@ function locale() {
     return lang;
 }
 
+// 24-hour clocks read "09:00", 12-hour ones "9:00 AM".
+function hourStyle() {
+    const hc = new Intl.DateTimeFormat(locale(), { hour: 'numeric' }).resolvedOptions().hourCycle;
+    return hc === 'h11' || hc === 'h12' ? 'numeric' : '2-digit';
+}
+
 function fmt(iso, tz, opts) {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) {
@@ -315,7 +321,7 @@ function fmt(iso, tz, opts) {
 
 export function fmtWhen(iso, tz) {
     return fmt(iso, tz, { weekday: 'long', day: 'numeric', month: 'long',
-                          hour: 'numeric', minute: '2-digit' });
+                          hour: hourStyle(), minute: '2-digit' });
 }
 
 export function fmtDay(iso, tz) {
@@ -327,21 +333,29 @@ export function fmtDayShort(iso, tz) {
 }
 
 export function fmtTime(iso, tz) {
-    return fmt(iso, tz, { hour: 'numeric', minute: '2-digit' });
+    return fmt(iso, tz, { hour: hourStyle(), minute: '2-digit' });
 }
 
-// "Europe/London (GMT)": the zone's name and its abbreviation on that day.
-export function zoneLabel(tz, iso) {
+function abbrOf(tz, iso) {
+    try {
+        const parts = new Intl.DateTimeFormat(locale(), { timeZone: tz, timeZoneName: 'short' })
+            .formatToParts(iso ? new Date(iso) : new Date());
+        return (parts.find((p) => p.type === 'timeZoneName') || {}).value || '';
+    } catch (e) {
+        return '';
+    }
+}
+
+// "Europe/London (GMT)": the zone's name and its abbreviation at that time;
+// over a range that crosses a clock change, both ("GMT/BST").
+export function zoneLabel(tz, iso, isoLast) {
     if (!tz) {
         return '';
     }
-    let abbr = '';
-    try {
-        const parts = new Intl.DateTimeFormat(lang, { timeZone: tz, timeZoneName: 'short' })
-            .formatToParts(iso ? new Date(iso) : new Date());
-        abbr = (parts.find((p) => p.type === 'timeZoneName') || {}).value || '';
-    } catch (e) {
-        abbr = '';
+    let abbr = abbrOf(tz, iso);
+    const last = isoLast ? abbrOf(tz, isoLast) : abbr;
+    if (last && last !== abbr) {
+        abbr = `${abbr}/${last}`;
     }
     const name = tz.replace(/_/g, ' ');
     return abbr && abbr !== tz ? `${name} (${abbr})` : name;

@@ -74,7 +74,9 @@ export function slotPicker(opts) {
             return;
         }
         const first = st.slots[0] && st.slots[0].start;
-        root.appendChild(h('p', { class: 'hint zone-hint', text: t('timesIn', { zone: zoneLabel(st.tz, first) }) }));
+        const last = st.slots.length ? st.slots[st.slots.length - 1].start : first;
+        root.appendChild(h('p', { class: 'hint zone-hint', id: 'zone-hint',
+                                  text: t('timesIn', { zone: zoneLabel(st.tz, first, last) }) }));
         const days = dayList();
         if (!days.length) {
             root.appendChild(h('p', { class: 'empty', text: t('noSlots') }));
