@@ -52,13 +52,21 @@ CORE_LIB    := $(BUILD)/libconcierge_core.a
 MODULE      := $(BUILD)/mod_concierge.so
 
 .PHONY: all build deps run test unit integration san bench user purity \
-        checksrc clean eval risk-ml eval-risk-ml install deb
+        checksrc clean eval risk-ml eval-risk-ml install deb web deps-browser
 .DEFAULT_GOAL := build
 
-all build: purity $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests risk-ml
+all build: purity web $(MODULE) $(BUILD)/unit_tests $(BUILD)/integration_tests risk-ml
 
 deps:
 	@scripts/deps.sh
+
+# make test also needs Debian's chromium (the browser tests).
+deps-browser:
+	@CC_DEPS_BROWSER=1 scripts/deps.sh
+
+# The patient pages and the widget (web/ -> htdocs/, scripts/web.sh).
+web:
+	@scripts/web.sh
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,7 +116,7 @@ unit: $(BUILD)/unit_tests
 integration: deps $(MODULE) risk-ml $(BUILD)/integration_tests
 	CC_BUILD=$(abspath $(BUILD)) $(BUILD)/integration_tests
 
-test: deps
+test: deps-browser
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory checksrc
 	@scripts/test.sh $(abspath $(BUILD))
@@ -118,14 +126,14 @@ san: deps
 	@scripts/test.sh $(abspath build-san) san
 
 run: deps
-	@$(MAKE) --no-print-directory purity $(MODULE) risk-ml
+	@$(MAKE) --no-print-directory purity web $(MODULE) risk-ml
 	@scripts/run.sh $(abspath $(BUILD))
 
 # The Debian layout (scripts/install.sh): make install DESTDIR=... PREFIX=/usr
 PREFIX      ?= /usr
 DESTDIR     ?=
 APACHE_ETC  ?= /etc/apache2
-install: $(MODULE) risk-ml
+install: $(MODULE) risk-ml web
 	@scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(shell $(APXS) -q LIBEXECDIR)" \
 	    "$(APACHE_ETC)" "$(abspath $(BUILD))"
 

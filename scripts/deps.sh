@@ -13,6 +13,9 @@ PKGS=(apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
 # Node for tests/node (Stripe's own library signs the test webhooks): Debian's
 # only when no node is on PATH, so a newer Node installed otherwise stays.
 command -v node >/dev/null || PKGS+=(nodejs npm)
+# Debian's chromium for the browser tests (tests/browser; make test sets
+# CC_DEPS_BROWSER): playwright-core drives it, no browser is downloaded.
+[ -n "${CC_DEPS_BROWSER:-}" ] && PKGS+=(chromium)
 [ -n "${CC_EXTRA_PKGS:-}" ] && read -r -a extra <<<"$CC_EXTRA_PKGS" && PKGS+=("${extra[@]}")
 
 missing=()

@@ -22,6 +22,10 @@ doc=$prefix/share/doc/mod-concierge
 for f in mod_concierge.so risk-vocab.bin risk-model.bin; do
     [ -f "$build/$f" ] || { echo "install: $build/$f is missing: make build first" >&2; exit 1; }
 done
+# The patient pages are generated (scripts/web.sh, part of make build).
+for f in htdocs/index.html htdocs/widget.js; do
+    [ -f "$top/$f" ] || { echo "install: $f is missing: make build (or make web) first" >&2; exit 1; }
+done
 
 install -d "$dest$libexec" "$dest$etc/mods-available" "$dest$share/conf" \
     "$dest$share/scripts" "$dest$prefix/sbin" "$dest$doc"

@@ -18,7 +18,9 @@ PORT=${CC_PORT:-8080}
 cat <<MSG
 
 mod_concierge is running (Ctrl-C stops httpd and PostgreSQL).
-  Start page          http://127.0.0.1:$PORT/          (chat page: placeholder until it ships)
+  Patient chat        http://127.0.0.1:$PORT/
+  Booking             http://127.0.0.1:$PORT/book/
+  Chat widget         <script src="http://127.0.0.1:$PORT/widget.js" async></script>  (README, "Patient pages")
   Health              http://127.0.0.1:$PORT/api/health
   Staff API           http://127.0.0.1:$PORT/api/admin/health  (user "admin", password in var/admin-password)
   API reference       README.md, section "API"

@@ -60,6 +60,16 @@ if [ "$MODE" != san ]; then
     else
         failed=$((failed + 1))
     fi
+    # The patient pages in a real browser (playwright-core driving
+    # Debian's chromium, axe-core on every page) against a private
+    # PostgreSQL + httpd + fake Stripe of their own (tests/browser/run.js).
+    echo "== browser tests (tests/browser)"
+    if "$CC_TOP/scripts/npm.sh"; then
+        node "$CC_TOP/tests/browser/run.js" --build "$BUILD" 2>&1 | tee "$LOGDIR/browser.log"
+        count_script "$LOGDIR/browser.log" browser
+    else
+        failed=$((failed + 1))
+    fi
 fi
 
 # The release whose database an upgrade starts from (its functions still
