@@ -42,4 +42,5 @@ Suite *suite_manage(void);
 Suite *suite_vocab(void);
 Suite *suite_riskml(void);
 Suite *suite_hours(void);
+Suite *suite_webhdr(void);
 #endif
