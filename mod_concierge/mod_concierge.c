@@ -12,6 +12,8 @@
  *   generate_log_id   the request id, so error-log lines carry it (%L)
  *   handler           "concierge-api": the route table (routes.c)
  *   insert_error_filter  httpd's own error pages under /api/ become JSON
+ *   fixups            security and cache headers of the site's pages
+ *                     (mod_concierge_webhdr.c)
  *   log_transaction   metrics; audit of refused staff logins
  */
 #define MC_MODULE_MAIN
@@ -42,6 +44,7 @@
 #include "mod_concierge_ticker.h"
 #include "mod_concierge_auth.h"
 #include "mod_concierge_routes.h"
+#include "mod_concierge_webhdr.h"
 #include "cc_json.h"
 
 #define MC_ERROR_FILTER "CONCIERGE_JSON_ERROR"
@@ -120,7 +123,8 @@ static int mc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         || mc_booking_post_config(pconf, s) != APR_SUCCESS
         || mc_calendar_post_config(pconf, s) != APR_SUCCESS
         || mc_stripe_post_config(pconf, s) != APR_SUCCESS
-        || mc_safety_post_config(pconf, s) != APR_SUCCESS) {
+        || mc_safety_post_config(pconf, s) != APR_SUCCESS
+        || mc_webhdr_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CCLOGNO(00002)
@@ -409,6 +413,7 @@ static void mc_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(mc_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     ap_hook_log_transaction(mc_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    mc_webhdr_register(p);
     ap_register_output_filter(MC_ERROR_FILTER, mc_error_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
 }

@@ -27,6 +27,7 @@
 #include "mod_concierge_calendar.h"
 #include "mod_concierge_ticker.h"
 #include "cc_clinic.h"
+#include "cc_hours.h"
 #include "cc_intent.h"
 #include "cc_manage.h"
 #include "cc_json.h"
@@ -40,6 +41,7 @@ static apr_hash_t   *bk_zones;      /* zone name -> const cc_tz_t * */
 struct bk_model;
 static apr_thread_mutex_t *bk_mu;
 static void busy_init(apr_pool_t *p);
+static void staff_init(apr_pool_t *p);
 static struct bk_model    *bk_current;
 static apr_status_t model_exit(void *data);
 
@@ -119,6 +121,7 @@ void mc_booking_child_init(apr_pool_t *p, server_rec *s)
     bk_current = NULL;
     apr_thread_mutex_create(&bk_mu, APR_THREAD_MUTEX_DEFAULT, p);
     busy_init(p);
+    staff_init(p);
     apr_pool_cleanup_register(p, NULL, model_exit, apr_pool_cleanup_null);
     mc_ticker_start(p, s, "concierge-bookings", BK_SWEEP_TICK, sweep, n);
 }
@@ -532,6 +535,168 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
     return APR_SUCCESS;
 }
 
+/* ---- staff presence ------------------------------------------------------ *
+ *
+ * From the model's hours and exceptions (cc_hours).  Each process keeps
+ * the last answer while the availability listener runs (the epoch moves
+ * on any change of the model or of bookings, on any host) for at most
+ * MC_STAFF_TTL, and never past the instant the answer changes (someone
+ * starts or the last one stops); without the listener every call reads
+ * clinic_state.version (the model itself only when it moved). */
+#define MC_STAFF_TTL 5          /* seconds */
+
+typedef struct staff_cache {
+    int          valid;
+    const char  *zone;          /* ConciergeTimeZone it was computed in
+                                   (virtual hosts may differ); pconf */
+    apr_uint32_t epoch;
+    int64_t      expires;       /* UTC seconds */
+    int          available;
+    int64_t      next, changes_at;
+    char         name[1024];
+} staff_cache;
+
+static apr_thread_mutex_t *staff_mu;
+static staff_cache         staff_c;
+
+static void staff_init(apr_pool_t *p)
+{
+    memset(&staff_c, 0, sizeof(staff_c));
+    if (apr_thread_mutex_create(&staff_mu, APR_THREAD_MUTEX_DEFAULT, p)
+        != APR_SUCCESS) {
+        staff_mu = NULL;
+    }
+}
+
+static int staff_get(apr_pool_t *p, const char *zone, apr_uint32_t epoch,
+                     int64_t now, mc_staff *out)
+{
+    apr_thread_mutex_lock(staff_mu);
+    if (staff_c.valid && staff_c.epoch == epoch && now < staff_c.expires
+        && !strcmp(staff_c.zone, zone)) {
+        out->known = 1;
+        out->available = staff_c.available;
+        out->next = staff_c.next;
+        out->changes_at = staff_c.changes_at;
+        out->clinic_name = apr_pstrdup(p, staff_c.name);
+    }
+    apr_thread_mutex_unlock(staff_mu);
+    return out->known;
+}
+
+static void staff_put(const char *zone, apr_uint32_t epoch, int64_t now,
+                      const mc_staff *st)
+{
+    if (strlen(st->clinic_name) >= sizeof(staff_c.name)) {
+        return;
+    }
+    apr_thread_mutex_lock(staff_mu);
+    staff_c.valid = 1;
+    staff_c.zone = zone;
+    staff_c.epoch = epoch;
+    staff_c.expires = now + MC_STAFF_TTL;
+    if (st->changes_at > now && st->changes_at < staff_c.expires) {
+        staff_c.expires = st->changes_at;
+    }
+    staff_c.available = st->available;
+    staff_c.next = st->next;
+    staff_c.changes_at = st->changes_at;
+    apr_cpystrn(staff_c.name, st->clinic_name, sizeof(staff_c.name));
+    apr_thread_mutex_unlock(staff_mu);
+}
+
+apr_status_t mc_booking_staff(mc_ctx *c, mc_staff *out)
+{
+    request_rec *r = c->r;
+    const cc_tz_t *tz = mc_booking_tz(r->server);
+    int64_t now = (int64_t)apr_time_sec(apr_time_now());
+    const cc_hours_sched_t *sch;
+    cc_hours_status_t hs;
+    apr_dbd_results_t *res;
+    apr_uint32_t epoch = 0;
+    apr_int64_t version;
+    const char *v;
+    ap_dbd_t *dbd;
+    bk_model *m;
+    int cache, held, n;
+
+    memset(out, 0, sizeof(*out));
+    if (!tz) {
+        return APR_EGENERAL;
+    }
+    /* The epoch is read before the database: a change made meanwhile is
+     * never kept as current. */
+    cache = staff_mu && mc_avail_epoch(&epoch);
+    if (cache && staff_get(r->pool, mc_config_timezone(r->server), epoch, now,
+                           out)) {
+        return APR_SUCCESS;
+    }
+    held = apr_table_get(r->notes, MC_NOTE_DB_HELD) != NULL;
+    dbd = held ? mc_db_acquire(r) : mc_db_open(r);
+    if (!dbd) {
+        return APR_EGENERAL;
+    }
+    if (mc_db_select(r, dbd, "cc_bk_version", &res, 0, NULL) != APR_SUCCESS
+        || !(v = mc_db_value(r, dbd, res, 0))) {
+        if (!held) {
+            mc_db_close(r, dbd);
+        }
+        return APR_EGENERAL;
+    }
+    version = apr_strtoi64(v, NULL, 10);
+    m = model_get(c, dbd, version);
+    if (!held) {
+        mc_db_close(r, dbd);
+    }
+    if (!m) {
+        return APR_EGENERAL;
+    }
+    sch = cc_clinic_schedules(m->clinic, r->pool, &n);
+    cc_hours_status(&hs, r->pool, tz, now, sch, n, CC_HOURS_SEARCH_DAYS);
+    out->known = 1;
+    out->available = hs.available;
+    out->next = hs.has_next ? hs.next : 0;
+    out->changes_at = cc_hours_changes_at(&hs);
+    v = cc_clinic_name(m->clinic);
+    out->clinic_name = apr_pstrdup(r->pool, v ? v : "");
+    if (cache && m->version == version) {
+        staff_put(mc_config_timezone(r->server), epoch, now, out);
+    }
+    return APR_SUCCESS;
+}
+
+void mc_booking_staff_json(request_rec *r, const mc_staff *st, json_t *o)
+{
+    if (!st || !st->known || !o) {
+        return;
+    }
+    json_object_set_new(o, "staff_available", json_boolean(st->available));
+    json_object_set_new(o, "staff_next_available_at",
+                        !st->available && st->next
+                        ? json_string(cc_tz_rfc3339(r->pool,
+                                                    mc_booking_tz(r->server),
+                                                    st->next))
+                        : json_null());
+}
+
+const char *mc_booking_staff_text(request_rec *r, const mc_staff *st)
+{
+    if (!st || !st->known) {
+        return "";
+    }
+    if (st->available || !st->next) {
+        return st->available
+               ? ",\"staff_available\":true,"
+                 "\"staff_next_available_at\":null"
+               : ",\"staff_available\":false,"
+                 "\"staff_next_available_at\":null";
+    }
+    return apr_pstrcat(r->pool, ",\"staff_available\":false,"
+                       "\"staff_next_available_at\":\"",
+                       cc_tz_rfc3339(r->pool, mc_booking_tz(r->server),
+                                     st->next), "\"", NULL);
+}
+
 /* ---- booking offers in the conversation ------------------------------------------ */
 
 #define BK_OFFER_SLOTS 8
@@ -699,6 +864,10 @@ static const mc_stmt stmts[] = {
       "schedule_exceptions e WHERE (e.practitioner_id = p.id OR "
       "e.practitioner_id IS NULL) AND e.day >= current_date - 2), '[]')) "
       "ORDER BY p.id) FROM practitioners p WHERE p.active), '[]'))::text" },
+    /* Staff presence: the model's version (the model itself only when
+     * this process does not have that one). */
+    { "cc_bk_version",
+      "SELECT version::text FROM clinic_state WHERE id = 1" },
     { "cc_bk_offer_services",
       "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, "
       "'aliases', aliases, 'duration_min', duration_min, 'price_cents', "

@@ -49,6 +49,32 @@ apr_status_t mc_booking_availability(mc_ctx *c, apr_int64_t service,
                                      apr_int64_t pract,
                                      const mc_booking_own *own,
                                      int64_t from, int days, mc_avail *out);
+/* Staff presence (issue 14, "out of hours"): from the clinic model's
+ * hours and exceptions (core cc_hours), whether anyone works now and when
+ * someone next starts, searched CC_HOURS_SEARCH_DAYS ahead. */
+typedef struct mc_staff {
+    int         known;        /* 0: the clinic model could not be read */
+    int         available;    /* someone works now */
+    int64_t     next;         /* not available: the next start (UTC s);
+                                 0: none within the search */
+    int64_t     changes_at;   /* when the answer may change (UTC s); 0:
+                                 not within the search */
+    const char *clinic_name;  /* settings.clinic_name */
+} mc_staff;
+
+/* The clinic's staff presence now: APR_SUCCESS (out->known), or
+ * APR_EGENERAL when the model could not be read (database down).  Kept
+ * per process for a few seconds while availability changes are pushed
+ * (mc_avail_epoch), never past the moment the answer changes. */
+apr_status_t mc_booking_staff(mc_ctx *c, mc_staff *out);
+/* "staff_available" and "staff_next_available_at" (RFC 3339 in the
+ * clinic's zone, null while available or when nobody starts within the
+ * search) set on o; nothing when st is not known. */
+void mc_booking_staff_json(request_rec *r, const mc_staff *st, json_t *o);
+/* The same as text to splice into a JSON object after its last member:
+ * ",\"staff_available\":...,\"staff_next_available_at\":..." or "". */
+const char *mc_booking_staff_text(request_rec *r, const mc_staff *st);
+
 /* A booking's manage token from its stored nonce (ConciergeSecret). */
 char *mc_booking_manage_token(apr_pool_t *p, const char *nonce);
 

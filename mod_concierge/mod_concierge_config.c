@@ -53,6 +53,7 @@ static const apr_int64_t mc_int_defaults[MC_CONF_NINTS] = {
     86400,              /* MC_CONF_CHAT_IDLE_S */
     0,                  /* MC_CONF_RETENTION_DAYS (off) */
     10000,              /* MC_CONF_STRIPE_TIMEOUT_MS */
+    1,                  /* MC_CONF_PAGE_HEADERS */
 };
 
 static const double mc_dbl_defaults[MC_CONF_NDBLS] = {
@@ -289,6 +290,8 @@ static const mc_int_directive d_chat_log = { MC_CONF_CHAT_LOG, 0, 1,
 static const mc_int_directive d_api = { MC_CONF_API, 0, 1, MC_UNIT_FLAG, 0 };
 static const mc_int_directive d_cal_names = { MC_CONF_CAL_NAMES, 0, 1,
                                               MC_UNIT_FLAG, 0 };
+static const mc_int_directive d_page_headers = { MC_CONF_PAGE_HEADERS, 0, 1,
+                                                 MC_UNIT_FLAG, 0 };
 static const mc_int_directive d_freebusy_cache = { MC_CONF_FREEBUSY_CACHE_S, 0,
                                                    3600, MC_UNIT_PLAIN };
 static const mc_int_directive d_google_timeout = { MC_CONF_GOOGLE_TIMEOUT_MS,
@@ -968,6 +971,10 @@ const command_rec mc_cmds[] = {
     INT_CMD("ConciergeAPI", d_api,
             "On: this server (or virtual host) serves the API under /api/ "
             "(conf/vhost.conf); elsewhere /api/ is left to the site"),
+    INT_CMD("ConciergePageHeaders", d_page_headers,
+            "On (default): on a site with ConciergeAPI On, everything "
+            "served outside /api/ gets a Content-Security-Policy, nosniff, "
+            "Referrer-Policy and Cache-Control; Off: the site sets its own"),
     INT_CMD("ConciergeChatLog", d_chat_log,
             "On: store every conversation and message (chat logs); Off: "
             "no routine chat text, but an escalated conversation keeps its "

@@ -34,6 +34,8 @@ typedef enum {
     MC_CONF_CHAT_IDLE_S,     /* seconds idle before a conversation expires */
     MC_CONF_RETENTION_DAYS,  /* chat logs kept this many days; 0: forever */
     MC_CONF_STRIPE_TIMEOUT_MS, /* one Stripe call, milliseconds */
+    MC_CONF_PAGE_HEADERS,    /* 0/1: security and cache headers on the
+                                site's pages (mod_concierge_webhdr.c) */
     MC_CONF_NINTS
 } mc_conf_int_e;
 

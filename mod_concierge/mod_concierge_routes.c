@@ -174,7 +174,11 @@ int mc_reply_raw(mc_ctx *c, int status, const char *ctype, const char *text,
 
     r->status = status;
     ap_set_content_type(r, ctype);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* No API answer is stored, unless its handler said otherwise before
+     * replying (GET /api/status: a few seconds). */
+    if (!apr_table_get(r->headers_out, "Cache-Control")) {
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    }
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     ap_set_content_length(r, len);
     if (!r->header_only) {

@@ -9,6 +9,13 @@
  *
  * The LLM runs with no database connection held and no lock.  Session ids
  * are 256-bit random tokens; only their SHA-256 is stored.
+ *
+ * Every reply (POST and GET) carries staff presence: "staff_available"
+ * and "staff_next_available_at" (mc_booking_staff; absent only when the
+ * clinic model cannot be read).  Out of hours the holding reply after an
+ * escalation says when the team will next reply, in the clinic's zone,
+ * instead of "usually within N minutes"; an emergency's reply is the same
+ * at any hour.
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
@@ -24,6 +31,7 @@
 #include "cc_json.h"
 #include "cc_answer.h"
 #include "cc_token.h"
+#include "cc_clinic.h"
 
 #define MC_CHAT_K         3
 
@@ -174,7 +182,8 @@ static apr_int64_t offered_service(json_t *actions)
 
 /* ---- replies that are not answers ------------------------------------------ */
 
-static const char *holding_reply(request_rec *r, int emergency)
+static const char *holding_reply(request_rec *r, int emergency,
+                                 const mc_staff *st)
 {
     if (emergency) {
         return apr_psprintf(r->pool, "If this is an emergency, please call "
@@ -186,6 +195,23 @@ static const char *holding_reply(request_rec *r, int emergency)
     }
     apr_int64_t sla = mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN);
 
+    if (st->known && !st->available) {
+        /* Out of hours: when the team will be back, not a promise of
+         * minutes nobody is there to keep. */
+        const char *away = st->next
+            ? apr_pstrcat(r->pool, "Our team is away now; they will reply "
+                          "here on ", cc_clinic_when_words(r->pool,
+                              mc_booking_tz(r->server), st->next), ".",
+                          NULL)
+            : "Our team is away now; they will reply here as soon as they "
+              "are back. If you cannot wait, please call the clinic.";
+
+        return apr_pstrcat(r->pool, "Thank you for telling us. Because this "
+                           "concerns your health, a member of our clinical "
+                           "team will reply to you here personally. ", away,
+                           " Please don't book or change any treatment until "
+                           "they have spoken with you.", NULL);
+    }
     return apr_psprintf(r->pool, "Thank you for telling us. Because this "
                         "concerns your health, a member of our clinical team "
                         "will reply to you here personally, usually within %"
@@ -203,10 +229,11 @@ static const char mc_waiting_reply[] =
  * holding reply.  source: "message" (the patient's) or "reply" (a
  * generated reply was blocked). */
 static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
-                    const mc_screen *scr, const char *source)
+                    const mc_screen *scr, const char *source,
+                    const mc_staff *st)
 {
     request_rec *r = c->r;
-    const char *reply = holding_reply(r, scr->emergency);
+    const char *reply = holding_reply(r, scr->emergency, st);
     apr_int64_t esc = 0;
     json_t *out;
 
@@ -226,6 +253,7 @@ static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
             "Call emergency services", "number",
             mc_config_gets(r->server, MC_CONFS_EMERGENCY_NUMBER)));
     }
+    mc_booking_staff_json(r, st, out);
     return mc_reply(c, 200, out);
 }
 
@@ -271,7 +299,8 @@ static const char *client_id_parse(apr_pool_t *p, const char *s)
 
 /* Answer a retry of a stored turn (returns the handler's status), or
  * return DECLINED when the id is new. */
-static int replay(mc_ctx *c, chat_turn *t, const char *session)
+static int replay(mc_ctx *c, chat_turn *t, const char *session,
+                  const mc_staff *st)
 {
     request_rec *r = c->r;
     const char *args[2], *v, *hash, *status, *reply, *token = session;
@@ -343,6 +372,7 @@ static int replay(mc_ctx *c, chat_turn *t, const char *session)
         json_object_set(out, "escalation_id",
                         json_object_get(row, "escalation_id"));
     }
+    mc_booking_staff_json(r, st, out);
     return mc_reply(c, 200, out);
 }
 
@@ -364,6 +394,7 @@ static int mc_api_chat_post(mc_ctx *c)
     mc_hit hits[MC_CHAT_K];
     mc_llm_result llm;
     mc_screen scr;
+    mc_staff staff;
     chat_turn_ids ids;
     apr_int64_t esc_open = 0;
     json_error_t jerr;
@@ -402,6 +433,12 @@ static int mc_api_chat_post(mc_ctx *c)
                         "this service issued");
     }
     t.message = message;
+    /* Staff presence for every reply below (and the holding reply's
+     * words).  Unknown when the model cannot be read: the reply then says
+     * nothing about it rather than something untrue. */
+    if (mc_booking_staff(c, &staff) != APR_SUCCESS) {
+        memset(&staff, 0, sizeof(staff));
+    }
 
     /* A stored conversation is looked up on a connection that is given
      * back before the LLM is called.  With logging on it must exist; with
@@ -442,7 +479,7 @@ static int mc_api_chat_post(mc_ctx *c)
     /* A retry of a stored turn gets that turn's reply.  (With the chat
      * log off nothing is stored to find: the id is not kept.) */
     if (t.cid && logging) {
-        int st = replay(c, &t, t.known ? t.session : NULL);
+        int st = replay(c, &t, t.known ? t.session : NULL, &staff);
 
         if (st != DECLINED) {
             return st;
@@ -469,15 +506,15 @@ static int mc_api_chat_post(mc_ctx *c)
             return mc_error(c, 503, "db_unavailable", "your message could "
                             "not be saved; please try again");
         }
-        return mc_reply(c, 200, json_pack("{s:s, s:s, s:s, s:[], s:I}",
-                                          "session_id", t.session,
-                                          "status", "escalated",
-                                          "reply", mc_waiting_reply,
-                                          "sources", "escalation_id",
-                                          (json_int_t)esc_open));
+        out = json_pack("{s:s, s:s, s:s, s:[], s:I}", "session_id",
+                        t.session, "status", "escalated", "reply",
+                        mc_waiting_reply, "sources", "escalation_id",
+                        (json_int_t)esc_open);
+        mc_booking_staff_json(r, &staff, out);
+        return mc_reply(c, 200, out);
     }
     if (scr.risky || scr.emergency) {
-        return escalate(c, &ids, message, &scr, "message");
+        return escalate(c, &ids, message, &scr, "message", &staff);
     }
     /* "Can I book a peel next Tuesday afternoon?": live availability,
      * not knowledge, answers that. */
@@ -498,10 +535,11 @@ static int mc_api_chat_post(mc_ctx *c)
                                  offered_service(actions))) != APR_SUCCESS) {
                 return not_stored(c, rv);
             }
-            return mc_reply(c, 200, json_pack(
-                "{s:s, s:s, s:s, s:[], s:O}", "session_id", t.session,
-                "status", t.status, "reply", t.reply, "sources", "actions",
-                actions));
+            out = json_pack("{s:s, s:s, s:s, s:[], s:O}", "session_id",
+                            t.session, "status", t.status, "reply", t.reply,
+                            "sources", "actions", actions);
+            mc_booking_staff_json(r, &staff, out);
+            return mc_reply(c, 200, out);
         }
     }
     out = json_object();
@@ -564,7 +602,8 @@ static int mc_api_chat_post(mc_ctx *c)
                                     "checks are not available right now");
                 }
                 if (rs.risky || rs.emergency) {
-                    return escalate(c, &ids, message, &rs, "reply");
+                    return escalate(c, &ids, message, &rs, "reply",
+                                    &staff);
                 }
                 t.mode = "llm";
                 t.reply = clean;
@@ -624,14 +663,15 @@ static int mc_api_chat_post(mc_ctx *c)
         }
         text = apr_pstrcat(r->pool, "{\"session_id\":\"", t.session,
                            "\",\"status\":\"", t.status, "\",\"reply\":",
-                           t.reply_q, ",\"sources\":", t.sources_txt, "}",
-                           NULL);
+                           t.reply_q, ",\"sources\":", t.sources_txt,
+                           mc_booking_staff_text(r, &staff), "}", NULL);
         return mc_reply_raw(c, 200, "application/json", text, strlen(text));
     }
     json_object_set_new(out, "session_id", json_string(t.session));
     json_object_set_new(out, "status", json_string(t.status));
     json_object_set_new(out, "reply", json_string(t.reply));
     json_object_set(out, "sources", sources);
+    mc_booking_staff_json(r, &staff, out);
     json_incref(out);
     return mc_reply(c, 200, out);
 }
@@ -657,7 +697,8 @@ static int mc_api_chat_get(mc_ctx *c)
     apr_dbd_results_t *res;
     conv_state cs;
     ap_dbd_t *dbd;
-    json_t *msgs;
+    json_t *msgs, *out;
+    mc_staff staff;
 
     if (!session) {
         return mc_error(c, 400, "chat_token_required", "send the "
@@ -688,8 +729,11 @@ static int mc_api_chat_get(mc_ctx *c)
     if (!msgs) {
         return mc_error(c, 500, "internal_error", "messages unreadable");
     }
-    return mc_reply(c, 200, json_pack("{s:s, s:O}", "session_id", session,
-                                      "messages", msgs));
+    out = json_pack("{s:s, s:O}", "session_id", session, "messages", msgs);
+    if (mc_booking_staff(c, &staff) == APR_SUCCESS) {
+        mc_booking_staff_json(r, &staff, out);
+    }
+    return mc_reply(c, 200, out);
 }
 
 /* ---- routes and statements ---------------------------------------------- */

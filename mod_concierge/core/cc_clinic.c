@@ -218,6 +218,29 @@ json_t *cc_clinic_settings(const cc_clinic_t *m)
     return json_object_get(m->root, "settings");
 }
 
+const cc_hours_sched_t *cc_clinic_schedules(const cc_clinic_t *m,
+                                            apr_pool_t *p, int *n)
+{
+    cc_hours_sched_t *s = apr_pcalloc(p, sizeof(*s)
+                                         * (size_t)(m->npract + 1));
+    int i;
+
+    for (i = 0; i < m->npract; i++) {
+        s[i].hours = m->pract[i].hours;
+        s[i].nhours = m->pract[i].nhours;
+        s[i].exceptions = m->pract[i].exc;
+        s[i].nexceptions = m->pract[i].nexc;
+    }
+    *n = m->npract;
+    return s;
+}
+
+const char *cc_clinic_name(const cc_clinic_t *m)
+{
+    return json_string_value(json_object_get(cc_clinic_settings(m),
+                                             "clinic_name"));
+}
+
 /* ---- availability ------------------------------------------------------- */
 
 static int has_service(const cl_pract *p, apr_int64_t service)
@@ -521,6 +544,19 @@ const char *cc_clinic_days_words(apr_pool_t *p, int64_t from, int days,
                            day_words(p, from + days - 1), NULL);
     }
     return "in the next week";
+}
+
+const char *cc_clinic_when_words(apr_pool_t *p, const cc_tz_t *tz,
+                                 int64_t t)
+{
+    cc_civil_t c;
+    int32_t off;
+
+    cc_civil_from_utc(tz, t, &c, &off);
+    return apr_psprintf(p, "%s at %02d:%02d",
+                        day_words(p, cc_days_from_civil(c.year, c.month,
+                                                        c.day)),
+                        c.hour, c.minute);
 }
 
 int cc_clinic_start_whole(const char *s)

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include "cc_problem.h"
 #include "cc_slots.h"
+#include "cc_hours.h"
 #include "cc_tz.h"
 
 typedef struct cc_clinic_t cc_clinic_t;
@@ -125,6 +126,21 @@ void cc_clinic_refusal(cc_problem_t *prob, const json_t *res, int cancel);
  * they named: date_given), else "in the next week"; in p. */
 const char *cc_clinic_days_words(apr_pool_t *p, int64_t from, int days,
                                  int date_given);
+
+/* The schedules (weekly hours, exceptions - clinic-wide ones included)
+ * of every practitioner in the model (the active ones), in model order,
+ * for cc_hours_status; their count in *n.  The array is made in p; it
+ * borrows from the model, which must outlive it. */
+const cc_hours_sched_t *cc_clinic_schedules(const cc_clinic_t *m,
+                                            apr_pool_t *p, int *n);
+
+/* The clinic's name (settings.clinic_name, borrowed), or NULL. */
+const char *cc_clinic_name(const cc_clinic_t *m);
+
+/* UTC instant t as a patient reads it in the zone's wall time: "Monday 8
+ * December at 09:00" (in p). */
+const char *cc_clinic_when_words(apr_pool_t *p, const cc_tz_t *tz,
+                                 int64_t t);
 
 /* 1 when an RFC 3339 time s has no fraction of a second other than zero
  * ("10:00:00.000" is whole, "10:00:00.5" is not). */

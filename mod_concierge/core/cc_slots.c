@@ -20,6 +20,7 @@
 #include <string.h>
 #include <apr_tables.h>
 #include "cc_slots.h"
+#include "cc_hours.h"
 
 #define CC_DAY_MIN      1440
 #define CC_MAX_DAYS     62
@@ -95,19 +96,6 @@ static int cc_busy_overlaps(const cc_interval_t *b, int n, int64_t s,
     return lo < n && b[lo].start < e;
 }
 
-static void cc_mark(unsigned char *map, int a, int b, unsigned char v)
-{
-    if (a < 0) {
-        a = 0;
-    }
-    if (b > CC_DAY_MIN) {
-        b = CC_DAY_MIN;
-    }
-    if (a < b) {
-        memset(map + a, v, (size_t)(b - a));
-    }
-}
-
 /* Local (date, minute of day 0..1440) to UTC; latest picks the later
  * instant of an ambiguous time.  Returns the tz rc (0: gap, *t its end). */
 static int cc_local_utc(const cc_tz_t *tz, int64_t date, int minute,
@@ -141,32 +129,12 @@ static int cc_local_utc(const cc_tz_t *tz, int64_t date, int minute,
 static int cc_day_spans(const cc_slot_query_t *q, int64_t date,
                         unsigned char *map, cc_span_t *spans)
 {
-    int wd = cc_weekday(date), i, m, n = 0;
-    const cc_exception_t *x;
+    int m, n = 0;
 
-    memset(map, 0, CC_DAY_MIN);
-    for (i = 0; q->hours && i < q->nhours; i++) {
-        if (q->hours[i].weekday == wd) {
-            cc_mark(map, q->hours[i].start_min, q->hours[i].end_min, 1);
-        }
-    }
-    for (i = 0; q->exceptions && i < q->nexceptions; i++) {
-        x = &q->exceptions[i];
-        if (x->date == date && !x->closed) {
-            cc_mark(map, x->start_min, x->end_min, 1);
-        }
-    }
-    /* Closures win over openings on the same date. */
-    for (i = 0; q->exceptions && i < q->nexceptions; i++) {
-        x = &q->exceptions[i];
-        if (x->date == date && x->closed) {
-            if (x->start_min == 0 && x->end_min == 0) {
-                cc_mark(map, 0, CC_DAY_MIN, 0);
-            } else {
-                cc_mark(map, x->start_min, x->end_min, 0);
-            }
-        }
-    }
+    /* Weekly hours plus extra openings minus closures (which win): the
+     * same day rule as staff presence (cc_hours). */
+    cc_hours_day_open(map, date, q->hours, q->nhours, q->exceptions,
+                      q->nexceptions);
     for (m = 0; m < CC_DAY_MIN;) {
         if (!map[m]) {
             m++;

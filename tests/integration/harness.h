@@ -136,5 +136,6 @@ Suite *it_suite_booking_limit(void);
 Suite *it_suite_calendar(void);
 Suite *it_suite_calendar_keys(void);
 Suite *it_suite_events(void);
+Suite *it_suite_status(void);     /* test_status.c */
 
 #endif

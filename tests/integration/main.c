@@ -30,6 +30,7 @@ int main(void)
     srunner_add_suite(sr, it_suite_mail());
     srunner_add_suite(sr, it_suite_security());
     srunner_add_suite(sr, it_suite_payments());
+    srunner_add_suite(sr, it_suite_status());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

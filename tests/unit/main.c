@@ -48,6 +48,8 @@ int main(void)
     srunner_add_suite(sr, suite_manage());
     srunner_add_suite(sr, suite_vocab());
     srunner_add_suite(sr, suite_riskml());
+    srunner_add_suite(sr, suite_hours());
+    srunner_add_suite(sr, suite_webhdr());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

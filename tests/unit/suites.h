@@ -41,4 +41,6 @@ Suite *suite_clinic_out(void);
 Suite *suite_manage(void);
 Suite *suite_vocab(void);
 Suite *suite_riskml(void);
+Suite *suite_hours(void);
+Suite *suite_webhdr(void);
 #endif
