@@ -480,6 +480,34 @@ async function run() {
         await done(ctx, page);
     });
 
+    // The same from the real server: the whole clinic closed today (an
+    // exception, as staff enter holidays), so GET /api/status says nobody
+    // is there and when they are next.
+    await check('chat: out of hours from the real /api/status (a clinic closure today)', async () => {
+        sql("INSERT INTO schedule_exceptions (practitioner_id, day, closed, note) VALUES " +
+            "(NULL, (now() AT TIME ZONE 'Europe/London')::date, true, 'browser test closure')");
+        try {
+            await sleep(1200);      // the clinic model is re-read on its next use
+            let st = null;
+            for (let i = 0; i < 20; i++) {
+                st = await call('GET', '/api/status');
+                if (st.status === 200 && st.json.staff_available === false) { break; }
+                await sleep(500);
+            }
+            assert(st && st.status === 200, `status: ${st && st.status}`);
+            assert(st.json.staff_available === false, `staff_available: ${st.text}`);
+            const { ctx, page } = await open();
+            await page.goto(`${base}/`);
+            const hours = page.locator('#hours');
+            await hours.waitFor();
+            const text = await hours.textContent();
+            assert(/not available right now/.test(text), `hours: ${text}`);
+            await done(ctx, page);
+        } finally {
+            sql("DELETE FROM schedule_exceptions WHERE note = 'browser test closure'");
+        }
+    });
+
     await check('chat: no_answer offers to reach staff', async () => {
         const { ctx, page } = await open();
         await page.goto(`${base}/`);
