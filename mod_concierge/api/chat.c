@@ -34,6 +34,7 @@
 #include "cc_clinic.h"
 
 #define MC_CHAT_K         3
+#define MC_CHAT_SOURCE_TEXT 2000   /* bytes of a source shown with a reply */
 
 static const char mc_no_answer_reply[] =
     "I'm sorry, I couldn't find that in our clinic's information, and I "
@@ -221,6 +222,28 @@ static const char *holding_reply(request_rec *r, int emergency,
                         sla == 1 ? "" : "s");
 }
 
+/* The reply when the patient asked for a person ("Ask our team"). */
+static const char *request_reply(request_rec *r, const mc_staff *st)
+{
+    apr_int64_t sla = mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN);
+
+    if (st->known && !st->available) {
+        return st->next
+            ? apr_pstrcat(r->pool, "Thank you - we have passed your question "
+                          "to our team. They are away now and will reply "
+                          "here on ", cc_clinic_when_words(
+                              r->pool, mc_booking_tz(r->server), st->next),
+                          ".", NULL)
+            : "Thank you - we have passed your question to our team. They "
+              "are away now and will reply here as soon as they are back; "
+              "if you cannot wait, please call the clinic.";
+    }
+    return apr_psprintf(r->pool, "Thank you - we have passed your question "
+                        "to our team, who will reply to you here, usually "
+                        "within %" APR_INT64_T_FMT " minute%s during opening "
+                        "hours.", sla, sla == 1 ? "" : "s");
+}
+
 static const char mc_waiting_reply[] =
     "Thank you - your message has been added to your conversation with our "
     "team, who will reply here.";
@@ -230,10 +253,13 @@ static const char mc_waiting_reply[] =
  * generated reply was blocked). */
 static int escalate(mc_ctx *c, chat_turn_ids *ids, const char *message,
                     const mc_screen *scr, const char *source,
-                    const mc_staff *st)
+                    const mc_staff *st, const char *reply)
 {
     request_rec *r = c->r;
-    const char *reply = holding_reply(r, scr->emergency, st);
+
+    if (!reply) {
+        reply = holding_reply(r, scr->emergency, st);
+    }
     apr_int64_t esc = 0;
     json_t *out;
 
@@ -399,18 +425,20 @@ static int mc_api_chat_post(mc_ctx *c)
     apr_int64_t esc_open = 0;
     json_error_t jerr;
     chat_turn t;
-    json_t *out, *sources;
+    json_t *out, *sources, *shown;
     apr_status_t rv;
-    int n = 0, i, nsrc = 0;
+    int n = 0, i, nsrc = 0, to_staff = 0;
 
     memset(&t, 0, sizeof(t));
     memset(&llm, 0, sizeof(llm));
-    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s?s, s:s, s?s}",
+    if (json_unpack_ex(c->body, &jerr, JSON_STRICT, "{s?s, s:s, s?s, s?b}",
                        "session_id", &session, "message", &message,
-                       "client_message_id", &cid) != 0) {
+                       "client_message_id", &cid, "to_staff",
+                       &to_staff) != 0) {
         return mc_error(c, 400, "invalid_body", "expected {\"session_id\"?: "
                         "string, \"message\": string, "
-                        "\"client_message_id\"?: UUID}: %s", jerr.text);
+                        "\"client_message_id\"?: UUID, \"to_staff\"?: "
+                        "bool}: %s", jerr.text);
     }
     if (cid && !(t.cid = client_id_parse(r->pool, cid))) {
         return mc_error(c, 400, "invalid_client_message_id",
@@ -514,7 +542,18 @@ static int mc_api_chat_post(mc_ctx *c)
         return mc_reply(c, 200, out);
     }
     if (scr.risky || scr.emergency) {
-        return escalate(c, &ids, message, &scr, "message", &staff);
+        return escalate(c, &ids, message, &scr, "message", &staff, NULL);
+    }
+    /* "Ask our team" (the offer of a no_answer reply): the patient asked
+     * for a person, so a person gets it, as an escalation of its own
+     * kind; the holding reply does not speak of health. */
+    if (to_staff) {
+        scr.risky = 1;
+        scr.categories = cc_json_pool_own(r->pool,
+                                          json_pack("[s]", "patient_request"));
+        scr.matches = cc_json_pool_own(r->pool, json_array());
+        return escalate(c, &ids, message, &scr, "message", &staff,
+                        request_reply(r, &staff));
     }
     /* "Can I book a peel next Tuesday afternoon?": live availability,
      * not knowledge, answers that. */
@@ -543,8 +582,9 @@ static int mc_api_chat_post(mc_ctx *c)
         }
     }
     out = json_object();
-    /* Both pool-owned: every early return leaves nothing behind. */
+    /* Pool-owned: every early return leaves nothing behind. */
     sources = cc_json_pool_own(r->pool, json_array());
+    shown = cc_json_pool_own(r->pool, json_array());
     cc_json_pool_own(r->pool, out);
     {
         rv = mc_index_query(r, message, strlen(message), MC_CHAT_K, hits, &n,
@@ -603,7 +643,7 @@ static int mc_api_chat_post(mc_ctx *c)
                 }
                 if (rs.risky || rs.emergency) {
                     return escalate(c, &ids, message, &rs, "reply",
-                                    &staff);
+                                    &staff, NULL);
                 }
                 t.mode = "llm";
                 t.reply = clean;
@@ -621,9 +661,24 @@ static int mc_api_chat_post(mc_ctx *c)
             }
             for (i = 0; i < nsrc; i++) {
                 if (used[i]) {
+                    size_t len = cc_source_len(&src[i]);
+
                     json_array_append_new(sources, json_pack(
                         "{s:s, s:s, s:f}", "id", src[i].id, "title",
                         src[i].title, "score", src[i].score));
+                    /* The reply shows the section too (the page's
+                     * expandable source); the chat log keeps the ids. */
+                    if (len > MC_CHAT_SOURCE_TEXT) {
+                        len = MC_CHAT_SOURCE_TEXT;
+                        while (len > 0 && ((unsigned char)src[i].text[len]
+                                           & 0xC0) == 0x80) {
+                            len--;
+                        }
+                    }
+                    json_array_append_new(shown, json_pack(
+                        "{s:s, s:s, s:f, s:s%}", "id", src[i].id, "title",
+                        src[i].title, "score", src[i].score, "text",
+                        src[i].text ? src[i].text : "", len));
                 }
             }
         }
@@ -663,14 +718,15 @@ static int mc_api_chat_post(mc_ctx *c)
         }
         text = apr_pstrcat(r->pool, "{\"session_id\":\"", t.session,
                            "\",\"status\":\"", t.status, "\",\"reply\":",
-                           t.reply_q, ",\"sources\":", t.sources_txt,
+                           t.reply_q, ",\"sources\":",
+                           cc_json_dump(r->pool, shown, NULL),
                            mc_booking_staff_text(r, &staff), "}", NULL);
         return mc_reply_raw(c, 200, "application/json", text, strlen(text));
     }
     json_object_set_new(out, "session_id", json_string(t.session));
     json_object_set_new(out, "status", json_string(t.status));
     json_object_set_new(out, "reply", json_string(t.reply));
-    json_object_set(out, "sources", sources);
+    json_object_set(out, "sources", shown);
     mc_booking_staff_json(r, &staff, out);
     json_incref(out);
     return mc_reply(c, 200, out);

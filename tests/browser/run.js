@@ -514,6 +514,15 @@ async function run() {
         const bot = await ask(page, 'Do you sell second-hand motorcycles or lawn mowers?', 'no_answer');
         assert(await bot.locator('.contact-btn').isVisible(), 'no "ask our team" button');
         await shot(page, 'chat-no-answer');
+        // "Ask our team" hands the question to a person: an escalation of
+        // its own kind that staff see, with the question in it.
+        await bot.locator('.contact-btn').click();
+        await page.locator('.msg-bot').filter({ hasText: /passed your question to our team/ }).waitFor();
+        const list = await call('GET', '/api/admin/escalations', { auth: STAFF });
+        assert(list.status === 200, `escalations: ${list.status}`);
+        const asked = list.json.escalations.filter((e) => (e.categories || []).includes('patient_request'));
+        assert(asked.length >= 1, `no patient_request escalation: ${list.text.slice(0, 300)}`);
+        await shot(page, 'chat-asked-team');
         await done(ctx, page);
     });
 

@@ -184,6 +184,9 @@ START_TEST(chat_answered_extractive)
                       && ch_str(src, "title") && *ch_str(src, "title")
                       && json_is_number(json_object_get(src, "score")),
                       "source %zu lacks id/title/score: %s", i, r->body);
+        /* The section itself, for the page's expandable source. */
+        ck_assert_msg(ch_str(src, "text") && strlen(ch_str(src, "text")) > 20,
+                      "source %zu without its text: %s", i, r->body);
     }
     ck_assert_msg(json_object_get(r->json, "actions") == NULL
                   || json_is_array(json_object_get(r->json, "actions")),
@@ -248,6 +251,60 @@ START_TEST(chat_off_topic_no_answer)
                       r->body);
         it_free(r);
     }
+}
+END_TEST
+
+/* "Ask our team" after a no_answer: the question goes to a person, as an
+ * escalation of its own kind (not a health one), and the bot then leaves
+ * the conversation to staff. */
+START_TEST(chat_ask_team)
+{
+    it_resp *r = ch_post(CH_OFF1, NULL), *e;
+    char *sid, *body;
+    json_t *o, *list, *x;
+    size_t i;
+    int found = 0;
+
+    ch_assert_reply(r, "off-topic", "no_answer");
+    sid = strdup(ch_str(r->json, "session_id"));
+    it_free(r);
+    r = ch_post_raw("{\"message\":\"x\",\"to_staff\":\"yes\"}", -1);
+    it_assert_error(r, 400, "invalid_body");
+    it_free(r);
+    o = json_pack("{s:s, s:s, s:b}", "session_id", sid, "message",
+                  "Please pass my question to your team: " CH_OFF1,
+                  "to_staff", 1);
+    body = json_dumps(o, JSON_COMPACT);
+    r = ch_post_raw(body, -1);
+    ch_assert_reply(r, "asked for the team", "escalated");
+    ck_assert_msg(strstr(ch_str(r->json, "reply"), "passed your question to "
+                         "our team") && !strstr(ch_str(r->json, "reply"),
+                                                "health"),
+                  "holding reply: %s", ch_str(r->json, "reply"));
+    e = it_get("/api/admin/escalations?status=open", IT_STAFF);
+    ck_assert_int_eq(e->status, 200);
+    list = json_object_get(e->json, "escalations");
+    json_array_foreach(list, i, x) {
+        json_t *cats = json_object_get(x, "categories");
+
+        if (json_integer_value(json_object_get(x, "id"))
+            == json_integer_value(json_object_get(r->json, "escalation_id"))) {
+            found = json_array_size(cats) == 1
+                    && !strcmp(json_string_value(json_array_get(cats, 0)),
+                               "patient_request");
+        }
+    }
+    ck_assert_msg(found, "no patient_request escalation for staff: %s",
+                  e->body);
+    it_free(e);
+    it_free(r);
+    /* The bot is silent in it now: staff answer. */
+    r = ch_post("What are your opening hours?", sid);
+    ch_assert_reply(r, "after the hand-over", "escalated");
+    it_free(r);
+    json_decref(o);
+    free(body);
+    free(sid);
 }
 END_TEST
 
@@ -835,6 +892,7 @@ Suite *it_suite_chat(void)
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, chat_answered_extractive);
     tcase_add_test(tc, chat_off_topic_no_answer);
+    tcase_add_test(tc, chat_ask_team);
     tcase_add_test(tc, chat_session_continuity);
     tcase_add_test(tc, chat_bad_input);
     tcase_add_test(tc, chat_phi_canary);

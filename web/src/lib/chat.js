@@ -159,7 +159,8 @@ export function mountChat(main, opts = {}) {
                                        onclick: (ev) => {
                                            ev.currentTarget.disabled = true;
                                            // The question goes along, so the team sees it.
-                                           send(question ? `${t("contactStaffMsg")} “${question}”` : t("contactStaffMsg"));
+                                           send(question ? `${t("contactStaffMsg")} “${question}”` : t("contactStaffMsg"),
+                                                undefined, null, true);
                                        } }, t('contactStaff')));
             } else if (a.type === 'pay' && a.url) {
                 out.push(h('a', { class: 'btn btn-primary pay-btn', href: a.url,
@@ -313,7 +314,7 @@ export function mountChat(main, opts = {}) {
         }
     }
 
-    async function send(text, cmid = uuid(), retry = null) {
+    async function send(text, cmid = uuid(), retry = null, toStaff = false) {
         if (st.sending) {
             return;
         }
@@ -326,6 +327,9 @@ export function mountChat(main, opts = {}) {
             retry.remove();
         }
         const body = { message: text, client_message_id: cmid };
+        if (toStaff) {
+            body.to_staff = true;      // "Ask our team": a person gets it
+        }
         if (st.session) {
             body.session_id = st.session;
         }
@@ -370,7 +374,7 @@ export function mountChat(main, opts = {}) {
             const li = h('li', { class: 'msg msg-error' }, h('p', { class: 'body', text: msg }));
             li.appendChild(h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => {
                 st.sending = false;
-                send(text, cmid, li);
+                send(text, cmid, li, toStaff);
             } }, t('tryAgain')));
             log.appendChild(li);
         } finally {
