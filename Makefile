@@ -193,7 +193,12 @@ RISK_TRAIN  := tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv
                tests/eval/risk5_esfrdeit.tsv tests/eval/risk5_ptnlpl.tsv \
                tests/eval/risk6_en.tsv tests/eval/risk6_esfrdeit.tsv \
                tests/eval/risk6_ptnlpl.tsv tests/eval/risk7_en.tsv \
-               tests/eval/risk7_esfrdeit.tsv tests/eval/risk7_ptnlpl.tsv
+               tests/eval/risk7_esfrdeit.tsv tests/eval/risk7_ptnlpl.tsv \
+               tests/eval/booking1_tune.tsv
+# (booking1_tune.tsv, 2026-12-08: plain booking requests - the clinic's
+# services, days and times, in the eight languages - and ten that carry a
+# disclosure; without them the classifier alone flagged 4 of 18 held-out
+# booking requests, the sample clinic's "chemical peel" most.)
 # Questions patients ask about the clinic (the tuning halves of the answer
 # sets) as benign training-only examples (riskml_train --questions): tried
 # 2026-12-07 (fourth cycle) and NOT used by the build.  Chosen on tuning
@@ -283,7 +288,7 @@ eval: deps risk-ml $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	    tests/eval/risk7_ptnlpl.tsv \
 	    tests/eval/risk4_tune.tsv tests/eval/risk4_heldout.tsv \
 	    tests/eval/risk5_heldout.tsv tests/eval/risk6_heldout.tsv \
-	    tests/eval/risk7_heldout.tsv
+	    tests/eval/risk7_heldout.tsv tests/eval/booking1_heldout.tsv
 	@echo "== risk gate, rules + vocabulary + classifier (as the module runs)"
 	-$(EVAL_RISK_BIN) conf/risk-rules.txt $(RISK_LAYERS) --quiet \
 	    tests/eval/risk.tsv tests/eval/risk2_a.tsv tests/eval/risk2_b.tsv \
@@ -294,7 +299,8 @@ eval: deps risk-ml $(EVAL_BIN) $(EVAL_RISK_BIN) $(EVAL_ANSWER_BIN)
 	    tests/eval/risk7_esfrdeit.tsv tests/eval/risk7_ptnlpl.tsv \
 	    tests/eval/risk4_tune.tsv tests/eval/risk4_heldout.tsv \
 	    tests/eval/risk5_heldout.tsv tests/eval/risk6_heldout.tsv \
-	    tests/eval/risk7_heldout.tsv
+	    tests/eval/risk7_heldout.tsv tests/eval/booking1_tune.tsv \
+	    tests/eval/booking1_heldout.tsv
 	@echo "== answer or refuse"
 	-$(EVAL_ANSWER_BIN) knowledge --rules conf/risk-rules.txt $(RISK_LAYERS) \
 	    --quiet tests/eval/answerable_a.tsv tests/eval/unanswerable_a.tsv \
