@@ -414,12 +414,6 @@ static const char *set_dbl(cmd_parms *cmd, void *dc, const char *arg)
  * fakes and proxies): https/http, or smtps/smtp for mail.  The rule the
  * outbound layer applies to every call (mc_http_url_check).  The value is
  * not echoed: a URL may carry a key. */
-static const char *check_url(cmd_parms *cmd, const char *arg,
-                             const char *secure, const char *plain)
-{
-    return mc_config_check_url(cmd, arg, secure, plain);
-}
-
 const char *mc_config_check_url(cmd_parms *cmd, const char *arg,
                                 const char *secure, const char *plain)
 {
@@ -439,7 +433,7 @@ const char *mc_config_check_url(cmd_parms *cmd, const char *arg,
 
 static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *err = check_url(cmd, arg, "https", "http");
+    const char *err = mc_config_check_url(cmd, arg, "https", "http");
     apr_size_t n = strlen(arg);
 
     if (err) {
@@ -454,11 +448,6 @@ static const char *set_llm_base(cmd_parms *cmd, void *dc, const char *arg)
 
 /* Notifications are delivered by one thread per process with the main
  * server's settings: they are main-server directives. */
-static const char *main_only(cmd_parms *cmd)
-{
-    return mc_config_main_only(cmd);
-}
-
 const char *mc_config_main_only(cmd_parms *cmd)
 {
     return cmd->server->is_virtual
@@ -470,7 +459,7 @@ const char *mc_config_main_only(cmd_parms *cmd)
 static const char *set_notify_url(cmd_parms *cmd, void *dc, const char *arg)
 {
     int smtp = cmd->info != NULL;
-    const char *err = main_only(cmd);
+    const char *err = mc_config_main_only(cmd);
 
     if (!err && smtp) {
         err = mc_http_mail_url_check(cmd->temp_pool, arg)
@@ -482,7 +471,7 @@ static const char *set_notify_url(cmd_parms *cmd, void *dc, const char *arg)
                              cmd->cmd->name);
     }
     else if (!err) {
-        err = check_url(cmd, arg, "https", "http");
+        err = mc_config_check_url(cmd, arg, "https", "http");
     }
     if (err) {
         return err;
@@ -495,8 +484,8 @@ static const char *set_notify_url(cmd_parms *cmd, void *dc, const char *arg)
 /* Secrets: never echoed in errors. */
 static const char *set_notify_secret(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (main_only(cmd)) {
-        return main_only(cmd);
+    if (mc_config_main_only(cmd)) {
+        return mc_config_main_only(cmd);
     }
     if (strstr(arg, "${")) {
         return "ConciergeNotifyWebhookSecret: the value is an unexpanded "
@@ -514,8 +503,8 @@ static const char *set_notify_secret(cmd_parms *cmd, void *dc, const char *arg)
  * Main server only: bookings are one per host's database. */
 static const char *set_secret(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (main_only(cmd)) {
-        return main_only(cmd);
+    if (mc_config_main_only(cmd)) {
+        return mc_config_main_only(cmd);
     }
     if (strstr(arg, "${")) {
         return "ConciergeSecret: the value is an unexpanded ${VARIABLE}; set "
@@ -533,7 +522,7 @@ static const char *set_secret(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_google(cmd_parms *cmd, void *dc, const char *arg)
 {
     int which = (int)(apr_uintptr_t)cmd->info;
-    const char *err = main_only(cmd);
+    const char *err = mc_config_main_only(cmd);
     struct stat st;
 
     if (err) {
@@ -549,7 +538,7 @@ static const char *set_google(cmd_parms *cmd, void *dc, const char *arg)
         srv_conf(cmd)->strs[which] = path;
         return NULL;
     }
-    if ((err = check_url(cmd, arg, "https", "http")) != NULL) {
+    if ((err = mc_config_check_url(cmd, arg, "https", "http")) != NULL) {
         return err;
     }
     srv_conf(cmd)->strs[which] = apr_pstrdup(cmd->pool, arg);
@@ -561,7 +550,7 @@ static const char *set_google(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_risk_file(cmd_parms *cmd, void *dc, const char *arg)
 {
     int which = (int)(apr_uintptr_t)cmd->info;
-    const char *err = main_only(cmd);
+    const char *err = mc_config_main_only(cmd);
     const char *path;
     struct stat st;
 
@@ -581,8 +570,8 @@ static const char *set_risk_file(cmd_parms *cmd, void *dc, const char *arg)
  * (submission servers refuse a bare host name). */
 static const char *set_smtp_helo(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (main_only(cmd)) {
-        return main_only(cmd);
+    if (mc_config_main_only(cmd)) {
+        return mc_config_main_only(cmd);
     }
     if (!cc_http_fqdn(arg)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a fully qualified "
@@ -602,8 +591,8 @@ static const char *set_runtime_file(cmd_parms *cmd, void *dc, const char *arg)
     const char *path = ap_server_root_relative(cmd->pool, arg);
     struct stat st;
 
-    if (main_only(cmd)) {
-        return main_only(cmd);     /* one notifier, one curl setup */
+    if (mc_config_main_only(cmd)) {
+        return mc_config_main_only(cmd);     /* one notifier, one curl setup */
     }
     if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file",
@@ -626,8 +615,8 @@ static const char *set_smtp_auth(cmd_parms *cmd, void *dc, const char *arg)
 {
     int password = cmd->info != NULL;
 
-    if (main_only(cmd)) {
-        return main_only(cmd);
+    if (mc_config_main_only(cmd)) {
+        return mc_config_main_only(cmd);
     }
     if (strstr(arg, "${")) {
         return apr_psprintf(cmd->pool, "%s: the value is an unexpanded "
@@ -645,8 +634,8 @@ static const char *set_smtp_auth(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *set_address(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (main_only(cmd)) {
-        return main_only(cmd);
+    if (mc_config_main_only(cmd)) {
+        return mc_config_main_only(cmd);
     }
     /* local@fully.qualified.domain: mail servers refuse anything else
      * (Postfix reject_non_fqdn_sender / _recipient). */
@@ -695,7 +684,7 @@ static const char *set_emergency_number(cmd_parms *cmd, void *dc,
 
 static const char *set_staff_url(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *err = check_url(cmd, arg, "https", "http");
+    const char *err = mc_config_check_url(cmd, arg, "https", "http");
 
     if (err) {
         return err;

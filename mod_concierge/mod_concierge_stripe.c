@@ -428,40 +428,50 @@ static const json_t *find_refund(apr_pool_t *p, server_rec *s,
     return NULL;
 }
 
+/* Claimed row f: id, payment_intent, amount, reason, key_gen, attempts,
+ * booking, salt.  The refund as Stripe has it - looked up by its metadata
+ * when an earlier try got a 5xx (Stripe replays that answer for its key),
+ * else made under the key of this generation - or NULL with *err (and
+ * *st, Stripe's status, 0 when none). */
+static const json_t *stripe_refund(apr_pool_t *p, server_rec *s,
+                                   const char **f, long *st,
+                                   const char **err)
+{
+    const json_t *known;
+    const char *form;
+    json_t *body = NULL;
+
+    *st = 0;
+    *err = NULL;
+    if (!*f[1]) {
+        *err = "payment_intent_unknown";
+        return NULL;
+    }
+    if (apr_atoi64(f[4]) > 0) {
+        known = find_refund(p, s, f[1], f[0], err);
+        if (known || *err) {
+            return known;
+        }
+    }
+    form = cc_stripe_refund_form(p, f[1], apr_atoi64(f[2]), f[3],
+                                 apr_atoi64(f[0]), apr_atoi64(f[6]));
+    if (!form) {
+        *err = "bad_refund";
+        return NULL;
+    }
+    *st = call(p, s, "POST", "/v1/refunds", form,
+               apr_pstrcat(p, "concierge-", f[7], "-refund-", f[0], "-", f[4],
+                           NULL), &body, err);
+    return *st >= 200 && *st <= 299 ? body : NULL;
+}
+
 static void refund_one(apr_pool_t *p, server_rec *s, const char **f)
 {
-    /* id, payment_intent, amount, reason, key_gen, attempts, booking,
-     * salt */
-    const char *args[3], *err = NULL, *rid = f[0];
-    const json_t *known = NULL;
-    json_t *body = NULL;
-    int gen = (int)apr_atoi64(f[4]), attempts = (int)apr_atoi64(f[5]), fail;
-    long st = 0;
+    const char *args[4], *err, *rid = f[0];
+    int attempts = (int)apr_atoi64(f[5]), fail;
+    long st;
+    const json_t *known = stripe_refund(p, s, f, &st, &err);
 
-    if (!*f[1]) {
-        err = "payment_intent_unknown";
-    }
-    else {
-        if (gen > 0) {
-            known = find_refund(p, s, f[1], rid, &err);
-        }
-        if (!known && !(gen > 0 && err)) {
-            const char *form = cc_stripe_refund_form(
-                p, f[1], apr_atoi64(f[2]), f[3], apr_atoi64(rid),
-                apr_atoi64(f[6]));
-
-            st = form ? call(p, s, "POST", "/v1/refunds", form,
-                             apr_pstrcat(p, "concierge-", f[7], "-refund-",
-                                         rid, "-", f[4], NULL), &body, &err)
-                      : 0;
-            if (!form) {
-                err = "bad_refund";
-            }
-            if (st >= 200 && st <= 299) {
-                known = body;
-            }
-        }
-    }
     if (known && cc_stripe_id_valid(json_string_value(json_object_get(
                                         known, "id")))) {
         const char *status = json_string_value(json_object_get(known,
@@ -498,14 +508,11 @@ static void refund_one(apr_pool_t *p, server_rec *s, const char **f)
     set_state(s, p, 0, err);
     args[0] = apr_psprintf(p, "%" APR_INT64_T_FMT, backoff_s(attempts));
     args[1] = err;
-    /* After a 5xx Stripe replays that answer for the key: a new one,
-     * after looking the refund up first (above). */
+    /* After a 5xx: a new key next time, after looking the refund up
+     * (stripe_refund). */
     args[2] = st >= 500 ? "1" : "0";
-    {
-        const char *a4[4] = { args[0], args[1], args[2], rid };
-
-        text_s(s, p, "cc_refund_retry", 4, a4, &fail);
-    }
+    args[3] = rid;
+    text_s(s, p, "cc_refund_retry", 4, args, &fail);
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CCLOGNO(01906)
                  "refund %s not sent (attempt %d): %s; next try in %s s",
                  rid, attempts, err, args[0]);

@@ -183,9 +183,27 @@ static apr_int64_t offered_service(json_t *actions)
 
 /* ---- replies that are not answers ------------------------------------------ */
 
+/* Out of hours: when the team will be back, not a promise of minutes
+ * nobody is there to keep (NULL while staff are there, or unknown). */
+static const char *away_words(request_rec *r, const mc_staff *st)
+{
+    if (!st->known || st->available) {
+        return NULL;
+    }
+    return st->next
+        ? apr_pstrcat(r->pool, "Our team is away now; they will reply here "
+                      "on ", cc_clinic_when_words(r->pool,
+                          mc_booking_tz(r->server), st->next), ".", NULL)
+        : "Our team is away now; they will reply here as soon as they are "
+          "back. If you cannot wait, please call the clinic.";
+}
+
 static const char *holding_reply(request_rec *r, int emergency,
                                  const mc_staff *st)
 {
+    const char *away;
+    apr_int64_t sla;
+
     if (emergency) {
         return apr_psprintf(r->pool, "If this is an emergency, please call "
                             "%s now or go to your nearest A&E - don't wait "
@@ -194,19 +212,8 @@ static const char *holding_reply(request_rec *r, int emergency,
                             mc_config_gets(r->server,
                                            MC_CONFS_EMERGENCY_NUMBER));
     }
-    apr_int64_t sla = mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN);
-
-    if (st->known && !st->available) {
-        /* Out of hours: when the team will be back, not a promise of
-         * minutes nobody is there to keep. */
-        const char *away = st->next
-            ? apr_pstrcat(r->pool, "Our team is away now; they will reply "
-                          "here on ", cc_clinic_when_words(r->pool,
-                              mc_booking_tz(r->server), st->next), ".",
-                          NULL)
-            : "Our team is away now; they will reply here as soon as they "
-              "are back. If you cannot wait, please call the clinic.";
-
+    sla = mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN);
+    if ((away = away_words(r, st)) != NULL) {
         return apr_pstrcat(r->pool, "Thank you for telling us. Because this "
                            "concerns your health, a member of our clinical "
                            "team will reply to you here personally. ", away,
@@ -226,17 +233,11 @@ static const char *holding_reply(request_rec *r, int emergency,
 static const char *request_reply(request_rec *r, const mc_staff *st)
 {
     apr_int64_t sla = mc_config_geti(r->server, MC_CONF_ESCALATION_SLA_MIN);
+    const char *away = away_words(r, st);
 
-    if (st->known && !st->available) {
-        return st->next
-            ? apr_pstrcat(r->pool, "Thank you - we have passed your question "
-                          "to our team. They are away now and will reply "
-                          "here on ", cc_clinic_when_words(
-                              r->pool, mc_booking_tz(r->server), st->next),
-                          ".", NULL)
-            : "Thank you - we have passed your question to our team. They "
-              "are away now and will reply here as soon as they are back; "
-              "if you cannot wait, please call the clinic.";
+    if (away) {
+        return apr_pstrcat(r->pool, "Thank you - we have passed your "
+                           "question to our team. ", away, NULL);
     }
     return apr_psprintf(r->pool, "Thank you - we have passed your question "
                         "to our team, who will reply to you here, usually "

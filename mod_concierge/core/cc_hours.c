@@ -68,20 +68,10 @@ void cc_hours_day_open(unsigned char map[CC_HOURS_DAY_MIN], int64_t date,
 static int64_t local_utc(const cc_tz_t *tz, int64_t date, int minute,
                          int latest)
 {
-    cc_civil_t c;
-    int64_t t = 0, t2 = 0;
-    int rc;
+    int64_t t = 0;
 
-    if (minute >= CC_HOURS_DAY_MIN) {
-        date += minute / CC_HOURS_DAY_MIN;
-        minute %= CC_HOURS_DAY_MIN;
-    }
-    cc_civil_from_days(date, &c.year, &c.month, &c.day);
-    c.hour = minute / 60;
-    c.minute = minute % 60;
-    c.second = 0;
-    rc = cc_tz_to_utc(tz, &c, &t, &t2);
-    return rc == 2 && latest ? t2 : t;
+    cc_slots_local_utc(tz, date, minute, latest, &t, NULL);
+    return t;
 }
 
 /* Append [a, b), merged into the last stretch when it touches or

@@ -96,10 +96,8 @@ static int cc_busy_overlaps(const cc_interval_t *b, int n, int64_t s,
     return lo < n && b[lo].start < e;
 }
 
-/* Local (date, minute of day 0..1440) to UTC; latest picks the later
- * instant of an ambiguous time.  Returns the tz rc (0: gap, *t its end). */
-static int cc_local_utc(const cc_tz_t *tz, int64_t date, int minute,
-                        int latest, int64_t *t, int64_t *t2)
+int cc_slots_local_utc(const cc_tz_t *tz, int64_t date, int minute,
+                       int latest, int64_t *t, int64_t *t2)
 {
     cc_civil_t c;
     int64_t later = 0;
@@ -145,8 +143,8 @@ static int cc_day_spans(const cc_slot_query_t *q, int64_t date,
             m++;
         }
         spans[n].b = m;
-        cc_local_utc(q->tz, date, spans[n].a, 0, &spans[n].ua, NULL);
-        cc_local_utc(q->tz, date, spans[n].b, 1, &spans[n].ub, NULL);
+        cc_slots_local_utc(q->tz, date, spans[n].a, 0, &spans[n].ua, NULL);
+        cc_slots_local_utc(q->tz, date, spans[n].b, 1, &spans[n].ub, NULL);
         if (spans[n].ub > spans[n].ua) {
             n++;
         }
@@ -203,7 +201,7 @@ apr_array_header_t *cc_slots_compute(apr_pool_t *p, const cc_slot_query_t *q)
                 k = 1;
             }
             else {
-                k = cc_local_utc(q->tz, date, m, 0, &t[0], &t[1]);
+                k = cc_slots_local_utc(q->tz, date, m, 0, &t[0], &t[1]);
             }
             if (k == 0) {
                 continue;           /* in a DST gap: never offered */

@@ -60,4 +60,11 @@ typedef struct cc_slot_query_t {
  * never offered; ambiguous ones (DST end) are offered once per instant. */
 apr_array_header_t *cc_slots_compute(apr_pool_t *p, const cc_slot_query_t *q);
 
+/* Local (date as days since 1970-01-01, minute of day 0..1440) to UTC
+ * seconds in *t; latest picks the later instant of an ambiguous time (*t2,
+ * when not NULL, gets the later one).  Returns cc_tz_to_utc's rc (0: a
+ * time in a DST gap, *t the gap's end). */
+int cc_slots_local_utc(const cc_tz_t *tz, int64_t date, int minute,
+                       int latest, int64_t *t, int64_t *t2);
+
 #endif

@@ -1,6 +1,28 @@
 -- functions/escalation.sql: raising an escalation in one statement.
 -- Re-applied by scripts/migrate.sh on every run (see sql/functions/README.md).
 
+-- The alerts of a new escalation: one notification_outbox row per channel
+-- in p_channels (the notifier delivers them), the payload with a link to
+-- the escalation when p_link_base (ConciergeStaffURL) is not ''.
+CREATE OR REPLACE FUNCTION concierge_escalation_notify(p_esc bigint,
+                                                       p_payload jsonb,
+                                                       p_channels text[],
+                                                       p_link_base text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_channel text;
+BEGIN
+    IF coalesce(p_link_base, '') <> '' THEN
+        p_payload := p_payload || jsonb_build_object(
+            'link', p_link_base || '/api/admin/escalations/' || p_esc);
+    END IF;
+    FOREACH v_channel IN ARRAY coalesce(p_channels, '{}'::text[]) LOOP
+        INSERT INTO notification_outbox (escalation_id, channel, event,
+                                         payload)
+             VALUES (p_esc, v_channel, 'escalation.created', p_payload);
+    END LOOP;
+END $$;
+
 -- Everything a risky chat message leaves behind, in the caller's one
 -- transaction: the conversation (handed to staff), the patient's message
 -- and the holding reply, the escalation, its notifications (one outbox row
@@ -31,8 +53,6 @@ DECLARE
     v_msg      bigint;
     v_esc      bigint;
     v_created  text;
-    v_payload  jsonb;
-    v_channel  text;
 BEGIN
     INSERT INTO conversations (session_hash, status, messages, last_status)
          VALUES (p_session, 'escalated', 2, v_status)
@@ -55,20 +75,11 @@ BEGIN
     RETURNING id, to_char(created_at AT TIME ZONE 'UTC',
                           'YYYY-MM-DD"T"HH24:MI:SS"Z"')
          INTO v_esc, v_created;
-    v_payload := jsonb_build_object(
+    PERFORM concierge_escalation_notify(v_esc, jsonb_build_object(
         'event', 'escalation.created', 'escalation_id', v_esc,
         'conversation_id', v_conv, 'priority', v_priority,
         'emergency', p_emergency, 'categories', to_jsonb(p_categories),
-        'created_at', v_created);
-    IF coalesce(p_link_base, '') <> '' THEN
-        v_payload := v_payload || jsonb_build_object(
-            'link', p_link_base || '/api/admin/escalations/' || v_esc);
-    END IF;
-    FOREACH v_channel IN ARRAY coalesce(p_channels, '{}'::text[]) LOOP
-        INSERT INTO notification_outbox (escalation_id, channel, event,
-                                         payload)
-             VALUES (v_esc, v_channel, 'escalation.created', v_payload);
-    END LOOP;
+        'created_at', v_created), p_channels, p_link_base);
     PERFORM concierge_audit_stage('patient', 'escalation.create', v_esc::text,
         p_rid, jsonb_build_object('categories', to_jsonb(p_categories),
                                   'priority', v_priority,

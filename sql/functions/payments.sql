@@ -219,8 +219,6 @@ DECLARE
     b bookings%ROWTYPE;
     v_conv bigint;
     v_esc bigint;
-    v_payload jsonb;
-    v_channel text;
 BEGIN
     SELECT * INTO b FROM bookings WHERE id = p_booking;
     INSERT INTO conversations (session_hash, status, messages, last_status)
@@ -240,21 +238,13 @@ BEGIN
     INSERT INTO escalations (conversation_id, priority, categories, source)
          VALUES (v_conv, 2, ARRAY[p_category], 'payment')
     RETURNING id INTO v_esc;
-    v_payload := jsonb_build_object(
+    PERFORM concierge_escalation_notify(v_esc, jsonb_build_object(
         'event', 'escalation.created', 'escalation_id', v_esc,
         'conversation_id', v_conv, 'priority', 2, 'emergency', false,
         'categories', jsonb_build_array(p_category), 'booking_id', p_booking,
         'created_at', to_char(now() AT TIME ZONE 'UTC',
-                              'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
-    IF coalesce(p_link_base, '') <> '' THEN
-        v_payload := v_payload || jsonb_build_object(
-            'link', p_link_base || '/api/admin/escalations/' || v_esc);
-    END IF;
-    FOREACH v_channel IN ARRAY coalesce(p_channels, '{}'::text[]) LOOP
-        INSERT INTO notification_outbox (escalation_id, channel, event,
-                                         payload)
-             VALUES (v_esc, v_channel, 'escalation.created', v_payload);
-    END LOOP;
+                              'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+        p_channels, p_link_base);
     PERFORM concierge_audit_stage('stripe', 'escalation.create', v_esc::text,
         '', jsonb_build_object('categories', jsonb_build_array(p_category),
                                'priority', 2, 'source', 'payment',

@@ -919,16 +919,7 @@ class ControlHandler(BaseHTTPRequestHandler):
             log("control: %s" % (fmt % args))
 
     def send(self, status, payload):
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        fakelib.reply_json(self, status, payload)
 
     def fail(self, why):
         log("control: refused %s: %s" % (self.path, why))

@@ -288,17 +288,7 @@ class Handler(BaseHTTPRequestHandler):
             log("%s - %s" % (self.address_string(), fmt % args))
 
     def send_raw(self, status, body, ctype, headers=None):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        fakelib.reply(self, status, body, ctype, headers)
 
     def send_json(self, status, body, headers=None):
         self.send_raw(status, body, "application/json", headers)
@@ -788,16 +778,7 @@ class ControlHandler(BaseHTTPRequestHandler):
             log("control: %s" % (fmt % args))
 
     def send(self, status, payload):
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        fakelib.reply_json(self, status, payload)
 
     def handle_any(self, method):
         raw = fakelib.read_body(self, MAX_BODY)

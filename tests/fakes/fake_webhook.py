@@ -130,16 +130,7 @@ class Handler(BaseHTTPRequestHandler):
         return fakelib.read_body(self, MAX_BODY)
 
     def send(self, status, payload):
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        fakelib.reply_json(self, status, payload)
 
     # --- control endpoints ------------------------------------------------
 

@@ -2,6 +2,7 @@
 only): the request-body reader, the threaded HTTP server, the port file
 and the serve-until-SIGTERM loop."""
 
+import json
 import os
 import signal
 from http.server import ThreadingHTTPServer
@@ -47,6 +48,28 @@ def read_body(handler, max_body):
     if n < 0 or n > max_body:
         return None
     return handler.rfile.read(n)
+
+
+def reply(handler, status, body, ctype, headers=None):
+    """Answer a BaseHTTPRequestHandler's request: status, Content-Type,
+    Content-Length, the extra headers (a dict) and body (bytes).  A client
+    that went away is not an error: the connection is closed."""
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", ctype)
+        handler.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            handler.send_header(k, v)
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.wfile.flush()
+    except (BrokenPipeError, ConnectionResetError):
+        handler.close_connection = True
+
+
+def reply_json(handler, status, payload):
+    """reply() with payload as JSON."""
+    reply(handler, status, json.dumps(payload).encode(), "application/json")
 
 
 def write_portfile(path, port):
